@@ -1,0 +1,5 @@
+import type { FunctapeCommand } from './command.js';
+
+/** Every CLI command, in the order `--help` lists them. One line per command file. */
+export const commands: FunctapeCommand[] = [
+];

@@ -1,0 +1,80 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CliError, type CliIo } from './command.js';
+import { commands } from './commands.js';
+import { FUNCTAPE_VERSION } from '../version.js';
+
+/**
+ * Parse argv, run one command, and return its exit code. User mistakes print one line
+ * (`functape: ...`) and give 2; an unexpected failure prints one line too (the stack only
+ * with FUNCTAPE_DEBUG=1) and gives 4.
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let code: number | undefined;
+  let failure: string | undefined;
+  const parser = yargs(argv)
+    .scriptName('functape')
+    .version(FUNCTAPE_VERSION)
+    .strict()
+    .strictCommands()
+    .demandCommand(1, 'a command is required (see functape --help)')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      failure = msg ?? (err instanceof Error ? err.message : String(err));
+    })
+    .exitProcess(false);
+  for (const c of commands) {
+    parser.command({
+      command: c.command as string | string[],
+      describe: c.describe,
+      builder: c.builder,
+      handler: async (args) => {
+        code = await c.run(args, io);
+      },
+    });
+  }
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr.write(`functape: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (failure === undefined) {
+      const message = err instanceof Error ? err.message : String(err);
+      io.stderr.write(`functape: internal error: ${message}\n`);
+      if (process.env.FUNCTAPE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+      return 4;
+    }
+  }
+  if (failure !== undefined) {
+    io.stderr.write(`functape: ${failure}\n`);
+    return 2;
+  }
+  return code ?? 0;
+}
+
+/** The process entry used by bin/functape: wires signals and sets process.exitCode. */
+export function runCli(): void {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C: stop waiting for a clean close
+    controller.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  main(hideBin(process.argv), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal }).then(
+    (exitCode) => {
+      process.exitCode = exitCode;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+    (err: unknown) => {
+      process.stderr.write(`functape: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 4;
+    },
+  );
+}

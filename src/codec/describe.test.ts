@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describe } from './describe.js';
+import { encodeMessage, makeMessage, decodeMessage } from './streaming-message.js';
+
+test('describe reads kind and ids of an InvocationRequest without a full decode', () => {
+  const bytes = encodeMessage(makeMessage({
+    requestId: 'r1',
+    content: { case: 'invocationRequest', value: { invocationId: 'inv-1', functionId: 'fn-1', inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'string', value: 'x'.repeat(1000) } } } }] } },
+  }));
+  assert.deepEqual(describe(bytes), { kind: 'invocationRequest', requestId: 'r1', invocationId: 'inv-1', functionId: 'fn-1' });
+});
+
+test('describe covers the id-carrying kinds', () => {
+  const cases = [
+    [{ case: 'startStream', value: { workerId: 'w' } }, { kind: 'startStream', workerId: 'w' }],
+    [{ case: 'invocationResponse', value: { invocationId: 'i' } }, { kind: 'invocationResponse', invocationId: 'i' }],
+    [{ case: 'invocationCancel', value: { invocationId: 'i' } }, { kind: 'invocationCancel', invocationId: 'i' }],
+    [{ case: 'rpcLog', value: { invocationId: 'i', message: 'hi' } }, { kind: 'rpcLog', invocationId: 'i' }],
+    [{ case: 'functionLoadRequest', value: { functionId: 'f' } }, { kind: 'functionLoadRequest', functionId: 'f' }],
+    [{ case: 'functionLoadResponse', value: { functionId: 'f' } }, { kind: 'functionLoadResponse', functionId: 'f' }],
+    [{ case: 'workerStatusRequest', value: {} }, { kind: 'workerStatusRequest' }],
+    [{ case: 'workerWarmupRequest', value: { workerDirectory: '/x' } }, { kind: 'workerWarmupRequest' }],
+  ] as const;
+  for (const [content, expected] of cases) {
+    const bytes = encodeMessage(makeMessage({ content: content as never }));
+    assert.deepEqual(describe(bytes), expected);
+  }
+});
+
+test('describe never throws on garbage and says why', () => {
+  const garbage = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  const d = describe(garbage);
+  assert.equal(d.kind, 'unknown');
+  assert.match(d.decodeError ?? '', /./);
+  const truncated = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { message: 'hello world' } } })).slice(0, 5);
+  assert.equal(describe(truncated).kind, 'unknown');
+  assert.throws(() => decodeMessage(truncated));
+  assert.deepEqual(describe(new Uint8Array()), { kind: 'empty' });
+});
+
+test('unknown fields alone are flagged as no known member', () => {
+  const d = describe(new Uint8Array([0xa8, 0x06, 0x01])); // field 101 varint
+  assert.equal(d.kind, 'unknown');
+  assert.match(d.decodeError ?? '', /no known/);
+});

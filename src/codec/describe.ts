@@ -1,0 +1,89 @@
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import type { FrameIndex } from '../model/frame.js';
+
+/** StreamingMessage.content field numbers → JSON member names. */
+const KIND_BY_FIELD: ReadonlyMap<number, string> = new Map([
+  [20, 'startStream'], [17, 'workerInitRequest'], [16, 'workerInitResponse'],
+  [15, 'workerHeartbeat'], [14, 'workerTerminate'], [12, 'workerStatusRequest'],
+  [13, 'workerStatusResponse'], [6, 'fileChangeEventRequest'], [7, 'workerActionResponse'],
+  [8, 'functionLoadRequest'], [9, 'functionLoadResponse'], [4, 'invocationRequest'],
+  [5, 'invocationResponse'], [21, 'invocationCancel'], [2, 'rpcLog'],
+  [25, 'functionEnvironmentReloadRequest'], [26, 'functionEnvironmentReloadResponse'],
+  [27, 'closeSharedMemoryResourcesRequest'], [28, 'closeSharedMemoryResourcesResponse'],
+  [29, 'functionsMetadataRequest'], [30, 'functionMetadataResponse'],
+  [31, 'functionLoadRequestCollection'], [32, 'functionLoadResponseCollection'],
+  [33, 'workerWarmupRequest'], [34, 'workerWarmupResponse'],
+]);
+
+export const MESSAGE_KINDS: readonly string[] = [...KIND_BY_FIELD.values()];
+
+type IdField = 'invocationId' | 'functionId' | 'workerId';
+/** Which fields of the content member carry correlation ids, per kind. */
+const ID_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [number, IdField]>>> = {
+  invocationRequest: [[1, 'invocationId'], [2, 'functionId']],
+  invocationResponse: [[1, 'invocationId']],
+  invocationCancel: [[2, 'invocationId']],
+  rpcLog: [[1, 'invocationId']],
+  functionLoadRequest: [[1, 'functionId']],
+  functionLoadResponse: [[1, 'functionId']],
+  startStream: [[2, 'workerId']],
+};
+
+/**
+ * Read kind and correlation ids from StreamingMessage bytes without decoding the
+ * whole message: only the top level and the content member's own fields are walked,
+ * nested payloads are skipped. Never throws: bytes that are not a well-formed
+ * message give `kind: 'unknown'` and `decodeError`.
+ */
+export function describe(bytes: Uint8Array): FrameIndex {
+  try {
+    const reader = new BinaryReader(bytes);
+    const out: FrameIndex = { kind: 'unknown' };
+    let sawContent = false;
+    while (reader.pos < reader.len) {
+      const [fieldNo, wireType] = reader.tag();
+      if (fieldNo === 1 && wireType === WireType.LengthDelimited) {
+        out.requestId = reader.string();
+        continue;
+      }
+      const kind = KIND_BY_FIELD.get(fieldNo);
+      if (kind !== undefined && wireType === WireType.LengthDelimited) {
+        const inner = reader.bytes();
+        out.kind = kind;
+        sawContent = true;
+        const ids = ID_FIELDS[kind];
+        if (ids) readIds(inner, ids, out);
+        else checkWellFormed(inner);
+        continue;
+      }
+      if (kind !== undefined) throw new Error(`field ${fieldNo} (${kind}) has wire type ${wireType}, expected length-delimited`);
+      reader.skip(wireType, fieldNo);
+    }
+    if (!sawContent && bytes.length > 0) {
+      // Valid protobuf but no known member: a newer or foreign message.
+      return { ...out, kind: 'unknown', decodeError: 'no known StreamingMessage.content member' };
+    }
+    if (bytes.length === 0) return { kind: 'empty' };
+    return out;
+  } catch (err) {
+    return { kind: 'unknown', decodeError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function readIds(inner: Uint8Array, ids: ReadonlyArray<readonly [number, IdField]>, out: FrameIndex): void {
+  const reader = new BinaryReader(inner);
+  while (reader.pos < reader.len) {
+    const [fieldNo, wireType] = reader.tag();
+    const hit = ids.find(([n]) => n === fieldNo);
+    if (hit && wireType === WireType.LengthDelimited) out[hit[1]] = reader.string();
+    else reader.skip(wireType, fieldNo);
+  }
+}
+
+function checkWellFormed(inner: Uint8Array): void {
+  const reader = new BinaryReader(inner);
+  while (reader.pos < reader.len) {
+    const [fieldNo, wireType] = reader.tag();
+    reader.skip(wireType, fieldNo);
+  }
+}

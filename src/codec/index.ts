@@ -1,0 +1,2 @@
+export * from './streaming-message.js';
+export * from './describe.js';

@@ -1,0 +1,9 @@
+/** functape as a library. Explicit named exports only. */
+export type { Frame, FrameIndex, StoredFrame, Direction } from './model/frame.js';
+export type { SessionStart, SessionEnd, SessionInfo, StreamStatus, Metadata, EndReason } from './model/session.js';
+export type { CaptureEvent, EventSink } from './model/event.js';
+export type { Duplex, DuplexEnd } from './model/duplex.js';
+export { describe, MESSAGE_KINDS } from './codec/describe.js';
+export { decodeMessage, encodeMessage, makeMessage, messageToJson, messageFromJson } from './codec/streaming-message.js';
+export type { StreamingMessage } from './codec/streaming-message.js';
+export { FUNCTAPE_VERSION } from './version.js';

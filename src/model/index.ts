@@ -1,0 +1,4 @@
+export * from './frame.js';
+export * from './session.js';
+export * from './event.js';
+export * from './duplex.js';
