@@ -3,6 +3,7 @@ export type { Frame, FrameIndex, StoredFrame, Direction } from './model/frame.js
 export type { SessionStart, SessionEnd, SessionInfo, StreamStatus, Metadata, EndReason } from './model/session.js';
 export type { CaptureEvent, EventSink } from './model/event.js';
 export type { Duplex, DuplexEnd } from './model/duplex.js';
+export type { CaptureStore, StoreStats } from './model/store.js';
 export { describe, MESSAGE_KINDS } from './codec/describe.js';
 export { decodeMessage, encodeMessage, makeMessage, messageToJson, messageFromJson } from './codec/streaming-message.js';
 export type { StreamingMessage } from './codec/streaming-message.js';

@@ -2,3 +2,4 @@ export * from './frame.js';
 export * from './session.js';
 export * from './event.js';
 export * from './duplex.js';
+export * from './store.js';

@@ -1,0 +1,35 @@
+import type { CaptureEvent } from './event.js';
+
+/**
+ * Where the proxy sends what it captures. Implemented by `recording/` (SQLite, batched,
+ * on a worker thread); the proxy knows only this interface.
+ *
+ * Contract: `write` never blocks and never throws; it takes ownership of frame bytes
+ * (the caller must not mutate them afterwards). It returns false when the store's
+ * queue is above its high-water mark: the proxy then stops reading from both peers
+ * until `drained()` resolves (backpressure, so memory stays bounded).
+ */
+export interface CaptureStore {
+  /** A session id not used before in this store. */
+  allocateSessionId(): number;
+  write(event: CaptureEvent): boolean;
+  drained(): Promise<void>;
+  /** Resolves when everything written so far is committed to disk. */
+  flush(): Promise<void>;
+  /** Flush, then release the database. Idempotent. */
+  close(): Promise<void>;
+  /** Called for every failed write batch; the store keeps counting what it could not store. */
+  onError(handler: (err: Error) => void): void;
+  stats(): StoreStats;
+}
+
+export interface StoreStats {
+  /** Frames accepted by write(). */
+  accepted: number;
+  /** Frames committed to the database. */
+  stored: number;
+  /** Frames that could not be stored (store errors). */
+  failed: number;
+  /** Frames waiting in memory. */
+  queued: number;
+}
