@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { dialAsWorker, listenAsHost, type HostListener, type PeerDuplex } from './grpc-peer.js';
+
+const bytes = (...xs: number[]) => new Uint8Array(xs);
+
+function nextStream(listener: HostListener): Promise<PeerDuplex> {
+  return new Promise((resolve) => listener.onStream(resolve));
+}
+
+function collect(d: PeerDuplex): Uint8Array[] {
+  const got: Uint8Array[] = [];
+  d.onMessage((b) => got.push(new Uint8Array(b)));
+  return got;
+}
+
+async function withHost(fn: (listener: HostListener) => Promise<void>): Promise<void> {
+  const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
+  try {
+    await fn(listener);
+  } finally {
+    await listener.close(500);
+  }
+}
+
+test('messages, metadata, half-close and OK status cross both ways byte for byte', async () => {
+  await withHost(async (listener) => {
+    assert.ok(listener.port > 0);
+    assert.equal(listener.address, `127.0.0.1:${listener.port}`);
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address, metadata: { 'x-worker': ['w1'], 'x-b-bin': [Buffer.from([1, 2]).toString('base64')] } });
+    const big = new Uint8Array(5 * 1024 * 1024).map((_, i) => i % 251);
+    const toHost = [bytes(10, 1, 65), new Uint8Array(0), big];
+    for (const m of toHost) worker.send(m);
+    const toWorkerGot = collect(worker);
+    const host = await serverSide;
+    assert.deepEqual(host.metadata['x-worker'], ['w1']);
+    assert.deepEqual(host.metadata['x-b-bin'], [Buffer.from([1, 2]).toString('base64')]);
+    const toHostGot = collect(host);
+    host.send(bytes(1, 2, 3));
+    host.send(bytes(4));
+    worker.end();
+    await host.peerEnded;
+    assert.equal(toHostGot.length, 3);
+    toHostGot.forEach((m, i) => assert.deepEqual(m, toHost[i]));
+    host.end({ code: 0, details: 'OK', metadata: { 'x-trailer': ['t'] } });
+    const [wEnd, hEnd] = await Promise.all([worker.done, host.done]);
+    assert.deepEqual(toWorkerGot, [bytes(1, 2, 3), bytes(4)]);
+    assert.equal(wEnd.status.code, 0);
+    assert.equal(wEnd.clean, true);
+    assert.deepEqual(wEnd.status.metadata?.['x-trailer'], ['t']);
+    assert.deepEqual(hEnd, { status: { code: 0, details: 'OK', metadata: { 'x-trailer': ['t'] } }, clean: true });
+    assert.equal(worker.send(bytes(9)), false, 'send after done is a no-op');
+    assert.equal(host.send(bytes(9)), false);
+  });
+});
+
+test('messages that arrive before onMessage are buffered and delivered in order', async () => {
+  await withHost(async (listener) => {
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address });
+    worker.send(bytes(0));
+    const host = await serverSide;
+    for (let i = 1; i <= 20; i++) host.send(bytes(i));
+    host.end();
+    await new Promise((r) => setTimeout(r, 100));
+    const got = collect(worker);
+    const end = await worker.done;
+    assert.deepEqual(got.map((b) => b[0]), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.equal(end.status.code, 0);
+    assert.equal(end.clean, false, 'the worker never half-closed');
+  });
+});
+
+test('a non-OK status from the host reaches the worker with its details', async () => {
+  await withHost(async (listener) => {
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address });
+    worker.send(bytes(1));
+    const host = await serverSide;
+    host.end({ code: 9, details: 'failed precondition', metadata: { 'x-why': ['because'] } });
+    const [wEnd, hEnd] = await Promise.all([worker.done, host.done]);
+    assert.equal(wEnd.status.code, 9);
+    assert.equal(wEnd.status.details, 'failed precondition');
+    assert.deepEqual(wEnd.status.metadata?.['x-why'], ['because']);
+    assert.equal(hEnd.status.code, 9);
+  });
+});
+
+test('a worker cancel shows on the host as CANCELLED', async () => {
+  await withHost(async (listener) => {
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address });
+    worker.send(bytes(1));
+    const host = await serverSide;
+    collect(host);
+    worker.cancel();
+    const [wEnd, hEnd] = await Promise.all([worker.done, host.done]);
+    assert.equal(wEnd.status.code, 1);
+    assert.equal(hEnd.status.code, 1);
+    assert.equal(hEnd.clean, false);
+  });
+});
+
+test('dialing a port nobody listens on ends with UNAVAILABLE', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const worker = dialAsWorker({ address: `127.0.0.1:${port}` });
+  worker.send(bytes(1));
+  const end = await worker.done;
+  assert.equal(end.status.code, 14);
+});
+
+test('send reports backpressure when the host does not read, and drained() resolves once it does', async () => {
+  await withHost(async (listener) => {
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address });
+    worker.send(bytes(0));
+    const host = await serverSide;
+    host.pause();
+    let count = 0;
+    const chunk = new Uint8Array(256 * 1024);
+    while (worker.send(chunk)) {
+      count++;
+      if (count > 10_000) break;
+      if (count % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(count < 10_000, 'send returned false at some point');
+    let received = 0;
+    host.onMessage(() => received++);
+    host.resume();
+    await worker.drained();
+    worker.end();
+    await host.peerEnded;
+    assert.equal(received, count + 2, 'every message arrived, the refused-to-buffer one included');
+    host.end();
+    await Promise.all([worker.done, host.done]);
+  });
+});

@@ -1,0 +1,273 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Duplex as NodeDuplex } from 'node:stream';
+import type { Duplex, DuplexEnd } from '../model/duplex.js';
+import type { Metadata, StreamStatus } from '../model/session.js';
+
+/**
+ * The grpc-js side of `Duplex`: play the host (gRPC server) or a worker (gRPC client) on
+ * `FunctionRpc.EventStream`, with raw message bytes (identity serialization: nothing is
+ * decoded here). Used by the reference peers, replay drivers and bench.
+ */
+
+export const EVENT_STREAM_PATH = '/AzureFunctionsRpcMessages.FunctionRpc/EventStream';
+/** What a real host sets for both send and receive limits. */
+export const HOST_MAX_MESSAGE_BYTES = 2147483647;
+
+/** A Duplex with receive-side flow control: while paused, grpc-js stops reading from the socket. */
+export interface PeerDuplex extends Duplex {
+  pause(): void;
+  resume(): void;
+  /** Resolves when the peer finished its side (half-close), after every earlier message was delivered (or queued, before onMessage). */
+  readonly peerEnded: Promise<void>;
+}
+
+export interface HostListener {
+  /** The bound port (the real one when 0 was asked). */
+  readonly port: number;
+  /** `host:port` to give workers. */
+  readonly address: string;
+  /** Receive every EventStream a worker opens. Streams opened before this is called are buffered. */
+  onStream(cb: (duplex: PeerDuplex) => void): void;
+  /** Stop accepting; let open calls finish for `graceMs` (default 2000), then cut them. Idempotent. */
+  close(graceMs?: number): Promise<void>;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+const identity = (b: Buffer): Buffer => b;
+
+function channelOptions(max: number): grpc.ChannelOptions {
+  return {
+    'grpc.max_receive_message_length': max,
+    'grpc.max_send_message_length': max,
+    // A retrying client buffers every message it sends; EventStream is never retried.
+    'grpc.enable_retries': 0,
+  };
+}
+
+/** grpc-js Metadata → transport-neutral Metadata (binary values as base64). */
+export function fromGrpcMetadata(md: grpc.Metadata | undefined | null): Metadata {
+  const out: Metadata = {};
+  if (!md) return out;
+  for (const [key, values] of Object.entries(md.toJSON())) {
+    out[key] = values.map((v) => (typeof v === 'string' ? v : Buffer.from(v).toString('base64')));
+  }
+  return out;
+}
+
+export function toGrpcMetadata(md: Metadata | undefined): grpc.Metadata {
+  const out = new grpc.Metadata();
+  for (const [key, values] of Object.entries(md ?? {})) {
+    for (const v of values) {
+      if (key.endsWith('-bin')) out.add(key, Buffer.from(v, 'base64'));
+      else out.add(key, v);
+    }
+  }
+  return out;
+}
+
+interface Side {
+  /** Finish our side (client half-close; server ends with status). */
+  end(status: StreamStatus | undefined): void;
+  cancel(status: StreamStatus | undefined): void;
+}
+
+/**
+ * Wrap a grpc-js object-mode stream. `settle` is given to the side-specific code, which
+ * calls it when the call is over; it takes effect once.
+ */
+function adapt(
+  stream: NodeDuplex,
+  metadata: Metadata,
+  makeSide: (settle: (end: DuplexEnd) => void) => Side,
+): PeerDuplex {
+  let handler: ((bytes: Uint8Array) => void) | undefined;
+  const queue: Uint8Array[] = [];
+  let settled = false;
+  let resolveDone!: (end: DuplexEnd) => void;
+  const done = new Promise<DuplexEnd>((resolve) => (resolveDone = resolve));
+  const settle = (end: DuplexEnd) => {
+    if (settled) return;
+    settled = true;
+    resolveDone(end);
+  };
+  const side = makeSide(settle);
+  let resolvePeerEnded!: () => void;
+  const peerEnded = new Promise<void>((resolve) => (resolvePeerEnded = resolve));
+  stream.on('end', () => resolvePeerEnded());
+
+  stream.on('data', (bytes: Buffer) => {
+    if (handler) deliver(bytes);
+    else queue.push(bytes);
+  });
+  // grpc-js reports errors as 'error' events besides the status; the status is what counts.
+  stream.on('error', () => {});
+
+  function deliver(bytes: Uint8Array): void {
+    try {
+      handler!(bytes);
+    } catch (err) {
+      side.cancel({ code: grpc.status.INTERNAL, details: 'message handler failed' });
+      // A handler bug must not be swallowed: surface it outside the stream machinery.
+      setImmediate(() => {
+        throw err;
+      });
+    }
+  }
+
+  return {
+    send(bytes) {
+      if (settled || stream.writableEnded || stream.destroyed) return false;
+      return stream.write(toBuffer(bytes));
+    },
+    drained() {
+      if (!stream.writableNeedDrain || settled) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const finish = () => {
+          stream.off('drain', finish);
+          resolve();
+        };
+        stream.on('drain', finish);
+        void done.then(finish);
+      });
+    },
+    end(status) {
+      if (!settled) side.end(status);
+    },
+    cancel(status) {
+      if (!settled) side.cancel(status);
+    },
+    onMessage(h) {
+      handler = h;
+      while (queue.length > 0 && handler === h) deliver(queue.shift()!);
+    },
+    pause() {
+      stream.pause();
+    },
+    resume() {
+      stream.resume();
+    },
+    metadata,
+    done,
+    peerEnded,
+  };
+}
+
+/** Listen as a Functions host: a grpc-js server on `host:port` (port 0 = any free port). */
+export function listenAsHost(opts: { host: string; port: number; maxMessageBytes?: number }): Promise<HostListener> {
+  const max = opts.maxMessageBytes ?? HOST_MAX_MESSAGE_BYTES;
+  const server = new grpc.Server(channelOptions(max));
+  let cb: ((duplex: PeerDuplex) => void) | undefined;
+  const pending: PeerDuplex[] = [];
+  const definition: grpc.ServiceDefinition = {
+    EventStream: {
+      path: EVENT_STREAM_PATH,
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: toBuffer,
+      responseDeserialize: identity,
+      originalName: 'eventStream',
+    },
+  };
+  server.addService(definition, {
+    EventStream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+      const duplex = serverDuplex(call);
+      if (cb) cb(duplex);
+      else pending.push(duplex);
+    },
+  });
+  const hostForBind = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${hostForBind}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      if (err) {
+        server.forceShutdown();
+        reject(err);
+        return;
+      }
+      let closing: Promise<void> | undefined;
+      resolve({
+        port,
+        address: `${hostForBind}:${port}`,
+        onStream(handler) {
+          cb = handler;
+          while (pending.length > 0) handler(pending.shift()!);
+        },
+        close(graceMs = 2000) {
+          closing ??= new Promise<void>((done) => {
+            const timer = setTimeout(() => server.forceShutdown(), graceMs);
+            server.tryShutdown(() => {
+              clearTimeout(timer);
+              done();
+            });
+          });
+          return closing;
+        },
+      });
+    });
+  });
+}
+
+function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex {
+  return adapt(call as unknown as NodeDuplex, fromGrpcMetadata(call.metadata), (settle) => {
+    let sent: StreamStatus | undefined;
+    call.on('finish', () => {
+      const status = sent ?? { code: 0, details: 'OK' };
+      settle({ status, clean: status.code === 0 && call.readableEnded });
+    });
+    call.on('cancelled', () => settle({ status: { code: grpc.status.CANCELLED, details: 'Cancelled' }, clean: false }));
+    call.on('close', () => {
+      if (!sent) settle({ status: { code: grpc.status.CANCELLED, details: 'Call closed' }, clean: false });
+    });
+    const finish = (status: StreamStatus) => {
+      if (sent) return;
+      sent = status;
+      if (status.code === 0) {
+        call.end(toGrpcMetadata(status.metadata));
+      } else {
+        // ServerDuplexStreamImpl turns an 'error' event into the call's final status.
+        call.emit('error', { code: status.code, details: status.details, metadata: toGrpcMetadata(status.metadata) });
+      }
+    };
+    return {
+      end: (status) => finish(status ?? { code: 0, details: 'OK' }),
+      cancel: (status) => finish(status ?? { code: grpc.status.CANCELLED, details: 'Cancelled' }),
+    };
+  });
+}
+
+/**
+ * Dial a host as a worker does. The call starts at once (metadata = request headers);
+ * a host that is down shows as `done` with UNAVAILABLE. The channel is closed when the
+ * call is over.
+ */
+export function dialAsWorker(opts: { address: string; metadata?: Metadata; maxMessageBytes?: number }): PeerDuplex {
+  const max = opts.maxMessageBytes ?? HOST_MAX_MESSAGE_BYTES;
+  const client = new grpc.Client(opts.address, grpc.credentials.createInsecure(), channelOptions(max));
+  const call = client.makeBidiStreamRequest<Buffer, Buffer>(EVENT_STREAM_PATH, toBuffer, identity, toGrpcMetadata(opts.metadata));
+  const headers: Metadata = {};
+  call.on('metadata', (md: grpc.Metadata) => Object.assign(headers, fromGrpcMetadata(md)));
+  return adapt(call as unknown as NodeDuplex, headers, (settle) => {
+    let status: StreamStatus | undefined;
+    const finish = () => {
+      if (!status) return;
+      client.close();
+      settle({ status, clean: status.code === 0 && call.writableEnded });
+    };
+    call.on('status', (s: grpc.StatusObject) => {
+      status = { code: s.code, details: s.details, metadata: fromGrpcMetadata(s.metadata) };
+      // Deliver every message before `done`: wait for the readable side to end.
+      if (call.readableEnded || call.destroyed) finish();
+    });
+    call.on('end', finish);
+    call.on('close', finish);
+    return {
+      end: () => {
+        if (!call.writableEnded) call.end();
+      },
+      cancel: () => call.cancel(),
+    };
+  });
+}
