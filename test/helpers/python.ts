@@ -1,0 +1,353 @@
+// The Python grpcio peers (test/python/host.py, worker.py) as seen from the TypeScript
+// tests: how to start them, read what they logged, and check that Debian's python3-grpcio
+// is there at all (a clear failure, never a hang, when it is not).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs as dist/test/helpers/python.js). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const PY_DIR = join(REPO, 'test', 'python');
+/** Debian's interpreter, where python3-grpcio lives (a pyenv `python3` on PATH has no grpc). */
+export const PYTHON = process.env.FUNCTAPE_TEST_PYTHON ?? '/usr/bin/python3';
+export const FUNCTAPE = [process.execPath, join(REPO, 'bin', 'functape')];
+
+/** Why the Python peers cannot run here, or undefined when they can (imports and schema load). */
+export function pythonGrpcProblem(): string | undefined {
+  const probe = spawnSync(PYTHON, ['-c', 'import grpc, google.protobuf, grpc_tools.protoc\nfrom schema import Schema\nSchema()'], {
+    cwd: PY_DIR,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (probe.status === 0) return undefined;
+  const why = probe.error
+    ? probe.error.message
+    : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status ?? probe.signal}`);
+  return (
+    `the Python grpcio peers cannot run with ${PYTHON} (${why}). ` +
+    'Install Debian\'s python3-grpcio, python3-protobuf and python3-grpc-tools: `sudo bash scripts/install-test-deps.sh` ' +
+    '(npm test runs it as pretest), or point FUNCTAPE_TEST_PYTHON at an interpreter that has them.'
+  );
+}
+
+/** Throws with an actionable message when Python grpcio is missing; use in `before()`. */
+export function assertPythonGrpc(): void {
+  const problem = pythonGrpcProblem();
+  if (problem) throw new Error(problem);
+}
+
+/** Quotes argv for the one-string worker commands (`--worker "CMD"`) that hosts split. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+}
+
+export function pythonWorkerArgv(log: string, extra: readonly string[] = []): string[] {
+  return [PYTHON, join(PY_DIR, 'worker.py'), '--log', log, '--timeout', '60', ...extra];
+}
+
+export interface HostOptions {
+  /** Worker command line (host args are appended); omit to connect a worker yourself. */
+  worker?: string;
+  log: string;
+  invocations?: number;
+  concurrency?: number;
+  /** Function names used round-robin. */
+  functions?: readonly string[];
+  sleepMs?: number;
+  cancelEvery?: number;
+  envReload?: boolean;
+  argForm?: 'both' | 'functions' | 'short';
+  workerId?: string;
+  requestId?: string;
+  cwd?: string;
+  timeoutSec?: number;
+}
+
+export function pythonHostArgv(o: HostOptions): string[] {
+  const argv = [PYTHON, join(PY_DIR, 'host.py'), '--log', o.log, '--timeout', String(o.timeoutSec ?? 60)];
+  if (o.worker !== undefined) argv.push('--worker', o.worker);
+  if (o.invocations !== undefined) argv.push('--invocations', String(o.invocations));
+  if (o.concurrency !== undefined) argv.push('--concurrency', String(o.concurrency));
+  if (o.functions) argv.push('--function', o.functions.join(','));
+  if (o.sleepMs !== undefined) argv.push('--sleep-ms', String(o.sleepMs));
+  if (o.cancelEvery) argv.push('--cancel-every', String(o.cancelEvery));
+  if (o.envReload) argv.push('--env-reload');
+  if (o.argForm) argv.push('--arg-form', o.argForm);
+  if (o.workerId) argv.push('--worker-id', o.workerId);
+  if (o.requestId) argv.push('--request-id', o.requestId);
+  if (o.cwd) argv.push('--app-dir', o.cwd);
+  return argv;
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** A started process: its output so far, its end, and a kill that is safe to call twice. */
+export interface RunningProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `re` (rejects if the process ends first). */
+  line(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  done: Promise<ProcessResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Starts argv; SIGKILLs it (and reports timedOut) after timeoutMs so no test hangs on a
+ * stuck peer. The caller must await `done` (or kill) before the test ends.
+ */
+export function startProcess(argv: readonly string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): RunningProcess {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let timedOut = false;
+  const lineWaiters: Array<() => void> = [];
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+    for (const w of lineWaiters.slice()) w();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, opts.timeoutMs);
+  const done = new Promise<ProcessResult>((resolveDone) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      for (const w of lineWaiters.slice()) w();
+      resolveDone({ code, signal, stdout: out, stderr: err, timedOut });
+    });
+    child.on('error', (e) => {
+      err += `spawn error: ${e.message}\n`;
+    });
+  });
+  let ended = false;
+  void done.then(() => (ended = true));
+  const line = (re: RegExp, timeoutMs = 30_000) =>
+    new Promise<RegExpMatchArray>((res, rej) => {
+      const t = setTimeout(() => finish(new Error(`no line matching ${re} within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+      const check = () => {
+        const m = out.split('\n').map((l) => l.match(re)).find((x) => x);
+        if (m) finish(undefined, m);
+        else if (ended) finish(new Error(`${argv.join(' ')} ended before printing ${re}; stdout: ${out}; stderr: ${err}`));
+      };
+      const finish = (e?: Error, m?: RegExpMatchArray) => {
+        clearTimeout(t);
+        const i = lineWaiters.indexOf(check);
+        if (i >= 0) lineWaiters.splice(i, 1);
+        if (e) rej(e);
+        else res(m!);
+      };
+      lineWaiters.push(check);
+      void done.then(check);
+      check();
+    });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    line,
+    done,
+    kill: (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+export async function runProcess(argv: readonly string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
+  return startProcess(argv, opts).done;
+}
+
+/** What one Python peer saw (test/python/peer_log.py). */
+export interface PeerLog {
+  /** The exact bytes it handed to grpcio, in order. */
+  sent: Buffer[];
+  /** The exact bytes grpcio handed to it, in order. */
+  received: Buffer[];
+  sentKinds: string[];
+  receivedKinds: string[];
+  notes: Array<Record<string, unknown>>;
+  /** The final summary line (absent when the peer died before writing it). */
+  summary?: Record<string, any>;
+}
+
+export function readPeerLog(path: string): PeerLog {
+  const log: PeerLog = { sent: [], received: [], sentKinds: [], receivedKinds: [], notes: [] };
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const o = JSON.parse(line) as Record<string, any>;
+    if (o.event === 'sent' || o.event === 'received') {
+      log[o.event as 'sent' | 'received'].push(Buffer.from(o.b64 as string, 'base64'));
+      log[o.event === 'sent' ? 'sentKinds' : 'receivedKinds'].push(o.kind as string);
+    } else if (o.event === 'note') log.notes.push(o);
+    else if (o.event === 'summary') log.summary = o;
+  }
+  return log;
+}
+
+/** The host's final stdout line (its summary JSON), with a readable error otherwise. */
+export function hostSummary(result: ProcessResult): Record<string, any> {
+  const last = result.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as Record<string, any>;
+  } catch {
+    throw new Error(`python host printed no summary (exit ${result.code}, signal ${result.signal}, timedOut ${result.timedOut}); stdout: ${result.stdout}; stderr: ${result.stderr}`);
+  }
+}
+
+/** Message kinds as a sorted multiset: comparable across runs whose interleaving differs. */
+export function kindCounts(kinds: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const k of [...kinds].sort()) counts[k] = (counts[k] ?? 0) + 1;
+  return counts;
+}
+
+/** True when `bin/functape <words> --help` succeeds, i.e. that command exists in this build. */
+export function functapeHas(...words: string[]): boolean {
+  const r = spawnSync(FUNCTAPE[0]!, [...FUNCTAPE.slice(1), ...words, '--help'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+  return r.status === 0 && r.stdout.includes(words[words.length - 1]!);
+}
+
+/** The arguments a host appends to its worker's command line (both forms, PROTOCOL.md). */
+export function hostArgs(port: number, workerId: string, requestId: string, host = '127.0.0.1'): string[] {
+  const max = '2147483647';
+  return [
+    '--host', host, '--port', String(port), '--workerId', workerId, '--requestId', requestId, '--grpcMaxMessageLength', max,
+    '--functions-uri', `http://${host}:${port}/`, '--functions-worker-id', workerId, '--functions-request-id', requestId,
+    '--functions-grpc-max-message-length', max,
+  ];
+}
+
+/** Starts the Python host without a worker; resolves once it listens. */
+export async function startPythonHost(o: Omit<HostOptions, 'worker'>): Promise<{ proc: RunningProcess; port: number }> {
+  const proc = startProcess(pythonHostArgv(o), { timeoutMs: ((o.timeoutSec ?? 60) + 15) * 1000 });
+  try {
+    const m = await proc.line(/^listening on 127\.0\.0\.1:(\d+)$/);
+    return { proc, port: Number(m[1]) };
+  } catch (err) {
+    proc.kill();
+    await proc.done;
+    throw err;
+  }
+}
+
+/**
+ * Starts `functape record` toward upstreamPort; resolves with the port it listens on. Stop
+ * it with stopProcess (SIGTERM: it flushes and closes the database).
+ */
+export async function startRecord(db: string, upstreamPort: number, extra: readonly string[] = []): Promise<{ proc: RunningProcess; port: number }> {
+  const argv = [...FUNCTAPE, 'record', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstreamPort}`, '--db', db, ...extra];
+  const proc = startProcess(argv, { timeoutMs: 120_000 });
+  try {
+    const m = await proc.line(/listening on [^\s:]+:(\d+)/);
+    return { proc, port: Number(m[1]) };
+  } catch (err) {
+    proc.kill();
+    await proc.done;
+    throw err;
+  }
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves with the result. */
+export async function stopProcess(proc: RunningProcess, graceMs = 20_000): Promise<ProcessResult> {
+  proc.kill('SIGTERM');
+  const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+  const r = await proc.done;
+  clearTimeout(t);
+  return r;
+}
+
+/** One message of a recording, as `functape export` gives it. */
+export interface RecordedFrame {
+  session: number;
+  seq: number;
+  direction: 'toHost' | 'toWorker';
+  kind: string;
+  bytes: Buffer;
+}
+
+/** Reads every frame of a recording through `functape export` (NDJSON), in seq order per session. */
+export async function exportFrames(db: string): Promise<RecordedFrame[]> {
+  const r = await runProcess([...FUNCTAPE, 'export', '--db', db], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`functape export --db ${db} failed (exit ${r.code}): ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const o = JSON.parse(l) as Record<string, any>;
+      return { session: o.session, seq: o.seq, direction: o.direction, kind: o.kind, bytes: Buffer.from(o.bytes as string, 'base64') };
+    })
+    .sort((a, b) => a.session - b.session || a.seq - b.seq);
+}
+
+/** Sessions of a recording through `functape sessions --json` (objects as that command prints them). */
+export async function listSessions(db: string): Promise<Array<Record<string, any>>> {
+  const r = await runProcess([...FUNCTAPE, 'sessions', '--db', db, '--json'], { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`functape sessions --db ${db} --json failed (exit ${r.code}): ${r.stderr}`);
+  const text = r.stdout.trim();
+  if (text.startsWith('[')) return JSON.parse(text) as Array<Record<string, any>>;
+  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, any>);
+}
+
+/**
+ * Undefined when `actual` is exactly `expected` (same count, same bytes, same order);
+ * otherwise a one-line description of the first difference.
+ */
+export function byteSequenceDifference(actual: readonly Uint8Array[], expected: readonly Uint8Array[], kinds: readonly string[] = []): string | undefined {
+  const n = Math.min(actual.length, expected.length);
+  for (let i = 0; i < n; i++) {
+    if (!Buffer.from(actual[i]!).equals(Buffer.from(expected[i]!))) {
+      return `message #${i} (${kinds[i] ?? '?'}) differs: ${actual[i]!.length} bytes vs ${expected[i]!.length} expected`;
+    }
+  }
+  if (actual.length !== expected.length) {
+    return `${actual.length} messages vs ${expected.length} expected (first extra/missing: #${n} ${kinds[n] ?? ''})`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks one recorded session against what the Python peers logged: the host's sent list
+ * is exactly the session's toWorker frames and its received list the toHost frames (and
+ * the reverse for the worker): every message once, same bytes, same order per direction.
+ * Returns the problems (empty when transparent).
+ */
+export function transparencyProblems(frames: readonly RecordedFrame[], logs: { host?: PeerLog; worker?: PeerLog }): string[] {
+  const toWorker = frames.filter((f) => f.direction === 'toWorker');
+  const toHost = frames.filter((f) => f.direction === 'toHost');
+  const w = toWorker.map((f) => f.bytes);
+  const h = toHost.map((f) => f.bytes);
+  const checks: Array<[string, PeerLog | undefined, 'sent' | 'received', Buffer[], string[]]> = [
+    ['host sent vs recorded toWorker', logs.host, 'sent', w, toWorker.map((f) => f.kind)],
+    ['host received vs recorded toHost', logs.host, 'received', h, toHost.map((f) => f.kind)],
+    ['worker sent vs recorded toHost', logs.worker, 'sent', h, toHost.map((f) => f.kind)],
+    ['worker received vs recorded toWorker', logs.worker, 'received', w, toWorker.map((f) => f.kind)],
+  ];
+  const problems: string[] = [];
+  for (const [what, log, side, recorded, kinds] of checks) {
+    if (!log) continue;
+    const d = byteSequenceDifference(log[side], recorded, kinds);
+    if (d) problems.push(`${what}: ${d}`);
+  }
+  return problems;
+}
+
+/** What must not change when a proxy sits between the peers: counts and outcomes, not timing or ids. */
+export function hostBehaviour(s: Record<string, any>): Record<string, unknown> {
+  const keys = ['outcome', 'error', 'workerEnd', 'workerExit', 'workerCapabilities', 'functions', 'sent', 'received', 'invocations',
+    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected'];
+  return Object.fromEntries(keys.map((k) => [k, s[k]]));
+}
+
+export function workerBehaviour(s: Record<string, any> | undefined): Record<string, unknown> {
+  if (!s) return { summary: 'missing (the worker died before writing it)' };
+  const { workerId: _w, ...rest } = s;
+  return rest;
+}
