@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, from Debian's packages:
-# Python grpcio (the independent gRPC implementation the transparency tests use).
+# Python grpcio (the independent gRPC implementation the transparency tests use)
+# and chromium (the HTML report test).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ need=()
 "$PY" -c 'import grpc' 2>/dev/null || need+=(python3-grpcio)
 "$PY" -c 'import google.protobuf' 2>/dev/null || need+=(python3-protobuf)
 "$PY" -c 'import grpc_tools.protoc' 2>/dev/null || need+=(python3-grpc-tools)
+# Debian's chromium: the bench HTML report is opened headless by test/bench-html.test.ts.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,35 @@
+/** Number formatting shared by the bench printers (text and HTML). */
+
+/** Microseconds as a short latency: `850µs`, `1.23ms`, `12.3ms`, `1.50s`. */
+export function formatUs(us: number): string {
+  if (!Number.isFinite(us)) return '-';
+  if (us < 1000) return `${Math.round(us)}µs`;
+  if (us < 10_000) return `${(us / 1000).toFixed(2)}ms`;
+  if (us < 1_000_000) return `${(us / 1000).toFixed(1)}ms`;
+  return `${(us / 1_000_000).toFixed(2)}s`;
+}
+
+/** A rate or count with sensible precision: `12345`, `1234.5`, `12.35`. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  if (Number.isInteger(x)) return String(x);
+  if (Math.abs(x) >= 1000) return x.toFixed(0);
+  if (Math.abs(x) >= 100) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+/** A signed percentage: `+3.2%`, `-10.0%`. */
+export function formatPercent(x: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? '+∞%' : '-';
+  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+/** Left-align the first column, right-align the others. */
+export function table(rows: string[][], indent = '  '): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cell].length); });
+  return rows.map((r) => indent + r.map((cell, i) => {
+    const pad = ' '.repeat(widths[i]! - [...cell].length);
+    return i === 0 ? cell + pad : pad + cell;
+  }).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -1,0 +1,97 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { Figures, FunctionFigures, TimelinePoint, WorkerFigures } from './bench-report.js';
+import { createFigureAccumulator, newHistogram, valueAt, type FigureAccumulator } from './latency-figures.js';
+
+/** What the load driver tells the recorder; indices are fixed at creation. */
+export interface BenchRecorder {
+  /** A measured invocation went out (to worker `worker`). */
+  sent(fn: number, worker: number): void;
+  /**
+   * A measured invocation was answered. `atMs` is arrival, ms since the measured window
+   * started; `latencyUs` runs from when it was meant to be sent.
+   */
+  completed(fn: number, worker: number, latencyUs: number, status: string, atMs: number): void;
+  /** An RpcLog for a measured invocation. */
+  rpcLog(fn: number): void;
+  /** Measured invocations still unanswered when the run stopped. */
+  unanswered(fn: number, count: number): void;
+  /** Figures so far, for a progress line: cheap enough to call a few times a second. */
+  progress(): { completed: number; errors: number; p99Us: number };
+  build(durationMs: number): { overall: Figures; functions: FunctionFigures[]; workers: WorkerFigures[]; timeline: TimelinePoint[] };
+}
+
+export interface RecorderLayout {
+  functions: ReadonlyArray<{ name: string; recordedFunctionId: string }>;
+  workers: ReadonlyArray<{ workerId: string; pid: number | null }>;
+}
+
+/**
+ * Collects latencies into HDR histograms (overall, per function, per second) and counts
+ * (per status, per worker). Invariant: overall counts are the sums of the per-function
+ * ones, since both are updated by the same calls.
+ */
+export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
+  const overall = createFigureAccumulator();
+  const perFn: FigureAccumulator[] = layout.functions.map(() => createFigureAccumulator());
+  const perWorker = layout.workers.map(() => ({ sent: 0, completed: 0, errors: 0 }));
+  const seconds: Array<{ h: Histogram; completed: number; errors: number } | undefined> = [];
+  const running = newHistogram();
+  let completed = 0;
+  let errors = 0;
+  return {
+    sent(fn, worker) {
+      overall.sent += 1;
+      perFn[fn]!.sent += 1;
+      perWorker[worker]!.sent += 1;
+    },
+    completed(fn, worker, latencyUs, status, atMs) {
+      overall.record(latencyUs, status);
+      perFn[fn]!.record(latencyUs, status);
+      const w = perWorker[worker]!;
+      w.completed += 1;
+      completed += 1;
+      const us = Math.max(1, Math.round(latencyUs));
+      running.recordValue(us);
+      const s = Math.max(0, Math.floor(atMs / 1000));
+      let slot = seconds[s];
+      if (!slot) {
+        slot = { h: newHistogram(), completed: 0, errors: 0 };
+        seconds[s] = slot;
+      }
+      slot.h.recordValue(us);
+      slot.completed += 1;
+      if (status !== 'Success') {
+        w.errors += 1;
+        errors += 1;
+        slot.errors += 1;
+      }
+    },
+    rpcLog(fn) {
+      overall.rpcLogs += 1;
+      perFn[fn]!.rpcLogs += 1;
+    },
+    unanswered(fn, count) {
+      overall.unanswered += count;
+      perFn[fn]!.unanswered += count;
+    },
+    progress() {
+      return { completed, errors, p99Us: completed > 0 ? valueAt(running, 99) : 0 };
+    },
+    build(durationMs) {
+      const timeline: TimelinePoint[] = [];
+      const lastSecond = Math.max(seconds.length, Math.ceil(durationMs / 1000));
+      for (let s = 0; s < lastSecond; s++) {
+        const slot = seconds[s];
+        timeline.push(slot
+          ? { second: s, completed: slot.completed, errors: slot.errors, p50Us: valueAt(slot.h, 50), p99Us: valueAt(slot.h, 99), maxUs: slot.h.maxValue }
+          : { second: s, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 });
+      }
+      return {
+        overall: overall.build(durationMs),
+        functions: layout.functions.map((f, i) => ({ ...f, ...perFn[i]!.build(durationMs) })),
+        workers: layout.workers.map((w, i) => ({ index: i, workerId: w.workerId, pid: w.pid, ...perWorker[i]! })),
+        timeline,
+      };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import * as hdr from 'hdr-histogram-js';
+import type { Figures, LatencySummary } from './bench-report.js';
+
+/** Percentiles drawn in the percentile plot (log-spaced toward the tail). */
+export const CURVE_PERCENTILES: readonly number[] = [
+  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96.25, 97.5, 98, 98.75, 99, 99.375,
+  99.5, 99.7, 99.8, 99.9, 99.95, 99.97, 99.99, 99.995, 99.999, 100,
+];
+
+/** Log-spaced histogram buckets: this many per decade of microseconds. */
+const BUCKETS_PER_DECADE = 10;
+
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({ bitBucketSize: 'packed', lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+}
+
+/**
+ * Counts of one group of invocations (all, a function) in the measured window.
+ * `record` is the hot path: a histogram update and a few increments.
+ */
+export interface FigureAccumulator {
+  sent: number;
+  unanswered: number;
+  rpcLogs: number;
+  record(latencyUs: number, status: string): void;
+  build(durationMs: number): Figures;
+}
+
+export function createFigureAccumulator(): FigureAccumulator {
+  const histogram = newHistogram();
+  const statuses: Record<string, number> = {};
+  const logBuckets = new Map<number, number>();
+  let completed = 0;
+  let errors = 0;
+  return {
+    sent: 0,
+    unanswered: 0,
+    rpcLogs: 0,
+    record(latencyUs, status) {
+      const us = Math.max(1, Math.round(latencyUs));
+      histogram.recordValue(us);
+      completed += 1;
+      if (status !== 'Success') errors += 1;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      const b = Math.floor(Math.log10(us) * BUCKETS_PER_DECADE);
+      logBuckets.set(b, (logBuckets.get(b) ?? 0) + 1);
+    },
+    build(durationMs) {
+      return {
+        sent: this.sent,
+        completed,
+        unanswered: this.unanswered,
+        errors,
+        throughput: durationMs > 0 ? completed / (durationMs / 1000) : 0,
+        statuses: { ...statuses },
+        latency: completed > 0 ? summarize(histogram) : null,
+        percentiles: completed > 0 ? CURVE_PERCENTILES.map((p) => ({ percentile: p, us: valueAt(histogram, p) })) : [],
+        histogram: [...logBuckets.entries()].sort((a, b) => a[0] - b[0]).map(([b, count]) => ({
+          fromUs: round3(10 ** (b / BUCKETS_PER_DECADE)),
+          toUs: round3(10 ** ((b + 1) / BUCKETS_PER_DECADE)),
+          count,
+        })),
+        rpcLogs: this.rpcLogs,
+        rpcLogsPerInvocation: completed > 0 ? this.rpcLogs / completed : 0,
+        hdr: hdr.encodeIntoCompressedBase64(histogram),
+      };
+    },
+  };
+}
+
+/** The summary percentiles of a histogram; p50 ≤ p90 ≤ … ≤ max by construction. */
+export function summarize(h: hdr.Histogram): LatencySummary {
+  return {
+    minUs: h.minNonZeroValue,
+    meanUs: round3(h.mean),
+    stdevUs: round3(h.stdDeviation),
+    p50Us: valueAt(h, 50),
+    p90Us: valueAt(h, 90),
+    p99Us: valueAt(h, 99),
+    p999Us: valueAt(h, 99.9),
+    p9999Us: valueAt(h, 99.99),
+    maxUs: h.maxValue,
+  };
+}
+
+/**
+ * The value at a percentile, kept within [min, max]: HDR reports the highest value
+ * equivalent to the bucket, which can exceed the largest value actually recorded.
+ */
+export function valueAt(h: hdr.Histogram, percentile: number): number {
+  if (percentile <= 0) return h.minNonZeroValue;
+  return Math.max(h.minNonZeroValue, Math.min(h.maxValue, h.getValueAtPercentile(percentile)));
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
