@@ -17,6 +17,7 @@ export const FUNCTAPE = [process.execPath, join(REPO, 'bin', 'functape')];
 export function pythonGrpcProblem(): string | undefined {
   const probe = spawnSync(PYTHON, ['-c', 'import grpc, google.protobuf, grpc_tools.protoc\nfrom schema import Schema\nSchema()'], {
     cwd: PY_DIR,
+    env: { PYTHONDONTWRITEBYTECODE: '1', ...process.env },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -57,6 +58,8 @@ export interface HostOptions {
   sleepMs?: number;
   cancelEvery?: number;
   envReload?: boolean;
+  /** `CODE:DETAILS`: end the stream with that status after the invocations. */
+  failWith?: string;
   argForm?: 'both' | 'functions' | 'short';
   workerId?: string;
   requestId?: string;
@@ -73,6 +76,7 @@ export function pythonHostArgv(o: HostOptions): string[] {
   if (o.sleepMs !== undefined) argv.push('--sleep-ms', String(o.sleepMs));
   if (o.cancelEvery) argv.push('--cancel-every', String(o.cancelEvery));
   if (o.envReload) argv.push('--env-reload');
+  if (o.failWith) argv.push('--fail-with', o.failWith);
   if (o.argForm) argv.push('--arg-form', o.argForm);
   if (o.workerId) argv.push('--worker-id', o.workerId);
   if (o.requestId) argv.push('--request-id', o.requestId);
@@ -104,7 +108,8 @@ export interface RunningProcess {
  * stuck peer. The caller must await `done` (or kill) before the test ends.
  */
 export function startProcess(argv: readonly string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): RunningProcess {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { PYTHONDONTWRITEBYTECODE: '1', ...(opts.env ?? process.env) };
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let timedOut = false;

@@ -9,7 +9,8 @@ worker to connect with --worker-id/--request-id (printed on the second line as
 functions metadata, loads (a collection when the worker supports it), N invocations with at
 most C in flight (round-robin over --function names; --cancel-every K sends an
 InvocationCancel after every Kth), a status request, terminate, and
-waits for the worker to end its stream. Its last stdout line is the summary as JSON.
+waits for the worker to end its stream (or, with --fail-with CODE:DETAILS, ends the stream
+with that status right after the invocations). Its last stdout line is the summary as JSON.
 
 Messages travel as raw bytes through grpcio (no serializer): what --log records is exactly
 what crossed the gRPC API. Exit code: 0 the session completed, 1 the worker refused
@@ -36,12 +37,25 @@ from schema import DEFAULT_PROTO_DIR, EVENT_STREAM_PATH, Schema, kind_of
 CLOSE = object()
 
 
+class Abort:
+    """Ends the stream with a non-OK status (and trailing metadata) instead of OK."""
+
+    def __init__(self, spec):
+        name, _, self.details = spec.partition(':')
+        self.code = grpc.StatusCode[name]
+        self.trailers = (('x-host-abort', name.lower()),)
+
+
 class Refused(Exception):
     """The worker answered, but not as a working worker must (exit 1)."""
 
 
 class Broken(Exception):
     """The stream ended early or an answer did not come in time (exit 3)."""
+
+
+class Ended(Broken):
+    """The worker's side of the stream ended."""
 
 
 class Stream:
@@ -62,18 +76,23 @@ class Stream:
             context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, 'this host accepts one stream')
         self.metadata = {k: v for k, v in context.invocation_metadata() if not k.endswith('-bin')}
         self.accepted.set()
-        threading.Thread(target=self.read, args=(request_iterator,), daemon=True).start()
+        threading.Thread(target=self.read, args=(request_iterator, context), daemon=True).start()
         try:
             while True:
                 item = self.outgoing.get()
                 if item is CLOSE:
                     return
+                if isinstance(item, Abort):
+                    context.set_trailing_metadata(item.trailers)
+                    context.abort(item.code, item.details)
                 self.log.message('sent', item, kind_of(self.schema.parse(item)))
                 yield item
         finally:
             self.done.set()
 
-    def read(self, request_iterator):
+    def read(self, request_iterator, context):
+        """`peer_end` becomes 'half-close' (the worker ended its side cleanly), 'cancelled' (the
+        call died: worker cancelled, connection lost) or 'error: <exception class>'."""
         try:
             for raw in request_iterator:
                 try:
@@ -82,9 +101,9 @@ class Stream:
                     kind = 'undecodable'
                 self.log.message('received', raw, kind)
                 self.incoming.put(raw)
-            self.peer_end = 'half-close'
+            self.peer_end = 'half-close' if context.is_active() else 'cancelled'
         except Exception as err:  # the worker cancelled or the connection broke
-            self.peer_end = 'error: %r' % err
+            self.peer_end = 'error: %s' % type(err).__name__
         self.incoming.put(CLOSE)
 
     def send(self, msg):
@@ -118,7 +137,7 @@ class Session:
             raise Broken('timed out waiting for the worker')
         if raw is CLOSE:
             self.stream.incoming.put(CLOSE)
-            raise Broken('the worker ended the stream early (%s)' % self.stream.peer_end)
+            raise Ended('the worker ended the stream early (%s)' % self.stream.peer_end)
         return self.schema.parse(raw)
 
     def expect(self, kind):
@@ -147,6 +166,9 @@ class Session:
         self.index()
         self.load()
         self.invoke()
+        if self.opts.fail_with:
+            self.stream.outgoing.put(Abort(self.opts.fail_with))
+            return
         self.status()
         self.terminate()
 
@@ -291,13 +313,11 @@ class Session:
             msg = self.new()
             msg.worker_terminate.grace_period.seconds = 5
             self.stream.send(msg)
-            while True:  # the worker ends its side; anything before that is counted
+            while True:  # the worker ends its side (how is in the summary); anything before is counted
                 try:
                     msg = self.next()
-                except Broken:
-                    if self.stream.peer_end == 'half-close':
-                        break
-                    raise
+                except Ended:
+                    break
                 self.other(msg, kind_of(msg))
         self.stream.outgoing.put(CLOSE)
 
@@ -314,6 +334,8 @@ def parse(argv):
     p.add_argument('--env-reload', action='store_true')
     p.add_argument('--cancel-every', type=int, default=0,
                    help='cancel every Kth invocation right after sending it (workers that handle cancels)')
+    p.add_argument('--fail-with', metavar='CODE:DETAILS',
+                   help='after the invocations, end the stream with this status (e.g. INTERNAL:boom) and trailer x-host-abort')
     p.add_argument('--arg-form', choices=('both', 'functions', 'short'), default='both',
                    help='which host-argument form to append to --worker')
     p.add_argument('--app-dir', default=os.getcwd())
