@@ -1,5 +1,7 @@
 import type { FunctapeCommand } from './command.js';
+import { workerCommand } from './worker.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: FunctapeCommand[] = [
+  workerCommand,
 ];
