@@ -1,25 +1,155 @@
+import type { DescField, DescMessage } from '@bufbuild/protobuf';
+import { StreamingMessageSchema } from '../gen/FunctionRpc_pb.js';
+import { compileGlobs, type NameTest } from './redact-glob.js';
+import { createMarker, type MarkSecret } from './redact-marker.js';
+import { createPathMatcher } from './redact-paths.js';
+import { BUILTIN_RULES, walkMessage, type Walker } from './redact-walk.js';
+
 /**
  * Capture-time redaction of secrets (see docs/SECURITY.md). Pure: bytes in, bytes out.
  *
  * Contract: `redact(bytes, kind)` returns `null` when the message holds nothing to
- * redact (the common case, which must stay cheap: kinds that cannot carry secrets are
- * not decoded at all), or the re-encoded message with every secret value replaced by a
- * marker that depends only on the secret (same secret → same marker).
+ * redact (the common case, which stays cheap: kinds whose schema cannot lead to a
+ * secret are not read at all, and the others are walked without decoding anything
+ * that cannot hold one), or the message bytes with every secret value replaced by a
+ * marker that depends only on the secret (same secret → same marker). Every byte
+ * outside a replaced value is kept as it was. Bytes that are not a well-formed
+ * message give `null` (they are stored as they are). Redacting redacted bytes again
+ * gives `null`: markers are never replaced.
+ *
+ * What is redacted by default: every value of FunctionEnvironmentReloadRequest
+ * .environment_variables; in every RpcHttp (wherever it occurs: input data, trigger
+ * metadata, return value, output data, log properties) the values of secret headers
+ * in `headers`/`nullable_headers`, of secret query parameters in `query`/`nullable_query`
+ * and in the query string (and userinfo password) of `url`, every cookie value and
+ * every claim value; and the secret headers / query parameters inside the `Headers` /
+ * `Query` JSON entries older hosts put in trigger_metadata.
  */
 export interface RedactRules {
-  /** Extra proto3-JSON field paths to redact, `*` wildcards allowed. */
+  /** Extra proto3-JSON field paths to redact (from the StreamingMessage root), `*`/`**` wildcards allowed. */
   fieldPaths?: string[];
-  /** Extra header-name patterns (case-insensitive, `*` wildcards). */
+  /** Extra header-name patterns (case-insensitive, `*` wildcards), added to DEFAULT_SECRET_HEADERS. */
   headers?: string[];
-  /** Extra query-parameter name patterns. */
+  /** Extra query-parameter name patterns, added to DEFAULT_SECRET_QUERY. */
   query?: string[];
-  /** Environment-variable name patterns whose values to redact (default: all). */
+  /**
+   * Environment-variable name patterns whose values are redacted even when `keepEnv`
+   * matches them. Every value is redacted unless `keepEnv` names it.
+   */
   env?: string[];
+  /** Environment-variable name patterns whose values are stored as they are. */
+  keepEnv?: string[];
+  /** When set, markers use HMAC-SHA256 with this key instead of plain SHA-256 (no guessing of short secrets). */
+  hashKey?: string;
 }
 
 export type Redactor = (bytes: Uint8Array, kind: string) => Uint8Array | null;
 
-// PLACEHOLDER until the redaction work lands: redacts nothing.
-export function createRedactor(_rules: RedactRules = {}): Redactor {
-  return () => null;
+export const DEFAULT_SECRET_HEADERS: readonly string[] = [
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-functions-key', 'x-ms-*token*',
+  'x-ms-client-principal', 'x-api-key', 'ocp-apim-subscription-key',
+];
+
+export const DEFAULT_SECRET_QUERY: readonly string[] = [
+  'code', 'sig', 'key', 'token', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'api_key', 'apikey', 'password',
+];
+
+/** Every message type from which the built-in rules can reach a secret (fixpoint over the schema). */
+function builtinReach(root: DescMessage): Set<string> {
+  const all = new Map<string, DescMessage>();
+  const todo = [root];
+  while (todo.length > 0) {
+    const d = todo.pop()!;
+    if (all.has(d.typeName)) continue;
+    all.set(d.typeName, d);
+    for (const f of d.fields) if (f.message) todo.push(f.message);
+  }
+  const reach = new Set<string>(BUILTIN_RULES.keys());
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const d of all.values()) {
+      if (reach.has(d.typeName)) continue;
+      if (d.fields.some((f) => f.message !== undefined && reach.has(f.message.typeName))) {
+        reach.add(d.typeName);
+        grew = true;
+      }
+    }
+  }
+  return reach;
+}
+
+function envTest(rules: RedactRules): NameTest {
+  const keep = compileGlobs(rules.keepEnv ?? []);
+  const force = compileGlobs(rules.env ?? []);
+  if ((rules.keepEnv ?? []).length === 0) return () => true;
+  return (name) => force(name) || !keep(name);
+}
+
+/**
+ * Remember recent markers: the same secret (an Authorization header, a function key)
+ * usually comes with every invocation, and hashing it again each time is the main cost.
+ */
+function cached(mark: MarkSecret, capacity = 1024): MarkSecret {
+  const cache = new Map<string, Uint8Array>();
+  return (secret) => {
+    if (secret.length > 256) return mark(secret);
+    const key = Buffer.from(secret.buffer, secret.byteOffset, secret.length).toString('latin1');
+    let m = cache.get(key);
+    if (m === undefined) {
+      m = mark(secret);
+      if (cache.size >= capacity) cache.clear();
+      cache.set(key, m);
+    }
+    return m;
+  };
+}
+
+export function createRedactor(rules: RedactRules = {}): Redactor {
+  const paths = createPathMatcher(rules.fieldPaths ?? []);
+  const reach = builtinReach(StreamingMessageSchema);
+  const fieldMaps = new Map<string, ReadonlyMap<number, DescField>>();
+  const markBytes = cached(createMarker(rules.hashKey));
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  const walker: Walker = {
+    header: compileGlobs([...DEFAULT_SECRET_HEADERS, ...(rules.headers ?? [])]),
+    query: compileGlobs([...DEFAULT_SECRET_QUERY, ...(rules.query ?? [])]),
+    env: envTest(rules),
+    paths,
+    markBytes,
+    markText: (secret) => decoder.decode(markBytes(encoder.encode(secret))),
+    reaches: (desc) => reach.has(desc.typeName),
+    fieldsOf(desc) {
+      let m = fieldMaps.get(desc.typeName);
+      if (m === undefined) {
+        m = new Map(desc.fields.map((f) => [f.number, f]));
+        fieldMaps.set(desc.typeName, m);
+      }
+      return m;
+    },
+    decoder,
+    encoder,
+  };
+  // Which content kinds are worth reading at all, decided once per kind.
+  const kindIsLive = new Map<string, boolean>();
+  const live = (kind: string): boolean => {
+    let v = kindIsLive.get(kind);
+    if (v === undefined) {
+      const member = StreamingMessageSchema.fields.find((f) => f.jsonName === kind);
+      const topPaths = paths.step(paths.start, 'requestId', 'request_id').length > 0;
+      v = member !== undefined && (topPaths || paths.step(paths.start, member.jsonName, member.name).length > 0
+        || (member.message !== undefined && reach.has(member.message.typeName)));
+      kindIsLive.set(kind, v);
+    }
+    return v;
+  };
+  return (bytes, kind) => {
+    if (bytes.length === 0 || !live(kind)) return null;
+    try {
+      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none');
+    } catch {
+      return null;
+    }
+  };
 }

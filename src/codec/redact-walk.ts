@@ -1,0 +1,165 @@
+import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
+import type { NameTest } from './redact-glob.js';
+import { isMarkerBytes, type MarkSecret } from './redact-marker.js';
+import type { PathMatcher, PathStates } from './redact-paths.js';
+import { redactJsonObject, redactUrl, type MarkText } from './redact-text.js';
+import { applySplices, forEachLenField, type Splice } from './redact-wire.js';
+
+/**
+ * The schema-driven walk behind `createRedactor`: it reads protobuf wire bytes, goes
+ * down only into fields that can lead to a secret (by the built-in rules or a field
+ * path), and splices markers in place of secret values. Bytes it does not change are
+ * copied as they are. Returns null when nothing changed; throws on malformed bytes.
+ */
+export interface Walker {
+  header: NameTest;
+  query: NameTest;
+  env: NameTest;
+  paths: PathMatcher;
+  markBytes: MarkSecret;
+  markText: MarkText;
+  /** The built-in rules can find a secret somewhere below a message of this type. */
+  reaches(desc: DescMessage): boolean;
+  fieldsOf(desc: DescMessage): ReadonlyMap<number, DescField>;
+  decoder: { decode(bytes: Uint8Array): string };
+  encoder: { encode(text: string): Uint8Array };
+}
+
+/** What the built-in rules do with one field. */
+export type Builtin = 'env-map' | 'header-map' | 'query-map' | 'trigger-map' | 'url' | 'always';
+
+/** Built-in rules: message type → field number → action. */
+export const BUILTIN_RULES: ReadonlyMap<string, ReadonlyMap<number, Builtin>> = new Map([
+  ['AzureFunctionsRpcMessages.FunctionEnvironmentReloadRequest', new Map([[1, 'env-map']])],
+  ['AzureFunctionsRpcMessages.RpcHttp', new Map<number, Builtin>([
+    [2, 'url'], [3, 'header-map'], [20, 'header-map'], [15, 'query-map'], [22, 'query-map'],
+  ])],
+  ['AzureFunctionsRpcMessages.RpcHttpCookie', new Map([[2, 'always']])],
+  ['RpcClaim', new Map([[1, 'always']])],
+  ['AzureFunctionsRpcMessages.InvocationRequest', new Map([[4, 'trigger-map']])],
+]);
+
+/**
+ * How a message is walked: `all` redacts every text/bytes value below (a field path
+ * matched above); `json-headers`/`json-query` is a trigger_metadata `Headers`/`Query`
+ * TypedData whose JSON text holds header or query values.
+ */
+export type Mode = 'none' | 'all' | 'json-headers' | 'json-query';
+
+const TYPED_DATA = 'AzureFunctionsRpcMessages.TypedData';
+
+function isText(scalar: ScalarType | undefined): boolean {
+  return scalar === ScalarType.STRING || scalar === ScalarType.BYTES;
+}
+
+/** Marker bytes for a secret value, or null for an empty value or one that already is a marker. */
+function redactValue(payload: Uint8Array, w: Walker): Uint8Array | null {
+  if (payload.length === 0 || isMarkerBytes(payload)) return null;
+  return w.markBytes(payload);
+}
+
+function redactTextWith(payload: Uint8Array, w: Walker, edit: (text: string) => string | null): Uint8Array | null {
+  const out = edit(w.decoder.decode(payload));
+  return out === null ? null : w.encoder.encode(out);
+}
+
+/** Map keys are short and nearly always ASCII: build those without a TextDecoder call. */
+function decodeKey(buf: Uint8Array, start: number, end: number, w: Walker): string {
+  if (end - start > 64) return w.decoder.decode(buf.subarray(start, end));
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return w.decoder.decode(buf.subarray(start, end));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** The URL rule only matters for URLs with a query string or userinfo. */
+function mayHoldUrlSecret(payload: Uint8Array): boolean {
+  return payload.includes(0x3f /* ? */) || payload.includes(0x40 /* @ */);
+}
+
+export function walkMessage(buf: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
+  const fields = w.fieldsOf(desc);
+  const builtins = BUILTIN_RULES.get(desc.typeName);
+  let splices: Splice[] | undefined;
+  let listIndex: Map<number, number> | undefined;
+  forEachLenField(buf, (fieldNo, lenPos, start, end) => {
+    const field = fields.get(fieldNo);
+    if (field === undefined) return;
+    const payload = buf.subarray(start, end);
+    const fStates = w.paths.step(states, field.jsonName, field.name);
+    const fAll = mode === 'all' || w.paths.accepts(fStates);
+    const builtin = builtins?.get(fieldNo);
+    let out: Uint8Array | null = null;
+    switch (field.fieldKind) {
+      case 'scalar':
+        if (!isText(field.scalar)) break;
+        if (fAll || builtin === 'always') out = redactValue(payload, w);
+        else if (builtin === 'url' && mayHoldUrlSecret(payload)) out = redactTextWith(payload, w, (t) => redactUrl(t, w.query, w.markText));
+        else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && (fieldNo === 1 || fieldNo === 2)) {
+          const names = mode === 'json-headers' ? w.header : w.query;
+          out = redactTextWith(payload, w, (t) => redactJsonObject(t, names, w.markText));
+        }
+        break;
+      case 'message':
+        out = descend(payload, field.message, w, fStates, fAll ? 'all' : 'none');
+        break;
+      case 'list': {
+        listIndex ??= new Map();
+        const index = listIndex.get(fieldNo) ?? 0;
+        listIndex.set(fieldNo, index + 1);
+        const eStates = fStates.length === 0 ? fStates : w.paths.step(fStates, String(index));
+        const eAll = fAll || w.paths.accepts(eStates);
+        if (field.listKind === 'message') out = descend(payload, field.message, w, eStates, eAll ? 'all' : 'none');
+        else if (field.listKind === 'scalar' && isText(field.scalar) && eAll) out = redactValue(payload, w);
+        break;
+      }
+      case 'map':
+        out = walkMapEntry(payload, field, w, fStates, fAll, builtin);
+        break;
+      default:
+        break;
+    }
+    if (out !== null) (splices ??= []).push({ from: lenPos, to: end, payload: out });
+  });
+  return splices === undefined ? null : applySplices(buf, splices);
+}
+
+function descend(buf: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
+  if (mode === 'none' && states.length === 0 && !w.reaches(desc)) return null;
+  return walkMessage(buf, desc, w, states, mode);
+}
+
+/** A map entry is a small message: key = 1, value = 2. Values are redacted by key. */
+function walkMapEntry(
+  entry: Uint8Array, field: DescField & { fieldKind: 'map' }, w: Walker, states: PathStates, all: boolean, builtin: Builtin | undefined,
+): Uint8Array | null {
+  const found = { key: '', lenPos: -1, start: 0, end: 0 };
+  forEachLenField(entry, (fieldNo, lenPos, start, end) => {
+    if (fieldNo === 1) found.key = decodeKey(entry, start, end, w);
+    else if (fieldNo === 2) Object.assign(found, { lenPos, start, end });
+  });
+  const { key, lenPos } = found;
+  if (lenPos < 0) return null;
+  const kStates = w.paths.step(states, key);
+  let secret = all || w.paths.accepts(kStates);
+  if (!secret && builtin === 'env-map') secret = w.env(key);
+  else if (!secret && builtin === 'header-map') secret = w.header(key);
+  else if (!secret && builtin === 'query-map') secret = w.query(key);
+  const payload = entry.subarray(found.start, found.end);
+  let out: Uint8Array | null = null;
+  if (field.mapKind === 'scalar') {
+    if (secret && isText(field.scalar)) out = redactValue(payload, w);
+  } else if (field.mapKind === 'message') {
+    let mode: Mode = secret ? 'all' : 'none';
+    if (!secret && builtin === 'trigger-map') {
+      const lower = key.toLowerCase();
+      if (lower === 'headers') mode = 'json-headers';
+      else if (lower === 'query') mode = 'json-query';
+    }
+    out = mode === 'none' ? descend(payload, field.message, w, kStates, mode) : walkMessage(payload, field.message, w, kStates, mode);
+  }
+  return out === null ? null : applySplices(entry, [{ from: lenPos, to: found.end, payload: out }]);
+}
