@@ -1,0 +1,144 @@
+import { assignTriggers, collectionFunctionIds, responseCollectionFunctionIds } from './answer-triggers.js';
+import { frameMs, LOG_KIND, type ReplayFrame } from './replay-frame.js';
+
+/** An event of the replay a host message can wait for, named by recorded seq. */
+export type GateRef = { type: 'answer'; seq: number } | { type: 'sent'; seq: number };
+
+/**
+ * One recorded host→worker message and when it may be sent live.
+ *
+ * Invariant: every event the gate names precedes the message in the recording, so a
+ * plan can always be played to the end (a missing answer resolves by timeout).
+ */
+export interface PlanStep {
+  frame: ReplayFrame;
+  /** Explicit events that must have happened live first. */
+  after: GateRef[];
+  /** Every recorded host message before this one must have been sent first. */
+  afterAllSent: boolean;
+  /** Every recorded non-log answer before this one must be matched or declared missing first. */
+  afterAllAnswered: boolean;
+  /** The gate event that happened last in the recording (undefined: the stream start). */
+  releasedBy?: GateRef;
+  /** Recorded ms between the releasing event and this message (≥ 0). */
+  delayMs: number;
+}
+
+/** A recorded worker→host message a live worker is expected to reproduce. */
+export interface ExpectedAnswer {
+  frame: ReplayFrame;
+  /** Seq of the host message it answers; undefined when the worker sent it unprompted. */
+  trigger?: number;
+  /** Recorded ms between the trigger (or stream start) and this answer: its service time. */
+  serviceMs: number;
+}
+
+export interface CausalPlan {
+  steps: PlanStep[];
+  answers: ExpectedAnswer[];
+}
+
+/**
+ * Build the causal plan of a recorded session (frames in seq order): each host message
+ * gated on the worker answers it depended on — StartStream before anything, init before
+ * everything else, metadata before loads, a function's load response before its
+ * invocations, an invocation's request before its cancel, everything sent before a
+ * status request, everything sent and answered before a terminate or environment reload —
+ * and its recorded delay after the releasing event.
+ */
+export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
+  const triggers = assignTriggers(frames);
+  const bySeq = new Map(frames.map((f) => [f.seq, f]));
+  const steps: PlanStep[] = [];
+  const answers: ExpectedAnswer[] = [];
+  let startStream: number | undefined;
+  let initRequest: number | undefined;
+  let initResponse: number | undefined;
+  let metadataResponse: number | undefined;
+  let reloadResponse: number | undefined;
+  let lastHost: number | undefined;
+  let lastAnswer: number | undefined;
+  const loadRequestByFn = new Map<string, number>();
+  const loadResponseByFn = new Map<string, number>();
+  const invocationRequest = new Map<string, number>();
+
+  for (const f of frames) {
+    if (f.direction === 'toHost') {
+      const trigger = triggers.get(f.seq);
+      const from = trigger === undefined ? 0 : frameMs(bySeq.get(trigger)!);
+      answers.push({ frame: f, trigger, serviceMs: Math.max(0, frameMs(f) - from) });
+      if (f.kind === LOG_KIND) continue;
+      lastAnswer = f.seq;
+      if (f.kind === 'startStream' && startStream === undefined) startStream = f.seq;
+      if (f.kind === 'workerInitResponse') initResponse = f.seq;
+      if (f.kind === 'functionMetadataResponse') metadataResponse = f.seq;
+      if (f.kind === 'functionEnvironmentReloadResponse') reloadResponse = f.seq;
+      if (f.kind === 'functionLoadResponse' && f.functionId) loadResponseByFn.set(f.functionId, f.seq);
+      if (f.kind === 'functionLoadResponseCollection')
+        for (const id of responseCollectionFunctionIds(f.bytes)) loadResponseByFn.set(id, f.seq);
+      continue;
+    }
+    const after: GateRef[] = [];
+    const answer = (seq: number | undefined) => seq !== undefined && after.push({ type: 'answer', seq });
+    const sent = (seq: number | undefined) => seq !== undefined && after.push({ type: 'sent', seq });
+    let afterAllSent = false;
+    let afterAllAnswered = false;
+    answer(startStream);
+    if (f.kind !== 'workerInitRequest') {
+      sent(initRequest);
+      answer(initResponse);
+    }
+    switch (f.kind) {
+      case 'workerInitRequest':
+        initRequest = f.seq;
+        initResponse = undefined;
+        break;
+      case 'functionsMetadataRequest':
+        break;
+      case 'functionLoadRequest':
+      case 'functionLoadRequestCollection':
+        answer(metadataResponse);
+        answer(reloadResponse);
+        if (f.functionId) loadRequestByFn.set(f.functionId, f.seq);
+        for (const id of f.kind === 'functionLoadRequestCollection' ? collectionFunctionIds(f.bytes) : [])
+          loadRequestByFn.set(id, f.seq);
+        break;
+      case 'invocationRequest': {
+        const fn = f.functionId ?? '';
+        if (loadResponseByFn.has(fn)) answer(loadResponseByFn.get(fn));
+        else sent(loadRequestByFn.get(fn));
+        if (f.invocationId) invocationRequest.set(f.invocationId, f.seq);
+        break;
+      }
+      case 'invocationCancel':
+        sent(invocationRequest.get(f.invocationId ?? ''));
+        break;
+      case 'workerTerminate':
+      case 'functionEnvironmentReloadRequest':
+        afterAllSent = true;
+        afterAllAnswered = true;
+        break;
+      default:
+        afterAllSent = true;
+    }
+    const candidates = dedupe(after);
+    if (afterAllSent && lastHost !== undefined) candidates.push({ type: 'sent', seq: lastHost });
+    if (afterAllAnswered && lastAnswer !== undefined) candidates.push({ type: 'answer', seq: lastAnswer });
+    let releasedBy: GateRef | undefined;
+    for (const ref of candidates) if (!releasedBy || ref.seq > releasedBy.seq) releasedBy = ref;
+    const from = releasedBy ? frameMs(bySeq.get(releasedBy.seq)!) : 0;
+    steps.push({ frame: f, after: dedupe(after), afterAllSent, afterAllAnswered, releasedBy, delayMs: Math.max(0, frameMs(f) - from) });
+    lastHost = f.seq;
+  }
+  return { steps, answers };
+}
+
+function dedupe(refs: GateRef[]): GateRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => {
+    const k = `${r.type}:${r.seq}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,76 @@
+import type { JsonValue } from '@bufbuild/protobuf';
+import { bytesToJson } from '../codec/streaming-message.js';
+import { maskVolatile, type PathMatcher } from './ignore-paths.js';
+import { diffJson, type FieldDifference } from './json-diff.js';
+
+/** How answers are compared: which paths to skip and how to bring live ids into recorded space. */
+export interface CompareOptions {
+  ignore: PathMatcher;
+  /** Rewrite a decoded live message into the recording's id space. */
+  toRecordedSpace: (json: JsonValue) => JsonValue;
+}
+
+/** The comparable view of a message: proto3 JSON with volatile log text masked. */
+export function comparableView(bytes: Uint8Array): JsonValue {
+  const { json, error } = bytesToJson(bytes);
+  if (json === null) return { undecodable: error ?? 'decode error' };
+  return maskLogText(json);
+}
+
+function maskLogText(json: JsonValue): JsonValue {
+  if (json && typeof json === 'object' && !Array.isArray(json)) {
+    const log = json.rpcLog;
+    if (log && typeof log === 'object' && !Array.isArray(log) && typeof log.message === 'string')
+      return { ...json, rpcLog: { ...log, message: maskVolatile(log.message) } };
+  }
+  return json;
+}
+
+/** Field differences between a recorded answer and a live one (live ids mapped back first). */
+export function compareAnswer(recorded: Uint8Array, live: Uint8Array, options: CompareOptions): FieldDifference[] {
+  return diffJson(comparableView(recorded), options.toRecordedSpace(comparableView(live)), options.ignore);
+}
+
+/** The outcome of comparing one invocation's logs as multisets. */
+export interface LogGroupComparison {
+  /** Recorded logs with an identical live log. */
+  matched: number;
+  /** Pairs that differ, as a recorded log index → differences. */
+  differed: Array<{ recordedIndex: number; liveIndex: number; differences: FieldDifference[] }>;
+  /** Recorded logs with no live counterpart (indices into recorded). */
+  missing: number[];
+  /** Live logs with no recorded counterpart (indices into live). */
+  extra: number[];
+}
+
+/**
+ * Compare RpcLogs of one invocation as a multiset: order does not matter. Identical logs
+ * (after masking and ignores) pair first; the rest pair in order of arrival, each pair
+ * reported with its differences; what is left over is missing or extra.
+ */
+export function compareLogGroup(recorded: readonly Uint8Array[], live: readonly Uint8Array[], options: CompareOptions): LogGroupComparison {
+  const rec = recorded.map(comparableView);
+  const liv = live.map((b) => options.toRecordedSpace(comparableView(b)));
+  const recLeft = new Set(rec.map((_, i) => i));
+  const liveLeft: number[] = [];
+  let matched = 0;
+  for (let j = 0; j < liv.length; j++) {
+    let hit = -1;
+    for (const i of recLeft) {
+      if (diffJson(rec[i], liv[j], options.ignore).length === 0) {
+        hit = i;
+        break;
+      }
+    }
+    if (hit >= 0) {
+      recLeft.delete(hit);
+      matched++;
+    } else liveLeft.push(j);
+  }
+  const recRest = [...recLeft];
+  const differed: LogGroupComparison['differed'] = [];
+  const pairs = Math.min(recRest.length, liveLeft.length);
+  for (let k = 0; k < pairs; k++)
+    differed.push({ recordedIndex: recRest[k]!, liveIndex: liveLeft[k]!, differences: diffJson(rec[recRest[k]!], liv[liveLeft[k]!], options.ignore) });
+  return { matched, differed, missing: recRest.slice(pairs), extra: liveLeft.slice(pairs) };
+}

@@ -1,0 +1,300 @@
+import { describe } from '../codec/describe.js';
+import type { ReplayOutcome } from '../report/replay-report.js';
+import { createAnswerKeyer } from './answer-key.js';
+import type { CausalPlan, ExpectedAnswer, GateRef, PlanStep } from './causal-plan.js';
+import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
+import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
+import type { PathMatcher } from './ignore-paths.js';
+import { paceWait, type Pace } from './pace.js';
+import { LOG_KIND } from './replay-frame.js';
+import { functionNames, rewriteHostMessage } from './rewrite-host-message.js';
+import { logGroupOutcome, type LogGroup } from './log-group-outcome.js';
+
+export interface HostEngineOptions {
+  pace: Pace;
+  /** How long an answer may take after its trigger was sent before it counts as missing. */
+  answerTimeoutMs: number;
+  ignore: PathMatcher;
+  /** The worker id and startup request id the live worker was given. */
+  workerId: string;
+  requestId: string;
+  /** Fresh ids for invocations and status requests. */
+  newId: () => string;
+}
+
+/** What the driver must do after a `poll`. */
+export interface HostPoll {
+  /** Messages to send now, in order. */
+  send: Uint8Array[];
+  /** When to poll again at the latest (absent: only when a message arrives). */
+  wakeAtMs?: number;
+  /** Every released step is sent and every answer they expect is resolved. */
+  done: boolean;
+}
+
+/**
+ * The host side of a replay as a sans-IO state machine: live worker messages in
+ * (`receive`), messages to send and a wake-up time out (`poll`). Knows no sockets and
+ * no clock; the caller passes `nowMs` (any monotonic ms).
+ *
+ * Invariants: a step is sent only after its gate is satisfied and its paced delay after
+ * the release has passed; each expected answer resolves exactly once (matched, differed
+ * or missing); live answers are matched by kind + correlation key in the recording's id
+ * space, never by position; only steps below `limit` are released.
+ */
+export interface HostEngine {
+  start(nowMs: number): void;
+  receive(bytes: Uint8Array, nowMs: number): void;
+  poll(nowMs: number): HostPoll;
+  /** Release steps with index < n only (default: all). The setup phase uses the index of the first invocation. */
+  setLimit(n: number): void;
+  /** Resolve everything still pending as missing and return the outcomes (call once, at the end). */
+  finish(nowMs: number, why?: string): ReplayOutcome[];
+  /** Outcomes resolved so far (answers only, no log groups), in recorded order. */
+  resolved(): ReplayOutcome[];
+  readonly ids: IdMap;
+  readonly sent: number;
+  /** True once the step of this recorded seq was sent. */
+  hasSent(seq: number): boolean;
+  /** Index of the first step that is an invocation (the end of the setup phase). */
+  readonly setupEnd: number;
+}
+
+interface AnswerState {
+  expected: ExpectedAnswer;
+  key: string;
+  deadlineMs?: number;
+  outcome?: ReplayOutcome;
+}
+
+interface StepState {
+  step: PlanStep;
+  index: number;
+  pending: number;
+  releasedAtMs?: number;
+  sentAtMs?: number;
+}
+
+export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): HostEngine {
+  const ids = createIdMap();
+  const statusIds = new Set(plan.steps.filter((s) => s.frame.kind === 'workerStatusRequest' && s.frame.requestId).map((s) => s.frame.requestId!));
+  const recordedKeyer = createAnswerKeyer(statusIds);
+  const liveKeyer = createAnswerKeyer(statusIds);
+  const fnName = new Map<string, string>();
+  const invocationFn = new Map<string, string>();
+  for (const s of plan.steps) {
+    for (const f of functionNames(s.frame.bytes)) if (f.name) fnName.set(f.functionId, f.name);
+    if (s.frame.kind === 'invocationRequest' && s.frame.invocationId) invocationFn.set(s.frame.invocationId, s.frame.functionId ?? '');
+  }
+  const start = plan.answers.find((a) => a.frame.kind === 'startStream');
+  if (start?.frame.workerId) ids.set(start.frame.workerId, options.workerId);
+  if (start?.frame.requestId) ids.set(start.frame.requestId, options.requestId);
+
+  const answers: AnswerState[] = [];
+  const byKey = new Map<string, AnswerState>();
+  const logGroups = new Map<string, LogGroup>();
+  const byTrigger = new Map<number | undefined, Array<AnswerState | LogGroup>>();
+  const addTriggered = (t: number | undefined, x: AnswerState | LogGroup) => {
+    const list = byTrigger.get(t) ?? [];
+    list.push(x);
+    byTrigger.set(t, list);
+  };
+  for (const e of plan.answers) {
+    const key = recordedKeyer.key(e.frame);
+    if (e.frame.kind === LOG_KIND) {
+      let g = logGroups.get(key);
+      if (!g) {
+        g = { key, trigger: e.trigger, recorded: [], live: [], firstSeq: e.frame.seq, invocationId: e.frame.invocationId };
+        logGroups.set(key, g);
+        addTriggered(e.trigger, g);
+      }
+      g.recorded.push(e.frame.bytes);
+      continue;
+    }
+    const a: AnswerState = { expected: e, key };
+    answers.push(a);
+    byKey.set(key, a);
+    addTriggered(e.trigger, a);
+  }
+  const extras: ReplayOutcome[] = [];
+
+  const steps: StepState[] = plan.steps.map((step, index) => ({ step, index, pending: 0 }));
+  const stepBySeq = new Map(steps.map((s) => [s.step.frame.seq, s]));
+  const dependents = new Map<string, StepState[]>();
+  const happened = new Set<string>();
+  const refKey = (r: GateRef) => `${r.type}:${r.seq}`;
+  for (const s of steps)
+    for (const r of s.step.after) {
+      s.pending++;
+      const list = dependents.get(refKey(r)) ?? [];
+      list.push(s);
+      dependents.set(refKey(r), list);
+    }
+  let firstUnsent = 0;
+  let firstUnresolved = 0;
+  let limit = steps.length;
+  let sentCount = 0;
+  let started = false;
+  const firstInvocation = steps.findIndex((s) => s.step.frame.kind === 'invocationRequest');
+  const setupEnd = firstInvocation < 0 ? steps.length : firstInvocation;
+
+  const compareOptions: CompareOptions = {
+    ignore: options.ignore,
+    toRecordedSpace: (json) => rewriteIds(json, (id) => ids.toRecorded(id), []),
+  };
+
+  function happen(r: GateRef): void {
+    const k = refKey(r);
+    if (happened.has(k)) return;
+    happened.add(k);
+    for (const s of dependents.get(k) ?? []) s.pending--;
+  }
+
+  function resolve(a: AnswerState, outcome: ReplayOutcome): void {
+    a.outcome = outcome;
+    happen({ type: 'answer', seq: a.expected.frame.seq });
+    while (firstUnresolved < answers.length && answers[firstUnresolved]!.outcome) firstUnresolved++;
+  }
+
+  function describeOutcome(a: AnswerState, status: ReplayOutcome['status'], differences: ReplayOutcome['differences'], note?: string): ReplayOutcome {
+    const f = a.expected.frame;
+    const fn = f.functionId ?? (f.invocationId ? invocationFn.get(f.invocationId) : undefined);
+    const o: ReplayOutcome = { kind: f.kind, key: a.key, status, recordedSeq: f.seq, differences };
+    if (f.invocationId) o.invocationId = f.invocationId;
+    if (fn) o.functionId = fn;
+    if (fn && fnName.has(fn)) o.functionName = fnName.get(fn)!;
+    if (note) o.note = note;
+    return o;
+  }
+
+  function ready(s: StepState): boolean {
+    if (s.pending > 0 || s.index >= limit) return false;
+    if (s.step.afterAllSent && firstUnsent < s.index) return false;
+    if (s.step.afterAllAnswered && firstUnresolved < answers.length && answers[firstUnresolved]!.expected.frame.seq < s.step.frame.seq) return false;
+    return true;
+  }
+
+  function markSent(s: StepState, nowMs: number): void {
+    s.sentAtMs = nowMs;
+    sentCount++;
+    happen({ type: 'sent', seq: s.step.frame.seq });
+    while (firstUnsent < steps.length && steps[firstUnsent]!.sentAtMs !== undefined) firstUnsent++;
+    for (const x of byTrigger.get(s.step.frame.seq) ?? []) x.deadlineMs = nowMs + options.answerTimeoutMs;
+  }
+
+  return {
+    ids,
+    get sent() {
+      return sentCount;
+    },
+    setupEnd,
+    hasSent: (seq) => stepBySeq.get(seq)?.sentAtMs !== undefined,
+    setLimit(n) {
+      limit = Math.min(n, steps.length);
+    },
+    start(nowMs) {
+      if (started) return;
+      started = true;
+      for (const x of byTrigger.get(undefined) ?? []) x.deadlineMs = nowMs + options.answerTimeoutMs;
+    },
+    receive(bytes, nowMs) {
+      const d = describe(bytes);
+      const toRec = (id: string | undefined) => (id === undefined ? undefined : ids.toRecorded(id) ?? id);
+      const liveIds = { kind: d.kind, invocationId: toRec(d.invocationId), functionId: toRec(d.functionId), requestId: toRec(d.requestId) };
+      const key = liveKeyer.key(liveIds);
+      if (d.kind === LOG_KIND) {
+        let g = logGroups.get(key);
+        if (!g) {
+          g = { key, trigger: undefined, recorded: [], live: [], firstSeq: Number.MAX_SAFE_INTEGER, invocationId: liveIds.invocationId };
+          logGroups.set(key, g);
+        }
+        g.live.push(bytes);
+        return;
+      }
+      const a = byKey.get(key);
+      if (!a) {
+        extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
+        return;
+      }
+      if (a.outcome) {
+        if (a.outcome.status === 'missing') a.outcome.note = `arrived ${Math.round(nowMs - (a.deadlineMs ?? nowMs) + options.answerTimeoutMs)} ms after its trigger, later than --answer-timeout`;
+        else extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'a second answer with this key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
+        return;
+      }
+      if (d.kind === 'functionMetadataResponse') {
+        const live = new Map(functionNames(bytes).map((f) => [f.name, f.functionId]));
+        for (const f of functionNames(a.expected.frame.bytes)) {
+          const l = live.get(f.name);
+          if (l !== undefined) ids.set(f.functionId, l);
+        }
+      }
+      const differences = compareAnswer(a.expected.frame.bytes, bytes, compareOptions);
+      resolve(a, describeOutcome(a, differences.length ? 'differed' : 'matched', differences));
+    },
+    poll(nowMs) {
+      if (!started) this.start(nowMs);
+      let wakeAtMs: number | undefined;
+      const wake = (t: number) => {
+        if (wakeAtMs === undefined || t < wakeAtMs) wakeAtMs = t;
+      };
+      for (const a of answers) {
+        if (a.outcome || a.deadlineMs === undefined) continue;
+        if (a.deadlineMs <= nowMs) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`));
+        else wake(a.deadlineMs);
+      }
+      const send: Uint8Array[] = [];
+      for (let progress = true; progress; ) {
+        progress = false;
+        for (let i = firstUnsent; i < steps.length && i < limit; i++) {
+          const s = steps[i]!;
+          if (s.sentAtMs !== undefined) continue;
+          if (s.releasedAtMs === undefined) {
+            if (!ready(s)) continue;
+            s.releasedAtMs = nowMs;
+          }
+          const wait = paceWait(nowMs, s.releasedAtMs, s.step.delayMs, options.pace);
+          if (wait > 0) {
+            wake(nowMs + wait);
+            continue;
+          }
+          send.push(rewriteHostMessage(s.step.frame.kind, s.step.frame.bytes, ids, options.newId));
+          markSent(s, nowMs);
+          progress = true;
+        }
+      }
+      let logsPending = false;
+      for (const g of logGroups.values()) {
+        if (g.recorded.length === 0 || g.live.length >= g.recorded.length) continue;
+        if (g.deadlineMs === undefined) logsPending = true;
+        else if (g.deadlineMs > nowMs) {
+          logsPending = true;
+          wake(g.deadlineMs);
+        }
+      }
+      const allSent = firstUnsent >= limit;
+      const answersPending = answers.some((a) => !a.outcome && (a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit));
+      return { send, wakeAtMs, done: allSent && !answersPending && !logsPending };
+    },
+    resolved() {
+      return answers.filter((a) => a.outcome).map((a) => a.outcome!);
+    },
+    finish(nowMs, why = 'the stream ended first') {
+      for (const a of answers) if (!a.outcome) resolve(a, describeOutcome(a, 'missing', [], a.deadlineMs === undefined ? `never asked: ${why}` : why));
+      const withSeq: Array<[number, ReplayOutcome]> = answers.map((a) => [a.expected.frame.seq, a.outcome!]);
+      for (const g of logGroups.values()) {
+        const o = logGroupOutcome(g, compareLogGroup(g.recorded, g.live, compareOptions), compareOptions);
+        const fn = g.invocationId ? invocationFn.get(g.invocationId) : undefined;
+        if (fn) o.functionId = fn;
+        if (fn && fnName.has(fn)) o.functionName = fnName.get(fn)!;
+        withSeq.push([g.firstSeq, o]);
+      }
+      void nowMs;
+      withSeq.sort((x, y) => x[0] - y[0]);
+      return [...withSeq.map(([, o]) => o), ...extras];
+    },
+  };
+}
+
+function safeJson(bytes: Uint8Array) {
+  return comparableView(bytes);
+}

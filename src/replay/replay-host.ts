@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex, DuplexEnd } from '../model/duplex.js';
+import type { Direction } from '../model/frame.js';
+import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
+import { planSession, type CausalPlan } from './causal-plan.js';
+import { createWaker } from './event-loop.js';
+import { createHostEngine, type HostEngine } from './host-engine.js';
+import type { IdMap } from './id-map.js';
+import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
+import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
+import type { ReplayFrame } from './replay-frame.js';
+
+export interface ReplayHostOptions {
+  /** The recorded session's frames in seq order (e.g. `recording.frames(sessionId)`). */
+  frames: Iterable<ReplayFrame>;
+  /** The live worker's EventStream, functape playing the host (e.g. from `listenAsHost().onStream`). */
+  duplex: Duplex;
+  /** The worker id and startup request id the live worker was started with (its host args). */
+  workerId: string;
+  requestId: string;
+  /** `recorded` (default), `fast`, `<N>x`, or a parsed Pace. */
+  pace?: Pace | string;
+  /** How long each answer may take after the message it answers was sent (default 10 000 ms). */
+  answerTimeoutMs?: number;
+  /** Extra proto3 JSON paths to leave out of the diff (`*`, `**` wildcards). */
+  ignore?: readonly string[];
+  /** Apply DEFAULT_IGNORES (worker metadata, stack traces); default true. */
+  defaultIgnores?: boolean;
+  /** Names the recorded session in the report. */
+  session?: { id?: number; label?: string };
+  /** Stop early: pending answers become missing and the stream is cancelled. */
+  signal?: AbortSignal;
+  /** Sees every live message, both directions, in order (for `--record`). */
+  onTraffic?: (direction: Direction, bytes: Uint8Array) => void;
+  /** Monotonic ms clock and id generator (injected in tests). */
+  now?: () => number;
+  newId?: () => string;
+}
+
+/**
+ * The setup phase of a host replay, done: StartStream received, init, metadata, reloads
+ * and function loads played as recorded and their answers compared. What bench needs to
+ * drive invocations of its own: the live id of each recorded function, and the duplex is
+ * still open. To take the stream over, call `duplex.onMessage(yourHandler)`.
+ */
+export interface HostSetup {
+  /** recorded function id → the id the live worker knows the function by. */
+  liveFunctionId(recordedFunctionId: string): string;
+  readonly ids: IdMap;
+  readonly plan: CausalPlan;
+  /** Outcomes of the setup answers (StartStream, init, metadata, loads). */
+  readonly outcomes: ReplayOutcome[];
+  /** Set when the stream already ended during setup (the worker broke it). */
+  readonly ended?: DuplexEnd;
+  /** Play the rest of the recording (invocations, cancels, status, terminate) and report. */
+  replayRest(): Promise<ReplayReport>;
+}
+
+/**
+ * Play the recorded host side toward a live worker, by causality (see `planSession`),
+ * compare every answer with its recorded counterpart, and return the report. Never throws
+ * for what the worker does: a broken stream is `report.stream.broken`.
+ */
+export async function replayHost(options: ReplayHostOptions): Promise<ReplayReport> {
+  const setup = await replayHostSetup(options);
+  return setup.replayRest();
+}
+
+/** Run only the setup phase of `replayHost` (used by bench); `replayRest()` continues it. */
+export async function replayHostSetup(options: ReplayHostOptions): Promise<HostSetup> {
+  const now = options.now ?? (() => performance.now());
+  const startedAtMs = Date.now();
+  const t0 = now();
+  const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
+  const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
+  const plan = planSession([...options.frames]);
+  const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES), ...(options.ignore ?? [])]);
+  const engine: HostEngine = createHostEngine(plan, {
+    pace,
+    answerTimeoutMs,
+    ignore,
+    workerId: options.workerId,
+    requestId: options.requestId,
+    newId: options.newId ?? randomUUID,
+  });
+  const { duplex, signal, onTraffic } = options;
+  const waker = createWaker(now, signal);
+  let ended: DuplexEnd | undefined;
+  let peerHalfClosed = false;
+  duplex.onMessage((bytes) => {
+    onTraffic?.('toHost', bytes);
+    engine.receive(bytes, now());
+    waker.kick();
+  });
+  void duplex.done.then((end) => {
+    ended = end;
+    waker.kick();
+  });
+  const peerEnded = (duplex as Partial<{ peerEnded: Promise<void> }>).peerEnded;
+  void peerEnded?.then(() => {
+    peerHalfClosed = true;
+    waker.kick();
+  });
+
+  /** Poll and send until the engine is done, the stream ends or the signal aborts. */
+  async function drive(): Promise<'done' | 'ended' | 'aborted'> {
+    engine.start(now());
+    for (;;) {
+      if (signal?.aborted) return 'aborted';
+      const p = engine.poll(now());
+      for (const bytes of p.send) {
+        onTraffic?.('toWorker', bytes);
+        if (!duplex.send(bytes) && !ended) await Promise.race([duplex.drained(), duplex.done]);
+      }
+      if (p.done) return 'done';
+      if (ended || peerHalfClosed) return 'ended';
+      if (p.send.length === 0) await waker.wait(p.wakeAtMs);
+    }
+  }
+
+  engine.setLimit(engine.setupEnd);
+  const setupResult = await drive();
+
+  const terminateSent = () => plan.steps.some((s) => s.frame.kind === 'workerTerminate' && engine.hasSent(s.frame.seq));
+
+  async function replayRest(): Promise<ReplayReport> {
+    let result = setupResult;
+    if (result === 'done') {
+      engine.setLimit(Number.POSITIVE_INFINITY);
+      result = await drive();
+    }
+    const stream: ReplayStreamEnd = { broken: false };
+    if (result === 'done') {
+      // A worker told to terminate ends its stream itself; otherwise the host ends the call.
+      if (terminateSent() && !ended && !peerHalfClosed) await waitFor(Promise.race([duplex.done, peerEnded ?? duplex.done]), answerTimeoutMs);
+      if (!ended) duplex.end({ code: 0, details: 'OK' });
+      await waitFor(duplex.done, 2000);
+    } else if (result === 'aborted') {
+      stream.detail = 'replay interrupted';
+      duplex.cancel();
+    } else if (!terminateSent()) {
+      stream.broken = true;
+      stream.detail = ended ? `the worker ended the stream early (${ended.status.code} ${ended.status.details})` : 'the worker half-closed the stream early';
+      if (!ended) duplex.end({ code: 0, details: 'OK' });
+    }
+    if (ended) stream.status = ended.status;
+    const why = result === 'aborted' ? 'replay interrupted' : stream.broken ? 'the stream ended first' : 'no answer';
+    const outcomes = engine.finish(now(), why);
+    return {
+      played: 'host',
+      session: options.session ?? {},
+      pace: formatPace(pace),
+      startedAtMs,
+      durationMs: now() - t0,
+      sent: engine.sent,
+      outcomes,
+      counts: tallyOutcomes(outcomes),
+      stream,
+    };
+  }
+
+  return {
+    liveFunctionId: (id) => engine.ids.toLive(id) ?? id,
+    ids: engine.ids,
+    plan,
+    outcomes: engine.resolved(),
+    ...(ended ? { ended } : {}),
+    replayRest,
+  };
+}
+
+async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  if (timer) clearTimeout(timer);
+}

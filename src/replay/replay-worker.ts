@@ -1,0 +1,142 @@
+import type { Duplex, DuplexEnd } from '../model/duplex.js';
+import type { Direction } from '../model/frame.js';
+import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
+import { planSession } from './causal-plan.js';
+import { createWaker } from './event-loop.js';
+import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
+import { DEFAULT_PACE, formatPace, parsePace, scaledDelay, type Pace } from './pace.js';
+import type { ReplayFrame } from './replay-frame.js';
+import { createWorkerResponder, type ScheduledAnswer } from './worker-responder.js';
+
+/**
+ * What differs between two hosts' runs of the same app and is not the worker's concern:
+ * host version, directories on disk, trace contexts and the host's `sys` trigger metadata
+ * (UtcNow, RandGuid), plus the common defaults.
+ */
+export const WORKER_SIDE_IGNORES: readonly string[] = [
+  ...DEFAULT_IGNORES,
+  'workerInitRequest.hostVersion',
+  '**.*Directory',
+  '**.directory',
+  '**.scriptFile',
+  'invocationRequest.traceContext',
+  'invocationRequest.triggerMetadata.sys',
+];
+
+export interface ReplayWorkerOptions {
+  /** The recorded session's frames in seq order. */
+  frames: Iterable<ReplayFrame>;
+  /** The stream to the live host, functape playing the worker (e.g. `dialAsWorker`). */
+  duplex: Duplex;
+  /** The worker id and startup request id the host gave (its host args). */
+  workerId: string;
+  requestId: string;
+  pace?: Pace | string;
+  /** Extra paths left out when comparing live host messages with the recorded ones. */
+  ignore?: readonly string[];
+  /** Apply WORKER_SIDE_IGNORES; default true. */
+  defaultIgnores?: boolean;
+  session?: { id?: number; label?: string };
+  signal?: AbortSignal;
+  onTraffic?: (direction: Direction, bytes: Uint8Array) => void;
+  now?: () => number;
+}
+
+interface Pending {
+  dueMs: number;
+  order: number;
+  answer: ScheduledAnswer;
+}
+
+/**
+ * Play the recorded worker side toward a live host: StartStream with the given worker id,
+ * then each host message answered from the recording (see `createWorkerResponder`), with
+ * `recorded` pace waiting each answer's recorded service time. Ends when the host ends the
+ * call, or after WorkerTerminate once every scheduled answer is out. The report has one
+ * outcome per live host message: matched/differed against the recorded one it was
+ * answered from, missing when the recording had nothing to answer it with.
+ */
+export async function replayWorker(options: ReplayWorkerOptions): Promise<ReplayReport> {
+  const now = options.now ?? (() => performance.now());
+  const startedAtMs = Date.now();
+  const t0 = now();
+  const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
+  const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES), ...(options.ignore ?? [])]);
+  const plan = planSession([...options.frames]);
+  const responder = createWorkerResponder(plan, { workerId: options.workerId, requestId: options.requestId, ignore });
+  const { duplex, signal, onTraffic } = options;
+  const waker = createWaker(now, signal);
+  const queue: Pending[] = [];
+  const outcomes: ReplayOutcome[] = [];
+  let order = 0;
+  let sent = 0;
+  let terminating = false;
+  let ended: DuplexEnd | undefined;
+
+  const schedule = (answers: ScheduledAnswer[], atMs: number) => {
+    for (const answer of answers) queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace), order: order++, answer });
+    queue.sort((a, b) => a.dueMs - b.dueMs || a.order - b.order);
+  };
+  schedule(responder.start(), now());
+  duplex.onMessage((bytes) => {
+    onTraffic?.('toWorker', bytes);
+    const r = responder.receive(bytes);
+    outcomes.push(r.outcome);
+    schedule(r.answers, now());
+    if (r.terminate) terminating = true;
+    waker.kick();
+  });
+  void duplex.done.then((end) => {
+    ended = end;
+    waker.kick();
+  });
+
+  for (;;) {
+    if (signal?.aborted || ended) break;
+    const t = now();
+    while (queue.length > 0 && queue[0]!.dueMs <= t) {
+      const { answer } = queue.shift()!;
+      onTraffic?.('toHost', answer.bytes);
+      sent++;
+      if (!duplex.send(answer.bytes) && !ended) await Promise.race([duplex.drained(), duplex.done]);
+    }
+    if (terminating && queue.length === 0) {
+      duplex.end();
+      break;
+    }
+    await waker.wait(queue[0]?.dueMs);
+  }
+
+  const stream: ReplayStreamEnd = { broken: false };
+  if (signal?.aborted && !ended) {
+    stream.detail = 'replay interrupted';
+    duplex.cancel();
+  } else if (!ended) {
+    await waitFor(duplex.done, 10_000);
+  }
+  if (ended) {
+    stream.status = ended.status;
+    if (ended.status.code !== 0 && !terminating) {
+      stream.broken = true;
+      stream.detail = `the host ended the stream with ${ended.status.code} ${ended.status.details}`;
+    }
+  }
+  return {
+    played: 'worker',
+    session: options.session ?? {},
+    pace: formatPace(pace),
+    startedAtMs,
+    durationMs: now() - t0,
+    sent,
+    notReceived: responder.notReceived(),
+    outcomes,
+    counts: tallyOutcomes(outcomes),
+    stream,
+  };
+}
+
+async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  if (timer) clearTimeout(timer);
+}

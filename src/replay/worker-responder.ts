@@ -1,0 +1,206 @@
+import type { JsonValue } from '@bufbuild/protobuf';
+import { describe } from '../codec/describe.js';
+import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from '../codec/streaming-message.js';
+import type { ReplayOutcome } from '../report/replay-report.js';
+import type { CausalPlan, ExpectedAnswer, PlanStep } from './causal-plan.js';
+import { comparableView } from './compare-answers.js';
+import { rewriteIds } from './id-map.js';
+import type { PathMatcher } from './ignore-paths.js';
+import { diffJson } from './json-diff.js';
+import { functionNames } from './rewrite-host-message.js';
+
+/** One recorded answer to send live: bytes already in the live id space, and its recorded service time. */
+export interface ScheduledAnswer {
+  bytes: Uint8Array;
+  kind: string;
+  /** Recorded ms between the host message (or stream start) and this answer. */
+  delayMs: number;
+}
+
+export interface WorkerResponse {
+  answers: ScheduledAnswer[];
+  outcome: ReplayOutcome;
+  /** The host asked the worker to terminate: end the stream once the answers are out. */
+  terminate: boolean;
+}
+
+/**
+ * The worker side of a replay as a sans-IO function of live host messages: StartStream
+ * and unprompted messages at the start, then for each live host message the recorded one
+ * it corresponds to and that message's recorded answers, rewritten into live ids.
+ *
+ * Matching: function loads by function name (the live function_id is learned there);
+ * invocations by function, then by the closest recorded input (unused recordings first);
+ * cancels by the invocation they cancel; status requests echo the live request_id;
+ * other kinds by occurrence (the last one is reused when the host sends more, as a real
+ * host does with periodic status requests).
+ */
+export interface WorkerResponder {
+  /** What the worker sends on its own: StartStream with the live ids, then unprompted messages. */
+  start(): ScheduledAnswer[];
+  receive(bytes: Uint8Array): WorkerResponse;
+  /** Recorded host messages no live message was matched to. */
+  notReceived(): number;
+}
+
+export interface WorkerResponderOptions {
+  workerId: string;
+  requestId: string;
+  ignore: PathMatcher;
+}
+
+interface Recorded {
+  step: PlanStep;
+  json: JsonValue;
+  used: boolean;
+}
+
+export function createWorkerResponder(plan: CausalPlan, options: WorkerResponderOptions): WorkerResponder {
+  const byKind = new Map<string, Recorded[]>();
+  for (const step of plan.steps) {
+    const list = byKind.get(step.frame.kind) ?? [];
+    list.push({ step, json: comparableView(step.frame.bytes), used: false });
+    byKind.set(step.frame.kind, list);
+  }
+  const answersOf = new Map<number | undefined, ExpectedAnswer[]>();
+  for (const a of plan.answers) {
+    const list = answersOf.get(a.trigger) ?? [];
+    list.push(a);
+    answersOf.set(a.trigger, list);
+  }
+  const start = plan.answers.find((a) => a.frame.kind === 'startStream');
+  /** Session-wide recorded → live ids: worker id, startup request id, function ids. */
+  const global = new Map<string, string>();
+  if (start?.frame.workerId) global.set(start.frame.workerId, options.workerId);
+  if (start?.frame.requestId) global.set(start.frame.requestId, options.requestId);
+  const liveFnToRecorded = new Map<string, string>();
+  const liveInvocation = new Map<string, { recorded: Recorded }>();
+  const startMs = start ? Number(start.frame.tNs) / 1e6 : 0;
+
+  function take(kind: string, pick?: (r: Recorded) => number): Recorded | undefined {
+    const list = byKind.get(kind) ?? [];
+    if (list.length === 0) return undefined;
+    const unused = list.filter((r) => !r.used);
+    const pool = unused.length > 0 ? unused : list;
+    let best = pool[0]!;
+    if (pick) {
+      let bestScore = Number.POSITIVE_INFINITY;
+      for (const r of pool) {
+        const score = pick(r);
+        if (score < bestScore) [best, bestScore] = [r, score];
+      }
+      if (!Number.isFinite(bestScore)) return undefined;
+    } else if (unused.length === 0) best = list[list.length - 1]!;
+    best.used = true;
+    return best;
+  }
+
+  function rewriteAnswer(a: ExpectedAnswer, local: Map<string, string>): ScheduledAnswer {
+    const lookup = (id: string) => local.get(id) ?? global.get(id);
+    const embedded = [...local.keys(), ...global.keys()];
+    const json = messageToJson(decodeMessage(a.frame.bytes));
+    const rewritten = rewriteIds(json, lookup, embedded);
+    const bytes = JSON.stringify(rewritten) === JSON.stringify(json) ? a.frame.bytes : encodeMessage(messageFromJson(rewritten));
+    return { bytes, kind: a.frame.kind, delayMs: a.serviceMs };
+  }
+
+  return {
+    start() {
+      const out: ScheduledAnswer[] = [];
+      if (start) out.push({ ...rewriteAnswer(start, new Map()), delayMs: 0 });
+      for (const a of answersOf.get(undefined) ?? [])
+        if (a !== start) out.push({ ...rewriteAnswer(a, new Map()), delayMs: Math.max(0, Number(a.frame.tNs) / 1e6 - startMs) });
+      return out;
+    },
+    receive(bytes) {
+      const d = describe(bytes);
+      const liveJson = comparableView(bytes);
+      const local = new Map<string, string>();
+      const toRecordedFn = (id: string) => liveFnToRecorded.get(id) ?? id;
+      let recorded: Recorded | undefined;
+      switch (d.kind) {
+        case 'functionLoadRequest':
+        case 'functionLoadRequestCollection': {
+          const live = functionNames(bytes);
+          recorded =
+            d.kind === 'functionLoadRequest'
+              ? take(d.kind, (r) => (functionNames(r.step.frame.bytes)[0]?.name === live[0]?.name ? 0 : Number.POSITIVE_INFINITY))
+              : take(d.kind);
+          if (recorded) {
+            const names = new Map(functionNames(recorded.step.frame.bytes).map((f) => [f.name, f.functionId]));
+            for (const f of live) {
+              const rec = names.get(f.name);
+              if (rec === undefined) continue;
+              liveFnToRecorded.set(f.functionId, rec);
+              global.set(rec, f.functionId);
+            }
+          }
+          break;
+        }
+        case 'invocationRequest': {
+          const recFn = toRecordedFn(d.functionId ?? '');
+          const inLiveSpace = rewriteIds(liveJson, (id) => liveFnToRecorded.get(id), []);
+          recorded = take(d.kind, (r) => (r.step.frame.functionId !== recFn ? Number.POSITIVE_INFINITY : inputDistance(r.json, inLiveSpace)));
+          if (recorded && d.invocationId) {
+            local.set(recorded.step.frame.invocationId ?? '', d.invocationId);
+            liveInvocation.set(d.invocationId, { recorded });
+          }
+          break;
+        }
+        case 'invocationCancel': {
+          const inv = liveInvocation.get(d.invocationId ?? '');
+          const recIid = inv?.recorded.step.frame.invocationId;
+          recorded = recIid ? take(d.kind, (r) => (r.step.frame.invocationId === recIid ? 0 : Number.POSITIVE_INFINITY)) : undefined;
+          if (recIid && d.invocationId) local.set(recIid, d.invocationId);
+          break;
+        }
+        case 'workerStatusRequest':
+          recorded = take(d.kind);
+          if (recorded?.step.frame.requestId) local.set(recorded.step.frame.requestId, d.requestId ?? '');
+          break;
+        default:
+          recorded = take(d.kind);
+      }
+      const terminate = d.kind === 'workerTerminate';
+      if (!recorded) {
+        return {
+          answers: [],
+          terminate,
+          outcome: { kind: d.kind, key: `${d.kind}:live`, status: 'missing', differences: [], note: 'no recorded counterpart: nothing to answer with', live: liveJson },
+        };
+      }
+      const recFrame = recorded.step.frame;
+      const backToRecorded = new Map<string, string>();
+      for (const [rec, live] of [...global, ...local]) backToRecorded.set(live, rec);
+      for (const [live, rec] of liveFnToRecorded) backToRecorded.set(live, rec);
+      const differences = diffJson(recorded.json, rewriteIds(liveJson, (id) => backToRecorded.get(id), [...backToRecorded.keys()]), options.ignore);
+      const outcome: ReplayOutcome = {
+        kind: d.kind,
+        key: `${d.kind}:${recFrame.invocationId ?? recFrame.functionId ?? recFrame.seq}`,
+        status: differences.length ? 'differed' : 'matched',
+        recordedSeq: recFrame.seq,
+        differences,
+      };
+      if (recFrame.invocationId) outcome.invocationId = recFrame.invocationId;
+      if (recFrame.functionId) outcome.functionId = recFrame.functionId;
+      const answers = (answersOf.get(recFrame.seq) ?? []).map((a) => rewriteAnswer(a, local));
+      outcome.note = `${answers.length} answer(s) sent`;
+      return { answers, terminate, outcome };
+    },
+    notReceived() {
+      let n = 0;
+      for (const list of byKind.values()) n += list.filter((r) => !r.used).length;
+      return n;
+    },
+  };
+}
+
+/** How far a live invocation's input is from a recorded one: the number of differing input fields. */
+function inputDistance(recorded: JsonValue, live: JsonValue): number {
+  const pick = (j: JsonValue) => {
+    const r = j && typeof j === 'object' && !Array.isArray(j) ? j.invocationRequest : undefined;
+    if (!r || typeof r !== 'object' || Array.isArray(r)) return null;
+    return { inputData: r.inputData ?? null, triggerMetadata: r.triggerMetadata ?? null } as JsonValue;
+  };
+  return diffJson(pick(recorded), pick(live)).length;
+}

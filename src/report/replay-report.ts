@@ -1,0 +1,92 @@
+import type { JsonValue } from '@bufbuild/protobuf';
+import type { StreamStatus } from '../model/session.js';
+
+/** One differing field of a compared message. A side without the field has no value. */
+export interface FieldDifference {
+  /** proto3 JSON path, e.g. `invocationResponse.outputData[0].data.string`. */
+  path: string;
+  recorded?: JsonValue;
+  live?: JsonValue;
+}
+
+/**
+ * How one expected exchange went. In `host` replays an outcome is one recorded worker
+ * answer (or one invocation's RpcLogs, compared as a multiset); in `worker` replays it is
+ * one live host message and the recorded one it was answered from.
+ */
+export type OutcomeStatus = 'matched' | 'differed' | 'missing' | 'extra';
+
+export interface ReplayOutcome {
+  /** StreamingMessage kind, e.g. `invocationResponse`; `rpcLog` for a log group. */
+  kind: string;
+  /** Correlation key in the recording's id space, e.g. `invocationResponse:<invocation id>`. */
+  key: string;
+  status: OutcomeStatus;
+  /** Seq of the recorded message (absent for extras). */
+  recordedSeq?: number;
+  /** Recorded invocation id / function id / function name, when the message has them. */
+  invocationId?: string;
+  functionId?: string;
+  functionName?: string;
+  differences: FieldDifference[];
+  /** A human note: why missing, what an extra was, how many logs matched. */
+  note?: string;
+  /** The live message's proto3 JSON, for extras (what arrived that nobody expected). */
+  live?: JsonValue;
+}
+
+export interface ReplayCounts {
+  matched: number;
+  differed: number;
+  missing: number;
+  extra: number;
+}
+
+/** How the stream ended. `broken`: the peer failed, reset or ended it before the replay was done. */
+export interface ReplayStreamEnd {
+  broken: boolean;
+  status?: StreamStatus;
+  detail?: string;
+}
+
+/**
+ * The result of one replay, plain data: printers render it as text, JSON and JUnit.
+ * Invariant: `counts` equals the tally of `outcomes` by status.
+ */
+export interface ReplayReport {
+  /** The side functape played: `host` (toward a live worker) or `worker` (toward a live host). */
+  played: 'host' | 'worker';
+  session: { id?: number; label?: string };
+  pace: string;
+  startedAtMs: number;
+  durationMs: number;
+  /** Messages functape sent to the live peer. */
+  sent: number;
+  /** Worker replays: recorded host messages the live host never sent (informational). */
+  notReceived?: number;
+  outcomes: ReplayOutcome[];
+  counts: ReplayCounts;
+  stream: ReplayStreamEnd;
+}
+
+export function tallyOutcomes(outcomes: readonly ReplayOutcome[]): ReplayCounts {
+  const counts: ReplayCounts = { matched: 0, differed: 0, missing: 0, extra: 0 };
+  for (const o of outcomes) counts[o.status]++;
+  return counts;
+}
+
+/** 0 every answer matched; 1 differences (differed, missing or extra); 3 the peer broke the stream. */
+export function replayExitCode(report: ReplayReport): 0 | 1 | 3 {
+  if (report.stream.broken) return 3;
+  const c = report.counts;
+  return c.differed + c.missing + c.extra > 0 ? 1 : 0;
+}
+
+/** `N answers matched, M differed, K missing` (plus extras when there are any). */
+export function replaySummaryLine(report: ReplayReport): string {
+  const c = report.counts;
+  const noun = report.played === 'host' ? 'answers' : 'host messages';
+  let line = `${c.matched} ${noun} matched, ${c.differed} differed, ${c.missing} missing`;
+  if (c.extra > 0) line += `, ${c.extra} unexpected`;
+  return line;
+}
