@@ -1,0 +1,171 @@
+import type { Direction } from '../model/frame.js';
+import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
+import type { CaptureStore } from '../model/store.js';
+
+/**
+ * Turns what a relay observes into CaptureEvents for a CaptureStore. Sans-IO: no
+ * sockets, no clock of its own (every observation carries its monotonic time), no SQL.
+ *
+ * Contracts:
+ * - Per session: exactly one `session-start` first, then its frames with `seq` counting
+ *   both directions from 0 and `dirSeq` each direction from 0, then exactly one
+ *   `session-end`. Messages after `close` are ignored.
+ * - `tNs` is the message's monotonic time minus the session's; `wallMs` is the session's
+ *   wall-clock start plus that offset (so wall time never runs backwards in a session).
+ * - Frame bytes are handed to the store as given (the relay's frame parser makes fresh
+ *   copies): the recorder never decodes, copies or keeps them.
+ * - Backpressure: when `store.write` returns false the recorder calls `flow.pause()`
+ *   once, and `flow.resume()` when `store.drained()` resolves.
+ * - Store errors: with `onStoreError: 'forward'` each is reported with `fatal: false`
+ *   and recording goes on; with `'fail'` the first is reported with `fatal: true` (the
+ *   caller ends the streams).
+ */
+export interface CaptureRecorderOptions {
+  store: CaptureStore;
+  label?: string;
+  functapeVersion: string;
+  schemaVersion: string;
+  /** Stop and restart reading from every peer (store backpressure). */
+  flow: { pause(): void; resume(): void };
+  onStoreError?: 'forward' | 'fail';
+  /** Told of store errors (see the contract above). */
+  storeError?: (err: Error, fatal: boolean) => void;
+}
+
+export interface SessionOpening {
+  upstream: string;
+  path: string;
+  metadata: Metadata;
+  /** Monotonic ns (any origin; only differences are used). */
+  hrNs: bigint;
+  /** Wall-clock ms since the epoch at `hrNs`. */
+  wallMs: number;
+}
+
+export interface SessionClosing {
+  status: StreamStatus | null;
+  reason: EndReason;
+  hrNs: bigint;
+}
+
+export interface CaptureSession {
+  readonly id: number;
+  readonly closed: boolean;
+  message(direction: Direction, compressed: boolean, bytes: Uint8Array, hrNs: bigint): void;
+  close(end: SessionClosing): void;
+}
+
+export interface RecorderStats {
+  sessionsOpened: number;
+  sessionsClosed: number;
+  frames: Record<Direction, number>;
+  bytes: Record<Direction, number>;
+  /** How many times store backpressure paused the peers. */
+  pauses: number;
+  storeErrors: number;
+}
+
+export interface CaptureRecorder {
+  open(opening: SessionOpening): CaptureSession;
+  /** True while waiting for the store to drain. */
+  readonly paused: boolean;
+  /** True once a store error ended recording (`onStoreError: 'fail'`). */
+  readonly failed: boolean;
+  stats(): RecorderStats;
+}
+
+export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureRecorder {
+  const { store, flow } = options;
+  const mode = options.onStoreError ?? 'forward';
+  const stats: RecorderStats = {
+    sessionsOpened: 0, sessionsClosed: 0, frames: { toHost: 0, toWorker: 0 }, bytes: { toHost: 0, toWorker: 0 }, pauses: 0, storeErrors: 0,
+  };
+  let paused = false;
+  let failed = false;
+
+  store.onError((err) => {
+    stats.storeErrors += 1;
+    if (mode === 'fail') {
+      if (failed) return;
+      failed = true;
+      options.storeError?.(err, true);
+    } else {
+      options.storeError?.(err, false);
+    }
+  });
+
+  const write = (event: Parameters<CaptureStore['write']>[0]) => {
+    if (store.write(event) || paused) return;
+    paused = true;
+    stats.pauses += 1;
+    flow.pause();
+    void store.drained().then(() => {
+      paused = false;
+      flow.resume();
+    });
+  };
+
+  return {
+    open(opening) {
+      const id = store.allocateSessionId();
+      const startNs = opening.hrNs;
+      const startWallMs = opening.wallMs;
+      const seqs: Record<Direction, number> = { toHost: 0, toWorker: 0 };
+      let seq = 0;
+      let closed = false;
+      stats.sessionsOpened += 1;
+      write({
+        type: 'session-start',
+        session: {
+          id,
+          ...(options.label !== undefined ? { label: options.label } : {}),
+          startWallMs,
+          upstream: opening.upstream,
+          path: opening.path,
+          metadata: opening.metadata,
+          functapeVersion: options.functapeVersion,
+          schemaVersion: options.schemaVersion,
+        },
+      });
+      const offset = (hrNs: bigint) => (hrNs > startNs ? hrNs - startNs : 0n);
+      return {
+        id,
+        get closed() {
+          return closed;
+        },
+        message(direction, compressed, bytes, hrNs) {
+          if (closed) return;
+          const tNs = offset(hrNs);
+          stats.frames[direction] += 1;
+          stats.bytes[direction] += bytes.length;
+          write({
+            type: 'frame',
+            frame: {
+              sessionId: id, seq: seq++, dirSeq: seqs[direction]++, direction, tNs,
+              wallMs: startWallMs + Number(tNs) / 1e6, compressed, bytes,
+            },
+          });
+        },
+        close(end) {
+          if (closed) return;
+          closed = true;
+          stats.sessionsClosed += 1;
+          const endNs = offset(end.hrNs);
+          write({
+            type: 'session-end',
+            end: { id, endNs, endWallMs: startWallMs + Number(endNs) / 1e6, status: end.status, reason: end.reason },
+          });
+        },
+      };
+    },
+    get paused() {
+      return paused;
+    },
+    get failed() {
+      return failed;
+    },
+    stats() {
+      return { ...stats, frames: { ...stats.frames }, bytes: { ...stats.bytes } };
+    },
+  };
+}
