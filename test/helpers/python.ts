@@ -5,6 +5,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 
 /** The repository root (this file runs as dist/test/helpers/python.js). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -60,6 +62,8 @@ export interface HostOptions {
   envReload?: boolean;
   /** `CODE:DETAILS`: end the stream with that status after the invocations. */
   failWith?: string;
+  /** The first invocation carries a body of this many MiB. */
+  bigBodyMb?: number;
   argForm?: 'both' | 'functions' | 'short';
   workerId?: string;
   requestId?: string;
@@ -77,6 +81,7 @@ export function pythonHostArgv(o: HostOptions): string[] {
   if (o.cancelEvery) argv.push('--cancel-every', String(o.cancelEvery));
   if (o.envReload) argv.push('--env-reload');
   if (o.failWith) argv.push('--fail-with', o.failWith);
+  if (o.bigBodyMb) argv.push('--big-body-mb', String(o.bigBodyMb));
   if (o.argForm) argv.push('--arg-form', o.argForm);
   if (o.workerId) argv.push('--worker-id', o.workerId);
   if (o.requestId) argv.push('--request-id', o.requestId);
@@ -217,7 +222,8 @@ export function kindCounts(kinds: readonly string[]): Record<string, number> {
 /** True when `bin/functape <words> --help` succeeds, i.e. that command exists in this build. */
 export function functapeHas(...words: string[]): boolean {
   const r = spawnSync(FUNCTAPE[0]!, [...FUNCTAPE.slice(1), ...words, '--help'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
-  return r.status === 0 && r.stdout.includes(words[words.length - 1]!);
+  // An unknown command prints the top-level help (`functape <command>`); a known one its own usage line.
+  return r.status === 0 && (r.stdout.split('\n')[0] ?? '').trim().startsWith(`functape ${words.join(' ')}`);
 }
 
 /** The arguments a host appends to its worker's command line (both forms, PROTOCOL.md). */
@@ -355,4 +361,94 @@ export function workerBehaviour(s: Record<string, any> | undefined): Record<stri
   if (!s) return { summary: 'missing (the worker died before writing it)' };
   const { workerId: _w, ...rest } = s;
   return rest;
+}
+
+/** How the peers are connected: directly, through `functape record` (started by the test), or through `functape wrap`. */
+export type Route = 'direct' | 'record' | 'wrap';
+
+export interface PythonHostRun {
+  route: Route;
+  /** The Python host process (its exit, stdout, stderr). */
+  host: ProcessResult;
+  /** The host's summary (last stdout line). */
+  summary: Record<string, any>;
+  hostLog: PeerLog;
+  /** The worker's own log, when the worker keeps one (the Python worker does). */
+  workerLog?: PeerLog;
+  /** The worker process, when the test started it (route `record`). */
+  worker?: ProcessResult;
+  /** The record process after SIGTERM (route `record`). */
+  record?: ProcessResult;
+  /** The recording (routes `record` and `wrap`). */
+  db?: string;
+}
+
+/**
+ * Runs one Python-host session against a worker command (`workerArgv(logPath)`) along
+ * `route`, in `dir` with file names prefixed by `name`. Everything it starts has ended
+ * when it resolves (or rejects).
+ */
+export async function runPythonHostSession(
+  route: Route,
+  o: { dir: string; name: string; script: Omit<HostOptions, 'log' | 'worker'>; workerArgv: (log: string) => string[]; workerLogged: boolean },
+): Promise<PythonHostRun> {
+  const hostLogPath = join(o.dir, `${o.name}-${route}-host.ndjson`);
+  const workerLogPath = join(o.dir, `${o.name}-${route}-worker.ndjson`);
+  const db = route === 'direct' ? undefined : join(o.dir, `${o.name}-${route}.db`);
+  const workerLog = () => (o.workerLogged ? readPeerLog(workerLogPath) : undefined);
+  const timeoutMs = ((o.script.timeoutSec ?? 60) + 30) * 1000;
+  if (route !== 'record') {
+    const argv = route === 'wrap' ? [...FUNCTAPE, 'wrap', '--db', db!, '--', ...o.workerArgv(workerLogPath)] : o.workerArgv(workerLogPath);
+    const host = await runProcess(pythonHostArgv({ ...o.script, worker: shellJoin(argv), log: hostLogPath }), { timeoutMs });
+    return { route, host, summary: hostSummary(host), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), db };
+  }
+  const workerId = o.script.workerId ?? crypto.randomUUID();
+  const requestId = o.script.requestId ?? crypto.randomUUID();
+  const host = await startPythonHost({ ...o.script, log: hostLogPath, workerId, requestId });
+  let record: { proc: RunningProcess; port: number } | undefined;
+  let worker: RunningProcess | undefined;
+  try {
+    record = await startRecord(db!, host.port);
+    worker = startProcess([...o.workerArgv(workerLogPath), ...hostArgs(record.port, workerId, requestId)], { timeoutMs });
+    const [w, h] = await Promise.all([worker.done, host.proc.done]);
+    const r = await stopProcess(record.proc);
+    return { route, host: h, summary: hostSummary(h), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), worker: w, record: r, db };
+  } finally {
+    for (const p of [worker, record?.proc, host.proc]) p?.kill();
+    await Promise.all([worker?.done, record?.proc.done, host.proc.done]);
+  }
+}
+
+/** A readable account of a run, for assertion messages. */
+export function describeRun(run: PythonHostRun): string {
+  return `${run.route} run: host exit ${run.host.code}${run.host.timedOut ? ' (timed out)' : ''}; stderr: ${run.host.stderr.slice(-2000)}`
+    + (run.worker ? `; worker exit ${run.worker.code}, stderr: ${run.worker.stderr.slice(-1000)}` : '')
+    + (run.record ? `; record exit ${run.record.code}/${run.record.signal}, stderr: ${run.record.stderr.slice(-1000)}` : '');
+}
+
+/**
+ * Asserts that a proxied run was transparent: the recording holds one session whose
+ * frames are exactly what the Python peer(s) sent and received (once, same bytes, same
+ * order per direction), and the peers behaved as in the direct run (same exit codes,
+ * counts, statuses, final stream status, message kinds).
+ */
+export async function assertTransparentRun(run: PythonHostRun, direct: PythonHostRun): Promise<void> {
+  assert.equal(run.host.code, direct.host.code, `host exit code differs from the direct run; ${describeRun(run)}`);
+  if (run.worker) assert.equal(run.worker.code, 0, `worker exit; ${describeRun(run)}`);
+  if (run.record) assert.ok(!run.record.timedOut && run.record.signal === null, `record did not stop cleanly on SIGTERM; ${describeRun(run)}`);
+  const sessions = await listSessions(run.db!);
+  assert.equal(sessions.length, 1, `one session expected, got ${JSON.stringify(sessions)}`);
+  const frames = await exportFrames(run.db!);
+  assert.equal(new Set(frames.map((f) => f.session)).size, 1, 'all frames belong to the one session');
+  assert.deepEqual(frames.map((f) => f.seq), frames.map((_, i) => i), 'seq numbers 0..n-1 without gaps');
+  assert.deepEqual(transparencyProblems(frames, { host: run.hostLog, worker: run.workerLog }), []);
+  assert.equal(frames.length, run.hostLog.sent.length + run.hostLog.received.length, 'nothing recorded that the host did not see');
+  assert.ok(JSON.stringify(sessions[0]).includes(String(run.summary.workerId ?? '')), 'the session names the worker id');
+  assert.deepEqual(hostBehaviour(run.summary), hostBehaviour(direct.summary), 'host behaviour as when direct');
+  assert.deepEqual(kindCounts(run.hostLog.receivedKinds), kindCounts(direct.hostLog.receivedKinds), 'host received the same kinds');
+  assert.deepEqual(kindCounts(run.hostLog.sentKinds), kindCounts(direct.hostLog.sentKinds), 'host sent the same kinds');
+  if (run.workerLog || direct.workerLog) {
+    assert.deepEqual(workerBehaviour(run.workerLog?.summary), workerBehaviour(direct.workerLog?.summary), 'worker behaviour as when direct');
+    assert.deepEqual(kindCounts(run.workerLog!.receivedKinds), kindCounts(direct.workerLog!.receivedKinds), 'worker received the same kinds');
+  }
 }

@@ -250,6 +250,8 @@ class Session:
         http.query['ms'] = str(self.opts.sleep_ms)
         http.query['count'] = '2'
         body = ('payload %d ' % i).encode('utf-8') * (1 + i % 4)
+        if i == 0 and self.opts.big_body_mb:
+            body = (b'0123456789abcdef' * 64) * int(self.opts.big_body_mb * 1024)
         if 'RawHttpBodyBytes' in self.caps:
             http.body.bytes = body
         else:
@@ -332,6 +334,7 @@ def parse(argv):
     p.add_argument('--function', default='echo', help='comma-separated function names, used round-robin')
     p.add_argument('--sleep-ms', type=int, default=5)
     p.add_argument('--env-reload', action='store_true')
+    p.add_argument('--big-body-mb', type=float, default=0, help='the first invocation carries a body this big')
     p.add_argument('--cancel-every', type=int, default=0,
                    help='cancel every Kth invocation right after sending it (workers that handle cancels)')
     p.add_argument('--fail-with', metavar='CODE:DETAILS',
@@ -404,7 +407,7 @@ def main(argv):
             worker_exit = 'killed: %s' % worker.wait()
     server.stop(grace=1).wait()
 
-    summary = {'role': 'host', 'outcome': outcome, 'error': error, 'workerEnd': stream.peer_end,
+    summary = {'role': 'host', 'workerId': opts.worker_id, 'outcome': outcome, 'error': error, 'workerEnd': stream.peer_end,
                'workerExit': worker_exit, 'workerCapabilities': sorted(session.caps),
                'functions': sorted(session.functions), 'sent': log.counts['sent'],
                'received': log.counts['received'], 'requestMetadata': stream.metadata,
