@@ -5,6 +5,7 @@ import { describe as describeBytes } from './describe.js';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './streaming-message.js';
 import { markerText } from './redact-marker.js';
+import { secretSamples } from './redact-samples.js';
 
 /** Build message bytes from the proto3 JSON form of the content member (oneofs are plain fields there). */
 const enc = (init: { requestId?: string; content: { case: string; value: unknown } }) =>
@@ -195,4 +196,28 @@ test('extra header and query patterns from rules', () => {
     headers: { 'X-Tenant-Secret': 'TENANTSEC', 'x-other': 'OTHER' }, query: { sessionid: 'SESSID1' }, url: 'http://h/p?SessionId=SESSID1',
   } } }] } } });
   check(bytes, ['TENANTSEC', 'SESSID1'], ['OTHER', 'SessionId'], { headers: ['x-*-secret'], query: ['sessionid'] });
+});
+
+test('every secret sample (one per secret kind) is fully redacted by the default rules', () => {
+  for (const sample of secretSamples('unit')) {
+    const out = redact(sample.bytes);
+    assert.ok(out, sample.what);
+    for (const s of sample.secrets) assert.ok(!has(out, s), `${sample.what}: ${s}`);
+    for (const k of sample.keep) assert.ok(has(out, k), `${sample.what}: keeps ${k}`);
+  }
+});
+
+test('damaged bytes never make the redactor throw, and what it returns still parses', () => {
+  const redactor = createRedactor();
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  for (const sample of secretSamples('fuzz')) {
+    for (let i = 0; i < 200; i++) {
+      const b = Uint8Array.from(sample.bytes);
+      if (i % 2 === 0) b[rand(b.length)] = rand(256);
+      const cut = i % 3 === 0 ? b.subarray(0, rand(b.length)) : b;
+      const out = redactor(cut, describeBytes(cut).kind);
+      if (out !== null) assert.equal(describeBytes(out).kind, describeBytes(cut).kind);
+    }
+  }
 });
