@@ -252,10 +252,9 @@ class Session:
         body = ('payload %d ' % i).encode('utf-8') * (1 + i % 4)
         if i == 0 and self.opts.big_body_mb:
             body = (b'0123456789abcdef' * 64) * int(self.opts.big_body_mb * 1024)
+        http.body.string = body.decode('utf-8')
         if 'RawHttpBodyBytes' in self.caps:
-            http.body.bytes = body
-        else:
-            http.body.string = body.decode('utf-8')
+            http.rawBody.bytes = body
         req.trigger_metadata['Query'].json = json.dumps({'name': 'py%d' % i})
         req.trace_context.trace_parent = '00-%s-%s-01' % (uuid.uuid4().hex, uuid.uuid4().hex[:16])
         req.trace_context.attributes['OperationName'] = name
