@@ -1,0 +1,239 @@
+import type { JsonValue } from '@bufbuild/protobuf';
+import { bytesToJson } from '../codec/streaming-message.js';
+import { DIRECTIONS, type Direction, type StoredFrame } from '../model/frame.js';
+import type { EndReason, Metadata, SessionEnd, SessionInfo, SessionStart, StreamStatus } from '../model/session.js';
+
+/**
+ * The NDJSON export format, one JSON object per line. A session is written as
+ *
+ *   {"type":"session","session":1,"label":...,"startTime":...,"upstream":...,"path":...,
+ *    "metadata":{...},"workerId":...,"functapeVersion":...,"schemaVersion":...}
+ *   {"session":1,"seq":0,"direction":"toHost","tNs":"1200","wallTime":"...","kind":"startStream",
+ *    "requestId":...,"invocationId":...,"functionId":...,"size":42,"message":{...},"bytes":"..."}
+ *   ...one line per message, in seq order...
+ *   {"type":"session-end","session":1,"endNs":"...","endTime":"...","status":{...}|null,
+ *    "reason":"completed","unstored":0}
+ *
+ * Message lines carry no "type". Times are ISO-8601 UTC with microseconds; ns counts are
+ * decimal strings (they exceed 2^53). "message" is the proto3 JSON of the stored bytes
+ * (null when they do not decode); "bytes" (base64) is the truth and the only thing
+ * import reads. Optional members appear only when they are not the default:
+ * "redacted":true, "compressed":true, "decodeError":"...". A session that never ended
+ * has no session-end line. Everything here is pure: strings in, values out.
+ */
+export type NdjsonRecord =
+  | { type: 'session'; session: SessionStart & { workerId?: string } }
+  | { type: 'frame'; frame: NdjsonFrame }
+  | { type: 'session-end'; end: SessionEnd };
+
+/** A message line read back: the frame plus what import keeps from the line. */
+export interface NdjsonFrame {
+  sessionId: number;
+  seq: number;
+  direction: Direction;
+  tNs: bigint;
+  wallMs: number;
+  compressed: boolean;
+  bytes: Uint8Array;
+  size: number;
+  redacted: boolean;
+}
+
+export class NdjsonError extends Error {
+  constructor(readonly line: number, message: string) {
+    super(`line ${line}: ${message}`);
+    this.name = 'NdjsonError';
+  }
+}
+
+/** ISO-8601 UTC with microseconds (ms since the epoch in, rounded to the µs). */
+export function isoMicros(wallMs: number): string {
+  const micros = Math.round(wallMs * 1000);
+  const ms = Math.floor(micros / 1000);
+  const sub = micros - ms * 1000;
+  const iso = new Date(ms).toISOString(); // ...T12:34:56.789Z
+  return `${iso.slice(0, -1)}${String(sub).padStart(3, '0')}Z`;
+}
+
+/** Inverse of isoMicros (also accepts fewer fraction digits). NaN when not a time. */
+export function parseIsoMicros(text: string): number {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (!m) return Number.NaN;
+  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  const seconds = Date.parse(`${m[1]}Z`);
+  return (seconds * 1000 + Number(frac)) / 1000;
+}
+
+export function sessionLine(s: SessionInfo | (SessionStart & { workerId?: string })): string {
+  return JSON.stringify({
+    type: 'session',
+    session: s.id,
+    label: s.label ?? null,
+    startTime: isoMicros(s.startWallMs),
+    upstream: s.upstream,
+    path: s.path,
+    metadata: s.metadata,
+    workerId: s.workerId ?? null,
+    functapeVersion: s.functapeVersion,
+    schemaVersion: s.schemaVersion,
+  });
+}
+
+export function sessionEndLine(e: SessionEnd): string {
+  return JSON.stringify({
+    type: 'session-end',
+    session: e.id,
+    endNs: e.endNs.toString(),
+    endTime: isoMicros(e.endWallMs),
+    status: e.status ? { code: e.status.code, details: e.status.details, metadata: e.status.metadata ?? {} } : null,
+    reason: e.reason,
+    unstored: e.unstored ?? 0,
+  });
+}
+
+/** A message line; `message` defaults to the proto3 JSON of the stored bytes. */
+export function frameLine(f: StoredFrame, message: JsonValue | null = f.kind === 'unknown' ? null : bytesToJson(f.bytes).json): string {
+  const line: Record<string, unknown> = {
+    session: f.sessionId,
+    seq: f.seq,
+    direction: f.direction,
+    tNs: f.tNs.toString(),
+    wallTime: isoMicros(f.wallMs),
+    kind: f.kind,
+    requestId: f.requestId ?? null,
+    invocationId: f.invocationId ?? null,
+    functionId: f.functionId ?? null,
+    size: f.size,
+    message,
+    bytes: Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength).toString('base64'),
+  };
+  if (f.redacted) line.redacted = true;
+  if (f.compressed) line.compressed = true;
+  if (f.decodeError !== undefined) line.decodeError = f.decodeError;
+  return JSON.stringify(line);
+}
+
+type Obj = Record<string, unknown>;
+
+/** Parse one line (1-based `lineNo` for errors). Blank lines give null. */
+export function parseLine(text: string, lineNo: number): NdjsonRecord | null {
+  if (text.trim() === '') return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new NdjsonError(lineNo, `not JSON (${(err as Error).message})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new NdjsonError(lineNo, 'not a JSON object');
+  const o = v as Obj;
+  const get = new Fields(o, lineNo);
+  if (o.type === 'session') {
+    const s: SessionStart & { workerId?: string } = {
+      id: get.id('session'),
+      startWallMs: get.time('startTime'),
+      upstream: get.str('upstream', ''),
+      path: get.str('path', ''),
+      metadata: get.metadata('metadata'),
+      functapeVersion: get.str('functapeVersion', ''),
+      schemaVersion: get.str('schemaVersion', ''),
+    };
+    const label = get.optStr('label');
+    if (label !== undefined) s.label = label;
+    const workerId = get.optStr('workerId');
+    if (workerId !== undefined) s.workerId = workerId;
+    return { type: 'session', session: s };
+  }
+  if (o.type === 'session-end') {
+    const end: SessionEnd = {
+      id: get.id('session'),
+      endNs: get.ns('endNs'),
+      endWallMs: get.time('endTime'),
+      status: get.status('status'),
+      reason: get.str('reason') as EndReason,
+    };
+    const unstored = o.unstored === undefined ? 0 : get.int('unstored');
+    if (unstored > 0) end.unstored = unstored;
+    return { type: 'session-end', end };
+  }
+  if (o.type !== undefined) throw new NdjsonError(lineNo, `unknown line type ${JSON.stringify(o.type)}`);
+  const direction = get.str('direction') as Direction;
+  if (!DIRECTIONS.includes(direction)) throw new NdjsonError(lineNo, `"direction" must be toHost or toWorker`);
+  if (typeof o.bytes !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.bytes)) throw new NdjsonError(lineNo, `"bytes" must be base64`);
+  const bytes = Buffer.from(o.bytes, 'base64');
+  const redacted = o.redacted === true;
+  return {
+    type: 'frame',
+    frame: {
+      sessionId: get.id('session'),
+      seq: get.int('seq'),
+      direction,
+      tNs: get.ns('tNs'),
+      wallMs: get.time('wallTime'),
+      compressed: o.compressed === true,
+      bytes,
+      size: redacted && o.size !== undefined ? get.int('size') : bytes.length,
+      redacted,
+    },
+  };
+}
+
+/** Typed reads of one line's members, with line-numbered errors. */
+class Fields {
+  constructor(private readonly o: Obj, private readonly line: number) {}
+  private fail(name: string, what: string): never {
+    throw new NdjsonError(this.line, `"${name}" ${what}`);
+  }
+  int(name: string): number {
+    const v = this.o[name];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(name, 'must be a non-negative integer');
+    return v;
+  }
+  id(name: string): number {
+    const v = this.int(name);
+    if (v < 1) this.fail(name, 'must be a session id (1 or more)');
+    return v;
+  }
+  str(name: string, fallback?: string): string {
+    const v = this.o[name];
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== 'string') this.fail(name, 'must be a string');
+    return v;
+  }
+  optStr(name: string): string | undefined {
+    const v = this.o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') this.fail(name, 'must be a string or null');
+    return v;
+  }
+  ns(name: string): bigint {
+    const v = this.o[name];
+    if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+    return this.fail(name, 'must be a decimal string of nanoseconds');
+  }
+  time(name: string): number {
+    const v = this.o[name];
+    const ms = typeof v === 'string' ? parseIsoMicros(v) : Number.NaN;
+    if (Number.isNaN(ms)) this.fail(name, 'must be an ISO-8601 UTC time');
+    return ms;
+  }
+  metadata(name: string): Metadata {
+    const v = this.o[name];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) this.fail(name, 'must be an object of string arrays');
+    for (const values of Object.values(v as Obj)) {
+      if (!Array.isArray(values) || values.some((x) => typeof x !== 'string')) this.fail(name, 'must be an object of string arrays');
+    }
+    return v as Metadata;
+  }
+  status(name: string): StreamStatus | null {
+    const v = this.o[name];
+    if (v === null || v === undefined) return null;
+    if (typeof v !== 'object' || Array.isArray(v)) this.fail(name, 'must be an object or null');
+    const s = new Fields(v as Obj, this.line);
+    const out: StreamStatus = { code: s.int('code'), details: s.str('details', '') };
+    const metadata = s.metadata('metadata');
+    if (Object.keys(metadata).length > 0) out.metadata = metadata;
+    return out;
+  }
+}

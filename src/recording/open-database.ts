@@ -1,0 +1,161 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema.js';
+import { RecordingError, asRecordingError } from './recording-error.js';
+
+const MAGIC = 'SQLite format 3\0';
+
+/** What a look at an existing file found. */
+export interface FileCheck {
+  exists: boolean;
+  /** user_version of a functape file (0 for a new or empty one). */
+  version: number;
+}
+
+/**
+ * Decide, without changing a single byte of it, whether `path` is a functape recording
+ * we can use: throws RecordingError for a missing file (when `mustExist`), something
+ * that is not SQLite, another program's database, a newer schema, or a corrupt file.
+ * Uses a read-only connection, which never checkpoints or rolls back a journal.
+ */
+export function checkRecordingFile(path: string, mustExist: boolean): FileCheck {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new RecordingError(`${path} is a directory, not a recording`, 'unreadable', path);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof RecordingError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (mustExist) throw new RecordingError(`${path}: no such recording`, 'missing', path);
+      return { exists: false, version: 0 };
+    }
+    throw new RecordingError(`${path} cannot be read (${(err as Error).message})`, 'unreadable', path);
+  }
+  if (size === 0 && !existsSync(`${path}-wal`)) {
+    if (mustExist) throw new RecordingError(`${path} is empty, not a functape recording`, 'foreign', path);
+    return { exists: true, version: 0 };
+  }
+  if (size > 0) sniffHeader(path, size);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
+    if (appId === 0 && version === 0 && tables.length === 0) {
+      if (mustExist) throw new RecordingError(`${path} is an empty SQLite database, not a functape recording`, 'foreign', path);
+      return { exists: true, version: 0 };
+    }
+    if (appId !== APPLICATION_ID) {
+      const shown = tables.slice(0, 4).join(', ') + (tables.length > 4 ? ', ...' : '');
+      throw new RecordingError(
+        `${path} is an SQLite database from another program, not a functape recording (application_id 0x${(appId >>> 0).toString(16)}, tables: ${shown || 'none'})`,
+        'foreign',
+        path,
+      );
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new RecordingError(
+        `${path} was written by a newer functape (schema version ${version}; this one reads up to ${SCHEMA_VERSION}): upgrade functape`,
+        'newer-schema',
+        path,
+      );
+    }
+    if (!tables.includes('frames') || !tables.includes('sessions')) {
+      if (version > 0) throw new RecordingError(`${path} is corrupt (schema version ${version} but tables missing)`, 'corrupt', path);
+    }
+    return { exists: true, version };
+  } catch (err) {
+    throw asRecordingError(err, path);
+  } finally {
+    db?.close();
+  }
+}
+
+/** Reject files that are not SQLite, and SQLite files shorter than their header says. */
+function sniffHeader(path: string, size: number): void {
+  const header = Buffer.alloc(100);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    readSync(fd, header, 0, 100, 0);
+  } catch (err) {
+    throw new RecordingError(`${path} cannot be read (${(err as Error).message})`, 'unreadable', path);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (size < 100 || header.toString('latin1', 0, 16) !== MAGIC) {
+    throw new RecordingError(`${path} is not an SQLite database (not a functape recording)`, 'not-sqlite', path);
+  }
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  const sizeValid = header.readUInt32BE(24) === header.readUInt32BE(92);
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
+    throw new RecordingError(`${path} is corrupt (bad page size ${rawPageSize} in the header)`, 'corrupt', path);
+  }
+  if (sizeValid && pages > 0 && size < pages * pageSize) {
+    throw new RecordingError(
+      `${path} is corrupt (truncated: ${size} bytes, the header says ${pages} pages of ${pageSize})`,
+      'corrupt',
+      path,
+    );
+  }
+}
+
+/** Options for a connection that writes. */
+export interface WriteOpenOptions {
+  /** Cap the database file at about this many bytes (SQLITE_FULL beyond). */
+  maxBytes?: number;
+}
+
+/**
+ * Open (creating with mode 0600 if missing) a recording for writing: checks it first
+ * (see checkRecordingFile), then WAL mode and migration to the current schema.
+ */
+export function openForWriting(path: string, options: WriteOpenOptions = {}): Database.Database {
+  const check = checkRecordingFile(path, false);
+  if (!check.exists) {
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new RecordingError(`${path} cannot be created (${(err as Error).message})`, 'unreadable', path);
+      }
+    }
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    configureWriter(db, options);
+    migrate(db);
+    return db;
+  } catch (err) {
+    db?.close();
+    throw asRecordingError(err, path);
+  }
+}
+
+/** Pragmas every writing connection uses. */
+export function configureWriter(db: Database.Database, options: WriteOpenOptions = {}): void {
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  if (options.maxBytes !== undefined) {
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+  }
+}
+
+/** Open a recording read-only (checked first); never changes the file. */
+export function openForReading(path: string): { db: Database.Database; version: number } {
+  const check = checkRecordingFile(path, true);
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return { db, version: check.version };
+  } catch (err) {
+    throw asRecordingError(err, path);
+  }
+}

@@ -1,0 +1,177 @@
+import type Database from 'better-sqlite3';
+import type { Direction, StoredFrame } from '../model/frame.js';
+import type { EndReason, Metadata, SessionInfo } from '../model/session.js';
+import { openForReading } from './open-database.js';
+import { asRecordingError } from './recording-error.js';
+
+export { createRecordingWriter, type RecordingWriter, type RecordingWriterOptions } from './recording-writer.js';
+
+export interface FrameFilter {
+  /** Only these kinds (`invocationRequest`, `unknown`, ...). */
+  kinds?: readonly string[];
+  directions?: readonly Direction[];
+}
+
+/**
+ * A recording opened read-only. Never modifies the file (it may be read while a
+ * recorder writes to it; each call sees the latest committed state). SQLite errors
+ * that mean a bad file surface as RecordingError.
+ */
+export interface Recording {
+  readonly path: string;
+  /** The file's schema version (PRAGMA user_version). */
+  readonly schemaVersion: number;
+  /** Every session, by id. */
+  sessions(): SessionInfo[];
+  session(id: number): SessionInfo | undefined;
+  /**
+   * A session's frames in seq order, streamed from SQLite (constant memory whatever the
+   * size). While the iterator is open this connection runs no other query; finish or
+   * `return()` it first.
+   */
+  frames(sessionId: number, filter?: FrameFilter): IterableIterator<StoredFrame>;
+  close(): void;
+}
+
+interface SessionRow {
+  id: number;
+  start_wall_ms: number;
+  label: string | null;
+  upstream: string;
+  path: string;
+  metadata: string;
+  functape_version: string;
+  schema_version: string;
+  worker_id: string | null;
+  to_host: number;
+  to_worker: number;
+  unstored: number;
+  end_ns: bigint | null;
+  end_wall_ms: number | null;
+  end_reason: string | null;
+  status_code: bigint | null;
+  status_details: string | null;
+  status_metadata: string | null;
+}
+
+const SESSION_COLUMNS = `id, start_wall_ms, label, upstream, path, metadata, functape_version, schema_version,
+  worker_id, to_host, to_worker, unstored, end_ns, end_wall_ms, end_reason, status_code, status_details, status_metadata`;
+
+const FRAME_COLUMNS = `session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id,
+  invocation_id, function_id, size, redacted, decode_error, bytes`;
+
+export function openRecording(path: string): Recording {
+  const { db, version } = openForReading(path);
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw asRecordingError(err, path);
+    }
+  };
+  const all = wrap(() => db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE start_wall_ms IS NOT NULL ORDER BY id`).safeIntegers(true));
+  const one = wrap(() => db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ? AND start_wall_ms IS NOT NULL`).safeIntegers(true));
+  const frameStatements = new Map<string, Database.Statement>();
+
+  function frameStatement(filter: FrameFilter): Database.Statement {
+    const where = ['session_id = ?'];
+    if (filter.kinds) where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
+    if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
+    const sql = `SELECT ${FRAME_COLUMNS} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq`;
+    let st = frameStatements.get(sql);
+    if (!st) {
+      st = wrap(() => db.prepare(sql).raw(true).safeIntegers(true));
+      frameStatements.set(sql, st);
+    }
+    return st;
+  }
+
+  function* frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
+    const args: unknown[] = [sessionId, ...(filter.kinds ?? []), ...(filter.directions ?? [])];
+    const rows = wrap(() => frameStatement(filter).iterate(...args) as IterableIterator<unknown[]>);
+    try {
+      while (true) {
+        const next = wrap(() => rows.next());
+        if (next.done) return;
+        yield toFrame(next.value);
+      }
+    } finally {
+      rows.return?.();
+    }
+  }
+
+  return {
+    path,
+    schemaVersion: version,
+    sessions: () => wrap(() => (all.all() as SessionRow[]).map(toSession)),
+    session(id) {
+      const row = wrap(() => one.get(id) as SessionRow | undefined);
+      return row ? toSession(row) : undefined;
+    },
+    frames,
+    close: () => db.close(),
+  };
+}
+
+function toFrame(r: unknown[]): StoredFrame {
+  const f: StoredFrame = {
+    sessionId: Number(r[0]),
+    seq: Number(r[1]),
+    dirSeq: Number(r[2]),
+    direction: r[3] as Direction,
+    tNs: r[4] as bigint,
+    wallMs: r[5] as number,
+    compressed: r[6] === 1n,
+    kind: r[7] as string,
+    size: Number(r[11]),
+    redacted: r[12] === 1n,
+    bytes: r[14] as Uint8Array,
+  };
+  if (r[8] !== null) f.requestId = r[8] as string;
+  if (r[9] !== null) f.invocationId = r[9] as string;
+  if (r[10] !== null) f.functionId = r[10] as string;
+  if (r[13] !== null) f.decodeError = r[13] as string;
+  return f;
+}
+
+function parseMetadata(text: string | null): Metadata {
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Metadata;
+  } catch {
+    return {};
+  }
+}
+
+function toSession(r: SessionRow): SessionInfo {
+  const s: SessionInfo = {
+    id: Number(r.id),
+    startWallMs: r.start_wall_ms,
+    upstream: r.upstream,
+    path: r.path,
+    metadata: parseMetadata(r.metadata),
+    functapeVersion: r.functape_version,
+    schemaVersion: r.schema_version,
+    counts: { toHost: Number(r.to_host), toWorker: Number(r.to_worker) },
+  };
+  if (r.label !== null) s.label = r.label;
+  if (r.worker_id !== null) s.workerId = r.worker_id;
+  if (r.end_reason !== null) {
+    s.end = {
+      id: s.id,
+      endNs: r.end_ns ?? 0n,
+      endWallMs: r.end_wall_ms ?? r.start_wall_ms,
+      status:
+        r.status_code === null
+          ? null
+          : {
+              code: Number(r.status_code),
+              details: r.status_details ?? '',
+              ...(r.status_metadata ? { metadata: parseMetadata(r.status_metadata) } : {}),
+            },
+      reason: r.end_reason as EndReason,
+    };
+    if (Number(r.unstored) > 0) s.end.unstored = Number(r.unstored);
+  }
+  return s;
+}

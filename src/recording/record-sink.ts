@@ -1,0 +1,97 @@
+import type Database from 'better-sqlite3';
+import { describe } from '../codec/describe.js';
+import { createRedactor, type RedactRules, type Redactor } from '../codec/redact.js';
+import type { Frame, FrameIndex } from '../model/frame.js';
+import type { SessionEnd, SessionStart } from '../model/session.js';
+import { createRecordSql, type PreparedFrame, type RecordSql } from './record-sql.js';
+
+/** Index and redaction a caller already knows (import); otherwise computed from the bytes. */
+export interface KnownFrameIndex {
+  index?: FrameIndex;
+  /** The bytes are already a redacted re-encoding (do not redact again). */
+  redacted?: boolean;
+  /** Wire size when it differs from the bytes' length (redacted). */
+  size?: number;
+}
+
+/**
+ * What both writers do per event, inside a transaction the caller opens with `run`:
+ * index the bytes (`describe`), redact them, insert, and keep the session row's counts
+ * and worker id in step with the frames. Pending count updates are applied when the
+ * transaction body ends and dropped if it throws, so counts never disagree with frames.
+ */
+export interface RecordSink {
+  readonly sql: RecordSql;
+  /** Run `body` in one transaction (IMMEDIATE). Throws what the body or COMMIT threw. */
+  run(body: () => void): void;
+  /** Write a session row; a `workerId` given with it is kept (else the first startStream's). */
+  start(start: SessionStart & { workerId?: string }): void;
+  frame(frame: Frame, known?: KnownFrameIndex): void;
+  end(end: SessionEnd): void;
+}
+
+export function createRecordSink(db: Database.Database, redact: RedactRules | false): RecordSink {
+  const sql = createRecordSql(db);
+  const redactor: Redactor | null = redact === false ? null : createRedactor(redact);
+  /** Sessions whose worker id is known (stored or in this transaction). */
+  const workerKnown = new Set<number>();
+  let pending = new Map<number, { toHost: number; toWorker: number }>();
+  let pendingWorker = new Set<number>();
+
+  const txn = db.transaction((body: () => void) => {
+    body();
+    for (const [id, c] of pending) sql.addCounts(id, c.toHost, c.toWorker);
+  });
+
+  function prepare(frame: Frame, known: KnownFrameIndex | undefined): PreparedFrame {
+    const index = known?.index ?? describe(frame.bytes);
+    let stored = frame.bytes;
+    let redacted = known?.redacted ?? false;
+    if (redactor && !redacted && index.kind !== 'unknown') {
+      const out = redactor(frame.bytes, index.kind);
+      if (out) {
+        stored = out;
+        redacted = true;
+      }
+    }
+    return { frame, index, stored, redacted, size: known?.size ?? frame.bytes.length };
+  }
+
+  return {
+    sql,
+    run(body) {
+      pending = new Map();
+      pendingWorker = new Set();
+      try {
+        txn.immediate(body);
+      } catch (err) {
+        for (const id of pendingWorker) workerKnown.delete(id);
+        throw err;
+      }
+    },
+    start(start) {
+      sql.startSession(start);
+      if (start.workerId !== undefined && !workerKnown.has(start.id)) {
+        sql.setWorkerId(start.id, start.workerId);
+        workerKnown.add(start.id);
+        pendingWorker.add(start.id);
+      }
+    },
+    frame(frame, known) {
+      const p = prepare(frame, known);
+      sql.insertFrame(p);
+      let c = pending.get(frame.sessionId);
+      if (!c) pending.set(frame.sessionId, (c = { toHost: 0, toWorker: 0 }));
+      if (frame.direction === 'toHost') c.toHost++;
+      else c.toWorker++;
+      if (p.index.kind === 'startStream' && p.index.workerId !== undefined && !workerKnown.has(frame.sessionId)) {
+        sql.setWorkerId(frame.sessionId, p.index.workerId);
+        workerKnown.add(frame.sessionId);
+        pendingWorker.add(frame.sessionId);
+      }
+    },
+    end(end) {
+      sql.endSession(end);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { RedactRules } from '../codec/redact.js';
+import type { FrameBatch } from './frame-batch.js';
+
+/** What the capture store's writer thread is started with. */
+export interface WriterConfig {
+  path: string;
+  redact: RedactRules | false;
+  maxBytes?: number;
+  onStoreError: 'forward' | 'fail';
+}
+
+/** Main thread → writer thread. Handled strictly in order. */
+export type ToWriter =
+  | { type: 'batch'; batch: FrameBatch }
+  | { type: 'reserve'; n: number }
+  | { type: 'close'; release: number[] };
+
+/** Writer thread → main thread. Every batch gets exactly one ack, in batch order. */
+export type FromWriter =
+  | { type: 'ready' }
+  | { type: 'open-error'; message: string }
+  | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string } }
+  | { type: 'reserved'; ids: number[] }
+  | { type: 'reserve-error'; message: string }
+  | { type: 'closed' };

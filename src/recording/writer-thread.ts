@@ -1,0 +1,110 @@
+/**
+ * The capture store's writer thread: all SQLite work of a live recording (indexing,
+ * redaction, inserts, WAL checkpoints) happens here, off the proxy's event loop.
+ * One transaction per batch. A batch that fails (e.g. SQLITE_FULL) is rolled back and
+ * counted as failed; its session events are retried on their own, so session rows and
+ * end reasons survive whenever the database still accepts small writes.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { configureWriter } from './open-database.js';
+import { framesPerSession, readBatch, type BatchControl, type FrameBatch } from './frame-batch.js';
+import { createRecordSink, type RecordSink } from './record-sink.js';
+import type { FromWriter, ToWriter, WriterConfig } from './writer-protocol.js';
+
+const port = parentPort!;
+const config = workerData as WriterConfig;
+const post = (m: FromWriter): void => port.postMessage(m);
+
+let db: Database.Database;
+let sink: RecordSink;
+try {
+  db = new Database(config.path, { fileMustExist: true });
+  configureWriter(db, config.maxBytes !== undefined ? { maxBytes: config.maxBytes } : {});
+  sink = createRecordSink(db, config.redact);
+  post({ type: 'ready' });
+} catch (err) {
+  post({ type: 'open-error', message: err instanceof Error ? err.message : String(err) });
+  port.close();
+}
+
+/** Frames per session this writer could not store. */
+const unstored = new Map<number, number>();
+/** With onStoreError 'fail', frames are no longer attempted after the first failure. */
+let stopped = false;
+
+function applyControl(c: BatchControl): void {
+  if (c.type === 'session-start') sink.start(c.session);
+  else {
+    const lost = unstored.get(c.end.id) ?? 0;
+    sink.end({ ...c.end, unstored: Math.max(c.end.unstored ?? 0, lost) });
+  }
+}
+
+function writeBatch(batch: FrameBatch): void {
+  if (stopped) return failBatch(batch, new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'));
+  try {
+    sink.run(() => readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl }));
+    post({ type: 'ack', id: batch.id, stored: batch.count, failed: 0 });
+  } catch (err) {
+    failBatch(batch, err);
+  }
+}
+
+function failBatch(batch: FrameBatch, err: unknown): void {
+  if (err !== undefined && config.onStoreError === 'fail') stopped = true;
+  const lost = framesPerSession(batch);
+  for (const [id, n] of lost) unstored.set(id, (unstored.get(id) ?? 0) + n);
+  for (const c of batch.controls) {
+    try {
+      sink.run(() => applyControl(c));
+    } catch {
+      // the database refuses even small writes; the count below says what was lost
+    }
+  }
+  for (const id of lost.keys()) {
+    try {
+      sink.run(() => sink.sql.noteUnstored(id, unstored.get(id)!));
+    } catch {
+      // as above
+    }
+  }
+  const error =
+    err === undefined
+      ? undefined
+      : {
+          message: err instanceof Error ? err.message : String(err),
+          ...(typeof (err as { code?: unknown }).code === 'string' ? { code: (err as { code: string }).code } : {}),
+        };
+  post({ type: 'ack', id: batch.id, stored: 0, failed: batch.count, ...(error ? { error } : {}) });
+}
+
+port.on('message', (m: ToWriter) => {
+  switch (m.type) {
+    case 'batch':
+      writeBatch(m.batch);
+      break;
+    case 'reserve':
+      try {
+        post({ type: 'reserved', ids: sink.sql.reserveIds(m.n) });
+      } catch (err) {
+        post({ type: 'reserve-error', message: err instanceof Error ? err.message : String(err) });
+      }
+      break;
+    case 'close':
+      try {
+        sink.sql.releaseIds(m.release);
+      } catch {
+        // reserved rows are invisible to readers; leaving them costs only an id gap
+      }
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // a busy reader may hold the WAL; it is checkpointed later
+      }
+      db.close();
+      post({ type: 'closed' });
+      port.close();
+      break;
+  }
+});
