@@ -1,5 +1,5 @@
-import type { JsonValue } from '@bufbuild/protobuf';
-import { bytesToJson } from '../codec/streaming-message.js';
+import { toJson, type JsonValue } from '@bufbuild/protobuf';
+import { decodeMessage, StreamingMessageSchema } from '../codec/streaming-message.js';
 import { maskVolatile, type PathMatcher } from './ignore-paths.js';
 import { diffJson, type FieldDifference } from './json-diff.js';
 
@@ -10,10 +10,18 @@ export interface CompareOptions {
   toRecordedSpace: (json: JsonValue) => JsonValue;
 }
 
-/** The comparable view of a message: proto3 JSON with volatile log text masked. */
+/**
+ * The comparable view of a message: proto3 JSON with default values written out (so a
+ * field set to its default on one side and absent on the other is equal, and a change to
+ * a default shows both values), volatile log text masked.
+ */
 export function comparableView(bytes: Uint8Array): JsonValue {
-  const { json, error } = bytesToJson(bytes);
-  if (json === null) return { undecodable: error ?? 'decode error' };
+  let json: JsonValue;
+  try {
+    json = toJson(StreamingMessageSchema, decodeMessage(bytes), { alwaysEmitImplicit: true });
+  } catch (err) {
+    return { undecodable: err instanceof Error ? err.message : String(err) };
+  }
   return maskLogText(json);
 }
 

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describe } from '../codec/describe.js';
+import { decodeMessage, encodeMessage, makeMessage } from '../codec/streaming-message.js';
+import { planSession } from './causal-plan.js';
+import { createHostEngine } from './host-engine.js';
+import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
+import { parsePace } from './pace.js';
+import { m } from './testing/build-frames.js';
+import { OK, SAMPLE_SESSION } from './testing/sample-session.js';
+
+const live = (kind: string, value: object, requestId = '') => encodeMessage(makeMessage(m(kind, value, requestId)));
+
+function engine(pace = 'fast') {
+  let n = 0;
+  return createHostEngine(planSession(SAMPLE_SESSION), {
+    pace: parsePace(pace),
+    answerTimeoutMs: 10_000,
+    ignore: compileIgnores(DEFAULT_IGNORES),
+    workerId: 'LW',
+    requestId: 'LR',
+    newId: () => `live-${++n}`,
+  });
+}
+const kinds = (sent: Uint8Array[]) => sent.map((b) => describe(b).kind);
+
+test('the host engine releases messages by causality and matches answers by key, not order', () => {
+  const e = engine();
+  assert.deepEqual(e.poll(0).send, [], 'nothing before StartStream');
+  e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 1);
+  assert.deepEqual(kinds(e.poll(1).send), ['workerInitRequest']);
+  assert.deepEqual(e.poll(2).send, [], 'metadata waits for the init response');
+  e.receive(live('workerInitResponse', { result: OK }), 3);
+  assert.deepEqual(kinds(e.poll(3).send), ['functionsMetadataRequest']);
+  // The live worker indexes functions under other ids: loads and invocations must use them.
+  e.receive(live('functionMetadataResponse', { functionMetadataResults: [{ name: 'a', functionId: 'A!' }, { name: 'b', functionId: 'B!' }] }), 4);
+  const loads = e.poll(4).send;
+  assert.deepEqual(loads.map((b) => describe(b).functionId), ['A!', 'B!']);
+  e.receive(live('functionLoadResponse', { functionId: 'A!', result: OK }), 5); // a first: the recording had b first
+  const afterA = e.poll(5).send;
+  assert.deepEqual(kinds(afterA), ['invocationRequest', 'invocationCancel'], "a's invocation and its cancel; b's waits for b's load");
+  assert.deepEqual(afterA.map((b) => describe(b).invocationId), ['live-1', 'live-1']);
+  assert.equal(describe(afterA[0]!).functionId, 'A!');
+  e.receive(live('functionLoadResponse', { functionId: 'B!', result: OK }), 6);
+  const afterB = e.poll(6).send;
+  assert.deepEqual(kinds(afterB), ['invocationRequest', 'workerStatusRequest']);
+  const statusRequestId = decodeMessage(afterB[1]!).requestId;
+  assert.equal(statusRequestId, 'live-3', 'a fresh request id for the status request');
+  // Answers in another order than recorded.
+  e.receive(live('workerStatusResponse', {}, statusRequestId), 7);
+  e.receive(live('invocationResponse', { invocationId: 'live-1', result: { status: 2 } }), 8);
+  e.receive(live('rpcLog', { invocationId: 'live-2', message: 'b ran' }), 9); // recorded: "b runs"
+  e.receive(live('workerActionResponse', {}), 9); // nobody expects this
+  const p = e.poll(10);
+  assert.deepEqual(p.send, [], 'terminate waits for every answer before it');
+  assert.equal(p.done, false);
+  assert.equal(p.wakeAtMs, 10_006, "b's response times out 10 s after b's invocation was sent");
+  const late = e.poll(10_006);
+  assert.deepEqual(kinds(late.send), ['workerTerminate'], 'a missing answer resolves by timeout and releases the terminate');
+  assert.equal(e.poll(10_007).done, true);
+  const outcomes = e.finish(10_007);
+  const byKey = new Map(outcomes.map((o) => [o.key, o]));
+  assert.equal(byKey.get('startStream#0')!.status, 'matched', 'worker and request ids mapped back before comparing');
+  assert.equal(byKey.get('functionMetadataResponse#0')!.status, 'matched', 'live function ids mapped back');
+  assert.equal(byKey.get('functionLoadResponse:a')!.status, 'matched');
+  assert.equal(byKey.get('invocationResponse:i1')!.status, 'matched');
+  assert.equal(byKey.get('workerStatusResponse:S1')!.status, 'matched', 'matched by the echoed request id');
+  assert.equal(byKey.get('invocationResponse:i2')!.status, 'missing');
+  const logs = byKey.get('rpcLog:i2')!;
+  assert.equal(logs.status, 'differed');
+  assert.deepEqual(logs.differences, [{ path: 'logs[0].rpcLog.message', recorded: 'b runs', live: 'b ran' }]);
+  assert.equal(logs.functionName, 'b');
+  const extra = outcomes.filter((o) => o.status === 'extra');
+  assert.deepEqual(extra.map((o) => o.kind), ['workerActionResponse']);
+});
+
+test('recorded pace keeps the recorded delay after the releasing event; 10x scales it', () => {
+  for (const [pace, wait] of [['recorded', 2], ['10x', 0.2]] as const) {
+    const e = engine(pace);
+    e.poll(0);
+    e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 100);
+    const p = e.poll(100);
+    assert.deepEqual(p.send, [], `${pace}: init is due ${wait} ms after StartStream`);
+    assert.ok(Math.abs(p.wakeAtMs! - (100 + wait)) < 1e-9);
+    assert.deepEqual(kinds(e.poll(100 + wait).send), ['workerInitRequest']);
+  }
+});
+
+test('a differing answer names the field; ignored fields do not count', () => {
+  const e = engine();
+  e.poll(0);
+  e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 1);
+  e.poll(1);
+  e.receive(live('workerInitResponse', { result: { status: 0 }, workerMetadata: { runtimeVersion: '99' } }), 2);
+  const init = e.resolved().find((o) => o.kind === 'workerInitResponse')!;
+  assert.equal(init.status, 'differed');
+  assert.deepEqual(init.differences, [{ path: 'workerInitResponse.result.status', recorded: 'Success', live: 'Failure' }]);
+});
