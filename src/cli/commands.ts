@@ -1,7 +1,9 @@
 import type { FunctapeCommand } from './command.js';
+import { redactCommand } from './redact.js';
 import { workerCommand } from './worker.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: FunctapeCommand[] = [
   workerCommand,
+  redactCommand,
 ];

@@ -1,0 +1,75 @@
+import type { RedactRules } from '../codec/redact.js';
+import { CliError, defineCommand } from './command.js';
+
+interface RedactArgs {
+  db: string;
+  'redact-rules'?: string;
+  json: boolean;
+}
+
+/**
+ * The rules a capturing command stores with, from its `--redact on|off` and
+ * `--redact-rules FILE` flags: `false` means store everything. A bad rules file is a
+ * CliError (one line, exit 2). For `record`/`wrap` (which declare those flags).
+ */
+export async function redactRulesFromFlags(redact: 'on' | 'off' | boolean | undefined, rulesFile: string | undefined): Promise<RedactRules | false> {
+  const off = redact === 'off' || redact === false;
+  if (off && rulesFile !== undefined) throw new CliError('--redact off and --redact-rules exclude each other');
+  if (off) return false;
+  return rulesFile === undefined ? {} : loadRules(rulesFile);
+}
+
+/** The warning a capturing command prints when redaction is off. */
+export const REDACT_OFF_WARNING =
+  'warning: --redact off: secrets (environment variables, Authorization headers, cookies, keys in query strings, claims) are stored as they are; scrub later with `functape redact --db FILE`';
+
+async function loadRules(file: string): Promise<RedactRules> {
+  const { readRedactRulesFile, RedactRulesError } = await import('../codec/redact-rules.js');
+  try {
+    return readRedactRulesFile(file);
+  } catch (err) {
+    if (err instanceof RedactRulesError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function mb(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export const redactCommand = defineCommand<RedactArgs>({
+  command: 'redact',
+  describe: 'Scrub secrets from an existing recording in place (same rules as capture-time redaction), then VACUUM so the old bytes leave the file',
+  builder: (y) =>
+    y
+      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file) to scrub' })
+      .option('redact-rules', { type: 'string', describe: 'JSON file of extra rules: headers, query, env, keepEnv, fieldPaths, hashKey (docs/SECURITY.md)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
+  run: async (args, io) => {
+    const rules = args['redact-rules'] === undefined ? {} : await loadRules(args['redact-rules']);
+    const [{ redactInPlace }, { RecordingError }] = await Promise.all([
+      import('../recording/redact-in-place.js'),
+      import('../recording/recording-error.js'),
+    ]);
+    let report;
+    try {
+      report = redactInPlace(args.db, rules);
+    } catch (err) {
+      if (err instanceof RecordingError) throw new CliError(err.message);
+      throw err;
+    }
+    if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      io.stdout.write(
+        `${report.path}: ${report.changed} of ${report.frames} frames redacted now`
+        + (report.alreadyRedacted > 0 ? ` (${report.alreadyRedacted} were already redacted)` : '')
+        + `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM\n`,
+      );
+    }
+    if (!report.walCleared) {
+      io.stderr.write(`functape redact: warning: another process has ${report.path} open, so its -wal file may still hold old bytes; run redact again once it is closed\n`);
+      return 1;
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,107 @@
+// `functape redact --db FILE [--redact-rules FILE]`: scrubs a recording made with
+// redaction off so no secret is left in the file's bytes, and refuses bad input with
+// one line and exit 2, leaving the file untouched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../src/cli/main.js';
+import { secretSamples, type SecretSample } from '../src/codec/redact-samples.js';
+import { createRecordingWriter } from '../src/recording/recording-writer.js';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await main(argv, { stdout, stderr, signal: new AbortController().signal });
+  return { code, out, err };
+}
+
+function fileBytes(path: string): Buffer {
+  return Buffer.concat([path, `${path}-wal`, `${path}-journal`].filter(existsSync).map((p) => readFileSync(p)));
+}
+
+/** A recording made with redaction off (as `record --redact off` would), holding every sample. */
+function recordUnredacted(path: string, samples: SecretSample[]): void {
+  const w = createRecordingWriter(path, { redact: false });
+  const id = w.addSession({ id: 1, startWallMs: Date.now(), upstream: '127.0.0.1:9', path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream', metadata: {}, functapeVersion: 't', schemaVersion: 't' });
+  const dirSeq = { toHost: 0, toWorker: 0 };
+  samples.forEach((s, seq) => w.addFrame({ sessionId: id, seq, dirSeq: dirSeq[s.direction]++, direction: s.direction, tNs: BigInt(seq * 1000), wallMs: Date.now(), compressed: false, bytes: s.bytes }));
+  w.endSession({ id, endNs: 10_000n, endWallMs: Date.now(), status: { code: 0, details: '' }, reason: 'completed' });
+  w.close();
+}
+
+test('functape redact removes every secret kind from the file, with extra rules applied', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-sec-'));
+  try {
+    const db = join(dir, 'off.db');
+    const samples = secretSamples('cli');
+    const extra = 'EXTRA-cli-HEADER-S3CR3T';
+    recordUnredacted(db, samples);
+    // one more frame whose only secret is covered by a rules-file header pattern
+    const w = createRecordingWriter(db, { redact: false });
+    const { encodeMessage, messageFromJson } = await import('../src/codec/streaming-message.js');
+    const id = w.addSession({ id: 2, startWallMs: Date.now(), upstream: '', path: '', metadata: {}, functapeVersion: 't', schemaVersion: 't' });
+    w.addFrame({ sessionId: id, seq: 0, dirSeq: 0, direction: 'toWorker', tNs: 0n, wallMs: Date.now(), compressed: false,
+      bytes: encodeMessage(messageFromJson({ invocationRequest: { invocationId: 'i', inputData: [{ name: 'req', data: { http: { headers: { 'x-tenant-secret': extra } } } }] } })) });
+    w.close();
+    const secrets = [...samples.flatMap((s) => s.secrets), extra];
+    const before = fileBytes(db);
+    for (const s of secrets) assert.ok(before.includes(s), `the --redact off recording holds ${s}`);
+
+    const rules = join(dir, 'rules.json');
+    writeFileSync(rules, JSON.stringify({ headers: ['x-tenant-*'] }));
+    const r = await cli(['redact', '--db', db, '--redact-rules', rules]);
+    assert.equal(r.err, '');
+    assert.equal(r.code, 0);
+    assert.match(r.out, /off\.db: 7 of 7 frames redacted now; file .* after VACUUM/);
+
+    const after = fileBytes(db);
+    for (const s of secrets) assert.ok(!after.includes(s), `${s} is gone from the database file bytes`);
+    for (const k of samples.flatMap((s) => s.keep)) assert.ok(after.includes(k), `${k} kept`);
+    assert.ok(!existsSync(`${db}-wal`) || statSync(`${db}-wal`).size === 0, 'WAL emptied');
+
+    const again = await cli(['redact', '--db', db, '--json']);
+    assert.equal(again.code, 0);
+    const report = JSON.parse(again.out);
+    assert.equal(report.changed, 0);
+    assert.equal(report.alreadyRedacted, 7);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('functape redact: bad rules, missing or foreign database → one line, exit 2, file untouched', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-sec-'));
+  try {
+    const db = join(dir, 'r.db');
+    recordUnredacted(db, secretSamples('bad'));
+    const original = fileBytes(db);
+    const cases: Array<[string[], RegExp]> = [
+      [['redact', '--db', db, '--redact-rules', join(dir, 'missing.json')], /^functape: cannot read redact rules .*missing\.json: no such file\n$/],
+      [['redact', '--db', join(dir, 'nope.db')], /^functape: .*nope\.db: no such recording\n$/],
+    ];
+    const badRules = join(dir, 'bad.json');
+    writeFileSync(badRules, '{"fieldPaths": ["invocationRequest.inputDta"]}');
+    cases.push([['redact', '--db', db, '--redact-rules', badRules], /^functape: .*bad\.json: fieldPaths\[0\] "invocationRequest\.inputDta" no field matches "inputDta" in InvocationRequest\n$/]);
+    const text = join(dir, 'notes.db');
+    writeFileSync(text, 'x'.repeat(200));
+    cases.push([['redact', '--db', text], /^functape: .*notes\.db is not an SQLite database.*\n$/]);
+    for (const [argv, re] of cases) {
+      const r = await cli(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.err, re);
+      assert.equal(r.out, '');
+    }
+    assert.deepEqual(fileBytes(db), original, 'the recording was not touched by the refused runs');
+    assert.equal(readFileSync(text, 'utf8'), 'x'.repeat(200));
+    assert.ok(!existsSync(join(dir, 'nope.db')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
