@@ -67,6 +67,8 @@ export interface H2Relay {
   release(): void;
   /** End every in-flight stream now (the worker gets `status`, the host a CANCEL reset). */
   abortAll(status: StreamStatus, reason: EndReason): void;
+  /** Answer every new stream at once with `status` (trailers-only; nothing is relayed or observed). */
+  refuseNew(status: StreamStatus): void;
   /**
    * Stop accepting, end in-flight streams with `status` (reason `shutdown`), wait up to
    * `graceMs` for them to close, then drop every connection. Idempotent.
@@ -106,6 +108,7 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
   const idle = new Set<() => void>();
   let held = false;
   let closing: StreamStatus | null = null;
+  let refusing: StreamStatus | null = null;
   let closed: Promise<void> | null = null;
 
   const connectUpstream = (down: ServerHttp2Session) => {
@@ -146,9 +149,10 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     });
   });
   server.on('stream', (stream, headers) => {
-    if (closing) {
+    const refusal = closing ?? refusing;
+    if (refusal) {
       stream.on('error', () => {});
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(closing) }, { endStream: true, sendDate: false } as { endStream: boolean });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(refusal) }, { endStream: true, sendDate: false } as { endStream: boolean });
       return;
     }
     const downSession = stream.session as ServerHttp2Session;
@@ -214,6 +218,9 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
       for (const control of streams) control.release('store');
     },
     abortAll,
+    refuseNew(status) {
+      refusing = status;
+    },
     close(status, graceMs = 2000) {
       if (closed) return closed;
       closing = status;

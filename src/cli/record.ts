@@ -1,0 +1,55 @@
+import { CliError, defineCommand } from './command.js';
+import { formatHostPort, isLoopback, parseHostPort } from './listen-address.js';
+import { storeFlags, type StoreFlags } from './store-options.js';
+
+interface RecordArgs extends StoreFlags {
+  listen: string;
+  upstream: string;
+  'allow-remote': boolean;
+}
+
+/** Resolves when the signal fires (at once if it already has). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+export const recordCommand = defineCommand<RecordArgs>({
+  command: 'record',
+  describe: 'Sit between workers and a host as a transparent gRPC proxy and record every message into SQLite',
+  builder: (y) =>
+    storeFlags(
+      y
+        .option('listen', { type: 'string', default: '127.0.0.1:0', describe: 'HOST:PORT workers connect to (port 0: any free port, printed as "listening on HOST:PORT")' })
+        .option('upstream', { type: 'string', demandOption: true, describe: 'HOST:PORT of the real host (its gRPC server)' })
+        .option('allow-remote', { type: 'boolean', default: false, describe: 'allow --listen on a non-loopback address (the stream carries secrets: think twice)' }),
+    ) as never,
+  run: async (args, io) => {
+    const listen = parseHostPort(args.listen, '--listen', true);
+    const upstream = parseHostPort(args.upstream, '--upstream');
+    if (!isLoopback(listen.host) && !args['allow-remote']) {
+      throw new CliError(`--listen ${args.listen} is not a loopback address; add --allow-remote to accept workers from other machines`);
+    }
+    const { resolveStoreFlags, openStore } = await import('./store-options.js');
+    const settings = await resolveStoreFlags(args, io, 'record');
+    const store = await openStore(settings);
+    const { startRecordingProxy, summaryLine } = await import('./recording-proxy.js');
+    let proxy;
+    try {
+      proxy = await startRecordingProxy({
+        listen, upstream, store, onStoreError: settings.onStoreError,
+        ...(settings.label !== undefined ? { label: settings.label } : {}),
+        warn: (line) => io.stderr.write(`${line}\n`),
+      });
+    } catch (err) {
+      await store.close();
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CliError(`cannot listen on ${args.listen}: ${code ?? (err instanceof Error ? err.message : String(err))}`);
+    }
+    io.stdout.write(`functape record: listening on ${formatHostPort(proxy.address)}, relaying to ${formatHostPort(upstream)}, recording to ${settings.path}\n`);
+    const failure = await Promise.race([aborted(io.signal).then(() => undefined), proxy.failed]);
+    const summary = await proxy.stop();
+    io.stderr.write(`${summaryLine(summary, settings.path)}\n`);
+    return failure ? 1 : 0;
+  },
+});

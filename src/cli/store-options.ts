@@ -1,0 +1,83 @@
+import type { Argv } from 'yargs';
+import type { CaptureStore } from '../model/store.js';
+import type { RedactRules } from '../codec/redact.js';
+import { CliError, type CliIo } from './command.js';
+
+/** The capture-store flags `record` and `wrap` share (declared here, once). */
+export interface StoreFlags {
+  db: string;
+  label?: string;
+  'on-store-error': 'forward' | 'fail';
+  redact: 'on' | 'off';
+  'redact-rules'?: string;
+  'max-db-bytes'?: string;
+}
+
+export function storeFlags<T>(y: Argv<T>): Argv<T & StoreFlags> {
+  return y
+    .option('db', { type: 'string', demandOption: true, describe: 'the SQLite recording to write (created with mode 0600; an existing recording is appended to)' })
+    .option('label', { type: 'string', describe: 'a label stored with every session of this run' })
+    .option('on-store-error', {
+      choices: ['forward', 'fail'] as const, default: 'forward' as const,
+      describe: 'when the database cannot be written (disk full, I/O error): keep forwarding and count what was not stored, or end the streams',
+    })
+    .option('redact', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'replace secrets before they are stored (off stores every byte as seen)' })
+    .option('redact-rules', { type: 'string', describe: 'a JSON file of extra redaction rules (see docs/SECURITY.md)' })
+    .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' }) as Argv<T & StoreFlags>;
+}
+
+/** `123`, `64K`, `500M`, `2G` (binary multiples) → bytes. */
+export function parseByteSize(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
+  if (!m) throw new CliError(`${flag} ${JSON.stringify(text)} is not a size (e.g. 1048576, 64K, 500M, 2G)`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const bytes = Math.floor(Number(m[1]) * mult);
+  if (bytes < 4096) throw new CliError(`${flag} ${text} is too small (at least 4K)`);
+  return bytes;
+}
+
+/** What the store flags resolve to, before anything is opened (usage errors surface here). */
+export interface StoreSettings {
+  path: string;
+  label?: string;
+  onStoreError: 'forward' | 'fail';
+  redact: RedactRules | false;
+  maxBytes?: number;
+}
+
+export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: string): Promise<StoreSettings> {
+  if (!args.db.trim()) throw new CliError('--db needs a file name');
+  let redact: RedactRules | false = {};
+  if (args.redact === 'off') {
+    if (args['redact-rules'] !== undefined) throw new CliError('--redact-rules cannot be used with --redact off');
+    redact = false;
+    io.stderr.write(`functape ${command}: warning: --redact off: secrets (environment variables, auth headers, keys) are stored as seen in ${args.db}\n`);
+  } else if (args['redact-rules'] !== undefined) {
+    const { readRedactRulesFile } = await import('../codec/redact-rules.js');
+    try {
+      redact = readRedactRulesFile(args['redact-rules']);
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+  }
+  const settings: StoreSettings = { path: args.db, onStoreError: args['on-store-error'], redact };
+  if (args.label !== undefined) settings.label = args.label;
+  if (args['max-db-bytes'] !== undefined) settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');
+  return settings;
+}
+
+/** Open the capture store; a file that cannot be used is a one-line CliError (exit 2). */
+export async function openStore(settings: StoreSettings): Promise<CaptureStore> {
+  const { openCaptureStore } = await import('../recording/capture-store.js');
+  try {
+    return await openCaptureStore(settings.path, {
+      ...(settings.label !== undefined ? { label: settings.label } : {}),
+      redact: settings.redact,
+      onStoreError: settings.onStoreError,
+      ...(settings.maxBytes !== undefined ? { maxBytes: settings.maxBytes } : {}),
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new CliError(message.includes(settings.path) ? message : `${settings.path}: ${message}`);
+  }
+}
