@@ -353,7 +353,7 @@ export function transparencyProblems(frames: readonly RecordedFrame[], logs: { h
 /** What must not change when a proxy sits between the peers: counts and outcomes, not timing or ids. */
 export function hostBehaviour(s: Record<string, any>): Record<string, unknown> {
   const keys = ['outcome', 'error', 'workerEnd', 'workerExit', 'workerCapabilities', 'functions', 'sent', 'received', 'invocations',
-    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected'];
+    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected', 'answers'];
   return Object.fromEntries(keys.map((k) => [k, s[k]]));
 }
 

@@ -17,6 +17,7 @@ what crossed the gRPC API. Exit code: 0 the session completed, 1 the worker refu
 something (init/load failed, wrong StartStream), 2 bad arguments, 3 timeout or the stream broke.
 """
 import argparse
+import hashlib
 import json
 import os
 import queue
@@ -122,6 +123,8 @@ class Session:
         self.counts = {'invocations': 0, 'succeeded': 0, 'failed': 0, 'cancelled': 0, 'logs': 0,
                        'loadResponses': 0, 'statusResponses': 0, 'envReloads': 0, 'cancelsSent': 0, 'unexpected': 0}
         self.latencies_ms = []
+        self.index_of = {}  # invocation_id -> invocation number
+        self.answers = []  # per invocation number: what came back (comparable across runs)
 
     def new(self, request_id=''):
         msg = self.schema.StreamingMessage()
@@ -152,6 +155,9 @@ class Session:
     def other(self, msg, k):
         if k == 'rpc_log':
             self.counts['logs'] += 1
+            index = self.index_of.get(msg.rpc_log.invocation_id)
+            if index is not None:
+                self.answers[index]['logs'] += 1
         else:
             self.counts['unexpected'] += 1
 
@@ -268,6 +274,8 @@ class Session:
             while sent < total and len(started) < limit:
                 msg = self.invocation(sent)
                 started[msg.invocation_request.invocation_id] = time.monotonic()
+                self.index_of[msg.invocation_request.invocation_id] = sent
+                self.answers.append({'function': self.opts.function[sent % len(self.opts.function)], 'status': None, 'logs': 0})
                 self.stream.send(msg)
                 every = self.opts.cancel_every
                 if every and sent % every == every - 1 and 'HandlesInvocationCancelMessage' in self.caps:
@@ -291,6 +299,7 @@ class Session:
             self.counts['invocations'] += 1
             key = {self.Status.Success: 'succeeded', self.Status.Cancelled: 'cancelled'}.get(resp.result.status, 'failed')
             self.counts[key] += 1
+            self.answers[self.index_of[resp.invocation_id]].update(answer_digest(resp))
 
     def status(self):
         if 'WorkerStatus' not in self.caps:
@@ -321,6 +330,14 @@ class Session:
                     break
                 self.other(msg, kind_of(msg))
         self.stream.outgoing.put(CLOSE)
+
+
+def answer_digest(resp):
+    """What an InvocationResponse answered, minus its invocation id: comparable across runs."""
+    return_value = resp.return_value.SerializeToString(deterministic=True)
+    return {'status': resp.result.status, 'exception': resp.result.exception.message,
+            'returnValue': hashlib.sha256(return_value).hexdigest()[:16] if resp.HasField('return_value') else None,
+            'returnBytes': len(return_value), 'outputs': len(resp.output_data)}
 
 
 def parse(argv):
@@ -410,6 +427,7 @@ def main(argv):
                'workerExit': worker_exit, 'workerCapabilities': sorted(session.caps),
                'functions': sorted(session.functions), 'sent': log.counts['sent'],
                'received': log.counts['received'], 'requestMetadata': stream.metadata,
+               'answers': session.answers,
                'latencyMs': {'p50': percentile(session.latencies_ms, 50), 'p99': percentile(session.latencies_ms, 99)},
                **session.counts}
     log.summary(summary)

@@ -1,0 +1,56 @@
+// `functape replay worker` started by the Python grpcio host as its worker (host arguments
+// appended, as a real host does), answering from a recording of the same host script
+// against the Python worker. The host must complete the whole session and get the same
+// answers (status, return value, RpcLogs per invocation) as in the recorded run.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  assertPythonGrpc, describeRun, FUNCTAPE, functapeHas, pythonWorkerArgv, runPythonHostSession, type HostOptions,
+} from './helpers/python.js';
+
+const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
+  invocations: 16,
+  concurrency: 4,
+  functions: ['echo', 'hello', 'fail', 'log'],
+  envReload: true,
+  timeoutSec: 60,
+};
+
+describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, () => {
+  let dir = '';
+  before(() => {
+    assertPythonGrpc();
+    dir = mkdtempSync(join(tmpdir(), 'functape-pyreplay-'));
+  });
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  for (const pace of ['fast', 'recorded'] as const) {
+    test(`replays a python-worker recording to the python host (--pace ${pace}): exit 0, same answers`, async (t) => {
+      if (!functapeHas('replay', 'worker')) return t.skip('functape replay worker does not exist in this build yet');
+      const route = functapeHas('wrap') ? 'wrap' : functapeHas('record') ? 'record' : undefined;
+      if (!route) return t.skip('neither functape wrap nor functape record exists yet to make the recording');
+      const recorded = await runPythonHostSession(route, {
+        dir, name: `source-${pace}`, script: SCRIPT, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log),
+      });
+      assert.equal(recorded.host.code, 0, describeRun(recorded));
+      assert.equal(recorded.summary.outcome, 'completed');
+
+      const replayed = await runPythonHostSession('direct', {
+        dir, name: `replay-${pace}`, script: SCRIPT, workerLogged: false,
+        workerArgv: () => [...FUNCTAPE, 'replay', 'worker', '--db', recorded.db!, '--pace', pace],
+      });
+      const s = replayed.summary;
+      assert.equal(replayed.host.code, 0, describeRun(replayed));
+      assert.equal(s.outcome, 'completed', describeRun(replayed));
+      assert.equal(s.workerExit, 0, `replay worker exit code; ${describeRun(replayed)}`);
+      assert.equal(s.workerEnd, 'half-close', 'replay worker ended its stream after WorkerTerminate');
+      for (const k of ['invocations', 'succeeded', 'failed', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'unexpected', 'functions']) {
+        assert.deepEqual(s[k], recorded.summary[k], `${k} as in the recorded run`);
+      }
+      assert.deepEqual(s.answers, recorded.summary.answers, 'each invocation got the recorded answer');
+    });
+  }
+});
