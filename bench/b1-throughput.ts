@@ -1,0 +1,60 @@
+import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
+import { interleave, metric } from './lib/benchmark.js';
+import { completeness, countCaptured, startRecord } from './lib/record-proxy.js';
+import type { ThroughputResult } from './lib/load-patterns.js';
+
+/**
+ * Benchmark 1: messages/s with 1000 in flight on one stream (one echo = one message each
+ * way), through `functape record` (capture on) vs the same grpc-js client and echo server
+ * connected directly. Client and server share the load agent process; the proxy is its
+ * own process.
+ */
+export const throughputBenchmark: Benchmark = {
+  id: 1,
+  title: 'Proxy throughput, capture on (1000 in flight, one stream)',
+  async run(ctx: BenchContext): Promise<BenchResult> {
+    const agent = await ctx.agent();
+    const direct = `127.0.0.1:${agent.serverPort}`;
+    const metrics: Metric[] = [];
+    const runs: unknown[] = [];
+    const notes: string[] = [];
+    let error: string | undefined;
+    for (const size of [200, 4096]) {
+      const count = ctx.quick ? (size === 200 ? 30_000 : 12_000) : size === 200 ? 100_000 : 40_000;
+      const args = { size, count, inFlight: 1000, warmup: Math.round(count / 10) };
+      const proxyCpuUsPerMsg: number[] = [];
+      const r = await interleave(
+        ctx.runs,
+        async (i) => {
+          const res = await agent.throughput(direct, args);
+          ctx.log(`  ${size} B direct  run ${i + 1}: ${Math.round(res.msgsPerSec)} msgs/s`);
+          return res;
+        },
+        async (i) => {
+          const proxy = await startRecord(ctx.tmp, agent.serverPort);
+          let res: ThroughputResult;
+          const cpu0 = proxy.cpuMs();
+          try {
+            res = await agent.throughput(proxy.target, args);
+          } finally {
+            proxyCpuUsPerMsg.push(((proxy.cpuMs() - cpu0) * 1000) / (args.count * 2));
+            await proxy.stop();
+          }
+          const rec = completeness(`1:${size}B`, res.sent, res.received, countCaptured(proxy.db));
+          ctx.completeness.push(rec);
+          ctx.log(`  ${size} B record  run ${i + 1}: ${Math.round(res.msgsPerSec)} msgs/s, captured ${rec.percent}%`);
+          return res;
+        },
+        ctx.log,
+      );
+      if (r.error) error = r.error;
+      runs.push({ size, args, direct: r.a, record: r.b, proxyCpuUsPerMsg });
+      const bad = [...r.a, ...r.b].filter((x) => x.mismatches > 0 || x.status !== 0);
+      if (bad.length) notes.push(`${size} B: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
+      const target = size === 200 ? { target: { kind: 'ratio-min' as const, value: 1.0 }, text: '≥ 1.0× direct' } : { target: { kind: 'ratio-min' as const, value: 0.8 }, text: '≥ 0.8× direct' };
+      metrics.push(metric(`msgs-per-sec-${size}`, `${size === 200 ? '200 B' : '4 KB'} msgs/s`, 'msgs/s', r.b.map((x) => x.msgsPerSec), r.a.map((x) => x.msgsPerSec).slice(0, r.b.length || undefined), target, error));
+      metrics.push(metric(`proxy-cpu-${size}`, `${size === 200 ? '200 B' : '4 KB'} proxy CPU per message`, 'µs', proxyCpuUsPerMsg, undefined));
+    }
+    return { id: 1, title: this.title, baseline: 'grpc-js client ↔ echo server, direct', metrics, runs, notes, ...(error ? { error } : {}) };
+  },
+};

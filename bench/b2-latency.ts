@@ -1,0 +1,69 @@
+import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
+import { interleave, metric } from './lib/benchmark.js';
+import { completeness, countCaptured, startRecord } from './lib/record-proxy.js';
+import type { LatencyResult } from './lib/load-patterns.js';
+import type { LoadAgent } from './lib/load-agent-client.js';
+
+type Pattern = { name: string; run: (agent: LoadAgent, target: string) => Promise<LatencyResult> };
+
+/**
+ * Benchmark 2: the round trip through `functape record` (capture on) vs direct, with one
+ * 200 B message in flight (ping-pong) and open-loop at a steady 5k and 10k msgs/s. Round
+ * trips are timed from the moment each message was written, into an HDR histogram.
+ */
+export const latencyBenchmark: Benchmark = {
+  id: 2,
+  title: 'Added round-trip latency, capture on',
+  async run(ctx: BenchContext): Promise<BenchResult> {
+    const agent = await ctx.agent();
+    const direct = `127.0.0.1:${agent.serverPort}`;
+    const seconds = ctx.quick ? 1.5 : 3;
+    const patterns: Pattern[] = [
+      { name: 'ping-pong', run: (a, t) => a.pingPong(t, { size: 200, count: ctx.quick ? 4000 : 10_000, warmup: 2000 }) },
+      { name: 'paced 5k/s', run: (a, t) => a.paced(t, { size: 200, rate: 5000, seconds, warmupSeconds: 0.5 }) },
+      { name: 'paced 10k/s', run: (a, t) => a.paced(t, { size: 200, rate: 10_000, seconds, warmupSeconds: 0.5 }) },
+    ];
+    const metrics: Metric[] = [];
+    const runs: unknown[] = [];
+    const notes: string[] = [];
+    let error: string | undefined;
+    for (const p of patterns) {
+      const r = await interleave(
+        ctx.runs,
+        async (i) => {
+          const res = await p.run(agent, direct);
+          ctx.log(`  ${p.name} direct run ${i + 1}: p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs`);
+          return res;
+        },
+        async (i) => {
+          const proxy = await startRecord(ctx.tmp, agent.serverPort);
+          let res: LatencyResult;
+          try {
+            res = await p.run(agent, proxy.target);
+          } finally {
+            await proxy.stop();
+          }
+          const rec = completeness(`2:${p.name}`, res.sent, res.received, countCaptured(proxy.db));
+          ctx.completeness.push(rec);
+          ctx.log(`  ${p.name} record run ${i + 1}: p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, captured ${rec.percent}%`);
+          return res;
+        },
+        ctx.log,
+      );
+      if (r.error) error = r.error;
+      runs.push({ pattern: p.name, direct: r.a, record: r.b });
+      const bad = [...r.a, ...r.b].filter((x) => x.mismatches > 0 || x.status !== 0);
+      if (bad.length) notes.push(`${p.name}: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
+      const base = r.a.slice(0, r.b.length || undefined);
+      if (p.name === 'ping-pong') {
+        metrics.push(metric('pingpong-p50', 'ping-pong p50', 'µs', r.b.map((x) => x.p50Us), base.map((x) => x.p50Us), { target: { kind: 'delta-max', value: 60 }, text: '≤ +60 µs' }, error));
+        metrics.push(metric('pingpong-p99', 'ping-pong p99', 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), { target: { kind: 'delta-max', value: 200 }, text: '≤ +200 µs' }, error));
+      } else {
+        const key = p.name.replace(/\D/g, '');
+        metrics.push(metric(`paced-${key}k-p99`, `${p.name} p99`, 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), { target: { kind: 'ratio-max', value: 2 }, text: '≤ 2× direct' }, error));
+        metrics.push(metric(`paced-${key}k-p50`, `${p.name} p50`, 'µs', r.b.map((x) => x.p50Us), base.map((x) => x.p50Us)));
+      }
+    }
+    return { id: 2, title: this.title, baseline: 'the same pattern, direct', metrics, runs, notes, ...(error ? { error } : {}) };
+  },
+};

@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+
+/** The repository root (dist/bench/lib/ → ../../..). */
+export const REPO = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+export const FUNCTAPE_BIN = join(REPO, 'bin', 'functape');
+const EXIT_REPORT = pathToFileURL(fileURLToPath(new URL('./exit-report.js', import.meta.url))).href;
+
+/** What a measured child reported about itself on exit (see exit-report.ts). */
+export interface ExitReport {
+  maxRssMB: number;
+  userMs: number;
+  systemMs: number;
+  aliveMs: number;
+}
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  /** Everything written to stdout / stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `re` (its match), rejects on exit or timeout. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Send `signal` (default SIGTERM), wait for exit; SIGKILL after `graceMs`. */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The exit report, once exited (undefined when not measured or not written). */
+  exitReport(): ExitReport | undefined;
+}
+
+/**
+ * Run `functape ARGS` as a child process with the same Node. With `measure`, the child is
+ * preloaded with the exit reporter (peak RSS and CPU time).
+ */
+export function spawnFunctape(args: string[], opts: { measure?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
+  const nodeArgs = opts.measure ? ['--import', EXIT_REPORT, FUNCTAPE_BIN, ...args] : [FUNCTAPE_BIN, ...args];
+  return spawnNode(nodeArgs, opts);
+}
+
+export function spawnNode(nodeArgs: string[], opts: { measure?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
+  if (opts.measure && existsSync(opts.measure)) rmSync(opts.measure);
+  const env = { ...process.env, ...opts.env, ...(opts.measure ? { FUNCTAPE_BENCH_EXIT_REPORT: opts.measure } : {}) };
+  const proc = spawn(process.execPath, nodeArgs, { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const lineWaiters: Array<() => void> = [];
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (const w of lineWaiters) w();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    proc.once('exit', (code, signal) => {
+      for (const w of lineWaiters) w();
+      res({ code, signal });
+    }),
+  );
+  return {
+    proc,
+    pid: proc.pid!,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor: (re, timeoutMs = 15_000) =>
+      new Promise((res, rej) => {
+        const timer = setTimeout(() => done(new Error(`timed out waiting for ${re} (stderr: ${err.trim().slice(-300)})`)), timeoutMs);
+        const check = () => {
+          const m = out.match(re);
+          if (m) return done(undefined, m);
+          if (proc.exitCode !== null || proc.signalCode !== null) done(new Error(`exited (${proc.exitCode ?? proc.signalCode}) before ${re}: ${err.trim().slice(-300)}`));
+        };
+        const done = (e?: Error, m?: RegExpMatchArray) => {
+          clearTimeout(timer);
+          const i = lineWaiters.indexOf(check);
+          if (i >= 0) lineWaiters.splice(i, 1);
+          if (e) rej(e);
+          else res(m!);
+        };
+        lineWaiters.push(check);
+        check();
+      }),
+    stop: async (signal = 'SIGTERM', graceMs = 20_000) => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const r = await exited;
+      clearTimeout(timer);
+      return r;
+    },
+    exitReport: () => {
+      if (!opts.measure || !existsSync(opts.measure)) return undefined;
+      try {
+        return JSON.parse(readFileSync(opts.measure, 'utf8')) as ExitReport;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Resident set size of a process in MB from /proc (undefined once it is gone). */
+export function rssMB(pid: number): number | undefined {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Open file descriptors of a process (sockets, files, pipes), from /proc. */
+export function openHandles(pid: number): number | undefined {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
+}
+
+
+/** CPU time (user+system, ms) a process has used so far, from /proc/PID/stat. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100;
+
+export interface Sample {
+  tMs: number;
+  rssMB: number;
+}
+
+/** Sample a process's RSS every `everyMs` until stopped. */
+export function sampleRss(pid: number, everyMs: number): { stop(): Sample[] } {
+  const t0 = performance.now();
+  const samples: Sample[] = [];
+  const take = () => {
+    const r = rssMB(pid);
+    if (r !== undefined) samples.push({ tMs: Math.round(performance.now() - t0), rssMB: Math.round(r * 10) / 10 });
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
