@@ -47,19 +47,9 @@ export interface StoreSettings {
 
 export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: string): Promise<StoreSettings> {
   if (!args.db.trim()) throw new CliError('--db needs a file name');
-  let redact: RedactRules | false = {};
-  if (args.redact === 'off') {
-    if (args['redact-rules'] !== undefined) throw new CliError('--redact-rules cannot be used with --redact off');
-    redact = false;
-    io.stderr.write(`functape ${command}: warning: --redact off: secrets (environment variables, auth headers, keys) are stored as seen in ${args.db}\n`);
-  } else if (args['redact-rules'] !== undefined) {
-    const { readRedactRulesFile } = await import('../codec/redact-rules.js');
-    try {
-      redact = readRedactRulesFile(args['redact-rules']);
-    } catch (err) {
-      throw new CliError(err instanceof Error ? err.message : String(err));
-    }
-  }
+  const { redactRulesFromFlags, REDACT_OFF_WARNING } = await import('./redact.js');
+  const redact = await redactRulesFromFlags(args.redact, args['redact-rules']);
+  if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
   const settings: StoreSettings = { path: args.db, onStoreError: args['on-store-error'], redact };
   if (args.label !== undefined) settings.label = args.label;
   if (args['max-db-bytes'] !== undefined) settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');

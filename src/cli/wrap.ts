@@ -1,0 +1,83 @@
+import { CliError, defineCommand } from './command.js';
+import { storeFlags, type StoreFlags } from './store-options.js';
+
+interface WrapArgs extends StoreFlags {
+  quiet: boolean;
+  '--'?: Array<string | number>;
+  _: Array<string | number>;
+}
+
+/** 128 + the signal's number, as a shell reports a child killed by a signal. */
+export function exitCodeForSignal(signal: NodeJS.Signals, constants: Record<string, number>): number {
+  return 128 + (constants[signal] ?? 0);
+}
+
+export const wrapCommand = defineCommand<WrapArgs>({
+  command: 'wrap',
+  describe: 'Launcher shim: run a language worker with a recording proxy between it and the host '
+    + '(functape wrap --db FILE -- WORKER_CMD [ARGS...] <host args>)',
+  builder: (y) =>
+    storeFlags(
+      y
+        .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
+        .option('quiet', { type: 'boolean', default: false, describe: 'print nothing of its own unless something goes wrong' })
+        .usage('functape wrap --db FILE [options] -- WORKER_CMD [ARGS...]\n\n'
+          + 'The host arguments (--host/--port or --functions-uri ...) may come anywhere after --; they are '
+          + 'pointed at a recording proxy on 127.0.0.1, everything else is passed on unchanged.'),
+    ) as never,
+  run: async (args, io) => {
+    const argv = (args['--'] ?? args._.slice(1)).map(String);
+    if (argv.length === 0) throw new CliError('wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js');
+    const { parseHostArgs, rewriteHostAddress } = await import('../model/host-args.js');
+    const parsed = parseHostArgs(argv);
+    if (!parsed.ok) throw new CliError(`wrap: ${parsed.error} in the worker's arguments (a host appends them when it starts the worker)`);
+    const host = parsed.args;
+    for (const w of host.warnings) io.stderr.write(`functape wrap: warning: ${w}\n`);
+
+    const { resolveStoreFlags, openStore } = await import('./store-options.js');
+    const settings = await resolveStoreFlags(args, io, 'wrap');
+    const store = await openStore(settings);
+    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await Promise.all([
+      import('./recording-proxy.js'), import('node:child_process'), import('node:os'),
+    ]);
+    let proxy;
+    try {
+      proxy = await startRecordingProxy({
+        listen: { host: '127.0.0.1', port: 0 },
+        upstream: { host: host.host, port: host.port },
+        store,
+        onStoreError: settings.onStoreError,
+        ...(settings.label !== undefined ? { label: settings.label } : {}),
+        warn: (line) => io.stderr.write(`${line.replace(/^functape record:/, 'functape wrap:')}\n`),
+      });
+    } catch (err) {
+      await store.close();
+      throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const workerArgv = rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port });
+    if (!args.quiet) {
+      io.stderr.write(`functape wrap: recording ${argv[0]} <-> host ${host.host}:${host.port} via 127.0.0.1:${proxy.address.port} into ${settings.path}\n`);
+    }
+
+    // The worker keeps our cwd, environment and stdio: only the host address changed.
+    const child = spawn(workerArgv[0]!, workerArgv.slice(1), { stdio: 'inherit' });
+    const forward = () => {
+      const sig = typeof io.signal.reason === 'string' ? (io.signal.reason as NodeJS.Signals) : 'SIGTERM';
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    };
+    io.signal.addEventListener('abort', forward, { once: true });
+    const outcome = await new Promise<{ code: number } | { error: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ error }));
+      child.once('exit', (code, signal) => resolve({ code: code ?? exitCodeForSignal(signal ?? 'SIGTERM', constants.signals) }));
+    });
+    io.signal.removeEventListener('abort', forward);
+    const summary = await proxy.stop();
+    if ('error' in outcome) {
+      const code = (outcome.error as NodeJS.ErrnoException).code;
+      io.stderr.write(`functape wrap: cannot start ${argv[0]}: ${code === 'ENOENT' ? 'no such command' : outcome.error.message}\n`);
+      return code === 'ENOENT' ? 127 : 126;
+    }
+    if (!args.quiet || summary.store.failed > 0) io.stderr.write(`${summaryLine(summary, settings.path).replace(/^functape record:/, 'functape wrap:')}\n`);
+    return outcome.code;
+  },
+});
