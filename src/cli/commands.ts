@@ -1,13 +1,25 @@
 import type { FunctapeCommand } from './command.js';
 import { recordCommand } from './record.js';
+import { wrapCommand } from './wrap.js';
 import { redactCommand } from './redact.js';
 import { workerCommand } from './worker.js';
 import { hostCommand } from './host.js';
+import { sessionsCommand } from './sessions.js';
+import { showCommand } from './show.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
+import { verifyCommand } from './verify.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: FunctapeCommand[] = [
   recordCommand,
+  wrapCommand,
   workerCommand,
   hostCommand,
+  sessionsCommand,
+  showCommand,
+  exportCommand,
+  importCommand,
+  verifyCommand,
   redactCommand,
 ];
