@@ -265,8 +265,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       let logsPending = false;
       for (const g of logGroups.values()) {
         if (g.recorded.length === 0 || g.live.length >= g.recorded.length) continue;
-        if (g.deadlineMs === undefined) logsPending = true;
-        else if (g.deadlineMs > nowMs) {
+        // Groups whose trigger is not sent yet are covered by `allSent` (or beyond the limit).
+        if (g.deadlineMs !== undefined && g.deadlineMs > nowMs) {
           logsPending = true;
           wake(g.deadlineMs);
         }

@@ -15,6 +15,7 @@ export type PathMatcher = (segments: readonly string[]) => boolean;
  */
 export const DEFAULT_IGNORES: readonly string[] = [
   '*.workerMetadata',
+  'workerInitResponse.workerVersion',
   '**.stackTrace',
 ];
 

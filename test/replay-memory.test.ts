@@ -1,0 +1,73 @@
+// Replay end to end over in-memory streams (no sockets): scripted host ↔ reference
+// worker recorded, then replayed against the reference worker and against replay worker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { replayHost } from '../src/replay/replay-host.js';
+import { replayWorker } from '../src/replay/replay-worker.js';
+import { replayExitCode } from '../src/report/replay-report.js';
+import { createDuplexPair, recordInMemory, runReferenceWorker } from './replay-support.js';
+
+const LIVE = { workerId: 'live-worker-000-0000-000000000000', requestId: 'live-request-00-0000-000000000000' };
+
+async function replayAgainstReference(frames: Parameters<typeof replayHost>[0]['frames'], pace: string, greeting?: string) {
+  const pair = createDuplexPair();
+  const worker = runReferenceWorker(pair.worker, LIVE, greeting);
+  const report = await replayHost({ frames, duplex: pair.host, ...LIVE, pace, answerTimeoutMs: 5000 });
+  await worker;
+  return report;
+}
+
+test('replay host against the same reference worker: every answer matches, exit 0', async () => {
+  const frames = await recordInMemory({ functions: ['hello', 'echo', 'log', 'fail', 'sleep'], invocations: 20, concurrency: 4, cancelEvery: 3 });
+  const report = await replayAgainstReference(frames, 'fast');
+  assert.deepEqual(report.outcomes.filter((o) => o.status !== 'matched'), []);
+  assert.equal(report.counts.matched, report.outcomes.length);
+  assert.ok(report.outcomes.some((o) => o.kind === 'rpcLog' && o.status === 'matched'), 'log groups compared');
+  assert.equal(report.counts.matched >= 20 + 5 + 3, true, 'invocations, loads, init, metadata, start, status answered');
+  assert.equal(replayExitCode(report), 0);
+});
+
+test('replay host against a worker that changed one output field: exit 1 naming the field', async () => {
+  const frames = await recordInMemory({ functions: ['hello', 'echo'], invocations: 6, concurrency: 2 });
+  const report = await replayAgainstReference(frames, 'fast', 'Howdy');
+  assert.equal(replayExitCode(report), 1);
+  const differed = report.outcomes.filter((o) => o.status === 'differed');
+  assert.equal(differed.length, 3, 'the three hello invocations differ, nothing else');
+  for (const o of differed) {
+    assert.equal(o.functionName, 'hello');
+    assert.deepEqual(o.differences.map((d) => d.path), ['invocationResponse.returnValue.http.body.string']);
+    const [d] = o.differences;
+    assert.match(String(d!.recorded), /^Hello, \w+!$/);
+    assert.match(String(d!.live), /^Howdy, \w+!$/);
+  }
+});
+
+test('200 interleaved invocations of different durations replay with zero diffs at fast, recorded and 10x', async () => {
+  const frames = await recordInMemory({ functions: ['sleep', 'hello', 'sleep', 'log'], invocations: 200, concurrency: 40, cancelEvery: 9 });
+  const requests = frames.filter((f) => f.kind === 'invocationRequest').map((f) => f.invocationId);
+  const responses = frames.filter((f) => f.kind === 'invocationResponse').map((f) => f.invocationId);
+  assert.equal(responses.length, 200);
+  assert.notDeepEqual(responses, requests, 'the recording really interleaves: answers come in another order than requests');
+  for (const pace of ['fast', 'recorded', '10x']) {
+    const report = await replayAgainstReference(frames, pace);
+    assert.deepEqual(report.outcomes.filter((o) => o.status !== 'matched').map((o) => `${o.key} ${o.status} ${JSON.stringify(o.differences)}`), [], pace);
+    assert.equal(report.outcomes.filter((o) => o.kind === 'invocationResponse').length, 200, pace);
+    assert.equal(replayExitCode(report), 0, pace);
+  }
+});
+
+test('replay host driving replay worker from the same recording: both exit 0 (round trip)', async () => {
+  const frames = await recordInMemory({ functions: ['hello', 'sleep', 'log', 'echo'], invocations: 24, concurrency: 6, cancelEvery: 4 });
+  for (const pace of ['fast', 'recorded']) {
+    const pair = createDuplexPair();
+    const [hostReport, workerReport] = await Promise.all([
+      replayHost({ frames, duplex: pair.host, ...LIVE, pace, answerTimeoutMs: 5000 }),
+      replayWorker({ frames, duplex: pair.worker, ...LIVE, pace }),
+    ]);
+    assert.deepEqual(hostReport.outcomes.filter((o) => o.status !== 'matched'), [], `host side, ${pace}`);
+    assert.deepEqual(workerReport.outcomes.filter((o) => o.status !== 'matched'), [], `worker side, ${pace}`);
+    assert.equal(workerReport.notReceived, 0);
+    assert.equal(replayExitCode(hostReport), 0);
+    assert.equal(replayExitCode(workerReport), 0);
+  }
+});
