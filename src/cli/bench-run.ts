@@ -1,0 +1,155 @@
+import { describe } from '../codec/describe.js';
+import { runBenchLoad, type BenchProgress, type BenchTarget } from '../load/bench-driver.js';
+import { collectBenchSource } from '../load/bench-source.js';
+import { createBenchVerifier } from '../load/bench-verify.js';
+import { peekFirstMessage } from '../load/first-message.js';
+import { describeLoadPlan } from '../load/load-plan.js';
+import { machineInfo } from '../load/machine-info.js';
+import { createPacer, type LoadPlan } from '../load/pacer.js';
+import type { Duplex } from '../model/duplex.js';
+import type { BenchReport } from '../report/bench-report.js';
+import { replayHostSetup } from '../replay/replay-host.js';
+import type { ReplayFrame } from '../replay/replay-frame.js';
+import { FUNCTAPE_VERSION } from '../version.js';
+import { listenAsHost } from '../wire/grpc-peer.js';
+import { startWorkerProcess, type WorkerProcess } from './bench-workers.js';
+import { CliError } from './command.js';
+
+export interface BenchRunOptions {
+  /** The recorded session, frames in seq order. */
+  frames: readonly ReplayFrame[];
+  source: { db: string; sessionId: number };
+  /** Only these functions' invocations (empty: all). */
+  functions: readonly string[];
+  workerCommand: string;
+  workers: number;
+  plan: LoadPlan;
+  verify: boolean;
+  ignore?: readonly string[];
+  /** How long a worker may take to connect and finish the setup phase. */
+  startTimeoutMs: number;
+  drainTimeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (p: BenchProgress) => void;
+  /** Told about each phase (starting workers, setup, load) for a live display. */
+  onPhase?: (text: string) => void;
+}
+
+/**
+ * One bench run, end to end: listen as a host on loopback, start the workers with host
+ * arguments, play each one's setup phase from the recording (replay's `replayHostSetup`),
+ * drive the load, then end the streams and stop the processes. Always stops what it
+ * started. Throws CliError (exit 2) for unusable input and (exit 3) when a worker cannot
+ * be started or set up.
+ */
+export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
+  let source;
+  try {
+    source = collectBenchSource(o.frames, o.functions);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
+  const procs: WorkerProcess[] = [];
+  const duplexes: Duplex[] = [];
+  const setupNotes: string[] = [];
+  try {
+    o.onPhase?.(`starting ${o.workers} worker(s)`);
+    const waiting = new Map<string, (d: Duplex) => void>();
+    const early = new Map<string, Duplex>();
+    listener.onStream((raw) => {
+      void peekFirstMessage(raw).then(({ first, duplex }) => {
+        const workerId = first ? describe(first).workerId : undefined;
+        if (workerId === undefined) return duplex.cancel();
+        const w = waiting.get(workerId);
+        if (w) w(duplex);
+        else early.set(workerId, duplex);
+      });
+    });
+    for (let i = 0; i < o.workers; i++) procs.push(startWorkerProcess(i, o.workerCommand, { host: '127.0.0.1', port: listener.port }));
+    const targets: BenchTarget[] = await Promise.all(procs.map(async (p) => {
+      const duplex = await withTimeout(new Promise<Duplex>((resolve, reject) => {
+        const got = early.get(p.workerId);
+        if (got) return resolve(got);
+        waiting.set(p.workerId, resolve);
+        void p.exited.then((code) => reject(workerFailure(p, `exited (${code}) before opening its stream`)));
+      }), o.startTimeoutMs, () => workerFailure(p, `did not connect within ${o.startTimeoutMs} ms`));
+      duplexes.push(duplex);
+      const setup = await withTimeout(replayHostSetup({
+        frames: o.frames, duplex, workerId: p.workerId, requestId: p.requestId, pace: 'fast',
+        answerTimeoutMs: o.startTimeoutMs, ...(o.signal ? { signal: o.signal } : {}),
+      }), o.startTimeoutMs * 2, () => workerFailure(p, 'did not finish the setup phase'));
+      if (setup.ended) throw workerFailure(p, `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`);
+      const bad = setup.outcomes.filter((x) => x.status !== 'matched');
+      if (bad.some((x) => x.status === 'missing')) throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
+      setupNotes.push(...bad.map((x) => `worker #${p.index + 1} setup: ${x.kind} ${x.status}${x.differences[0] ? ` at ${x.differences[0].path}` : ''}`));
+      return { duplex, workerId: p.workerId, pid: p.pid, liveFunctionId: setup.liveFunctionId };
+    }));
+    o.onPhase?.('load');
+    const pacer = createPacer(o.plan);
+    const run = await runBenchLoad({
+      pacer, source, targets, drainTimeoutMs: o.drainTimeoutMs,
+      ...(o.verify ? { verify: createBenchVerifier(targets, o.ignore) } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
+    if (run.stopReason === 'worker-broke') {
+      for (const p of procs) if (p.stderrTail()) run.notes.push(`worker #${p.index + 1} stderr: ${p.stderrTail().split('\n').slice(-3).join(' | ')}`);
+    }
+    const { plan } = o;
+    return {
+      format: 'functape-bench',
+      formatVersion: 1,
+      functapeVersion: FUNCTAPE_VERSION,
+      startedAt: new Date(run.startedAtWallMs).toISOString(),
+      source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, workerCommand: o.workerCommand },
+      load: {
+        model: plan.model,
+        concurrency: Number.isFinite(plan.concurrency) ? plan.concurrency : null,
+        rate: plan.model === 'open' ? plan.rate : null,
+        stages: plan.stages.map((s) => ({ durationMs: s.durationMs, target: s.target })),
+        warmupMs: plan.warmupMs,
+        durationMs: Number.isFinite(plan.durationMs) ? plan.durationMs : null,
+        invocations: Number.isFinite(plan.invocations) ? plan.invocations : null,
+        workers: o.workers,
+        description: describeLoadPlan(plan),
+      },
+      durationMs: Math.round(run.durationMs * 1000) / 1000,
+      stopReason: run.stopReason,
+      overall: run.overall,
+      functions: run.functions,
+      workers: run.workers,
+      timeline: run.timeline,
+      warmup: run.warmup,
+      generator: run.generator,
+      ...(run.verify ? { verify: run.verify } : {}),
+      machine: machineInfo(),
+      notes: [...setupNotes, ...run.notes],
+    };
+  } finally {
+    for (const d of duplexes) d.end({ code: 0, details: 'OK' });
+    await Promise.all(procs.map(async (p) => {
+      await Promise.race([p.exited, sleep(1000)]);
+      await p.stop(2000);
+    }));
+    await listener.close(500);
+  }
+}
+
+function workerFailure(p: WorkerProcess, what: string): CliError {
+  const tail = p.stderrTail();
+  return new CliError(`worker #${p.index + 1} ${what}${tail ? `; its stderr ends with: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`, 3);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)))]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from '../model/duplex.js';
+import { createBenchRecorder, type BenchRecorder } from '../report/bench-recorder.js';
+import type { FunctionFigures, Figures, TimelinePoint, VerifyFigures, WorkerFigures } from '../report/bench-report.js';
+import type { BenchSource, BenchTemplate } from './bench-source.js';
+import { createInvocationCloner, type InvocationCloner } from './invocation-cloner.js';
+import type { Pacer } from './pacer.js';
+import { readWorkerAnswer } from './worker-answer.js';
+
+/** One live worker stream, set up (init, metadata, loads done) and ready for invocations. */
+export interface BenchTarget {
+  duplex: Duplex;
+  workerId: string;
+  pid: number | null;
+  /** The live function id for a recorded one on this stream. */
+  liveFunctionId(recordedFunctionId: string): string;
+}
+
+/** Compares a live answer with its recorded counterpart; returns the differences (empty: same). */
+export type AnswerVerifier = (
+  template: BenchTemplate,
+  live: { answer: Uint8Array; logs: Uint8Array[]; invocationId: string; target: number },
+) => Array<{ path: string; recorded: string; actual: string }>;
+
+export interface BenchProgress {
+  elapsedMs: number;
+  phase: 'warmup' | 'measure' | 'drain';
+  /** Measured answers so far and their errors. */
+  completed: number;
+  errors: number;
+  p99Us: number;
+  /** Answers per second over the last progress interval. */
+  recentRate: number;
+  inFlight: number;
+}
+
+export interface BenchDriverOptions {
+  pacer: Pacer;
+  source: BenchSource;
+  targets: BenchTarget[];
+  /** After sending stops, how long to wait for the answers still in flight. */
+  drainTimeoutMs: number;
+  verify?: AnswerVerifier;
+  signal?: AbortSignal;
+  onProgress?: (p: BenchProgress) => void;
+  progressIntervalMs?: number;
+  /** Monotonic ms (default performance.now). */
+  now?: () => number;
+  newId?: () => string;
+  cpuUsage?: () => { user: number; system: number };
+}
+
+export interface BenchRunResult {
+  startedAtWallMs: number;
+  durationMs: number;
+  stopReason: 'done' | 'interrupted' | 'worker-broke';
+  overall: Figures;
+  functions: FunctionFigures[];
+  workers: WorkerFigures[];
+  timeline: TimelinePoint[];
+  warmup: { sent: number; completed: number };
+  generator: { cpuUserUs: number; cpuSystemUs: number; cpuUsPerInvocation: number; meanSendLagUs: number; maxSendLagUs: number };
+  verify?: VerifyFigures;
+  notes: string[];
+}
+
+interface Pending {
+  /** When it was meant to be sent, ms since the run started. */
+  dueMs: number;
+  fn: number;
+  target: number;
+  measured: boolean;
+  template: BenchTemplate;
+  logs?: Uint8Array[];
+}
+
+/** Sends per pump before yielding to the event loop (so answers are read while catching up). */
+const MAX_BATCH = 256;
+/** How often the closed loop re-checks the clock and stage levels when no answer comes. */
+const TICK_MS = 20;
+
+/**
+ * Offer the load the pacer describes to the targets, and measure. Invocations are the
+ * source's templates cycled in recorded order, each a fresh clone, sent to the target with
+ * the fewest in flight. Latency runs from `pacer.dueAt` (open loop) or the send (closed
+ * loop) to the InvocationResponse.
+ *
+ * Invariants: a measured invocation is counted once, as completed (with its status) or
+ * unanswered; warmup invocations are never counted; the run ends after sending stopped and
+ * every answer arrived or `drainTimeoutMs` passed; a target whose stream ends early stops
+ * the run (`worker-broke`).
+ */
+export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResult> {
+  const now = o.now ?? (() => performance.now());
+  const newId = o.newId ?? randomUUID;
+  const cpu = o.cpuUsage ?? (() => process.cpuUsage());
+  const { pacer, source, targets } = o;
+  const plan = pacer.plan;
+  const recorder: BenchRecorder = createBenchRecorder({
+    functions: source.functions,
+    workers: targets.map((t) => ({ workerId: t.workerId, pid: t.pid })),
+  });
+  const notes: string[] = [];
+  const cloners: Array<Array<InvocationCloner | undefined>> = targets.map(() => new Array(source.templates.length));
+  const placeholder = randomUUID();
+  const inFlightBy = targets.map(() => 0);
+  const blocked = targets.map(() => false);
+  const pending = new Map<string, Pending>();
+  const verify: VerifyFigures | undefined = o.verify ? { compared: 0, matched: 0, differed: 0, samples: [] } : undefined;
+
+  const t0 = now();
+  const startedAtWallMs = Date.now() + plan.warmupMs;
+  const measureStartAbs = t0 + plan.warmupMs;
+  let sent = 0;
+  let warmupSent = 0;
+  let warmupCompleted = 0;
+  let inFlight = 0;
+  let cursor = 0;
+  let rr = 0;
+  let sending = true;
+  let sendEndAbs = 0;
+  let lastMeasuredDoneAbs = measureStartAbs;
+  let lagSumMs = 0;
+  let lagMaxMs = 0;
+  let lagCount = 0;
+  let stopReason: BenchRunResult['stopReason'] = 'done';
+  let cpuStart = plan.warmupMs > 0 ? undefined : cpu();
+  let lateAnswers = 0;
+  let finished = false;
+
+  let resolveRun!: () => void;
+  const runDone = new Promise<void>((r) => (resolveRun = r));
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  function wake(delayMs: number): void {
+    const at = now() + delayMs;
+    if (timer && timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      pump();
+    }, Math.max(0, Math.floor(delayMs)));
+  }
+
+  function pickTarget(): number {
+    let best = -1;
+    for (let k = 0; k < targets.length; k++) {
+      const i = (rr + k) % targets.length;
+      if (blocked[i]) continue;
+      if (best < 0 || inFlightBy[i]! < inFlightBy[best]!) best = i;
+    }
+    rr = (rr + 1) % targets.length;
+    return best;
+  }
+
+  function sendOne(dueMs: number, nowMs: number, w: number): void {
+    const ti = cursor;
+    cursor = cursor + 1 === source.templates.length ? 0 : cursor + 1;
+    const template = source.templates[ti]!;
+    let cloner = cloners[w]![ti];
+    if (!cloner) {
+      cloner = createInvocationCloner(template.request, targets[w]!.liveFunctionId(template.recordedFunctionId), placeholder);
+      cloners[w]![ti] = cloner;
+    }
+    const id = newId();
+    const measured = !pacer.inWarmup(dueMs);
+    const p: Pending = { dueMs, fn: template.fn, target: w, measured, template };
+    if (verify && measured) p.logs = [];
+    pending.set(id, p);
+    sent += 1;
+    inFlight += 1;
+    inFlightBy[w]! += 1;
+    if (measured) {
+      recorder.sent(template.fn, w);
+      const lag = nowMs - dueMs;
+      lagSumMs += lag;
+      lagCount += 1;
+      if (lag > lagMaxMs) lagMaxMs = lag;
+    } else warmupSent += 1;
+    if (!targets[w]!.duplex.send(cloner.clone(id))) {
+      blocked[w] = true;
+      void targets[w]!.duplex.drained().then(() => {
+        blocked[w] = false;
+        pump();
+      });
+    }
+  }
+
+  function pump(): void {
+    if (!sending) return;
+    const t = now();
+    const elapsed = t - t0;
+    if (cpuStart === undefined && elapsed >= plan.warmupMs) cpuStart = cpu();
+    for (let batch = 0; batch < MAX_BATCH; batch++) {
+      const step = pacer.pace(elapsed, sent, warmupSent);
+      if (step.stop) return stopSending();
+      if (step.waitMs > 0) return wake(step.waitMs);
+      if (inFlight >= pacer.inFlightLimit(elapsed)) return wake(TICK_MS); // an answer or the next tick pumps again
+      const w = pickTarget();
+      if (w < 0) return; // every stream is full: its drain pumps again
+      sendOne(plan.model === 'open' ? pacer.dueAt(sent) : elapsed, elapsed, w);
+    }
+    setImmediate(pump);
+  }
+
+  function stopSending(): void {
+    if (!sending) return;
+    sending = false;
+    sendEndAbs = now();
+    if (timer) clearTimeout(timer);
+    if (inFlight === 0) finish();
+    else drainTimer = setTimeout(finish, o.drainTimeoutMs);
+  }
+
+  function finish(): void {
+    if (finished) return;
+    finished = true;
+    if (drainTimer) clearTimeout(drainTimer);
+    if (timer) clearTimeout(timer);
+    resolveRun();
+  }
+
+  function onMessage(w: number, bytes: Uint8Array): void {
+    const a = readWorkerAnswer(bytes);
+    if (a.kind === 'other') return;
+    const p = pending.get(a.invocationId);
+    if (!p) {
+      if (a.kind === 'invocationResponse') lateAnswers += 1;
+      return;
+    }
+    if (a.kind === 'rpcLog') {
+      if (p.measured) recorder.rpcLog(p.fn);
+      p.logs?.push(bytes);
+      return;
+    }
+    const t = now();
+    pending.delete(a.invocationId);
+    inFlight -= 1;
+    inFlightBy[p.target]! -= 1;
+    if (p.measured) {
+      recorder.completed(p.fn, w, (t - t0 - p.dueMs) * 1000, a.status, t - measureStartAbs);
+      if (t > lastMeasuredDoneAbs) lastMeasuredDoneAbs = t;
+      if (verify) {
+        const differences = o.verify!(p.template, { answer: bytes, logs: p.logs ?? [], invocationId: a.invocationId, target: w });
+        verify.compared += 1;
+        if (differences.length === 0) verify.matched += 1;
+        else {
+          verify.differed += 1;
+          if (verify.samples.length < 5) verify.samples.push({ function: source.functions[p.fn]!.name, differences: differences.slice(0, 10) });
+        }
+      }
+    } else warmupCompleted += 1;
+    // Closed loop: refill; open loop: a send held back by the in-flight cap may go now.
+    if (sending) pump();
+    else if (inFlight === 0) finish();
+  }
+
+  targets.forEach((target, w) => {
+    target.duplex.onMessage((bytes) => onMessage(w, bytes));
+    void target.duplex.done.then((end) => {
+      if (finished) return;
+      stopReason = 'worker-broke';
+      notes.push(`worker #${w + 1} (${target.workerId}) ended its stream during the run: status ${end.status.code} ${end.status.details}`.trim());
+      sending = false;
+      if (!sendEndAbs) sendEndAbs = now();
+      finish();
+    });
+  });
+
+  const onAbort = () => {
+    if (stopReason === 'done') stopReason = 'interrupted';
+    stopSending();
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
+
+  let lastProgress = { at: t0, completed: 0 };
+  const progressTimer = o.onProgress
+    ? setInterval(() => {
+        const t = now();
+        const pr = recorder.progress();
+        const rate = ((pr.completed - lastProgress.completed) * 1000) / Math.max(1, t - lastProgress.at);
+        lastProgress = { at: t, completed: pr.completed };
+        o.onProgress!({
+          elapsedMs: t - t0,
+          phase: sending ? (t - t0 < plan.warmupMs ? 'warmup' : 'measure') : 'drain',
+          completed: pr.completed, errors: pr.errors, p99Us: pr.p99Us, recentRate: rate, inFlight,
+        });
+      }, o.progressIntervalMs ?? 250)
+    : undefined;
+
+  pump();
+  await runDone;
+  o.signal?.removeEventListener('abort', onAbort);
+  if (progressTimer) clearInterval(progressTimer);
+  const cpuEnd = cpu();
+  const cpuFrom = cpuStart ?? cpuEnd;
+
+  for (const p of pending.values()) if (p.measured) recorder.unanswered(p.fn, 1);
+  const unansweredAll = pending.size;
+  pending.clear();
+  if (unansweredAll > 0) notes.push(`${unansweredAll} invocation(s) had no answer ${o.drainTimeoutMs} ms after sending stopped`);
+  if (lateAnswers > 0) notes.push(`${lateAnswers} answer(s) for unknown invocation ids`);
+
+  const endAbs = Math.max(sendEndAbs || now(), lastMeasuredDoneAbs);
+  const durationMs = Math.max(0, endAbs - measureStartAbs);
+  const built = recorder.build(durationMs);
+  const cpuUserUs = cpuEnd.user - cpuFrom.user;
+  const cpuSystemUs = cpuEnd.system - cpuFrom.system;
+  const result: BenchRunResult = {
+    startedAtWallMs,
+    durationMs,
+    stopReason,
+    ...built,
+    warmup: { sent: warmupSent, completed: warmupCompleted },
+    generator: {
+      cpuUserUs,
+      cpuSystemUs,
+      cpuUsPerInvocation: built.overall.completed > 0 ? Math.round(((cpuUserUs + cpuSystemUs) / built.overall.completed) * 100) / 100 : 0,
+      meanSendLagUs: lagCount > 0 ? Math.round((lagSumMs / lagCount) * 1000) : 0,
+      maxSendLagUs: Math.round(lagMaxMs * 1000),
+    },
+    notes,
+  };
+  if (verify) result.verify = verify;
+  return result;
+}

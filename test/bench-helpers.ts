@@ -1,0 +1,84 @@
+// Test helpers for bench: a real recorded session of the scripted host (peers/host-runner)
+// against the reference worker, captured in-process, and written to a recording file.
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Direction, Frame } from '../src/model/frame.js';
+import type { Duplex } from '../src/model/duplex.js';
+import { runHost, type HostSideDuplex } from '../src/peers/host-runner.js';
+import { spawnWorker } from '../src/peers/spawn-worker.js';
+import { frameOf } from '../src/replay/testing/build-frames.js';
+import type { ReplayFrame } from '../src/replay/replay-frame.js';
+import { createRecordingWriter } from '../src/recording/recording-writer.js';
+import { listenAsHost } from '../src/wire/grpc-peer.js';
+
+export const BIN = resolve(process.cwd(), 'bin/functape');
+/** The reference worker as a worker command line. */
+export const WORKER = `${process.execPath} ${BIN} worker`;
+
+/**
+ * Record one session of `functape host` driving `functape worker` (the same scripted host
+ * the CLI runs), capturing every message both ways with its time, as a recorder would.
+ */
+export async function recordReferenceSession(functions: string[], invocations: number): Promise<ReplayFrame[]> {
+  const frames: ReplayFrame[] = [];
+  const t0 = process.hrtime.bigint();
+  const capture = (direction: Direction, bytes: Uint8Array) => {
+    frames.push(frameOf(frames.length, direction, Number(process.hrtime.bigint() - t0) / 1e6, Uint8Array.from(bytes)));
+  };
+  const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
+  try {
+    const report = await runHost({
+      listener: { host: '127.0.0.1', port: listener.port, onStream: (cb) => listener.onStream((d) => cb(tap(d, capture))) },
+      startWorker: (hostArgs) => spawnWorker([process.execPath, BIN, 'worker'], hostArgs),
+      functions, invocations, concurrency: 2,
+      plan: { logCount: 2, bigMb: 1, cancelEvery: 0 },
+      reloadEnv: false, hostVersion: 'functape-test', appDirectory: process.cwd(),
+      newGuid: randomUUID, now: () => process.hrtime.bigint(), wallNow: () => Date.now(),
+    });
+    if (report.outcome !== 'ok') throw new Error(`recording the reference session failed: ${JSON.stringify(report.outcome)}`);
+  } finally {
+    await listener.close(500);
+  }
+  return frames;
+}
+
+/** A host-side duplex that reports every message both ways. */
+function tap(d: HostSideDuplex, capture: (dir: Direction, bytes: Uint8Array) => void): HostSideDuplex {
+  const out: HostSideDuplex = {
+    send(bytes) {
+      capture('toWorker', bytes);
+      return d.send(bytes);
+    },
+    drained: () => d.drained(),
+    end: (s) => d.end(s),
+    cancel: (s) => d.cancel(s),
+    onMessage(h) {
+      d.onMessage((bytes) => {
+        capture('toHost', bytes);
+        h(bytes);
+      });
+    },
+    get metadata() {
+      return d.metadata;
+    },
+    done: d.done,
+  } satisfies Duplex;
+  if (d.peerEnded) out.peerEnded = d.peerEnded;
+  return out;
+}
+
+/** Write frames as session 1 of a new recording file. */
+export function writeRecording(path: string, frames: readonly ReplayFrame[]): number {
+  const w = createRecordingWriter(path, { redact: false });
+  const startWallMs = Date.now();
+  const id = w.addSession({ id: 1, startWallMs, upstream: '', path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream', metadata: {}, functapeVersion: 'test', schemaVersion: 'test' });
+  const dirSeq = { toHost: 0, toWorker: 0 };
+  for (const f of frames) {
+    const frame: Frame = { sessionId: id, seq: f.seq, dirSeq: dirSeq[f.direction]++, direction: f.direction, tNs: f.tNs, wallMs: startWallMs + Number(f.tNs) / 1e6, compressed: false, bytes: f.bytes };
+    w.addFrame(frame);
+  }
+  const last = frames[frames.length - 1];
+  w.endSession({ id, endNs: last ? last.tNs : 0n, endWallMs: Date.now(), status: { code: 0, details: 'OK' }, reason: 'completed' });
+  w.close();
+  return id;
+}
