@@ -1,0 +1,62 @@
+import type { JsonValue } from '@bufbuild/protobuf';
+import pc from 'picocolors';
+import { replaySummaryLine, type ReplayOutcome, type ReplayReport } from './replay-report.js';
+
+export interface ReplayTextOptions {
+  /** Colour the diff (on a TTY). */
+  color: boolean;
+  /** Also list matched outcomes (one line each). */
+  verbose?: boolean;
+  /** Longest rendering of one value before it is cut (default 200 characters). */
+  maxValue?: number;
+}
+
+/** Render one JSON value for a diff line: strings quoted, long values cut, absent shown as such. */
+export function formatValue(v: JsonValue | undefined, max = 200): string {
+  if (v === undefined) return '(absent)';
+  const s = JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+}
+
+/** A short title for an outcome: kind, function and correlation id. */
+export function outcomeTitle(o: ReplayOutcome): string {
+  const parts = [o.kind];
+  if (o.functionName) parts.push(`'${o.functionName}'`);
+  if (o.invocationId) parts.push(`invocation ${o.invocationId}`);
+  else if (o.functionId && o.kind !== 'rpcLog') parts.push(`function ${o.functionId}`);
+  else if (!o.invocationId && !o.functionId) parts.push(o.key.includes(':') ? o.key.slice(o.key.indexOf(':') + 1) || '(no invocation)' : o.key);
+  if (o.recordedSeq !== undefined) parts.push(`(recorded #${o.recordedSeq})`);
+  return parts.join(' ');
+}
+
+/**
+ * The replay report as text: one block per differing, missing or unexpected message
+ * (path, recorded value, new value), then how the stream ended and the summary line
+ * `N answers matched, M differed, K missing`.
+ */
+export function formatReplayText(report: ReplayReport, options: ReplayTextOptions): string {
+  const c = pc.createColors(options.color);
+  const max = options.maxValue ?? 200;
+  const lines: string[] = [];
+  for (const o of report.outcomes) {
+    if (o.status === 'matched') {
+      if (options.verbose) lines.push(`${c.green('✓')} ${outcomeTitle(o)}${o.note ? c.dim(` — ${o.note}`) : ''}`);
+      continue;
+    }
+    const tag = o.status === 'differed' ? c.yellow('✗ differs') : o.status === 'missing' ? c.red('✗ missing') : c.magenta('✗ unexpected');
+    lines.push(`${tag} ${c.bold(outcomeTitle(o))}${o.note ? c.dim(` — ${o.note}`) : ''}`);
+    for (const d of o.differences) {
+      lines.push(`    ${c.cyan(d.path)}`);
+      lines.push(`      ${c.red(`- ${formatValue(d.recorded, max)}`)}`);
+      lines.push(`      ${c.green(`+ ${formatValue(d.live, max)}`)}`);
+    }
+    if (o.status === 'extra' && o.differences.length === 0 && o.live !== undefined) lines.push(`    ${c.green(`+ ${formatValue(o.live, max)}`)}`);
+  }
+  if (report.stream.broken) lines.push(c.red(`stream broken: ${report.stream.detail ?? 'the peer ended it early'}`));
+  else if (report.stream.detail) lines.push(c.yellow(report.stream.detail));
+  if (report.played === 'worker' && report.notReceived) lines.push(c.dim(`${report.notReceived} recorded host message(s) were never sent by the live host`));
+  const summary = replaySummaryLine(report);
+  const clean = report.counts.differed + report.counts.missing + report.counts.extra === 0 && !report.stream.broken;
+  lines.push(`${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`);
+  return `${lines.join('\n')}\n`;
+}
