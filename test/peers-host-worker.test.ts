@@ -1,0 +1,135 @@
+// functape host → functape worker, directly, as real processes over loopback.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { HostReport } from '../src/peers/host-report.js';
+import { runHost } from '../src/peers/host-runner.js';
+import { spawnWorker } from '../src/peers/spawn-worker.js';
+import { listenAsHost } from '../src/wire/grpc-peer.js';
+
+const BIN = resolve(process.cwd(), 'bin/functape');
+const WORKER = `${process.execPath} ${BIN} worker`;
+
+function functape(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+async function host(args: string[]): Promise<{ code: number; report: HostReport; stderr: string }> {
+  const r = await functape(['host', '--json', ...args]);
+  let report: HostReport;
+  try {
+    report = JSON.parse(r.stdout) as HostReport;
+  } catch {
+    throw new Error(`host printed no JSON report (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+  return { code: r.code, report, stderr: r.stderr };
+}
+
+test('every function kind, cancellation, env reload, status echo and terminate → exit 0', async () => {
+  const { code, report } = await host([
+    '--worker', WORKER, '--invocations', '42', '--concurrency', '4', '--cancel-every', '2', '--reload-env', '--big-mb', '0.25', '--log-count', '3',
+    '--function', 'echo,hello,sleep', '--function', 'fail', '--function', 'log,big,noop',
+  ]);
+  assert.equal(report.outcome, 'ok', report.problem);
+  assert.equal(code, 0);
+  assert.deepEqual(report.functions, ['echo', 'hello', 'sleep', 'fail', 'log', 'big', 'noop']);
+  const f = report.invocations.byFunction;
+  for (const name of report.functions) {
+    assert.equal(f[name]!.sent, 6, name);
+    assert.equal(f[name]!.ok, 6, name);
+  }
+  assert.equal(f.fail!.failure, 6);
+  assert.equal(f.sleep!.cancelled, 3, 'every 2nd sleep was cancelled');
+  assert.equal(f.sleep!.success, 3);
+  assert.equal(report.logs.invocation, 6 * 3 + 6, 'log lines plus one error log per fail');
+  assert.equal(report.statusEchoed, true);
+  assert.equal(report.worker.exitCode, 0);
+  assert.ok(report.workerCapabilities.includes('HandlesInvocationCancelMessage'));
+  assert.equal(report.workerMetadata.workerVersion, '0.1.0');
+  assert.ok(report.latencyMs.count === 42 && report.latencyMs.p99 >= report.latencyMs.p50);
+  // init, reload, metadata, 7 loads, 42 invocations, 3 cancels, status, terminate
+  assert.equal(report.messages.toWorker, 1 + 1 + 1 + 8 + 42 + 3 + 1 + 1);
+});
+
+test('the text summary names the outcome, throughput and latency', async () => {
+  const r = await functape(['host', '--worker', WORKER, '-n', '10', '-f', 'hello']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /functape host: OK/);
+  assert.match(r.stdout, /10\/10 answered, 10 as expected, 0 unexpected/);
+  assert.match(r.stdout, /invocations\/s/);
+  assert.match(r.stdout, /latency ms: p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+/);
+});
+
+test('a worker with another greeting and a load collection still meets the host\'s expectations', async () => {
+  const { code, report } = await host(['--worker', `${WORKER} --greeting Hi --load-collection`, '-n', '8', '-f', 'hello,noop']);
+  assert.equal(code, 0, report.problem);
+  assert.ok(report.workerCapabilities.includes('SupportsLoadResponseCollection'));
+  assert.equal(report.messages.toWorker, 1 + 1 + 1 + 8 + 1 + 1, 'one FunctionLoadRequestCollection instead of 8 loads');
+});
+
+test('a worker that crashes mid-invocation: exit 3 with the worker\'s last words', async () => {
+  const { code, report } = await host(['--worker', WORKER, '-n', '4', '-c', '1', '-f', 'hello,crash']);
+  assert.equal(code, 3);
+  assert.equal(report.outcome, 'broken');
+  assert.match(report.problem ?? '', /stream ended before WorkerTerminate/);
+  assert.equal(report.worker.exitCode, 70);
+  assert.ok(report.worker.stderrTail.some((l) => l.includes("function 'crash' crashed the worker")));
+});
+
+test('a worker that cannot start: exit 3', async () => {
+  const { code, report } = await host(['--worker', `${process.execPath} -e process.exit(5) --`, '-n', '1']);
+  assert.equal(code, 3);
+  assert.match(report.problem ?? '', /exited before connecting \(code 5\)/);
+  const missing = await host(['--worker', '/nonexistent/worker', '-n', '1']);
+  assert.equal(missing.code, 3);
+  assert.match(missing.report.problem ?? '', /ENOENT/);
+});
+
+test('asking for a function the worker lacks: exit 1, and the worker is still terminated cleanly', async () => {
+  const { code, report } = await host(['--worker', WORKER, '-n', '3', '-f', 'hello,nosuch']);
+  assert.equal(code, 1);
+  assert.match(report.problem ?? '', /no function nosuch/);
+  assert.equal(report.worker.exitCode, 0);
+});
+
+test('bad flags: one line, exit 2', async () => {
+  const r = await functape(['host', '--worker', WORKER, '--concurrency', '0']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /--concurrency must be an integer >= 1/);
+  const q = await functape(['host', '--worker', "'unterminated"]);
+  assert.equal(q.code, 2);
+  const w = await functape(['worker', '--functions-uri', 'http://127.0.0.1:1/']);
+  assert.equal(w.code, 2);
+  assert.match(w.stderr, /missing worker id/);
+});
+
+for (const form of ['short', 'functions'] as const) {
+  test(`the worker starts with only the ${form} form of the host arguments`, async () => {
+    const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
+    try {
+      const report = await runHost({
+        listener: { host: '127.0.0.1', port: listener.port, onStream: (cb) => listener.onStream(cb) },
+        startWorker: (hostArgs) => {
+          const cut = hostArgs.indexOf('--functions-uri');
+          return spawnWorker([process.execPath, BIN, 'worker'], form === 'short' ? hostArgs.slice(0, cut) : hostArgs.slice(cut));
+        },
+        functions: ['hello'], invocations: 2, concurrency: 1,
+        plan: { logCount: 1, bigMb: 0, cancelEvery: 0 }, reloadEnv: false,
+        hostVersion: 'test', appDirectory: process.cwd(), newGuid: randomUUID,
+        now: () => process.hrtime.bigint(), wallNow: () => Date.now(),
+      });
+      assert.equal(report.outcome, 'ok', report.problem);
+      assert.equal(report.worker.exitCode, 0);
+    } finally {
+      await listener.close(500);
+    }
+  });
+}
