@@ -25,9 +25,8 @@ export interface Recording {
   sessions(): SessionInfo[];
   session(id: number): SessionInfo | undefined;
   /**
-   * A session's frames in seq order, streamed from SQLite (constant memory whatever the
-   * size). While the iterator is open this connection runs no other query; finish or
-   * `return()` it first.
+   * A session's frames in seq order, streamed from SQLite a page at a time (constant
+   * memory whatever the size). Frames committed while iterating may or may not appear.
    */
   frames(sessionId: number, filter?: FrameFilter): IterableIterator<StoredFrame>;
   close(): void;
@@ -57,8 +56,13 @@ interface SessionRow {
 const SESSION_COLUMNS = `id, start_wall_ms, label, upstream, path, metadata, functape_version, schema_version,
   worker_id, to_host, to_worker, unstored, end_ns, end_wall_ms, end_reason, status_code, status_details, status_metadata`;
 
-const FRAME_COLUMNS = `session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id,
-  invocation_id, function_id, size, redacted, decode_error, bytes`;
+// t_ns comes back as a number while exact (below 2^53 ns, ~104 days), else as text.
+const FRAME_COLUMNS = `session_id, seq, dir_seq, direction,
+  CASE WHEN t_ns > 9007199254740991 THEN CAST(t_ns AS TEXT) ELSE t_ns END, wall_ms, compressed, kind,
+  request_id, invocation_id, function_id, size, redacted, decode_error, bytes`;
+
+/** Rows fetched per query: keyset pages are faster than a row iterator and keep memory flat. */
+const PAGE = 1000;
 
 export function openRecording(path: string): Recording {
   const { db, version } = openForReading(path);
@@ -74,29 +78,27 @@ export function openRecording(path: string): Recording {
   const frameStatements = new Map<string, Database.Statement>();
 
   function frameStatement(filter: FrameFilter): Database.Statement {
-    const where = ['session_id = ?'];
+    const where = ['session_id = ?', 'seq > ?'];
     if (filter.kinds) where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
-    const sql = `SELECT ${FRAME_COLUMNS} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq`;
+    const sql = `SELECT ${FRAME_COLUMNS} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
     let st = frameStatements.get(sql);
     if (!st) {
-      st = wrap(() => db.prepare(sql).raw(true).safeIntegers(true));
+      st = wrap(() => db.prepare(sql).raw(true));
       frameStatements.set(sql, st);
     }
     return st;
   }
 
   function* frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
-    const args: unknown[] = [sessionId, ...(filter.kinds ?? []), ...(filter.directions ?? [])];
-    const rows = wrap(() => frameStatement(filter).iterate(...args) as IterableIterator<unknown[]>);
-    try {
-      while (true) {
-        const next = wrap(() => rows.next());
-        if (next.done) return;
-        yield toFrame(next.value);
-      }
-    } finally {
-      rows.return?.();
+    const st = frameStatement(filter);
+    const rest = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
+    let after = -1;
+    while (true) {
+      const rows = wrap(() => st.all(sessionId, after, ...rest) as unknown[][]);
+      for (const r of rows) yield toFrame(r);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]![1] as number;
     }
   }
 
@@ -115,16 +117,16 @@ export function openRecording(path: string): Recording {
 
 function toFrame(r: unknown[]): StoredFrame {
   const f: StoredFrame = {
-    sessionId: Number(r[0]),
-    seq: Number(r[1]),
-    dirSeq: Number(r[2]),
+    sessionId: r[0] as number,
+    seq: r[1] as number,
+    dirSeq: r[2] as number,
     direction: r[3] as Direction,
-    tNs: r[4] as bigint,
+    tNs: BigInt(r[4] as number | string),
     wallMs: r[5] as number,
-    compressed: r[6] === 1n,
+    compressed: r[6] === 1,
     kind: r[7] as string,
-    size: Number(r[11]),
-    redacted: r[12] === 1n,
+    size: r[11] as number,
+    redacted: r[12] === 1,
     bytes: r[14] as Uint8Array,
   };
   if (r[8] !== null) f.requestId = r[8] as string;

@@ -1,0 +1,88 @@
+import type { SessionInfo } from '../model/session.js';
+import { CliError, defineCommand } from './command.js';
+
+interface SessionsArgs {
+  db: string;
+  json: boolean;
+}
+
+const CODES = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
+  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+];
+
+/** `OK (completed)`, `UNAVAILABLE: no connection (host-gone)`, `not ended`. */
+export function formatFinalStatus(s: SessionInfo): string {
+  if (!s.end) return 'not ended';
+  const st = s.end.status;
+  const code = st ? (CODES[st.code] ?? `code ${st.code}`) : 'no status';
+  const details = st?.details && st.details.toUpperCase() !== code ? `: ${st.details.length > 60 ? `${st.details.slice(0, 59)}…` : st.details}` : '';
+  const unstored = s.end.unstored ? `, ${s.end.unstored} unstored` : '';
+  return `${code}${details} (${s.end.reason}${unstored})`;
+}
+
+function duration(s: SessionInfo): string {
+  if (!s.end) return '-';
+  const ms = Number(s.end.endNs / 1000n) / 1000;
+  if (ms < 1000) return `${ms.toFixed(1)}ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(2)}s`;
+  return `${(ms / 60_000).toFixed(1)}min`;
+}
+
+/** Local-free, sortable start time: `2026-11-25 14:46:33.123Z`. */
+function startTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ');
+}
+
+/** Session info as JSON-ready data (bigints as strings). */
+export function sessionJson(s: SessionInfo): unknown {
+  return JSON.parse(JSON.stringify(s, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+export function formatSessionTable(sessions: readonly SessionInfo[]): string {
+  const rows = sessions.map((s) => [
+    String(s.id),
+    s.label ?? '',
+    s.workerId ?? '',
+    startTime(s.startWallMs),
+    duration(s),
+    String(s.counts.toHost),
+    String(s.counts.toWorker),
+    formatFinalStatus(s),
+  ]);
+  const head = ['ID', 'LABEL', 'WORKER', 'START (UTC)', 'DURATION', '→HOST', '→WORKER', 'FINAL STATUS'];
+  const right = new Set([0, 4, 5, 6]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r.map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [fmt(head), ...rows.map(fmt)].join('\n');
+}
+
+export const sessionsCommand = defineCommand<SessionsArgs>({
+  command: 'sessions',
+  describe: 'List the sessions of a recording: id, label, worker id, start, duration, messages each way, final status',
+  builder: (y) =>
+    y
+      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of sessions' }) as never,
+  run: async (args, io) => {
+    const { openRecording, RecordingError } = await import('../recording/index.js');
+    let sessions: SessionInfo[];
+    try {
+      const rec = openRecording(args.db);
+      try {
+        sessions = rec.sessions();
+      } finally {
+        rec.close();
+      }
+    } catch (err) {
+      if (err instanceof RecordingError) throw new CliError(err.message);
+      throw err;
+    }
+    if (args.json) io.stdout.write(`${JSON.stringify(sessions.map(sessionJson), null, 2)}\n`);
+    else if (sessions.length === 0) io.stdout.write(`${args.db}: no sessions\n`);
+    else io.stdout.write(`${formatSessionTable(sessions)}\n`);
+    return 0;
+  },
+});

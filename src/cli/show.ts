@@ -1,0 +1,91 @@
+import { MESSAGE_KINDS } from '../codec/describe.js';
+import type { Direction } from '../model/frame.js';
+import { CliError, defineCommand } from './command.js';
+import { formatFinalStatus } from './sessions.js';
+
+interface ShowArgs {
+  db: string;
+  session?: number;
+  kind?: string[];
+  direction?: Direction;
+  json: boolean;
+}
+
+/** `--session` must be a whole number (yargs gives NaN for words). */
+export function checkSessionId(id: number | undefined): void {
+  if (id !== undefined && (!Number.isSafeInteger(id) || id < 1)) throw new CliError('--session must be a session id (a whole number, see functape sessions)');
+}
+
+/** `--kind a,b --kind c` → validated kind names. */
+export function parseKinds(values: readonly string[] | undefined): string[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  const known = new Set([...MESSAGE_KINDS, 'unknown', 'empty']);
+  const kinds = values.flatMap((v) => v.split(',')).map((k) => k.trim()).filter((k) => k !== '');
+  for (const k of kinds) {
+    if (!known.has(k)) {
+      const near = [...known].filter((n) => n.toLowerCase().includes(k.toLowerCase()));
+      throw new CliError(`unknown message kind ${JSON.stringify(k)}${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; kinds: ${[...known].join(', ')}`);
+    }
+  }
+  return kinds;
+}
+
+export const showCommand = defineCommand<ShowArgs>({
+  command: 'show',
+  describe: 'Print the timeline of a recording: time, direction, kind, ids, size and a summary per message',
+  builder: (y) =>
+    y
+      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
+      .option('session', { type: 'number', describe: 'one session (default: every session, in order)' })
+      .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
+      .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' }) as never,
+  run: async (args, io) => {
+    const kinds = parseKinds(args.kind);
+    checkSessionId(args.session);
+    const [{ openRecording, RecordingError, selectSessions, createLineOutput }, { createTimeline }, text] = await Promise.all([
+      import('../recording/index.js'),
+      import('../report/timeline.js'),
+      import('../report/timeline-text.js'),
+    ]);
+    let rec;
+    try {
+      rec = openRecording(args.db);
+    } catch (err) {
+      if (err instanceof RecordingError) throw new CliError(err.message);
+      throw err;
+    }
+    try {
+      const selection = selectSessions(rec.sessions(), args.session, 'showing', args.db);
+      if (!selection.ok) throw new CliError(selection.error);
+      if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
+      const out = createLineOutput(io.stdout);
+      const color = !args.json && io.stdout.isTTY === true;
+      for (const s of selection.sessions) {
+        if (!args.json) {
+          const label = s.label ? ` "${s.label}"` : '';
+          const worker = s.workerId ? ` worker ${s.workerId}` : '';
+          const upstream = s.upstream ? ` upstream ${s.upstream}` : '';
+          await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
+        }
+        const timeline = createTimeline();
+        const filter = { ...(kinds ? { kinds } : {}), ...(args.direction ? { directions: [args.direction] } : {}) };
+        for (const frame of rec.frames(s.id, filter)) {
+          if (io.signal.aborted || out.closed) break;
+          const row = timeline.row(frame);
+          const wait = out.line(args.json ? JSON.stringify(text.timelineRowJson(row)) : text.formatTimelineRow(row, { color }));
+          if (wait) await wait;
+        }
+        if (!args.json) await out.line(`end: ${formatFinalStatus(s)}${s.end ? ` after ${text.formatOffset(s.end.endNs).trim()}` : ''}`);
+        if (out.closed) break;
+      }
+      await out.flush();
+    } catch (err) {
+      if (err instanceof RecordingError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      rec.close();
+    }
+    return 0;
+  },
+});
