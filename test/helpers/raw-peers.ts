@@ -87,11 +87,26 @@ export interface TestHost {
 /** How a test host treats each stream it accepts (default: echo, then end OK when the worker ends). */
 export type HostBehavior = (stream: LoggedDuplex) => void;
 
-export const echoUntilEnd = (trailers?: Metadata): HostBehavior => (s) => {
+/** Echo every message back; while the echo cannot be sent, stop reading (backpressure). */
+export const echo: HostBehavior = (s) => {
+  let waiting = false;
   s.duplex.onMessage((bytes) => {
     s.received.push(Buffer.from(bytes));
-    void s.send(Buffer.from(bytes));
+    const copy = Buffer.from(bytes);
+    s.sent.push(copy);
+    if (!s.duplex.send(copy) && !waiting) {
+      waiting = true;
+      s.duplex.pause();
+      void s.duplex.drained().then(() => {
+        waiting = false;
+        s.duplex.resume();
+      });
+    }
   });
+};
+
+export const echoUntilEnd = (trailers?: Metadata): HostBehavior => (s) => {
+  echo(s);
   void s.duplex.peerEnded.then(() => s.duplex.end({ code: 0, details: 'OK', ...(trailers ? { metadata: trailers } : {}) }));
 };
 
