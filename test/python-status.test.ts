@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  assertPythonGrpc, exportFrames, functapeHas, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog,
-  runProcess, shellJoin, startPythonHost, startProcess, startRecord, stopProcess, transparencyProblems,
+  assertPythonGrpc, functapeHas, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog,
+  readRecording, runProcess, showJson, shellJoin, startPythonHost, startProcess, startRecord, stopProcess, transparencyProblems,
 } from './helpers/python.js';
 
 const FAIL = { invocations: 6, concurrency: 3, functions: ['echo', 'log'], failWith: 'INTERNAL:host gave up: boom' } as const;
@@ -64,7 +64,9 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
       assert.equal(proxied.details, direct.details);
       assert.deepEqual(proxied.trailers, direct.trailers);
       assert.equal(hostSummary(h).outcome, 'completed');
-      const frames = await exportFrames(db);
+      const { frames, sessions } = readRecording(db);
+      assert.equal(sessions[0]?.end?.status?.code, 13, `recorded status INTERNAL: ${showJson(sessions[0]?.end)}`);
+      assert.equal(sessions[0]?.end?.status?.details, 'host gave up: boom');
       assert.deepEqual(transparencyProblems(frames, { host: readPeerLog(hostLog), worker: readPeerLog(workerLog) }), []);
     } finally {
       record?.proc.kill();

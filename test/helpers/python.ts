@@ -2,9 +2,11 @@
 // tests: how to start them, read what they logged, and check that Debian's python3-grpcio
 // is there at all (a clear failure, never a hang, when it is not).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openRecording } from '../../src/recording/open-recording.js';
+import type { SessionInfo } from '../../src/model/session.js';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
@@ -251,10 +253,12 @@ export async function startPythonHost(o: Omit<HostOptions, 'worker'>): Promise<{
 
 /**
  * Starts `functape record` toward upstreamPort; resolves with the port it listens on. Stop
- * it with stopProcess (SIGTERM: it flushes and closes the database).
+ * it with stopProcess (SIGTERM: it flushes and closes the database). Records with
+ * `--redact off` (every byte as seen) unless `extra` says otherwise.
  */
 export async function startRecord(db: string, upstreamPort: number, extra: readonly string[] = []): Promise<{ proc: RunningProcess; port: number }> {
   const argv = [...FUNCTAPE, 'record', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstreamPort}`, '--db', db, ...extra];
+  if (!extra.includes('--redact')) argv.push('--redact', 'off');
   const proc = startProcess(argv, { timeoutMs: 120_000 });
   try {
     const m = await proc.line(/listening on [^\s:]+:(\d+)/);
@@ -275,36 +279,31 @@ export async function stopProcess(proc: RunningProcess, graceMs = 20_000): Promi
   return r;
 }
 
-/** One message of a recording, as `functape export` gives it. */
+/** One message of a recording. */
 export interface RecordedFrame {
   session: number;
   seq: number;
   direction: 'toHost' | 'toWorker';
   kind: string;
+  redacted: boolean;
   bytes: Buffer;
 }
 
-/** Reads every frame of a recording through `functape export` (NDJSON), in seq order per session. */
-export async function exportFrames(db: string): Promise<RecordedFrame[]> {
-  const r = await runProcess([...FUNCTAPE, 'export', '--db', db], { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`functape export --db ${db} failed (exit ${r.code}): ${r.stderr}`);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const o = JSON.parse(l) as Record<string, any>;
-      return { session: o.session, seq: o.seq, direction: o.direction, kind: o.kind, bytes: Buffer.from(o.bytes as string, 'base64') };
-    })
-    .sort((a, b) => a.session - b.session || a.seq - b.seq);
-}
-
-/** Sessions of a recording through `functape sessions --json` (objects as that command prints them). */
-export async function listSessions(db: string): Promise<Array<Record<string, any>>> {
-  const r = await runProcess([...FUNCTAPE, 'sessions', '--db', db, '--json'], { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`functape sessions --db ${db} --json failed (exit ${r.code}): ${r.stderr}`);
-  const text = r.stdout.trim();
-  if (text.startsWith('[')) return JSON.parse(text) as Array<Record<string, any>>;
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, any>);
+/** Every session and frame of a recording (frames in seq order per session), through the recording reader. */
+export function readRecording(db: string): { sessions: SessionInfo[]; frames: RecordedFrame[] } {
+  const rec = openRecording(db);
+  try {
+    const sessions = rec.sessions();
+    const frames: RecordedFrame[] = [];
+    for (const s of sessions) {
+      for (const f of rec.frames(s.id)) {
+        frames.push({ session: f.sessionId, seq: f.seq, direction: f.direction, kind: f.kind, redacted: f.redacted, bytes: Buffer.from(f.bytes) });
+      }
+    }
+    return { sessions, frames };
+  } finally {
+    rec.close();
+  }
 }
 
 /**
@@ -390,15 +389,25 @@ export interface PythonHostRun {
  */
 export async function runPythonHostSession(
   route: Route,
-  o: { dir: string; name: string; script: Omit<HostOptions, 'log' | 'worker'>; workerArgv: (log: string) => string[]; workerLogged: boolean },
+  o: {
+    dir: string;
+    name: string;
+    script: Omit<HostOptions, 'log' | 'worker'>;
+    workerArgv: (log: string) => string[];
+    workerLogged: boolean;
+    /** functape's --redact (default off: the recording must hold every byte as seen). */
+    redact?: 'on' | 'off';
+  },
 ): Promise<PythonHostRun> {
   const hostLogPath = join(o.dir, `${o.name}-${route}-host.ndjson`);
   const workerLogPath = join(o.dir, `${o.name}-${route}-worker.ndjson`);
   const db = route === 'direct' ? undefined : join(o.dir, `${o.name}-${route}.db`);
-  const workerLog = () => (o.workerLogged ? readPeerLog(workerLogPath) : undefined);
+  const workerLog = () => (o.workerLogged && existsSync(workerLogPath) ? readPeerLog(workerLogPath) : undefined);
   const timeoutMs = ((o.script.timeoutSec ?? 60) + 30) * 1000;
   if (route !== 'record') {
-    const argv = route === 'wrap' ? [...FUNCTAPE, 'wrap', '--db', db!, '--', ...o.workerArgv(workerLogPath)] : o.workerArgv(workerLogPath);
+    const argv = route === 'wrap'
+      ? [...FUNCTAPE, 'wrap', '--db', db!, '--redact', o.redact ?? 'off', '--', ...o.workerArgv(workerLogPath)]
+      : o.workerArgv(workerLogPath);
     const host = await runProcess(pythonHostArgv({ ...o.script, worker: shellJoin(argv), log: hostLogPath }), { timeoutMs });
     return { route, host, summary: hostSummary(host), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), db };
   }
@@ -408,11 +417,13 @@ export async function runPythonHostSession(
   let record: { proc: RunningProcess; port: number } | undefined;
   let worker: RunningProcess | undefined;
   try {
-    record = await startRecord(db!, host.port);
+    record = await startRecord(db!, host.port, ['--redact', o.redact ?? 'off']);
     worker = startProcess([...o.workerArgv(workerLogPath), ...hostArgs(record.port, workerId, requestId)], { timeoutMs });
     const [w, h] = await Promise.all([worker.done, host.proc.done]);
     const r = await stopProcess(record.proc);
-    return { route, host: h, summary: hostSummary(h), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), worker: w, record: r, db };
+    // The host did not start this worker; report its exit where a spawning host would.
+    const summary = { ...hostSummary(h), workerExit: w.code };
+    return { route, host: h, summary, hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), worker: w, record: r, db };
   } finally {
     for (const p of [worker, record?.proc, host.proc]) p?.kill();
     await Promise.all([worker?.done, record?.proc.done, host.proc.done]);
@@ -436,19 +447,28 @@ export async function assertTransparentRun(run: PythonHostRun, direct: PythonHos
   assert.equal(run.host.code, direct.host.code, `host exit code differs from the direct run; ${describeRun(run)}`);
   if (run.worker) assert.equal(run.worker.code, 0, `worker exit; ${describeRun(run)}`);
   if (run.record) assert.ok(!run.record.timedOut && run.record.signal === null, `record did not stop cleanly on SIGTERM; ${describeRun(run)}`);
-  const sessions = await listSessions(run.db!);
-  assert.equal(sessions.length, 1, `one session expected, got ${JSON.stringify(sessions)}`);
-  const frames = await exportFrames(run.db!);
+  const { sessions, frames } = readRecording(run.db!);
+  assert.equal(sessions.length, 1, `one session expected, got ${sessions.length}`);
+  assert.deepEqual(frames.filter((f) => f.redacted).map((f) => f.kind), [], 'recorded with --redact off: no frame rewritten');
   assert.equal(new Set(frames.map((f) => f.session)).size, 1, 'all frames belong to the one session');
   assert.deepEqual(frames.map((f) => f.seq), frames.map((_, i) => i), 'seq numbers 0..n-1 without gaps');
   assert.deepEqual(transparencyProblems(frames, { host: run.hostLog, worker: run.workerLog }), []);
   assert.equal(frames.length, run.hostLog.sent.length + run.hostLog.received.length, 'nothing recorded that the host did not see');
-  assert.ok(JSON.stringify(sessions[0]).includes(String(run.summary.workerId ?? '')), 'the session names the worker id');
+  const session = sessions[0]!;
+  assert.equal(session.workerId, run.summary.workerId, 'the session names the worker id');
+  assert.deepEqual([session.counts.toHost, session.counts.toWorker], [run.hostLog.received.length, run.hostLog.sent.length], 'session counts');
+  assert.equal(session.end?.status?.code, 0, `session ended with status OK: ${showJson(session.end)}`);
   assert.deepEqual(hostBehaviour(run.summary), hostBehaviour(direct.summary), 'host behaviour as when direct');
   assert.deepEqual(kindCounts(run.hostLog.receivedKinds), kindCounts(direct.hostLog.receivedKinds), 'host received the same kinds');
   assert.deepEqual(kindCounts(run.hostLog.sentKinds), kindCounts(direct.hostLog.sentKinds), 'host sent the same kinds');
-  if (run.workerLog || direct.workerLog) {
+  if (direct.workerLog) {
+    assert.ok(run.workerLog, `the worker left no log (it never started?); ${describeRun(run)}`);
     assert.deepEqual(workerBehaviour(run.workerLog?.summary), workerBehaviour(direct.workerLog?.summary), 'worker behaviour as when direct');
     assert.deepEqual(kindCounts(run.workerLog!.receivedKinds), kindCounts(direct.workerLog!.receivedKinds), 'worker received the same kinds');
   }
+}
+
+/** JSON for assertion messages (bigints as strings). */
+export function showJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
