@@ -1,0 +1,66 @@
+// Issue 6 fault: the database is full (a size-capped file: `--max-db-bytes`, which makes
+// SQLite fail exactly as on a full disk). `--on-store-error forward` keeps forwarding and
+// counts what it could not store; `--on-store-error fail` ends the streams.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readRecording, dialTestWorker, echoUntilEnd, startRecordProcess, startTestHost, tempDir, withTimeout, hexList } from './helpers/raw-peers.js';
+
+const MESSAGE = 16 * 1024;
+const COUNT = 200; // 3.2 MB each way into a 256 KiB database
+
+async function drive(address: string) {
+  const worker = dialTestWorker(address);
+  for (let i = 0; i < COUNT; i++) {
+    const bytes = Buffer.alloc(MESSAGE, i % 251);
+    worker.sent.push(bytes);
+    if (!worker.duplex.send(bytes)) await worker.duplex.drained();
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2)); // spread over several store batches
+  }
+  worker.duplex.end();
+  const end = await withTimeout(worker.duplex.done, 30_000, 'worker call end');
+  return { worker, end };
+}
+
+test('database full with --on-store-error forward: traffic still flows unchanged; the loss is reported and counted', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const host = await startTestHost(echoUntilEnd());
+  t.after(() => host.close());
+  const db = join(tmp.dir, 'full.db');
+  const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off', '--max-db-bytes', '256K', '--on-store-error', 'forward']);
+  t.after(() => rec.kill('SIGKILL'));
+  const { worker, end } = await drive(rec.address);
+  assert.equal(end.status.code, 0);
+  assert.equal(worker.received.length, COUNT);
+  assert.deepEqual(hexList(host.streams[0]!.received), hexList(worker.sent));
+  rec.kill('SIGTERM');
+  assert.deepEqual(await withTimeout(rec.exited, 15_000, 'record exits'), { code: 0, signal: null });
+  const stderr = rec.stderr.join('\n');
+  assert.match(stderr, /full|SQLITE_FULL/i, 'a clear error names the cause');
+  assert.match(stderr, /still forwarding/);
+  const m = /(\d+) stored, (\d+) NOT stored/.exec(stderr);
+  assert.ok(m, `the summary counts what was not stored: ${stderr}`);
+  assert.equal(Number(m[1]) + Number(m[2]), 2 * COUNT);
+  assert.ok(Number(m[2]) > 0);
+  // What was stored is still a readable, consistent recording.
+  const sessions = readRecording(db);
+  const stored = sessions.reduce((n, s) => n + s.all.length, 0);
+  assert.equal(stored, Number(m[1]));
+});
+
+test('database full with --on-store-error fail: the streams end with UNAVAILABLE and record exits 1', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const host = await startTestHost(echoUntilEnd());
+  t.after(() => host.close());
+  const db = join(tmp.dir, 'full-fail.db');
+  const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off', '--max-db-bytes', '256K', '--on-store-error', 'fail']);
+  t.after(() => rec.kill('SIGKILL'));
+  const { worker, end } = await drive(rec.address);
+  assert.equal(end.status.code, 14);
+  assert.match(end.status.details, /functape record cannot store the capture/);
+  assert.ok(worker.received.length < COUNT, 'the stream ended before all traffic crossed');
+  assert.deepEqual(await withTimeout(rec.exited, 15_000, 'record exits by itself'), { code: 1, signal: null });
+  assert.match(rec.stderr.join('\n'), /--on-store-error fail: ending every stream/);
+});
