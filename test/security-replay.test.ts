@@ -5,7 +5,7 @@
 // zero differences: markers are consistent, so replay correlates as with the originals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../src/cli/commands.js';
@@ -61,12 +61,18 @@ test('replay host of a redacted recording against the reference worker: zero dif
   try {
     const db = join(dir, 'wrap.db');
     await recordThroughWrap(db);
-    const replay = startFunctape(['replay', 'host', '--db', db, '--worker', functape('worker'), '--pace', 'fast']);
+    const reportFile = join(dir, 'report.json');
+    const replay = startFunctape(['replay', 'host', '--db', db, '--worker', functape('worker'), '--pace', 'fast', '--report', reportFile]);
     const timer = setTimeout(() => replay.child.kill('SIGKILL'), 60_000);
     const code = await replay.exited;
     clearTimeout(timer);
     assert.equal(code, 0, `replay host: ${replay.stdout().slice(0, 3000)} ${replay.stderr()}`);
-    assert.match(replay.stdout(), /\b0 diff/i);
+    assert.match(replay.stdout(), /\b0 differed, 0 missing/);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { outcomes: Array<{ kind: string; status: string; differences: unknown[] }> };
+    const answers = report.outcomes.filter((o) => o.kind === 'invocationResponse');
+    assert.equal(answers.length, 12, 'every recorded invocation was answered again');
+    for (const o of report.outcomes) assert.deepEqual([o.kind, o.status, o.differences], [o.kind, 'matched', []]);
+    assert.ok(report.outcomes.some((o) => o.kind === 'functionEnvironmentReloadResponse'), 'the redacted reload request was replayed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
