@@ -1,4 +1,5 @@
 import type { FunctapeCommand } from './command.js';
+import { demoCommand } from './demo.js';
 import { recordCommand } from './record.js';
 import { wrapCommand } from './wrap.js';
 import { redactCommand } from './redact.js';
@@ -12,6 +13,7 @@ import { verifyCommand } from './verify.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: FunctapeCommand[] = [
+  demoCommand,
   recordCommand,
   wrapCommand,
   workerCommand,

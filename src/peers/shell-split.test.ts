@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shellSplit } from './shell-split.js';
+import { shellQuote, shellSplit } from './shell-split.js';
 
 const cases: Array<[string, string[] | RegExp]> = [
   ['bin/functape worker', ['bin/functape', 'worker']],
@@ -23,3 +23,9 @@ for (const [line, want] of cases) {
     else assert.deepEqual(shellSplit(line), want);
   });
 }
+
+test('shellQuote round-trips through shellSplit', () => {
+  const words = ['plain', '/tmp/a b/c.db', "it's", '', '$HOME', 'a"b', '--db=x y'];
+  assert.deepEqual(shellSplit(words.map(shellQuote).join(' ')), words);
+  assert.equal(shellQuote('bin/functape'), 'bin/functape');
+});

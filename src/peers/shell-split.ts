@@ -41,3 +41,9 @@ export function shellSplit(line: string): string[] {
   if (inWord) words.push(word);
   return words;
 }
+
+/** Quote one word so `shellSplit` (and a POSIX shell) gives it back unchanged. */
+export function shellQuote(word: string): string {
+  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
