@@ -87,8 +87,10 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     if (s.frame.kind === 'invocationRequest' && s.frame.invocationId) invocationFn.set(s.frame.invocationId, s.frame.functionId ?? '');
   }
   const start = plan.answers.find((a) => a.frame.kind === 'startStream');
-  if (start?.frame.workerId) ids.set(start.frame.workerId, options.workerId);
-  if (start?.frame.requestId) ids.set(start.frame.requestId, options.requestId);
+  // Recordings index worker ids per session, not per frame: read them from the bytes.
+  const startIds = start ? describe(start.frame.bytes) : undefined;
+  if (startIds?.workerId) ids.set(startIds.workerId, options.workerId);
+  if (startIds?.requestId) ids.set(startIds.requestId, options.requestId);
 
   const answers: AnswerState[] = [];
   const byKey = new Map<string, AnswerState>();

@@ -71,8 +71,10 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
   const start = plan.answers.find((a) => a.frame.kind === 'startStream');
   /** Session-wide recorded → live ids: worker id, startup request id, function ids. */
   const global = new Map<string, string>();
-  if (start?.frame.workerId) global.set(start.frame.workerId, options.workerId);
-  if (start?.frame.requestId) global.set(start.frame.requestId, options.requestId);
+  // Recordings index worker ids per session, not per frame: read them from the bytes.
+  const startIds = start ? describe(start.frame.bytes) : undefined;
+  if (startIds?.workerId) global.set(startIds.workerId, options.workerId);
+  if (startIds?.requestId) global.set(startIds.requestId, options.requestId);
   const liveFnToRecorded = new Map<string, string>();
   const liveInvocation = new Map<string, { recorded: Recorded }>();
   const startMs = start ? Number(start.frame.tNs) / 1e6 : 0;

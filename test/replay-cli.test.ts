@@ -1,0 +1,124 @@
+// `functape replay` end to end: real processes (reference worker, replay worker) over
+// loopback gRPC, recordings made by `host → wrap → worker` or imported from the golden
+// NDJSON fixtures in fixtures/sessions/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { main } from '../src/cli/main.js';
+
+const BIN = resolve(process.cwd(), 'bin/functape');
+const FUNCTAPE = `"${process.execPath}" "${BIN}"`;
+const FIXTURES = resolve(process.cwd(), 'fixtures/sessions');
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (add: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { add(String(chunk)); cb(); } });
+  const code = await main(argv, {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
+}
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-replay-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function importFixture(dir: string, name: string): Promise<string> {
+  const db = join(dir, `${name}.db`);
+  const r = await run(['import', '--db', db, '--in', join(FIXTURES, `${name}.ndjson`)]);
+  assert.equal(r.code, 0, r.stderr);
+  return db;
+}
+
+test('record (host → wrap → reference worker), then replay host against the same worker: exit 0, zero diffs, JSON and JUnit written', async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'rec.db');
+  const rec = await run(['host', '--worker', `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`, '-n', '16', '-c', '4', '--cancel-every', '3',
+    '-f', 'hello,sleep,log,echo,fail', '--app-dir', dir]);
+  assert.equal(rec.code, 0, rec.stdout + rec.stderr);
+  const json = join(dir, 'report.json');
+  const xml = join(dir, 'report.xml');
+  const out = join(dir, 'replayed.db');
+  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} worker`, '--pace', 'fast', '--report', json, '--junit', xml, '--record', out, '--app-dir', dir]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^\d+ answers matched, 0 differed, 0 missing/m);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.exitCode, 0);
+  assert.deepEqual({ differed: report.counts.differed, missing: report.counts.missing, extra: report.counts.extra }, { differed: 0, missing: 0, extra: 0 });
+  assert.equal(report.outcomes.filter((o: { kind: string }) => o.kind === 'invocationResponse').length, 16);
+  const junit = readFileSync(xml, 'utf8');
+  assert.equal((junit.match(/<testcase /g) ?? []).length, report.outcomes.length);
+  assert.doesNotMatch(junit, /<failure/);
+  const sessions = await run(['sessions', '--db', out]);
+  assert.equal(sessions.code, 0, sessions.stderr);
+  assert.match(sessions.stdout, /replay host of/, 'the replayed session was recorded');
+});
+
+test('golden fixture replayed against a worker that changed one output field: exit 1 and the diff names the field', async (t) => {
+  const dir = tempDir(t);
+  const db = await importFixture(dir, 'reference-mixed');
+  const xml = join(dir, 'report.xml');
+  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} worker --greeting Hi`, '--pace', '10x', '--junit', xml, '--app-dir', dir]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /✗ differs invocationResponse 'hello'/);
+  assert.match(r.stdout, /invocationResponse\.returnValue\.http\.body\.string\n\s+- "Hello, \w+!"\n\s+\+ "Hi, \w+!"/);
+  assert.match(r.stdout, /answers matched, [1-9]\d* differed, 0 missing/);
+  assert.match(readFileSync(xml, 'utf8'), /<failure type="differed" message="1 field\(s\) differ: invocationResponse.returnValue.http.body.string">/);
+});
+
+test('replay host driving replay worker from the same recording: both exit 0 (round trip)', async (t) => {
+  const dir = tempDir(t);
+  const db = await importFixture(dir, 'reference-mixed');
+  const workerReport = join(dir, 'worker.json');
+  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} replay worker --db "${db}" --pace recorded --report "${workerReport}"`, '--pace', 'recorded']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const w = JSON.parse(readFileSync(workerReport, 'utf8'));
+  assert.equal(w.exitCode, 0, JSON.stringify(w.outcomes.filter((o: { status: string }) => o.status !== 'matched')));
+  assert.equal(w.played, 'worker');
+  assert.equal(w.notReceived, 0);
+});
+
+test('bad input is one clear line and exit 2; a worker that cannot start is exit 3', async (t) => {
+  const dir = tempDir(t);
+  const good = await importFixture(dir, 'reference-mixed');
+  const noHost = await importFixture(dir, 'no-host-messages');
+  const foreign = join(dir, 'foreign.db');
+  const fdb = new Database(foreign);
+  fdb.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);');
+  fdb.close();
+  const emptyNdjson = join(dir, 'empty.ndjson');
+  writeFileSync(emptyNdjson, '');
+  const empty = join(dir, 'empty.db');
+  assert.equal((await run(['import', '--db', empty, '--in', emptyNdjson])).code, 0);
+  const worker = ['--worker', `${FUNCTAPE} worker`];
+  const table: Array<[string, string[], RegExp]> = [
+    ['unknown session', ['--db', good, '--session', '42', ...worker], /has no session 42 \(sessions: 1\)/],
+    ['a database from another program', ['--db', foreign, ...worker], /foreign\.db/],
+    ['an empty recording', ['--db', empty, ...worker], /empty recording/],
+    ['a recording with no host messages', ['--db', noHost, ...worker], /no host→worker messages/],
+    ['a missing file', ['--db', join(dir, 'nope.db'), ...worker], /nope\.db/],
+    ['a bad pace', ['--db', good, '--pace', 'slow', ...worker], /invalid pace "slow"/],
+    ['neither --worker nor --listen', ['--db', good], /exactly one of --worker/],
+    ['a bad --answer-timeout', ['--db', good, '--answer-timeout', 'soon', ...worker], /--answer-timeout/],
+  ];
+  for (const [what, argv, message] of table) {
+    const r = await run(['replay', 'host', ...argv]);
+    assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+    assert.match(r.stderr, message, what);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line`);
+  }
+  const bad = await run(['replay', 'worker', '--db', noHost, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
+  assert.equal(bad.code, 2, 'replay worker checks its input the same way');
+  const gone = await run(['replay', 'host', '--db', good, '--worker', `"${process.execPath}" -e "process.exit(7)"`]);
+  assert.equal(gone.code, 3, gone.stderr);
+  assert.match(gone.stderr, /exited before connecting \(code 7\)/);
+});
