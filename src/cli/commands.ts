@@ -10,6 +10,7 @@ import { showCommand } from './show.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { verifyCommand } from './verify.js';
+import { replayCommand } from './replay.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: FunctapeCommand[] = [
@@ -23,5 +24,6 @@ export const commands: FunctapeCommand[] = [
   exportCommand,
   importCommand,
   verifyCommand,
+  replayCommand,
   redactCommand,
 ];
