@@ -472,3 +472,40 @@ export async function assertTransparentRun(run: PythonHostRun, direct: PythonHos
 export function showJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
+
+export interface FunctapeHostRun {
+  route: Route;
+  /** `functape host` (its stdout is the --json report). */
+  host: ProcessResult;
+  report: Record<string, any>;
+  workerLog?: PeerLog;
+  db?: string;
+}
+
+/**
+ * Runs `functape host --json ...hostFlags` against the Python worker along `route`: directly,
+ * through `functape wrap`, or through `functape record` put in place by the independent
+ * launcher shim test/python/via_record.py.
+ */
+export async function runFunctapeHostSession(
+  route: Route,
+  o: { dir: string; name: string; hostFlags: readonly string[]; workerExtra?: readonly string[]; timeoutMs?: number },
+): Promise<FunctapeHostRun> {
+  const workerLogPath = join(o.dir, `${o.name}-${route}-worker.ndjson`);
+  const db = route === 'direct' ? undefined : join(o.dir, `${o.name}-${route}.db`);
+  const worker = pythonWorkerArgv(workerLogPath, o.workerExtra);
+  const argv = route === 'direct' ? worker
+    : route === 'wrap' ? [...FUNCTAPE, 'wrap', '--db', db!, '--redact', 'off', '--', ...worker]
+    : [PYTHON, join(PY_DIR, 'via_record.py'), '--functape', shellJoin(FUNCTAPE), '--db', db!, '--redact', 'off', '--', ...worker];
+  const host = await runProcess([...FUNCTAPE, 'host', '--json', '--worker', shellJoin(argv), ...o.hostFlags], {
+    timeoutMs: o.timeoutMs ?? 90_000,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+  });
+  let report: Record<string, any>;
+  try {
+    report = JSON.parse(host.stdout) as Record<string, any>;
+  } catch {
+    throw new Error(`functape host --json printed no JSON report (exit ${host.code}, timedOut ${host.timedOut}); stdout: ${host.stdout.slice(-2000)}; stderr: ${host.stderr.slice(-2000)}`);
+  }
+  return { route, host, report, workerLog: existsSync(workerLogPath) ? readPeerLog(workerLogPath) : undefined, db };
+}

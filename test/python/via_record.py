@@ -3,8 +3,8 @@
 without using `functape wrap` (so record and wrap are tested separately).
 
 Usage, as a host's worker command (the host appends its host arguments):
-  via_record.py --functape "node bin/functape" --db FILE -- WORKER_CMD [ARGS...]
-It reads the host arguments after `--` (either form), starts
+  via_record.py --functape "node bin/functape" --db FILE [--FLAG VALUE]... -- WORKER_CMD [ARGS...]
+(flags other than --functape go to record as they are). It reads the host arguments after `--` (either form), starts
 `functape record --listen 127.0.0.1:0 --upstream HOST:PORT --db FILE`, waits for its
 `listening on HOST:PORT` line, runs the worker with the host and port arguments rewritten to
 the proxy (everything else unchanged), then stops record with SIGTERM and exits with the
@@ -39,10 +39,12 @@ def main(argv):
     sep = argv.index('--')
     own, worker = argv[:sep], argv[sep + 1:]
     opts = dict(zip(own[0::2], own[1::2]))
+    functape = shlex.split(opts.pop('--functape'))
+    passed = [x for kv in opts.items() for x in kv]  # --db FILE and any other record flag
     conn = parse_host_args(worker)
-    record = subprocess.Popen(shlex.split(opts['--functape']) + [
-        'record', '--listen', '127.0.0.1:0', '--upstream', '%s:%d' % (conn['host'], conn['port']),
-        '--db', opts['--db']], stdout=subprocess.PIPE, text=True)
+    record = subprocess.Popen(functape + [
+        'record', '--listen', '127.0.0.1:0', '--upstream', '%s:%d' % (conn['host'], conn['port'])] + passed,
+        stdout=subprocess.PIPE, text=True)
     listening = None
     for line in record.stdout:
         sys.stderr.write('[record] ' + line)
