@@ -250,12 +250,13 @@ function createThreadedStore(
     close() {
       closing ??= (async () => {
         await store.flush();
+        fallback?.close();
+        fallback = undefined;
         if (!dead) {
           worker.postMessage({ type: 'close', release: pool.splice(0) } satisfies ToWriter);
           await closedPromise;
         }
         await worker.terminate();
-        fallback?.close();
       })();
       return closing;
     },

@@ -159,3 +159,19 @@ export function openForReading(path: string): { db: Database.Database; version: 
     throw asRecordingError(err, path);
   }
 }
+
+/**
+ * Called by a writer as it closes: checkpoint the WAL into the file and, when no other
+ * connection has it open, switch back to a rollback journal so a finished recording is
+ * one self-contained file that readers can open without creating -wal/-shm files next
+ * to it. Never waits for other connections; failures leave a valid WAL database.
+ */
+export function settleForClose(db: Database.Database): void {
+  try {
+    db.pragma('busy_timeout = 0');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('journal_mode = DELETE');
+  } catch {
+    // another connection is using the file: it stays in WAL mode, which is fine
+  }
+}

@@ -3,7 +3,7 @@ import type { RedactRules } from '../codec/redact.js';
 import type { CaptureEvent } from '../model/event.js';
 import type { Frame } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
-import { openForWriting } from './open-database.js';
+import { openForWriting, settleForClose } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 import { createRecordSink, type KnownFrameIndex } from './record-sink.js';
 
@@ -128,7 +128,7 @@ export function createRecordingWriter(path: string, options: RecordingWriterOpti
         flush();
         wrap(() => sink.sql.releaseIds([...reserved]));
         if (db.inTransaction) wrap(() => db.exec('COMMIT'));
-        wrap(() => db.pragma('wal_checkpoint(TRUNCATE)'));
+        settleForClose(db);
       } finally {
         if (db.inTransaction) db.exec('ROLLBACK');
         db.close();

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { configureWriter } from './open-database.js';
+import { configureWriter, settleForClose } from './open-database.js';
 import { framesPerSession, readBatch, type BatchControl, type FrameBatch } from './frame-batch.js';
 import { createRecordSink, type RecordSink } from './record-sink.js';
 import type { FromWriter, ToWriter, WriterConfig } from './writer-protocol.js';
@@ -97,11 +97,7 @@ port.on('message', (m: ToWriter) => {
       } catch {
         // reserved rows are invisible to readers; leaving them costs only an id gap
       }
-      try {
-        db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch {
-        // a busy reader may hold the WAL; it is checkpointed later
-      }
+      settleForClose(db);
       db.close();
       post({ type: 'closed' });
       port.close();
