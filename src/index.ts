@@ -8,3 +8,9 @@ export { describe, MESSAGE_KINDS } from './codec/describe.js';
 export { decodeMessage, encodeMessage, makeMessage, messageToJson, messageFromJson } from './codec/streaming-message.js';
 export type { StreamingMessage } from './codec/streaming-message.js';
 export { FUNCTAPE_VERSION } from './version.js';
+// Capture-time redaction (docs/SECURITY.md).
+export { createRedactor, DEFAULT_SECRET_HEADERS, DEFAULT_SECRET_QUERY } from './codec/redact.js';
+export type { RedactRules, Redactor } from './codec/redact.js';
+export { parseRedactRules, readRedactRulesFile, RedactRulesError } from './codec/redact-rules.js';
+export { redactInPlace } from './recording/redact-in-place.js';
+export type { RedactInPlaceReport, RedactInPlaceOptions } from './recording/redact-in-place.js';
