@@ -8,6 +8,24 @@ export { describe, MESSAGE_KINDS } from './codec/describe.js';
 export { decodeMessage, encodeMessage, makeMessage, messageToJson, messageFromJson } from './codec/streaming-message.js';
 export type { StreamingMessage } from './codec/streaming-message.js';
 export { FUNCTAPE_VERSION } from './version.js';
+// Replay (issue 3): re-drive either side of a recorded session and diff the answers.
+export { replayHost, replayHostSetup } from './replay/replay-host.js';
+export type { ReplayHostOptions, HostSetup } from './replay/replay-host.js';
+export { replayWorker, WORKER_SIDE_IGNORES } from './replay/replay-worker.js';
+export type { ReplayWorkerOptions } from './replay/replay-worker.js';
+export type { ReplayFrame } from './replay/replay-frame.js';
+export { parsePace, formatPace, type Pace } from './replay/pace.js';
+export { DEFAULT_IGNORES } from './replay/ignore-paths.js';
+export { createDuplexPair, type DuplexPair } from './replay/memory-duplex.js';
+export { replayExitCode, replaySummaryLine } from './report/replay-report.js';
+export type { ReplayReport, ReplayOutcome, ReplayCounts, ReplayStreamEnd, FieldDifference, OutcomeStatus } from './report/replay-report.js';
+export { formatReplayText } from './report/replay-text.js';
+export { formatReplayJson } from './report/replay-json.js';
+export { formatReplayJunit } from './report/replay-junit.js';
+// What the replay example in the README needs besides replay itself.
+export { openRecording } from './recording/open-recording.js';
+export { listenAsHost, dialAsWorker } from './wire/grpc-peer.js';
+export { buildHostArgs, parseHostArgs } from './model/host-args.js';
 // Capture-time redaction (docs/SECURITY.md).
 export { createRedactor, DEFAULT_SECRET_HEADERS, DEFAULT_SECRET_QUERY } from './codec/redact.js';
 export type { RedactRules, Redactor } from './codec/redact.js';

@@ -118,7 +118,7 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
   }
   const bad = await run(['replay', 'worker', '--db', noHost, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
   assert.equal(bad.code, 2, 'replay worker checks its input the same way');
-  const gone = await run(['replay', 'host', '--db', good, '--worker', `"${process.execPath}" -e "process.exit(7)"`]);
+  const gone = await run(['replay', 'host', '--db', good, '--worker', `"${process.execPath}" -e "process.exit(7)" --`]);
   assert.equal(gone.code, 3, gone.stderr);
   assert.match(gone.stderr, /exited before connecting \(code 7\)/);
 });
