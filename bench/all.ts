@@ -3,6 +3,10 @@ import { throughputBenchmark } from './b1-throughput.js';
 import { latencyBenchmark } from './b2-latency.js';
 import { completenessBenchmark } from './b3-completeness.js';
 import { storeBenchmark } from './b4-store.js';
+import { memoryBenchmark } from './b5-memory.js';
+import { pacingBenchmark } from './b6-pacing.js';
+import { showExportBenchmark } from './b8-show-export.js';
+import { cliStartBenchmark } from './b9-cli-start.js';
 
 /** Every benchmark of issue 5's table, in order. */
-export const ALL_BENCHMARKS: readonly Benchmark[] = [throughputBenchmark, latencyBenchmark, completenessBenchmark, storeBenchmark];
+export const ALL_BENCHMARKS: readonly Benchmark[] = [throughputBenchmark, latencyBenchmark, completenessBenchmark, storeBenchmark, memoryBenchmark, pacingBenchmark, showExportBenchmark, cliStartBenchmark];

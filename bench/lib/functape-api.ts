@@ -28,3 +28,11 @@ export async function loadCaptureStore(): Promise<(path: string, opts?: Record<s
   }
   return fn;
 }
+
+/** functape's replay host driver and the in-memory duplex pair. */
+export async function loadReplay(): Promise<{ replayHost: (o: any) => Promise<unknown>; createDuplexPair: () => any }> {
+  const host = await tryImport(['../../src/replay/replay-host.js']);
+  const mem = await tryImport(['../../src/replay/memory-duplex.js']);
+  if (typeof host.replayHost !== 'function' || typeof mem.createDuplexPair !== 'function') throw new MissingPiece('replayHost / createDuplexPair not exported');
+  return { replayHost: host.replayHost, createDuplexPair: mem.createDuplexPair };
+}

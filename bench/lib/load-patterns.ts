@@ -23,6 +23,8 @@ export interface StreamTally {
 
 export interface ThroughputResult extends StreamTally {
   msgsPerSec: number;
+  /** Every message sent, in order (only when asked with `collect`: tests compare it with a recording). */
+  messages?: Buffer[];
 }
 
 const now = () => Number(process.hrtime.bigint());
@@ -38,11 +40,12 @@ function finish(call: ReturnType<typeof openEventStream>): Promise<number> {
  * Keep `inFlight` messages outstanding on one stream until `count` have come back; the rate
  * counts echoes after the first `warmup` (messages per second, one echo = one message each way).
  */
-export async function runThroughput(target: string, a: { size: number; count: number; inFlight: number; warmup: number }): Promise<ThroughputResult> {
+export async function runThroughput(target: string, a: { size: number; count: number; inFlight: number; warmup: number; collect?: boolean }): Promise<ThroughputResult> {
   const source = createMessageSource(a.size);
   const RING = 2048; // > inFlight: the echo of message n is checked against what was sent
   if (a.inFlight >= RING) throw new Error(`inFlight must be < ${RING}`);
   const ring: Buffer[] = new Array(RING);
+  const collected: Buffer[] | undefined = a.collect ? [] : undefined;
   const c = openEventStream(target);
   const cpu0 = process.cpuUsage();
   let sent = 0;
@@ -56,6 +59,7 @@ export async function runThroughput(target: string, a: { size: number; count: nu
       while (sent < a.count && sent - received < a.inFlight) {
         const m = source.next();
         ring[sent % RING] = m;
+        if (collected) collected.push(m);
         const ok = c.call.write(m);
         sent += 1;
         if (!ok) {
@@ -82,7 +86,9 @@ export async function runThroughput(target: string, a: { size: number; count: nu
   });
   const cpu = process.cpuUsage(cpu0);
   const status = await finish(c);
-  return { sent, received, mismatches, status, msgsPerSec: ((a.count - a.warmup) * 1e9) / (tEnd - tWarm), loadCpuMs: (cpu.user + cpu.system) / 1000 };
+  const out: ThroughputResult = { sent, received, mismatches, status, msgsPerSec: ((a.count - a.warmup) * 1e9) / (tEnd - tWarm), loadCpuMs: (cpu.user + cpu.system) / 1000 };
+  if (collected) out.messages = collected;
+  return out;
 }
 
 export interface LatencyResult extends StreamTally {
@@ -135,9 +141,12 @@ export async function runPingPong(target: string, a: { size: number; count: numb
 }
 
 /**
- * Open-loop: send at a steady `rate` for `seconds` (each message at start + i/rate, the
- * sender polls with setImmediate so gaps stay even), and record each echo's round trip from
- * the moment it was written. The first `warmupSeconds` are not recorded.
+ * Open-loop: message i is due at start + i/rate whatever the echoes do. The sender wakes
+ * every millisecond (a timer, so the load process leaves the CPU to the proxy) and writes
+ * every message that is due, i.e. 5 or 10 per tick at 5k or 10k/s. Each echo's round trip
+ * is timed from the moment its message was written; the first `warmupSeconds` are not
+ * recorded. `p99FromScheduleUs` times from the due instant instead (includes the sender's
+ * own lateness).
  */
 export async function runPaced(target: string, a: { size: number; rate: number; seconds: number; warmupSeconds: number }): Promise<LatencyResult> {
   const source = createMessageSource(a.size);
@@ -164,7 +173,7 @@ export async function runPaced(target: string, a: { size: number; rate: number; 
         c.call.write(messages[sent]);
         sent += 1;
       }
-      if (sent < total) setImmediate(tick);
+      if (sent < total) setTimeout(tick, 1);
     };
     c.call.on('data', (b: Buffer) => {
       const t = now();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, rmSync, openSync, closeSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 
@@ -35,19 +35,30 @@ export interface Child {
  * Run `functape ARGS` as a child process with the same Node. With `measure`, the child is
  * preloaded with the exit reporter (peak RSS and CPU time).
  */
-export function spawnFunctape(args: string[], opts: { measure?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
+export interface SpawnOptions {
+  /** Exit-report file: preload the reporter (peak RSS, CPU) into the child. */
+  measure?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Send the child's stdout to this file instead of a pipe (large outputs). */
+  stdoutFile?: string;
+}
+
+export function spawnFunctape(args: string[], opts: SpawnOptions = {}): Child {
   const nodeArgs = opts.measure ? ['--import', EXIT_REPORT, FUNCTAPE_BIN, ...args] : [FUNCTAPE_BIN, ...args];
   return spawnNode(nodeArgs, opts);
 }
 
-export function spawnNode(nodeArgs: string[], opts: { measure?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
+export function spawnNode(nodeArgs: string[], opts: SpawnOptions = {}): Child {
   if (opts.measure && existsSync(opts.measure)) rmSync(opts.measure);
   const env = { ...process.env, ...opts.env, ...(opts.measure ? { FUNCTAPE_BENCH_EXIT_REPORT: opts.measure } : {}) };
-  const proc = spawn(process.execPath, nodeArgs, { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const fd = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : undefined;
+  const proc = spawn(process.execPath, nodeArgs, { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+  if (fd !== undefined) closeSync(fd);
   let out = '';
   let err = '';
   const lineWaiters: Array<() => void> = [];
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
     out += d;
     for (const w of lineWaiters) w();
   });

@@ -8,7 +8,7 @@ export const TABLE_END = '<!-- bench:table:end -->';
 
 function num(v: number, unit: string): string {
   if (!Number.isFinite(v)) return '–';
-  if (unit === '%') return v === 100 ? '100' : v.toFixed(3);
+  if (unit === '%') return v === 100 ? '100' : Math.abs(v) >= 99 ? v.toFixed(3) : v.toFixed(1);
   if (unit === 'msgs/s' || unit === 'rows/s' || unit === 'inv/s') return v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0);
   const a = Math.abs(v);
   if (a >= 100) return v.toFixed(0);
