@@ -1,7 +1,9 @@
 // Test helpers for bench: a real recorded session of the scripted host (peers/host-runner)
 // against the reference worker, captured in-process, and written to a recording file.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Direction, Frame } from '../src/model/frame.js';
 import type { Duplex } from '../src/model/duplex.js';
 import { runHost, type HostSideDuplex } from '../src/peers/host-runner.js';
@@ -11,9 +13,45 @@ import type { ReplayFrame } from '../src/replay/replay-frame.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';
 import { listenAsHost } from '../src/wire/grpc-peer.js';
 
-export const BIN = resolve(process.cwd(), 'bin/functape');
+/** The repository root (this file runs as dist/test/bench-helpers.js). */
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = join(REPO, 'bin', 'functape');
 /** The reference worker as a worker command line. */
 export const WORKER = `${process.execPath} ${BIN} worker`;
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `functape ARGS` as a user would; killed (and the test fails) after `timeoutMs`. */
+export function functape(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`functape ${args.join(' ')} took longer than ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Make a recording as a user would: `functape host` driving the reference worker through
+ * `functape wrap --db FILE` (the recording shim), `n` invocations of `functions` cycled.
+ */
+export async function recordWithWrap(db: string, functions: string[], n: number): Promise<void> {
+  const r = await functape(['host', '--worker', `${process.execPath} ${BIN} wrap --db ${db} -- ${process.execPath} ${BIN} worker`, '-n', String(n), '-f', functions.join(',')]);
+  if (r.code !== 0) throw new Error(`recording failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+}
 
 /**
  * Record one session of `functape host` driving `functape worker` (the same scripted host

@@ -11,6 +11,7 @@ import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { verifyCommand } from './verify.js';
 import { replayCommand } from './replay.js';
+import { benchCommand } from './bench.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: FunctapeCommand[] = [
@@ -26,4 +27,5 @@ export const commands: FunctapeCommand[] = [
   verifyCommand,
   replayCommand,
   redactCommand,
+  benchCommand,
 ];

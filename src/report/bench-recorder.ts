@@ -35,7 +35,6 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
   const perFn: FigureAccumulator[] = layout.functions.map(() => createFigureAccumulator());
   const perWorker = layout.workers.map(() => ({ sent: 0, completed: 0, errors: 0 }));
   const seconds: Array<{ h: Histogram; completed: number; errors: number } | undefined> = [];
-  const running = newHistogram();
   let completed = 0;
   let errors = 0;
   return {
@@ -51,11 +50,10 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       w.completed += 1;
       completed += 1;
       const us = Math.max(1, Math.round(latencyUs));
-      running.recordValue(us);
       const s = Math.max(0, Math.floor(atMs / 1000));
       let slot = seconds[s];
       if (!slot) {
-        slot = { h: newHistogram(), completed: 0, errors: 0 };
+        slot = { h: newHistogram(2), completed: 0, errors: 0 };
         seconds[s] = slot;
       }
       slot.h.recordValue(us);
@@ -75,7 +73,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       perFn[fn]!.unanswered += count;
     },
     progress() {
-      return { completed, errors, p99Us: completed > 0 ? valueAt(running, 99) : 0 };
+      return { completed, errors, p99Us: overall.p99() };
     },
     build(durationMs) {
       const timeline: TimelinePoint[] = [];

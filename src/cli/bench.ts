@@ -1,0 +1,195 @@
+import { CliError, defineCommand, type CliIo } from './command.js';
+
+interface BenchArgs {
+  db: string;
+  session?: number;
+  worker: string;
+  workers: number;
+  function?: string[];
+  concurrency?: number;
+  rate?: number;
+  stages?: string;
+  duration?: string;
+  invocations?: number;
+  warmup?: string;
+  verify: boolean;
+  ignore?: string[];
+  json?: string;
+  html?: string;
+  compare?: string;
+  'max-regression': string;
+  'start-timeout': string;
+  'drain-timeout': string;
+  progress?: boolean;
+}
+
+export const benchCommand = defineCommand<BenchArgs>({
+  command: 'bench',
+  describe: 'Load-benchmark a worker from a recording: setup as recorded, then the recorded invocations cloned '
+    + 'at a closed- or open-loop load; HDR latency from the intended send time (exit 0 done, 1 regression or '
+    + 'verify differences, 2 bad input, 3 a worker broke)',
+  builder: (y) =>
+    y
+      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
+      .option('session', { type: 'number', describe: 'session id (default: the last session with invocations)' })
+      .option('worker', { type: 'string', demandOption: true, describe: 'the worker command line; host arguments are appended' })
+      .option('workers', { type: 'number', default: 1, describe: 'worker processes to start; load is spread over their streams' })
+      .option('function', { type: 'string', array: true, describe: 'only invocations of these functions (repeat or comma-separate)' })
+      .option('concurrency', { alias: 'c', type: 'number', describe: 'closed loop: invocations in flight (default 10); open loop: a cap on in-flight' })
+      .option('rate', { alias: 'r', type: 'number', describe: 'open loop: invocations per second, sent on schedule whatever the answers do' })
+      .option('stages', { type: 'string', describe: 'ramp the rate (open loop) or concurrency (closed loop): "10s:100,30s:500,10s:0"; "N/s" targets mean a rate' })
+      .option('duration', { alias: 'd', type: 'string', describe: 'measured time after warmup, e.g. 30s, 2m (default 10s, or the stages\' length)' })
+      .option('invocations', { alias: 'n', type: 'number', describe: 'stop after this many measured invocations (instead of --duration)' })
+      .option('warmup', { type: 'string', describe: 'run this long first, excluded from every figure (e.g. 5s)' })
+      .option('verify', { type: 'boolean', default: false, describe: 'compare each answer with its recorded counterpart (replay\'s diff); differences give exit 1' })
+      .option('ignore', { type: 'string', array: true, describe: 'with --verify: proto3 JSON paths to leave out of the diff (* and ** wildcards)' })
+      .option('json', { type: 'string', describe: 'write the full report as JSON to this file (- for stdout)' })
+      .option('html', { type: 'string', describe: 'write a self-contained HTML report (charts) to this file' })
+      .option('compare', { type: 'string', describe: 'a previous --json report: print the deltas, exit 1 on a regression' })
+      .option('max-regression', { type: 'string', default: '10%', describe: 'with --compare: how much worse throughput or p99 may get' })
+      .option('start-timeout', { type: 'string', default: '30s', describe: 'how long each worker may take to connect and load its functions' })
+      .option('drain-timeout', { type: 'string', default: '10s', describe: 'after sending stops, how long to wait for answers in flight' })
+      .option('progress', { type: 'boolean', describe: 'live progress line on stderr (default: when stderr is a terminal)' })
+      .check((a) => {
+        if (!Number.isInteger(a.workers) || (a.workers as number) < 1) throw new Error(`--workers must be a whole number ≥ 1 (got ${a.workers})`);
+        return true;
+      }) as never,
+  run: async (args, io) => runBenchCommand(args, io),
+});
+
+async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
+  const [{ resolveLoadPlan }, { parseDuration }, { parsePercent, compareBenchReports, renderBenchComparison }, { isBenchReport }, { readFileSync, writeFileSync }, pc] = await Promise.all([
+    import('../load/load-plan.js'), import('../load/duration.js'), import('../report/bench-compare.js'), import('../report/bench-report.js'), import('node:fs'), import('picocolors'),
+  ]);
+  const userError = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const plan = userError(() => resolveLoadPlan({
+    ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+    ...(args.rate !== undefined ? { rate: args.rate } : {}),
+    ...(args.stages !== undefined ? { stages: args.stages } : {}),
+    ...(args.duration !== undefined ? { duration: args.duration } : {}),
+    ...(args.invocations !== undefined ? { invocations: args.invocations } : {}),
+    ...(args.warmup !== undefined ? { warmup: args.warmup } : {}),
+  }));
+  const startTimeoutMs = userError(() => parseDuration(args['start-timeout']));
+  const drainTimeoutMs = userError(() => parseDuration(args['drain-timeout']));
+  const maxRegression = userError(() => parsePercent(args['max-regression']));
+  const functions = (args.function ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
+  if (args.worker.trim() === '') throw new CliError('--worker is empty');
+
+  // Read the baseline first: a bad --compare file should not cost a whole run.
+  let baseline;
+  if (args.compare !== undefined) {
+    const path = args.compare;
+    const parsed = userError(() => {
+      try {
+        return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+      } catch (err) {
+        throw new Error(`--compare ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    if (!isBenchReport(parsed)) throw new CliError(`--compare ${path} is not a functape bench JSON report`);
+    baseline = parsed;
+  }
+
+  const { frames, sessionId } = await readSession(args.db, args.session);
+  const [{ runBench }, { renderBenchText }, { createProgressLine }] = await Promise.all([
+    import('./bench-run.js'), import('../report/bench-text.js'), import('./bench-progress.js'),
+  ]);
+  const showProgress = args.progress ?? Boolean(io.stderr.isTTY);
+  const progress = showProgress ? createProgressLine(io.stderr, plan) : undefined;
+  let report;
+  try {
+    report = await runBench({
+      frames, source: { db: args.db, sessionId }, functions, workerCommand: args.worker, workers: args.workers,
+      plan, verify: args.verify, ...(args.ignore ? { ignore: args.ignore } : {}), startTimeoutMs, drainTimeoutMs, signal: io.signal,
+      ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
+    });
+  } finally {
+    progress?.done();
+  }
+
+  const color = Boolean(io.stdout.isTTY) && args.json !== '-';
+  const style = color ? { bold: pc.default.bold, dim: pc.default.dim, red: pc.default.red, green: pc.default.green } : undefined;
+  const summaryOut = args.json === '-' ? io.stderr : io.stdout;
+  summaryOut.write(renderBenchText(report, style));
+  if (args.json !== undefined) {
+    const text = `${JSON.stringify(report, null, 2)}\n`;
+    if (args.json === '-') io.stdout.write(text);
+    else writeOutput(writeFileSync, args.json, text);
+  }
+  if (args.html !== undefined) {
+    const [{ renderBenchHtml }, { loadUplotAssets }] = await Promise.all([import('../report/bench-html.js'), import('../report/uplot-assets.js')]);
+    writeOutput(writeFileSync, args.html, renderBenchHtml(report, loadUplotAssets()));
+  }
+  let code = 0;
+  if (baseline) {
+    const cmp = compareBenchReports(baseline, report, maxRegression);
+    summaryOut.write(`\n${renderBenchComparison(cmp, style)}`);
+    if (cmp.regressed) code = 1;
+  }
+  if (report.verify && report.verify.differed > 0) code = 1;
+  if (report.stopReason === 'worker-broke') code = 3;
+  // Interrupted (Ctrl-C): the partial figures are printed and written, exit as a shell expects.
+  else if (report.stopReason === 'interrupted') code = 130;
+  return code;
+}
+
+function pickWorkerId(workerId: string | undefined): { workerId?: string } {
+  return workerId === undefined ? {} : { workerId };
+}
+
+function writeOutput(write: (path: string, text: string) => void, path: string, text: string): void {
+  try {
+    write(path, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The session's frames; a bad file, an unknown session or one without invocations is exit 2. */
+async function readSession(db: string, session: number | undefined) {
+  const { openRecording, RecordingError } = await import('../recording/index.js');
+  if (session !== undefined && (!Number.isSafeInteger(session) || session < 1)) throw new CliError('--session must be a session id (a whole number, see functape sessions)');
+  let rec;
+  try {
+    rec = openRecording(db);
+  } catch (err) {
+    if (err instanceof RecordingError) throw new CliError(err.message);
+    throw err;
+  }
+  try {
+    const sessions = rec.sessions();
+    if (sessions.length === 0) throw new CliError(`${db} has no sessions`);
+    let sessionId = session;
+    if (sessionId === undefined) {
+      for (const s of [...sessions].reverse()) {
+        const first = rec.frames(s.id, { kinds: ['invocationRequest'] });
+        const has = !first.next().done;
+        first.return?.();
+        if (has) {
+          sessionId = s.id;
+          break;
+        }
+      }
+      if (sessionId === undefined) throw new CliError(`no session of ${db} has a recorded InvocationRequest`);
+    } else if (!rec.session(sessionId)) {
+      throw new CliError(`${db} has no session ${sessionId} (sessions: ${sessions.map((s) => s.id).join(', ')})`);
+    }
+    // Stored frames index invocation and function ids; the StartStream worker id is read
+    // from the bytes so the setup maps the recorded worker id to the live one.
+    const { describe } = await import('../codec/describe.js');
+    const frames = [...rec.frames(sessionId)].map((f) => (f.kind === 'startStream' && f.workerId === undefined ? { ...f, ...pickWorkerId(describe(f.bytes).workerId) } : f));
+    return { frames, sessionId };
+  } catch (err) {
+    if (err instanceof RecordingError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    rec.close();
+  }
+}
