@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { CliError, defineCommand } from './command.js';
+import { requireDb } from './sessions.js';
 import { checkSessionId } from './show.js';
 
 interface ExportArgs {
@@ -18,6 +19,7 @@ export const exportCommand = defineCommand<ExportArgs>({
       .option('session', { type: 'number', describe: 'one session (default: every session, in order)' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)' }) as never,
   run: async (args, io) => {
+    requireDb(args.db);
     checkSessionId(args.session);
     const { openRecording, RecordingError, selectSessions, createLineOutput, createFrameLiner, sessionLine, sessionEndLine } = await import('../recording/index.js');
     let rec;

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Direction } from '../model/frame.js';
 import { FUNCTAPE_VERSION } from '../version.js';
 import { CliError, defineCommand } from './command.js';
+import { requireDb } from './sessions.js';
 
 interface ImportArgs {
   db: string;
@@ -31,6 +32,7 @@ export const importCommand = defineCommand<ImportArgs>({
         describe: 'run messages through the capture-time redactor (off: store the bytes exactly as given)',
       }) as never,
   run: async (args, io) => {
+    requireDb(args.db);
     const { createRecordingWriter, parseLine, NdjsonError, RecordingError } = await import('../recording/index.js');
     const source = args.in === '-' ? process.stdin : createReadStream(args.in);
     const opened = new Promise<void>((resolve, reject) => {

@@ -12,6 +12,15 @@ const CODES = [
   'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
 ];
 
+/**
+ * `--db` must name a file. (yargs reports a missing required flag through main's fail
+ * handler but may still call the command, so each command checks again.)
+ */
+export function requireDb(db: unknown): string {
+  if (typeof db !== 'string' || db.trim() === '') throw new CliError('Missing required argument: db');
+  return db;
+}
+
 /** `OK (completed)`, `UNAVAILABLE: no connection (host-gone)`, `not ended`. */
 export function formatFinalStatus(s: SessionInfo): string {
   if (!s.end) return 'not ended';
@@ -67,6 +76,7 @@ export const sessionsCommand = defineCommand<SessionsArgs>({
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of sessions' }) as never,
   run: async (args, io) => {
+    requireDb(args.db);
     const { openRecording, RecordingError } = await import('../recording/index.js');
     let sessions: SessionInfo[];
     try {

@@ -1,7 +1,7 @@
 import { MESSAGE_KINDS } from '../codec/describe.js';
 import type { Direction } from '../model/frame.js';
 import { CliError, defineCommand } from './command.js';
-import { formatFinalStatus } from './sessions.js';
+import { formatFinalStatus, requireDb } from './sessions.js';
 
 interface ShowArgs {
   db: string;
@@ -41,6 +41,7 @@ export const showCommand = defineCommand<ShowArgs>({
       .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' }) as never,
   run: async (args, io) => {
+    requireDb(args.db);
     const kinds = parseKinds(args.kind);
     checkSessionId(args.session);
     const [{ openRecording, RecordingError, selectSessions, createLineOutput }, { createTimeline }, text] = await Promise.all([

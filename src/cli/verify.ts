@@ -1,5 +1,6 @@
 import type { VerifyReport } from '../recording/verify-recording.js';
 import { CliError, defineCommand } from './command.js';
+import { requireDb } from './sessions.js';
 
 interface VerifyArgs {
   db: string;
@@ -20,6 +21,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file); opened read-only' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
   run: async (args, io) => {
+    requireDb(args.db);
     const { verifyRecording, RecordingError } = await import('../recording/index.js');
     let report: VerifyReport;
     try {

@@ -1,0 +1,188 @@
+// sessions / show / export / import / verify through the real CLI parser, in process,
+// against real files: output, exit codes, one-line errors, export → import → export identity.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { main } from '../src/cli/main.js';
+import { writeSampleRecording } from './recording-sample.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sink(): Writable & { text: () => string } {
+  const chunks: Buffer[] = [];
+  const w = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return Object.assign(w, { text: () => Buffer.concat(chunks).toString('utf8') });
+}
+
+async function cli(...argv: string[]): Promise<Run> {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await main(argv, { stdout, stderr, signal: new AbortController().signal });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+function setup(t: { after: (fn: () => void) => void }): { dir: string; db: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-views-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'rec.db');
+  writeSampleRecording(db);
+  return { dir, db };
+}
+
+test('sessions: one line per session with label, worker, counts and final status; --json', async (t) => {
+  const { db } = setup(t);
+  const r = await cli('sessions', '--db', db);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3);
+  assert.match(lines[0]!, /^ID\s+LABEL\s+WORKER\s+START \(UTC\)\s+DURATION\s+→HOST\s+→WORKER\s+FINAL STATUS$/);
+  assert.match(lines[1]!, /^ 1\s+sample 1\s+worker-7\s+2026-01-02 03:04:05\.678Z\s+20\.0ms\s+7\s+5\s+OK \(completed\)$/);
+  assert.match(lines[2]!, /^ 2\s+sample 2\s+worker-7\s+.*-\s+2\s+1\s+not ended$/);
+  const j = await cli('sessions', '--db', db, '--json');
+  const parsed = JSON.parse(j.stdout) as { id: number; counts: unknown; end?: { endNs: string } }[];
+  assert.deepEqual(parsed.map((s) => s.id), [1, 2]);
+  assert.deepEqual(parsed[0]!.counts, { toHost: 7, toWorker: 5 });
+  assert.equal(parsed[0]!.end!.endNs, '20000000');
+});
+
+test('show: timeline rows with time, arrow, kind, ids, size, summary; --kind and --session filter; --json rows', async (t) => {
+  const { db } = setup(t);
+  const r = await cli('show', '--db', db, '--session', '1');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^session 1 "sample 1" worker worker-7 upstream 127\.0\.0\.1:7071/);
+  assert.equal(lines.length, 1 + 12 + 1);
+  assert.match(lines[1]!, /^\s+0\.000000s H←W startStream\s+req:req-1\s+20 B\s+worker worker-7$/);
+  assert.match(lines[4]!, /H→W functionLoadRequest\s+fn:hello\s+\d+ B\s+load hello$/);
+  assert.match(lines[7]!, /H←W rpcLog\s+inv:inv-1 fn:hello\s+\d+ B\s+Information: hello from the worker$/);
+  assert.match(lines[10]!, /H←W invocationResponse\s+inv:inv-2 fn:hello\s+\d+ B\s+Failure: boom$/);
+  assert.match(lines[11]!, /H←W unknown .*3 B\s+\S/);
+  assert.match(lines[13]!, /^end: OK \(completed\) after 0\.020000s$/);
+
+  const k = await cli('show', '--db', db, '--session', '1', '--kind', 'invocationRequest,invocationResponse', '--json');
+  const rows = k.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; seq: number; tNs: string; functionName?: string; summary: string });
+  assert.deepEqual(rows.map((x) => [x.seq, x.kind]), [[5, 'invocationRequest'], [7, 'invocationResponse'], [8, 'invocationRequest'], [9, 'invocationResponse']]);
+  assert.equal(rows[3]!.summary, 'Failure: boom');
+  assert.equal(typeof rows[0]!.tNs, 'string');
+
+  const all = await cli('show', '--db', db);
+  assert.equal(all.code, 0);
+  assert.match(all.stderr, /showing all 2 sessions/);
+  assert.match(all.stdout, /^session 2 /m);
+  assert.match(all.stdout, /^end: not ended$/m);
+});
+
+test('export → import → export is byte-identical; the file format is the documented NDJSON', async (t) => {
+  const { dir, db } = setup(t);
+  const first = await cli('export', '--db', db);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /exporting all 2 sessions/);
+  const lines = first.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines[0]!.type, 'session');
+  assert.deepEqual(Object.keys(lines[1]!), ['session', 'seq', 'direction', 'tNs', 'wallTime', 'kind', 'requestId', 'invocationId', 'functionId', 'size', 'message', 'bytes']);
+  assert.deepEqual(lines[1]!.message, { requestId: 'req-1', startStream: { workerId: 'worker-7' } });
+  assert.equal(lines[13]!.type, 'session-end');
+  const unknown = lines.find((l) => l.kind === 'unknown')!;
+  assert.equal(unknown.message, null);
+  assert.equal(unknown.bytes, Buffer.from([0xff, 0xff, 0x01]).toString('base64'));
+  assert.equal(typeof unknown.decodeError, 'string');
+
+  const file = join(dir, 'out.ndjson');
+  assert.equal((await cli('export', '--db', db, '--out', file)).code, 0);
+  assert.equal(readFileSync(file, 'utf8'), first.stdout);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+
+  const copy = join(dir, 'copy.db');
+  const imp = await cli('import', '--db', copy, '--in', file);
+  assert.equal(imp.code, 0, imp.stderr);
+  assert.match(imp.stdout, /imported 2 session\(s\) \(1, 2\), 15 messages/);
+  const second = await cli('export', '--db', copy);
+  assert.equal(second.stdout, first.stdout);
+
+  // importing again into the same file renumbers the sessions rather than mixing them
+  const again = await cli('import', '--db', copy, '--in', file);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /renumbered: 1 → 3, 2 → 4/);
+  const one = await cli('export', '--db', copy, '--session', '3');
+  assert.equal(one.stdout.replaceAll('"session":3', '"session":1'), first.stdout.split('\n').filter((l) => l.includes('"session":1')).join('\n') + '\n');
+});
+
+test('import: frames without a session line get a session; a bad line is one error, exit 2, nothing imported', async (t) => {
+  const { dir, db } = setup(t);
+  const exported = (await cli('export', '--db', db, '--session', '1')).stdout.split('\n');
+  const bare = join(dir, 'bare.ndjson');
+  writeFileSync(bare, exported.filter((l) => l && !l.includes('"type"')).join('\n'));
+  const target = join(dir, 'bare.db');
+  const ok = await cli('import', '--db', target, '--in', bare);
+  assert.equal(ok.code, 0, ok.stderr);
+  const s = JSON.parse((await cli('sessions', '--db', target, '--json')).stdout) as { id: number; workerId: string; counts: unknown }[];
+  assert.deepEqual(s.map((x) => [x.id, x.workerId, x.counts]), [[1, 'worker-7', { toHost: 7, toWorker: 5 }]]);
+
+  const bad = join(dir, 'bad.ndjson');
+  writeFileSync(bad, [...exported.slice(0, 4), '{"session":1,"seq":99,"direction":"sideways"}', ...exported.slice(4)].join('\n'));
+  const target2 = join(dir, 'bad.db');
+  writeSampleRecording(target2);
+  const before = (await cli('export', '--db', target2)).stdout;
+  const r = await cli('import', '--db', target2, '--in', bad);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `functape: ${bad}: line 5: "direction" must be toHost or toWorker (nothing imported)\n`);
+  assert.equal((await cli('export', '--db', target2)).stdout, before, 'nothing imported');
+
+  const missing = await cli('import', '--db', target2, '--in', join(dir, 'nope.ndjson'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^functape: cannot read .*nope\.ndjson/);
+});
+
+test('verify: exit 0 when clean, 1 with problems listed', async (t) => {
+  const { db } = setup(t);
+  const r = await cli('verify', '--db', db);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /problem: session 2 never ended/);
+  const d = new Database(db);
+  d.prepare(`UPDATE sessions SET end_reason = 'completed' WHERE id = 2`).run();
+  d.close();
+  const clean = await cli('verify', '--db', db);
+  assert.equal(clean.code, 0, clean.stdout);
+  assert.match(clean.stdout, /2 session\(s\), 15 messages\nok:/);
+  const j = await cli('verify', '--db', db, '--json');
+  assert.deepEqual(JSON.parse(j.stdout).problems, []);
+});
+
+test('errors are one line and exit 2: unknown session, bad kind, missing file, another program\'s database', async (t) => {
+  const { dir, db } = setup(t);
+  const other = join(dir, 'other.db');
+  const d = new Database(other);
+  d.exec('CREATE TABLE t (x)');
+  d.close();
+  const cases: [string[], RegExp][] = [
+    [['show', '--db', db, '--session', '7'], /^functape: no session 7 in .*rec\.db \(sessions: 1, 2\)\n$/],
+    [['export', '--db', db, '--session', '7'], /^functape: no session 7 /],
+    [['show', '--db', db, '--session', 'abc'], /^functape: --session must be a session id/],
+    [['show', '--db', db, '--kind', 'invocation'], /^functape: unknown message kind "invocation" \(did you mean /],
+    [['sessions', '--db', join(dir, 'missing.db')], /^functape: .*missing\.db: no such recording\n$/],
+    [['show', '--db', other], /^functape: .*another program/],
+    [['export', '--db', other], /^functape: .*another program/],
+    [['verify', '--db', other], /^functape: .*another program/],
+    [['sessions'], /^functape: Missing required argument: db\n$/],
+  ];
+  for (const [argv, pattern] of cases) {
+    const r = await cli(...argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.stderr, pattern, argv.join(' '));
+    assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
+  }
+});
