@@ -403,8 +403,11 @@ def main(argv):
     session = Session(schema, stream, opts, deadline)
     outcome, error = 'completed', ''
     try:
-        if not stream.accepted.wait(max(deadline - time.monotonic(), 0.001)):
-            raise Broken('no worker connected')
+        while not stream.accepted.wait(0.05):  # as a real host, give up when the worker process dies first
+            if worker is not None and worker.poll() is not None:
+                raise Broken('the worker exited with code %s before connecting' % worker.returncode)
+            if time.monotonic() > deadline:
+                raise Broken('no worker connected')
         session.run(opts.worker_id)
     except Refused as err:
         outcome, error = 'refused', str(err)
