@@ -21,6 +21,12 @@ export interface Walker {
   /** The built-in rules can find a secret somewhere below a message of this type. */
   reaches(desc: DescMessage): boolean;
   fieldsOf(desc: DescMessage): ReadonlyMap<number, DescField>;
+  /**
+   * Field numbers of `desc` the built-in rules care about: a rule of their own, or a
+   * message type that `reaches` a secret. With no field path alive and mode `none`,
+   * every other field is skipped without looking at its bytes.
+   */
+  builtinFieldsOf(desc: DescMessage): ReadonlySet<number>;
   decoder: { decode(bytes: Uint8Array): string };
   encoder: { encode(text: string): Uint8Array };
 }
@@ -83,9 +89,11 @@ function mayHoldUrlSecret(payload: Uint8Array): boolean {
 export function walkMessage(buf: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
   const fields = w.fieldsOf(desc);
   const builtins = BUILTIN_RULES.get(desc.typeName);
+  const onlyBuiltin = mode === 'none' && states.length === 0 ? w.builtinFieldsOf(desc) : undefined;
   let splices: Splice[] | undefined;
   let listIndex: Map<number, number> | undefined;
   forEachLenField(buf, (fieldNo, lenPos, start, end) => {
+    if (onlyBuiltin !== undefined && !onlyBuiltin.has(fieldNo)) return;
     const field = fields.get(fieldNo);
     if (field === undefined) return;
     const payload = buf.subarray(start, end);

@@ -90,21 +90,33 @@ function writeVarint(out: Uint8Array, at: number, n: number): number {
   return at;
 }
 
-/** Apply splices (in increasing, non-overlapping order) and return the new bytes. */
+/**
+ * Apply splices (in increasing, non-overlapping order) and return the new bytes. The
+ * result may be a view into Node's shared Buffer pool (small allocations are much
+ * cheaper there): copy it before handing it to code that may transfer its ArrayBuffer.
+ */
 export function applySplices(buf: Uint8Array, splices: readonly Splice[]): Uint8Array {
   let size = buf.length;
   for (const s of splices) size += varintSize(s.payload.length) + s.payload.length - (s.to - s.from);
-  const out = new Uint8Array(size);
+  const out = Buffer.allocUnsafe(size);
   let read = 0;
   let write = 0;
   for (const s of splices) {
-    out.set(buf.subarray(read, s.from), write);
-    write += s.from - read;
+    write = copy(buf, read, s.from, out, write);
     write = writeVarint(out, write, s.payload.length);
-    out.set(s.payload, write);
-    write += s.payload.length;
+    write = copy(s.payload, 0, s.payload.length, out, write);
     read = s.to;
   }
-  out.set(buf.subarray(read), write);
+  copy(buf, read, buf.length, out, write);
   return out;
+}
+
+/** Copy [from, to) of `src` into `dst` at `at`; short runs by hand (a subarray costs more than them). */
+function copy(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
+  if (to - from > 48) {
+    dst.set(src.subarray(from, to), at);
+    return at + to - from;
+  }
+  for (let i = from; i < to; i++) dst[at++] = src[i]!;
+  return at;
 }

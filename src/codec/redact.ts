@@ -109,6 +109,7 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
   const paths = createPathMatcher(rules.fieldPaths ?? []);
   const reach = builtinReach(StreamingMessageSchema);
   const fieldMaps = new Map<string, ReadonlyMap<number, DescField>>();
+  const builtinFields = new Map<string, ReadonlySet<number>>();
   const markBytes = cached(createMarker(rules.hashKey));
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -127,6 +128,15 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
         fieldMaps.set(desc.typeName, m);
       }
       return m;
+    },
+    builtinFieldsOf(desc) {
+      let set = builtinFields.get(desc.typeName);
+      if (set === undefined) {
+        const rules = BUILTIN_RULES.get(desc.typeName);
+        set = new Set(desc.fields.filter((f) => rules?.has(f.number) || (f.message !== undefined && reach.has(f.message.typeName))).map((f) => f.number));
+        builtinFields.set(desc.typeName, set);
+      }
+      return set;
     },
     decoder,
     encoder,
@@ -147,7 +157,9 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
   return (bytes, kind) => {
     if (bytes.length === 0 || !live(kind)) return null;
     try {
-      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none');
+      const out = walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none');
+      // Own the result: intermediate levels may live in Node's shared Buffer pool.
+      return out === null ? null : new Uint8Array(out);
     } catch {
       return null;
     }
