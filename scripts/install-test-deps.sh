@@ -9,7 +9,8 @@ PY=/usr/bin/python3
 need=()
 "$PY" -c 'import grpc' 2>/dev/null || need+=(python3-grpcio)
 "$PY" -c 'import google.protobuf' 2>/dev/null || need+=(python3-protobuf)
-"$PY" -c 'import grpc_tools.protoc' 2>/dev/null || need+=(python3-grpc-tools)
+# The compiler itself: grpc_tools.protoc would also need pkg_resources, which the package lacks.
+"$PY" -c 'from grpc_tools import _protoc_compiler' 2>/dev/null || need+=(python3-grpc-tools)
 # Debian's chromium: the bench HTML report is opened headless by test/bench-html.test.ts.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 
@@ -19,7 +20,15 @@ fi
 
 echo "install-test-deps: installing ${need[*]} from Debian's packages" >&2
 SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "install-test-deps: need root or sudo to install ${need[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >/dev/null
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+
+if ! "$PY" -c 'import grpc, google.protobuf; from grpc_tools import _protoc_compiler' 2>/dev/null; then
+  echo "install-test-deps: $PY still cannot import grpc, google.protobuf and grpc_tools after installing ${need[*]}" >&2
+  exit 1
+fi

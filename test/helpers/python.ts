@@ -19,7 +19,7 @@ export const FUNCTAPE = [process.execPath, join(REPO, 'bin', 'functape')];
 
 /** Why the Python peers cannot run here, or undefined when they can (imports and schema load). */
 export function pythonGrpcProblem(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import grpc, google.protobuf, grpc_tools.protoc\nfrom schema import Schema\nSchema()'], {
+  const probe = spawnSync(PYTHON, ['-c', 'import grpc, google.protobuf\nfrom schema import Schema\nSchema()'], {
     cwd: PY_DIR,
     env: { PYTHONDONTWRITEBYTECODE: '1', ...process.env },
     encoding: 'utf8',

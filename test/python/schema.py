@@ -21,7 +21,7 @@ PROTO_FILES = ('FunctionRpc.proto', 'identity/ClaimsIdentityRpc.proto', 'shared/
 def compile_descriptor_set(proto_dir=DEFAULT_PROTO_DIR):
     """Returns the serialized FileDescriptorSet (with imports) of proto_dir's schema."""
     import grpc_tools
-    from grpc_tools import protoc
+    from grpc_tools import _protoc_compiler
 
     well_known = os.path.join(os.path.dirname(grpc_tools.__file__), '_proto')
     fd, out = tempfile.mkstemp(suffix='.fds')
@@ -29,7 +29,9 @@ def compile_descriptor_set(proto_dir=DEFAULT_PROTO_DIR):
     try:
         args = ['protoc', '-I' + proto_dir, '-I' + well_known, '--include_imports',
                 '--descriptor_set_out=' + out] + [os.path.join(proto_dir, f) for f in PROTO_FILES]
-        rc = protoc.main(args)
+        # grpc_tools.protoc.main does just this, but importing that module needs pkg_resources,
+        # which Debian's python3-grpc-tools does not depend on.
+        rc = _protoc_compiler.run_main([a.encode() for a in args])
         if rc != 0:
             raise RuntimeError('protoc failed (exit %d) compiling %s' % (rc, proto_dir))
         with open(out, 'rb') as f:
