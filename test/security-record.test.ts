@@ -5,19 +5,20 @@
 // `functape redact` scrubs them. `--listen` on a non-loopback address needs --allow-remote.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenAsHost } from '../src/wire/grpc-peer.js';
-import { secretSamples } from '../src/codec/redact-samples.js';
+import { secretSamples, type SecretSample } from '../src/codec/redact-samples.js';
+import { encodeMessage, messageFromJson } from '../src/codec/streaming-message.js';
 import { describe as describeBytes } from '../src/codec/describe.js';
 import { openRecording } from '../src/recording/open-recording.js';
 import { assertWireUntouched, databaseBytes, listeningAddress, runSecretSession, startFunctape } from './security-session.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 
-async function recordSession(db: string, tag: string, extra: string[] = []) {
-  const samples = secretSamples(tag);
+async function recordSession(db: string, tag: string, extra: string[] = [], more: SecretSample[] = []) {
+  const samples = [...secretSamples(tag), ...more];
   const host = await listenAsHost({ host: '127.0.0.1', port: 0 });
   const rec = startFunctape(['record', '--listen', '127.0.0.1:0', '--upstream', host.address, '--db', db, ...extra]);
   try {
@@ -99,6 +100,52 @@ test('record refuses a non-loopback --listen without --allow-remote (one line, e
       assert.equal(p.stderr().split('\n').length, 2, 'one line');
       assert.equal(p.stdout(), '');
       assert.ok(!existsSync(db), 'no database created');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('record --redact-rules: extra headers and field paths are redacted at capture time; a bad file is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-sec-'));
+  try {
+    const rules = join(dir, 'rules.json');
+    writeFileSync(rules, JSON.stringify({ headers: ['x-tenant-*'], fieldPaths: ['**.rawBody', 'rpcLog.message'] }));
+    const custom: SecretSample[] = [
+      {
+        what: 'a custom header and a raw body (rules file)', direction: 'toWorker',
+        bytes: encodeMessage(messageFromJson({ invocationRequest: { invocationId: 'inv-rules', inputData: [{ name: 'req', data: { http: {
+          headers: { 'X-Tenant-Token': 'TENANT-rules-S3CR3T', accept: 'text/html' }, rawBody: { string: 'password=RAWBODY-rules-S3CR3T' },
+        } } }] } })),
+        secrets: ['TENANT-rules-S3CR3T', 'RAWBODY-rules-S3CR3T'], keep: ['inv-rules', 'text/html'],
+      },
+      {
+        what: 'a log line (rules file)', direction: 'toHost',
+        bytes: encodeMessage(messageFromJson({ rpcLog: { invocationId: 'inv-rules', category: 'cat-rules', message: 'token LOGLINE-rules-S3CR3T' } })),
+        secrets: ['LOGLINE-rules-S3CR3T'], keep: ['cat-rules'],
+      },
+    ];
+    const db = join(dir, 'rules.db');
+    const { samples, outcome, code, stderr } = await recordSession(db, 'rec-rules', ['--redact-rules', rules], custom);
+    assertWireUntouched(outcome);
+    assert.equal(code, 0, stderr);
+    const bytes = databaseBytes(db);
+    for (const s of samples) for (const secret of s.secrets) assert.ok(!bytes.includes(secret), `${s.what}: ${secret}`);
+    for (const k of custom.flatMap((s) => s.keep)) assert.ok(bytes.includes(k), `${k} kept`);
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"headers": "x-tenant-token"}');
+    const cases: Array<[string[], RegExp]> = [
+      [['--redact-rules', bad], /^functape: .*bad\.json: "headers" must be an array of strings\n$/],
+      [['--redact-rules', join(dir, 'missing.json')], /^functape: cannot read redact rules .*missing\.json: no such file\n$/],
+      [['--redact', 'off', '--redact-rules', rules], /^functape: .*--redact.*\n$/],
+    ];
+    for (const [flags, re] of cases) {
+      const never = join(dir, 'never.db');
+      const p = startFunctape(['record', '--upstream', '127.0.0.1:9', '--db', never, ...flags]);
+      assert.equal(await p.exited, 2, flags.join(' '));
+      assert.match(p.stderr(), re);
+      assert.ok(!existsSync(never), 'nothing created');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
