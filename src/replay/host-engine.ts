@@ -5,6 +5,7 @@ import type { CausalPlan, ExpectedAnswer, GateRef, PlanStep } from './causal-pla
 import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
 import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
 import type { PathMatcher } from './ignore-paths.js';
+import { createMinHeap } from './min-heap.js';
 import { paceWait, type Pace } from './pace.js';
 import { LOG_KIND } from './replay-frame.js';
 import { functionNames, rewriteHostMessage } from './rewrite-host-message.js';
@@ -72,6 +73,7 @@ interface StepState {
   index: number;
   pending: number;
   releasedAtMs?: number;
+  dueMs?: number;
   sentAtMs?: number;
 }
 
@@ -86,9 +88,9 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     for (const f of functionNames(s.frame.bytes)) if (f.name) fnName.set(f.functionId, f.name);
     if (s.frame.kind === 'invocationRequest' && s.frame.invocationId) invocationFn.set(s.frame.invocationId, s.frame.functionId ?? '');
   }
-  const start = plan.answers.find((a) => a.frame.kind === 'startStream');
+  const startStream = plan.answers.find((a) => a.frame.kind === 'startStream');
   // Recordings index worker ids per session, not per frame: read them from the bytes.
-  const startIds = start ? describe(start.frame.bytes) : undefined;
+  const startIds = startStream ? describe(startStream.frame.bytes) : undefined;
   if (startIds?.workerId) ids.set(startIds.workerId, options.workerId);
   if (startIds?.requestId) ids.set(startIds.requestId, options.requestId);
 
@@ -132,30 +134,69 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       list.push(s);
       dependents.set(refKey(r), list);
     }
+  /** Released steps by due time (then recorded order): what to send next. */
+  const due = createMinHeap<StepState>((x, y) => x.dueMs! < y.dueMs! || (x.dueMs === y.dueMs && x.index < y.index));
+  /** Steps whose explicit gate is open but that wait for a prefix (all sent/answered) or the limit. */
+  const parked = new Set<StepState>();
+  /** Answers and log groups whose trigger was sent and that are not complete: they may time out. */
+  const inFlight = new Set<AnswerState>();
+  const logsInFlight = new Set<LogGroup>();
   let firstUnsent = 0;
   let firstUnresolved = 0;
   let limit = steps.length;
+  let unresolvedInLimit = 0;
   let sentCount = 0;
   let started = false;
   const firstInvocation = steps.findIndex((s) => s.step.frame.kind === 'invocationRequest');
   const setupEnd = firstInvocation < 0 ? steps.length : firstInvocation;
+  const inLimit = (a: AnswerState) => a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit;
+  const countUnresolved = () => {
+    unresolvedInLimit = 0;
+    for (const a of answers) if (!a.outcome && inLimit(a)) unresolvedInLimit++;
+  };
+  countUnresolved();
 
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
     toRecordedSpace: (json) => rewriteIds(json, (id) => ids.toRecorded(id), []),
   };
 
-  function happen(r: GateRef): void {
+  function ready(s: StepState): boolean {
+    if (s.index >= limit) return false;
+    if (s.step.afterAllSent && firstUnsent < s.index) return false;
+    if (s.step.afterAllAnswered && firstUnresolved < answers.length && answers[firstUnresolved]!.expected.frame.seq < s.step.frame.seq) return false;
+    return true;
+  }
+
+  /** Release a step whose explicit gate is open, or park it until its prefix condition holds. */
+  function consider(s: StepState, nowMs: number): void {
+    if (s.releasedAtMs !== undefined || s.pending > 0) return;
+    if (!ready(s)) {
+      parked.add(s);
+      return;
+    }
+    parked.delete(s);
+    s.releasedAtMs = nowMs;
+    s.dueMs = nowMs + paceWait(nowMs, nowMs, s.step.delayMs, options.pace);
+    due.push(s);
+  }
+
+  function happen(r: GateRef, nowMs: number): void {
     const k = refKey(r);
     if (happened.has(k)) return;
     happened.add(k);
-    for (const s of dependents.get(k) ?? []) s.pending--;
+    for (const s of dependents.get(k) ?? []) {
+      s.pending--;
+      consider(s, nowMs);
+    }
   }
 
-  function resolve(a: AnswerState, outcome: ReplayOutcome): void {
+  function resolve(a: AnswerState, outcome: ReplayOutcome, nowMs: number): void {
     a.outcome = outcome;
-    happen({ type: 'answer', seq: a.expected.frame.seq });
+    inFlight.delete(a);
+    if (inLimit(a)) unresolvedInLimit--;
     while (firstUnresolved < answers.length && answers[firstUnresolved]!.outcome) firstUnresolved++;
+    happen({ type: 'answer', seq: a.expected.frame.seq }, nowMs);
   }
 
   function describeOutcome(a: AnswerState, status: ReplayOutcome['status'], differences: ReplayOutcome['differences'], note?: string): ReplayOutcome {
@@ -169,19 +210,26 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     return o;
   }
 
-  function ready(s: StepState): boolean {
-    if (s.pending > 0 || s.index >= limit) return false;
-    if (s.step.afterAllSent && firstUnsent < s.index) return false;
-    if (s.step.afterAllAnswered && firstUnresolved < answers.length && answers[firstUnresolved]!.expected.frame.seq < s.step.frame.seq) return false;
-    return true;
+  function arm(x: AnswerState | LogGroup, nowMs: number): void {
+    x.deadlineMs = nowMs + options.answerTimeoutMs;
+    if ('expected' in x) {
+      if (!x.outcome) inFlight.add(x);
+    } else if (x.recorded.length > x.live.length) logsInFlight.add(x);
   }
 
   function markSent(s: StepState, nowMs: number): void {
     s.sentAtMs = nowMs;
     sentCount++;
-    happen({ type: 'sent', seq: s.step.frame.seq });
     while (firstUnsent < steps.length && steps[firstUnsent]!.sentAtMs !== undefined) firstUnsent++;
-    for (const x of byTrigger.get(s.step.frame.seq) ?? []) x.deadlineMs = nowMs + options.answerTimeoutMs;
+    for (const x of byTrigger.get(s.step.frame.seq) ?? []) arm(x, nowMs);
+    happen({ type: 'sent', seq: s.step.frame.seq }, nowMs);
+  }
+
+  function start(nowMs: number): void {
+    if (started) return;
+    started = true;
+    for (const x of byTrigger.get(undefined) ?? []) arm(x, nowMs);
+    for (const s of steps) consider(s, nowMs);
   }
 
   return {
@@ -193,12 +241,9 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     hasSent: (seq) => stepBySeq.get(seq)?.sentAtMs !== undefined,
     setLimit(n) {
       limit = Math.min(n, steps.length);
+      countUnresolved();
     },
-    start(nowMs) {
-      if (started) return;
-      started = true;
-      for (const x of byTrigger.get(undefined) ?? []) x.deadlineMs = nowMs + options.answerTimeoutMs;
-    },
+    start,
     receive(bytes, nowMs) {
       const d = describe(bytes);
       const toRec = (id: string | undefined) => (id === undefined ? undefined : ids.toRecorded(id) ?? id);
@@ -211,6 +256,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
           logGroups.set(key, g);
         }
         g.live.push(bytes);
+        if (g.live.length >= g.recorded.length) logsInFlight.delete(g);
         return;
       }
       const a = byKey.get(key);
@@ -231,57 +277,41 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         }
       }
       const differences = compareAnswer(a.expected.frame.bytes, bytes, compareOptions);
-      resolve(a, describeOutcome(a, differences.length ? 'differed' : 'matched', differences));
+      resolve(a, describeOutcome(a, differences.length ? 'differed' : 'matched', differences), nowMs);
     },
     poll(nowMs) {
-      if (!started) this.start(nowMs);
+      start(nowMs);
       let wakeAtMs: number | undefined;
       const wake = (t: number) => {
         if (wakeAtMs === undefined || t < wakeAtMs) wakeAtMs = t;
       };
-      for (const a of answers) {
-        if (a.outcome || a.deadlineMs === undefined) continue;
-        if (a.deadlineMs <= nowMs) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`));
-        else wake(a.deadlineMs);
-      }
+      for (const a of [...inFlight])
+        if (a.deadlineMs! <= nowMs) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`), nowMs);
       const send: Uint8Array[] = [];
       for (let progress = true; progress; ) {
         progress = false;
-        for (let i = firstUnsent; i < steps.length && i < limit; i++) {
-          const s = steps[i]!;
-          if (s.sentAtMs !== undefined) continue;
-          if (s.releasedAtMs === undefined) {
-            if (!ready(s)) continue;
-            s.releasedAtMs = nowMs;
-          }
-          const wait = paceWait(nowMs, s.releasedAtMs, s.step.delayMs, options.pace);
-          if (wait > 0) {
-            wake(nowMs + wait);
-            continue;
-          }
+        for (const s of [...parked]) consider(s, nowMs);
+        while (due.size > 0 && due.peek()!.dueMs! <= nowMs) {
+          const s = due.pop()!;
           send.push(rewriteHostMessage(s.step.frame.kind, s.step.frame.bytes, ids, options.newId));
           markSent(s, nowMs);
           progress = true;
         }
       }
-      let logsPending = false;
-      for (const g of logGroups.values()) {
-        if (g.recorded.length === 0 || g.live.length >= g.recorded.length) continue;
-        // Groups whose trigger is not sent yet are covered by `allSent` (or beyond the limit).
-        if (g.deadlineMs !== undefined && g.deadlineMs > nowMs) {
-          logsPending = true;
-          wake(g.deadlineMs);
-        }
+      if (due.size > 0) wake(due.peek()!.dueMs!);
+      for (const a of inFlight) wake(a.deadlineMs!);
+      for (const g of [...logsInFlight]) {
+        if (g.deadlineMs! <= nowMs) logsInFlight.delete(g);
+        else wake(g.deadlineMs!);
       }
-      const allSent = firstUnsent >= limit;
-      const answersPending = answers.some((a) => !a.outcome && (a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit));
-      return { send, wakeAtMs, done: allSent && !answersPending && !logsPending };
+      const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0;
+      return { send, wakeAtMs, done };
     },
     resolved() {
       return answers.filter((a) => a.outcome).map((a) => a.outcome!);
     },
     finish(nowMs, why = 'the stream ended first') {
-      for (const a of answers) if (!a.outcome) resolve(a, describeOutcome(a, 'missing', [], a.deadlineMs === undefined ? `never asked: ${why}` : why));
+      for (const a of answers) if (!a.outcome) resolve(a, describeOutcome(a, 'missing', [], a.deadlineMs === undefined ? `never asked: ${why}` : why), nowMs);
       const withSeq: Array<[number, ReplayOutcome]> = answers.map((a) => [a.expected.frame.seq, a.outcome!]);
       for (const g of logGroups.values()) {
         const o = logGroupOutcome(g, compareLogGroup(g.recorded, g.live, compareOptions), compareOptions);
@@ -290,7 +320,6 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         if (fn && fnName.has(fn)) o.functionName = fnName.get(fn)!;
         withSeq.push([g.firstSeq, o]);
       }
-      void nowMs;
       withSeq.sort((x, y) => x[0] - y[0]);
       return [...withSeq.map(([, o]) => o), ...extras];
     },
