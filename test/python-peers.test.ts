@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, assertTransparentRun, describeRun, functapeHas, pythonHostArgv, pythonWorkerArgv, readPeerLog, runProcess,
+  assertPythonGrpc, assertTransparentRun, describeRun, functapeHas, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording, runProcess,
   runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun, type Route,
 } from './helpers/python.js';
 
@@ -80,4 +80,38 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
       assert.equal(r.summary.requestMetadata['x-trace'], 'abc123', 'request metadata forwarded');
     });
   }
+});
+
+describe('python grpcio peers through functape with redaction on', { timeout: 120_000 }, () => {
+  let dir = '';
+  before(() => {
+    assertPythonGrpc();
+    dir = mkdtempSync(join(tmpdir(), 'functape-pyredact-'));
+  });
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  test('redaction changes what is stored, never what is forwarded', async (t) => {
+    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
+    const script = { invocations: 6, concurrency: 3, functions: ['echo', 'hello'], envReload: true, timeoutSec: 60 };
+    const r = await runPythonHostSession('wrap', { dir, name: 'redact', script, workerLogged: true, redact: 'on', workerArgv: (log) => pythonWorkerArgv(log) });
+    assert.equal(r.host.code, 0, describeRun(r));
+    const w = r.workerLog!;
+    assert.deepEqual(w.received, r.hostLog.sent, 'the worker got the host\'s bytes, secrets included');
+    assert.deepEqual(r.hostLog.received, w.sent, 'the host got the worker\'s bytes');
+    assert.ok(r.hostLog.sent.some((b) => b.includes('py-secret-token-')), 'the host did send secrets');
+
+    const { frames } = readRecording(r.db!);
+    const toWorker = frames.filter((f) => f.direction === 'toWorker');
+    const toHost = frames.filter((f) => f.direction === 'toHost');
+    assert.equal(toWorker.length, r.hostLog.sent.length);
+    assert.equal(toHost.length, r.hostLog.received.length);
+    assert.ok(frames.some((f) => f.redacted), 'something was redacted');
+    for (const f of frames) {
+      const text = f.bytes.toString('latin1');
+      assert.ok(!text.includes('py-secret-'), `frame ${f.seq} (${f.kind}) still holds a secret`);
+      const seen = (f.direction === 'toWorker' ? r.hostLog.sent : r.hostLog.received)[frames.filter((g) => g.direction === f.direction).indexOf(f)]!;
+      if (!f.redacted) assert.ok(f.bytes.equals(seen), `frame ${f.seq} (${f.kind}) is not flagged redacted but differs from the wire`);
+      else assert.ok(!f.bytes.equals(seen), `frame ${f.seq} (${f.kind}) is flagged redacted but equals the wire`);
+    }
+  });
 });

@@ -197,7 +197,8 @@ class Session:
         msg = self.new()
         req = msg.function_environment_reload_request
         req.environment_variables['FUNCTIONS_WORKER_RUNTIME'] = 'python'
-        req.environment_variables['AzureWebJobsStorage'] = 'UseDevelopmentStorage=true'
+        req.environment_variables['AzureWebJobsStorage'] = \
+            'DefaultEndpointsProtocol=https;AccountName=pyhost;AccountKey=py-secret-account-key==;EndpointSuffix=core.windows.net'
         req.function_app_directory = self.opts.app_dir
         self.stream.send(msg)
         resp = self.expect('function_environment_reload_response').function_environment_reload_response
@@ -252,6 +253,7 @@ class Session:
         http.url = 'http://127.0.0.1:7071/api/%s?name=py%d&ms=%d' % (name, i, self.opts.sleep_ms)
         http.headers['content-type'] = 'text/plain'
         http.headers['x-request-number'] = str(i)
+        http.headers['authorization'] = 'Bearer py-secret-token-%d' % i  # real hosts forward these (redaction tests)
         http.query['name'] = 'py%d' % i
         http.query['ms'] = str(self.opts.sleep_ms)
         http.query['count'] = '2'
