@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { applySplices, forEachLenField, varintSize } from './redact-wire.js';
+import { createRedactor } from './redact.js';
+import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './streaming-message.js';
+import { markerText } from './redact-marker.js';
+
+test('forEachLenField sees exactly the length-delimited fields protobuf-es sees, with their positions', () => {
+  const w = new BinaryWriter();
+  w.tag(1, WireType.Varint).uint64(2n ** 63n - 1n);
+  w.tag(2, WireType.LengthDelimited).string('x'.repeat(300));
+  w.tag(3, WireType.Bit64).fixed64(7n);
+  w.tag(4, WireType.Bit32).fixed32(9);
+  w.tag(5000, WireType.LengthDelimited).bytes(new Uint8Array(0));
+  w.tag(6, WireType.Varint).int32(-1);
+  const buf = w.finish();
+  const seen: Array<[number, number, number]> = [];
+  forEachLenField(buf, (no, _lenPos, start, end) => seen.push([no, start, end]));
+  const expected: Array<[number, number, number]> = [];
+  const r = new BinaryReader(buf);
+  while (r.pos < r.len) {
+    const [no, wt] = r.tag();
+    if (wt === WireType.LengthDelimited) {
+      const len = r.uint32();
+      expected.push([no, r.pos, r.pos + len]);
+      r.pos += len;
+    } else r.skip(wt, no);
+  }
+  assert.deepEqual(seen, expected);
+  assert.equal(seen.length, 2);
+});
+
+test('malformed bytes throw: truncated length, runaway varint, group wire type, field 0', () => {
+  for (const bad of [[0x12, 0x05, 0x61], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x0b], [0x02, 0x00], [0x12]]) {
+    assert.throws(() => forEachLenField(Uint8Array.from(bad), () => {}), `${bad}`);
+  }
+});
+
+test('applySplices rewrites length prefixes, also when their varint grows or shrinks', () => {
+  assert.equal(varintSize(127), 1);
+  assert.equal(varintSize(128), 2);
+  assert.equal(varintSize(2 ** 21), 4);
+  // field 2 with a 3-byte payload becomes 200 bytes: its length prefix grows to 2 bytes
+  const buf = Uint8Array.from([0x08, 0x01, 0x12, 0x03, 0x61, 0x62, 0x63, 0x18, 0x02]);
+  const out = applySplices(buf, [{ from: 3, to: 7, payload: new Uint8Array(200).fill(0x7a) }]);
+  const seen: number[] = [];
+  forEachLenField(out, (no, _l, start, end) => seen.push(no, end - start));
+  assert.deepEqual(seen, [2, 200]);
+  assert.deepEqual([...out.subarray(0, 3)], [0x08, 0x01, 0x12]);
+  assert.deepEqual([...out.subarray(out.length - 2)], [0x18, 0x02]);
+});
+
+test('redaction that grows or shrinks nested messages across the 127/128-byte boundary decodes to the expected message', () => {
+  for (const secretLength of [1, 5, 100, 104, 110, 200, 5000]) {
+    for (const pad of [0, 60, 90, 100, 110]) {
+      const secret = 's'.repeat(secretLength);
+      const json = { invocationRequest: { invocationId: 'i'.repeat(pad), inputData: [{ name: 'req', data: { http: {
+        headers: { authorization: secret, accept: 'a'.repeat(pad) }, cookies: [{ name: 'c', value: secret }],
+      } } }] } };
+      const out = createRedactor()(encodeMessage(messageFromJson(json)), 'invocationRequest');
+      assert.ok(out);
+      const m = markerText(new TextEncoder().encode(secret));
+      const expected = structuredClone(json);
+      expected.invocationRequest.inputData[0]!.data.http.headers.authorization = m;
+      expected.invocationRequest.inputData[0]!.data.http.cookies[0]!.value = m;
+      assert.deepEqual(messageToJson(decodeMessage(out)), messageToJson(messageFromJson(expected)), `secret ${secretLength}, pad ${pad}`);
+    }
+  }
+});
