@@ -56,10 +56,15 @@ test('functape redact removes every secret kind from the file, with extra rules 
 
     const rules = join(dir, 'rules.json');
     writeFileSync(rules, JSON.stringify({ headers: ['x-tenant-*'] }));
+    const dry = await cli(['redact', '--db', db, '--redact-rules', rules, '--dry-run']);
+    assert.equal(dry.code, 0, dry.err);
+    assert.match(dry.out, /off\.db: 7 of 7 frames would be redacted \(dry run, nothing written\) \[invocationRequest 4, .*functionEnvironmentReloadRequest 1.*\]\n$/);
+    assert.deepEqual(fileBytes(db), before, 'a dry run writes nothing');
+
     const r = await cli(['redact', '--db', db, '--redact-rules', rules]);
     assert.equal(r.err, '');
     assert.equal(r.code, 0);
-    assert.match(r.out, /off\.db: 7 of 7 frames redacted now; file .* after VACUUM/);
+    assert.match(r.out, /off\.db: 7 of 7 frames redacted now \[invocationRequest 4, .*\]; file .* after VACUUM/);
 
     const after = fileBytes(db);
     for (const s of secrets) assert.ok(!after.includes(s), `${s} is gone from the database file bytes`);

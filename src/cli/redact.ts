@@ -4,6 +4,7 @@ import { CliError, defineCommand } from './command.js';
 interface RedactArgs {
   db: string;
   'redact-rules'?: string;
+  'dry-run': boolean;
   json: boolean;
 }
 
@@ -44,6 +45,7 @@ export const redactCommand = defineCommand<RedactArgs>({
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file) to scrub' })
       .option('redact-rules', { type: 'string', describe: 'JSON file of extra rules: headers, query, env, keepEnv, fieldPaths, hashKey (docs/SECURITY.md)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'only count what would change (per message kind); the file is opened read-only' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
   run: async (args, io) => {
     const rules = args['redact-rules'] === undefined ? {} : await loadRules(args['redact-rules']);
@@ -53,17 +55,20 @@ export const redactCommand = defineCommand<RedactArgs>({
     ]);
     let report;
     try {
-      report = redactInPlace(args.db, rules);
+      report = redactInPlace(args.db, rules, { dryRun: args['dry-run'] });
     } catch (err) {
       if (err instanceof RecordingError) throw new CliError(err.message);
       throw err;
     }
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else {
+      const kinds = Object.entries(report.changedByKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
       io.stdout.write(
-        `${report.path}: ${report.changed} of ${report.frames} frames redacted now`
-        + (report.alreadyRedacted > 0 ? ` (${report.alreadyRedacted} were already redacted)` : '')
-        + `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM\n`,
+        `${report.path}: ${report.changed} of ${report.frames} frames ${report.dryRun ? 'would be redacted (dry run, nothing written)' : 'redacted now'}`
+        + (kinds ? ` [${kinds}]` : '')
+        + (report.alreadyRedacted > 0 ? `; ${report.alreadyRedacted} were already redacted` : '')
+        + (report.dryRun ? '' : `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM`)
+        + '\n',
       );
     }
     if (!report.walCleared) {

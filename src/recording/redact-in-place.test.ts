@@ -35,7 +35,14 @@ test('redact on a recording made with redaction off removes every secret from th
     const before = fileText(db);
     for (const s of samples.flatMap((x) => x.secrets)) assert.ok(before.includes(s), `unredacted recording holds ${s}`);
 
-    const report = redactInPlace(db, {}, { pageSize: 2 });
+    const dry = redactInPlace(db, {}, { dryRun: true, pageSize: 4 });
+    assert.equal(dry.changed, samples.length);
+    assert.deepEqual(fileText(db), before, 'a dry run changes nothing');
+
+    const progress: number[] = [];
+    const report = redactInPlace(db, {}, { pageSize: 2, onProgress: (done) => progress.push(done) });
+    assert.deepEqual(progress, [2, 4, 6]);
+    assert.deepEqual(report.changedByKind, { functionEnvironmentReloadRequest: 1, invocationRequest: 3, invocationResponse: 1, rpcLog: 1 });
     assert.equal(report.frames, samples.length);
     assert.equal(report.changed, samples.length);
     assert.equal(report.alreadyRedacted, 0);

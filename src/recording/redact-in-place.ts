@@ -1,15 +1,19 @@
 import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import { createRedactor, type RedactRules } from '../codec/redact.js';
-import { checkRecordingFile, openForWriting } from './open-database.js';
+import { checkRecordingFile, openForReading, openForWriting } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 
-/** What `redactInPlace` did. A report is data: the CLI prints it. */
+/** What `redactInPlace` did (or, with `dryRun`, would do). A report is data: the CLI prints it. */
 export interface RedactInPlaceReport {
   path: string;
+  dryRun: boolean;
   /** Frames read. */
   frames: number;
-  /** Frames whose stored bytes were replaced by a redacted version (now marked redacted). */
+  /** Frames whose stored bytes were (would be) replaced by a redacted version and marked redacted. */
   changed: number;
+  /** `changed` per message kind. */
+  changedByKind: Record<string, number>;
   /** Frames already marked redacted before this run. */
   alreadyRedacted: number;
   /** Size of the database file (plus -wal) before and after, in bytes. */
@@ -23,11 +27,15 @@ export interface RedactInPlaceReport {
 }
 
 export interface RedactInPlaceOptions {
+  /** Only count what would change; open the file read-only and change nothing. */
+  dryRun?: boolean;
   /** Frames per transaction (default 500): bounds memory whatever the recording's size. */
   pageSize?: number;
   /** Called after each page with frames read so far and the total. */
   onProgress?: (done: number, total: number) => void;
 }
+
+type Row = { id: number; kind: string; bytes: Uint8Array };
 
 function fileBytes(path: string): number {
   let n = 0;
@@ -52,49 +60,61 @@ function fileBytes(path: string): number {
  * with redaction on (new rules then apply to them too). The file is checked first
  * (RecordingError for a missing, foreign, newer or corrupt file, which is left
  * untouched); an older schema is migrated. Run it on a recording nobody is writing to.
+ * With `dryRun` the file is opened read-only and nothing is written.
  */
 export function redactInPlace(path: string, rules: RedactRules = {}, options: RedactInPlaceOptions = {}): RedactInPlaceReport {
+  const dryRun = options.dryRun ?? false;
   const pageSize = options.pageSize ?? 500;
   checkRecordingFile(path, true);
-  const db = openForWriting(path);
+  const bytesBefore = fileBytes(path);
+  const db = dryRun ? openForReading(path).db : openForWriting(path);
   try {
-    const bytesBefore = fileBytes(path);
     const redactor = createRedactor(rules);
-    db.pragma('secure_delete = ON');
-    const total = (db.prepare('SELECT count(*) AS n FROM frames').get() as { n: number }).n;
-    const alreadyRedacted = (db.prepare('SELECT count(*) AS n FROM frames WHERE redacted = 1').get() as { n: number }).n;
+    if (!dryRun) db.pragma('secure_delete = ON');
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const total = count('SELECT count(*) AS n FROM frames');
+    const alreadyRedacted = count('SELECT count(*) AS n FROM frames WHERE redacted = 1');
     const page = db.prepare('SELECT rowid AS id, kind, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
-    const update = db.prepare('UPDATE frames SET bytes = ?, redacted = 1 WHERE rowid = ?');
-    let last = -Infinity;
-    let done = 0;
+    const update = dryRun ? undefined : db.prepare('UPDATE frames SET bytes = ?, redacted = 1 WHERE rowid = ?');
+    const changedByKind: Record<string, number> = {};
     let changed = 0;
-    const rewritePage = db.transaction((rows: Array<{ id: number; kind: string; bytes: Uint8Array }>) => {
+    const rewrite = (rows: Row[]) => {
       for (const row of rows) {
         const out = redactor(row.bytes, row.kind);
-        if (out !== null) {
-          update.run(out, row.id);
-          changed++;
-        }
+        if (out === null) continue;
+        update?.run(out, row.id);
+        changed++;
+        changedByKind[row.kind] = (changedByKind[row.kind] ?? 0) + 1;
       }
-    });
+    };
+    const rewritePage = dryRun ? rewrite : db.transaction(rewrite).immediate;
+    let last = -Infinity;
+    let done = 0;
     for (;;) {
-      const rows = page.all(last, pageSize) as Array<{ id: number; kind: string; bytes: Uint8Array }>;
+      const rows = page.all(last, pageSize) as Row[];
       if (rows.length === 0) break;
-      rewritePage.immediate(rows);
+      rewritePage(rows);
       last = rows[rows.length - 1]!.id;
       done += rows.length;
       options.onProgress?.(done, total);
     }
-    // Old page images live in the main file (free pages) and in the WAL: move everything
-    // into the main file, rebuild it without free pages, and empty the WAL again.
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.exec('VACUUM');
-    const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-    const walCleared = cp !== undefined && cp.busy === 0;
-    return { path, frames: done, changed, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared };
+    const walCleared = dryRun ? true : scrubFile(db);
+    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared };
   } catch (err) {
     throw asRecordingError(err, path);
   } finally {
     db.close();
   }
+}
+
+/**
+ * Old page images live in the main file (free pages) and in the WAL: move everything
+ * into the main file, rebuild it without free pages, and empty the WAL again. Returns
+ * false when another connection kept the WAL from being emptied.
+ */
+function scrubFile(db: Database.Database): boolean {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.exec('VACUUM');
+  const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+  return cp !== undefined && cp.busy === 0;
 }
