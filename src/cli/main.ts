@@ -11,7 +11,6 @@ import { FUNCTAPE_VERSION } from '../version.js';
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code: number | undefined;
-  let failure: string | undefined;
   const parser = yargs(argv)
     .scriptName('functape')
     .version(FUNCTAPE_VERSION)
@@ -21,7 +20,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      failure = msg ?? (err instanceof Error ? err.message : String(err));
+      // A validation message (bad flag, missing option) is a usage error; an error thrown by
+      // a command's run() passes through unchanged. Throwing here also keeps yargs from
+      // running the handler after a failed validation.
+      if (err) throw err;
+      throw new CliError(msg ?? 'invalid arguments');
     })
     .exitProcess(false);
   for (const c of commands) {
@@ -41,16 +44,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`functape: ${err.message}\n`);
       return err.exitCode;
     }
-    if (failure === undefined) {
-      const message = err instanceof Error ? err.message : String(err);
-      io.stderr.write(`functape: internal error: ${message}\n`);
-      if (process.env.FUNCTAPE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
-      return 4;
+    if (err instanceof Error && err.name === 'YError') {
+      io.stderr.write(`functape: ${err.message}\n`);
+      return 2;
     }
-  }
-  if (failure !== undefined) {
-    io.stderr.write(`functape: ${failure}\n`);
-    return 2;
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`functape: internal error: ${message}\n`);
+    if (process.env.FUNCTAPE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    return 4;
   }
   return code ?? 0;
 }
