@@ -218,3 +218,21 @@ test('session ids stay unique across stores on the same file and across many ses
   assert.equal(rec.sessions().length, 60);
   rec.close();
 });
+
+test('close: events written while it flushes are still stored; writes after it are counted as failed', async (t) => {
+  const path = tmp(t);
+  const store = await openCaptureStore(path);
+  const id = startSession(store);
+  const fs = frames(id, 20, invocation);
+  for (const f of fs.slice(0, 10)) store.write({ type: 'frame', frame: f });
+  const closing = store.close();
+  for (const f of fs.slice(10)) store.write({ type: 'frame', frame: f }); // a proxy closing its streams
+  store.write({ type: 'session-end', end: { id, endNs: 5n, endWallMs: 6, status: { code: 1, details: 'functape shutting down' }, reason: 'shutdown' } });
+  await closing;
+  store.write({ type: 'frame', frame: { ...fs[0]!, seq: 99 } });
+  assert.deepEqual(store.stats(), { accepted: 21, stored: 20, failed: 1, queued: 0 });
+  const rec = openRecording(path);
+  t.after(() => rec.close());
+  assert.equal([...rec.frames(id)].length, 20);
+  assert.equal(rec.session(id)!.end?.reason, 'shutdown');
+});

@@ -106,6 +106,8 @@ function createThreadedStore(
   let refilling = false;
   let dead: Error | undefined;
   let closing: Promise<void> | undefined;
+  /** Set once the last batch is posted during close: later writes count as failed. */
+  let sealed = false;
   let fallback: Database.Database | undefined;
   let extra: number[];
   const flushWaiters: { id: number; resolve: () => void }[] = [];
@@ -215,8 +217,12 @@ function createThreadedStore(
       return id;
     },
     write(event: CaptureEvent): boolean {
-      if (closing && !dead) {
-        if (event.type === 'frame') stats.failed++;
+      if (sealed) {
+        // after close: nothing more can be stored
+        if (event.type === 'frame') {
+          stats.accepted++;
+          stats.failed++;
+        }
         return true;
       }
       if (event.type === 'frame') {
@@ -252,6 +258,10 @@ function createThreadedStore(
         await store.flush();
         fallback?.close();
         fallback = undefined;
+        // Events written while the flush ran (e.g. session ends of streams being closed)
+        // go in one last batch, posted right before the close message.
+        post();
+        sealed = true;
         if (!dead) {
           worker.postMessage({ type: 'close', release: pool.splice(0) } satisfies ToWriter);
           await closedPromise;
