@@ -1,10 +1,12 @@
 import type { RedactRules } from '../codec/redact.js';
+import type { RedactInPlaceReport } from '../recording/redact-in-place.js';
 import { CliError, defineCommand } from './command.js';
 
 interface RedactArgs {
   db: string;
   'redact-rules'?: string;
   'dry-run': boolean;
+  scan: boolean;
   json: boolean;
 }
 
@@ -45,7 +47,8 @@ export const redactCommand = defineCommand<RedactArgs>({
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file) to scrub' })
       .option('redact-rules', { type: 'string', describe: 'JSON file of extra rules: headers, query, env, keepEnv, fieldPaths, hashKey (docs/SECURITY.md)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'only count what would change (per message kind); the file is opened read-only' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'only count what would change (per message kind); the file is opened read-only; exit 1 when something would change or looks like a secret' })
+      .option('scan', { type: 'boolean', default: true, describe: 'also look for credential-looking text no rule covers (JWTs, bearer tokens, account keys, passwords in bodies or logs); --no-scan skips it' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
   run: async (args, io) => {
     const rules = args['redact-rules'] === undefined ? {} : await loadRules(args['redact-rules']);
@@ -55,26 +58,35 @@ export const redactCommand = defineCommand<RedactArgs>({
     ]);
     let report;
     try {
-      report = redactInPlace(args.db, rules, { dryRun: args['dry-run'] });
+      report = redactInPlace(args.db, rules, { dryRun: args['dry-run'], scan: args.scan });
     } catch (err) {
       if (err instanceof RecordingError) throw new CliError(err.message);
       throw err;
     }
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
-    else {
-      const kinds = Object.entries(report.changedByKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-      io.stdout.write(
-        `${report.path}: ${report.changed} of ${report.frames} frames ${report.dryRun ? 'would be redacted (dry run, nothing written)' : 'redacted now'}`
-        + (kinds ? ` [${kinds}]` : '')
-        + (report.alreadyRedacted > 0 ? `; ${report.alreadyRedacted} were already redacted` : '')
-        + (report.dryRun ? '' : `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM`)
-        + '\n',
-      );
-    }
+    else io.stdout.write(formatRedactReport(report));
     if (!report.walCleared) {
       io.stderr.write(`functape redact: warning: another process has ${report.path} open, so its -wal file may still hold old bytes; run redact again once it is closed\n`);
       return 1;
     }
+    if (report.dryRun && (report.changed > 0 || report.hints.length > 0)) return 1;
     return 0;
   },
 });
+
+/** The text form of a redact report: one summary line, then the scan's hints if any. */
+export function formatRedactReport(report: RedactInPlaceReport): string {
+  const kinds = Object.entries(report.changedByKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  let out = `${report.path}: ${report.changed} of ${report.frames} frames ${report.dryRun ? 'would be redacted (dry run, nothing written)' : 'redacted now'}`
+    + (kinds ? ` [${kinds}]` : '')
+    + (report.alreadyRedacted > 0 ? `; ${report.alreadyRedacted} were already redacted` : '')
+    + (report.dryRun ? '' : `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM`)
+    + '\n';
+  if (report.hints.length > 0) {
+    out += `possible secrets no rule covers (a heuristic: if they are real, add these field paths to a --redact-rules file):\n`;
+    for (const h of report.hints) {
+      out += `  ${h.path}  ${h.signature}  ${h.frames} frame${h.frames === 1 ? '' : 's'} (first: session ${h.example.session} seq ${h.example.seq})\n`;
+    }
+  }
+  return out;
+}

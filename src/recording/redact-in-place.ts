@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { createRedactor, type RedactRules } from '../codec/redact.js';
+import { scanForSecrets } from '../codec/redact-scan.js';
 import { checkRecordingFile, openForReading, openForWriting } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 
@@ -24,9 +25,25 @@ export interface RedactInPlaceReport {
    * still be in the -wal file until that connection closes (run redact again then).
    */
   walCleared: boolean;
+  /**
+   * Credential-looking text left after redaction, in places no rule covers (see
+   * codec/redact-scan.ts), grouped by field path and signature. Empty when not scanned.
+   */
+  hints: RedactHint[];
+}
+
+export interface RedactHint {
+  path: string;
+  signature: string;
+  /** Frames with this hint. */
+  frames: number;
+  /** The first such frame. */
+  example: { session: number; seq: number };
 }
 
 export interface RedactInPlaceOptions {
+  /** Look for credential-looking text the rules do not cover (a full decode per frame; default true). */
+  scan?: boolean;
   /** Only count what would change; open the file read-only and change nothing. */
   dryRun?: boolean;
   /** Frames per transaction (default 500): bounds memory whatever the recording's size. */
@@ -35,7 +52,7 @@ export interface RedactInPlaceOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-type Row = { id: number; kind: string; bytes: Uint8Array };
+type Row = { id: number; session: number; seq: number; kind: string; bytes: Uint8Array };
 
 function fileBytes(path: string): number {
   let n = 0;
@@ -74,13 +91,24 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     const total = count('SELECT count(*) AS n FROM frames');
     const alreadyRedacted = count('SELECT count(*) AS n FROM frames WHERE redacted = 1');
-    const page = db.prepare('SELECT rowid AS id, kind, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    const page = db.prepare('SELECT rowid AS id, session_id AS session, seq, kind, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    const scan = options.scan ?? true;
+    const hints = new Map<string, RedactHint>();
+    const look = (row: Row, bytes: Uint8Array) => {
+      for (const h of scanForSecrets(bytes)) {
+        const key = `${h.path} ${h.signature}`;
+        const seen = hints.get(key);
+        if (seen) seen.frames++;
+        else hints.set(key, { ...h, frames: 1, example: { session: row.session, seq: row.seq } });
+      }
+    };
     const update = dryRun ? undefined : db.prepare('UPDATE frames SET bytes = ?, redacted = 1 WHERE rowid = ?');
     const changedByKind: Record<string, number> = {};
     let changed = 0;
     const rewrite = (rows: Row[]) => {
       for (const row of rows) {
         const out = redactor(row.bytes, row.kind);
+        if (scan) look(row, out ?? row.bytes);
         if (out === null) continue;
         update?.run(out, row.id);
         changed++;
@@ -99,7 +127,8 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
       options.onProgress?.(done, total);
     }
     const walCleared = dryRun ? true : scrubFile(db);
-    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared };
+    const sortedHints = [...hints.values()].sort((a, b) => b.frames - a.frames || a.path.localeCompare(b.path));
+    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared, hints: sortedHints };
   } catch (err) {
     throw asRecordingError(err, path);
   } finally {
