@@ -122,3 +122,14 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
   assert.equal(gone.code, 3, gone.stderr);
   assert.match(gone.stderr, /exited before connecting \(code 7\)/);
 });
+
+test('a recorded crash replays as a broken stream: exit 3, with the worker\'s last words', async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'crash.db');
+  const rec = await run(['host', '--worker', `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`, '-n', '4', '-c', '1', '-f', 'hello,crash', '--app-dir', dir]);
+  assert.equal(rec.code, 3, 'the scripted host saw the worker crash while recording');
+  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} worker`, '--pace', 'fast', '--answer-timeout', '5s', '--app-dir', dir]);
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /stream broken: the worker ended the stream early/);
+  assert.match(r.stderr, /crashed the worker/);
+});

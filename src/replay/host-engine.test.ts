@@ -6,7 +6,7 @@ import { planSession } from './causal-plan.js';
 import { createHostEngine } from './host-engine.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { parsePace } from './pace.js';
-import { m } from './testing/build-frames.js';
+import { buildFrames, m } from './testing/build-frames.js';
 import { OK, SAMPLE_SESSION } from './testing/sample-session.js';
 
 const live = (kind: string, value: object, requestId = '') => encodeMessage(makeMessage(m(kind, value, requestId)));
@@ -95,4 +95,28 @@ test('a differing answer names the field; ignored fields do not count', () => {
   const init = e.resolved().find((o) => o.kind === 'workerInitResponse')!;
   assert.equal(init.status, 'differed');
   assert.deepEqual(init.differences, [{ path: 'workerInitResponse.result.status', recorded: 'Success', live: 'Failure' }]);
+});
+
+test('an invocation the recorded worker never answered keeps the replay open for the answer timeout; a live answer is unexpected', async () => {
+  const frames = buildFrames([
+    ['toHost', 0, m('startStream', { workerId: 'W' }, 'R')],
+    ['toWorker', 1, m('functionLoadRequest', { functionId: 'f', metadata: { name: 'f', functionId: 'f' } })],
+    ['toHost', 2, m('functionLoadResponse', { functionId: 'f', result: OK })],
+    ['toWorker', 3, m('invocationRequest', { invocationId: 'hung', functionId: 'f' })],
+  ]);
+  const e = createHostEngine(planSession(frames), {
+    pace: parsePace('fast'), answerTimeoutMs: 1000, ignore: compileIgnores([]), workerId: 'LW', requestId: 'LR', newId: () => 'live-1',
+  });
+  e.poll(0);
+  e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 0);
+  e.poll(0);
+  e.receive(live('functionLoadResponse', { functionId: 'f', result: OK }), 1);
+  const p = e.poll(1);
+  assert.deepEqual(kinds(p.send), ['invocationRequest']);
+  assert.equal(p.done, false, 'watching for an answer the recording never had');
+  assert.equal(p.wakeAtMs, 1001);
+  e.receive(live('invocationResponse', { invocationId: 'live-1', result: OK }), 5);
+  assert.equal(e.poll(5).done, true, 'the answer came: nothing left to watch');
+  const extra = e.finish(5).filter((o) => o.status === 'extra');
+  assert.deepEqual(extra.map((o) => o.key), ['invocationResponse:hung']);
 });

@@ -141,6 +141,13 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
   /** Answers and log groups whose trigger was sent and that are not complete: they may time out. */
   const inFlight = new Set<AnswerState>();
   const logsInFlight = new Set<LogGroup>();
+  /**
+   * Invocations the recorded worker never answered (it crashed, hung or the recording was
+   * cut): after sending one, the replay stays open for the answer timeout, so that a live
+   * answer shows as unexpected and a live crash as a broken stream.
+   */
+  const answeredInvocations = new Set(answers.filter((a) => a.expected.frame.kind === 'invocationResponse').map((a) => a.expected.frame.invocationId));
+  const watching = new Map<string, number>();
   let firstUnsent = 0;
   let firstUnresolved = 0;
   let limit = steps.length;
@@ -219,6 +226,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
   function markSent(s: StepState, nowMs: number): void {
     s.sentAtMs = nowMs;
+    const f = s.step.frame;
+    if (f.kind === 'invocationRequest' && f.invocationId && !answeredInvocations.has(f.invocationId)) watching.set(f.invocationId, nowMs + options.answerTimeoutMs);
     sentCount++;
     while (firstUnsent < steps.length && steps[firstUnsent]!.sentAtMs !== undefined) firstUnsent++;
     for (const x of byTrigger.get(s.step.frame.seq) ?? []) arm(x, nowMs);
@@ -261,6 +270,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       }
       const a = byKey.get(key);
       if (!a) {
+        if (liveIds.invocationId) watching.delete(liveIds.invocationId);
         extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
         return;
       }
@@ -304,7 +314,11 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         if (g.deadlineMs! <= nowMs) logsInFlight.delete(g);
         else wake(g.deadlineMs!);
       }
-      const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0;
+      for (const [iid, deadline] of [...watching]) {
+        if (deadline <= nowMs) watching.delete(iid);
+        else wake(deadline);
+      }
+      const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0 && watching.size === 0;
       return { send, wakeAtMs, done };
     },
     resolved() {
