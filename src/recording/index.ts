@@ -4,6 +4,7 @@ export { createRecordingWriter, type RecordingWriter, type RecordingWriterOption
 export { RecordingError, type RecordingErrorReason } from './recording-error.js';
 export { verifyRecording, type VerifyReport, type VerifyProblem, type VerifyProblemKind } from './verify-recording.js';
 export { frameLine, createFrameLiner, sessionLine, sessionEndLine, parseLine, NdjsonError, type NdjsonRecord, type NdjsonFrame } from './ndjson.js';
+export { importNdjson, type ImportOptions, type ImportReport } from './import-ndjson.js';
 export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
 export { selectSessions, type SessionSelection } from './select-sessions.js';
 export { createLineOutput, type LineOutput } from './line-output.js';
