@@ -32,3 +32,9 @@ export type { RedactRules, Redactor } from './codec/redact.js';
 export { parseRedactRules, readRedactRulesFile, RedactRulesError } from './codec/redact-rules.js';
 export { redactInPlace } from './recording/redact-in-place.js';
 export type { RedactInPlaceReport, RedactInPlaceOptions } from './recording/redact-in-place.js';
+// Recordings (issue 2): the SQLite store, reading, NDJSON, verify.
+export { openCaptureStore, createRecordingWriter, RecordingError, verifyRecording, importNdjson, SCHEMA_VERSION } from './recording/index.js';
+export { frameLine, sessionLine, sessionEndLine, parseLine, NdjsonError } from './recording/index.js';
+export type { Recording, FrameFilter, RecordingWriter, CaptureStoreOptions, VerifyReport, VerifyProblem, ImportReport, NdjsonRecord } from './recording/index.js';
+export { createTimeline, type Timeline, type TimelineRow } from './report/timeline.js';
+export { formatTimelineRow } from './report/timeline-text.js';
