@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describe as describeBytes } from '../codec/describe.js';
+import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
+import type { Direction, StoredFrame } from '../model/frame.js';
+import { createTimeline } from './timeline.js';
+import { formatOffset, formatSize, formatTimelineRow } from './timeline-text.js';
+
+let seq = 0;
+function frame(direction: Direction, init: Parameters<typeof makeMessage>[0]): StoredFrame {
+  const bytes = encodeMessage(makeMessage(init));
+  return { sessionId: 1, seq: seq++, dirSeq: 0, direction, tNs: BigInt(seq) * 1_500_000n, wallMs: 0, compressed: false, bytes, size: bytes.length, redacted: false, ...describeBytes(bytes) };
+}
+
+test('summaries name functions learnt from metadata responses and load collections, statuses, logs', () => {
+  const tl = createTimeline();
+  const rows = [
+    frame('toHost', { content: { case: 'functionMetadataResponse', value: { functionMetadataResults: [{ name: 'alpha', functionId: 'id-a' }], result: { status: 1 } } } }),
+    frame('toWorker', { content: { case: 'functionLoadRequestCollection', value: { functionLoadRequests: [{ functionId: 'id-b', metadata: { name: 'beta' } }] } } }),
+    frame('toWorker', { content: { case: 'invocationRequest', value: { invocationId: 'i1', functionId: 'id-b', inputData: [{ name: 'big', rpcData: { case: 'data', value: { data: { case: 'bytes', value: new Uint8Array(1 << 20) } } } }] } } }),
+    frame('toHost', { content: { case: 'rpcLog', value: { invocationId: 'i1', level: 4, message: `multi\nline   ${'x'.repeat(300)}` } } }),
+    frame('toHost', { content: { case: 'invocationResponse', value: { invocationId: 'i1', result: { status: 2 } } } }),
+    frame('toHost', { content: { case: 'invocationResponse', value: { invocationId: 'i9', result: { status: 1 } } } }),
+    frame('toWorker', { content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { A: '1', B: '2' } } } }),
+    frame('toHost', { content: { case: 'functionLoadResponse', value: { functionId: 'id-a', result: { status: 0, exception: { message: 'no such module' } } } } }),
+  ].map((f) => tl.row(f));
+  assert.deepEqual(rows.map((r) => [r.functionName, r.summary.slice(0, 40)]), [
+    [undefined, 'Success, 1 functions'],
+    [undefined, 'load 1 functions'],
+    ['beta', ''],
+    ['beta', 'Error: multi line xxxxxxxxxxxxxxxxxxxxxx'],
+    ['beta', 'Cancelled'],
+    [undefined, 'Success'],
+    [undefined, '2 environment variables'],
+    ['alpha', 'Failure: no such module'],
+  ]);
+  assert.ok(rows[3]!.summary.length <= 107 && rows[3]!.summary.endsWith('…'));
+  const text = formatTimelineRow(rows[2]!);
+  assert.match(text, /^\s+0\.004500s H→W invocationRequest\s+inv:i1 fn:beta\s+1\.0 MiB$/);
+});
+
+test('text helpers', () => {
+  assert.equal(formatOffset(0n), '    0.000000s');
+  assert.equal(formatOffset(3_723_000_456_789n), ' 3723.000456s');
+  assert.deepEqual([formatSize(5), formatSize(2048), formatSize(3 * 1024 * 1024)], ['5 B', '2.0 KiB', '3.0 MiB']);
+});
