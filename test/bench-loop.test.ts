@@ -23,6 +23,7 @@ function checkConsistent(r: BenchReport): void {
   const check = (f: Figures, what: string) => {
     assert.equal(Object.values(f.statuses).reduce((a, b) => a + b, 0), f.completed, `${what}: completed = sum of statuses`);
     assert.equal(f.sent, f.completed + f.unanswered, `${what}: every measured send is answered or unanswered`);
+    assert.equal(f.backlog, 0, `${what}: nothing left unsent`);
     const l = f.latency!;
     const chain = [l.minUs, l.p50Us, l.p90Us, l.p99Us, l.p999Us, l.p9999Us, l.maxUs];
     for (let i = 1; i < chain.length; i++) assert.ok(chain[i - 1]! <= chain[i]!, `${what}: percentiles monotonic ${chain}`);

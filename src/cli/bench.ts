@@ -49,11 +49,7 @@ export const benchCommand = defineCommand<BenchArgs>({
       .option('max-regression', { type: 'string', default: '10%', describe: 'with --compare: how much worse throughput or p99 may get' })
       .option('start-timeout', { type: 'string', default: '30s', describe: 'how long each worker may take to connect and load its functions' })
       .option('drain-timeout', { type: 'string', default: '10s', describe: 'after sending stops, how long to wait for answers in flight' })
-      .option('progress', { type: 'boolean', describe: 'live progress line on stderr (default: when stderr is a terminal)' })
-      .check((a) => {
-        if (!Number.isInteger(a.workers) || (a.workers as number) < 1) throw new Error(`--workers must be a whole number ≥ 1 (got ${a.workers})`);
-        return true;
-      }) as never,
+      .option('progress', { type: 'boolean', describe: 'live progress line on stderr (default: when stderr is a terminal)' }) as never,
   run: async (args, io) => runBenchCommand(args, io),
 });
 
@@ -79,6 +75,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   const startTimeoutMs = userError(() => parseDuration(args['start-timeout']));
   const drainTimeoutMs = userError(() => parseDuration(args['drain-timeout']));
   const maxRegression = userError(() => parsePercent(args['max-regression']));
+  if (!Number.isInteger(args.workers) || args.workers < 1) throw new CliError(`--workers must be a whole number ≥ 1 (got ${args.workers})`);
   const functions = (args.function ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
   if (args.worker.trim() === '') throw new CliError('--worker is empty');
 
@@ -90,7 +87,8 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
       try {
         return JSON.parse(readFileSync(path, 'utf8')) as unknown;
       } catch (err) {
-        throw new Error(`--compare ${path}: ${err instanceof Error ? err.message : String(err)}`);
+        const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+        throw new Error(`--compare ${path} is not a readable JSON report (${why})`);
       }
     });
     if (!isBenchReport(parsed)) throw new CliError(`--compare ${path} is not a functape bench JSON report`);

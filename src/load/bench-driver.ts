@@ -213,12 +213,22 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
     sendEndAbs = now();
     if (timer) clearTimeout(timer);
     if (inFlight === 0) finish();
-    else drainTimer = setTimeout(finish, o.drainTimeoutMs);
+    else if (!drainTimer) drainTimer = setTimeout(finish, o.drainTimeoutMs);
   }
+
+  // The open loop keeps sending what is owed after the schedule's end (held back by the
+  // cap), but not for ever: the run ends `drainTimeoutMs` after the schedule does.
+  const deadline = Number.isFinite(pacer.endMs)
+    ? setTimeout(() => {
+        stopSending();
+        finish();
+      }, pacer.endMs + o.drainTimeoutMs)
+    : undefined;
 
   function finish(): void {
     if (finished) return;
     finished = true;
+    if (deadline) clearTimeout(deadline);
     if (drainTimer) clearTimeout(drainTimer);
     if (timer) clearTimeout(timer);
     resolveRun();
@@ -301,6 +311,12 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   const cpuFrom = cpuStart ?? cpuEnd;
 
   for (const p of pending.values()) if (p.measured) recorder.unanswered(p.fn, 1);
+  // Open loop: what the schedule owed but the cap held back, by the function it would have been.
+  const owed = Number.isFinite(pacer.scheduled()) ? Math.max(0, pacer.scheduled() - sent) : 0;
+  for (let i = 0, c = cursor; i < owed; i++, c = c + 1 === source.templates.length ? 0 : c + 1) {
+    if (!pacer.inWarmup(pacer.dueAt(sent + i))) recorder.backlog(source.templates[c]!.fn, 1);
+  }
+  if (owed > 0) notes.push(`${owed} scheduled invocation(s) were never sent: the in-flight cap held them back until the run ended`);
   const unansweredAll = pending.size;
   pending.clear();
   if (unansweredAll > 0) notes.push(`${unansweredAll} invocation(s) had no answer ${o.drainTimeoutMs} ms after sending stopped`);

@@ -12,7 +12,7 @@ test('open loop: a constant rate schedules sends evenly and stops at the end', (
     [0, 0, 0, false], [0, 1, 100, false], [50, 1, 50, false], [100, 1, 0, false],
     [250, 3, 50, false], [400, 3, 0, false], // late: send now, never wait negative
     [900, 9, 0, false], [900, 10, 0, true], // the 11th is due at 1000 = end
-    [1000, 5, 0, true],
+    [1500, 5, 0, false], // late (held back by the cap): still owed after the end
   ];
   for (const [elapsed, sent, wait, stop] of table) {
     assert.deepEqual(p.pace(elapsed, sent, 0), { waitMs: wait, stop }, `elapsed=${elapsed} sent=${sent}`);
@@ -26,6 +26,9 @@ test('open loop: the schedule does not move when sends are late (no coordinated 
   assert.equal(p.dueAt(5), 500);
   assert.equal(p.inFlightLimit(0), Infinity);
   assert.equal(createPacer({ ...base, concurrency: 7 }).inFlightLimit(123), 7);
+  assert.equal(p.scheduled(), 10);
+  assert.equal(createPacer({ ...base, warmupMs: 500, durationMs: Infinity, invocations: 3 }).scheduled(), 8);
+  assert.equal(createPacer({ ...base, model: 'closed' }).scheduled(), Infinity);
 });
 
 test('open loop: warmup runs first and the measured count comes after it', () => {

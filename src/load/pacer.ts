@@ -42,8 +42,14 @@ export interface Pacer {
   inFlightLimit(elapsedMs: number): number;
   /** Is an invocation meant to be sent at this time part of the warmup? */
   inWarmup(tMs: number): boolean;
-  /** When sending ends (ms since start), Infinity when it ends on a count. */
+  /** When the schedule ends (ms since start), Infinity when it ends on a count. */
   readonly endMs: number;
+  /**
+   * Open loop: how many sends the schedule holds (warmup included); Infinity in the closed
+   * loop. A send due before `endMs` but held back by the in-flight cap is still owed: the
+   * open loop stops on the due time of the next send, not on the clock.
+   */
+  scheduled(): number;
   /** The level (rate/s or concurrency) at a time, for progress and reports. */
   levelAt(elapsedMs: number): number;
 }
@@ -73,9 +79,14 @@ export function createPacer(plan: LoadPlan): Pacer {
       if (plan.model === 'open') return plan.concurrency;
       return Math.max(0, Math.ceil(levelAt(segments, elapsedMs) - 1e-9));
     },
+    scheduled() {
+      if (plan.model === 'closed') return Infinity;
+      const inWindow = Number.isFinite(endMs) ? Math.ceil(cumulativeAt(segments, endMs) - 1e-9) : Infinity;
+      return Math.min(inWindow, openWarmupCount() + plan.invocations);
+    },
     pace(elapsedMs, sent, warmupSent) {
-      if (elapsedMs >= endMs) return { waitMs: 0, stop: true };
       if (plan.model === 'closed') {
+        if (elapsedMs >= endMs) return { waitMs: 0, stop: true };
         // A count is measured after the warmup: during it, only the clock stops sending.
         if (!(elapsedMs < plan.warmupMs) && countDone(sent, warmupSent)) return { waitMs: 0, stop: true };
         return { waitMs: 0, stop: false };

@@ -39,7 +39,7 @@ export function compareBenchReports(baseline: BenchReport, current: BenchReport,
     row('p99', 'us', b.latency?.p99Us ?? 0, c.latency?.p99Us ?? 0, 'lower', true, maxRegressionPct),
     row('p99.9', 'us', b.latency?.p999Us ?? 0, c.latency?.p999Us ?? 0, 'lower', false, maxRegressionPct),
     row('max', 'us', b.latency?.maxUs ?? 0, c.latency?.maxUs ?? 0, 'lower', false, maxRegressionPct),
-    row('errors', 'count', b.errors + b.unanswered, c.errors + c.unanswered, 'lower', false, maxRegressionPct),
+    row('errors', 'count', b.errors + b.unanswered + (b.backlog ?? 0), c.errors + c.unanswered + (c.backlog ?? 0), 'lower', false, maxRegressionPct),
     row('generator µs/inv', 'us', baseline.generator.cpuUsPerInvocation, current.generator.cpuUsPerInvocation, 'lower', false, maxRegressionPct),
   ];
   const functions = current.functions.flatMap((f) => {

@@ -15,6 +15,8 @@ export interface BenchRecorder {
   rpcLog(fn: number): void;
   /** Measured invocations still unanswered when the run stopped. */
   unanswered(fn: number, count: number): void;
+  /** Measured invocations never sent (open-loop backlog at the end). */
+  backlog(fn: number, count: number): void;
   /** Figures so far, for a progress line: cheap enough to call a few times a second. */
   progress(): { completed: number; errors: number; p99Us: number };
   build(durationMs: number): { overall: Figures; functions: FunctionFigures[]; workers: WorkerFigures[]; timeline: TimelinePoint[] };
@@ -71,6 +73,10 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
     unanswered(fn, count) {
       overall.unanswered += count;
       perFn[fn]!.unanswered += count;
+    },
+    backlog(fn, count) {
+      overall.backlog += count;
+      perFn[fn]!.backlog += count;
     },
     progress() {
       return { completed, errors, p99Us: overall.p99() };

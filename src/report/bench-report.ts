@@ -75,6 +75,11 @@ export interface Figures {
   completed: number;
   /** Sent but never answered before the run stopped. */
   unanswered: number;
+  /**
+   * Open loop: meant to be sent in the measured window but never sent, held back by the
+   * in-flight cap until the run ended (the worker fell that far behind). Not in `sent`.
+   */
+  backlog: number;
   /** Completed with a status other than Success. */
   errors: number;
   /** completed per second of the measured window. */

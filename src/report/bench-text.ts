@@ -20,7 +20,7 @@ export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): strin
   out.push('\n');
   const statusText = Object.entries(o.statuses).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
   const countRows: string[][] = [
-    ['invocations', `${o.completed} completed in ${(r.durationMs / 1000).toFixed(2)}s (${statusText})${o.unanswered ? style.red(`, ${o.unanswered} unanswered`) : ''}`],
+    ['invocations', `${o.completed} completed in ${(r.durationMs / 1000).toFixed(2)}s (${statusText})${o.unanswered ? style.red(`, ${o.unanswered} unanswered`) : ''}${o.backlog ? style.red(`, ${o.backlog} never sent (the worker fell behind the schedule)`) : ''}`],
     ['throughput', `${formatNumber(o.throughput)} invocations/s`],
     ['rpc logs', `${formatNumber(o.rpcLogsPerInvocation)} per invocation (${o.rpcLogs})`],
     ['warmup', `${r.warmup.sent} sent, ${r.warmup.completed} answered (not counted)`],

@@ -26,6 +26,7 @@ export function newHistogram(digits: 2 | 3 = 3): hdr.Histogram {
 export interface FigureAccumulator {
   sent: number;
   unanswered: number;
+  backlog: number;
   rpcLogs: number;
   record(latencyUs: number, status: string): void;
   /** p99 so far (µs), 0 before the first answer. */
@@ -42,6 +43,7 @@ export function createFigureAccumulator(): FigureAccumulator {
   return {
     sent: 0,
     unanswered: 0,
+    backlog: 0,
     rpcLogs: 0,
     record(latencyUs, status) {
       const us = Math.max(1, Math.round(latencyUs));
@@ -58,6 +60,7 @@ export function createFigureAccumulator(): FigureAccumulator {
         sent: this.sent,
         completed,
         unanswered: this.unanswered,
+        backlog: this.backlog,
         errors,
         throughput: durationMs > 0 ? completed / (durationMs / 1000) : 0,
         statuses: { ...statuses },

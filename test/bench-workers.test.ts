@@ -1,0 +1,78 @@
+// --workers K starts K real processes and spreads the load over their streams; the
+// processes are gone afterwards. Bad input exits 2; a worker that cannot start or dies
+// mid-run exits 3.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchReport } from '../src/report/bench-report.js';
+import { BIN, functape, recordWithWrap, WORKER } from './bench-helpers.js';
+
+let dir = '';
+let db = '';
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'functape-bench-w-'));
+  db = join(dir, 'rec.db');
+  await recordWithWrap(db, ['noop', 'hello'], 8);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('--workers 3 starts three processes and spreads invocations across them', { timeout: 60_000 }, async () => {
+  const json = join(dir, 'w3.json');
+  const run = await functape(['bench', '--db', db, '--worker', WORKER, '--workers', '3', '-c', '6', '-n', '300', '--json', json]);
+  assert.equal(run.code, 0, run.stderr);
+  const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  assert.equal(r.workers.length, 3);
+  const pids = r.workers.map((w) => w.pid);
+  assert.equal(new Set(pids).size, 3, `three distinct processes: ${pids}`);
+  assert.equal(new Set(r.workers.map((w) => w.workerId)).size, 3, 'three worker ids');
+  for (const w of r.workers) assert.ok(w.completed >= 30, `worker #${w.index + 1} took a share (${w.completed} of 300)`);
+  assert.equal(r.workers.reduce((a, w) => a + w.completed, 0), 300);
+  assert.equal(r.overall.completed, 300);
+  for (const pid of pids) assert.ok(!alive(pid!), `worker ${pid} is gone after the run`);
+});
+
+test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
+  const notDb = join(dir, 'not.db');
+  writeFileSync(notDb, 'hello, not sqlite\n');
+  const cases: Array<[string[], RegExp]> = [
+    [['--db', join(dir, 'missing.db')], /missing\.db/],
+    [['--db', notDb], /not\.db/],
+    [['--db', db, '--session', '99'], /no session 99/],
+    [['--db', db, '--function', 'nosuch'], /no recorded invocations of "nosuch".*hello, noop/],
+    [['--db', db, '--stages', '10s'], /bad stage/],
+    [['--db', db, '--duration', '1s', '-n', '5'], /either --duration or --invocations/],
+    [['--db', db, '--compare', notDb], /--compare/],
+    [['--db', db, '--workers', '0'], /--workers/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await functape(['bench', '--worker', WORKER, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
+});
+
+test('a worker that cannot start, or dies mid-run, exits 3', { timeout: 60_000 }, async () => {
+  const none = await functape(['bench', '--db', db, '--worker', '/bin/false', '-n', '10']);
+  assert.equal(none.code, 3, none.stderr);
+  assert.match(none.stderr, /worker #1 exited/);
+  // The worker runs for a moment, then is killed while invocations are in flight.
+  const dying = `/bin/sh -c '${process.execPath} ${BIN} worker "$@" & sleep 1.2; kill -9 $!' sh`;
+  const json = join(dir, 'broke.json');
+  const broke = await functape(['bench', '--db', db, '--worker', dying, '-c', '4', '-d', '20s', '--json', json]);
+  assert.equal(broke.code, 3, broke.stdout + broke.stderr);
+  const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  assert.equal(r.stopReason, 'worker-broke');
+  assert.ok(r.notes.some((n) => /ended its stream/.test(n)), r.notes.join('; '));
+});
