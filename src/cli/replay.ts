@@ -287,5 +287,6 @@ async function writeOutputs(report: ReplayReport, args: ReplayArgs, io: CliIo): 
   } catch (err) {
     throw new CliError(`cannot write the report: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return replayExitCode(report);
+  // Interrupted (Ctrl-C): the report is printed, but the verdict is neither pass nor fail.
+  return io.signal.aborted ? 130 : replayExitCode(report);
 }

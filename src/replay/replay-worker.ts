@@ -71,6 +71,7 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   let order = 0;
   let sent = 0;
   let terminating = false;
+  let received = 0;
   let ended: DuplexEnd | undefined;
 
   const schedule = (answers: ScheduledAnswer[], atMs: number) => {
@@ -80,6 +81,7 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   schedule(responder.start(), now());
   duplex.onMessage((bytes) => {
     onTraffic?.('toWorker', bytes);
+    received++;
     const r = responder.receive(bytes);
     outcomes.push(r.outcome);
     schedule(r.answers, now());
@@ -118,7 +120,9 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
     stream.status = ended.status;
     if (ended.status.code !== 0 && !terminating) {
       stream.broken = true;
-      stream.detail = `the host ended the stream with ${ended.status.code} ${ended.status.details}`;
+      stream.detail = received === 0
+        ? `could not talk to the host (${ended.status.code} ${ended.status.details})`
+        : `the host ended the stream with ${ended.status.code} ${ended.status.details}`;
     }
   }
   return {
