@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, assertTransparentRun, describeRun, functapeHas, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording, runProcess,
+  assertPythonGrpc, assertTransparentRun, describeRun, functapeHas, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording, runProcess, transparencyProblems,
   runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun, type Route,
 } from './helpers/python.js';
 
@@ -69,6 +69,20 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readPeerLog(workerLog).summary?.form, 'short');
   });
+
+  for (const form of ['short', 'functions'] as const) {
+    test(`functape wrap rewrites the ${form} host-argument form alone`, async (t) => {
+      if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
+      const script = { invocations: 4, concurrency: 2, functions: ['echo', 'log'], argForm: form, timeoutSec: 60 };
+      const r = await runPythonHostSession('wrap', { dir, name: `form-${form}`, script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log) });
+      assert.equal(r.host.code, 0, describeRun(r));
+      assert.equal(r.summary.outcome, 'completed');
+      assert.equal(r.workerLog?.summary?.form, form, 'the worker got only that form');
+      const { sessions, frames } = readRecording(r.db!);
+      assert.equal(sessions.length, 1, 'the worker connected through the proxy');
+      assert.deepEqual(transparencyProblems(frames, { host: r.hostLog, worker: r.workerLog }), []);
+    });
+  }
 
   for (const route of ['record', 'wrap'] as const) {
     test(`through functape ${route}: every message recorded once, same bytes, same order; same behaviour`, async (t) => {

@@ -391,8 +391,8 @@ def main(argv):
     server.start()
     args = host_args('127.0.0.1', port, opts.worker_id, opts.request_id)
     if opts.arg_form != 'both':
-        half = len(args) // 2
-        args = args[half:] if opts.arg_form == 'functions' else args[:half]
+        short = args.index('--functions-uri')  # the short form (5 flags) comes first
+        args = args[short:] if opts.arg_form == 'functions' else args[:short]
     print('listening on 127.0.0.1:%d' % port, flush=True)
     print('host args: %s' % ' '.join(args), flush=True)
 
