@@ -5,14 +5,22 @@ import assert from 'node:assert/strict';
 import { replayHost } from '../src/replay/replay-host.js';
 import { replayWorker } from '../src/replay/replay-worker.js';
 import { replayExitCode } from '../src/report/replay-report.js';
+import { describe } from '../src/codec/describe.js';
+import { decodeMessage } from '../src/codec/streaming-message.js';
+import type { Direction } from '../src/model/frame.js';
+
+function traceOf(bytes: Uint8Array): string {
+  const m = decodeMessage(bytes);
+  return m.content.case === 'invocationRequest' ? m.content.value.traceContext?.traceParent ?? '' : '';
+}
 import { createDuplexPair, recordInMemory, runReferenceWorker } from './replay-support.js';
 
 const LIVE = { workerId: 'live-worker-000-0000-000000000000', requestId: 'live-request-00-0000-000000000000' };
 
-async function replayAgainstReference(frames: Parameters<typeof replayHost>[0]['frames'], pace: string, greeting?: string) {
+async function replayAgainstReference(frames: Parameters<typeof replayHost>[0]['frames'], pace: string, greeting?: string, onTraffic?: (d: Direction, b: Uint8Array) => void) {
   const pair = createDuplexPair();
   const worker = runReferenceWorker(pair.worker, LIVE, greeting);
-  const report = await replayHost({ frames, duplex: pair.host, ...LIVE, pace, answerTimeoutMs: 5000 });
+  const report = await replayHost({ frames, duplex: pair.host, ...LIVE, pace, answerTimeoutMs: 5000, ...(onTraffic ? { onTraffic } : {}) });
   await worker;
   return report;
 }
@@ -48,8 +56,18 @@ test('200 interleaved invocations of different durations replay with zero diffs 
   const responses = frames.filter((f) => f.kind === 'invocationResponse').map((f) => f.invocationId);
   assert.equal(responses.length, 200);
   assert.notDeepEqual(responses, requests, 'the recording really interleaves: answers come in another order than requests');
+  // Live invocation ids → recorded ones, through the trace context replay sends unchanged.
+  const recordedByTrace = new Map(frames.filter((f) => f.kind === 'invocationRequest').map((f) => [traceOf(f.bytes), f.invocationId]));
   for (const pace of ['fast', 'recorded', '10x']) {
-    const report = await replayAgainstReference(frames, pace);
+    const liveToRecorded = new Map<string, string | undefined>();
+    const liveAnswerOrder: Array<string | undefined> = [];
+    const report = await replayAgainstReference(frames, pace, undefined, (direction, bytes) => {
+      const d = describe(bytes);
+      if (direction === 'toWorker' && d.kind === 'invocationRequest') liveToRecorded.set(d.invocationId!, recordedByTrace.get(traceOf(bytes)));
+      if (direction === 'toHost' && d.kind === 'invocationResponse') liveAnswerOrder.push(liveToRecorded.get(d.invocationId!));
+    });
+    assert.equal(liveAnswerOrder.filter(Boolean).length, 200, 'every live answer traced back to its recorded invocation');
+    if (pace === 'fast') assert.notDeepEqual(liveAnswerOrder, responses, 'the live worker answered in another order than recorded; matching held anyway');
     assert.deepEqual(report.outcomes.filter((o) => o.status !== 'matched').map((o) => `${o.key} ${o.status} ${JSON.stringify(o.differences)}`), [], pace);
     assert.equal(report.outcomes.filter((o) => o.kind === 'invocationResponse').length, 200, pace);
     assert.equal(replayExitCode(report), 0, pace);
