@@ -166,6 +166,8 @@ function walkMapEntry(
       const lower = key.toLowerCase();
       if (lower === 'headers') mode = 'json-headers';
       else if (lower === 'query') mode = 'json-query';
+      // Hosts also copy each query parameter into the binding data as its own entry.
+      else if (w.query(key)) mode = 'all';
     }
     out = mode === 'none' ? descend(payload, field.message, w, kStates, mode) : walkMessage(payload, field.message, w, kStates, mode);
   }

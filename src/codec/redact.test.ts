@@ -99,6 +99,8 @@ test('trigger metadata: RpcHttp entries and the Headers/Query JSON of older host
       Headers: { json: JSON.stringify({ Authorization: 'Bearer AUTHSECRET1', Host: 'app.example', Cookie: ['a=COOKIEHDR'] }) },
       Query: { json: JSON.stringify({ code: 'FUNCCODE123', name: 'ann' }) },
       sys: { json: '{"MethodName":"hello"}' },
+      code: { string: 'FUNCCODE123' },
+      name: { string: 'ann' },
     },
   } } });
   const json = check(bytes, ['AUTHSECRET1', 'COOKIEHDR', 'FUNCCODE123', 'CLAIMVAL3'], ['app.example', 'MethodName', 'ann']);
@@ -106,6 +108,8 @@ test('trigger metadata: RpcHttp entries and the Headers/Query JSON of older host
   assert.equal(headers.Authorization, mark('Bearer AUTHSECRET1'));
   assert.deepEqual(headers.Cookie, [mark('a=COOKIEHDR')]);
   assert.equal(JSON.parse(json.invocationRequest.triggerMetadata.Query.json).code, mark('FUNCCODE123'));
+  assert.equal(json.invocationRequest.triggerMetadata.code.string, mark('FUNCCODE123'), 'a query parameter copied into the binding data');
+  assert.equal(json.invocationRequest.triggerMetadata.name.string, 'ann');
 });
 
 test('invocation responses: return value, output data and result logs', () => {

@@ -22,8 +22,9 @@ import { BUILTIN_RULES, walkMessage, type Walker } from './redact-walk.js';
  * metadata, return value, output data, log properties) the values of secret headers
  * in `headers`/`nullable_headers`, of secret query parameters in `query`/`nullable_query`
  * and in the query string (and userinfo password) of `url`, every cookie value and
- * every claim value; and the secret headers / query parameters inside the `Headers` /
- * `Query` JSON entries older hosts put in trigger_metadata.
+ * every claim value; and in trigger_metadata the secret headers / query parameters
+ * inside the `Headers` / `Query` JSON entries, and entries named like a secret query
+ * parameter (hosts copy query parameters into the binding data one by one).
  */
 export interface RedactRules {
   /** Extra proto3-JSON field paths to redact (from the StreamingMessage root), `*`/`**` wildcards allowed. */
