@@ -36,10 +36,14 @@ export function createIdMap(): IdMap {
 /** Ids shorter than this are never replaced inside longer strings (function names like "hello"). */
 const MIN_EMBEDDED_ID = 16;
 
+/** A GUID anywhere inside a string (the form host and workers use for every id). */
+const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/g;
+
 /**
  * Rewrite every string in a JSON view through `lookup`: a string equal to a known id is
- * replaced; `embedded` ids (GUIDs) are also replaced where they occur inside text such as
- * log messages. Returns a new value; the input is not changed.
+ * replaced; GUIDs that `lookup` knows and the `embedded` ids (≥ 16 characters) are also
+ * replaced where they occur inside text such as log messages ("Executing ... Id=<guid>").
+ * Returns a new value; the input is not changed.
  */
 export function rewriteIds(json: JsonValue, lookup: (id: string) => string | undefined, embedded: readonly string[] = []): JsonValue {
   const pairs: Array<[string, string]> = [];
@@ -52,7 +56,7 @@ export function rewriteIds(json: JsonValue, lookup: (id: string) => string | und
     if (typeof v === 'string') {
       const exact = lookup(v);
       if (exact !== undefined) return exact;
-      let s = v;
+      let s = v.length >= 36 ? v.replace(GUID, (g) => lookup(g) ?? g) : v;
       for (const [from, to] of pairs) if (s.includes(from)) s = s.split(from).join(to);
       return s;
     }

@@ -58,3 +58,17 @@ test('maskVolatile hides timestamps, durations and process ids in log text', () 
   ];
   for (const [text, want] of table) assert.equal(maskVolatile(text), want);
 });
+
+test('rewriteIds maps exact ids and GUIDs inside text, nothing else', async () => {
+  const { rewriteIds } = await import('./id-map.js');
+  const live = '0b0e5f4e-1111-4222-8333-944455556666';
+  const rec = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeffff0000';
+  const map = new Map([[live, rec], ['hello', 'hello-rec']]);
+  const out = rewriteIds(
+    { rpcLog: { invocationId: live, message: `Executed 'Functions.hello' (Succeeded, Id=${live}, Duration=3ms)`, other: 'ffffffff-ffff-4fff-8fff-ffffffffffff', name: 'hello' } },
+    (id) => map.get(id),
+  );
+  assert.deepEqual(out, {
+    rpcLog: { invocationId: rec, message: `Executed 'Functions.hello' (Succeeded, Id=${rec}, Duration=3ms)`, other: 'ffffffff-ffff-4fff-8fff-ffffffffffff', name: 'hello-rec' },
+  });
+});
