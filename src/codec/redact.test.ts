@@ -225,3 +225,16 @@ test('damaged bytes never make the redactor throw, and what it returns still par
     }
   }
 });
+
+test('fields this schema does not know (a newer protocol) survive redaction byte for byte', () => {
+  const m = msg({ content: { case: 'invocationRequest', value: { invocationId: 'inv-u', inputData: [{ name: 'req', data: { http: { headers: { authorization: 'UNKAUTH1' } } } }] } } });
+  const value = m.content.value as { inputData: Array<{ rpcData: { value: { data: { value: { $unknown?: unknown[] } } } } }> };
+  const future = utf8('a field from the future');
+  value.inputData[0]!.rpcData.value.data.value.$unknown = [{ no: 99, wireType: 2, data: Uint8Array.from([future.length, ...future]) }];
+  const bytes = encodeMessage(m);
+  const out = redact(bytes)!;
+  assert.ok(!has(out, 'UNKAUTH1'));
+  assert.ok(has(out, 'a field from the future'));
+  const back = decodeMessage(out).content.value as typeof value;
+  assert.deepEqual(back.inputData[0]!.rpcData.value.data.value.$unknown, value.inputData[0]!.rpcData.value.data.value.$unknown);
+});
