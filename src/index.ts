@@ -31,7 +31,8 @@ export { createRedactor, DEFAULT_SECRET_HEADERS, DEFAULT_SECRET_QUERY } from './
 export type { RedactRules, Redactor } from './codec/redact.js';
 export { parseRedactRules, readRedactRulesFile, RedactRulesError } from './codec/redact-rules.js';
 export { redactInPlace } from './recording/redact-in-place.js';
-export type { RedactInPlaceReport, RedactInPlaceOptions } from './recording/redact-in-place.js';
+export type { RedactInPlaceReport, RedactInPlaceOptions, RedactHint } from './recording/redact-in-place.js';
+export { scanForSecrets, SECRET_SIGNATURES, type SecretHint } from './codec/redact-scan.js';
 // Recordings (issue 2): the SQLite store, reading, NDJSON, verify.
 export { openCaptureStore, createRecordingWriter, RecordingError, verifyRecording, importNdjson, SCHEMA_VERSION } from './recording/index.js';
 export { frameLine, sessionLine, sessionEndLine, parseLine, NdjsonError } from './recording/index.js';
