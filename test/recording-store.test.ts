@@ -236,3 +236,22 @@ test('close: events written while it flushes are still stored; writes after it a
   assert.equal([...rec.frames(id)].length, 20);
   assert.equal(rec.session(id)!.end?.reason, 'shutdown');
 });
+
+test('reader: messages above the inline size and empty ones read back exactly; bytesLimit gives a prefix with the full size', async (t) => {
+  const path = tmp(t);
+  const store = await openCaptureStore(path, { redact: false });
+  const id = startSession(store);
+  const sizes = [0, 10, 16 * 1024, 16 * 1024 + 1, 3 * 1024 * 1024, 5, 0];
+  const fs = frames(id, sizes.length, (i) => new Uint8Array(sizes[i]!).map((_, j) => (i * 31 + j) & 0xff));
+  for (const f of fs) store.write({ type: 'frame', frame: f });
+  await store.close();
+  const rec = openRecording(path);
+  t.after(() => rec.close());
+  const back = [...rec.frames(id)];
+  assert.deepEqual(back.map((f) => f.bytes.length), sizes);
+  back.forEach((f, i) => assert.ok(Buffer.from(f.bytes).equals(Buffer.from(fs[i]!.bytes)), `frame ${i}`));
+  const cut = [...rec.frames(id, { bytesLimit: 100 })];
+  assert.deepEqual(cut.map((f) => f.bytes.length), sizes.map((n) => Math.min(n, 100)));
+  assert.deepEqual(cut.map((f) => f.size), sizes);
+  assert.ok(Buffer.from(cut[4]!.bytes).equals(Buffer.from(fs[4]!.bytes.subarray(0, 100))));
+});

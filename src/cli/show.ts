@@ -70,7 +70,7 @@ export const showCommand = defineCommand<ShowArgs>({
           await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
         }
         const timeline = createTimeline();
-        const filter = { ...(kinds ? { kinds } : {}), ...(args.direction ? { directions: [args.direction] } : {}) };
+        const filter = { ...(kinds ? { kinds } : {}), ...(args.direction ? { directions: [args.direction] } : {}), bytesLimit: 64 * 1024 };
         for (const frame of rec.frames(s.id, filter)) {
           if (io.signal.aborted || out.closed) break;
           const row = timeline.row(frame);

@@ -10,6 +10,11 @@ export interface FrameFilter {
   /** Only these kinds (`invocationRequest`, `unknown`, ...). */
   kinds?: readonly string[];
   directions?: readonly Direction[];
+  /**
+   * Read at most this many bytes of each message (a prefix; `size` stays the full size).
+   * For views that only summarise, so a 64 MiB message costs 64 KiB, not 64 MiB.
+   */
+  bytesLimit?: number;
 }
 
 /**
@@ -59,10 +64,15 @@ const SESSION_COLUMNS = `id, start_wall_ms, label, upstream, path, metadata, fun
 // t_ns comes back as a number while exact (below 2^53 ns, ~104 days), else as text.
 const FRAME_COLUMNS = `session_id, seq, dir_seq, direction,
   CASE WHEN t_ns > 9007199254740991 THEN CAST(t_ns AS TEXT) ELSE t_ns END, wall_ms, compressed, kind,
-  request_id, invocation_id, function_id, size, redacted, decode_error, bytes`;
+  request_id, invocation_id, function_id, size, redacted, decode_error`;
 
 /** Rows fetched per query: keyset pages are faster than a row iterator and keep memory flat. */
 const PAGE = 1000;
+/**
+ * Messages up to this size come with their page; bigger ones are read one at a time as
+ * they are yielded, so a page never holds more than PAGE × INLINE bytes.
+ */
+const INLINE = 16 * 1024;
 
 export function openRecording(path: string): Recording {
   const { db, version } = openForReading(path);
@@ -81,7 +91,9 @@ export function openRecording(path: string): Recording {
     const where = ['session_id = ?', 'seq > ?'];
     if (filter.kinds) where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
-    const sql = `SELECT ${FRAME_COLUMNS} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
+    const bytes = bytesExpression(filter);
+    const columns = `${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END, length(bytes)`;
+    const sql = `SELECT ${columns} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
     let st = frameStatements.get(sql);
     if (!st) {
       st = wrap(() => db.prepare(sql).raw(true));
@@ -90,13 +102,28 @@ export function openRecording(path: string): Recording {
     return st;
   }
 
+  function bigBytes(filter: FrameFilter): Database.Statement {
+    const sql = `SELECT ${bytesExpression(filter)} FROM frames WHERE session_id = ? AND seq = ?`;
+    let st = frameStatements.get(sql);
+    if (!st) {
+      st = wrap(() => db.prepare(sql).pluck(true));
+      frameStatements.set(sql, st);
+    }
+    return st;
+  }
+
   function* frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
     const st = frameStatement(filter);
+    const big = bigBytes(filter);
     const rest = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
     let after = -1;
     while (true) {
       const rows = wrap(() => st.all(sessionId, after, ...rest) as unknown[][]);
-      for (const r of rows) yield toFrame(r);
+      for (const r of rows) {
+        const f = toFrame(r);
+        if (r[14] === null) f.bytes = (r[15] as number) === 0 ? new Uint8Array(0) : wrap(() => big.get(sessionId, f.seq) as Uint8Array);
+        yield f;
+      }
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1]![1] as number;
     }
@@ -113,6 +140,10 @@ export function openRecording(path: string): Recording {
     frames,
     close: () => db.close(),
   };
+}
+
+function bytesExpression(filter: FrameFilter): string {
+  return filter.bytesLimit === undefined ? 'bytes' : `substr(bytes, 1, ${Math.max(0, Math.floor(filter.bytesLimit))})`;
 }
 
 function toFrame(r: unknown[]): StoredFrame {
