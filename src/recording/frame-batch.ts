@@ -102,9 +102,10 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
         stamps: stamps.buffer as ArrayBuffer,
         controls,
       };
-      // Size the next batch like this one, so a steady stream does not regrow each time.
-      frameCap = Math.max(initialFrames, nextPow2(count));
-      byteCap = Math.max(initialBytes, nextPow2(used));
+      // Size the next batch like this one, so a steady stream does not regrow each time
+      // (but one huge message does not make every later batch huge).
+      frameCap = Math.max(initialFrames, Math.min(nextPow2(count), 16_384));
+      byteCap = Math.max(initialBytes, Math.min(nextPow2(used), 4 * 1024 * 1024));
       data = new Uint8Array(byteCap);
       meta = new Float64Array(frameCap * FIELDS);
       stamps = new BigInt64Array(frameCap);
