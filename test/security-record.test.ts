@@ -24,10 +24,19 @@ async function recordSession(db: string, tag: string, extra: string[] = [], more
   try {
     const address = await listeningAddress(rec);
     const outcome = await runSecretSession(host, address, samples);
+    // While record still runs, the frames sit in the WAL: wait until they are committed
+    // (every non-secret is in the files) and keep those bytes, before shutdown checkpoints them.
+    const keep = samples.flatMap((s) => s.keep);
+    let live = databaseBytes(db);
+    for (let i = 0; i < 100 && !keep.every((k) => live.includes(k)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      live = databaseBytes(db);
+    }
+    const walBytes = existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0;
     const modes = [db, `${db}-wal`, `${db}-shm`].filter(existsSync).map((p) => [p, mode(p)] as const);
     rec.child.kill('SIGTERM');
     const code = await rec.exited;
-    return { samples, outcome, modes, code, stderr: rec.stderr() };
+    return { samples, outcome, modes, code, stderr: rec.stderr(), live, walBytes };
   } finally {
     rec.child.kill('SIGKILL');
     await host.close(0);
@@ -38,9 +47,12 @@ test('record redacts every secret kind before storing; the wire is untouched; fi
   const dir = mkdtempSync(join(tmpdir(), 'functape-sec-'));
   try {
     const db = join(dir, 'on.db');
-    const { samples, outcome, modes, code, stderr } = await recordSession(db, 'rec-on');
+    const { samples, outcome, modes, code, stderr, live, walBytes } = await recordSession(db, 'rec-on');
     assertWireUntouched(outcome);
     assert.equal(code, 0, stderr);
+    assert.ok(walBytes > 0, 'the frames were in the -wal file while recording');
+    for (const k of samples.flatMap((s) => s.keep)) assert.ok(live.includes(k), `while recording, ${k} is in the files`);
+    for (const s of samples) for (const secret of s.secrets) assert.ok(!live.includes(secret), `while recording (db + -wal): ${secret} must not be there`);
     assert.ok(modes.length >= 1);
     for (const [p, m] of modes) assert.equal(m.toString(8), '600', `${p} mode`);
 
@@ -71,9 +83,10 @@ test('record --redact off stores secrets with a warning; functape redact then sc
   const dir = mkdtempSync(join(tmpdir(), 'functape-sec-'));
   try {
     const db = join(dir, 'off.db');
-    const { samples, outcome, code, stderr } = await recordSession(db, 'rec-off', ['--redact', 'off']);
+    const { samples, outcome, code, stderr, live } = await recordSession(db, 'rec-off', ['--redact', 'off']);
     assertWireUntouched(outcome);
     assert.equal(code, 0, stderr);
+    for (const s of samples.flatMap((x) => x.secrets)) assert.ok(live.includes(s), `the grep finds ${s} when it is stored (the check can see secrets)`);
     assert.match(stderr, /warning: --redact off/);
     const secrets = samples.flatMap((s) => s.secrets);
     const before = databaseBytes(db);
