@@ -39,3 +39,15 @@ export { frameLine, sessionLine, sessionEndLine, parseLine, NdjsonError } from '
 export type { Recording, FrameFilter, RecordingWriter, CaptureStoreOptions, VerifyReport, VerifyProblem, ImportReport, NdjsonRecord } from './recording/index.js';
 export { createTimeline, type Timeline, type TimelineRow } from './report/timeline.js';
 export { formatTimelineRow } from './report/timeline-text.js';
+// Bench (issue 4): load a worker with a recording's invocations; the report as data and its printers.
+export { runBenchLoad, type BenchTarget, type BenchDriverOptions, type BenchRunResult, type BenchProgress, type AnswerVerifier } from './load/bench-driver.js';
+export { collectBenchSource, type BenchSource, type BenchTemplate } from './load/bench-source.js';
+export { createBenchVerifier } from './load/bench-verify.js';
+export { createPacer, type Pacer, type LoadPlan, type PaceStep } from './load/pacer.js';
+export { resolveLoadPlan, describeLoadPlan, type LoadFlags } from './load/load-plan.js';
+export { parseDuration } from './load/duration.js';
+export type { BenchReport, Figures, FunctionFigures, LatencySummary, TimelinePoint, WorkerFigures } from './report/bench-report.js';
+export { renderBenchText } from './report/bench-text.js';
+export { renderBenchHtml } from './report/bench-html.js';
+export { loadUplotAssets } from './report/uplot-assets.js';
+export { compareBenchReports, renderBenchComparison, type BenchComparison } from './report/bench-compare.js';
