@@ -29,7 +29,7 @@ test('credential-looking text in places the rules do not cover is named by path 
 test('logs and ordinary text: a logged token is found, plain text is not', () => {
   assert.deepEqual(scanForSecrets(enc({ rpcLog: { message: `got token ${jwt}` } })), [{ path: 'rpcLog.message', signature: 'jwt' }]);
   assert.deepEqual(scanForSecrets(enc({ rpcLog: { message: 'Executed hello (Succeeded, Duration=3ms) password policy ok' } })), []);
-  assert.deepEqual(scanForSecrets(enc({ rpcLog: { message: 'pwd=«redacted:1a2b3c4d:≤16»' } })), []);
+  assert.deepEqual(scanForSecrets(enc({ rpcLog: { message: 'pwd=«redacted:1a2b3c4d:<=16»' } })), []);
   assert.deepEqual(scanForSecrets(Uint8Array.from([0xff, 0x01])), []);
   const url = enc({ invocationRequest: { inputData: [{ data: { http: { url: 'https://a.blob.core.windows.net/c/b?sv=2022&sig=AbCdEfGhIjKlMnOpQrSt%3D&password=hunter22' } } }] } });
   assert.deepEqual(scanForSecrets(url).map((h) => h.signature).sort(), ['password-assignment', 'sas-signature']);
