@@ -186,3 +186,33 @@ test('errors are one line and exit 2: unknown session, bad kind, missing file, a
     assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
   }
 });
+
+test('show --follow prints messages as a live recording commits them, until the session ends', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-follow-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'live.db');
+  const { openCaptureStore } = await import('../src/recording/capture-store.js');
+  const { sampleFrames } = await import('./recording-sample.js');
+  const store = await openCaptureStore(db, { tuning: { batchMs: 5 } });
+  const stdout = sink();
+  const stderr = sink();
+  const following = main(['show', '--db', db, '--follow', '--kind', 'rpcLog,invocationResponse'], { stdout, stderr, signal: new AbortController().signal });
+  await new Promise((r) => setTimeout(r, 300)); // show waits for a first session
+  const id = store.allocateSessionId();
+  store.write({ type: 'session-start', session: { id, startWallMs: 1, upstream: 'u', path: '/p', metadata: {}, functapeVersion: '', schemaVersion: '' } });
+  const frames = sampleFrames();
+  for (const [seq, f] of frames.entries()) {
+    store.write({ type: 'frame', frame: { sessionId: id, seq, dirSeq: 0, direction: f.direction, tNs: BigInt(seq), wallMs: 1, compressed: false, bytes: f.bytes } });
+    if (seq === 6) {
+      await store.flush();
+      await new Promise((r) => setTimeout(r, 450)); // a poll or two with nothing new
+    }
+  }
+  store.write({ type: 'session-end', end: { id, endNs: 99n, endWallMs: 2, status: { code: 0, details: '' }, reason: 'completed' } });
+  await store.close();
+  assert.equal(await following, 0);
+  const lines = stdout.text().trimEnd().split('\n');
+  assert.match(lines[0]!, /^session 1 /);
+  assert.deepEqual(lines.slice(1, -1).map((l) => l.split(/\s+/)[3]), ['rpcLog', 'invocationResponse', 'invocationResponse']);
+  assert.match(lines.at(-1)!, /^end: OK \(completed\)/);
+});

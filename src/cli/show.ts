@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MESSAGE_KINDS } from '../codec/describe.js';
 import type { Direction } from '../model/frame.js';
 import { CliError, defineCommand } from './command.js';
@@ -9,7 +10,10 @@ interface ShowArgs {
   kind?: string[];
   direction?: Direction;
   json: boolean;
+  follow: boolean;
 }
+
+const FOLLOW_POLL_MS = 200;
 
 /** `--session` must be a whole number (yargs gives NaN for words). */
 export function checkSessionId(id: number | undefined): void {
@@ -39,7 +43,13 @@ export const showCommand = defineCommand<ShowArgs>({
       .option('session', { type: 'number', describe: 'one session (default: every session, in order)' })
       .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
       .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' })
+      .option('follow', {
+        alias: 'f',
+        type: 'boolean',
+        default: false,
+        describe: 'keep printing messages as they are recorded until the session ends (default session: the newest; Ctrl-C stops)',
+      }) as never,
   run: async (args, io) => {
     requireDb(args.db);
     const kinds = parseKinds(args.kind);
@@ -57,7 +67,17 @@ export const showCommand = defineCommand<ShowArgs>({
       throw err;
     }
     try {
-      const selection = selectSessions(rec.sessions(), args.session, 'showing', args.db);
+      let all = rec.sessions();
+      if (args.follow && args.session === undefined) {
+        // Following: wait for a first session, then follow the newest one.
+        while (all.length === 0 && !io.signal.aborted) {
+          await sleep(FOLLOW_POLL_MS, undefined, { signal: io.signal }).catch(() => undefined);
+          all = rec.sessions();
+        }
+        if (all.length > 1) io.stderr.write(`functape show: following session ${all[all.length - 1]!.id}, the newest (--session ID picks another)\n`);
+        all = all.slice(-1);
+      }
+      const selection = selectSessions(all, args.session, 'showing', args.db);
       if (!selection.ok) throw new CliError(selection.error);
       if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
       const out = createLineOutput(io.stdout);
@@ -70,14 +90,32 @@ export const showCommand = defineCommand<ShowArgs>({
           await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
         }
         const timeline = createTimeline();
-        const filter = { ...(kinds ? { kinds } : {}), ...(args.direction ? { directions: [args.direction] } : {}), bytesLimit: 64 * 1024 };
-        for (const frame of rec.frames(s.id, filter)) {
-          if (io.signal.aborted || out.closed) break;
-          const row = timeline.row(frame);
-          const wait = out.line(args.json ? JSON.stringify(text.timelineRowJson(row)) : text.formatTimelineRow(row, { color }));
-          if (wait) await wait;
+        const wanted = (f: { kind: string; direction: Direction }) =>
+          (!kinds || kinds.includes(f.kind)) && (!args.direction || f.direction === args.direction);
+        // Following filters here rather than in SQL, so each poll resumes after the last seq read.
+        const filter = args.follow
+          ? { bytesLimit: 64 * 1024 }
+          : { ...(kinds ? { kinds } : {}), ...(args.direction ? { directions: [args.direction] } : {}), bytesLimit: 64 * 1024 };
+        let final = s;
+        let after = -1;
+        while (true) {
+          const before = args.follow ? rec.session(s.id) ?? s : s; // its state before this pass
+          for (const frame of rec.frames(s.id, { ...filter, afterSeq: after })) {
+            if (io.signal.aborted || out.closed) break;
+            after = frame.seq;
+            if (args.follow && !wanted(frame)) continue;
+            const row = timeline.row(frame);
+            const wait = out.line(args.json ? JSON.stringify(text.timelineRowJson(row)) : text.formatTimelineRow(row, { color }));
+            if (wait) await wait;
+          }
+          final = before;
+          if (!args.follow || before.end || io.signal.aborted || out.closed) break;
+          await out.flush();
+          await sleep(FOLLOW_POLL_MS, undefined, { signal: io.signal }).catch(() => undefined);
         }
-        if (!args.json) await out.line(`end: ${formatFinalStatus(s)}${s.end ? ` after ${text.formatOffset(s.end.endNs).trim()}` : ''}`);
+        if (!args.json && !out.closed) {
+          await out.line(`end: ${formatFinalStatus(final)}${final.end ? ` after ${text.formatOffset(final.end.endNs).trim()}` : ''}`);
+        }
         if (out.closed) break;
       }
       await out.flush();

@@ -15,6 +15,8 @@ export interface FrameFilter {
    * For views that only summarise, so a 64 MiB message costs 64 KiB, not 64 MiB.
    */
   bytesLimit?: number;
+  /** Only frames with a seq above this (to resume, e.g. when following a live session). */
+  afterSeq?: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export function openRecording(path: string): Recording {
     const st = frameStatement(filter);
     const big = bigBytes(filter);
     const rest = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
-    let after = -1;
+    let after = filter.afterSeq ?? -1;
     while (true) {
       const rows = wrap(() => st.all(sessionId, after, ...rest) as unknown[][]);
       for (const r of rows) {
