@@ -104,7 +104,9 @@ try {
   const rss = steady.map((r) => r.rss);
   const handles = steady.map((r) => r.handles);
   const fps = steady.map((r) => r.fps);
-  const growth = rss.length ? rss.at(-1)! - rss[0]! : NaN;
+  // Growth: median of the last third minus median of the first third (a drop is not a leak).
+  const third = Math.max(1, Math.floor(rss.length / 3));
+  const growth = rss.length ? summarize(rss.slice(-third)).median - summarize(rss.slice(0, third)).median : NaN;
   const frames = countFrames();
   emit({
     type: 'summary',
@@ -117,7 +119,7 @@ try {
     framesStored: frames,
     expectedFramesPerSec: rate * 2,
     flat: {
-      rss: Math.abs(growth) <= Math.max(10, 0.1 * (rss[0] ?? 0)),
+      rss: growth <= Math.max(10, 0.1 * (rss[0] ?? 0)),
       handles: handles.length > 0 && Math.max(...handles) - Math.min(...handles) <= 2,
       throughput: fps.length > 0 && Math.min(...fps) >= 0.9 * rate * 2,
     },
