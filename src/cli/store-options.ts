@@ -18,10 +18,10 @@ export function storeFlags<T>(y: Argv<T>): Argv<T & StoreFlags> {
     .option('db', { type: 'string', demandOption: true, describe: 'the SQLite recording to write (created with mode 0600; an existing recording is appended to)' })
     .option('label', { type: 'string', describe: 'a label stored with every session of this run' })
     .option('on-store-error', {
-      choices: ['forward', 'fail'] as const, default: 'forward' as const,
-      describe: 'when the database cannot be written (disk full, I/O error): keep forwarding and count what was not stored, or end the streams',
+      type: 'string', default: 'forward',
+      describe: 'forward|fail: when the database cannot be written (disk full, I/O error), keep forwarding and count what was not stored, or end the streams',
     })
-    .option('redact', { choices: ['on', 'off'] as const, default: 'on' as const, describe: 'replace secrets before they are stored (off stores every byte as seen)' })
+    .option('redact', { type: 'string', default: 'on', describe: 'on|off: replace secrets before they are stored (off stores every byte as seen)' })
     .option('redact-rules', { type: 'string', describe: 'a JSON file of extra redaction rules (see docs/SECURITY.md)' })
     .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' }) as Argv<T & StoreFlags>;
 }
@@ -47,6 +47,11 @@ export interface StoreSettings {
 
 export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: string): Promise<StoreSettings> {
   if (!args.db.trim()) throw new CliError('--db needs a file name');
+  // Validated here rather than with yargs `choices`, whose message spans several lines.
+  if (args['on-store-error'] !== 'forward' && args['on-store-error'] !== 'fail') {
+    throw new CliError(`--on-store-error ${JSON.stringify(args['on-store-error'])}: use forward or fail`);
+  }
+  if (args.redact !== 'on' && args.redact !== 'off') throw new CliError(`--redact ${JSON.stringify(args.redact)}: use on or off`);
   const { redactRulesFromFlags, REDACT_OFF_WARNING } = await import('./redact.js');
   const redact = await redactRulesFromFlags(args.redact, args['redact-rules']);
   if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
