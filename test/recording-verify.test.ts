@@ -34,6 +34,7 @@ test('planted problems: a missing frame, a wrong size, a session that never ende
     db.prepare('UPDATE frames SET size = size + 1 WHERE session_id = 1 AND seq = 5').run();
     db.prepare('UPDATE sessions SET end_reason = NULL, unstored = 4 WHERE id = 2').run();
     db.prepare('UPDATE frames SET session_id = 9 WHERE session_id = 2 AND seq = 2').run();
+    db.prepare('UPDATE frames SET t_ns = 1 WHERE session_id = 1 AND seq = 8').run();
   });
   const report = verifyRecording(path);
   const kinds = report.problems.map((p) => `${p.kind}:${p.sessionId}`).sort();
@@ -47,6 +48,7 @@ test('planted problems: a missing frame, a wrong size, a session that never ende
     'seq-gap:1',
     'seq-gap:9',
     'size-mismatch:1',
+    'time-order:1',
     'unstored:2',
   ]);
   const messages = report.problems.map((p) => p.message).join('\n');
@@ -54,7 +56,8 @@ test('planted problems: a missing frame, a wrong size, a session that never ende
   assert.match(messages, /session 1: toWorker dirSeq jumps from 0 to 2/);
   const [, size, stored] = /session 1: seq 5 has size (\d+) but (\d+) stored bytes/.exec(messages) ?? [];
   assert.equal(Number(size), Number(stored) + 1);
-  assert.match(messages, /session 2 never ended/);
+  assert.match(messages, /session 2 never ended \(last message at 0\.001s;/);
+  assert.match(messages, /session 1: 1 message\(s\) stamped earlier than the one before \(first at seq 8\)/);
   assert.match(messages, /session 2: 4 message\(s\) were forwarded but not stored/);
 });
 

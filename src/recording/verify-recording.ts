@@ -10,7 +10,8 @@ export type VerifyProblemKind =
   | 'not-ended' // a session has no end (still recording, or the recorder was killed)
   | 'unstored' // the recorder saw messages it could not store
   | 'count-mismatch' // the session row's counts disagree with its frames
-  | 'orphan-frames'; // frames of a session id that has no session row
+  | 'orphan-frames' // frames of a session id that has no session row
+  | 'time-order'; // a frame is stamped earlier than the one before it
 
 export interface VerifyProblem {
   kind: VerifyProblemKind;
@@ -60,16 +61,19 @@ function checkSessions(db: Database.Database, report: VerifyReport): void {
   const rows = db
     .prepare(
       `SELECT s.id, s.end_reason, s.unstored, s.to_host, s.to_worker,
+         (SELECT max(f.t_ns) FROM frames f WHERE f.session_id = s.id) AS last_ns,
          (SELECT count(*) FROM frames f WHERE f.session_id = s.id AND f.direction = 'toHost') AS h,
          (SELECT count(*) FROM frames f WHERE f.session_id = s.id AND f.direction = 'toWorker') AS w
        FROM sessions s WHERE s.start_wall_ms IS NOT NULL ORDER BY s.id`,
     )
-    .all() as { id: number; end_reason: string | null; unstored: number; to_host: number; to_worker: number; h: number; w: number }[];
+    .all() as { id: number; end_reason: string | null; unstored: number; to_host: number; to_worker: number; last_ns: number | null; h: number; w: number }[];
   report.sessions = rows.length;
   for (const s of rows) {
     report.frames += s.h + s.w;
-    if (s.end_reason === null)
-      report.problems.push({ kind: 'not-ended', sessionId: s.id, message: `session ${s.id} never ended (still recording, or the recorder was killed)` });
+    if (s.end_reason === null) {
+      const last = s.last_ns === null ? 'no messages' : `last message at ${(s.last_ns / 1e9).toFixed(3)}s`;
+      report.problems.push({ kind: 'not-ended', sessionId: s.id, message: `session ${s.id} never ended (${last}; still recording, or the recorder was killed)` });
+    }
     if (s.unstored > 0)
       report.problems.push({ kind: 'unstored', sessionId: s.id, message: `session ${s.id}: ${s.unstored} message(s) were forwarded but not stored (store errors)` });
     if (s.h !== s.to_host || s.w !== s.to_worker)
@@ -137,6 +141,15 @@ function checkSeq(db: Database.Database, out: VerifyReport): void {
     )
     .all() as Gap[];
   report(dirGaps, 'dir-seq-gap', 'dirSeq', out);
+  const backwards = db
+    .prepare(
+      `SELECT session_id AS id, count(*) AS n, min(seq) AS first FROM (
+         SELECT session_id, seq, t_ns, lag(t_ns) OVER (PARTITION BY session_id ORDER BY seq) AS prev FROM frames)
+       WHERE t_ns < prev GROUP BY session_id ORDER BY session_id`,
+    )
+    .all() as { id: number; n: number; first: number }[];
+  for (const b of backwards)
+    out.problems.push({ kind: 'time-order', sessionId: b.id, message: `session ${b.id}: ${b.n} message(s) stamped earlier than the one before (first at seq ${b.first})` });
 }
 
 function checkSizes(db: Database.Database, out: VerifyReport): void {
