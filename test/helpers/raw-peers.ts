@@ -5,6 +5,7 @@
 // Also runnable as a child process (for kill tests):
 //   node raw-peers.js worker ADDRESS COUNT   dial, send COUNT messages "m<i>", print "sent <i>" per echo, wait
 //   node raw-peers.js host                   listen on 127.0.0.1:0, print "listening on PORT", echo everything
+//   node raw-peers.js hostargs-worker ARGS   a worker as a host starts it (see peerMain)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -287,6 +288,33 @@ async function peerMain(argv: string[]): Promise<void> {
     process.stdout.write(`sent ${count}\n`);
     const end = await w.duplex.done;
     process.stdout.write(`done ${end.status.code} ${end.status.details}\n`);
+    return;
+  }
+  if (mode === 'hostargs-worker') {
+    // A worker as a host starts it: host args anywhere in argv (either form). Prints what
+    // it was given, talks to the host it was pointed at, exits with EXIT_CODE.
+    const rest = argv.slice(1);
+    const { parseHostArgs } = await import('../../src/model/host-args.js');
+    const parsed = parseHostArgs(rest);
+    if (!parsed.ok) throw new Error(parsed.error);
+    process.stdout.write(`given ${JSON.stringify({ argv: rest, cwd: process.cwd(), env: process.env.FUNCTAPE_TEST_VAR ?? null })}\n`);
+    process.on('SIGTERM', () => {
+      process.stdout.write('got SIGTERM\n');
+      process.exit(Number(process.env.EXIT_CODE ?? 0));
+    });
+    const address = `${parsed.args.host.includes(':') ? `[${parsed.args.host}]` : parsed.args.host}:${parsed.args.port}`;
+    const w = dialTestWorker(address, { 'x-worker-id': [parsed.args.workerId] });
+    for (const text of ['hello', 'from', parsed.args.workerId]) await w.send(Buffer.from(text));
+    while (w.received.length < 3) await new Promise((r) => setTimeout(r, 5));
+    process.stdout.write(`echoed ${w.received.map((b) => Buffer.from(b).toString()).join(',')}\n`);
+    if (rest.includes('--stay')) {
+      setInterval(() => {}, 1000);
+      return;
+    }
+    w.duplex.end();
+    const end = await w.duplex.done;
+    process.stdout.write(`done ${end.status.code}\n`);
+    process.exitCode = Number(process.env.EXIT_CODE ?? 0);
     return;
   }
   throw new Error(`unknown mode ${mode}`);
