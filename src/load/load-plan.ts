@@ -66,13 +66,15 @@ export function resolveLoadPlan(flags: LoadFlags): LoadPlan {
 
 /** One line saying what the plan does, for the summary and the report. */
 export function describeLoadPlan(plan: LoadPlan): string {
-  const level = plan.model === 'open'
-    ? `open loop at ${plan.rate}/s${Number.isFinite(plan.concurrency) ? `, at most ${plan.concurrency} in flight` : ''}`
-    : `closed loop, ${plan.concurrency} in flight`;
-  const stages = plan.stages.length > 0
-    ? `, stages ${plan.stages.map((s) => `${s.durationMs / 1000}s:${s.target}`).join(',')}`
-    : '';
+  const cap = plan.model === 'open' && Number.isFinite(plan.concurrency) ? `, at most ${plan.concurrency} in flight` : '';
+  const unit = plan.model === 'open' ? '/s' : '';
+  const base = plan.model === 'open' ? plan.rate : plan.concurrency;
+  const level = plan.stages.length > 0
+    ? `${plan.model} loop, ${plan.model === 'open' ? 'rate' : 'concurrency'} ${base}${unit} → ${plan.stages.map((s) => `${s.target}${unit} over ${s.durationMs / 1000}s`).join(' → ')}${cap}`
+    : plan.model === 'open'
+      ? `open loop at ${plan.rate}/s${cap}`
+      : `closed loop, ${plan.concurrency} in flight`;
   const stop = Number.isFinite(plan.invocations) ? `${plan.invocations} invocations` : `${plan.durationMs / 1000}s`;
   const warm = plan.warmupMs > 0 ? ` after ${plan.warmupMs / 1000}s warmup` : '';
-  return `${level}${stages}; ${stop}${warm}`;
+  return `${level}; ${stop}${warm}`;
 }

@@ -91,3 +91,11 @@ test('resolveLoadPlan applies the flag rules', () => {
   ];
   for (const [flags, re] of bad) assert.throws(() => resolveLoadPlan(flags), re, JSON.stringify(flags));
 });
+
+test('describeLoadPlan says what the run does', async () => {
+  const { describeLoadPlan } = await import('./load-plan.js');
+  assert.equal(describeLoadPlan(resolveLoadPlan({ concurrency: 4, duration: '2s' })), 'closed loop, 4 in flight; 2s');
+  assert.equal(describeLoadPlan(resolveLoadPlan({ rate: 100, concurrency: 5, invocations: 50, warmup: '1s' })), 'open loop at 100/s, at most 5 in flight; 50 invocations after 1s warmup');
+  assert.equal(describeLoadPlan(resolveLoadPlan({ stages: '10s:100/s,5s:0/s' })), 'open loop, rate 0/s → 100/s over 10s → 0/s over 5s; 15s');
+  assert.equal(describeLoadPlan(resolveLoadPlan({ stages: '1s:8,1s:1' })), 'closed loop, concurrency 0 → 8 over 1s → 1 over 1s; 2s');
+});
