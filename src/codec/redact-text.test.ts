@@ -27,4 +27,6 @@ test('JSON objects of headers or query values', () => {
   assert.equal(redactJsonObject('{"Host":"h"}', names, mark), null);
   assert.equal(redactJsonObject('not json', names, mark), null);
   assert.equal(redactJsonObject('["authorization"]', names, mark), null);
+  assert.equal(redactJsonObject('{"\\u0041uthorization":"b"}', names, mark), '{"Authorization":"«m:1»"}', 'escaped keys are seen');
+  assert.equal(redactJsonObject('{"note":"authorization", "n": 1}', names, mark), null);
 });

@@ -71,6 +71,7 @@ export function redactUrl(url: string, query: NameTest, mark: MarkText): string 
  * alone. Returns null when nothing changed.
  */
 export function redactJsonObject(json: string, names: NameTest, mark: MarkText): string | null {
+  if (!anyKeyMatches(json, names)) return null;
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -90,4 +91,27 @@ export function redactJsonObject(json: string, names: NameTest, mark: MarkText):
     obj[k] = Array.isArray(v) ? v.map(redactOne) : redactOne(v);
   }
   return changed ? JSON.stringify(obj) : null;
+}
+
+/**
+ * A cheap look before parsing: does any `"name":` in the text match? Keys with escapes
+ * are decoded through JSON.parse so that `"\u0063ode"` is seen as `code`. False
+ * positives (a matching string that is a value, not a key) only cost the full parse.
+ */
+function anyKeyMatches(json: string, names: NameTest): boolean {
+  // An escaped quote could make a match start inside a string: then just parse.
+  if (json.includes('\\"')) return true;
+  for (const m of json.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)) {
+    const raw = m[1]!;
+    let key = raw;
+    if (raw.includes('\\')) {
+      try {
+        key = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        return true;
+      }
+    }
+    if (names(key)) return true;
+  }
+  return false;
 }
