@@ -133,3 +133,38 @@ test('a recorded crash replays as a broken stream: exit 3, with the worker\'s la
   assert.match(r.stdout, /stream broken: the worker ended the stream early/);
   assert.match(r.stderr, /crashed the worker/);
 });
+
+test('--listen prints the host arguments; a stray stream with another worker id is refused, the right worker is replayed', async (t) => {
+  const dir = tempDir(t);
+  const db = await importFixture(dir, 'reference-mixed');
+  const { dialAsWorker } = await import('../src/wire/grpc-peer.js');
+  const { encodeMessage, makeMessage } = await import('../src/codec/streaming-message.js');
+  const { spawn } = await import('node:child_process');
+  let stderr = '';
+  let stdout = '';
+  let announced!: (args: string[]) => void;
+  const hostArgs = new Promise<string[]>((r) => (announced = r));
+  const code = main(['replay', 'host', '--db', db, '--listen', '127.0.0.1:0', '--pace', 'fast'], {
+    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
+    stderr: new Writable({
+      write(c, _e, cb) {
+        stderr += String(c);
+        const m = /start the worker with these host arguments:\n\s+(.+)\n/.exec(stderr);
+        if (m) announced(m[1]!.split(' '));
+        cb();
+      },
+    }),
+    signal: new AbortController().signal,
+  });
+  const args = await hostArgs;
+  const uri = args[args.indexOf('--functions-uri') + 1]!;
+  const stray = dialAsWorker({ address: uri.replace(/^http:\/\/|\/$/g, '') });
+  stray.send(encodeMessage(makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'someone-else' } } })));
+  const strayEnd = await stray.done;
+  assert.notEqual(strayEnd.status.code, 0, 'the stray stream was refused');
+  const worker = spawn(process.execPath, [BIN, 'worker', ...args], { stdio: 'ignore' });
+  t.after(() => worker.kill());
+  assert.equal(await code, 0, stdout + stderr);
+  assert.match(stderr, /ignoring a stream: it began with startStream worker_id=someone-else/);
+  assert.match(stdout, /answers matched, 0 differed, 0 missing/);
+});

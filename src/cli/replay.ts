@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import type { Duplex } from '../model/duplex.js';
 import type { StoredFrame } from '../model/frame.js';
 import type { ReplayReport } from '../report/replay-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
@@ -50,7 +51,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
       .option('report', { type: 'string', describe: 'write the report as JSON to this file' })
       .option('junit', { type: 'string', describe: 'write a JUnit XML file (one test case per answer) for CI dashboards' })
       .option('record', { type: 'string', describe: 'record the replayed session itself into this SQLite file' })
-      .option('app-dir', { type: 'string', describe: "host: the worker's working directory (default: current directory)" })
+      .option('app-dir', { type: 'string', describe: "host: the live function app directory: the worker's working directory, and sent in place of the recorded one (default: current directory, recorded paths kept)" })
       .option('verbose', { type: 'boolean', default: false, describe: "list matched answers too, and copy the worker's output to stderr" });
     for (const flag of HOST_FLAGS) b = b.option(flag, { type: 'string', hidden: true });
     return b as never;
@@ -186,7 +187,11 @@ async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, s
   const workerId = randomUUID();
   const requestId = randomUUID();
   const hostArgs = buildHostArgs({ host: address.host, port: listener.port, workerId, requestId, maxMessageLength: 2147483647 });
-  const stream = new Promise<import('../wire/grpc-peer.js').PeerDuplex>((r) => listener.onStream(r));
+  const rejected: string[] = [];
+  const stream = acceptWorker(listener, workerId, (why) => {
+    rejected.push(why);
+    io.stderr.write(`functape replay: ignoring a stream: ${why}\n`);
+  });
   let worker: import('../peers/spawn-worker.js').SpawnedWorker | undefined;
   try {
     if (args.worker !== undefined) {
@@ -202,12 +207,13 @@ async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, s
     if (first.type !== 'stream') {
       const why = first.type === 'exited'
         ? `the worker exited before connecting (${first.exit.error ?? (first.exit.signal ? `signal ${first.exit.signal}` : `code ${first.exit.code}`)})`
-        : first.type === 'timeout' ? `no worker connected within ${limit} ms` : 'interrupted before a worker connected';
+        : first.type === 'timeout' ? `no worker connected within ${limit} ms${rejected.length ? ` (${rejected[rejected.length - 1]})` : ''}` : 'interrupted before a worker connected';
       io.stderr.write(`functape replay: ${why}\n`);
       for (const line of worker?.tail() ?? []) io.stderr.write(`  [worker] ${line}\n`);
       return first.type === 'aborted' ? 130 : 3;
     }
-    const report = await replayHost({ ...options, duplex: first.duplex, workerId, requestId });
+    const appDirectory = args['app-dir'] !== undefined ? { appDirectory: resolve(args['app-dir']) } : {};
+    const report = await replayHost({ ...options, ...appDirectory, duplex: first.duplex, workerId, requestId });
     if (worker) {
       const exit = await Promise.race([worker.exited, sleep(5000).then(() => undefined)]);
       if (!exit) worker.kill('SIGTERM');
@@ -219,6 +225,32 @@ async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, s
     worker?.kill('SIGKILL');
     await listener.close(500);
   }
+}
+
+/**
+ * The stream of the worker we started: the first one whose first message is StartStream
+ * with our worker id, as a real host checks it. Any other stream (a stray client, a worker
+ * with the wrong id) is cancelled and reported; the first message is kept for the replay.
+ */
+function acceptWorker(listener: import('../wire/grpc-peer.js').HostListener, workerId: string, reject: (why: string) => void): Promise<Duplex> {
+  return new Promise((resolve) => {
+    let accepted = false;
+    listener.onStream((raw) => {
+      void (async () => {
+        const [{ readFirstMessage }, { describe }] = await Promise.all([import('../replay/first-message.js'), import('../codec/describe.js')]);
+        const { first, duplex } = await readFirstMessage(raw, 30_000);
+        const d = first ? describe(first) : undefined;
+        if (!accepted && d?.kind === 'startStream' && d.workerId === workerId) {
+          accepted = true;
+          resolve(duplex);
+          return;
+        }
+        raw.cancel({ code: 9, details: 'functape replay: unexpected stream' });
+        if (accepted) reject('a second worker connected');
+        else reject(d ? `it began with ${d.kind}${d.workerId !== undefined ? ` worker_id=${d.workerId}` : ''}, not StartStream worker_id=${workerId}` : 'it sent nothing');
+      })();
+    });
+  });
 }
 
 type WorkerCommon = Omit<import('../replay/replay-worker.js').ReplayWorkerOptions, 'duplex' | 'workerId' | 'requestId'>;
@@ -243,13 +275,13 @@ async function replayWorkerCli(args: ReplayArgs, _io: CliIo, options: WorkerComm
 }
 
 type First =
-  | { type: 'stream'; duplex: import('../wire/grpc-peer.js').PeerDuplex }
+  | { type: 'stream'; duplex: Duplex }
   | { type: 'exited'; exit: import('../peers/spawn-worker.js').WorkerExit }
   | { type: 'timeout' }
   | { type: 'aborted' };
 
 async function firstOf(
-  stream: Promise<import('../wire/grpc-peer.js').PeerDuplex>,
+  stream: Promise<Duplex>,
   exited: Promise<import('../peers/spawn-worker.js').WorkerExit> | undefined,
   timeoutMs: number,
   signal: AbortSignal,

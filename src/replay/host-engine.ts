@@ -1,6 +1,7 @@
 import { describe } from '../codec/describe.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerKeyer } from './answer-key.js';
+import { moveDirectory, replaceInStrings, type DirectoryMove } from './app-directory.js';
 import type { CausalPlan, ExpectedAnswer, GateRef, PlanStep } from './causal-plan.js';
 import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
 import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
@@ -21,6 +22,8 @@ export interface HostEngineOptions {
   requestId: string;
   /** Fresh ids for invocations and status requests. */
   newId: () => string;
+  /** Send the app directory as it is live, not as recorded (answers are mapped back before diffing). */
+  directory?: DirectoryMove;
 }
 
 /** What the driver must do after a `poll`. */
@@ -165,7 +168,11 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
-    toRecordedSpace: (json) => rewriteIds(json, (id) => ids.toRecorded(id), []),
+    toRecordedSpace: (json) => {
+      const mapped = rewriteIds(json, (id) => ids.toRecorded(id), []);
+      const move = options.directory;
+      return move ? replaceInStrings(mapped, move.live, move.recorded) : mapped;
+    },
   };
 
   function ready(s: StepState): boolean {
@@ -303,7 +310,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         for (const s of [...parked]) consider(s, nowMs);
         while (due.size > 0 && due.peek()!.dueMs! <= nowMs) {
           const s = due.pop()!;
-          send.push(rewriteHostMessage(s.step.frame.kind, s.step.frame.bytes, ids, options.newId));
+          const bytes = moveDirectory(s.step.frame.kind, s.step.frame.bytes, options.directory);
+          send.push(rewriteHostMessage(s.step.frame.kind, bytes, ids, options.newId));
           markSent(s, nowMs);
           progress = true;
         }

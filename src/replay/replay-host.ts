@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
 import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
+import { directoryMove, recordedAppDirectory } from './app-directory.js';
 import { planSession, type CausalPlan } from './causal-plan.js';
 import { createWaker } from './event-loop.js';
 import { createHostEngine, type HostEngine } from './host-engine.js';
@@ -26,6 +27,12 @@ export interface ReplayHostOptions {
   ignore?: readonly string[];
   /** Apply DEFAULT_IGNORES (worker metadata, stack traces); default true. */
   defaultIgnores?: boolean;
+  /**
+   * The function app directory of the live worker. When given (and different from the
+   * recorded one), host messages name it instead of the recorded directory, and answers
+   * that mention it are compared as if they named the recorded one.
+   */
+  appDirectory?: string;
   /** Names the recorded session in the report. */
   session?: { id?: number; label?: string };
   /** Stop early: pending answers become missing and the stream is cancelled. */
@@ -73,7 +80,9 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const t0 = now();
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
   const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
-  const plan = planSession([...options.frames]);
+  const frames = [...options.frames];
+  const plan = planSession(frames);
+  const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
   const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES), ...(options.ignore ?? [])]);
   const engine: HostEngine = createHostEngine(plan, {
     pace,
@@ -82,6 +91,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     workerId: options.workerId,
     requestId: options.requestId,
     newId: options.newId ?? randomUUID,
+    ...(directory ? { directory } : {}),
   });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
