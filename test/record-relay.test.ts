@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encodeMessage, makeMessage } from '../src/codec/streaming-message.js';
 import type { StreamStatus } from '../src/model/session.js';
 import {
-  dialTestWorker, echoUntilEnd, hexList, readRecording, stableStatus, startTestHost, startTestProxy, tempDir, withTimeout,
+  dialTestWorker, echo, echoUntilEnd, hexList, readRecording, stableStatus, startTestHost, startTestProxy, tempDir, withTimeout,
   type HostBehavior, type LoggedDuplex,
 } from './helpers/raw-peers.js';
 
@@ -174,4 +174,55 @@ test('10 concurrent streams are 10 sessions, each with exactly its own messages'
     assert.deepEqual(hexList(s.toWorker), hexList(runs[w]!.worker.received));
     assert.equal(s.info.end?.reason, 'completed');
   }
+});
+
+test('the worker cancelling, and the host ending while the worker still sends, look the same to the other side as directly', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  // The host answers once, then ends OK without waiting for the worker to finish.
+  const host = await startTestHost((s) => {
+    s.duplex.onMessage((bytes) => {
+      s.received.push(Buffer.from(bytes));
+      if (s.received.length === 1) void s.send(Buffer.from('bye')).then(() => s.duplex.end({ code: 0, details: 'OK' }));
+    });
+  });
+  t.after(() => host.close());
+  const db = join(tmp.dir, 'ends.db');
+  const proxy = await startTestProxy(host.address, db);
+  const viaProxy = `127.0.0.1:${proxy.address.port}`;
+
+  const hostEnds = async (address: string) => {
+    const worker = dialTestWorker(address);
+    await worker.send(Buffer.from('one'));
+    const end = await withTimeout(worker.duplex.done, 10_000, 'worker sees the end');
+    return { status: stableStatus(end.status), received: hexList(worker.received) };
+  };
+  assert.deepEqual(await hostEnds(viaProxy), await hostEnds(host.address));
+
+  // A host that echoes and never ends by itself: the worker cancels mid-stream.
+  const echoHost = await startTestHost(echo);
+  t.after(() => echoHost.close());
+  const db2 = join(tmp.dir, 'cancel.db');
+  const proxy2 = await startTestProxy(echoHost.address, db2);
+  const workerCancels = async (address: string, n: number) => {
+    const worker = dialTestWorker(address);
+    await worker.send(Buffer.from('one'));
+    const stream = await echoHost.stream(n);
+    await withTimeout((async () => { while (worker.received.length < 1) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'answer');
+    worker.duplex.cancel();
+    const workerEnd = await withTimeout(worker.duplex.done, 10_000, 'worker end');
+    const hostEnd = await withTimeout(stream.duplex.done, 10_000, 'host end');
+    return { worker: stableStatus(workerEnd.status), host: hostEnd };
+  };
+  const direct = await workerCancels(echoHost.address, 0);
+  const relayed = await workerCancels(`127.0.0.1:${proxy2.address.port}`, 1);
+  assert.deepEqual(relayed, direct);
+  assert.equal(relayed.worker.code, 1);
+  assert.equal(relayed.host.clean, false);
+  await proxy.stop();
+  await proxy2.stop();
+  assert.deepEqual(readRecording(db).map((s) => s.info.end?.reason), ['completed']);
+  const [cancelled] = readRecording(db2);
+  assert.equal(cancelled!.info.end?.reason, 'worker-gone');
+  assert.deepEqual(hexList(cancelled!.toHost), hexList([Buffer.from('one')]));
 });
