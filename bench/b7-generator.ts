@@ -29,8 +29,8 @@ interface GeneratorRun {
  * Benchmark 7: `functape bench` driving the reference worker's `noop` (closed loop, many
  * in flight, one worker process) vs a minimal grpc-js echo pair in the same run (the load
  * agent's client and server, 200 B, 1000 in flight). Generator CPU per invocation is the
- * slope of the bench process's CPU time (from /proc, sampled every 200 ms) over the steady
- * part of the run, divided by its throughput.
+ * slope of the bench process's CPU time (from /proc, sampled every 200 ms) over the measured
+ * window the report gives (less its first 500 ms), divided by its throughput.
  */
 export const generatorBenchmark: Benchmark = {
   id: 7,
@@ -39,13 +39,13 @@ export const generatorBenchmark: Benchmark = {
     const agent = await ctx.agent();
     const db = join(ctx.tmp, 'noop.db');
     await recordNoopSession(db);
-    const seconds = ctx.quick ? 3 : 5;
+    const seconds = ctx.quick ? 2 : 5;
     const concurrency = 128;
     let n = 0;
     const r = await interleave(
       ctx.runs,
       async (i) => {
-        const res = await agent.throughput(`127.0.0.1:${agent.serverPort}`, { size: 200, count: ctx.quick ? 40_000 : 100_000, inFlight: 1000, warmup: 5000 });
+        const res = await agent.throughput(`127.0.0.1:${agent.serverPort}`, { size: 200, count: ctx.quick ? 20_000 : 100_000, inFlight: 1000, warmup: 5000 });
         const cpuUsPerEcho = (res.loadCpuMs * 1000) / res.received;
         ctx.log(`  grpc-js echo run ${i + 1}: ${Math.round(res.msgsPerSec)} echoes/s, ${cpuUsPerEcho.toFixed(1)} µs CPU per echo (client + server)`);
         return { ...res, cpuUsPerEcho };
@@ -55,18 +55,21 @@ export const generatorBenchmark: Benchmark = {
         const json = join(ctx.tmp, `b7-${n}.json`);
         const child = spawnFunctape(['bench', '--db', db, '--worker', workerCommand, '-c', String(concurrency), '-d', `${seconds}s`, '--warmup', '1s', '--json', json, '--progress', 'false']);
         const samples: Array<{ t: number; cpu: number }> = [];
-        const t0 = performance.now();
         const timer = setInterval(() => {
           const c = cpuMs(child.pid);
-          if (c !== undefined) samples.push({ t: performance.now() - t0, cpu: c });
+          if (c !== undefined) samples.push({ t: Date.now(), cpu: c });
         }, 200);
         const { code } = await child.exited;
         clearInterval(timer);
         if (code !== 0) throw new Error(`functape bench exited ${code}: ${child.stderr().trim().slice(-300)}`);
         const report = JSON.parse(readFileSync(json, 'utf8'));
-        // The measured window ends with the last sample; it began `seconds` earlier. Skip its first second.
-        const end = samples.at(-1)!;
-        const from = samples.find((s) => s.t >= end.t - (seconds - 1) * 1000) ?? samples[0]!;
+        // The measured window (from the report), minus its first 500 ms and last 250 ms.
+        const start = Date.parse(report.startedAt) + 500;
+        const stop = Date.parse(report.startedAt) + report.durationMs - 250;
+        const inWindow = samples.filter((s) => s.t >= start && s.t <= stop);
+        if (inWindow.length < 2) throw new Error('too few CPU samples inside the measured window');
+        const from = inWindow[0]!;
+        const end = inWindow.at(-1)!;
         const thr = report.overall.throughput as number;
         const run: GeneratorRun = {
           invocationsPerSec: thr,

@@ -24,7 +24,7 @@ const { values } = parseArgs({
 });
 
 const quick = values.quick!;
-const runs = values.runs ? Number(values.runs) : quick ? 3 : 5;
+const runs = values.runs ? Number(values.runs) : quick ? 2 : 5;
 const only = values.only ? new Set(values.only.split(',').map((s) => Number(s.trim()))) : undefined;
 if (only && [...only].some((n) => !ALL_BENCHMARKS.some((b) => b.id === n))) {
   process.stderr.write(`bench: --only takes benchmark numbers among ${ALL_BENCHMARKS.map((b) => b.id).join(',')}\n`);
