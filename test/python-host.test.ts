@@ -21,7 +21,7 @@ const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
   cancelEvery: 2,
   envReload: true,
   bigBodyMb: 4.5,
-  timeoutSec: 60,
+  timeoutSec: 30,
 };
 
 describe('python grpcio host ↔ functape worker', { timeout: 150_000 }, () => {

@@ -23,7 +23,7 @@ const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
   cancelEvery: 2,
   envReload: true,
   bigBodyMb: 4.5,
-  timeoutSec: 60,
+  timeoutSec: 30,
 };
 const METADATA = 'x-functape-test=python-peers,x-trace=abc123';
 
@@ -73,7 +73,7 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
   for (const form of ['short', 'functions'] as const) {
     test(`functape wrap rewrites the ${form} host-argument form alone`, async (t) => {
       if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
-      const script = { invocations: 4, concurrency: 2, functions: ['echo', 'log'], argForm: form, timeoutSec: 60 };
+      const script = { invocations: 4, concurrency: 2, functions: ['echo', 'log'], argForm: form, timeoutSec: 30 };
       const r = await runPythonHostSession('wrap', { dir, name: `form-${form}`, script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log) });
       assert.equal(r.host.code, 0, describeRun(r));
       assert.equal(r.summary.outcome, 'completed');
@@ -106,7 +106,7 @@ describe('python grpcio peers through functape with redaction on', { timeout: 12
 
   test('redaction changes what is stored, never what is forwarded', async (t) => {
     if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
-    const script = { invocations: 6, concurrency: 3, functions: ['echo', 'hello'], envReload: true, timeoutSec: 60 };
+    const script = { invocations: 6, concurrency: 3, functions: ['echo', 'hello'], envReload: true, timeoutSec: 30 };
     const r = await runPythonHostSession('wrap', { dir, name: 'redact', script, workerLogged: true, redact: 'on', workerArgv: (log) => pythonWorkerArgv(log) });
     assert.equal(r.host.code, 0, describeRun(r));
     const w = r.workerLog!;

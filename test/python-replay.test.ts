@@ -16,7 +16,7 @@ const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
   concurrency: 4,
   functions: ['echo', 'hello', 'fail', 'log'],
   envReload: true,
-  timeoutSec: 60,
+  timeoutSec: 30,
 };
 
 describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, () => {

@@ -111,12 +111,21 @@ export interface RunningProcess {
 }
 
 /**
- * Starts argv; SIGKILLs it (and reports timedOut) after timeoutMs so no test hangs on a
- * stuck peer. The caller must await `done` (or kill) before the test ends.
+ * Starts argv in its own process group; SIGKILLs the group (and reports timedOut) after
+ * timeoutMs so no test hangs on a stuck peer. The caller must await `done` (or kill) before
+ * the test ends. `kill()` (SIGKILL) takes the whole group; other signals go to the leader.
  */
 export function startProcess(argv: readonly string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): RunningProcess {
   const env = { PYTHONDONTWRITEBYTECODE: '1', ...(opts.env ?? process.env) };
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a SIGKILL also reaches what it started (a host's worker, wrap's worker).
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
   let out = '';
   let err = '';
   let timedOut = false;
@@ -128,7 +137,7 @@ export function startProcess(argv: readonly string[], opts: { timeoutMs: number;
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) killGroup();
   }, opts.timeoutMs);
   const done = new Promise<ProcessResult>((resolveDone) => {
     child.on('close', (code, signal) => {
@@ -168,7 +177,10 @@ export function startProcess(argv: readonly string[], opts: { timeoutMs: number;
     line,
     done,
     kill: (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // Only while the leader lives: after that its group id could belong to someone else.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (signal === 'SIGKILL') killGroup();
+      else child.kill(signal);
     },
   };
 }
