@@ -3,7 +3,7 @@
 // one line and exit 2, leaving the file untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -70,6 +70,11 @@ test('functape redact removes every secret kind from the file, with extra rules 
     for (const s of secrets) assert.ok(!after.includes(s), `${s} is gone from the database file bytes`);
     for (const k of samples.flatMap((s) => s.keep)) assert.ok(after.includes(k), `${k} kept`);
     assert.ok(!existsSync(`${db}-wal`) || statSync(`${db}-wal`).size === 0, 'WAL emptied');
+
+    chmodSync(db, 0o644);
+    const loose = await cli(['redact', '--db', db, '--dry-run']);
+    assert.match(loose.err, /^functape redact: warning: .*off\.db can be read by other users \(mode 0644\); `chmod 600 .*off\.db` keeps it to you\n$/);
+    chmodSync(db, 0o600);
 
     const again = await cli(['redact', '--db', db, '--json']);
     assert.equal(again.code, 0);

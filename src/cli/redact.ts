@@ -65,6 +65,9 @@ export const redactCommand = defineCommand<RedactArgs>({
     }
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatRedactReport(report));
+    if ((report.mode & 0o077) !== 0) {
+      io.stderr.write(`functape redact: warning: ${report.path} can be read by other users (mode ${report.mode.toString(8).padStart(4, '0')}); \`chmod 600 ${report.path}\` keeps it to you\n`);
+    }
     if (!report.walCleared) {
       io.stderr.write(`functape redact: warning: another process has ${report.path} open, so its -wal file may still hold old bytes; run redact again once it is closed\n`);
       return 1;

@@ -25,6 +25,8 @@ export interface RedactInPlaceReport {
    * still be in the -wal file until that connection closes (run redact again then).
    */
   walCleared: boolean;
+  /** The database file's permission bits (0o600 when only the owner can read it). */
+  mode: number;
   /**
    * Credential-looking text left after redaction, in places no rule covers (see
    * codec/redact-scan.ts), grouped by field path and signature. Empty when not scanned.
@@ -128,7 +130,8 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
     }
     const walCleared = dryRun ? true : scrubFile(db);
     const sortedHints = [...hints.values()].sort((a, b) => b.frames - a.frames || a.path.localeCompare(b.path));
-    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared, hints: sortedHints };
+    const mode = statSync(path).mode & 0o777;
+    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared, mode, hints: sortedHints };
   } catch (err) {
     throw asRecordingError(err, path);
   } finally {
