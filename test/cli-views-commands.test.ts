@@ -79,6 +79,11 @@ test('show: timeline rows with time, arrow, kind, ids, size, summary; --kind and
   assert.equal(rows[3]!.summary, 'Failure: boom');
   assert.equal(typeof rows[0]!.tNs, 'string');
 
+  const inv = await cli('show', '--db', db, '--session', '1', '--invocation', 'inv-1');
+  const invLines = inv.stdout.trimEnd().split('\n').slice(1, -1);
+  assert.deepEqual(invLines.map((l) => l.split(/\s+/)[3]), ['invocationRequest', 'rpcLog', 'invocationResponse']);
+  assert.ok(invLines.every((l) => l.includes('fn:hello')), 'the function name is known although its load request is filtered out');
+
   const all = await cli('show', '--db', db);
   assert.equal(all.code, 0);
   assert.match(all.stderr, /showing all 2 sessions/);

@@ -11,9 +11,12 @@ interface ShowArgs {
   direction?: Direction;
   json: boolean;
   follow: boolean;
+  invocation?: string;
 }
 
 const FOLLOW_POLL_MS = 200;
+/** The messages a timeline learns function names from. */
+const NAMING_KINDS = ['functionLoadRequest', 'functionLoadRequestCollection', 'functionMetadataResponse'];
 
 /** `--session` must be a whole number (yargs gives NaN for words). */
 export function checkSessionId(id: number | undefined): void {
@@ -43,6 +46,7 @@ export const showCommand = defineCommand<ShowArgs>({
       .option('session', { type: 'number', describe: 'one session (default: every session, in order)' })
       .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
       .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
+      .option('invocation', { type: 'string', describe: 'only the messages of one invocation (its id, or the first characters of it)' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' })
       .option('follow', {
         alias: 'f',
@@ -90,12 +94,23 @@ export const showCommand = defineCommand<ShowArgs>({
           await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
         }
         const timeline = createTimeline();
-        const wanted = (f: { kind: string; direction: Direction }) =>
-          (!kinds || kinds.includes(f.kind)) && (!args.direction || f.direction === args.direction);
+        const wanted = (f: { kind: string; direction: Direction; invocationId?: string }) =>
+          (!kinds || kinds.includes(f.kind)) &&
+          (!args.direction || f.direction === args.direction) &&
+          (args.invocation === undefined || (f.invocationId ?? '').startsWith(args.invocation));
         // Following filters here rather than in SQL, so each poll resumes after the last seq read.
         const filter = args.follow
           ? { bytesLimit: 64 * 1024 }
-          : { ...(kinds ? { kinds } : {}), ...(args.direction ? { directions: [args.direction] } : {}), bytesLimit: 64 * 1024 };
+          : {
+              ...(kinds ? { kinds } : {}),
+              ...(args.direction ? { directions: [args.direction] } : {}),
+              ...(args.invocation !== undefined ? { invocation: args.invocation } : {}),
+              bytesLimit: 64 * 1024,
+            };
+        if (kinds || args.direction || args.invocation !== undefined) {
+          // Filtered rows may not include the messages that name functions: learn them first.
+          for (const f of rec.frames(s.id, { kinds: NAMING_KINDS, bytesLimit: 4 * 1024 * 1024 })) timeline.row(f);
+        }
         let final = s;
         let after = -1;
         while (true) {

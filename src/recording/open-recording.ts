@@ -17,6 +17,8 @@ export interface FrameFilter {
   bytesLimit?: number;
   /** Only frames with a seq above this (to resume, e.g. when following a live session). */
   afterSeq?: number;
+  /** Only frames whose invocation id starts with this (the full id, or the prefix `show` prints). */
+  invocation?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export function openRecording(path: string): Recording {
     const where = ['session_id = ?', 'seq > ?'];
     if (filter.kinds) where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
+    if (filter.invocation !== undefined) where.push('invocation_id >= ? AND invocation_id < ?');
     const bytes = bytesExpression(filter);
     const columns = `${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END, length(bytes)`;
     const sql = `SELECT ${columns} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
@@ -117,7 +120,9 @@ export function openRecording(path: string): Recording {
   function* frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
     const st = frameStatement(filter);
     const big = bigBytes(filter);
-    const rest = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
+    const rest: unknown[] = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
+    // a prefix range that the (session, invocation_id) index serves
+    if (filter.invocation !== undefined) rest.push(filter.invocation, `${filter.invocation}\u{10FFFF}`);
     let after = filter.afterSeq ?? -1;
     while (true) {
       const rows = wrap(() => st.all(sessionId, after, ...rest) as unknown[][]);
