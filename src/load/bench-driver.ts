@@ -29,7 +29,7 @@ export interface BenchProgress {
   completed: number;
   errors: number;
   p99Us: number;
-  /** Answers per second over the last progress interval. */
+  /** Answers per second over the last progress interval (warmup included). */
   recentRate: number;
   inFlight: number;
 }
@@ -126,6 +126,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   let stopReason: BenchRunResult['stopReason'] = 'done';
   let cpuStart = plan.warmupMs > 0 ? undefined : cpu();
   let lateAnswers = 0;
+  let answered = 0;
   let finished = false;
 
   let resolveRun!: () => void;
@@ -264,6 +265,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
         }
       }
     } else warmupCompleted += 1;
+    answered += 1;
     // Closed loop: refill; open loop: a send held back by the in-flight cap may go now.
     if (sending) pump();
     else if (inFlight === 0) finish();
@@ -288,13 +290,13 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) onAbort();
 
-  let lastProgress = { at: t0, completed: 0 };
+  let lastProgress = { at: t0, answered: 0 };
   const progressTimer = o.onProgress
     ? setInterval(() => {
         const t = now();
         const pr = recorder.progress();
-        const rate = ((pr.completed - lastProgress.completed) * 1000) / Math.max(1, t - lastProgress.at);
-        lastProgress = { at: t, completed: pr.completed };
+        const rate = ((answered - lastProgress.answered) * 1000) / Math.max(1, t - lastProgress.at);
+        lastProgress = { at: t, answered };
         o.onProgress!({
           elapsedMs: t - t0,
           phase: sending ? (t - t0 < plan.warmupMs ? 'warmup' : 'measure') : 'drain',

@@ -24,12 +24,17 @@ export function formatPercent(x: number): string {
   return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 }
 
-/** Left-align the first column, right-align the others. */
+/** Visible width of a cell: characters, not counting ANSI color codes. */
+function visibleWidth(cell: string): number {
+  return [...cell.replace(/\x1b\[[0-9;]*m/g, '')].length;
+}
+
+/** Left-align the first column, right-align the others (colored cells line up too). */
 export function table(rows: string[][], indent = '  '): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, [...cell].length); });
+  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell)); });
   return rows.map((r) => indent + r.map((cell, i) => {
-    const pad = ' '.repeat(widths[i]! - [...cell].length);
+    const pad = ' '.repeat(widths[i]! - visibleWidth(cell));
     return i === 0 ? cell + pad : pad + cell;
   }).join('  ').trimEnd()).join('\n') + '\n';
 }
