@@ -157,6 +157,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
   let unresolvedInLimit = 0;
   let sentCount = 0;
   let started = false;
+  let startedAtMs = 0;
   const firstInvocation = steps.findIndex((s) => s.step.frame.kind === 'invocationRequest');
   const setupEnd = firstInvocation < 0 ? steps.length : firstInvocation;
   const inLimit = (a: AnswerState) => a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit;
@@ -244,6 +245,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
   function start(nowMs: number): void {
     if (started) return;
     started = true;
+    startedAtMs = nowMs;
     for (const x of byTrigger.get(undefined) ?? []) arm(x, nowMs);
     for (const s of steps) consider(s, nowMs);
   }
@@ -294,7 +296,10 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         }
       }
       const differences = compareAnswer(a.expected.frame.bytes, bytes, compareOptions);
-      resolve(a, describeOutcome(a, differences.length ? 'differed' : 'matched', differences), nowMs);
+      const outcome = describeOutcome(a, differences.length ? 'differed' : 'matched', differences);
+      const sentAt = a.expected.trigger === undefined ? startedAtMs : stepBySeq.get(a.expected.trigger)?.sentAtMs;
+      if (sentAt !== undefined) outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
+      resolve(a, outcome, nowMs);
     },
     poll(nowMs) {
       start(nowMs);
@@ -351,3 +356,5 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 function safeJson(bytes: Uint8Array) {
   return comparableView(bytes);
 }
+
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -33,6 +33,8 @@ export interface ReplayOutcome {
   note?: string;
   /** The live message's proto3 JSON, for extras (what arrived that nobody expected). */
   live?: JsonValue;
+  /** Host replays: ms from the message it answers to the answer, in the recording and live. */
+  serviceMs?: { recorded: number; live: number };
 }
 
 export interface ReplayCounts {
@@ -89,4 +91,17 @@ export function replaySummaryLine(report: ReplayReport): string {
   let line = `${c.matched} ${noun} matched, ${c.differed} differed, ${c.missing} missing`;
   if (c.extra > 0) line += `, ${c.extra} unexpected`;
   return line;
+}
+
+/** Median and p90 of answer service times, recorded vs live (host replays; undefined when none were timed). */
+export function serviceTimeSummary(report: ReplayReport, kind = 'invocationResponse'): { count: number; recorded: { p50: number; p90: number }; live: { p50: number; p90: number } } | undefined {
+  const timed = report.outcomes.filter((o) => o.kind === kind && o.serviceMs).map((o) => o.serviceMs!);
+  if (timed.length === 0) return undefined;
+  const q = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  };
+  const rec = timed.map((t) => t.recorded);
+  const live = timed.map((t) => t.live);
+  return { count: timed.length, recorded: { p50: q(rec, 0.5), p90: q(rec, 0.9) }, live: { p50: q(live, 0.5), p90: q(live, 0.9) } };
 }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import pc from 'picocolors';
-import { replaySummaryLine, type ReplayOutcome, type ReplayReport } from './replay-report.js';
+import { replaySummaryLine, serviceTimeSummary, type ReplayOutcome, type ReplayReport } from './replay-report.js';
 
 export interface ReplayTextOptions {
   /** Colour the diff (on a TTY). */
@@ -55,6 +55,11 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
   if (report.stream.broken) lines.push(c.red(`stream broken: ${report.stream.detail ?? 'the peer ended it early'}`));
   else if (report.stream.detail) lines.push(c.yellow(report.stream.detail));
   if (report.played === 'worker' && report.notReceived) lines.push(c.dim(`${report.notReceived} recorded host message(s) were never sent by the live host`));
+  const timing = serviceTimeSummary(report);
+  if (timing) {
+    const f = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+    lines.push(c.dim(`invocation service time: p50 ${f(timing.live.p50)} ms live vs ${f(timing.recorded.p50)} ms recorded, p90 ${f(timing.live.p90)} vs ${f(timing.recorded.p90)} (${timing.count} timed)`));
+  }
   const summary = replaySummaryLine(report);
   const clean = report.counts.differed + report.counts.missing + report.counts.extra === 0 && !report.stream.broken;
   lines.push(`${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`);
