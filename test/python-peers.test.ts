@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import {
   assertPythonGrpc, assertTransparentRun, describeRun, functapeHas, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording, runProcess, transparencyProblems,
-  runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun, type Route,
+  runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun, type RecordedFrame, type Route,
 } from './helpers/python.js';
 
 /** One session touching every message kind the peers know, with deterministic outcomes:
@@ -129,3 +130,47 @@ describe('python grpcio peers through functape with redaction on', { timeout: 12
     }
   });
 });
+
+describe('a python grpcio worker that compresses what it sends (grpc-encoding: gzip)', { timeout: 120_000 }, () => {
+  let dir = '';
+  let run: PythonHostRun | undefined;
+  before(() => {
+    assertPythonGrpc();
+    dir = mkdtempSync(join(tmpdir(), 'functape-pygzip-'));
+  });
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  test('forwarding stays transparent through wrap', async (t) => {
+    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
+    const script = { invocations: 6, concurrency: 3, functions: ['echo', 'log'], timeoutSec: 30 };
+    const r = await runPythonHostSession('wrap', {
+      dir, name: 'gzip', script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log, ['--compression', 'gzip']),
+    });
+    assert.equal(r.host.code, 0, describeRun(r));
+    assert.equal(r.summary.outcome, 'completed');
+    assert.deepEqual(r.workerLog!.received, r.hostLog.sent);
+    assert.deepEqual(r.hostLog.received, r.workerLog!.sent);
+    const { frames } = readRecording(r.db!);
+    assert.equal(frames.length, r.hostLog.sent.length + r.hostLog.received.length, 'every message recorded once');
+    assert.ok(frames.some((f) => f.compressed), 'some frames were compressed on the wire');
+    run = r;
+  });
+
+  test('the recording holds the messages, decodable', { todo: 'record stores gzip-compressed payloads as they are: kind unknown, undecodable' }, () => {
+    assert.ok(run, 'the forwarding test must pass first');
+    const { frames } = readRecording(run.db!);
+    // Either design is fine: store the decompressed message, or the wire bytes flagged compressed.
+    const message = (f: RecordedFrame) => (f.compressed && !f.bytes.equals(Buffer.alloc(0)) ? tryGunzip(f.bytes) : f.bytes);
+    assert.deepEqual(frames.filter((f) => f.kind === 'unknown').map((f) => f.seq), [], 'every frame decoded to its kind');
+    const logical = frames.map((f) => ({ ...f, bytes: message(f) }));
+    assert.deepEqual(transparencyProblems(logical, { host: run.hostLog, worker: run.workerLog }), []);
+  });
+});
+
+function tryGunzip(b: Buffer): Buffer {
+  try {
+    return gunzipSync(b);
+  } catch {
+    return b;
+  }
+}

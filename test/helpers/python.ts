@@ -300,6 +300,8 @@ export interface RecordedFrame {
   direction: 'toHost' | 'toWorker';
   kind: string;
   redacted: boolean;
+  /** The gRPC compressed flag of the frame on the wire. */
+  compressed: boolean;
   bytes: Buffer;
 }
 
@@ -311,7 +313,7 @@ export function readRecording(db: string): { sessions: SessionInfo[]; frames: Re
     const frames: RecordedFrame[] = [];
     for (const s of sessions) {
       for (const f of rec.frames(s.id)) {
-        frames.push({ session: f.sessionId, seq: f.seq, direction: f.direction, kind: f.kind, redacted: f.redacted, bytes: Buffer.from(f.bytes) });
+        frames.push({ session: f.sessionId, seq: f.seq, direction: f.direction, kind: f.kind, redacted: f.redacted, compressed: f.compressed, bytes: Buffer.from(f.bytes) });
       }
     }
     return { sessions, frames };

@@ -11,7 +11,7 @@ terminate (half-closes its stream once in-flight invocations finish, then exits)
 Messages travel as raw bytes through grpcio (no serializer): what is logged is exactly what
 crossed the gRPC API. Own flags (before the host arguments): --log FILE (NDJSON, see
 peer_log.py), --timeout SECONDS (give up and exit 3), --metadata k=v[,k=v] (request
-metadata sent with the call), --proto-dir DIR.
+metadata sent with the call), --compression gzip|deflate (compress what it sends), --proto-dir DIR.
 Exit code: 0 when the stream ended with status OK, 1 with another status, 2 bad arguments,
 3 timeout.
 """
@@ -230,7 +230,8 @@ def main(argv):
     result = {}
 
     def run():
-        channel = grpc.insecure_channel('%s:%d' % (conn['host'], conn['port']), options=options)
+        compression = {'gzip': grpc.Compression.Gzip, 'deflate': grpc.Compression.Deflate}.get(own.get('compression', ''))
+        channel = grpc.insecure_channel('%s:%d' % (conn['host'], conn['port']), options=options, compression=compression)
         call = channel.stream_stream(EVENT_STREAM_PATH, request_serializer=None, response_deserializer=None)
         metadata = [tuple(kv.split('=', 1)) for kv in own.get('metadata', '').split(',') if '=' in kv]
         responses = call(worker.requests(), metadata=metadata or None)
