@@ -126,11 +126,12 @@ test('functape redact scans for credential-looking text no rule covers, and --dr
       what: 'a log line', direction: 'toHost' as const, secrets: [], keep: [],
       bytes: encodeMessage(messageFromJson({ rpcLog: { invocationId: `inv-${seq}`, category: 'scan', message } })),
     });
-    recordUnredacted(db, [logged(0, 'starting'), logged(1, `calling the API with ${jwt}`), logged(2, `retry with ${jwt}`)]);
+    const garbage = { what: 'not a message', direction: 'toHost' as const, secrets: [], keep: [], bytes: Uint8Array.from([0xff, 0xff, 0xff, 0x01]) };
+    recordUnredacted(db, [logged(0, 'starting'), logged(1, `calling the API with ${jwt}`), logged(2, `retry with ${jwt}`), garbage]);
 
     const dry = await cli(['redact', '--db', db, '--dry-run']);
     assert.equal(dry.code, 1);
-    assert.equal(dry.out.split('\n')[0], `${db}: 0 of 3 frames would be redacted (dry run, nothing written)`);
+    assert.equal(dry.out.split('\n')[0], `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 1 undecodable (kind unknown) left as they are`);
     assert.match(dry.out, /possible secrets no rule covers.*\n  rpcLog\.message  jwt  2 frames \(first: session 1 seq 1\)\n$/);
     assert.ok(!dry.out.includes(jwt), 'the report never shows the value');
 
@@ -138,11 +139,11 @@ test('functape redact scans for credential-looking text no rule covers, and --dr
     writeFileSync(rules, JSON.stringify({ fieldPaths: ['rpcLog.message'] }));
     const scrub = await cli(['redact', '--db', db, '--redact-rules', rules]);
     assert.equal(scrub.code, 0, scrub.err);
-    assert.match(scrub.out, /3 of 3 frames redacted now \[rpcLog 3\]/);
+    assert.match(scrub.out, /3 of 4 frames redacted now \[rpcLog 3\]/);
     assert.ok(!fileBytes(db).includes(jwt));
     const clean = await cli(['redact', '--db', db, '--redact-rules', rules, '--dry-run']);
     assert.equal(clean.code, 0, 'nothing left: the check passes');
-    assert.equal(clean.out, `${db}: 0 of 3 frames would be redacted (dry run, nothing written); 3 were already redacted\n`);
+    assert.equal(clean.out, `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 3 were already redacted; 1 undecodable (kind unknown) left as they are\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

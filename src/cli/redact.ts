@@ -83,6 +83,7 @@ export function formatRedactReport(report: RedactInPlaceReport): string {
   let out = `${report.path}: ${report.changed} of ${report.frames} frames ${report.dryRun ? 'would be redacted (dry run, nothing written)' : 'redacted now'}`
     + (kinds ? ` [${kinds}]` : '')
     + (report.alreadyRedacted > 0 ? `; ${report.alreadyRedacted} were already redacted` : '')
+    + (report.undecodable > 0 ? `; ${report.undecodable} undecodable (kind unknown) left as they are` : '')
     + (report.dryRun ? '' : `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM`)
     + '\n';
   if (report.hints.length > 0) {

@@ -46,6 +46,7 @@ test('redact on a recording made with redaction off removes every secret from th
     assert.equal(report.frames, samples.length);
     assert.equal(report.changed, samples.length);
     assert.equal(report.alreadyRedacted, 0);
+    assert.equal(report.undecodable, 0);
     assert.ok(report.walCleared);
 
     const after = fileText(db);

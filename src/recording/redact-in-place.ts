@@ -17,6 +17,8 @@ export interface RedactInPlaceReport {
   changedByKind: Record<string, number>;
   /** Frames already marked redacted before this run. */
   alreadyRedacted: number;
+  /** Frames that are not a decodable message (kind `unknown`): left as they are, unsearched. */
+  undecodable: number;
   /** Size of the database file (plus -wal) before and after, in bytes. */
   bytesBefore: number;
   bytesAfter: number;
@@ -93,6 +95,7 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     const total = count('SELECT count(*) AS n FROM frames');
     const alreadyRedacted = count('SELECT count(*) AS n FROM frames WHERE redacted = 1');
+    const undecodable = count("SELECT count(*) AS n FROM frames WHERE kind = 'unknown'");
     const page = db.prepare('SELECT rowid AS id, session_id AS session, seq, kind, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
     const scan = options.scan ?? true;
     const hints = new Map<string, RedactHint>();
@@ -131,7 +134,7 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
     const walCleared = dryRun ? true : scrubFile(db);
     const sortedHints = [...hints.values()].sort((a, b) => b.frames - a.frames || a.path.localeCompare(b.path));
     const mode = statSync(path).mode & 0o777;
-    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, bytesBefore, bytesAfter: fileBytes(path), walCleared, mode, hints: sortedHints };
+    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, undecodable, bytesBefore, bytesAfter: fileBytes(path), walCleared, mode, hints: sortedHints };
   } catch (err) {
     throw asRecordingError(err, path);
   } finally {
