@@ -1,8 +1,9 @@
 import { describe } from '../codec/describe.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerKeyer } from './answer-key.js';
+import { indexExpectedAnswers, type AnswerState } from './expected-answers.js';
 import { moveDirectory, replaceInStrings, type DirectoryMove } from './app-directory.js';
-import type { CausalPlan, ExpectedAnswer, GateRef, PlanStep } from './causal-plan.js';
+import type { CausalPlan, GateRef, PlanStep } from './causal-plan.js';
 import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
 import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
 import type { PathMatcher } from './ignore-paths.js';
@@ -64,13 +65,6 @@ export interface HostEngine {
   readonly setupEnd: number;
 }
 
-interface AnswerState {
-  expected: ExpectedAnswer;
-  key: string;
-  deadlineMs?: number;
-  outcome?: ReplayOutcome;
-}
-
 interface StepState {
   step: PlanStep;
   index: number;
@@ -82,47 +76,13 @@ interface StepState {
 
 export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): HostEngine {
   const ids = createIdMap();
-  const statusIds = new Set(plan.steps.filter((s) => s.frame.kind === 'workerStatusRequest' && s.frame.requestId).map((s) => s.frame.requestId!));
-  const recordedKeyer = createAnswerKeyer(statusIds);
+  const { answers, byKey, logGroups, byTrigger, statusIds, functionName: fnName, invocationFunction: invocationFn } = indexExpectedAnswers(plan);
   const liveKeyer = createAnswerKeyer(statusIds);
-  const fnName = new Map<string, string>();
-  const invocationFn = new Map<string, string>();
-  for (const s of plan.steps) {
-    for (const f of functionNames(s.frame.bytes)) if (f.name) fnName.set(f.functionId, f.name);
-    if (s.frame.kind === 'invocationRequest' && s.frame.invocationId) invocationFn.set(s.frame.invocationId, s.frame.functionId ?? '');
-  }
   const startStream = plan.answers.find((a) => a.frame.kind === 'startStream');
   // Recordings index worker ids per session, not per frame: read them from the bytes.
   const startIds = startStream ? describe(startStream.frame.bytes) : undefined;
   if (startIds?.workerId) ids.set(startIds.workerId, options.workerId);
   if (startIds?.requestId) ids.set(startIds.requestId, options.requestId);
-
-  const answers: AnswerState[] = [];
-  const byKey = new Map<string, AnswerState>();
-  const logGroups = new Map<string, LogGroup>();
-  const byTrigger = new Map<number | undefined, Array<AnswerState | LogGroup>>();
-  const addTriggered = (t: number | undefined, x: AnswerState | LogGroup) => {
-    const list = byTrigger.get(t) ?? [];
-    list.push(x);
-    byTrigger.set(t, list);
-  };
-  for (const e of plan.answers) {
-    const key = recordedKeyer.key(e.frame);
-    if (e.frame.kind === LOG_KIND) {
-      let g = logGroups.get(key);
-      if (!g) {
-        g = { key, trigger: e.trigger, recorded: [], live: [], firstSeq: e.frame.seq, invocationId: e.frame.invocationId };
-        logGroups.set(key, g);
-        addTriggered(e.trigger, g);
-      }
-      g.recorded.push(e.frame.bytes);
-      continue;
-    }
-    const a: AnswerState = { expected: e, key };
-    answers.push(a);
-    byKey.set(key, a);
-    addTriggered(e.trigger, a);
-  }
   const extras: ReplayOutcome[] = [];
 
   const steps: StepState[] = plan.steps.map((step, index) => ({ step, index, pending: 0 }));
