@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ test('SIGKILL while recording: WAL recovers, committed frames are all there, ver
   child.kill('SIGKILL');
   await exited;
 
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(file).mode & 0o777, 0o600, `${file} is private`);
   const rec = openRecording(path);
   const [session, ...others] = rec.sessions();
   assert.equal(others.length, 0);
