@@ -89,3 +89,22 @@ test('replay host driving replay worker from the same recording: both exit 0 (ro
     assert.equal(replayExitCode(workerReport), 0);
   }
 });
+
+test('a specialized worker that loads functions as one collection replays with zero diffs, both ways', async () => {
+  const frames = await recordInMemory({ functions: ['hello', 'sleep', 'log'], invocations: 12, concurrency: 3, loadCollection: true, reloadEnv: true });
+  assert.ok(frames.some((f) => f.kind === 'functionLoadRequestCollection'));
+  assert.ok(frames.some((f) => f.kind === 'functionEnvironmentReloadRequest'));
+  const pair = createDuplexPair();
+  const worker = runReferenceWorker(pair.worker, LIVE, undefined, true);
+  const report = await replayHost({ frames, duplex: pair.host, ...LIVE, pace: 'recorded', answerTimeoutMs: 5000 });
+  await worker;
+  assert.deepEqual(report.outcomes.filter((o) => o.status !== 'matched'), []);
+  assert.ok(report.outcomes.some((o) => o.kind === 'functionLoadResponseCollection' && o.status === 'matched'));
+  const rt = createDuplexPair();
+  const [h, w] = await Promise.all([
+    replayHost({ frames, duplex: rt.host, ...LIVE, pace: 'fast', answerTimeoutMs: 5000 }),
+    replayWorker({ frames, duplex: rt.worker, ...LIVE, pace: 'fast' }),
+  ]);
+  assert.equal(replayExitCode(h), 0);
+  assert.equal(replayExitCode(w), 0);
+});

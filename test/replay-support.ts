@@ -16,14 +16,19 @@ export interface ScriptOptions {
   cancelEvery?: number;
   logCount?: number;
   greeting?: string;
+  /** The worker advertises SupportsLoadResponseCollection (one load collection). */
+  loadCollection?: boolean;
+  /** The host specializes the worker with a FunctionEnvironmentReloadRequest. */
+  reloadEnv?: boolean;
 }
 
 /** The reference worker on one end of a stream, as `functape worker` runs it. */
-export function runReferenceWorker(duplex: Duplex, ids: { workerId: string; requestId: string }, greeting?: string): Promise<WorkerRunResult> {
+export function runReferenceWorker(duplex: Duplex, ids: { workerId: string; requestId: string }, greeting?: string, loadCollection = false): Promise<WorkerRunResult> {
   const protocol = createWorkerProtocol({
     workerId: ids.workerId,
     requestId: ids.requestId,
     ...(greeting ? { greeting } : {}),
+    loadCollection,
     workerVersion: '0.1.0',
     runtime: { name: 'node', version: process.version, bitness: 'x64', pid: process.pid },
   });
@@ -43,7 +48,7 @@ export async function recordInMemory(o: ScriptOptions): Promise<ReplayFrame[]> {
     invocations: o.invocations,
     concurrency: o.concurrency,
     plan: { logCount: o.logCount ?? 3, bigMb: 0.01, cancelEvery: o.cancelEvery ?? 0 },
-    reloadEnv: false,
+    reloadEnv: o.reloadEnv ?? false,
     hostVersion: '4.999.0',
     appDirectory: '/app',
     newGuid: randomUUID,
@@ -52,7 +57,7 @@ export async function recordInMemory(o: ScriptOptions): Promise<ReplayFrame[]> {
     recordLatency: () => {},
   };
   const script = createHostScript(config);
-  const worker = runReferenceWorker(pair.worker, ids, o.greeting);
+  const worker = runReferenceWorker(pair.worker, ids, o.greeting, o.loadCollection);
   pair.host.onMessage((bytes) => {
     tap('toHost', bytes);
     for (const e of script.receive(bytes)) {
