@@ -221,3 +221,41 @@ test('show --follow prints messages as a live recording commits them, until the 
   assert.deepEqual(lines.slice(1, -1).map((l) => l.split(/\s+/)[3]), ['rpcLog', 'invocationResponse', 'invocationResponse']);
   assert.match(lines.at(-1)!, /^end: OK \(completed\)/);
 });
+
+test('pipes between real processes: export | import via stdin; show | head stops early and cleanly', async (t) => {
+  const { dir, db } = setup(t);
+  const { spawn } = await import('node:child_process');
+  const bin = join(process.cwd(), 'bin', 'functape');
+  const copy = join(dir, 'piped.db');
+  const run = (cmd: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const p = spawn('bash', ['-o', 'pipefail', '-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const piped = await run(`"${bin}" export --db "${db}" | "${bin}" import --db "${copy}"`);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(piped.stdout, /imported 2 session\(s\)/);
+  assert.equal((await cli('export', '--db', copy)).stdout, (await cli('export', '--db', db)).stdout);
+  // a session far bigger than a pipe buffer, so `head` closes the pipe while show writes
+  const { createRecordingWriter } = await import('../src/recording/recording-writer.js');
+  const { sampleFrames } = await import('./recording-sample.js');
+  const big = join(dir, 'big.db');
+  const w = createRecordingWriter(big, { redact: false });
+  w.addSession({ id: 1, startWallMs: 0, upstream: '', path: '', metadata: {}, functapeVersion: '', schemaVersion: '' });
+  const frames = sampleFrames();
+  for (let seq = 0; seq < 20_000; seq++) {
+    const f = frames[seq % frames.length]!;
+    w.addFrame({ sessionId: 1, seq, dirSeq: 0, direction: f.direction, tNs: BigInt(seq), wallMs: 0, compressed: false, bytes: f.bytes });
+  }
+  w.close();
+  for (const command of ['show', 'export', 'show --json']) {
+    const head = await run(`"${bin}" ${command} --db "${big}" | head -2`);
+    assert.equal(head.code, 0, `${command}: ${head.stderr}`);
+    assert.equal(head.stdout.trimEnd().split('\n').length, 2);
+    assert.equal(head.stderr, '');
+  }
+});
