@@ -67,12 +67,17 @@ test('a worker that cannot start, or dies mid-run, exits 3', { timeout: 60_000 }
   const none = await functape(['bench', '--db', db, '--worker', '/bin/false', '-n', '10']);
   assert.equal(none.code, 3, none.stderr);
   assert.match(none.stderr, /worker #1 exited/);
-  // The worker runs for a moment, then is killed while invocations are in flight.
-  const dying = `/bin/sh -c '${process.execPath} ${BIN} worker "$@" & sleep 1.2; kill -9 $!' sh`;
+  // A recording whose second invocation is the reference worker's `crash` (it kills the
+  // worker process): set up fine, then the worker dies mid-run, deterministically.
+  const crashDb = join(dir, 'crash.db');
+  const rec = await functape(['host', '--worker', `${process.execPath} ${BIN} wrap --db ${crashDb} -- ${WORKER}`, '-n', '4', '-f', 'noop,crash']);
+  assert.equal(rec.code, 3, 'the recorded host saw its worker die too');
   const json = join(dir, 'broke.json');
-  const broke = await functape(['bench', '--db', db, '--worker', dying, '-c', '4', '-d', '20s', '--json', json]);
+  const broke = await functape(['bench', '--db', crashDb, '--worker', WORKER, '-c', '2', '-d', '20s', '--json', json]);
   assert.equal(broke.code, 3, broke.stdout + broke.stderr);
   const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
   assert.equal(r.stopReason, 'worker-broke');
+  assert.ok(r.overall.unanswered >= 1, 'the crashing invocation is unanswered');
   assert.ok(r.notes.some((n) => /ended its stream/.test(n)), r.notes.join('; '));
+  assert.match(broke.stdout, /stopped early: worker-broke/);
 });

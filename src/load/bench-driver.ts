@@ -321,7 +321,11 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   if (owed > 0) notes.push(`${owed} scheduled invocation(s) were never sent: the in-flight cap held them back until the run ended`);
   const unansweredAll = pending.size;
   pending.clear();
-  if (unansweredAll > 0) notes.push(`${unansweredAll} invocation(s) had no answer ${o.drainTimeoutMs} ms after sending stopped`);
+  if (unansweredAll > 0) {
+    const reason = stopReason as BenchRunResult['stopReason']; // set in callbacks: TS cannot see it change
+    const when = reason === 'worker-broke' ? 'when a worker broke' : reason === 'interrupted' ? 'when the run was interrupted' : `${o.drainTimeoutMs} ms after sending stopped`;
+    notes.push(`${unansweredAll} invocation(s) had no answer ${when}`);
+  }
   if (lateAnswers > 0) notes.push(`${lateAnswers} answer(s) for unknown invocation ids`);
 
   const endAbs = Math.max(sendEndAbs || now(), lastMeasuredDoneAbs);
