@@ -30,9 +30,10 @@ export interface RecordSink {
   end(end: SessionEnd): void;
 }
 
-export function createRecordSink(db: Database.Database, redact: RedactRules | false): RecordSink {
+/** `redact`: rules for createRedactor, `false` for none, or a redactor itself (tests). */
+export function createRecordSink(db: Database.Database, redact: RedactRules | false | Redactor): RecordSink {
   const sql = createRecordSql(db);
-  const redactor: Redactor | null = redact === false ? null : createRedactor(redact);
+  const redactor: Redactor | null = redact === false ? null : typeof redact === 'function' ? redact : createRedactor(redact);
   /** Sessions whose worker id is known (stored or in this transaction). */
   const workerKnown = new Set<number>();
   let pending = new Map<number, { toHost: number; toWorker: number }>();
@@ -44,11 +45,19 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
   });
 
   function prepare(frame: Frame, known: KnownFrameIndex | undefined): PreparedFrame {
-    const index = known?.index ?? describe(frame.bytes);
+    let index = known?.index ?? describe(frame.bytes);
     let stored = frame.bytes;
     let redacted = known?.redacted ?? false;
     if (redactor && !redacted && index.kind !== 'unknown') {
-      const out = redactor(frame.bytes, index.kind);
+      let out: Uint8Array | null;
+      try {
+        out = redactor(frame.bytes, index.kind);
+      } catch (err) {
+        // Never store what could not be checked for secrets, and never lose the frame's
+        // place in the session: keep its index with an empty payload, marked redacted.
+        out = new Uint8Array(0);
+        index = { ...index, decodeError: `redaction failed, payload not stored: ${err instanceof Error ? err.message : String(err)}` };
+      }
       if (out) {
         stored = out;
         redacted = true;
