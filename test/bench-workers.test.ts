@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../src/cli/main.js';
 import type { BenchReport } from '../src/report/bench-report.js';
 import { BIN, functape, recordWithWrap, WORKER } from './bench-helpers.js';
 
@@ -56,10 +58,19 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
     [['--db', db, '--workers', '0'], /--workers/],
   ];
   for (const [args, re] of cases) {
-    const r = await functape(['bench', '--worker', WORKER, ...args]);
-    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.stderr}`);
-    assert.match(r.stderr, re);
-    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    // In-process (the same main() bin/functape runs): these fail before any worker starts.
+    let stdout = '';
+    let stderr = '';
+    const io = {
+      stdout: new Writable({ write: (c, _e, cb) => { stdout += String(c); cb(); } }),
+      stderr: new Writable({ write: (c, _e, cb) => { stderr += String(c); cb(); } }),
+      signal: new AbortController().signal,
+    };
+    const code = await main(['bench', '--worker', WORKER, ...args], io);
+    assert.equal(code, 2, `${args.join(' ')} → ${code}: ${stderr}`);
+    assert.match(stderr, re);
+    assert.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);
+    assert.equal(stdout, '');
   }
 });
 
