@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { RedactRules } from '../codec/redact.js';
 import type { CaptureEvent } from '../model/event.js';
-import type { Frame } from '../model/frame.js';
+import type { Frame, FrameIndex } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
 import { openForWriting, settleForClose } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
@@ -33,7 +33,11 @@ export interface RecordingWriter {
   readonly path: string;
   allocateSessionId(): number;
   addSession(start: SessionStart & { workerId?: string }): number;
-  addFrame(frame: Frame, known?: KnownFrameIndex): void;
+  /**
+   * Add a frame. `index` is optional: a FrameIndex (e.g. from `describe`) or what import
+   * knows (redacted, wire size); by default the bytes are indexed here.
+   */
+  addFrame(frame: Frame, index?: KnownFrameIndex | FrameIndex): void;
   endSession(end: SessionEnd): void;
   /** The same as an EventSink (e.g. for replay's `--record`). */
   write(event: CaptureEvent): void;
@@ -107,7 +111,8 @@ export function createRecordingWriter(path: string, options: RecordingWriterOpti
       pending.push({ type: 'start', start: { ...start, id } });
       return id;
     },
-    addFrame(frame, known) {
+    addFrame(frame, index) {
+      const known: KnownFrameIndex | undefined = index && 'kind' in index ? { index } : index;
       const id = mapped(frame.sessionId);
       pending.push({ type: 'frame', frame: id === frame.sessionId ? frame : { ...frame, sessionId: id }, ...(known ? { known } : {}) });
       if (++frames >= batchFrames) flush();
