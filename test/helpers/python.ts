@@ -66,6 +66,8 @@ export interface HostOptions {
   failWith?: string;
   /** The first invocation carries a body of this many MiB. */
   bigBodyMb?: number;
+  /** Worker processes, each its own stream and session (logs go to LOG.0, LOG.1, ...). */
+  workers?: number;
   argForm?: 'both' | 'functions' | 'short';
   workerId?: string;
   requestId?: string;
@@ -84,6 +86,7 @@ export function pythonHostArgv(o: HostOptions): string[] {
   if (o.envReload) argv.push('--env-reload');
   if (o.failWith) argv.push('--fail-with', o.failWith);
   if (o.bigBodyMb) argv.push('--big-body-mb', String(o.bigBodyMb));
+  if (o.workers) argv.push('--workers', String(o.workers));
   if (o.argForm) argv.push('--arg-form', o.argForm);
   if (o.workerId) argv.push('--worker-id', o.workerId);
   if (o.requestId) argv.push('--request-id', o.requestId);

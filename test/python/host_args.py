@@ -13,7 +13,8 @@ def host_args(host, port, worker_id, request_id, max_message=MAX_MESSAGE):
 
 
 def _values(argv):
-    """`--name value` and `--name=value` pairs; the last occurrence wins."""
+    """`--name value` and `--name=value` pairs (a flag followed by another flag, or last, is
+    True); the last occurrence wins."""
     values = {}
     i = 0
     while i < len(argv):
@@ -21,9 +22,11 @@ def _values(argv):
         if arg.startswith('--') and '=' in arg:
             name, value = arg[2:].split('=', 1)
             values[name] = value
-        elif arg.startswith('--') and i + 1 < len(argv):
+        elif arg.startswith('--') and i + 1 < len(argv) and not argv[i + 1].startswith('--'):
             values[arg[2:]] = argv[i + 1]
             i += 1
+        elif arg.startswith('--'):
+            values[arg[2:]] = True
         i += 1
     return values
 

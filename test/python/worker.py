@@ -11,7 +11,8 @@ terminate (half-closes its stream once in-flight invocations finish, then exits)
 Messages travel as raw bytes through grpcio (no serializer): what is logged is exactly what
 crossed the gRPC API. Own flags (before the host arguments): --log FILE (NDJSON, see
 peer_log.py), --timeout SECONDS (give up and exit 3), --metadata k=v[,k=v] (request
-metadata sent with the call), --compression gzip|deflate (compress what it sends), --proto-dir DIR.
+metadata sent with the call), --compression gzip|deflate (compress what it sends),
+--log-per-worker (log to FILE.<worker id>, for one command line started many times), --proto-dir DIR.
 Exit code: 0 when the stream ended with status OK, 1 with another status, 2 bad arguments,
 3 timeout.
 """
@@ -215,7 +216,10 @@ def main(argv):
     except ValueError as err:
         print('worker.py: %s' % err, file=sys.stderr)
         return 2
-    log = PeerLog(own.get('log') or os.environ.get('PY_WORKER_LOG'))
+    log_path = own.get('log') or os.environ.get('PY_WORKER_LOG')
+    if log_path and '--log-per-worker' in argv:  # one command line for many workers: LOG.<worker id>
+        log_path = '%s.%s' % (log_path, conn['worker_id'])
+    log = PeerLog(log_path)
     timeout = float(own.get('timeout', '60'))
     schema = Schema(own.get('proto-dir', DEFAULT_PROTO_DIR))
     worker = Worker(schema, log, conn)
