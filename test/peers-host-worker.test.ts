@@ -133,3 +133,25 @@ for (const form of ['short', 'functions'] as const) {
     }
   });
 }
+
+test('through functape wrap the host sees exactly what it sees directly', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'functape-peers-'));
+  try {
+    const args = ['-n', '24', '-c', '3', '--cancel-every', '2', '--reload-env', '-f', 'echo,hello,sleep,fail,log,noop'];
+    const direct = await host(['--worker', WORKER, ...args]);
+    const wrapped = await host(['--worker', `${process.execPath} ${BIN} wrap --db ${join(dir, 'w.db')} --quiet -- ${WORKER}`, ...args]);
+    const why = (r: HostReport) => `${r.problem}\n${r.worker.stderrTail.join('\n')}`;
+    assert.equal(direct.code, 0, why(direct.report));
+    assert.equal(wrapped.code, 0, why(wrapped.report));
+    assert.deepEqual(wrapped.report.messages, direct.report.messages);
+    assert.deepEqual(wrapped.report.invocations.byFunction, direct.report.invocations.byFunction);
+    assert.deepEqual(wrapped.report.logs, direct.report.logs);
+    assert.deepEqual(wrapped.report.workerCapabilities, direct.report.workerCapabilities);
+    assert.equal(wrapped.report.worker.exitCode, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
