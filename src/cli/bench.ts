@@ -138,10 +138,6 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   return code;
 }
 
-function pickWorkerId(workerId: string | undefined): { workerId?: string } {
-  return workerId === undefined ? {} : { workerId };
-}
-
 function writeOutput(write: (path: string, text: string) => void, path: string, text: string): void {
   try {
     write(path, text);
@@ -179,11 +175,7 @@ async function readSession(db: string, session: number | undefined) {
     } else if (!rec.session(sessionId)) {
       throw new CliError(`${db} has no session ${sessionId} (sessions: ${sessions.map((s) => s.id).join(', ')})`);
     }
-    // Stored frames index invocation and function ids; the StartStream worker id is read
-    // from the bytes so the setup maps the recorded worker id to the live one.
-    const { describe } = await import('../codec/describe.js');
-    const frames = [...rec.frames(sessionId)].map((f) => (f.kind === 'startStream' && f.workerId === undefined ? { ...f, ...pickWorkerId(describe(f.bytes).workerId) } : f));
-    return { frames, sessionId };
+    return { frames: [...rec.frames(sessionId)], sessionId };
   } catch (err) {
     if (err instanceof RecordingError) throw new CliError(err.message);
     throw err;
