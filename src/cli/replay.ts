@@ -20,6 +20,7 @@ interface ReplayArgs {
   ignore?: string[];
   'default-ignores': boolean;
   'answer-timeout': string;
+  'max-in-flight'?: number;
   'start-timeout': string;
   report?: string;
   junit?: string;
@@ -46,6 +47,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
       .option('pace', { type: 'string', default: 'recorded', describe: 'recorded (keep recorded delays after each causal release), fast (none) or <N>x (scaled)' })
       .option('ignore', { type: 'string', array: true, describe: 'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date' })
       .option('default-ignores', { type: 'boolean', default: true, describe: 'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them' })
+      .option('max-in-flight', { type: 'number', describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)" })
       .option('answer-timeout', { type: 'string', default: '10s', describe: 'host: how long an answer may take before it counts as missing' })
       .option('start-timeout', { type: 'string', default: '30s', describe: 'host: how long the worker may take to connect (0 = wait forever, the default with --listen)' })
       .option('report', { type: 'string', describe: 'write the report as JSON to this file' })
@@ -66,6 +68,8 @@ export const replayCommand = defineCommand<ReplayArgs>({
     const answerTimeoutMs = wrapUsage(() => parseDuration(args['answer-timeout']), '--answer-timeout');
     if (!(answerTimeoutMs > 0)) throw new CliError('--answer-timeout must be more than 0');
     const startTimeoutMs = wrapUsage(() => parseDuration(args['start-timeout']), '--start-timeout');
+    const maxInFlight = args['max-in-flight'];
+    if (maxInFlight !== undefined && !(Number.isInteger(maxInFlight) && maxInFlight >= 0)) throw new CliError(`--max-in-flight must be a whole number >= 0 (got ${maxInFlight})`);
     if (args.side === 'host' && (args.worker === undefined) === (args.listen === undefined))
       throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
     if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
@@ -76,7 +80,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
     let report: ReplayReport | number | undefined;
     try {
       report = args.side === 'host'
-        ? await replayHostCli(args, io, { ...common, answerTimeoutMs, onTraffic: recorder?.onTraffic }, startTimeoutMs)
+        ? await replayHostCli(args, io, { ...common, answerTimeoutMs, ...(maxInFlight !== undefined ? { maxInFlight } : {}), onTraffic: recorder?.onTraffic }, startTimeoutMs)
         : await replayWorkerCli(args, io, { ...common, onTraffic: recorder?.onTraffic });
     } finally {
       recorder?.close(typeof report === 'object' ? report : undefined);

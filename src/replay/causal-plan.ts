@@ -36,6 +36,8 @@ export interface ExpectedAnswer {
 export interface CausalPlan {
   steps: PlanStep[];
   answers: ExpectedAnswer[];
+  /** The most invocations the recorded host had in flight at once (sent, not yet answered). */
+  peakInFlight: number;
 }
 
 /**
@@ -61,12 +63,15 @@ export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
   const loadRequestByFn = new Map<string, number>();
   const loadResponseByFn = new Map<string, number>();
   const invocationRequest = new Map<string, number>();
+  const open = new Set<string>();
+  let peakInFlight = 0;
 
   for (const f of frames) {
     if (f.direction === 'toHost') {
       const trigger = triggers.get(f.seq);
       const from = trigger === undefined ? 0 : frameMs(bySeq.get(trigger)!);
       answers.push({ frame: f, trigger, serviceMs: Math.max(0, frameMs(f) - from) });
+      if (f.kind === 'invocationResponse' && f.invocationId) open.delete(f.invocationId);
       if (f.kind === LOG_KIND) continue;
       lastAnswer = f.seq;
       if (f.kind === 'startStream' && startStream === undefined) startStream = f.seq;
@@ -107,7 +112,11 @@ export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
         const fn = f.functionId ?? '';
         if (loadResponseByFn.has(fn)) answer(loadResponseByFn.get(fn));
         else sent(loadRequestByFn.get(fn));
-        if (f.invocationId) invocationRequest.set(f.invocationId, f.seq);
+        if (f.invocationId) {
+          invocationRequest.set(f.invocationId, f.seq);
+          open.add(f.invocationId);
+          peakInFlight = Math.max(peakInFlight, open.size);
+        }
         break;
       }
       case 'invocationCancel':
@@ -130,7 +139,7 @@ export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
     steps.push({ frame: f, after: dedupe(after), afterAllSent, afterAllAnswered, releasedBy, delayMs: Math.max(0, frameMs(f) - from) });
     lastHost = f.seq;
   }
-  return { steps, answers };
+  return { steps, answers, peakInFlight };
 }
 
 function dedupe(refs: GateRef[]): GateRef[] {

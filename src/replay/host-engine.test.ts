@@ -120,3 +120,35 @@ test('an invocation the recorded worker never answered keeps the replay open for
   const extra = e.finish(5).filter((o) => o.status === 'extra');
   assert.deepEqual(extra.map((o) => o.key), ['invocationResponse:hung']);
 });
+
+test('at most maxInFlight invocations are out at once; a finished one frees its slot for the next in recorded order', () => {
+  const frames = buildFrames([
+    ['toHost', 0, m('startStream', { workerId: 'W' }, 'R')],
+    ['toWorker', 1, m('functionLoadRequest', { functionId: 'f', metadata: { name: 'f', functionId: 'f' } })],
+    ['toHost', 2, m('functionLoadResponse', { functionId: 'f', result: OK })],
+    ['toWorker', 3, m('invocationRequest', { invocationId: 'a', functionId: 'f' })],
+    ['toWorker', 4, m('invocationRequest', { invocationId: 'b', functionId: 'f' })],
+    ['toWorker', 5, m('invocationRequest', { invocationId: 'c', functionId: 'f' })],
+    ['toHost', 6, m('invocationResponse', { invocationId: 'a', result: OK })],
+    ['toHost', 7, m('invocationResponse', { invocationId: 'b', result: OK })],
+    ['toHost', 8, m('invocationResponse', { invocationId: 'c', result: OK })],
+  ]);
+  const plan = planSession(frames);
+  assert.equal(plan.peakInFlight, 3);
+  let n = 0;
+  const e = createHostEngine(plan, {
+    pace: parsePace('fast'), answerTimeoutMs: 1000, ignore: compileIgnores([]), workerId: 'LW', requestId: 'LR', newId: () => `live-${++n}`, maxInFlight: 2,
+  });
+  e.poll(0);
+  e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 0);
+  e.poll(0);
+  e.receive(live('functionLoadResponse', { functionId: 'f', result: OK }), 1);
+  assert.deepEqual(e.poll(1).send.map((b) => describe(b).invocationId), ['live-1', 'live-2'], 'two slots');
+  assert.deepEqual(e.poll(2).send, []);
+  e.receive(live('invocationResponse', { invocationId: 'live-2', result: OK }), 3);
+  assert.deepEqual(e.poll(3).send.map((b) => describe(b).invocationId), ['live-3'], 'b finished first: c takes its slot');
+  e.receive(live('invocationResponse', { invocationId: 'live-1', result: OK }), 4);
+  e.receive(live('invocationResponse', { invocationId: 'live-3', result: OK }), 5);
+  assert.equal(e.poll(5).done, true);
+  assert.deepEqual(e.finish(5).filter((o) => o.status !== 'matched'), []);
+});

@@ -8,7 +8,7 @@ import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } f
 import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
 import type { PathMatcher } from './ignore-paths.js';
 import { createMinHeap } from './min-heap.js';
-import { paceWait, type Pace } from './pace.js';
+import { scaledDelay, type Pace } from './pace.js';
 import { LOG_KIND } from './replay-frame.js';
 import { functionNames, rewriteHostMessage } from './rewrite-host-message.js';
 import { logGroupOutcome, type LogGroup } from './log-group-outcome.js';
@@ -25,6 +25,11 @@ export interface HostEngineOptions {
   newId: () => string;
   /** Send the app directory as it is live, not as recorded (answers are mapped back before diffing). */
   directory?: DirectoryMove;
+  /**
+   * At most this many invocations released and unfinished at once (0 or absent: no limit).
+   * An invocation over the limit waits for a slot, then keeps what is left of its paced delay.
+   */
+  maxInFlight?: number;
 }
 
 /** What the driver must do after a `poll`. */
@@ -70,6 +75,8 @@ interface StepState {
   index: number;
   pending: number;
   releasedAtMs?: number;
+  /** When the gate opened (an invocation may then still wait for an in-flight slot). */
+  gateOpenAtMs?: number;
   dueMs?: number;
   sentAtMs?: number;
 }
@@ -111,6 +118,11 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
    */
   const answeredInvocations = new Set(answers.filter((a) => a.expected.frame.kind === 'invocationResponse').map((a) => a.expected.frame.invocationId));
   const watching = new Map<string, number>();
+  /** Recorded ids of invocations released and not finished (answered, missing or given up on). */
+  const openInvocations = new Set<string>();
+  /** Invocations whose gate is open, waiting for an in-flight slot, in recorded order. */
+  const throttled = createMinHeap<StepState>((x, y) => x.index < y.index);
+  const maxInFlight = options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Number.POSITIVE_INFINITY;
   let firstUnsent = 0;
   let firstUnresolved = 0;
   let limit = steps.length;
@@ -151,9 +163,28 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       return;
     }
     parked.delete(s);
+    s.gateOpenAtMs ??= nowMs;
+    const iid = s.step.frame.kind === 'invocationRequest' ? s.step.frame.invocationId : undefined;
+    if (iid !== undefined) {
+      if (openInvocations.size >= maxInFlight) {
+        throttled.push(s);
+        return;
+      }
+      openInvocations.add(iid);
+    }
     s.releasedAtMs = nowMs;
-    s.dueMs = nowMs + paceWait(nowMs, nowMs, s.step.delayMs, options.pace);
+    s.dueMs = s.gateOpenAtMs + scaledDelay(s.step.delayMs, options.pace);
+    if (s.dueMs < nowMs) s.dueMs = nowMs;
     due.push(s);
+  }
+
+  /** An invocation is over live: give its slot to the next throttled one. */
+  function finished(invocationId: string | undefined, nowMs: number): void {
+    if (invocationId === undefined || !openInvocations.delete(invocationId)) return;
+    while (throttled.size > 0 && openInvocations.size < maxInFlight) {
+      const s = throttled.pop()!;
+      consider(s, nowMs);
+    }
   }
 
   function happen(r: GateRef, nowMs: number): void {
@@ -168,6 +199,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
   function resolve(a: AnswerState, outcome: ReplayOutcome, nowMs: number): void {
     a.outcome = outcome;
+    if (a.expected.frame.kind === 'invocationResponse') finished(a.expected.frame.invocationId, nowMs);
     inFlight.delete(a);
     if (inLimit(a)) unresolvedInLimit--;
     while (firstUnresolved < answers.length && answers[firstUnresolved]!.outcome) firstUnresolved++;
@@ -239,7 +271,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       }
       const a = byKey.get(key);
       if (!a) {
-        if (liveIds.invocationId) watching.delete(liveIds.invocationId);
+        if (liveIds.invocationId && watching.delete(liveIds.invocationId)) finished(liveIds.invocationId, nowMs);
         extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
         return;
       }
@@ -269,6 +301,11 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       };
       for (const a of [...inFlight])
         if (a.deadlineMs! <= nowMs) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`), nowMs);
+      for (const [iid, deadline] of [...watching]) {
+        if (deadline > nowMs) continue;
+        watching.delete(iid);
+        finished(iid, nowMs);
+      }
       const send: Uint8Array[] = [];
       for (let progress = true; progress; ) {
         progress = false;
@@ -287,10 +324,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         if (g.deadlineMs! <= nowMs) logsInFlight.delete(g);
         else wake(g.deadlineMs!);
       }
-      for (const [iid, deadline] of [...watching]) {
-        if (deadline <= nowMs) watching.delete(iid);
-        else wake(deadline);
-      }
+      for (const deadline of watching.values()) wake(deadline);
       const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0 && watching.size === 0;
       return { send, wakeAtMs, done };
     },

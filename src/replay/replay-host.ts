@@ -21,6 +21,12 @@ export interface ReplayHostOptions {
   requestId: string;
   /** `recorded` (default), `fast`, `<N>x`, or a parsed Pace. */
   pace?: Pace | string;
+  /**
+   * Most invocations in flight at once (released and unfinished). Default: the recording's
+   * own peak, so `fast` keeps the recorded load shape instead of sending everything at once;
+   * 0: no limit.
+   */
+  maxInFlight?: number;
   /** How long each answer may take after the message it answers was sent (default 10 000 ms). */
   answerTimeoutMs?: number;
   /** Extra proto3 JSON paths to leave out of the diff (`*`, `**` wildcards). */
@@ -83,6 +89,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const frames = [...options.frames];
   const plan = planSession(frames);
   const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
+  const maxInFlight = options.maxInFlight ?? Math.max(1, plan.peakInFlight);
   const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES), ...(options.ignore ?? [])]);
   const engine: HostEngine = createHostEngine(plan, {
     pace,
@@ -92,6 +99,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     requestId: options.requestId,
     newId: options.newId ?? randomUUID,
     ...(directory ? { directory } : {}),
+    maxInFlight,
   });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
@@ -160,6 +168,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       played: 'host',
       session: options.session ?? {},
       pace: formatPace(pace),
+      ...(maxInFlight > 0 ? { maxInFlight } : {}),
       startedAtMs,
       durationMs: now() - t0,
       sent: engine.sent,

@@ -60,6 +60,8 @@ export interface ReplayReport {
   played: 'host' | 'worker';
   session: { id?: number; label?: string };
   pace: string;
+  /** Host replays: the most invocations kept in flight (absent: no limit). */
+  maxInFlight?: number;
   startedAtMs: number;
   durationMs: number;
   /** Messages functape sent to the live peer. */

@@ -62,6 +62,6 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
   }
   const summary = replaySummaryLine(report);
   const clean = report.counts.differed + report.counts.missing + report.counts.extra === 0 && !report.stream.broken;
-  lines.push(`${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`);
+  lines.push(`${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}${report.maxInFlight ? `, ≤${report.maxInFlight} in flight` : ''}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`);
   return `${lines.join('\n')}\n`;
 }
