@@ -58,3 +58,14 @@ export { renderBenchText } from './report/bench-text.js';
 export { renderBenchHtml } from './report/bench-html.js';
 export { loadUplotAssets } from './report/uplot-assets.js';
 export { compareBenchReports, renderBenchComparison, type BenchComparison } from './report/bench-compare.js';
+// Reference peers (issue 2): the worker and the scripted host, sans-IO cores and runners.
+export { rewriteHostAddress, type HostArgs, type ParsedHostArgs, type HostArgsResult } from './model/host-args.js';
+export { EVENT_STREAM_PATH, HOST_MAX_MESSAGE_BYTES, type HostListener, type PeerDuplex } from './wire/grpc-peer.js';
+export { createWorkerProtocol, workerCapabilities, type WorkerProtocol, type WorkerConfig, type WorkerEffect } from './peers/worker-protocol.js';
+export { runWorker, type WorkerRunResult } from './peers/worker-runner.js';
+export { BUILTIN_FUNCTIONS, type BuiltinFunction } from './peers/builtin-functions.js';
+export { createHostScript, type HostScript, type HostScriptConfig, type HostEffect } from './peers/host-script.js';
+export { runHost, type HostRunOptions } from './peers/host-runner.js';
+export { formatHostReport, hostExitCode, type HostReport } from './peers/host-report.js';
+export { spawnWorker, type SpawnedWorker, type WorkerExit } from './peers/spawn-worker.js';
+export { shellSplit, shellQuote } from './peers/shell-split.js';
