@@ -70,4 +70,6 @@ test('invocations are answered from the recorded one with the closest input, unu
   assert.equal(second.outcome.status, 'differed', 'and the input difference is reported');
   assert.equal(body(r.receive(live('invocationRequest', { invocationId: 'x3', functionId: 'hello', ...input('Ken') }))), 'Hello, Ken!', 'then the closest again');
   assert.equal(r.receive(live('invocationRequest', { invocationId: 'x4', functionId: 'nope' })).outcome.status, 'missing');
+  const probe = r.receive(live('workerStatusRequest', {}, 'probe-1'));
+  assert.deepEqual(probe.answers.map((a) => [a.kind, decodeMessage(a.bytes).requestId]), [['workerStatusResponse', 'probe-1']], 'status probes are answered even when none was recorded');
 });

@@ -1,6 +1,6 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import { describe } from '../codec/describe.js';
-import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from '../codec/streaming-message.js';
+import { decodeMessage, encodeMessage, makeMessage, messageFromJson, messageToJson } from '../codec/streaming-message.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import type { CausalPlan, ExpectedAnswer, PlanStep } from './causal-plan.js';
 import { comparableView } from './compare-answers.js';
@@ -164,6 +164,16 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
           recorded = take(d.kind);
       }
       const terminate = d.kind === 'workerTerminate';
+      if (!recorded && d.kind === 'workerStatusRequest') {
+        // A health probe, not the app's traffic: answer it even when the recording has none,
+        // or a real host would take the worker for dead.
+        const bytes = encodeMessage(makeMessage({ requestId: d.requestId ?? '', content: { case: 'workerStatusResponse', value: {} } }));
+        return {
+          answers: [{ bytes, kind: 'workerStatusResponse', delayMs: 0 }],
+          terminate,
+          outcome: { kind: d.kind, key: `${d.kind}:live`, status: 'matched', differences: [], note: 'none recorded: answered with an empty WorkerStatusResponse' },
+        };
+      }
       if (!recorded) {
         return {
           answers: [],
