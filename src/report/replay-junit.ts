@@ -16,7 +16,8 @@ function body(o: ReplayOutcome): string {
 /**
  * The replay report as JUnit XML (`--junit FILE.xml`): one test suite for the session,
  * one test case per answer (host replays) or host message (worker replays); differed,
- * missing and unexpected ones are failures whose text is the field diff. A broken stream
+ * missing and unexpected ones are failures whose text is the field diff; a test case's time
+ * is the live service time of the answer. A broken stream
  * adds an errored test case `stream`.
  */
 export function formatReplayJunit(report: ReplayReport): string {
@@ -25,7 +26,8 @@ export function formatReplayJunit(report: ReplayReport): string {
   const cases: string[] = [];
   for (const o of report.outcomes) {
     const classname = escapeXml(`${o.kind}${o.functionName ? `.${o.functionName}` : ''}`);
-    const open = `    <testcase classname="${classname}" name="${escapeXml(outcomeTitle(o))}" time="0">`;
+    const seconds = o.serviceMs ? (o.serviceMs.live / 1000).toFixed(4) : '0';
+    const open = `    <testcase classname="${classname}" name="${escapeXml(outcomeTitle(o))}" time="${seconds}">`;
     if (o.status === 'matched') {
       cases.push(`${open}</testcase>`);
       continue;
