@@ -8,7 +8,7 @@ const escapeXml = (s: string): string =>
 
 function body(o: ReplayOutcome): string {
   const lines = o.note ? [o.note] : [];
-  for (const d of o.differences) lines.push(`${d.path}\n  - ${formatValue(d.recorded, 2000)}\n  + ${formatValue(d.live, 2000)}`);
+  for (const d of o.differences) lines.push(`${d.path}\n  - ${formatValue(d.recorded, 2000, d.path)}\n  + ${formatValue(d.live, 2000, d.path)}`);
   if (o.status === 'extra' && o.live !== undefined) lines.push(`+ ${formatValue(o.live, 2000)}`);
   return lines.join('\n');
 }

@@ -59,3 +59,21 @@ test('JUnit: one test case per answer, failures carry the diff, XML escaped', ()
   assert.match(xml, /<error type="broken" message="reset &lt;by peer&gt;"\/>/);
   assert.doesNotMatch(xml.replace(/<\/?[a-z][^>]*>|<\?xml[^>]*\?>/g, ''), /[<>]/, 'no stray markup');
 });
+
+test('bytes values that hold text are shown as text; huge values are cut in JSON', () => {
+  const body = (s: string) => Buffer.from(s).toString('base64');
+  const o: ReplayOutcome = {
+    kind: 'invocationResponse', key: 'invocationResponse:x', status: 'differed', recordedSeq: 1,
+    differences: [
+      { path: 'invocationResponse.returnValue.http.body.bytes', recorded: body('Hello, Ada!'), live: body('Hi, Ada!') },
+      { path: 'invocationResponse.returnValue.bytes', recorded: Buffer.from([0, 1, 2, 255]).toString('base64'), live: 'x'.repeat(10_000) },
+    ],
+  };
+  const r = report({ outcomes: [o], counts: tallyOutcomes([o]) });
+  const text = formatReplayText(r, { color: false });
+  assert.match(text, /- bytes "Hello, Ada!" \(11 bytes\)\n\s+\+ bytes "Hi, Ada!" \(8 bytes\)/);
+  assert.match(text, /- "AAEC\/w=="/, 'binary stays base64');
+  const json = formatReplayJson(r);
+  assert.ok(json.length < 6000, 'the 10 000-character value was cut');
+  assert.match(json, /… \(10000 chars\)/);
+});

@@ -12,10 +12,24 @@ export interface ReplayTextOptions {
 }
 
 /** Render one JSON value for a diff line: strings quoted, long values cut, absent shown as such. */
-export function formatValue(v: JsonValue | undefined, max = 200): string {
+export function formatValue(v: JsonValue | undefined, max = 200, path = ''): string {
   if (v === undefined) return '(absent)';
+  const text = typeof v === 'string' && /\.bytes$/.test(path) ? base64Text(v) : undefined;
+  if (text !== undefined) {
+    const shown = JSON.stringify(text);
+    return `bytes ${shown.length > max ? `${shown.slice(0, max)}…` : shown} (${Buffer.from(v as string, 'base64').length} bytes)`;
+  }
   const s = JSON.stringify(v);
   return s.length > max ? `${s.slice(0, max)}… (${s.length} chars)` : s;
+}
+
+/** The text a proto3 JSON `bytes` value holds, when it is printable UTF-8 (an HTTP body); else undefined. */
+function base64Text(b64: string): string | undefined {
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64)) return undefined;
+  const bytes = Buffer.from(b64, 'base64');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (text.includes('\ufffd') || /[\u0000-\u0008\u000e-\u001f]/.test(text)) return undefined;
+  return text;
 }
 
 /** A short title for an outcome: kind, function and correlation id. */
@@ -47,8 +61,8 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
     lines.push(`${tag} ${c.bold(outcomeTitle(o))}${o.note ? c.dim(` — ${o.note}`) : ''}`);
     for (const d of o.differences) {
       lines.push(`    ${c.cyan(d.path)}`);
-      lines.push(`      ${c.red(`- ${formatValue(d.recorded, max)}`)}`);
-      lines.push(`      ${c.green(`+ ${formatValue(d.live, max)}`)}`);
+      lines.push(`      ${c.red(`- ${formatValue(d.recorded, max, d.path)}`)}`);
+      lines.push(`      ${c.green(`+ ${formatValue(d.live, max, d.path)}`)}`);
     }
     if (o.status === 'extra' && o.differences.length === 0 && o.live !== undefined) lines.push(`    ${c.green(`+ ${formatValue(o.live, max)}`)}`);
   }
