@@ -68,6 +68,8 @@ export interface HostOptions {
   bigBodyMb?: number;
   /** Worker processes, each its own stream and session (logs go to LOG.0, LOG.1, ...). */
   workers?: number;
+  /** Exit 9 at once (no clean close) once this many invocations were answered. */
+  dieAfter?: number;
   argForm?: 'both' | 'functions' | 'short';
   workerId?: string;
   requestId?: string;
@@ -87,6 +89,7 @@ export function pythonHostArgv(o: HostOptions): string[] {
   if (o.failWith) argv.push('--fail-with', o.failWith);
   if (o.bigBodyMb) argv.push('--big-body-mb', String(o.bigBodyMb));
   if (o.workers) argv.push('--workers', String(o.workers));
+  if (o.dieAfter) argv.push('--die-after', String(o.dieAfter));
   if (o.argForm) argv.push('--arg-form', o.argForm);
   if (o.workerId) argv.push('--worker-id', o.workerId);
   if (o.requestId) argv.push('--request-id', o.requestId);
@@ -217,6 +220,15 @@ export function readPeerLog(path: string): PeerLog {
     else if (o.event === 'summary') log.summary = o;
   }
   return log;
+}
+
+/** The host's summary, or a stand-in saying it is missing (a host that died prints none). */
+function summaryOrMissing(result: ProcessResult): Record<string, any> {
+  try {
+    return hostSummary(result);
+  } catch {
+    return { missing: true };
+  }
 }
 
 /** The host's final stdout line (its summary JSON), with a readable error otherwise. */
@@ -388,7 +400,7 @@ export interface PythonHostRun {
   route: Route;
   /** The Python host process (its exit, stdout, stderr). */
   host: ProcessResult;
-  /** The host's summary (last stdout line). */
+  /** The host's summary (last stdout line); `{ missing: true }` when it died without one. */
   summary: Record<string, any>;
   hostLog: PeerLog;
   /** The worker's own log, when the worker keeps one (the Python worker does). */
@@ -428,7 +440,7 @@ export async function runPythonHostSession(
       ? [...FUNCTAPE, 'wrap', '--db', db!, '--redact', o.redact ?? 'off', '--', ...o.workerArgv(workerLogPath)]
       : o.workerArgv(workerLogPath);
     const host = await runProcess(pythonHostArgv({ ...o.script, worker: shellJoin(argv), log: hostLogPath }), { timeoutMs });
-    return { route, host, summary: hostSummary(host), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), db };
+    return { route, host, summary: summaryOrMissing(host), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), db };
   }
   const workerId = o.script.workerId ?? crypto.randomUUID();
   const requestId = o.script.requestId ?? crypto.randomUUID();
@@ -441,7 +453,7 @@ export async function runPythonHostSession(
     const [w, h] = await Promise.all([worker.done, host.proc.done]);
     const r = await stopProcess(record.proc);
     // The host did not start this worker; report its exit where a spawning host would.
-    const summary = { ...hostSummary(h), workerExit: w.code };
+    const summary = { ...summaryOrMissing(h), workerExit: w.code };
     return { route, host: h, summary, hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), worker: w, record: r, db };
   } finally {
     for (const p of [worker, record?.proc, host.proc]) p?.kill();

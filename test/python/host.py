@@ -61,6 +61,8 @@ def parse(argv):
                    help='cancel every Kth invocation right after sending it (workers that handle cancels)')
     p.add_argument('--fail-with', metavar='CODE:DETAILS',
                    help='after the invocations, end the stream with this status (e.g. INTERNAL:boom) and trailer x-host-abort')
+    p.add_argument('--die-after', type=int, default=0,
+                   help='exit 9 at once (no clean close) once this many invocations were answered')
     p.add_argument('--arg-form', choices=('both', 'functions', 'short'), default='both',
                    help='which host-argument form to append to --worker')
     p.add_argument('--app-dir', default=os.getcwd())

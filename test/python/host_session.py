@@ -2,6 +2,7 @@
 with a worker (see host.py), plus what it observed."""
 import hashlib
 import json
+import os
 import queue
 import time
 import uuid
@@ -188,6 +189,10 @@ class Session:
         started = {}
         sent = 0
         while sent < total or started:
+            if self.opts.die_after and self.counts['invocations'] >= self.opts.die_after:
+                self.stream.log.note('dying', invocations=self.counts['invocations'])
+                self.stream.log.close()
+                os._exit(9)  # a host process that dies mid-session: no clean close
             while sent < total and len(started) < limit:
                 msg = self.invocation(sent)
                 started[msg.invocation_request.invocation_id] = time.monotonic()

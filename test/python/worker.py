@@ -12,7 +12,8 @@ Messages travel as raw bytes through grpcio (no serializer): what is logged is e
 crossed the gRPC API. Own flags (before the host arguments): --log FILE (NDJSON, see
 peer_log.py), --timeout SECONDS (give up and exit 3), --metadata k=v[,k=v] (request
 metadata sent with the call), --compression gzip|deflate (compress what it sends),
---log-per-worker (log to FILE.<worker id>, for one command line started many times), --proto-dir DIR.
+--log-per-worker (log to FILE.<worker id>, for one command line started many times),
+--die-on-invocation K (exit 70 at once when the Kth InvocationRequest arrives), --proto-dir DIR.
 Exit code: 0 when the stream ended with status OK, 1 with another status, 2 bad arguments,
 3 timeout.
 """
@@ -52,6 +53,7 @@ class Worker:
         self.counts = {'invocations': 0, 'succeeded': 0, 'failed': 0, 'cancelled': 0, 'logs': 0, 'loads': 0,
                        'statusResponses': 0, 'envReloads': 0, 'ignored': 0}
         self.terminated = False
+        self.die_on_invocation = 0
         self.Status = schema.message('StatusResult')
 
     def send(self, msg):
@@ -126,6 +128,10 @@ class Worker:
             with self.lock:
                 self.in_flight[msg.invocation_request.invocation_id] = cancel
                 self.counts['invocations'] += 1
+                if self.counts['invocations'] == self.die_on_invocation:
+                    self.log.note('dying', invocation=self.counts['invocations'])
+                    self.log.close()
+                    os._exit(70)  # a worker process that dies mid-invocation: no clean close
             self.pool.submit(self.invoke, msg.invocation_request, rid, cancel)
         elif kind == 'invocation_cancel':
             with self.lock:
@@ -223,6 +229,7 @@ def main(argv):
     timeout = float(own.get('timeout', '60'))
     schema = Schema(own.get('proto-dir', DEFAULT_PROTO_DIR))
     worker = Worker(schema, log, conn)
+    worker.die_on_invocation = int(own.get('die-on-invocation', 0))
     log.note('start', pid=os.getpid(), argv=argv, form=conn['form'], cwd=os.getcwd())
 
     start = worker.new(conn['request_id'])
