@@ -36,7 +36,32 @@ function maskLogText(json: JsonValue): JsonValue {
 
 /** Field differences between a recorded answer and a live one (live ids mapped back first). */
 export function compareAnswer(recorded: Uint8Array, live: Uint8Array, options: CompareOptions): FieldDifference[] {
-  return diffJson(comparableView(recorded), options.toRecordedSpace(comparableView(live)), options.ignore);
+  return diffJson(sortUnordered(comparableView(recorded)), sortUnordered(options.toRecordedSpace(comparableView(live))), options.ignore);
+}
+
+/** Lists whose order carries no meaning, and the field that identifies an element. */
+const UNORDERED: ReadonlyArray<readonly [string, string, string]> = [
+  ['functionMetadataResponse', 'functionMetadataResults', 'name'],
+  ['functionLoadResponseCollection', 'functionLoadResponses', 'functionId'],
+];
+
+/**
+ * Sort the lists a worker may produce in any order (indexed functions, load responses of
+ * a collection) by their identifying field, so a worker that lists the same functions in
+ * another order does not differ.
+ */
+export function sortUnordered(json: JsonValue): JsonValue {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return json;
+  for (const [member, list, key] of UNORDERED) {
+    const m = json[member];
+    if (!m || typeof m !== 'object' || Array.isArray(m)) continue;
+    const items = m[list];
+    if (!Array.isArray(items)) continue;
+    const keyOf = (x: JsonValue) => (x && typeof x === 'object' && !Array.isArray(x) && typeof x[key] === 'string' ? (x[key] as string) : '');
+    const sorted = [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    return { ...json, [member]: { ...m, [list]: sorted } };
+  }
+  return json;
 }
 
 /** The outcome of comparing one invocation's logs as multisets. */

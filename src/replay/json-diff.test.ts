@@ -72,3 +72,17 @@ test('rewriteIds maps exact ids and GUIDs inside text, nothing else', async () =
     rpcLog: { invocationId: rec, message: `Executed 'Functions.hello' (Succeeded, Id=${rec}, Duration=3ms)`, other: 'ffffffff-ffff-4fff-8fff-ffffffffffff', name: 'hello-rec' },
   });
 });
+
+test('functions a worker indexes in another order do not differ', async () => {
+  const { compareAnswer } = await import('./compare-answers.js');
+  const { encodeMessage, makeMessage } = await import('../codec/streaming-message.js');
+  const { m } = await import('./testing/build-frames.js');
+  const meta = (names: string[]) =>
+    encodeMessage(makeMessage(m('functionMetadataResponse', { functionMetadataResults: names.map((name) => ({ name, functionId: name })) })));
+  const options = { ignore: compileIgnores([]), toRecordedSpace: (j: JsonValue) => j };
+  assert.deepEqual(compareAnswer(meta(['a', 'b', 'c']), meta(['c', 'a', 'b']), options), []);
+  assert.deepEqual(compareAnswer(meta(['a', 'b']), meta(['a', 'x']), options).map((d) => d.path).slice(0, 2), [
+    'functionMetadataResponse.functionMetadataResults[1].name',
+    'functionMetadataResponse.functionMetadataResults[1].functionId',
+  ]);
+});
