@@ -1,6 +1,6 @@
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
 import { interleave, metric } from './lib/benchmark.js';
-import { completeness, countCaptured, startRecord } from './lib/record-proxy.js';
+import { completeness, countCaptured, startRecord, startRelayOnly } from './lib/record-proxy.js';
 import type { ThroughputResult } from './lib/load-patterns.js';
 
 /**
@@ -23,6 +23,7 @@ export const throughputBenchmark: Benchmark = {
       const count = ctx.quick ? (size === 200 ? 20_000 : 8000) : size === 200 ? 100_000 : 40_000;
       const args = { size, count, inFlight: 1000, warmup: Math.round(count / 10) };
       const proxyCpuUsPerMsg: number[] = [];
+      const relayOnly: number[] = [];
       const r = await interleave(
         ctx.runs,
         async (i) => {
@@ -42,18 +43,26 @@ export const throughputBenchmark: Benchmark = {
           }
           const rec = completeness(`1:${size}B`, res.sent, res.received, countCaptured(proxy.db));
           ctx.completeness.push(rec);
-          ctx.log(`  ${size} B record  run ${i + 1}: ${Math.round(res.msgsPerSec)} msgs/s, captured ${rec.percent}%`);
+          // Diagnosis: the same relay with capture dropped (what the capture costs).
+          const relay = await startRelayOnly(agent.serverPort);
+          try {
+            relayOnly.push((await agent.throughput(relay.target, args)).msgsPerSec);
+          } finally {
+            await relay.stop();
+          }
+          ctx.log(`  ${size} B record  run ${i + 1}: ${Math.round(res.msgsPerSec)} msgs/s, captured ${rec.percent}%; relay without capture ${Math.round(relayOnly.at(-1)!)} msgs/s`);
           return res;
         },
         ctx.log,
       );
       if (r.error) error = r.error;
-      runs.push({ size, args, direct: r.a, record: r.b, proxyCpuUsPerMsg });
+      runs.push({ size, args, direct: r.a, record: r.b, proxyCpuUsPerMsg, relayOnlyMsgsPerSec: relayOnly });
       const bad = [...r.a, ...r.b].filter((x) => x.mismatches > 0 || x.status !== 0);
       if (bad.length) notes.push(`${size} B: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
       const target = size === 200 ? { target: { kind: 'ratio-min' as const, value: 1.0 }, text: '≥ 1.0× direct' } : { target: { kind: 'ratio-min' as const, value: 0.8 }, text: '≥ 0.8× direct' };
       metrics.push(metric(`msgs-per-sec-${size}`, `${size === 200 ? '200 B' : '4 KB'} msgs/s`, 'msgs/s', r.b.map((x) => x.msgsPerSec), r.a.map((x) => x.msgsPerSec).slice(0, r.b.length || undefined), target, error));
-      metrics.push(metric(`proxy-cpu-${size}`, `${size === 200 ? '200 B' : '4 KB'} proxy CPU per message`, 'µs', proxyCpuUsPerMsg, undefined));
+      metrics.push(metric(`proxy-cpu-${size}`, `${size === 200 ? '200 B' : '4 KB'} proxy CPU per message (all threads)`, 'µs', proxyCpuUsPerMsg, undefined));
+      metrics.push(metric(`relay-only-${size}`, `${size === 200 ? '200 B' : '4 KB'} diagnosis: relay with capture dropped`, 'msgs/s', relayOnly, r.a.map((x) => x.msgsPerSec).slice(0, relayOnly.length || undefined)));
     }
     return { id: 1, title: this.title, baseline: 'grpc-js client ↔ echo server, direct', metrics, runs, notes, ...(error ? { error } : {}) };
   },

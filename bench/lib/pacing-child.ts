@@ -17,14 +17,24 @@ interface PacingResult {
   p50Us: number;
   p99Us: number;
   maxUs: number;
-  /** Mean signed error (positive = late), µs. */
+  /** Mean error (late), µs. */
   meanUs: number;
+  /** Where the anchored schedule starts, relative to the known release instant (µs). */
+  offsetUs: number;
   cpuPct: number;
   seconds: number;
 }
 
-function finish(errorsMs: number[], cpu0: NodeJS.CpuUsage, wall0: number): PacingResult {
+/**
+ * Errors are measured against the schedule anchored at the earliest message: a driver's own
+ * release instant (when it saw the event the delays count from) is not visible from outside,
+ * and a constant start-up offset is not a pacing error. `offsetUs` keeps that anchor's
+ * distance from the externally known release instant.
+ */
+function finish(rawErrorsMs: number[], cpu0: NodeJS.CpuUsage, wall0: number): PacingResult {
   const cpu = process.cpuUsage(cpu0);
+  const anchor = Math.min(...rawErrorsMs);
+  const errorsMs = rawErrorsMs.map((e) => e - anchor);
   const wall = performance.now() - wall0;
   const rec = createLatencyRecorder();
   for (const e of errorsMs) rec.record(Math.abs(e) * 1e6);
@@ -34,6 +44,7 @@ function finish(errorsMs: number[], cpu0: NodeJS.CpuUsage, wall0: number): Pacin
     p99Us: rec.percentileUs(99),
     maxUs: rec.maxUs(),
     meanUs: (errorsMs.reduce((a, b) => a + b, 0) / errorsMs.length) * 1000,
+    offsetUs: anchor * 1000,
     cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
     seconds: wall / 1000,
   };

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { spawnFunctape, cpuMs, type Child, type ExitReport } from './proc.js';
+import { fileURLToPath } from 'node:url';
+import { spawnFunctape, spawnNode, cpuMs, type Child, type ExitReport } from './proc.js';
 
 /** A `functape record` child process between the load agent's client and its echo server. */
 export interface RecordProxy {
@@ -85,4 +86,16 @@ export function completeness(benchmark: string, forwardedToHost: number, forward
   const forwarded = forwardedToHost + forwardedToWorker;
   const percent = exact ? 100 : Math.min(99.999, (100 * Math.min(captured.toHost, forwardedToHost) + 100 * Math.min(captured.toWorker, forwardedToWorker)) / forwarded);
   return { benchmark, forwardedToHost, forwardedToWorker, captured, percent };
+}
+
+/** functape's relay with capture dropped (see relay-child.ts): for telling relay cost from capture cost. */
+export async function startRelayOnly(upstreamPort: number): Promise<{ target: string; child: Child; stop(): Promise<unknown> }> {
+  const child = spawnNode([fileURLToPath(new URL('./relay-child.js', import.meta.url)), String(upstreamPort)]);
+  try {
+    const m = await child.waitFor(/listening on (\S+):(\d+)/);
+    return { target: `127.0.0.1:${m[2]}`, child, stop: () => child.stop('SIGTERM') };
+  } catch (err) {
+    await child.stop('SIGKILL');
+    throw err;
+  }
 }
