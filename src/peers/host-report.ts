@@ -43,6 +43,8 @@ export interface HostReport {
   logs: { invocation: number; other: number };
   messages: { toWorker: number; toHost: number };
   statusEchoed: boolean;
+  /** False when the worker lacks WorkerStatus (a host then never asks). */
+  statusSent: boolean;
   /** Wall time from the first InvocationRequest to the last answer. */
   invokeMs: number;
   perSecond: number;
@@ -80,7 +82,8 @@ export function formatHostReport(r: HostReport): string {
     lines.push(`  latency ms: p50 ${ms(r.latencyMs.p50)}  p90 ${ms(r.latencyMs.p90)}  p99 ${ms(r.latencyMs.p99)}  max ${ms(r.latencyMs.max)}  mean ${ms(r.latencyMs.mean)}`);
   }
   lines.push(`  messages: ${r.messages.toWorker} to the worker, ${r.messages.toHost} to the host (${r.logs.invocation} invocation logs, ${r.logs.other} other logs)`);
-  lines.push(`  status request echoed: ${r.statusEchoed ? 'yes' : 'no'};  worker exit: ${r.worker.signal ?? r.worker.exitCode ?? 'still running'}`);
+  const status = !r.statusSent ? 'not sent (no WorkerStatus capability)' : r.statusEchoed ? 'yes' : 'no';
+  lines.push(`  status request echoed: ${status};  worker exit: ${r.worker.signal ?? r.worker.exitCode ?? 'still running'}`);
   if (r.outcome !== 'ok' && r.worker.stderrTail.length > 0) {
     lines.push('  worker stderr (last lines):');
     for (const l of r.worker.stderrTail) lines.push(`    | ${l}`);

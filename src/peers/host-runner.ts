@@ -61,8 +61,8 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
     return report({ workerId, planned: opts.invocations }, script.state(), histogram, await worker.exited, worker.tail());
   }
   const duplex = started;
-  let terminated: (() => void) | undefined;
-  const terminatedP = new Promise<void>((r) => (terminated = r));
+  let terminated: ((graceful: boolean) => void) | undefined;
+  const terminatedP = new Promise<boolean>((r) => (terminated = r));
   let watchdog: NodeJS.Timeout | undefined;
   const answerMs = opts.answerTimeoutMs ?? 30_000;
   const arm = () => {
@@ -78,7 +78,7 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
     for (const e of effects) {
       if (e.type === 'send') duplex.send(e.bytes);
       else if (e.type === 'abort') duplex.end({ code: 9, details: e.problem });
-      else terminated?.();
+      else terminated?.(e.graceful);
     }
   };
   const onAbort = () => {
@@ -93,12 +93,20 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
   });
 
   // The end: terminate sent (wait for the worker to half-close, then end the call OK), or the stream broke.
-  const ended = await Promise.race([terminatedP.then(() => 'terminated' as const), duplex.done.then(() => 'done' as const)]);
+  const ended = await Promise.race([terminatedP, duplex.done.then(() => 'done' as const)]);
   clearTimeout(watchdog);
-  if (ended === 'terminated') {
+  let stopped = false;
+  if (ended === true) {
     const closed = await waitOrTimeout(Promise.race([duplex.peerEnded ?? worker.exited, worker.exited, duplex.done]), graceMs + 5000);
     if (closed === 'timeout') script.broke(`the worker did not end its stream within ${graceMs / 1000 + 5} s of WorkerTerminate`);
     duplex.end();
+  } else if (ended === false) {
+    // No HandlesWorkerTerminateMessage: a host ends the stream and stops the process itself.
+    duplex.end();
+    if ((await waitOrTimeout(worker.exited, 1000)) === 'timeout') {
+      worker.kill('SIGTERM');
+      stopped = true;
+    }
   } else {
     const end = await duplex.done;
     script.broke(`the stream ended before WorkerTerminate: ${end.status.code} ${end.status.details}`);
@@ -106,17 +114,18 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
   await waitOrTimeout(duplex.done, 2000);
   const exit = await waitOrTimeout(worker.exited, graceMs + 5000);
   opts.signal?.removeEventListener('abort', onAbort);
+  const run = { workerId, planned: opts.invocations };
   if (exit === 'timeout') {
     worker.kill();
     const killed = await worker.exited;
-    return report({ workerId, planned: opts.invocations }, script.state(), histogram, killed, worker.tail(), 'the worker did not exit after WorkerTerminate (killed)');
+    return report(run, script.state(), histogram, killed, worker.tail(), stopped ? undefined : 'the worker did not exit after WorkerTerminate (killed)', stopped);
   }
-  return report({ workerId, planned: opts.invocations }, script.state(), histogram, exit, worker.tail());
+  return report(run, script.state(), histogram, exit, worker.tail(), undefined, stopped);
 }
 
 function report(
   run: { workerId: string; planned: number }, st: HostScriptState, histogram: hdr.Histogram, exit: { code: number | null; signal: string | null },
-  tail: string[], exitProblem?: string,
+  tail: string[], exitProblem?: string, stoppedByHost = false,
 ): HostReport {
   let outcome: HostOutcome = 'ok';
   let problem: string | undefined;
@@ -127,7 +136,7 @@ function report(
     outcome = 'unexpected';
     problem = st.unexpected;
   }
-  if (outcome !== 'broken' && (exitProblem || exit.code !== 0)) {
+  if (outcome !== 'broken' && (exitProblem || (exit.code !== 0 && !stoppedByHost))) {
     outcome = 'unexpected';
     problem ??= exitProblem ?? `the worker exited with ${exit.signal ?? `code ${exit.code}`}`;
   }
@@ -145,6 +154,7 @@ function report(
     logs: st.logs,
     messages: st.messages,
     statusEchoed: st.statusEchoed,
+    statusSent: st.statusSent,
     invokeMs,
     perSecond: invokeMs > 0 ? st.answered / (invokeMs / 1000) : 0,
     latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: count ? histogram.maxValue / 1000 : 0, mean: count ? histogram.mean / 1000 : 0, count },

@@ -162,3 +162,29 @@ test('broke() after terminate changes nothing; before, it marks the run broken',
   assert.equal(b.state().phase, 'aborted');
   assert.equal(b.state().broken, 'the stream ended');
 });
+
+test('a worker without WorkerStatus, cancel or terminate capabilities is never sent those messages', () => {
+  const real = worker();
+  const bare: WorkerProtocol = {
+    ...real,
+    start: () => real.start(),
+    receive(bytes) {
+      return real.receive(bytes).map((e) => {
+        if (e.type !== 'send' || describeBytes(e.bytes).kind !== 'workerInitResponse') return e;
+        const m = decodeMessage(e.bytes);
+        if (m.content.case === 'workerInitResponse') m.content.value.capabilities = { RawHttpBodyBytes: 'true' };
+        return { type: 'send', bytes: encodeMessage(m) };
+      });
+    },
+  };
+  const host = createHostScript(config({ functions: ['sleep', 'hello'], invocations: 6, reloadEnv: false, plan: { logCount: 1, bigMb: 0, cancelEvery: 1 } }));
+  const log = converse(host, bare);
+  const st = host.state();
+  assert.equal(st.unexpected, undefined, st.examples.join('\n'));
+  assert.ok(!log.toWorker.includes('invocationCancel'));
+  assert.ok(!log.toWorker.includes('workerStatusRequest'));
+  assert.ok(!log.toWorker.includes('workerTerminate'));
+  assert.equal(st.statusSent, false);
+  assert.equal(st.byFunction.sleep!.success, 3, 'sleeps run to the end instead of being cancelled');
+  assert.equal(log.hostEffects.at(-1), 'terminated');
+});

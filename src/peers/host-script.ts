@@ -19,8 +19,12 @@ export type HostPhase =
 
 export type HostEffect =
   | { type: 'send'; bytes: Uint8Array }
-  /** WorkerTerminate was sent: wait for the worker to end its stream and exit. */
-  | { type: 'terminated' }
+  /**
+   * The script is over. `graceful`: WorkerTerminate was sent, wait for the worker to end
+   * its stream and exit. Otherwise (no HandlesWorkerTerminateMessage) end the call and stop
+   * the process, as a host does.
+   */
+  | { type: 'terminated'; graceful: boolean }
   /** The worker broke the protocol: end the call with an error and stop. */
   | { type: 'abort'; problem: string };
 
@@ -60,6 +64,8 @@ export interface HostScriptState {
   logs: { invocation: number; other: number };
   messages: { toWorker: number; toHost: number };
   statusEchoed: boolean;
+  /** False when the worker lacks the WorkerStatus capability (no request is sent then). */
+  statusSent: boolean;
   invokeStartNs?: bigint;
   invokeEndNs?: bigint;
 }
@@ -84,7 +90,7 @@ const hex = (guid: string) => guid.replace(/-/g, '');
 export function createHostScript(config: HostScriptConfig): HostScript {
   const st: HostScriptState = {
     phase: 'await-start', workerCapabilities: [], workerMetadata: {}, byFunction: {}, examples: [],
-    sent: 0, answered: 0, logs: { invocation: 0, other: 0 }, messages: { toWorker: 0, toHost: 0 }, statusEchoed: false,
+    sent: 0, answered: 0, logs: { invocation: 0, other: 0 }, messages: { toWorker: 0, toHost: 0 }, statusEchoed: false, statusSent: false,
   };
   for (const fn of config.functions) st.byFunction[fn] ??= emptyCounts();
   const functionIds = new Map<string, string>();
@@ -104,9 +110,10 @@ export function createHostScript(config: HostScriptConfig): HostScript {
     effects.push({ type: 'abort', problem });
   };
   const terminate = (effects: HostEffect[]) => {
-    out(effects, msg('workerTerminate', { gracePeriod: { seconds: BigInt(config.terminateGraceSeconds ?? 5), nanos: 0 } }));
+    const graceful = 'HandlesWorkerTerminateMessage' in capabilities;
+    if (graceful) out(effects, msg('workerTerminate', { gracePeriod: { seconds: BigInt(config.terminateGraceSeconds ?? 5), nanos: 0 } }));
     st.phase = 'terminated';
-    effects.push({ type: 'terminated' });
+    effects.push({ type: 'terminated', graceful });
   };
   const note = (problem: string) => {
     st.unexpected ??= problem;
@@ -136,11 +143,13 @@ export function createHostScript(config: HostScriptConfig): HostScript {
 
   function sendInvocations(effects: HostEffect[]): void {
     const rawBodyBytes = 'RawHttpBodyBytes' in capabilities;
+    // A host cancels only workers that advertised HandlesInvocationCancelMessage.
+    const cancelEvery = 'HandlesInvocationCancelMessage' in capabilities ? config.plan.cancelEvery : 0;
     while (st.sent < config.invocations && inFlight.size < config.concurrency) {
       const fn = config.functions[st.sent % config.functions.length]!;
       const n = perFunctionIndex.get(fn) ?? 0;
       perFunctionIndex.set(fn, n + 1);
-      const plan = planInvocation(fn, n, { ...config.plan, rawBodyBytes });
+      const plan = planInvocation(fn, n, { ...config.plan, cancelEvery, rawBodyBytes });
       const invocationId = config.newGuid();
       const trace = config.newGuid();
       const request = invocationRequest(plan, {
@@ -153,18 +162,19 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       st.sent++;
       st.byFunction[fn]!.sent++;
       out(effects, request);
-      if (plan.cancel && 'HandlesInvocationCancelMessage' in capabilities) {
+      if (plan.cancel) {
         out(effects, msg('invocationCancel', { invocationId, gracePeriod: { seconds: 0n, nanos: 0 } }));
       }
     }
     if (st.sent >= config.invocations && inFlight.size === 0) {
       st.invokeEndNs ??= config.now();
+      // A host asks for status only when the worker advertised WorkerStatus.
       if ('WorkerStatus' in capabilities) {
         st.phase = 'await-status';
+        st.statusSent = true;
         statusRequestId = config.newGuid();
         out(effects, msg('workerStatusRequest', {}, statusRequestId));
       } else {
-        note('the worker did not advertise WorkerStatus');
         terminate(effects);
       }
     }
