@@ -9,3 +9,4 @@ export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
 export { selectSessions, type SessionSelection } from './select-sessions.js';
 export { createLineOutput, type LineOutput } from './line-output.js';
 export type { KnownFrameIndex } from './record-sink.js';
+export { parallelExport, type ParallelExportOptions } from './parallel-export.js';

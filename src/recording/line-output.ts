@@ -7,6 +7,8 @@
 export interface LineOutput {
   /** Queue one line (without its newline). Returns a promise only when the caller must wait. */
   line(text: string): Promise<void> | undefined;
+  /** Queue text that already ends with a newline (many lines at once). */
+  text(chunk: string): Promise<void> | undefined;
   /** Write what is queued and wait until the stream has taken it. */
   flush(): Promise<void>;
   readonly closed: boolean;
@@ -51,6 +53,12 @@ export function createLineOutput(stream: NodeJS.WritableStream, chunkBytes = 64 
       if (failure) throw failure;
       parts.push(text, '\n');
       size += text.length + 1;
+      return size >= chunkBytes ? push() : undefined;
+    },
+    text(chunk) {
+      if (failure) throw failure;
+      parts.push(chunk);
+      size += chunk.length;
       return size >= chunkBytes ? push() : undefined;
     },
     async flush() {

@@ -17,6 +17,8 @@ export interface FrameFilter {
   bytesLimit?: number;
   /** Only frames with a seq above this (to resume, e.g. when following a live session). */
   afterSeq?: number;
+  /** Only frames with a seq below this (exclusive upper bound). */
+  beforeSeq?: number;
   /** Only frames whose invocation id starts with this (the full id, or the prefix `show` prints). */
   invocation?: string;
 }
@@ -38,6 +40,8 @@ export interface Recording {
    * memory whatever the size). Frames committed while iterating may or may not appear.
    */
   frames(sessionId: number, filter?: FrameFilter): IterableIterator<StoredFrame>;
+  /** The highest seq stored for a session (undefined when it has no frames). */
+  lastSeq(sessionId: number): number | undefined;
   close(): void;
 }
 
@@ -90,12 +94,14 @@ export function openRecording(path: string): Recording {
   const all = wrap(() => db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE start_wall_ms IS NOT NULL ORDER BY id`).safeIntegers(true));
   const one = wrap(() => db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ? AND start_wall_ms IS NOT NULL`).safeIntegers(true));
   const frameStatements = new Map<string, Database.Statement>();
+  const maxSeq = wrap(() => db.prepare('SELECT max(seq) FROM frames WHERE session_id = ?').pluck(true));
 
   function frameStatement(filter: FrameFilter): Database.Statement {
     const where = ['session_id = ?', 'seq > ?'];
     if (filter.kinds) where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.invocation !== undefined) where.push('invocation_id >= ? AND invocation_id < ?');
+    if (filter.beforeSeq !== undefined) where.push('seq < ?');
     const bytes = bytesExpression(filter);
     const columns = `${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END, length(bytes)`;
     const sql = `SELECT ${columns} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
@@ -123,6 +129,7 @@ export function openRecording(path: string): Recording {
     const rest: unknown[] = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
     // a prefix range that the (session, invocation_id) index serves
     if (filter.invocation !== undefined) rest.push(filter.invocation, `${filter.invocation}\u{10FFFF}`);
+    if (filter.beforeSeq !== undefined) rest.push(filter.beforeSeq);
     let after = filter.afterSeq ?? -1;
     while (true) {
       const rows = wrap(() => st.all(sessionId, after, ...rest) as unknown[][]);
@@ -145,6 +152,10 @@ export function openRecording(path: string): Recording {
       return row ? toSession(row) : undefined;
     },
     frames,
+    lastSeq(sessionId) {
+      const v = wrap(() => maxSeq.get(sessionId) as number | null);
+      return v ?? undefined;
+    },
     close: () => db.close(),
   };
 }

@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+import { RecordingError } from './recording-error.js';
+
+/** Main thread → export thread. */
+export type ToExportThread = { type: 'window'; window: number; from: number; to: number } | { type: 'close' };
+/** Export thread → main thread. */
+export type FromExportThread = { type: 'text'; window: number; text: string; count: number } | { type: 'error'; message: string };
+
+export interface ParallelExportOptions {
+  /** Worker threads (at least 1). */
+  threads: number;
+  /** seq numbers per window (default 2048). */
+  window?: number;
+  /** Windows converted ahead of the writer (bounds memory; default 2 per thread). */
+  ahead?: number;
+  /** Stop early (e.g. the output pipe closed, or a signal). */
+  stopped?: () => boolean;
+}
+
+/**
+ * Export the message lines of seq 0..lastSeq of one session using several threads:
+ * the seq range is cut into fixed windows, each converted to NDJSON text on a worker
+ * thread, and `write` receives the texts strictly in seq order. Output is identical to
+ * converting frame by frame on one thread. At most `ahead` windows are in memory.
+ * Returns the number of message lines written.
+ */
+export async function parallelExport(
+  path: string,
+  sessionId: number,
+  lastSeq: number,
+  write: (text: string) => Promise<void> | undefined,
+  options: ParallelExportOptions,
+): Promise<number> {
+  const size = options.window ?? 2048;
+  const windows = Math.floor(lastSeq / size) + 1;
+  const threads = Math.max(1, Math.min(options.threads, windows));
+  const ahead = Math.max(1, options.ahead ?? threads * 2);
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./export-thread.js', import.meta.url), { workerData: { path, sessionId } }));
+  const done = new Map<number, { text: string; count: number }>();
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  for (const w of workers) {
+    w.on('message', (m: FromExportThread) => {
+      if (m.type === 'text') done.set(m.window, { text: m.text, count: m.count });
+      else failure ??= new RecordingError(`${path}: ${m.message}`, 'corrupt', path);
+      notify();
+    });
+    w.on('error', (err) => {
+      failure ??= err;
+      notify();
+    });
+  }
+  let sent = 0;
+  let lines = 0;
+  const send = () => {
+    while (sent < windows && sent < next + ahead) {
+      const message: ToExportThread = { type: 'window', window: sent, from: sent * size, to: (sent + 1) * size };
+      workers[sent % threads]!.postMessage(message);
+      sent++;
+    }
+  };
+  let next = 0;
+  try {
+    send();
+    while (next < windows) {
+      if (failure) throw failure;
+      if (options.stopped?.()) break;
+      const ready = done.get(next);
+      if (!ready) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      done.delete(next);
+      next++;
+      send();
+      lines += ready.count;
+      if (ready.text) {
+        const wait = write(ready.text);
+        if (wait) await wait;
+      }
+    }
+  } finally {
+    for (const w of workers) {
+      w.postMessage({ type: 'close' } satisfies ToExportThread);
+      void w.terminate();
+    }
+  }
+  return lines;
+}
