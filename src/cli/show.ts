@@ -84,6 +84,7 @@ export const showCommand = defineCommand<ShowArgs>({
       const selection = selectSessions(all, args.session, 'showing', args.db);
       if (!selection.ok) throw new CliError(selection.error);
       if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
+      if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
       const out = createLineOutput(io.stdout);
       const color = !args.json && io.stdout.isTTY === true;
       for (const s of selection.sessions) {
