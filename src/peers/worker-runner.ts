@@ -22,13 +22,29 @@ export interface WorkerRunResult {
   crash: boolean;
 }
 
+/** A Duplex that can stop reading (wire/grpc-peer's PeerDuplex); plain Duplexes work too. */
+type PausableDuplex = Duplex & { pause?: () => void; resume?: () => void };
+
 /**
  * Run the reference worker's protocol over one EventStream: perform its effects (send,
- * timers, end) and resolve once with how the run ended. Sends are not throttled here:
- * the host bounds in-flight invocations, so what this queues is bounded by the host.
+ * timers, end) and resolve once with how the run ended.
+ *
+ * Backpressure: when a send is refused (the transport buffer is full) and the duplex can
+ * pause, reading stops until the buffer drains, so a host that does not read our answers
+ * slows down its own requests instead of growing our memory.
  */
-export function runWorker(duplex: Duplex, protocol: WorkerProtocol, timers: Timers = realTimers): Promise<WorkerRunResult> {
+export function runWorker(duplex: PausableDuplex, protocol: WorkerProtocol, timers: Timers = realTimers): Promise<WorkerRunResult> {
   const pending = new Map<string, unknown>();
+  let paused = false;
+  const throttle = () => {
+    if (paused || !duplex.pause || !duplex.resume) return;
+    paused = true;
+    duplex.pause();
+    void duplex.drained().then(() => {
+      paused = false;
+      duplex.resume!();
+    });
+  };
   let terminated = false;
   let settle!: (r: WorkerRunResult) => void;
   let settled = false;
@@ -46,7 +62,7 @@ export function runWorker(duplex: Duplex, protocol: WorkerProtocol, timers: Time
       if (settled) return;
       switch (e.type) {
         case 'send':
-          duplex.send(e.bytes);
+          if (!duplex.send(e.bytes)) throttle();
           break;
         case 'set-timer': {
           const old = pending.get(e.id);
