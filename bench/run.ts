@@ -11,6 +11,7 @@ import { startLoadAgent, type LoadAgent } from './lib/load-agent-client.js';
 import { describeMachine } from './lib/machine.js';
 import { REPO } from './lib/proc.js';
 import { renderTable, renderText, spliceTable } from './lib/render.js';
+import { renderSummary, spliceBetween, SUMMARY_END, SUMMARY_START } from './lib/summary.js';
 import { ALL_BENCHMARKS } from './all.js';
 
 const { values } = parseArgs({
@@ -93,7 +94,10 @@ if (writeDocs) {
   } catch {
     doc = '# Performance\n';
   }
-  const table = renderTable(results, machine, { date: started.toISOString().slice(0, 16).replace('T', ' ') + ' UTC', quick, runs, file: relative(REPO, file) });
-  writeFileSync(docPath, spliceTable(doc, table));
+  const date = started.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const table = renderTable(results, machine, { date, quick, runs, file: relative(REPO, file) });
+  doc = spliceTable(doc, table);
+  if (!only) doc = spliceBetween(doc, SUMMARY_START, SUMMARY_END, renderSummary(results, date));
+  writeFileSync(docPath, doc);
   process.stdout.write(`table regenerated in docs/PERFORMANCE.md\n`);
 }
