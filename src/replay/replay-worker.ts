@@ -3,6 +3,7 @@ import type { Direction } from '../model/frame.js';
 import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
 import { planSession } from './causal-plan.js';
 import { createWaker } from './event-loop.js';
+import { createMinHeap } from './min-heap.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, scaledDelay, type Pace } from './pace.js';
 import type { ReplayFrame } from './replay-frame.js';
@@ -66,7 +67,7 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   const responder = createWorkerResponder(plan, { workerId: options.workerId, requestId: options.requestId, ignore });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
-  const queue: Pending[] = [];
+  const queue = createMinHeap<Pending>((a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order));
   const outcomes: ReplayOutcome[] = [];
   let order = 0;
   let sent = 0;
@@ -76,7 +77,6 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
 
   const schedule = (answers: ScheduledAnswer[], atMs: number) => {
     for (const answer of answers) queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace), order: order++, answer });
-    queue.sort((a, b) => a.dueMs - b.dueMs || a.order - b.order);
   };
   schedule(responder.start(), now());
   duplex.onMessage((bytes) => {
@@ -96,17 +96,17 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   for (;;) {
     if (signal?.aborted || ended) break;
     const t = now();
-    while (queue.length > 0 && queue[0]!.dueMs <= t) {
-      const { answer } = queue.shift()!;
+    while (queue.size > 0 && queue.peek()!.dueMs <= t) {
+      const { answer } = queue.pop()!;
       onTraffic?.('toHost', answer.bytes);
       sent++;
       if (!duplex.send(answer.bytes) && !ended) await Promise.race([duplex.drained(), duplex.done]);
     }
-    if (terminating && queue.length === 0) {
+    if (terminating && queue.size === 0) {
       duplex.end();
       break;
     }
-    await waker.wait(queue[0]?.dueMs);
+    await waker.wait(queue.peek()?.dueMs);
   }
 
   const stream: ReplayStreamEnd = { broken: false };

@@ -97,6 +97,50 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
     return best;
   }
 
+  // Recorded invocations per function, and by exact input, for picking the closest one.
+  const invocationsByFn = new Map<string, { list: Recorded[]; firstUnused: number }>();
+  const byExactInput = new Map<string, Recorded[]>();
+  for (const r of byKind.get('invocationRequest') ?? []) {
+    const fn = r.step.frame.functionId ?? '';
+    const entry = invocationsByFn.get(fn) ?? { list: [], firstUnused: 0 };
+    entry.list.push(r);
+    invocationsByFn.set(fn, entry);
+    const key = `${fn}\0${inputKey(r.json)}`;
+    byExactInput.set(key, [...(byExactInput.get(key) ?? []), r]);
+  }
+
+  /**
+   * The recorded invocation to answer a live one with: of the same function, an unused one
+   * with the same input if any, else the unused one with the closest input among the next
+   * SCAN unused ones, else (all used) the closest among the first SCAN recorded ones.
+   */
+  function pickInvocation(recFn: string, live: JsonValue): Recorded | undefined {
+    const entry = invocationsByFn.get(recFn);
+    if (!entry) return undefined;
+    const use = (r: Recorded) => {
+      r.used = true;
+      while (entry.firstUnused < entry.list.length && entry.list[entry.firstUnused]!.used) entry.firstUnused++;
+      return r;
+    };
+    const exact = byExactInput.get(`${recFn}\0${inputKey(live)}`);
+    const exactUnused = exact?.find((r) => !r.used);
+    if (exactUnused) return use(exactUnused);
+    const candidates: Recorded[] = [];
+    for (let i = entry.firstUnused; i < entry.list.length && candidates.length < SCAN; i++) if (!entry.list[i]!.used) candidates.push(entry.list[i]!);
+    if (candidates.length === 0) {
+      if (exact) return exact[0];
+      candidates.push(...entry.list.slice(0, SCAN));
+    }
+    let best = candidates[0]!;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (const r of candidates) {
+      const score = inputDistance(r.json, live);
+      if (score < bestScore) [best, bestScore] = [r, score];
+      if (score === 0) break;
+    }
+    return use(best);
+  }
+
   function rewriteAnswer(a: ExpectedAnswer, local: Map<string, string>): ScheduledAnswer {
     const lookup = (id: string) => local.get(id) ?? global.get(id);
     const embedded = [...local.keys(), ...global.keys()];
@@ -142,7 +186,7 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
         case 'invocationRequest': {
           const recFn = toRecordedFn(d.functionId ?? '');
           const inLiveSpace = rewriteIds(liveJson, (id) => liveFnToRecorded.get(id), []);
-          recorded = take(d.kind, (r) => (r.step.frame.functionId !== recFn ? Number.POSITIVE_INFINITY : inputDistance(r.json, inLiveSpace)));
+          recorded = pickInvocation(recFn, inLiveSpace);
           if (recorded && d.invocationId) {
             local.set(recorded.step.frame.invocationId ?? '', d.invocationId);
             liveInvocation.set(d.invocationId, { recorded });
@@ -207,12 +251,21 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
   };
 }
 
+/** How many recorded invocations are compared with a live one when no input matches exactly. */
+const SCAN = 64;
+
+/** The input of an invocation: its input bindings and trigger metadata. */
+function pickInput(j: JsonValue): JsonValue {
+  const r = j && typeof j === 'object' && !Array.isArray(j) ? j.invocationRequest : undefined;
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return null;
+  return { inputData: r.inputData ?? null, triggerMetadata: r.triggerMetadata ?? null };
+}
+
+function inputKey(j: JsonValue): string {
+  return JSON.stringify(pickInput(j));
+}
+
 /** How far a live invocation's input is from a recorded one: the number of differing input fields. */
 function inputDistance(recorded: JsonValue, live: JsonValue): number {
-  const pick = (j: JsonValue) => {
-    const r = j && typeof j === 'object' && !Array.isArray(j) ? j.invocationRequest : undefined;
-    if (!r || typeof r !== 'object' || Array.isArray(r)) return null;
-    return { inputData: r.inputData ?? null, triggerMetadata: r.triggerMetadata ?? null } as JsonValue;
-  };
-  return diffJson(pick(recorded), pick(live)).length;
+  return diffJson(pickInput(recorded), pickInput(live)).length;
 }
