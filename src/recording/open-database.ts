@@ -95,12 +95,21 @@ function sniffHeader(path: string, size: number): void {
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
     throw new RecordingError(`${path} is corrupt (bad page size ${rawPageSize} in the header)`, 'corrupt', path);
   }
-  if (sizeValid && pages > 0 && size < pages * pageSize) {
+  // With a non-empty WAL (a writer running, or killed mid-checkpoint) SQLite itself decides.
+  if (sizeValid && pages > 0 && size < pages * pageSize && !hasWal(path)) {
     throw new RecordingError(
       `${path} is corrupt (truncated: ${size} bytes, the header says ${pages} pages of ${pageSize})`,
       'corrupt',
       path,
     );
+  }
+}
+
+function hasWal(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
   }
 }
 
