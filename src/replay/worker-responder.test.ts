@@ -73,3 +73,19 @@ test('invocations are answered from the recorded one with the closest input, unu
   const probe = r.receive(live('workerStatusRequest', {}, 'probe-1'));
   assert.deepEqual(probe.answers.map((a) => [a.kind, decodeMessage(a.bytes).requestId]), [['workerStatusResponse', 'probe-1']], 'status probes are answered even when none was recorded');
 });
+
+test('when every recording of a function is used, one is reused even if other functions still have unused ones', () => {
+  const frames = buildFrames([
+    ['toHost', 0, m('startStream', { workerId: 'W' }, 'R')],
+    ['toWorker', 1, m('invocationRequest', { invocationId: 'rec-h', functionId: 'hello' })],
+    ['toWorker', 2, m('invocationRequest', { invocationId: 'rec-n', functionId: 'noop' })],
+    ['toHost', 3, m('invocationResponse', { invocationId: 'rec-h', result: OK })],
+    ['toHost', 4, m('invocationResponse', { invocationId: 'rec-n', result: OK })],
+  ]);
+  const r = responder(frames);
+  for (const id of ['x1', 'x2', 'x3']) {
+    const res = r.receive(live('invocationRequest', { invocationId: id, functionId: 'hello' }));
+    assert.equal(res.outcome.invocationId, 'rec-h', id);
+    assert.deepEqual(res.answers.map((a) => describe(a.bytes).invocationId), [id]);
+  }
+});
