@@ -270,6 +270,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         return;
       }
       const a = byKey.get(key);
+      // A recording that starts mid-stream has no StartStream to compare the live one with.
+      if (!a && d.kind === 'startStream' && !startStream) return;
       if (!a) {
         if (liveIds.invocationId && watching.delete(liveIds.invocationId)) finished(liveIds.invocationId, nowMs);
         extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
