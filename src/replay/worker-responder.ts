@@ -154,6 +154,8 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
     start() {
       const out: ScheduledAnswer[] = [];
       if (start) out.push({ ...rewriteAnswer(start, new Map()), delayMs: 0 });
+      // A recording that starts mid-stream: the host still needs StartStream first.
+      else out.push({ bytes: encodeMessage(makeMessage({ requestId: options.requestId, content: { case: 'startStream', value: { workerId: options.workerId } } })), kind: 'startStream', delayMs: 0 });
       for (const a of answersOf.get(undefined) ?? [])
         if (a !== start) out.push({ ...rewriteAnswer(a, new Map()), delayMs: Math.max(0, Number(a.frame.tNs) / 1e6 - startMs) });
       return out;
