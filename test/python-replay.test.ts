@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, describeRun, FUNCTAPE, functapeHas, pythonWorkerArgv, runPythonHostSession, type HostOptions,
+  assertPythonGrpc, describeRun, FUNCTAPE, functapeHas, pythonWorkerArgv, runProcess, runPythonHostSession, shellJoin, type HostOptions,
 } from './helpers/python.js';
 
 const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
@@ -53,4 +53,24 @@ describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, 
       assert.deepEqual(s.answers, recorded.summary.answers, 'each invocation got the recorded answer');
     });
   }
+
+  test('functape replay host drives the python worker from a python-peer recording: 0 diffs; a changed greeting: exit 1 naming the field', async (t) => {
+    if (!functapeHas('replay', 'host')) return t.skip('functape replay host does not exist in this build yet');
+    const route = functapeHas('wrap') ? 'wrap' : functapeHas('record') ? 'record' : undefined;
+    if (!route) return t.skip('neither functape wrap nor functape record exists yet to make the recording');
+    const script = { ...SCRIPT, functions: ['echo', 'hello', 'fail', 'log', 'sleep'], sleepMs: 20 };
+    const recorded = await runPythonHostSession(route, { dir, name: 'replay-host', script, workerLogged: false, workerArgv: () => pythonWorkerArgv(join(dir, 'unused.ndjson')) });
+    assert.equal(recorded.host.code, 0, describeRun(recorded));
+    const replay = (extra: string[]) => runProcess(
+      [...FUNCTAPE, 'replay', 'host', '--db', recorded.db!, '--pace', 'fast', '--worker', shellJoin(pythonWorkerArgv(join(dir, 'replayed.ndjson'), extra))],
+      { timeoutMs: 60_000 },
+    );
+    const same = await replay([]);
+    assert.equal(same.code, 0, `replay host against the same python worker: ${same.stdout}${same.stderr}`);
+    assert.match(same.stdout, / 0 differed, 0 missing/);
+    const changed = await replay(['--greeting', 'Hi']);
+    assert.equal(changed.code, 1, `a changed output field is a difference: ${changed.stdout}${changed.stderr}`);
+    assert.match(changed.stdout, /returnValue\.http\.body/, 'the diff names the field');
+    assert.match(changed.stdout, /Hi, /);
+  });
 });

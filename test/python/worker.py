@@ -13,7 +13,8 @@ crossed the gRPC API. Own flags (before the host arguments): --log FILE (NDJSON,
 peer_log.py), --timeout SECONDS (give up and exit 3), --metadata k=v[,k=v] (request
 metadata sent with the call), --compression gzip|deflate (compress what it sends),
 --log-per-worker (log to FILE.<worker id>, for one command line started many times),
---die-on-invocation K (exit 70 at once when the Kth InvocationRequest arrives), --proto-dir DIR.
+--die-on-invocation K (exit 70 at once when the Kth InvocationRequest arrives), --greeting WORD
+(what `hello` says: a worker that changed one output field), --proto-dir DIR.
 Exit code: 0 when the stream ended with status OK, 1 with another status, 2 bad arguments,
 3 timeout.
 """
@@ -54,6 +55,7 @@ class Worker:
                        'statusResponses': 0, 'envReloads': 0, 'ignored': 0}
         self.terminated = False
         self.die_on_invocation = 0
+        self.greeting = 'Hello'
         self.Status = schema.message('StatusResult')
 
     def send(self, msg):
@@ -195,7 +197,7 @@ class Worker:
             resp.result.exception.message = 'function %s is not loaded' % req.function_id
         else:
             try:
-                run_function(name, req, resp, self.schema, log, cancel)
+                run_function(name, req, resp, self.schema, log, cancel, self.greeting)
             except Exception as err:  # a function bug must still answer the host
                 resp.result.status = self.Status.Failure
                 resp.result.exception.message = repr(err)
@@ -230,6 +232,7 @@ def main(argv):
     schema = Schema(own.get('proto-dir', DEFAULT_PROTO_DIR))
     worker = Worker(schema, log, conn)
     worker.die_on_invocation = int(own.get('die-on-invocation', 0))
+    worker.greeting = own.get('greeting', 'Hello')
     log.note('start', pid=os.getpid(), argv=argv, form=conn['form'], cwd=os.getcwd())
 
     start = worker.new(conn['request_id'])

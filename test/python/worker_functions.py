@@ -1,6 +1,6 @@
 """The Python worker's built-in functions, answering as functape's reference worker does
 (same names, query parameters, bodies and statuses), so either worker satisfies either
-host: echo (the request body and content type), hello (`?name=`), fail (Failure with an
+host: echo (the request body and content type), hello (`?name=`, greeting word from --greeting), fail (Failure with an
 exception, after an Error log), log (`?count=` RpcLogs, default 10), sleep (`?ms=`, default
 100, cancellable), big (`?mb=` MiB body, default 1), noop (200, empty body).
 """
@@ -64,16 +64,17 @@ def big_body(size):
     return (BIG_PATTERN * reps)[:size]
 
 
-def run_function(name, req, resp, schema, log, cancelled):
+def run_function(name, req, resp, schema, log, cancelled, greeting='Hello'):
     """Fills `resp` (an InvocationResponse) for function `name`. `log(level, text)` emits an
-    RpcLog for this invocation; `cancelled` is a threading.Event set by InvocationCancel."""
+    RpcLog for this invocation; `cancelled` is a threading.Event set by InvocationCancel;
+    `greeting` is the word `hello` answers with."""
     status = schema.message('StatusResult')
     http = http_input(req)
     if name == 'echo':
         content_type = http.headers.get('content-type', 'application/octet-stream') if http is not None else 'application/octet-stream'
         respond_http(resp, body_bytes(http), content_type)
     elif name == 'hello':
-        respond_http(resp, 'Hello, %s!' % query(http, 'name', 'world'))
+        respond_http(resp, '%s, %s!' % (greeting, query(http, 'name', 'world')))
     elif name == 'fail':
         reason = query(http, 'reason', '')
         message = 'fail was asked to fail' + (': ' + reason if reason else '')
