@@ -19,6 +19,8 @@ what crossed the gRPC API, per stream. Exit code: 0 every session completed, 1 a
 refused something (init/load failed, wrong StartStream), 2 bad arguments, 3 timeout or a
 stream broke.
 """
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import argparse
 import json
 import os

@@ -10,6 +10,8 @@ Usage, as a host's worker command (the host appends its host arguments):
 the proxy (everything else unchanged), then stops record with SIGTERM and exits with the
 worker's exit code (4 when record did not start, 5 when it did not stop within 20 s).
 """
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import re
 import shlex
 import signal

@@ -18,6 +18,8 @@ metadata sent with the call), --compression gzip|deflate (compress what it sends
 Exit code: 0 when the stream ended with status OK, 1 with another status, 2 bad arguments,
 3 timeout.
 """
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import os
 import platform
 import queue
