@@ -62,3 +62,11 @@ test('parseLine errors name the line and the member', () => {
     assert.throws(() => parseLine(text, 7), (e: unknown) => e instanceof NdjsonError && e.line === 7 && pattern.test(e.message), text);
   }
 });
+
+test('a message whose nested content does not decode: message null, decodeError from the full decode', () => {
+  // startStream (field 20) holding a field with an invalid wire type inside
+  const bytes = new Uint8Array([0xa2, 0x01, 0x02, 0x17, 0x01]);
+  const o = JSON.parse(frameLine({ ...frame, bytes, size: bytes.length })) as Record<string, unknown>;
+  assert.equal(o.message, null);
+  assert.equal(typeof o.decodeError, 'string');
+});

@@ -16,7 +16,7 @@ import type { EndReason, Metadata, SessionEnd, SessionInfo, SessionStart, Stream
  *
  * Message lines carry no "type". Times are ISO-8601 UTC with microseconds; ns counts are
  * decimal strings (they exceed 2^53). "message" is the proto3 JSON of the stored bytes
- * (null when they do not decode); "bytes" (base64) is the truth and the only thing
+ * (null when they do not decode, with "decodeError" saying why); "bytes" (base64) is the truth and the only thing
  * import reads. Optional members appear only when they are not the default:
  * "redacted":true, "compressed":true, "decodeError":"...". A session that never ended
  * has no session-end line. Everything here is pure: strings in, values out.
@@ -118,10 +118,15 @@ export function frameLine(f: StoredFrame, message?: JsonValue | null): string {
  */
 export function createFrameLiner(): (f: StoredFrame, message?: JsonValue | null) => string {
   const iso = createIsoMicros();
-  return (f, message = f.kind === 'unknown' ? null : bytesToJson(f.bytes).json) => frameLineWith(iso, f, message);
+  return (f, message) => {
+    if (message !== undefined || f.kind === 'unknown') return frameLineWith(iso, f, message ?? null, f.decodeError);
+    // Bytes that index fine but fail a full decode (a bad nested field) say why, too.
+    const { json, error } = bytesToJson(f.bytes);
+    return frameLineWith(iso, f, json, f.decodeError ?? error);
+  };
 }
 
-function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, message: JsonValue | null): string {
+function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, message: JsonValue | null, decodeError: string | undefined): string {
   const bytes = Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength).toString('base64');
   let line =
     `{"session":${f.sessionId},"seq":${f.seq},"direction":"${f.direction}","tNs":"${f.tNs}",` +
@@ -130,7 +135,7 @@ function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, messag
     `"message":${JSON.stringify(message)},"bytes":"${bytes}"`;
   if (f.redacted) line += ',"redacted":true';
   if (f.compressed) line += ',"compressed":true';
-  if (f.decodeError !== undefined) line += `,"decodeError":${JSON.stringify(f.decodeError)}`;
+  if (decodeError !== undefined) line += `,"decodeError":${JSON.stringify(decodeError)}`;
   return `${line}}`;
 }
 
