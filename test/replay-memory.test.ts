@@ -2,7 +2,7 @@
 // worker recorded, then replayed against the reference worker and against replay worker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { replayHost } from '../src/replay/replay-host.js';
+import { replayHost, replayHostSetup } from '../src/replay/replay-host.js';
 import { replayWorker } from '../src/replay/replay-worker.js';
 import { replayExitCode } from '../src/report/replay-report.js';
 import { describe } from '../src/codec/describe.js';
@@ -107,4 +107,21 @@ test('a specialized worker that loads functions as one collection replays with z
   ]);
   assert.equal(replayExitCode(h), 0);
   assert.equal(replayExitCode(w), 0);
+});
+
+test('replayHostSetup plays only the setup (what bench reuses), then replayRest finishes the same replay', async () => {
+  const frames = await recordInMemory({ functions: ['hello', 'sleep'], invocations: 6, concurrency: 2 });
+  const pair = createDuplexPair();
+  const seen: string[] = [];
+  const worker = runReferenceWorker(pair.worker, LIVE);
+  const setup = await replayHostSetup({ frames, duplex: pair.host, ...LIVE, pace: 'fast', onTraffic: (d, b) => d === 'toWorker' && seen.push(describe(b).kind) });
+  assert.equal(setup.ended, undefined);
+  assert.ok(seen.length > 0 && seen.every((k) => ['workerInitRequest', 'functionsMetadataRequest', 'functionLoadRequest'].includes(k)), seen.join());
+  assert.deepEqual(setup.outcomes.filter((o) => o.status !== 'matched'), []);
+  assert.ok(setup.outcomes.some((o) => o.kind === 'functionLoadResponse'));
+  assert.equal(setup.liveFunctionId('hello'), 'hello', 'the reference worker indexes functions by name');
+  const report = await setup.replayRest();
+  await worker;
+  assert.equal(replayExitCode(report), 0);
+  assert.ok(seen.includes('invocationRequest') && seen.includes('workerTerminate'));
 });

@@ -66,9 +66,15 @@ export interface HostEngine {
   readonly sent: number;
   /** True once the step of this recorded seq was sent. */
   hasSent(seq: number): boolean;
-  /** Index of the first step that is an invocation (the end of the setup phase). */
+  /** Index of the first step that is not setup (init, metadata, loads, reload, warmup): the end of the setup phase. */
   readonly setupEnd: number;
 }
+
+/** Host messages that prepare a worker rather than use it. */
+const SETUP_KINDS: ReadonlySet<string> = new Set([
+  'workerInitRequest', 'functionsMetadataRequest', 'functionLoadRequest', 'functionLoadRequestCollection',
+  'functionEnvironmentReloadRequest', 'workerWarmupRequest',
+]);
 
 interface StepState {
   step: PlanStep;
@@ -130,8 +136,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
   let sentCount = 0;
   let started = false;
   let startedAtMs = 0;
-  const firstInvocation = steps.findIndex((s) => s.step.frame.kind === 'invocationRequest');
-  const setupEnd = firstInvocation < 0 ? steps.length : firstInvocation;
+  const firstNonSetup = steps.findIndex((s) => !SETUP_KINDS.has(s.step.frame.kind));
+  const setupEnd = firstNonSetup < 0 ? steps.length : firstNonSetup;
   const inLimit = (a: AnswerState) => a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit;
   const countUnresolved = () => {
     unresolvedInLimit = 0;

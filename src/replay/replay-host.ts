@@ -51,8 +51,9 @@ export interface ReplayHostOptions {
 }
 
 /**
- * The setup phase of a host replay, done: StartStream received, init, metadata, reloads
- * and function loads played as recorded and their answers compared. What bench needs to
+ * The setup phase of a host replay, done: StartStream received, init, metadata, reloads,
+ * warmup and function loads played as recorded (up to the first other host message: an
+ * invocation, status request or terminate) and their answers compared. What bench needs to
  * drive invocations of its own: the live id of each recorded function, and the duplex is
  * still open. To take the stream over, call `duplex.onMessage(yourHandler)`.
  */
