@@ -68,7 +68,8 @@ test('the text summary names the outcome, throughput and latency', async () => {
 });
 
 test('a worker with another greeting and a load collection still meets the host\'s expectations', async () => {
-  const { code, report } = await host(['--worker', `${WORKER} --greeting Hi --load-collection`, '-n', '8', '-f', 'hello,noop']);
+  // As a host starts it: a defaultWorkerPath-like word first, then options, then the host arguments.
+  const { code, report } = await host(['--worker', `${WORKER} app/worker.js --greeting Hi --load-collection`, '-n', '8', '-f', 'hello,noop']);
   assert.equal(code, 0, report.problem);
   assert.ok(report.workerCapabilities.includes('SupportsLoadResponseCollection'));
   assert.equal(report.messages.toWorker, 1 + 1 + 1 + 8 + 1 + 1, 'one FunctionLoadRequestCollection instead of 8 loads');

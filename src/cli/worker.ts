@@ -12,6 +12,7 @@ interface WorkerArgs {
   'list-functions': boolean;
   verbose: boolean;
   _: Array<string | number>;
+  args?: Array<string | number>;
   [flag: string]: unknown;
 }
 
@@ -24,11 +25,12 @@ function hostArgv(args: WorkerArgs): string[] {
     const last = Array.isArray(v) ? v[v.length - 1] : v;
     out.push(`--${flag}`, String(last));
   }
-  return [...out, ...args._.slice(1).map(String)];
+  return [...out, ...(args.args ?? []).map(String), ...args._.slice(1).map(String)];
 }
 
 export const workerCommand = defineCommand<WorkerArgs>({
-  command: 'worker',
+  // `[args..]`: a host puts its defaultWorkerPath (and configured arguments) before the host arguments.
+  command: 'worker [args..]',
   describe: 'The reference language worker: started by a host with the host arguments appended '
     + '(functape worker [options] [--] --functions-uri http://H:P/ --functions-worker-id W ...)',
   builder: (y) => {
@@ -37,6 +39,7 @@ export const workerCommand = defineCommand<WorkerArgs>({
       .option('load-collection', { type: 'boolean', default: false, describe: 'advertise SupportsLoadResponseCollection (the host then loads all functions in one message)' })
       .option('list-functions', { type: 'boolean', default: false, describe: 'print the built-in functions and exit' })
       .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' });
+    b = b.positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' });
     for (const flag of HOST_FLAGS) b = b.option(flag, { type: 'string', hidden: true });
     return b as never;
   },
