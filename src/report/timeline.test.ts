@@ -44,3 +44,16 @@ test('text helpers', () => {
   assert.equal(formatOffset(3_723_000_456_789n), ' 3723.000456s');
   assert.deepEqual([formatSize(5), formatSize(2048), formatSize(3 * 1024 * 1024)], ['5 B', '2.0 KiB', '3.0 MiB']);
 });
+
+test('HTTP invocations: method and path on the request, status code on the answer', () => {
+  const tl = createTimeline();
+  const req = tl.row(frame('toWorker', { content: { case: 'invocationRequest', value: { invocationId: 'h1', functionId: 'f', inputData: [
+    { name: 'ctx', rpcData: { case: 'data', value: { data: { case: 'string', value: 'x' } } } },
+    { name: 'req', rpcData: { case: 'data', value: { data: { case: 'http', value: { method: 'GET', url: 'http://localhost:7071/api/hello?name=Ada' } } } } },
+  ] } } }));
+  assert.equal(req.summary, 'GET /api/hello?name=Ada');
+  const viaReturn = tl.row(frame('toHost', { content: { case: 'invocationResponse', value: { invocationId: 'h1', result: { status: 1 }, returnValue: { data: { case: 'http', value: { statusCode: '200' } } } } } }));
+  assert.equal(viaReturn.summary, 'Success, HTTP 200');
+  const viaOutput = tl.row(frame('toHost', { content: { case: 'invocationResponse', value: { invocationId: 'h2', result: { status: 1 }, outputData: [{ name: '$return', rpcData: { case: 'data', value: { data: { case: 'http', value: { statusCode: '404' } } } } }] } } }));
+  assert.equal(viaOutput.summary, 'Success, HTTP 404');
+});

@@ -84,9 +84,11 @@ export function createTimeline(): Timeline {
         return `${countField(inner, 1)} load responses`;
       case 'invocationRequest':
         if (f.invocationId && f.functionId) invocations.set(f.invocationId, f.functionId);
-        return '';
-      case 'invocationResponse':
-        return status(subMessage(inner, 3));
+        return httpRequest(inner);
+      case 'invocationResponse': {
+        const code = httpStatus(inner);
+        return join(status(subMessage(inner, 3)), code ? `HTTP ${code}` : '');
+      }
       case 'rpcLog': {
         const level = LEVEL[varintField(inner, 3) ?? 0] ?? '?';
         return `${level}: ${clip(stringField(inner, 4) ?? '')}`;
@@ -134,6 +136,36 @@ export function createTimeline(): Timeline {
       return row;
     },
   };
+}
+
+/** `GET /api/hello?name=x` from the first HTTP input binding (TypedData.http = 5). */
+function httpRequest(inner: Uint8Array | undefined): string {
+  for (const binding of repeatedField(inner, 3)) {
+    const http = subMessage(subMessage(binding, 2), 5);
+    if (!http) continue;
+    const method = stringField(http, 1) ?? '';
+    const url = stringField(http, 2) ?? '';
+    let path = url;
+    try {
+      const u = new URL(url);
+      path = `${u.pathname}${u.search}`;
+    } catch {
+      // not an absolute URL: show it as it is
+    }
+    return clip(`${method} ${path}`.trim());
+  }
+  return '';
+}
+
+/** The HTTP status of an invocation's answer: return value first, then output bindings. */
+function httpStatus(inner: Uint8Array | undefined): string | undefined {
+  const fromReturn = stringField(subMessage(subMessage(inner, 4), 5), 12);
+  if (fromReturn) return fromReturn;
+  for (const binding of repeatedField(inner, 2)) {
+    const code = stringField(subMessage(subMessage(binding, 2), 5), 12);
+    if (code) return code;
+  }
+  return undefined;
 }
 
 function status(result: Uint8Array | undefined): string {
