@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { main } from '../src/cli/main.js';
+import { openRecording } from '../src/recording/open-recording.js';
 
 const BIN = resolve(process.cwd(), 'bin/functape');
 const FUNCTAPE = `"${process.execPath}" "${BIN}"`;
@@ -61,6 +62,17 @@ test('record (host → wrap → reference worker), then replay host against the 
   const sessions = await run(['sessions', '--db', out]);
   assert.equal(sessions.code, 0, sessions.stderr);
   assert.match(sessions.stdout, /replay host of/, 'the replayed session was recorded');
+  const replayed = openRecording(out);
+  const original = openRecording(db);
+  try {
+    const [s] = replayed.sessions();
+    const [o] = original.sessions();
+    assert.equal(s!.counts.toWorker, report.sent, 'every message sent is in the --record file');
+    assert.deepEqual(s!.counts, o!.counts, 'the replayed session has as many messages each way as the recorded one');
+  } finally {
+    replayed.close();
+    original.close();
+  }
 });
 
 test('golden fixture replayed against a worker that changed one output field: exit 1 and the diff names the field', async (t) => {
