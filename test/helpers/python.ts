@@ -276,10 +276,12 @@ export function transparencyProblems(frames: readonly RecordedFrame[], logs: { h
   return problems;
 }
 
-/** What must not change when a proxy sits between the peers: counts and outcomes, not timing or ids. */
+/** What must not change when a proxy sits between the peers: counts, answers, outcomes and the
+ * request metadata the host saw; not timing or ids. */
 export function hostBehaviour(s: Record<string, any>): Record<string, unknown> {
   const keys = ['outcome', 'error', 'workerEnd', 'workerExit', 'workerCapabilities', 'functions', 'sent', 'received', 'invocations',
-    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected', 'answers'];
+    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected', 'answers',
+    'requestMetadata'];
   return Object.fromEntries(keys.map((k) => [k, s[k]]));
 }
 
