@@ -1,6 +1,7 @@
 import { decodeMessage, encodeMessage, makeMessage, type StreamingMessage } from '../codec/streaming-message.js';
 import { emptyCounts, type FunctionCounts } from './host-report.js';
-import { checkResponse, invocationRequest, planInvocation, type Expectation, type PlanOptions } from './invocation-plan.js';
+import { checkResponse, planInvocation, type Expectation, type PlanOptions } from './invocation-plan.js';
+import { createRequestEncoder } from './request-encoder.js';
 import { msg, STATUS, STATUS_NAME, type MessageInit, type RpcFunctionMetadata } from './messages.js';
 
 /**
@@ -99,6 +100,7 @@ export function createHostScript(config: HostScriptConfig): HostScript {
   const perFunctionIndex = new Map<string, number>();
   let capabilities: Record<string, string> = {};
   let statusRequestId = '';
+  const encodeRequest = createRequestEncoder();
 
   const out = (effects: HostEffect[], init: MessageInit) => {
     st.messages.toWorker++;
@@ -152,16 +154,17 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       const plan = planInvocation(fn, n, { ...config.plan, cancelEvery, rawBodyBytes });
       const invocationId = config.newGuid();
       const trace = config.newGuid();
-      const request = invocationRequest(plan, {
+      const request = encodeRequest(plan, {
         invocationId, functionId: functionIds.get(fn)!, traceId: hex(trace), spanId: hex(config.newGuid()).slice(0, 16),
         randGuid: config.newGuid(), utcNow: new Date(config.wallNow()).toISOString(),
-      }, { ...config.plan, rawBodyBytes });
+      }, { ...config.plan, cancelEvery, rawBodyBytes });
       const now = config.now();
       st.invokeStartNs ??= now;
       inFlight.set(invocationId, { fn, startNs: now, expect: plan.expect, logs: 0 });
       st.sent++;
       st.byFunction[fn]!.sent++;
-      out(effects, request);
+      st.messages.toWorker++;
+      effects.push({ type: 'send', bytes: request });
       if (plan.cancel) {
         out(effects, msg('invocationCancel', { invocationId, gracePeriod: { seconds: 0n, nanos: 0 } }));
       }

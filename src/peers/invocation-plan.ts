@@ -80,8 +80,11 @@ export interface RequestIds {
   utcNow: string;
 }
 
-/** The InvocationRequest a Functions host sends for an HTTP trigger. */
-export function invocationRequest(p: PlannedInvocation, ids: RequestIds, options: PlanOptions): MessageInit {
+/**
+ * The part of an InvocationRequest that depends only on the plan (input_data with the HTTP
+ * request, the Query and Headers trigger metadata): the same for equal plans.
+ */
+export function staticRequestFields(p: PlannedInvocation, options: PlanOptions): { inputData: object[]; triggerMetadata: Record<string, object> } {
   const qs = new URLSearchParams(p.query).toString();
   const headers: Record<string, string> = {
     host: 'localhost:7071',
@@ -108,13 +111,21 @@ export function invocationRequest(p: PlannedInvocation, ids: RequestIds, options
       claims: [{ type: 'http://schemas.microsoft.com/2017/07/functions/claims/authlevel', value: 'Function' }],
     }],
   };
-  return msg('invocationRequest', {
-    invocationId: ids.invocationId,
-    functionId: ids.functionId,
+  return {
     inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'http', value: http } } } }],
     triggerMetadata: {
       Query: { data: { case: 'json', value: JSON.stringify(p.query) } },
       Headers: { data: { case: 'json', value: JSON.stringify(headers) } },
+    },
+  };
+}
+
+/** The per-invocation part: ids, the `sys` trigger metadata and the trace context. */
+export function dynamicRequestFields(p: PlannedInvocation, ids: RequestIds): object {
+  return {
+    invocationId: ids.invocationId,
+    functionId: ids.functionId,
+    triggerMetadata: {
       sys: { data: { case: 'json', value: JSON.stringify({ MethodName: p.fn, UtcNow: ids.utcNow, RandGuid: ids.randGuid }) } },
     },
     traceContext: {
@@ -122,7 +133,14 @@ export function invocationRequest(p: PlannedInvocation, ids: RequestIds, options
       traceState: '',
       attributes: { OperationName: p.fn, Category: `Function.${p.fn}` },
     },
-  });
+  };
+}
+
+/** The InvocationRequest a Functions host sends for an HTTP trigger. */
+export function invocationRequest(p: PlannedInvocation, ids: RequestIds, options: PlanOptions): MessageInit {
+  const fixed = staticRequestFields(p, options);
+  const dynamic = dynamicRequestFields(p, ids) as { triggerMetadata: Record<string, object> };
+  return msg('invocationRequest', { ...fixed, ...dynamic, triggerMetadata: { ...fixed.triggerMetadata, ...dynamic.triggerMetadata } });
 }
 
 /** Why a response does not meet the expectation, or undefined when it does. */
