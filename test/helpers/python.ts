@@ -285,9 +285,10 @@ export function hostBehaviour(s: Record<string, any>): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, s[k]]));
 }
 
+/** The worker's summary minus its id, and minus the response headers it got (checked on their own). */
 export function workerBehaviour(s: Record<string, any> | undefined): Record<string, unknown> {
   if (!s) return { summary: 'missing (the worker died before writing it)' };
-  const { workerId: _w, ...rest } = s;
+  const { workerId: _w, initialMetadata: _m, ...rest } = s;
   return rest;
 }
 

@@ -34,11 +34,15 @@ class Stream:
         self.metadata = metadata
 
     def serve(self, request_iterator, context):
+        """The response stream. Sends initial metadata `x-host-initial: python-host` at once and,
+        ending with OK, trailing metadata `x-host-trailer: done` (transparency tests check both)."""
+        context.send_initial_metadata((('x-host-initial', 'python-host'),))
         threading.Thread(target=self.read, args=(request_iterator, context), daemon=True).start()
         try:
             while True:
                 item = self.outgoing.get()
                 if item is CLOSE:
+                    context.set_trailing_metadata((('x-host-trailer', 'done'),))
                     return
                 if isinstance(item, Abort):
                     context.set_trailing_metadata(item.trailers)

@@ -265,10 +265,12 @@ def main(argv):
             result['code'] = responses.code().name
             result['details'] = responses.details() or ''
             result['trailers'] = dict(responses.trailing_metadata() or ())
+            result['initial'] = dict(responses.initial_metadata() or ())
         except grpc.RpcError as err:
             result['code'] = err.code().name
             result['details'] = err.details() or ''
             result['trailers'] = dict(err.trailing_metadata() or ())
+            result['initial'] = dict(err.initial_metadata() or ())
         worker.outgoing.put(END)  # the host ended the stream: stop our side too
         channel.close()
 
@@ -281,6 +283,7 @@ def main(argv):
     summary = {'role': 'worker', 'form': conn['form'], 'workerId': conn['worker_id'],
                'status': result.get('code', 'TIMEOUT'), 'details': result.get('details', ''),
                'trailers': {k: v for k, v in result.get('trailers', {}).items() if not k.endswith('-bin')},
+               'initialMetadata': {k: v for k, v in result.get('initial', {}).items() if not k.endswith('-bin')},
                'terminated': worker.terminated, 'sent': log.counts['sent'], 'received': log.counts['received'],
                **counts}
     log.summary(summary)
