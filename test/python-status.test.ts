@@ -67,6 +67,7 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
       const { frames, sessions } = readRecording(db);
       assert.equal(sessions[0]?.end?.status?.code, 13, `recorded status INTERNAL: ${showJson(sessions[0]?.end)}`);
       assert.equal(sessions[0]?.end?.status?.details, 'host gave up: boom');
+      assert.deepEqual(sessions[0]?.end?.status?.metadata?.['x-host-abort'], ['internal'], 'trailers recorded');
       assert.deepEqual(transparencyProblems(frames, { host: readPeerLog(hostLog), worker: readPeerLog(workerLog) }), []);
     } finally {
       record?.proc.kill();

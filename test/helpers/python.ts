@@ -388,6 +388,9 @@ export async function assertTransparentRun(run: PythonHostRun, direct: PythonHos
   assert.equal(session.workerId, run.summary.workerId, 'the session names the worker id');
   assert.deepEqual([session.counts.toHost, session.counts.toWorker], [run.hostLog.received.length, run.hostLog.sent.length], 'session counts');
   assert.equal(session.end?.status?.code, 0, `session ended with status OK: ${showJson(session.end)}`);
+  if (run.summary.outcome === 'completed') {
+    assert.deepEqual(session.end?.status?.metadata?.['x-host-trailer'], ['done'], `the host's trailers are recorded: ${showJson(session.end)}`);
+  }
   assert.deepEqual(hostBehaviour(run.summary), hostBehaviour(direct.summary), 'host behaviour as when direct');
   assert.deepEqual(kindCounts(run.hostLog.receivedKinds), kindCounts(direct.hostLog.receivedKinds), 'host received the same kinds');
   assert.deepEqual(kindCounts(run.hostLog.sentKinds), kindCounts(direct.hostLog.sentKinds), 'host sent the same kinds');
