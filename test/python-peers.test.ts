@@ -86,6 +86,22 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
     });
   }
 
+  test('bytes that are not a StreamingMessage: forwarded unchanged, stored with their decode error', async (t) => {
+    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
+    const script = { invocations: 3, concurrency: 1, functions: ['echo'], timeoutSec: 30 };
+    const r = await runPythonHostSession('wrap', { dir, name: 'garbage', script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log, ['--send-garbage']) });
+    assert.equal(r.host.code, 0, describeRun(r));
+    assert.deepEqual([r.summary.outcome, r.summary.undecodable, r.summary.invocations], ['completed', 1, 3]);
+    const garbage = r.workerLog!.sent[r.workerLog!.sentKinds.indexOf('undecodable')]!;
+    assert.ok(r.hostLog.received.some((b) => b.equals(garbage)), 'the host got the same bytes');
+    const { frames } = readRecording(r.db!);
+    const stored = frames.filter((f) => f.kind === 'unknown');
+    assert.equal(stored.length, 1);
+    assert.ok(stored[0]!.bytes.equals(garbage), 'stored byte for byte');
+    assert.ok(stored[0]!.decodeError, 'with the decode error');
+    assert.deepEqual(transparencyProblems(frames, { host: r.hostLog, worker: r.workerLog }), []);
+  });
+
   for (const route of ['record', 'wrap'] as const) {
     test(`through functape ${route}: every message recorded once, same bytes, same order; same behaviour`, async (t) => {
       if (!functapeHas(route)) return t.skip(`functape ${route} does not exist in this build yet`);

@@ -213,6 +213,8 @@ export interface RecordedFrame {
   redacted: boolean;
   /** The gRPC compressed flag of the frame on the wire. */
   compressed: boolean;
+  /** Why the bytes are not a StreamingMessage (kind is then `unknown`). */
+  decodeError?: string;
   bytes: Buffer;
 }
 
@@ -224,7 +226,7 @@ export function readRecording(db: string): { sessions: SessionInfo[]; frames: Re
     const frames: RecordedFrame[] = [];
     for (const s of sessions) {
       for (const f of rec.frames(s.id)) {
-        frames.push({ session: f.sessionId, seq: f.seq, direction: f.direction, kind: f.kind, redacted: f.redacted, compressed: f.compressed, bytes: Buffer.from(f.bytes) });
+        frames.push({ session: f.sessionId, seq: f.seq, direction: f.direction, kind: f.kind, redacted: f.redacted, compressed: f.compressed, decodeError: f.decodeError, bytes: Buffer.from(f.bytes) });
       }
     }
     return { sessions, frames };
@@ -280,7 +282,7 @@ export function transparencyProblems(frames: readonly RecordedFrame[], logs: { h
  * request metadata the host saw; not timing or ids. */
 export function hostBehaviour(s: Record<string, any>): Record<string, unknown> {
   const keys = ['outcome', 'error', 'workerEnd', 'workerExit', 'workerCapabilities', 'functions', 'sent', 'received', 'invocations',
-    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected', 'answers',
+    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected', 'undecodable', 'answers',
     'requestMetadata'];
   return Object.fromEntries(keys.map((k) => [k, s[k]]));
 }

@@ -43,7 +43,7 @@ from schema import DEFAULT_PROTO_DIR, EVENT_STREAM_PATH, Schema
 
 SEVERITY = {'completed': 0, 'refused': 1, 'broken': 3}
 SUMMED = ('invocations', 'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads',
-          'cancelsSent', 'unexpected', 'sent', 'received')
+          'cancelsSent', 'unexpected', 'undecodable', 'sent', 'received')
 
 
 def parse(argv):

@@ -33,7 +33,7 @@ class Session:
         self.caps = {}
         self.functions = {}  # name -> function_id
         self.counts = {'invocations': 0, 'succeeded': 0, 'failed': 0, 'cancelled': 0, 'logs': 0,
-                       'loadResponses': 0, 'statusResponses': 0, 'envReloads': 0, 'cancelsSent': 0, 'unexpected': 0}
+                       'loadResponses': 0, 'statusResponses': 0, 'envReloads': 0, 'cancelsSent': 0, 'unexpected': 0, 'undecodable': 0}
         self.latencies_ms = []
         self.worker_id = None
         self.index_of = {}  # invocation_id -> invocation number
@@ -45,16 +45,21 @@ class Session:
         return msg
 
     def next(self):
-        """The next message from the worker; raises Broken when the stream ended or time is up."""
-        left = self.deadline - time.monotonic()
-        try:
-            raw = self.stream.incoming.get(timeout=max(left, 0.001))
-        except queue.Empty:
-            raise Broken('timed out waiting for the worker')
-        if raw is CLOSE:
-            self.stream.incoming.put(CLOSE)
-            raise Ended('the worker ended the stream early (%s)' % self.stream.peer_end)
-        return self.schema.parse(raw)
+        """The next decodable message from the worker (undecodable ones are counted and skipped);
+        raises Broken when the stream ended or time is up."""
+        while True:
+            left = self.deadline - time.monotonic()
+            try:
+                raw = self.stream.incoming.get(timeout=max(left, 0.001))
+            except queue.Empty:
+                raise Broken('timed out waiting for the worker')
+            if raw is CLOSE:
+                self.stream.incoming.put(CLOSE)
+                raise Ended('the worker ended the stream early (%s)' % self.stream.peer_end)
+            try:
+                return self.schema.parse(raw)
+            except Exception:
+                self.counts['undecodable'] += 1
 
     def expect(self, kind):
         """Waits for a message of `kind`; RpcLogs and other messages on the way are counted."""

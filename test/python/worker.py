@@ -14,7 +14,8 @@ peer_log.py), --timeout SECONDS (give up and exit 3), --metadata k=v[,k=v] (requ
 metadata sent with the call), --compression gzip|deflate (compress what it sends),
 --log-per-worker (log to FILE.<worker id>, for one command line started many times),
 --die-on-invocation K (exit 70 at once when the Kth InvocationRequest arrives), --greeting WORD
-(what `hello` says: a worker that changed one output field), --proto-dir DIR.
+(what `hello` says: a worker that changed one output field), --send-garbage (send bytes that
+are not a StreamingMessage right after StartStream), --proto-dir DIR.
 Exit code: 0 when the stream ended with status OK, 1 with another status, 2 bad arguments,
 3 timeout.
 """
@@ -70,7 +71,11 @@ class Worker:
             if item is END:
                 self.log.note('half-close')
                 return
-            self.log.message('sent', item, kind_of(self.schema.parse(item)))
+            try:
+                kind = kind_of(self.schema.parse(item))
+            except Exception:
+                kind = 'undecodable'
+            self.log.message('sent', item, kind)
             yield item
 
     def new(self, request_id=''):
@@ -240,6 +245,9 @@ def main(argv):
     start = worker.new(conn['request_id'])
     start.start_stream.worker_id = conn['worker_id']
     worker.send(start)
+    if own.get('send-garbage'):
+        # Not a StreamingMessage: field 1 (request_id) claims 2^28 bytes that never come.
+        worker.outgoing.put(b'\x0a\x80\x80\x80\x80\x01garbage')
 
     options = [('grpc.max_send_message_length', conn['max_message']),
                ('grpc.max_receive_message_length', conn['max_message'])]
