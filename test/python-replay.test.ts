@@ -2,19 +2,20 @@
 // appended, as a real host does), answering from a recording of the same host script
 // against the Python worker. The host must complete the whole session and get the same
 // answers (status, return value, RpcLogs per invocation) as in the recorded run.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, describeRun, FUNCTAPE, functapeHas, pythonWorkerArgv, runProcess, runPythonHostSession, shellJoin, type HostOptions,
+  assertPythonGrpc, describeRun, FUNCTAPE, functapeHas, pythonWorkerArgv, runProcess, runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun,
 } from './helpers/python.js';
 
 const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
   invocations: 16,
   concurrency: 4,
-  functions: ['echo', 'hello', 'fail', 'log'],
+  functions: ['echo', 'hello', 'fail', 'log', 'sleep'],
+  sleepMs: 20,
   envReload: true,
   timeoutSec: 30,
 };
@@ -27,19 +28,30 @@ describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, 
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-  for (const pace of ['fast', 'recorded'] as const) {
-    test(`replays a python-worker recording to the python host (--pace ${pace}): exit 0, same answers`, async (t) => {
-      if (!functapeHas('replay', 'worker')) return t.skip('functape replay worker does not exist in this build yet');
-      const route = functapeHas('wrap') ? 'wrap' : functapeHas('record') ? 'record' : undefined;
-      if (!route) return t.skip('neither functape wrap nor functape record exists yet to make the recording');
-      const recorded = await runPythonHostSession(route, {
-        dir, name: `source-${pace}`, script: SCRIPT, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log),
-      });
-      assert.equal(recorded.host.code, 0, describeRun(recorded));
-      assert.equal(recorded.summary.outcome, 'completed');
+  let source: PythonHostRun | undefined;
+  /** One recording (python host → wrap/record → python worker), replayed by every test below. */
+  async function recording(t: TestContext): Promise<PythonHostRun | undefined> {
+    if (source) return source;
+    const route = functapeHas('wrap') ? 'wrap' : functapeHas('record') ? 'record' : undefined;
+    if (!route) {
+      t.skip('neither functape wrap nor functape record exists yet to make the recording');
+      return undefined;
+    }
+    const r = await runPythonHostSession(route, { dir, name: 'source', script: SCRIPT, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log) });
+    assert.equal(r.host.code, 0, describeRun(r));
+    assert.equal(r.summary.outcome, 'completed');
+    source = r;
+    return r;
+  }
 
+  const variants = [['fast', 'both'], ['recorded', 'functions'], ['10x', 'short']] as const;
+  for (const [pace, argForm] of variants) {
+    test(`replay worker answers the python host (--pace ${pace}, ${argForm} host-argument form): exit 0, the recorded answers`, async (t) => {
+      if (!functapeHas('replay', 'worker')) return t.skip('functape replay worker does not exist in this build yet');
+      const recorded = await recording(t);
+      if (!recorded) return;
       const replayed = await runPythonHostSession('direct', {
-        dir, name: `replay-${pace}`, script: SCRIPT, workerLogged: false,
+        dir, name: `replay-${pace}`, script: { ...SCRIPT, argForm }, workerLogged: false,
         workerArgv: () => [...FUNCTAPE, 'replay', 'worker', '--db', recorded.db!, '--pace', pace],
       });
       const s = replayed.summary;
@@ -56,11 +68,8 @@ describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, 
 
   test('functape replay host drives the python worker from a python-peer recording: 0 diffs; a changed greeting: exit 1 naming the field', async (t) => {
     if (!functapeHas('replay', 'host')) return t.skip('functape replay host does not exist in this build yet');
-    const route = functapeHas('wrap') ? 'wrap' : functapeHas('record') ? 'record' : undefined;
-    if (!route) return t.skip('neither functape wrap nor functape record exists yet to make the recording');
-    const script = { ...SCRIPT, functions: ['echo', 'hello', 'fail', 'log', 'sleep'], sleepMs: 20 };
-    const recorded = await runPythonHostSession(route, { dir, name: 'replay-host', script, workerLogged: false, workerArgv: () => pythonWorkerArgv(join(dir, 'unused.ndjson')) });
-    assert.equal(recorded.host.code, 0, describeRun(recorded));
+    const recorded = await recording(t);
+    if (!recorded) return;
     const replay = (extra: string[]) => runProcess(
       [...FUNCTAPE, 'replay', 'host', '--db', recorded.db!, '--pace', 'fast', '--worker', shellJoin(pythonWorkerArgv(join(dir, 'replayed.ndjson'), extra))],
       { timeoutMs: 60_000 },
