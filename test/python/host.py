@@ -27,7 +27,6 @@ import os
 import queue
 import shlex
 import subprocess
-import sys
 import threading
 import time
 import uuid

@@ -24,7 +24,6 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import os
 import platform
 import queue
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
