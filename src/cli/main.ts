@@ -51,12 +51,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     io.stderr.write(`functape: internal error: ${message}\n`);
     if (process.env.FUNCTAPE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
-    return 4;
+    return INTERNAL_ERROR;
   }
   return code ?? 0;
 }
 
 /** The process entry used by bin/functape: wires signals and sets process.exitCode. */
+const INTERNAL_ERROR = 4;
+
+function exitWhenFlushed(code: number): void {
+  process.stderr.write('', () => process.stdout.write('', () => process.exit(code)));
+}
+
 export function runCli(): void {
   const controller = new AbortController();
   let signals = 0;
@@ -72,10 +78,13 @@ export function runCli(): void {
       process.exitCode = exitCode;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // After an internal error a command may have left servers or children open; a
+      // process that says it failed must not linger (a host waiting on it would hang).
+      if (exitCode === INTERNAL_ERROR) exitWhenFlushed(exitCode);
     },
     (err: unknown) => {
       process.stderr.write(`functape: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 4;
+      exitWhenFlushed(INTERNAL_ERROR);
     },
   );
 }
