@@ -48,7 +48,7 @@ export const benchCommand = defineCommand<BenchArgs>({
       .option('compare', { type: 'string', describe: 'a previous --json report: print the deltas, exit 1 on a regression' })
       .option('max-regression', { type: 'string', default: '10%', describe: 'with --compare: how much worse throughput or p99 may get' })
       .option('start-timeout', { type: 'string', default: '30s', describe: 'how long each worker may take to connect and load its functions' })
-      .option('drain-timeout', { type: 'string', default: '10s', describe: 'after sending stops, how long to wait for answers in flight' })
+      .option('drain-timeout', { type: 'string', default: '10s', describe: 'after sending stops, how long to wait for answers in flight; also how long workers may go silent with invocations in flight' })
       .option('progress', { type: 'boolean', describe: 'live progress line on stderr (default: when stderr is a terminal)' }) as never,
   run: async (args, io) => runBenchCommand(args, io),
 });

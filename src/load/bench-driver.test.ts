@@ -32,7 +32,7 @@ interface FakeWorker {
  * time when `serial` (a worker with a capacity), with one RpcLog first for `alpha`.
  * Function `beta` fails.
  */
-function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean }): FakeWorker {
+function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean; silent?: boolean }): FakeWorker {
   const pair = createDuplexPair();
   const received: FakeWorker['received'] = [];
   let busyUntil = 0;
@@ -41,6 +41,7 @@ function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean })
     if (msg.content.case !== 'invocationRequest') return;
     const { invocationId, functionId } = msg.content.value;
     received.push({ invocationId, functionId });
+    if (opts.silent) return;
     const start = opts.serial ? Math.max(performance.now(), busyUntil) : performance.now();
     busyUntil = start + opts.serviceMs;
     setTimeout(() => {
@@ -56,8 +57,8 @@ function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean })
   return { target, received, breakStream: () => pair.worker.cancel() };
 }
 
-async function run(flags: LoadFlags, workers: FakeWorker[], only: string[] = []) {
-  return runBenchLoad({ pacer: createPacer(resolveLoadPlan(flags)), source: collectBenchSource(frames, only), targets: workers.map((w) => w.target), drainTimeoutMs: 2000 });
+async function run(flags: LoadFlags, workers: FakeWorker[], only: string[] = [], drainTimeoutMs = 2000) {
+  return runBenchLoad({ pacer: createPacer(resolveLoadPlan(flags)), source: collectBenchSource(frames, only), targets: workers.map((w) => w.target), drainTimeoutMs });
 }
 
 test('the source: recorded requests in order, with names, answers and logs', () => {
@@ -114,4 +115,13 @@ test('two workers share the load; a broken stream stops the run', async () => {
   const broke = await run({ concurrency: 2, duration: '10s' }, [c]);
   assert.equal(broke.stopReason, 'worker-broke');
   assert.ok(broke.notes.some((n) => n.includes('ended its stream')));
+});
+
+test('a worker that stops answering ends a count-bound run instead of hanging it', async () => {
+  const w = fakeWorker('w', { serviceMs: 0, silent: true });
+  const r = await run({ concurrency: 2, invocations: 10 }, [w], [], 300);
+  assert.equal(r.stopReason, 'worker-broke');
+  assert.equal(r.overall.sent, 2);
+  assert.equal(r.overall.unanswered, 2);
+  assert.ok(r.notes.some((n) => n.includes('stopped answering')), r.notes.join('; '));
 });

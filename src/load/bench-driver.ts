@@ -127,6 +127,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   let cpuStart = plan.warmupMs > 0 ? undefined : cpu();
   let lateAnswers = 0;
   let answered = 0;
+  let lastAnswerAbs = t0;
   let finished = false;
 
   let resolveRun!: () => void;
@@ -200,7 +201,12 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
       const step = pacer.pace(elapsed, sent, warmupSent);
       if (step.stop) return stopSending();
       if (step.waitMs > 0) return wake(step.waitMs);
-      if (inFlight >= pacer.inFlightLimit(elapsed)) return wake(TICK_MS); // an answer or the next tick pumps again
+      if (inFlight >= pacer.inFlightLimit(elapsed)) {
+        // Held back by the in-flight limit: an answer or the next tick pumps again, unless
+        // the workers stopped answering altogether (a hung worker must not hang the run).
+        if (inFlight > 0 && t - lastAnswerAbs > o.drainTimeoutMs) return stalled();
+        return wake(TICK_MS);
+      }
       const w = pickTarget();
       if (w < 0) return; // every stream is full: its drain pumps again
       sendOne(plan.model === 'open' ? pacer.dueAt(sent) : elapsed, elapsed, w);
@@ -225,6 +231,13 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
         finish();
       }, pacer.endMs + o.drainTimeoutMs)
     : undefined;
+
+  function stalled(): void {
+    stopReason = 'worker-broke';
+    notes.push(`no answer for ${o.drainTimeoutMs} ms with ${inFlight} invocation(s) in flight: the worker(s) stopped answering`);
+    stopSending();
+    finish();
+  }
 
   function finish(): void {
     if (finished) return;
@@ -266,6 +279,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
       }
     } else warmupCompleted += 1;
     answered += 1;
+    lastAnswerAbs = t;
     // Closed loop: refill; open loop: a send held back by the in-flight cap may go now.
     if (sending) pump();
     else if (inFlight === 0) finish();
