@@ -12,11 +12,14 @@ const BUCKETS_PER_DECADE = 10;
 
 /**
  * A latency histogram in µs, 1 µs to an hour. `digits` 3 (0.1% resolution) for the
- * figures; the per-second timeline uses 2 (1%), which keeps long runs small. Plain 32-bit
+ * figures; the per-second timeline uses 2 (1%). Plain 32-bit
  * counts, not 'packed': recording is on the hot path and packed arrays cost ~2 µs a value.
  */
 export function newHistogram(digits: 2 | 3 = 3): hdr.Histogram {
-  return hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: digits, autoResize: true });
+  // The timeline's histograms start small and grow to the largest value they see (~6 KB a
+  // second for latencies up to 100 ms), so an hour-long run stays in tens of MB.
+  const highestTrackableValue = digits === 2 ? 1024 : 3_600_000_000;
+  return hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue, numberOfSignificantValueDigits: digits, autoResize: true });
 }
 
 /**
