@@ -1,0 +1,63 @@
+import type { Duplex } from '../model/duplex.js';
+import type { FunctionFigures, Figures, TimelinePoint, VerifyFigures, WorkerFigures } from '../report/bench-report.js';
+import type { BenchSource, BenchTemplate } from './bench-source.js';
+import type { Pacer } from './pacer.js';
+
+/** The load driver's inputs and outputs (see `runBenchLoad`). */
+
+/** One live worker stream, set up (init, metadata, loads done) and ready for invocations. */
+export interface BenchTarget {
+  duplex: Duplex;
+  workerId: string;
+  pid: number | null;
+  /** The live function id for a recorded one on this stream. */
+  liveFunctionId(recordedFunctionId: string): string;
+}
+
+/** Compares a live answer with its recorded counterpart; returns the differences (empty: same). */
+export type AnswerVerifier = (
+  template: BenchTemplate,
+  live: { answer: Uint8Array; logs: Uint8Array[]; invocationId: string; target: number },
+) => Array<{ path: string; recorded: string; actual: string }>;
+
+export interface BenchProgress {
+  elapsedMs: number;
+  phase: 'warmup' | 'measure' | 'drain';
+  /** Measured answers so far and their errors. */
+  completed: number;
+  errors: number;
+  p99Us: number;
+  /** Answers per second over the last progress interval (warmup included). */
+  recentRate: number;
+  inFlight: number;
+}
+
+export interface BenchDriverOptions {
+  pacer: Pacer;
+  source: BenchSource;
+  targets: BenchTarget[];
+  /** After sending stops, how long to wait for the answers still in flight. */
+  drainTimeoutMs: number;
+  verify?: AnswerVerifier;
+  signal?: AbortSignal;
+  onProgress?: (p: BenchProgress) => void;
+  progressIntervalMs?: number;
+  /** Monotonic ms (default performance.now). */
+  now?: () => number;
+  newId?: () => string;
+  cpuUsage?: () => { user: number; system: number };
+}
+
+export interface BenchRunResult {
+  startedAtWallMs: number;
+  durationMs: number;
+  stopReason: 'done' | 'interrupted' | 'worker-broke';
+  overall: Figures;
+  functions: FunctionFigures[];
+  workers: WorkerFigures[];
+  timeline: TimelinePoint[];
+  warmup: { sent: number; completed: number };
+  generator: { cpuUserUs: number; cpuSystemUs: number; cpuUsPerInvocation: number; meanSendLagUs: number; maxSendLagUs: number };
+  verify?: VerifyFigures;
+  notes: string[];
+}
