@@ -79,6 +79,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
         frames: o.frames, duplex, workerId: p.workerId, requestId: p.requestId, pace: 'fast',
         answerTimeoutMs: o.startTimeoutMs, ...(o.signal ? { signal: o.signal } : {}),
       }), o.startTimeoutMs * 2, () => workerFailure(p, 'did not finish the setup phase'));
+      if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
       if (setup.ended) throw workerFailure(p, `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`);
       const bad = setup.outcomes.filter((x) => x.status !== 'matched');
       if (bad.some((x) => x.status === 'missing')) throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
