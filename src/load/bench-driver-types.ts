@@ -1,6 +1,7 @@
 import type { Duplex } from '../model/duplex.js';
 import type { FunctionFigures, Figures, TimelinePoint, VerifyFigures, WorkerFigures } from '../report/bench-report.js';
 import type { BenchSource, BenchTemplate } from './bench-source.js';
+import type { InvocationIds } from './invocation-ids.js';
 import type { Pacer } from './pacer.js';
 
 /** The load driver's inputs and outputs (see `runBenchLoad`). */
@@ -44,7 +45,8 @@ export interface BenchDriverOptions {
   progressIntervalMs?: number;
   /** Monotonic ms (default performance.now). */
   now?: () => number;
-  newId?: () => string;
+  /** The run's invocation ids (default: fresh random ones). */
+  ids?: InvocationIds;
   cpuUsage?: () => { user: number; system: number };
 }
 

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { createBenchRecorder, type BenchRecorder } from '../report/bench-recorder.js';
 import type { VerifyFigures } from '../report/bench-report.js';
 import type { BenchDriverOptions, BenchRunResult } from './bench-driver-types.js';
 import type { BenchTemplate } from './bench-source.js';
 import { createInvocationCloner, type InvocationCloner } from './invocation-cloner.js';
-import { readWorkerAnswer } from './worker-answer.js';
+import { createInvocationIds } from './invocation-ids.js';
+import { ANSWER_OTHER, ANSWER_LOG, newAnswerScan, scanWorkerAnswer, statusName } from './worker-answer.js';
 
 export type { BenchTarget, AnswerVerifier, BenchProgress, BenchDriverOptions, BenchRunResult } from './bench-driver-types.js';
 
@@ -36,7 +36,8 @@ const TICK_MS = 20;
  */
 export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResult> {
   const now = o.now ?? (() => performance.now());
-  const newId = o.newId ?? randomUUID;
+  const ids = o.ids ?? createInvocationIds();
+  const scan = newAnswerScan();
   const cpu = o.cpuUsage ?? (() => process.cpuUsage());
   const { pacer, source, targets } = o;
   const plan = pacer.plan;
@@ -46,10 +47,10 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   });
   const notes: string[] = [];
   const cloners: Array<Array<InvocationCloner | undefined>> = targets.map(() => new Array(source.templates.length));
-  const placeholder = randomUUID();
   const inFlightBy = targets.map(() => 0);
   const blocked = targets.map(() => false);
-  const pending = new Map<string, Pending>();
+  /** In flight, by invocation sequence number (the tail of its id). */
+  const pending = new Map<number, Pending>();
   const verify: VerifyFigures | undefined = o.verify ? { compared: 0, matched: 0, differed: 0, samples: [] } : undefined;
 
   const t0 = now();
@@ -109,14 +110,14 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
     const template = source.templates[ti]!;
     let cloner = cloners[w]![ti];
     if (!cloner) {
-      cloner = createInvocationCloner(template.request, targets[w]!.liveFunctionId(template.recordedFunctionId), placeholder);
+      cloner = createInvocationCloner(template.request, targets[w]!.liveFunctionId(template.recordedFunctionId), ids);
       cloners[w]![ti] = cloner;
     }
-    const id = newId();
+    const seq = sent; // ids are numbered by send order: unique for the run
     const measured = !pacer.inWarmup(dueMs);
     const p: Pending = { dueMs, fn: template.fn, target: w, measured, template };
     if (verify && measured) p.logs = [];
-    pending.set(id, p);
+    pending.set(seq, p);
     sent += 1;
     inFlight += 1;
     inFlightBy[w]! += 1;
@@ -127,7 +128,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
       lagCount += 1;
       if (lag > lagMaxMs) lagMaxMs = lag;
     } else warmupSent += 1;
-    if (!targets[w]!.duplex.send(cloner.clone(id))) {
+    if (!targets[w]!.duplex.send(cloner.clone(seq))) {
       blocked[w] = true;
       void targets[w]!.duplex.drained().then(() => {
         blocked[w] = false;
@@ -193,27 +194,28 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   }
 
   function onMessage(w: number, bytes: Uint8Array): void {
-    const a = readWorkerAnswer(bytes);
-    if (a.kind === 'other') return;
-    const p = pending.get(a.invocationId);
+    const a = scanWorkerAnswer(bytes, scan);
+    if (a.kind === ANSWER_OTHER) return;
+    const seq = ids.seqOf(bytes, a.idStart, a.idLen);
+    const p = seq < 0 ? undefined : pending.get(seq);
     if (!p) {
-      if (a.kind === 'invocationResponse') lateAnswers += 1;
+      if (a.kind !== ANSWER_LOG) lateAnswers += 1;
       return;
     }
-    if (a.kind === 'rpcLog') {
+    if (a.kind === ANSWER_LOG) {
       if (p.measured) recorder.rpcLog(p.fn);
       p.logs?.push(bytes);
       return;
     }
     const t = now();
-    pending.delete(a.invocationId);
+    pending.delete(seq);
     inFlight -= 1;
     inFlightBy[p.target]! -= 1;
     if (p.measured) {
-      recorder.completed(p.fn, w, (t - t0 - p.dueMs) * 1000, a.status, t - measureStartAbs);
+      recorder.completed(p.fn, w, (t - t0 - p.dueMs) * 1000, statusName(a.status), t - measureStartAbs);
       if (t > lastMeasuredDoneAbs) lastMeasuredDoneAbs = t;
       if (verify) {
-        const differences = o.verify!(p.template, { answer: bytes, logs: p.logs ?? [], invocationId: a.invocationId, target: w });
+        const differences = o.verify!(p.template, { answer: bytes, logs: p.logs ?? [], invocationId: ids.id(seq), target: w });
         verify.compared += 1;
         if (differences.length === 0) verify.matched += 1;
         else {

@@ -9,14 +9,41 @@ const STATUS_NAMES = ['Failure', 'Success', 'Cancelled'];
 
 const OTHER: WorkerAnswer = { kind: 'other' };
 
+/** Kinds `scanWorkerAnswer` tells apart. */
+export const ANSWER_OTHER = 0;
+export const ANSWER_RESPONSE = 1;
+export const ANSWER_LOG = 2;
+
+/** Where the interesting parts of a worker message are; filled in place (no allocation). */
+export interface AnswerScan {
+  kind: number;
+  /** The invocation id's bytes: [idStart, idStart + idLen) of the message. */
+  idStart: number;
+  idLen: number;
+  /** StatusResult.status, or -1 when the response has no `result`. */
+  status: number;
+}
+
+export function newAnswerScan(): AnswerScan {
+  return { kind: ANSWER_OTHER, idStart: 0, idLen: 0, status: -1 };
+}
+
+/** The name of a status number as `readWorkerAnswer` gives it. */
+export function statusName(status: number): string {
+  return status < 0 ? 'none' : STATUS_NAMES[status] ?? `status-${status}`;
+}
+
 /**
- * Read kind, invocation id and result status of a worker→host message. Walks only
- * StreamingMessage's top level, the InvocationResponse/RpcLog fields and StatusResult;
- * payloads are skipped, nothing is allocated but the id string. Never throws: malformed
- * bytes give `other`. A response without a `result` has status `none`. This is the hot
- * path of bench (once per answer), hence a hand-written wire walker.
+ * Read kind, invocation id and result status of a worker→host message into `out`.
+ * Walks only StreamingMessage's top level, the InvocationResponse/RpcLog fields and
+ * StatusResult; payloads are skipped. Never throws: malformed bytes give ANSWER_OTHER.
+ * This is the hot path of bench (once per answer), hence a hand-written wire walker.
  */
-export function readWorkerAnswer(bytes: Uint8Array): WorkerAnswer {
+export function scanWorkerAnswer(bytes: Uint8Array, out: AnswerScan): AnswerScan {
+  out.kind = ANSWER_OTHER;
+  out.idStart = 0;
+  out.idLen = 0;
+  out.status = -1;
   const c: Cursor = { b: bytes, pos: 0 };
   try {
     while (c.pos < bytes.length) {
@@ -26,15 +53,25 @@ export function readWorkerAnswer(bytes: Uint8Array): WorkerAnswer {
       if (wt === 2 && (field === 5 || field === 2)) {
         const len = varint(c);
         const end = c.pos + len;
-        if (end > bytes.length) return OTHER;
-        return field === 5 ? readResponse(c, end) : readLog(c, end);
+        if (end > bytes.length) return out;
+        if (field === 5) scanMember(c, end, out, ANSWER_RESPONSE);
+        else scanMember(c, end, out, ANSWER_LOG);
+        return out;
       }
       skip(c, wt);
     }
   } catch {
-    // malformed: fall through
+    out.kind = ANSWER_OTHER;
   }
-  return OTHER;
+  return out;
+}
+
+/** The same as `scanWorkerAnswer`, as a value with the id decoded (tests, tools). */
+export function readWorkerAnswer(bytes: Uint8Array): WorkerAnswer {
+  const s = scanWorkerAnswer(bytes, newAnswerScan());
+  if (s.kind === ANSWER_OTHER) return OTHER;
+  const invocationId = Buffer.from(bytes.buffer, bytes.byteOffset + s.idStart, s.idLen).toString('utf8');
+  return s.kind === ANSWER_LOG ? { kind: 'rpcLog', invocationId } : { kind: 'invocationResponse', invocationId, status: statusName(s.status) };
 }
 
 interface Cursor {
@@ -62,52 +99,37 @@ function skip(c: Cursor, wt: number): void {
   else if (wt === 2) {
     const len = varint(c); // read before adding: `c.pos += varint(c)` would add to the old pos
     c.pos += len;
-  }
-  else if (wt === 5) c.pos += 4;
+  } else if (wt === 5) c.pos += 4;
   else throw new Error(`wire type ${wt}`);
   if (c.pos > c.b.length) throw new Error('truncated');
 }
 
-function text(c: Cursor, len: number): string {
-  const start = c.pos;
-  c.pos += len;
-  if (c.pos > c.b.length) throw new Error('truncated');
-  // Invocation ids are ASCII GUIDs; decode as UTF-8 anyway so any id round-trips.
-  return Buffer.from(c.b.buffer, c.b.byteOffset + start, len).toString('utf8');
-}
-
-function readResponse(c: Cursor, end: number): WorkerAnswer {
-  let invocationId = '';
-  let status = 'none';
+/** InvocationResponse or RpcLog: field 1 is the invocation id in both; 3 is the response's result. */
+function scanMember(c: Cursor, end: number, out: AnswerScan, kind: number): void {
   while (c.pos < end) {
     const tag = varint(c);
     const field = tag >>> 3;
     const wt = tag & 7;
-    if (field === 1 && wt === 2) invocationId = text(c, varint(c));
-    else if (field === 3 && wt === 2) {
+    if (field === 1 && wt === 2) {
       const len = varint(c);
-      status = readStatus(c, c.pos + len);
+      out.idStart = c.pos;
+      out.idLen = len;
+      c.pos += len;
+      if (c.pos > end) throw new Error('truncated');
+    } else if (kind === ANSWER_RESPONSE && field === 3 && wt === 2) {
+      const len = varint(c);
+      out.status = readStatus(c, c.pos + len);
     } else skip(c, wt);
   }
-  return { kind: 'invocationResponse', invocationId, status };
+  out.kind = kind;
 }
 
-function readStatus(c: Cursor, end: number): string {
+function readStatus(c: Cursor, end: number): number {
   let n = 0;
   while (c.pos < end) {
     const tag = varint(c);
     if (tag >>> 3 === 4 && (tag & 7) === 0) n = varint(c) | 0;
     else skip(c, tag & 7);
   }
-  return STATUS_NAMES[n] ?? `status-${n}`;
-}
-
-function readLog(c: Cursor, end: number): WorkerAnswer {
-  let invocationId = '';
-  while (c.pos < end) {
-    const tag = varint(c);
-    if (tag >>> 3 === 1 && (tag & 7) === 2) invocationId = text(c, varint(c));
-    else skip(c, tag & 7);
-  }
-  return { kind: 'rpcLog', invocationId };
+  return n;
 }
