@@ -261,8 +261,13 @@ export function startChild(cmd: string, args: string[], options: { cwd?: string;
 /** `functape record` as a real process; resolves once it prints its listening line. */
 export async function startRecordProcess(args: string[]): Promise<Child & { address: string }> {
   const child = startChild(FUNCTAPE[0]!, [FUNCTAPE[1]!, 'record', ...args]);
-  const m = await child.line(/listening on (\S+?),/);
-  return Object.assign(child, { address: m[1]! });
+  try {
+    const m = await child.line(/listening on (\S+?),/, 30_000);
+    return Object.assign(child, { address: m[1]! });
+  } catch (err) {
+    child.kill('SIGKILL'); // never leave a process behind
+    throw err;
+  }
 }
 
 /** Start this file as a peer process (see the header). */
