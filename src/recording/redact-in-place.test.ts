@@ -53,6 +53,7 @@ test('redact on a recording made with redaction off removes every secret from th
     for (const s of samples.flatMap((x) => x.secrets)) assert.ok(!after.includes(s), `${s} is gone from the file`);
     for (const k of samples.flatMap((x) => x.keep)) assert.ok(after.includes(k), `${k} kept`);
     assert.ok(statSync(db).mode % 0o1000 === 0o600, 'mode stays 0600');
+    assert.ok(!existsSync(`${db}-wal`), 'one self-contained file again (rollback journal), no -wal left');
 
     const rec = openRecording(db);
     try {

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { createRedactor, type RedactRules } from '../codec/redact.js';
 import { scanForSecrets } from '../codec/redact-scan.js';
-import { checkRecordingFile, openForReading, openForWriting } from './open-database.js';
+import { checkRecordingFile, openForReading, openForWriting, settleForClose } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 
 /** What `redactInPlace` did (or, with `dryRun`, would do). A report is data: the CLI prints it. */
@@ -151,5 +151,8 @@ function scrubFile(db: Database.Database): boolean {
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('VACUUM');
   const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
-  return cp !== undefined && cp.busy === 0;
+  const cleared = cp !== undefined && cp.busy === 0;
+  // Back to one self-contained file, as every writer leaves a recording it closes.
+  if (cleared) settleForClose(db);
+  return cleared;
 }
