@@ -255,3 +255,19 @@ test('reader: messages above the inline size and empty ones read back exactly; b
   assert.deepEqual(cut.map((f) => f.size), sizes);
   assert.ok(Buffer.from(cut[4]!.bytes).equals(Buffer.from(fs[4]!.bytes.subarray(0, 100))));
 });
+
+test('several recorders on one file at once (as wrap per worker process): every frame of every one is stored', async (t) => {
+  const path = tmp(t);
+  const stores = await Promise.all([0, 1, 2].map(() => openCaptureStore(path, { tuning: { batchFrames: 200 } })));
+  const ids = stores.map((s) => startSession(s));
+  await Promise.all(
+    stores.map(async (s, k) => {
+      for (const f of frames(ids[k]!, 3000, invocation)) if (!s.write({ type: 'frame', frame: f })) await s.drained();
+      await s.close();
+    }),
+  );
+  for (const s of stores) assert.deepEqual(s.stats(), { accepted: 3000, stored: 3000, failed: 0, queued: 0 });
+  const rec = openRecording(path);
+  t.after(() => rec.close());
+  for (const id of ids) assert.equal([...rec.frames(id)].length, 3000);
+});
