@@ -20,7 +20,7 @@ export const throughputBenchmark: Benchmark = {
     const notes: string[] = [];
     let error: string | undefined;
     for (const size of [200, 4096]) {
-      const count = ctx.quick ? (size === 200 ? 20_000 : 8000) : size === 200 ? 100_000 : 40_000;
+      const count = ctx.quick ? (size === 200 ? 20_000 : 8000) : size === 200 ? 60_000 : 20_000;
       const args = { size, count, inFlight: 1000, warmup: Math.round(count / 10) };
       const proxyCpuUsPerMsg: number[] = [];
       const relayOnly: number[] = [];

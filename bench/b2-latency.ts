@@ -1,6 +1,6 @@
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
 import { interleave, metric } from './lib/benchmark.js';
-import { completeness, countCaptured, startRecord } from './lib/record-proxy.js';
+import { completeness, countCaptured, startRecord, startRelayOnly } from './lib/record-proxy.js';
 import type { LatencyResult } from './lib/load-patterns.js';
 import type { LoadAgent } from './lib/load-agent-client.js';
 
@@ -28,6 +28,7 @@ export const latencyBenchmark: Benchmark = {
     const notes: string[] = [];
     let error: string | undefined;
     for (const p of patterns) {
+      const relayOnly: LatencyResult[] = [];
       const r = await interleave(
         ctx.runs,
         async (i) => {
@@ -45,19 +46,33 @@ export const latencyBenchmark: Benchmark = {
           }
           const rec = completeness(`2:${p.name}`, res.sent, res.received, countCaptured(proxy.db));
           ctx.completeness.push(rec);
-          ctx.log(`  ${p.name} record run ${i + 1}: p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, captured ${rec.percent}%`);
+          let diag = '';
+          if (p.name === 'ping-pong') {
+            // Diagnosis: the same relay with capture dropped.
+            const relay = await startRelayOnly(agent.serverPort);
+            try {
+              relayOnly.push(await p.run(agent, relay.target));
+            } finally {
+              await relay.stop();
+            }
+            diag = `; relay without capture p50 ${relayOnly.at(-1)!.p50Us.toFixed(0)} µs p99 ${relayOnly.at(-1)!.p99Us.toFixed(0)} µs`;
+          }
+          ctx.log(`  ${p.name} record run ${i + 1}: p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, captured ${rec.percent}%${diag}`);
           return res;
         },
         ctx.log,
       );
       if (r.error) error = r.error;
-      runs.push({ pattern: p.name, direct: r.a, record: r.b });
+      runs.push({ pattern: p.name, direct: r.a, record: r.b, ...(relayOnly.length ? { relayWithoutCapture: relayOnly } : {}) });
       const bad = [...r.a, ...r.b].filter((x) => x.mismatches > 0 || x.status !== 0);
       if (bad.length) notes.push(`${p.name}: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
       const base = r.a.slice(0, r.b.length || undefined);
       if (p.name === 'ping-pong') {
         metrics.push(metric('pingpong-p50', 'ping-pong p50', 'µs', r.b.map((x) => x.p50Us), base.map((x) => x.p50Us), { target: { kind: 'delta-max', value: 60 }, text: '≤ +60 µs' }, error));
         metrics.push(metric('pingpong-p99', 'ping-pong p99', 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), { target: { kind: 'delta-max', value: 200 }, text: '≤ +200 µs' }, error));
+        const rb = r.a.slice(0, relayOnly.length || undefined);
+        metrics.push({ ...metric('relay-only-pingpong-p50', 'diagnosis: ping-pong p50, relay with capture dropped', 'µs', relayOnly.map((x) => x.p50Us), rb.map((x) => x.p50Us)), compare: 'delta' });
+        metrics.push({ ...metric('relay-only-pingpong-p99', 'diagnosis: ping-pong p99, relay with capture dropped', 'µs', relayOnly.map((x) => x.p99Us), rb.map((x) => x.p99Us)), compare: 'delta' });
       } else {
         const key = p.name.replace(/\D/g, '');
         metrics.push(metric(`paced-${key}k-p99`, `${p.name} p99`, 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), { target: { kind: 'ratio-max', value: 2 }, text: '≤ 2× direct' }, error));

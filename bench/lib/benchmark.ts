@@ -28,6 +28,8 @@ export interface Metric {
   targetText?: string;
   /** Why functape's side is missing, if it is. */
   missing?: string;
+  /** How to show functape vs baseline when there is no target to say it (default: ratio). */
+  compare?: 'ratio' | 'delta';
 }
 
 export interface MetricSummary {

@@ -173,6 +173,7 @@ export async function runPaced(target: string, a: { size: number; rate: number; 
         c.call.write(messages[sent]);
         sent += 1;
       }
+      // Not a setImmediate busy-poll: on 2 cores it starves the proxy (p50 went from 0.5 to 19 ms).
       if (sent < total) setTimeout(tick, 1);
     };
     c.call.on('data', (b: Buffer) => {

@@ -25,7 +25,7 @@ function range(s: Summary | undefined, unit: string, suffix = ''): string {
 
 /** The comparison column: ratio for ratio targets and rates, difference for delta targets. */
 function comparison(m: Metric, s: MetricSummary): string {
-  if (m.target?.kind === 'delta-max' && s.delta) {
+  if ((m.target?.kind === 'delta-max' || m.compare === 'delta') && s.delta) {
     const sign = (v: number) => (v >= 0 ? `+${num(v, m.unit)}` : num(v, m.unit));
     const d = s.delta;
     return d.n === 1 ? `${sign(d.median)} ${m.unit}` : `${sign(d.median)} ${m.unit} (${sign(d.min)}…${sign(d.max)})`;
