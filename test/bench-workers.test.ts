@@ -56,6 +56,7 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
     [['--db', db, '--duration', '1s', '-n', '5'], /either --duration or --invocations/],
     [['--db', db, '--compare', notDb], /--compare/],
     [['--db', db, '--workers', '0'], /--workers/],
+    [['--db', db, '--cwd', join(dir, 'no-such-dir')], /--cwd .* is not a directory/],
   ];
   for (const [args, re] of cases) {
     // In-process (the same main() bin/functape runs): these fail before any worker starts.

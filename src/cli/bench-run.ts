@@ -22,6 +22,8 @@ export interface BenchRunOptions {
   /** Only these functions' invocations (empty: all). */
   functions: readonly string[];
   workerCommand: string;
+  /** The workers' working directory (a host uses the function app's); default: ours. */
+  cwd?: string;
   workers: number;
   plan: LoadPlan;
   verify: boolean;
@@ -66,7 +68,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
         else early.set(workerId, duplex);
       });
     });
-    for (let i = 0; i < o.workers; i++) procs.push(startWorkerProcess(i, o.workerCommand, { host: '127.0.0.1', port: listener.port }));
+    for (let i = 0; i < o.workers; i++) procs.push(startWorkerProcess(i, o.workerCommand, { host: '127.0.0.1', port: listener.port }, o.cwd !== undefined ? { cwd: o.cwd } : {}));
     const targets: BenchTarget[] = await Promise.all(procs.map(async (p) => {
       const duplex = await withTimeout(new Promise<Duplex>((resolve, reject) => {
         const got = early.get(p.workerId);

@@ -25,7 +25,7 @@ const STDERR_TAIL = 4096;
  * forms), in its own process group so that stopping it also stops what it started (a
  * `wrap` shim and its worker). Throws on a command line that does not split.
  */
-export function startWorkerProcess(index: number, command: string, address: { host: string; port: number }, env: NodeJS.ProcessEnv = process.env): WorkerProcess {
+export function startWorkerProcess(index: number, command: string, address: { host: string; port: number }, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): WorkerProcess {
   const workerId = randomUUID();
   const requestId = randomUUID();
   const args = buildHostArgs({ host: address.host, port: address.port, workerId, requestId });
@@ -34,7 +34,8 @@ export function startWorkerProcess(index: number, command: string, address: { ho
   const child: ChildProcess = spawn(argv[0]!, [...argv.slice(1), ...args], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env,
+    env: options.env ?? process.env,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
   let tail = '';
   child.stderr?.setEncoding('utf8');

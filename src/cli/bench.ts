@@ -5,6 +5,7 @@ interface BenchArgs {
   session?: number;
   worker: string;
   workers: number;
+  cwd?: string;
   function?: string[];
   concurrency?: number;
   rate?: number;
@@ -34,6 +35,7 @@ export const benchCommand = defineCommand<BenchArgs>({
       .option('session', { type: 'number', describe: 'session id (default: the last session with invocations)' })
       .option('worker', { type: 'string', demandOption: true, describe: 'the worker command line; host arguments are appended' })
       .option('workers', { type: 'number', default: 1, describe: 'worker processes to start; load is spread over their streams' })
+      .option('cwd', { type: 'string', describe: 'working directory of the workers (a host uses the function app directory; default: the current one)' })
       .option('function', { type: 'string', array: true, describe: 'only invocations of these functions (repeat or comma-separate)' })
       .option('concurrency', { alias: 'c', type: 'number', describe: 'closed loop: invocations in flight (default 10); open loop: a cap on in-flight' })
       .option('rate', { alias: 'r', type: 'number', describe: 'open loop: invocations per second, sent on schedule whatever the answers do' })
@@ -75,6 +77,11 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   const startTimeoutMs = userError(() => parseDuration(args['start-timeout']));
   const drainTimeoutMs = userError(() => parseDuration(args['drain-timeout']));
   const maxRegression = userError(() => parsePercent(args['max-regression']));
+  if (args.cwd !== undefined) {
+    const { statSync } = await import('node:fs');
+    const dir = args.cwd;
+    if (!userError(() => statSync(dir, { throwIfNoEntry: false })?.isDirectory())) throw new CliError(`--cwd ${dir} is not a directory`);
+  }
   if (!Number.isInteger(args.workers) || args.workers < 1) throw new CliError(`--workers must be a whole number ≥ 1 (got ${args.workers})`);
   const functions = (args.function ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
   if (args.worker.trim() === '') throw new CliError('--worker is empty');
@@ -104,7 +111,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   let report;
   try {
     report = await runBench({
-      frames, source: { db: args.db, sessionId }, functions, workerCommand: args.worker, workers: args.workers,
+      frames, source: { db: args.db, sessionId }, functions, workerCommand: args.worker, workers: args.workers, ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
       plan, verify: args.verify, ...(args.ignore ? { ignore: args.ignore } : {}), startTimeoutMs, drainTimeoutMs, signal: io.signal,
       ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
     });
