@@ -73,18 +73,27 @@ export async function openCaptureStore(path: string, options: CaptureStoreOption
   };
   const worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: config });
   await new Promise<void>((resolve, reject) => {
-    const onMessage = (m: FromWriter) => {
-      worker.off('error', onError);
+    const done = () => {
       worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (m: FromWriter) => {
+      done();
       if (m.type === 'ready') resolve();
       else reject(new RecordingError(`${path}: cannot open for writing (${m.type === 'open-error' ? m.message : m.type})`, 'unreadable', path));
     };
     const onError = (err: Error) => {
-      worker.off('message', onMessage);
+      done();
       reject(err);
     };
+    const onExit = (code: number) => {
+      done();
+      reject(new Error(`recording store: the writer thread exited (code ${code}) before it was ready`));
+    };
     worker.on('message', onMessage);
-    worker.once('error', onError);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
   return createThreadedStore(path, worker, pool, tuning, options.label);
 }
