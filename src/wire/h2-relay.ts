@@ -104,7 +104,8 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
   const authority = `${upstreamHost}:${options.upstream.port}`;
   const streams = new Set<StreamRelayControl>();
   const downSessions = new Set<ServerHttp2Session>();
-  const upSessions = new Map<ServerHttp2Session, UpstreamEntry>();
+  /** Per worker connection, its upstream connections (the newest last; older ones went away). */
+  const upSessions = new Map<ServerHttp2Session, UpstreamEntry[]>();
   const idle = new Set<() => void>();
   let held = false;
   let closing: StreamStatus | null = null;
@@ -112,7 +113,8 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
   let closed: Promise<void> | null = null;
 
   const connectUpstream = (down: ServerHttp2Session) => {
-    const current = upSessions.get(down);
+    const list = upSessions.get(down) ?? [];
+    const current = list[list.length - 1];
     if (current && !current.stale && !current.session.destroyed && !current.session.closed) return current;
     const session = http2.connect(`http://${authority}`, {
       settings: SETTINGS,
@@ -127,7 +129,8 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
       entry.connected = true;
       try { session.setLocalWindowSize(CONNECTION_WINDOW); } catch { /* session already gone */ }
     });
-    upSessions.set(down, entry);
+    // Forget connections that are gone; keep the ones still carrying streams.
+    upSessions.set(down, [...list.filter((e) => !e.session.destroyed), entry]);
     return entry;
   };
 
@@ -141,11 +144,11 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     });
     session.on('close', () => {
       downSessions.delete(session);
-      const up = upSessions.get(session);
+      const ups = upSessions.get(session) ?? [];
       upSessions.delete(session);
       // The worker's connection is gone: the host sees its connection go too, after the
       // streams on it were reset by relayStream.
-      if (up) setImmediate(() => up.session.destroy());
+      if (ups.length > 0) setImmediate(() => { for (const up of ups) up.session.destroy(); });
     });
   });
   server.on('stream', (stream, headers) => {
@@ -239,10 +242,10 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
           for (const control of streams) control.destroy();
         }
         for (const session of downSessions) session.close();
-        for (const { session } of upSessions.values()) session.close();
+        for (const list of upSessions.values()) for (const { session } of list) session.close();
         await new Promise<void>((resolve) => setTimeout(resolve, 20));
         for (const session of downSessions) session.destroy();
-        for (const { session } of upSessions.values()) session.destroy();
+        for (const list of upSessions.values()) for (const { session } of list) session.destroy();
         await serverClosed;
       })();
       return closed;
