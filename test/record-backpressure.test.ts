@@ -54,3 +54,48 @@ test('a host that stops reading stops the worker; nothing is lost or reordered w
   for (const f of s!.toHost) recorded.update(f.bytes);
   assert.equal(recorded.digest(), sent.digest());
 });
+
+test('relay.hold() (store backpressure) stops reading from both peers until release(); then everything flows in order', async (t) => {
+  const { startH2Relay } = await import('../src/wire/h2-relay.js');
+  const host = await startTestHost((s) => {
+    s.duplex.onMessage((bytes) => s.received.push(Buffer.from(bytes)));
+    void s.duplex.peerEnded.then(() => s.duplex.end());
+  });
+  t.after(() => host.close());
+  let tapped = 0;
+  let ended: string | undefined;
+  const [hostName, hostPort] = host.address.split(':');
+  const relay = await startH2Relay({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host: hostName!, port: Number(hostPort) },
+    onStream: () => ({ message: () => void tapped++, end: (o) => void (ended = o.reason) }),
+  });
+  t.after(() => relay.close({ code: 14, details: 'test over' }));
+  const worker = dialTestWorker(`127.0.0.1:${relay.address.port}`);
+  const sent = createRunningHash();
+  let stop = false;
+  const pumping = (async () => {
+    for (let i = 0; !stop; i++) {
+      const bytes = Buffer.alloc(CHUNK, i & 0xff);
+      sent.update(bytes);
+      if (!worker.duplex.send(bytes)) await worker.duplex.drained();
+    }
+  })();
+  await withTimeout((async () => { while (tapped < 20) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'traffic flows');
+  relay.hold();
+  const atHold = tapped;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(tapped, atHold, 'nothing is read while held');
+  relay.release();
+  await withTimeout((async () => { while (tapped < atHold + 20) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'traffic flows again');
+  stop = true;
+  await pumping;
+  worker.duplex.end();
+  assert.equal((await withTimeout(worker.duplex.done, 20_000, 'call end')).status.code, 0);
+  const received = createRunningHash();
+  for (const m of host.streams[0]!.received) received.update(m);
+  assert.equal(received.digest(), sent.digest());
+  assert.equal(tapped, sent.count);
+  await withTimeout((async () => { while (!ended) await new Promise((r) => setTimeout(r, 5)); })(), 5_000, 'tap end');
+  assert.equal(ended, 'completed');
+});
