@@ -47,7 +47,7 @@ export const latencyBenchmark: Benchmark = {
           const rec = completeness(`2:${p.name}`, res.sent, res.received, countCaptured(proxy.db));
           ctx.completeness.push(rec);
           let diag = '';
-          if (p.name === 'ping-pong') {
+          if (p.name === 'ping-pong' || p.name === 'paced 5k/s') {
             // Diagnosis: the same relay with capture dropped.
             const relay = await startRelayOnly(agent.serverPort);
             try {
@@ -77,6 +77,11 @@ export const latencyBenchmark: Benchmark = {
         const key = p.name.replace(/\D/g, '');
         metrics.push(metric(`paced-${key}k-p99`, `${p.name} p99`, 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), { target: { kind: 'ratio-max', value: 2 }, text: '≤ 2× direct' }, error));
         metrics.push(metric(`paced-${key}k-p50`, `${p.name} p50`, 'µs', r.b.map((x) => x.p50Us), base.map((x) => x.p50Us)));
+        if (relayOnly.length) {
+          const rb = r.a.slice(0, relayOnly.length);
+          metrics.push({ ...metric(`relay-only-paced-${key}k-p50`, `diagnosis: ${p.name} p50, relay with capture dropped`, 'µs', relayOnly.map((x) => x.p50Us), rb.map((x) => x.p50Us)), compare: 'ratio' });
+          metrics.push({ ...metric(`relay-only-paced-${key}k-p99`, `diagnosis: ${p.name} p99, relay with capture dropped`, 'µs', relayOnly.map((x) => x.p99Us), rb.map((x) => x.p99Us)), compare: 'ratio' });
+        }
       }
     }
     return { id: 2, title: this.title, baseline: 'the same pattern, direct', metrics, runs, notes, ...(error ? { error } : {}) };
