@@ -74,10 +74,11 @@ test('closed loop: a consistent report, summary table, JSON and HTML files', { t
 });
 
 test('open loop: sends on schedule, a consistent report', { timeout: 60_000 }, async () => {
-  const json = join(dir, 'open.json');
-  const run = await functape(['bench', '--db', db, '--worker', WORKER, '--function', 'noop', '--rate', '200', '--duration', '1s', '--json', json]);
+  // `--json -`: the report on stdout, the summary moves to stderr.
+  const run = await functape(['bench', '--db', db, '--worker', WORKER, '--function', 'noop', '--rate', '200', '--duration', '1s', '--json', '-']);
   assert.equal(run.code, 0, run.stderr);
-  const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  const r = JSON.parse(run.stdout) as BenchReport;
+  assert.match(run.stderr, /open loop at 200\/s/);
   checkConsistent(r);
   assert.equal(r.load.model, 'open');
   assert.equal(r.load.rate, 200);

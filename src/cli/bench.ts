@@ -45,7 +45,7 @@ export const benchCommand = defineCommand<BenchArgs>({
       .option('warmup', { type: 'string', describe: 'run this long first, excluded from every figure (e.g. 5s)' })
       .option('verify', { type: 'boolean', default: false, describe: 'compare each answer with its recorded counterpart (replay\'s diff); differences give exit 1' })
       .option('ignore', { type: 'string', array: true, describe: 'with --verify: proto3 JSON paths to leave out of the diff (* and ** wildcards)' })
-      .option('json', { type: 'string', describe: 'write the full report as JSON to this file (- for stdout)' })
+      .option('json', { type: 'string', nargs: 1, describe: 'write the full report as JSON to this file (- for stdout)' })
       .option('html', { type: 'string', describe: 'write a self-contained HTML report (charts) to this file' })
       .option('compare', { type: 'string', describe: 'a previous --json report: print the deltas, exit 1 on a regression' })
       .option('max-regression', { type: 'string', default: '10%', describe: 'with --compare: how much worse throughput or p99 may get' })
@@ -74,17 +74,23 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
     ...(args.invocations !== undefined ? { invocations: args.invocations } : {}),
     ...(args.warmup !== undefined ? { warmup: args.warmup } : {}),
   }));
+  const { statSync } = await import('node:fs');
   const startTimeoutMs = userError(() => parseDuration(args['start-timeout']));
   const drainTimeoutMs = userError(() => parseDuration(args['drain-timeout']));
   const maxRegression = userError(() => parsePercent(args['max-regression']));
   if (args.cwd !== undefined) {
-    const { statSync } = await import('node:fs');
     const dir = args.cwd;
     if (!userError(() => statSync(dir, { throwIfNoEntry: false })?.isDirectory())) throw new CliError(`--cwd ${dir} is not a directory`);
   }
   if (!Number.isInteger(args.workers) || args.workers < 1) throw new CliError(`--workers must be a whole number ≥ 1 (got ${args.workers})`);
   const functions = (args.function ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
   if (args.worker.trim() === '') throw new CliError('--worker is empty');
+  // Output paths are checked now: a typo should not cost a whole run.
+  const { dirname } = await import('node:path');
+  for (const [flag, path] of [['--json', args.json], ['--html', args.html]] as const) {
+    if (path === undefined || path === '-') continue;
+    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`${flag} ${path}: no such directory ${dirname(path)}`);
+  }
 
   // Read the baseline first: a bad --compare file should not cost a whole run.
   let baseline;
@@ -119,9 +125,8 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
     progress?.done();
   }
 
-  const color = Boolean(io.stdout.isTTY) && args.json !== '-';
-  const style = color ? { bold: pc.default.bold, dim: pc.default.dim, red: pc.default.red, green: pc.default.green } : undefined;
   const summaryOut = args.json === '-' ? io.stderr : io.stdout;
+  const style = summaryOut.isTTY ? { bold: pc.default.bold, dim: pc.default.dim, red: pc.default.red, green: pc.default.green } : undefined;
   summaryOut.write(renderBenchText(report, style));
   if (args.json !== undefined) {
     const text = `${JSON.stringify(report, null, 2)}\n`;
