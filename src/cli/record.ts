@@ -30,6 +30,9 @@ export const recordCommand = defineCommand<RecordArgs>({
     if (!isLoopback(listen.host) && !args['allow-remote']) {
       throw new CliError(`--listen ${args.listen} is not a loopback address; add --allow-remote to accept workers from other machines`);
     }
+    if (!isLoopback(listen.host)) {
+      io.stderr.write(`functape record: warning: listening on ${args.listen}: any machine that can reach it can connect, and the stream carries secrets\n`);
+    }
     const { resolveStoreFlags, openStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'record');
     const store = await openStore(settings);
