@@ -163,6 +163,11 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
     decide(status, 'host-gone');
     statusToWorker(status);
     upClosed = true;
+    // Still observe (and drain) what the worker sends until its side closes.
+    down.on('data', (chunk: Buffer) => {
+      stamp = clock.hrNs();
+      parsers.toHost.push(chunk);
+    });
   } else {
     const upStream = up;
     upGate = createGate(upStream);
