@@ -181,6 +181,7 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
       to.on('drain', resume);
       to.on('close', resume);
       from.on('data', (chunk: Buffer) => {
+        const arrived = clock.hrNs();
         if (!to.destroyed && !to.writableEnded) {
           to.write(chunk);
           if (!waiting && to.writableLength > ctx.maxBufferedBytes) {
@@ -188,7 +189,7 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
             gate.hold('peer');
           }
         }
-        stamp = clock.hrNs();
+        stamp = arrived;
         parsers[direction].push(chunk);
       });
     };
