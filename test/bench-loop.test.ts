@@ -52,6 +52,7 @@ test('closed loop: a consistent report, summary table, JSON and HTML files', { t
   assert.ok(r.overall.completed > 20, `some load got through (${r.overall.completed})`);
   assert.deepEqual(Object.keys(r.overall.statuses), ['Success']);
   assert.ok(r.warmup.sent > 0, 'the warmup ran');
+  if (process.platform === 'linux') assert.ok(r.workers[0]!.cpuUs! > 0 && r.workers[0]!.cpuUsPerInvocation! > 0, 'the worker\'s CPU is reported beside the generator\'s');
   assert.ok(r.durationMs >= 1500, `measured window covers the duration (${r.durationMs})`);
   for (const s of ['closed loop, 4 in flight', 'p99.99', 'noop', 'hello', 'echo', 'invocations/s', 'µs/invocation']) assert.ok(run.stdout.includes(s), `summary has ${s}`);
   const page = readFileSync(html, 'utf8');

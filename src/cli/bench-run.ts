@@ -92,6 +92,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     const pacer = createPacer(o.plan);
     const run = await runBenchLoad({
       pacer, source, targets, drainTimeoutMs: o.drainTimeoutMs,
+      workerCpu: () => procs.map((p) => p.cpuUs()),
       ...(o.verify ? { verify: createBenchVerifier(targets, o.ignore) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { buildHostArgs } from '../model/host-args.js';
 import { shellSplit } from '../peers/shell-split.js';
 
@@ -13,6 +14,8 @@ export interface WorkerProcess {
   readonly exited: Promise<number | string>;
   /** The last few KB of the worker's stderr. */
   stderrTail(): string;
+  /** CPU time (user + system, µs) the process used so far; null when unknown (not Linux, gone). */
+  cpuUs(): number | null;
   /** End the worker: SIGTERM to its process group, SIGKILL after `graceMs`. Resolves when it exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -66,6 +69,7 @@ export function startWorkerProcess(index: number, command: string, address: { ho
     pid: child.pid ?? null,
     exited,
     stderrTail: () => tail.trim(),
+    cpuUs: () => (child.pid === undefined ? null : processCpuUs(child.pid)),
     async stop(graceMs = 2000) {
       if (exitedYet) return;
       signalGroup('SIGTERM');
@@ -81,4 +85,22 @@ export function startWorkerProcess(index: number, command: string, address: { ho
       await exited;
     },
   };
+}
+
+/** Linux reports process times in USER_HZ ticks, 100 a second on every architecture. */
+const USER_HZ = 100;
+
+/** utime + stime of a process from /proc/PID/stat, in µs; null when unreadable. */
+export function processCpuUs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
+    return ((utime + stime) * 1_000_000) / USER_HZ;
+  } catch {
+    return null;
+  }
 }

@@ -48,6 +48,8 @@ export interface BenchDriverOptions {
   /** The run's invocation ids (default: fresh random ones). */
   ids?: InvocationIds;
   cpuUsage?: () => { user: number; system: number };
+  /** CPU time (µs) of each target's worker process so far, null where unknown; sampled with the generator's. */
+  workerCpu?: () => Array<number | null>;
 }
 
 export interface BenchRunResult {

@@ -69,7 +69,9 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   let lagMaxMs = 0;
   let lagCount = 0;
   let stopReason: BenchRunResult['stopReason'] = 'done';
+  const workerCpu = o.workerCpu ?? (() => targets.map(() => null));
   let cpuStart = plan.warmupMs > 0 ? undefined : cpu();
+  let workerCpuStart = plan.warmupMs > 0 ? undefined : workerCpu();
   let lateAnswers = 0;
   let answered = 0;
   let lastAnswerAbs = t0;
@@ -141,7 +143,10 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
     if (!sending) return;
     const t = now();
     const elapsed = t - t0;
-    if (cpuStart === undefined && elapsed >= plan.warmupMs) cpuStart = cpu();
+    if (cpuStart === undefined && elapsed >= plan.warmupMs) {
+      cpuStart = cpu();
+      workerCpuStart = workerCpu();
+    }
     for (let batch = 0; batch < MAX_BATCH; batch++) {
       const step = pacer.pace(elapsed, sent, warmupSent);
       if (step.stop) return stopSending();
@@ -271,6 +276,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   if (progressTimer) clearInterval(progressTimer);
   const cpuEnd = cpu();
   const cpuFrom = cpuStart ?? cpuEnd;
+  const workerCpuEnd = workerCpu();
 
   for (const p of pending.values()) if (p.measured) recorder.unanswered(p.fn, 1);
   // Open loop: what the schedule owed but the cap held back, by the function it would have been.
@@ -291,6 +297,13 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
   const endAbs = Math.max(sendEndAbs || now(), lastMeasuredDoneAbs);
   const durationMs = Math.max(0, endAbs - measureStartAbs);
   const built = recorder.build(durationMs);
+  built.workers.forEach((w, i) => {
+    const from = workerCpuStart?.[i];
+    const to = workerCpuEnd[i];
+    if (from == null || to == null) return;
+    w.cpuUs = to - from;
+    w.cpuUsPerInvocation = w.completed > 0 ? Math.round(((to - from) / w.completed) * 100) / 100 : null;
+  });
   const cpuUserUs = cpuEnd.user - cpuFrom.user;
   const cpuSystemUs = cpuEnd.system - cpuFrom.system;
   const result: BenchRunResult = {

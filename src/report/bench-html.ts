@@ -38,8 +38,8 @@ ${rows.map(([name, f]) => summaryRow(name, f)).join('\n')}
 </tbody></table>
 ${r.verify ? `<p class="${r.verify.differed ? 'bad' : ''}">verify: ${r.verify.compared} compared, ${r.verify.matched} matched, ${r.verify.differed} differed</p>` : ''}
 ${r.verify && r.verify.samples.length > 0 ? `<ul>${r.verify.samples.flatMap((x) => x.differences.slice(0, 5).map((d) => `<li><code>${esc(x.function)}: ${esc(d.path)}</code>: ${esc(d.recorded)} → ${esc(d.actual)}</li>`)).join('')}</ul>` : ''}
-<table id="workers"><thead><tr><th>worker</th><th>pid</th><th>sent</th><th>completed</th><th>errors</th></tr></thead><tbody>
-${r.workers.map((w) => `<tr><td>#${w.index + 1} <code>${esc(w.workerId)}</code></td><td>${w.pid ?? '-'}</td><td>${w.sent}</td><td>${w.completed}</td><td>${w.errors}</td></tr>`).join('\n')}
+<table id="workers"><thead><tr><th>worker</th><th>pid</th><th>sent</th><th>completed</th><th>errors</th><th>CPU µs/inv</th></tr></thead><tbody>
+${r.workers.map((w) => `<tr><td>#${w.index + 1} <code>${esc(w.workerId)}</code></td><td>${w.pid ?? '-'}</td><td>${w.sent}</td><td>${w.completed}</td><td>${w.errors}</td><td>${w.cpuUsPerInvocation == null ? '-' : formatNumber(w.cpuUsPerInvocation)}</td></tr>`).join('\n')}
 </tbody></table>
 <p class="meta">warmup: ${r.warmup.sent} sent, ${r.warmup.completed} answered (not counted) · measured ${(r.durationMs / 1000).toFixed(2)} s · send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}${r.overall.backlog ? ` · <span class="bad">${r.overall.backlog} never sent (backlog)</span>` : ''}</p>
 ${r.notes.length > 0 ? `<ul class="meta">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}

@@ -93,7 +93,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       return {
         overall: overall.build(durationMs),
         functions: layout.functions.map((f, i) => ({ ...f, ...perFn[i]!.build(durationMs) })),
-        workers: layout.workers.map((w, i) => ({ index: i, workerId: w.workerId, pid: w.pid, ...perWorker[i]! })),
+        workers: layout.workers.map((w, i) => ({ index: i, workerId: w.workerId, pid: w.pid, ...perWorker[i]!, cpuUs: null, cpuUsPerInvocation: null })),
         timeline,
       };
     },

@@ -111,6 +111,13 @@ export interface WorkerFigures {
   sent: number;
   completed: number;
   errors: number;
+  /**
+   * CPU time of the worker process over the measured window (user + system, µs), and per
+   * invocation it completed: what the generator's own figure compares with. The process
+   * itself only, not processes it started; null where the OS does not tell (non-Linux).
+   */
+  cpuUs: number | null;
+  cpuUsPerInvocation: number | null;
 }
 
 export interface TimelinePoint {

@@ -35,8 +35,8 @@ export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): strin
   }
   out.push(table(rows));
   out.push('\n');
-  const workerRows = [['worker', 'pid', 'sent', 'completed', 'errors'].map((h) => style.bold(h))];
-  for (const w of r.workers) workerRows.push([`#${w.index + 1} ${w.workerId.slice(0, 8)}`, String(w.pid ?? '-'), String(w.sent), String(w.completed), String(w.errors)]);
+  const workerRows = [['worker', 'pid', 'sent', 'completed', 'errors', 'CPU µs/inv'].map((h) => style.bold(h))];
+  for (const w of r.workers) workerRows.push([`#${w.index + 1} ${w.workerId.slice(0, 8)}`, String(w.pid ?? '-'), String(w.sent), String(w.completed), String(w.errors), w.cpuUsPerInvocation == null ? '-' : formatNumber(w.cpuUsPerInvocation)]);
   out.push(table(workerRows));
   out.push('\n');
   const g = r.generator;
