@@ -112,7 +112,7 @@ const CHART_SCRIPT = String.raw`
   new uPlot({ width: W(), height: 280, scales: { x: { time: false } },
     series: [{ label: 'second' }, { label: 'completed/s', stroke: '#2ca02c', width: 2 }, { label: 'errors/s', stroke: '#d62728' }],
     axes: [{ label: 'seconds' }, { label: 'invocations/s', size: 60 }] },
-    [secs, t.map(function (p) { return p.completed; }), t.map(function (p) { return p.errors; })], document.getElementById('throughput'));
+    [secs, t.map(function (p) { return p.completed / (p.spanS || 1); }), t.map(function (p) { return p.errors / (p.spanS || 1); })], document.getElementById('throughput'));
   new uPlot({ width: W(), height: 280, scales: { x: { time: false } },
     series: [{ label: 'second' },
       { label: 'p50', stroke: '#1f77b4', width: 2, value: function (u, v) { return fmtMs(v); } },

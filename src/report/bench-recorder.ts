@@ -86,9 +86,10 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       const lastSecond = Math.max(seconds.length, Math.ceil(durationMs / 1000));
       for (let s = 0; s < lastSecond; s++) {
         const slot = seconds[s];
+        const spanS = Math.round(Math.min(1, Math.max(0, durationMs / 1000 - s)) * 1000) / 1000 || 1;
         timeline.push(slot
-          ? { second: s, completed: slot.completed, errors: slot.errors, p50Us: valueAt(slot.h, 50), p99Us: valueAt(slot.h, 99), maxUs: slot.h.maxValue }
-          : { second: s, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 });
+          ? { second: s, spanS, completed: slot.completed, errors: slot.errors, p50Us: valueAt(slot.h, 50), p99Us: valueAt(slot.h, 99), maxUs: slot.h.maxValue }
+          : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 });
       }
       return {
         overall: overall.build(durationMs),

@@ -59,3 +59,12 @@ test('report type guard and percent parsing', () => {
   assert.equal(parsePercent('2.5'), 2.5);
   assert.throws(() => parsePercent('ten'), /percentage/);
 });
+
+test('the timeline marks the last, partial second', async () => {
+  const { createBenchRecorder } = await import('./bench-recorder.js');
+  const r = createBenchRecorder({ functions: [{ name: 'f', recordedFunctionId: 'x' }], workers: [{ workerId: 'w', pid: 1 }] });
+  r.sent(0, 0);
+  r.completed(0, 0, 100, 'Success', 2300);
+  const t = r.build(2500).timeline;
+  assert.deepEqual(t.map((p) => [p.second, p.spanS, p.completed]), [[0, 1, 0], [1, 1, 0], [2, 0.5, 1]]);
+});

@@ -123,6 +123,8 @@ export interface WorkerFigures {
 export interface TimelinePoint {
   /** Seconds since the measured window started (this point covers [second, second+1)). */
   second: number;
+  /** How much of this second the measured window covers (1 but for the last, partial one). */
+  spanS: number;
   completed: number;
   errors: number;
   p50Us: number;
