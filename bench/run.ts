@@ -2,7 +2,7 @@
 // issue 5 against its baseline in the same run; writes bench/results/<timestamp>.json and
 // (after a full run of everything, or with --docs) the table in docs/PERFORMANCE.md.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchContext, BenchResult } from './lib/benchmark.js';
@@ -82,6 +82,8 @@ const payload = {
   runsPerSide: runs,
   only: only ? [...only] : null,
   machine,
+  /** Load average when the run ended (the machine's own load is in `machine.loadAverage`, at the start). */
+  loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
   benchmarks: results.map((r) => ({ ...r, summary: r.metrics.map((m) => ({ key: m.key, ...summarizeMetric(m) })) })),
 };
 writeFileSync(file, `${JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
