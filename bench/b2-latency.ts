@@ -17,7 +17,7 @@ export const latencyBenchmark: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchResult> {
     const agent = await ctx.agent();
     const direct = `127.0.0.1:${agent.serverPort}`;
-    const seconds = ctx.quick ? 1 : 2;
+    const seconds = ctx.quick ? 1 : 1.5;
     const patterns: Pattern[] = [
       { name: 'ping-pong', run: (a, t) => a.pingPong(t, { size: 200, count: ctx.quick ? 3000 : 10_000, warmup: ctx.quick ? 1000 : 2000 }) },
       { name: 'paced 5k/s', run: (a, t) => a.paced(t, { size: 200, rate: 5000, seconds, warmupSeconds: 0.5 }) },

@@ -39,7 +39,7 @@ export const generatorBenchmark: Benchmark = {
     const agent = await ctx.agent();
     const db = join(ctx.tmp, 'noop.db');
     await recordNoopSession(db);
-    const seconds = ctx.quick ? 2 : 5;
+    const seconds = ctx.quick ? 2 : 4;
     const concurrency = 128;
     let n = 0;
     const r = await interleave(
