@@ -58,6 +58,8 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
     [['--db', db, '--workers', '0'], /--workers/],
     [['--db', db, '--cwd', join(dir, 'no-such-dir')], /--cwd .* is not a directory/],
   ];
+  cases.push([['--db', db, '--worker', 'x'], /give --worker once/]);
+  cases.push([['unterminated', '--db', db], /unterminated/]);
   for (const [args, re] of cases) {
     // In-process (the same main() bin/functape runs): these fail before any worker starts.
     let stdout = '';
@@ -67,7 +69,7 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
       stderr: new Writable({ write: (c, _e, cb) => { stderr += String(c); cb(); } }),
       signal: new AbortController().signal,
     };
-    const code = await main(['bench', '--worker', WORKER, ...args], io);
+    const code = await main(['bench', '--worker', args[0] === 'unterminated' ? "node 'unterminated" : WORKER, ...args.slice(args[0] === 'unterminated' ? 1 : 0)], io);
     assert.equal(code, 2, `${args.join(' ')} → ${code}: ${stderr}`);
     assert.match(stderr, re);
     assert.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);

@@ -84,7 +84,9 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   }
   if (!Number.isInteger(args.workers) || args.workers < 1) throw new CliError(`--workers must be a whole number ≥ 1 (got ${args.workers})`);
   const functions = (args.function ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
-  if (args.worker.trim() === '') throw new CliError('--worker is empty');
+  if (typeof args.worker !== 'string') throw new CliError('give --worker once (use --workers K for several processes)');
+  const { shellSplit } = await import('../peers/shell-split.js');
+  if (userError(() => shellSplit(args.worker)).length === 0) throw new CliError('--worker is empty');
   // Output paths are checked now: a typo should not cost a whole run.
   const { dirname } = await import('node:path');
   for (const [flag, path] of [['--json', args.json], ['--html', args.html]] as const) {
