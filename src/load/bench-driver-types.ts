@@ -31,6 +31,8 @@ export interface BenchProgress {
   /** Answers per second over the last progress interval (warmup included). */
   recentRate: number;
   inFlight: number;
+  /** The load level the pacer asks for now: a rate (open loop) or a concurrency (closed loop). */
+  level: number;
 }
 
 export interface BenchDriverOptions {

@@ -266,6 +266,7 @@ export async function runBenchLoad(o: BenchDriverOptions): Promise<BenchRunResul
           elapsedMs: t - t0,
           phase: sending ? (t - t0 < plan.warmupMs ? 'warmup' : 'measure') : 'drain',
           completed: pr.completed, errors: pr.errors, p99Us: pr.p99Us, recentRate: rate, inFlight,
+          level: plan.model === 'open' ? pacer.levelAt(t - t0) : pacer.inFlightLimit(t - t0),
         });
       }, o.progressIntervalMs ?? 250)
     : undefined;
