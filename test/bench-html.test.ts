@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { makeSampleBenchReport } from '../src/report/bench-fixture.js';
 import { renderBenchHtml } from '../src/report/bench-html.js';
+import { compareBenchReports } from '../src/report/bench-compare.js';
 import { loadUplotAssets } from '../src/report/uplot-assets.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,7 +25,9 @@ test('the HTML report renders its charts in headless Chromium', { skip: !existsS
   });
   try {
     const file = join(dir, 'report.html');
-    const html = renderBenchHtml(makeSampleBenchReport(), loadUplotAssets());
+    const report = makeSampleBenchReport(1.5);
+    report.comparison = { ...compareBenchReports(makeSampleBenchReport(), report, 10), baseline: 'baseline.json' };
+    const html = renderBenchHtml(report, loadUplotAssets());
     assert.ok(!/<script[^>]+src=|<link[^>]+href=/.test(html), 'nothing is fetched from elsewhere');
     writeFileSync(file, html);
     const page = await browser.newPage();
@@ -41,6 +44,8 @@ test('the HTML report renders its charts in headless Chromium', { skip: !existsS
     assert.match(title ?? '', /closed loop/);
     const summary = await page.textContent('#summary');
     assert.match(summary ?? '', /HttpTrigger/);
+    assert.match((await page.textContent('#comparison')) ?? '', /REGRESSION/, 'the --compare deltas are on the page');
+    assert.match((await page.textContent('#workers')) ?? '', /bbbbbbbb/);
     for (const id of ['percentiles', 'histogram', 'throughput', 'latency']) {
       const png = await page.locator(`#${id} canvas`).screenshot();
       const colours = distinctColours(png);

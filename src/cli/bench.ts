@@ -129,6 +129,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
 
   const summaryOut = args.json === '-' ? io.stderr : io.stdout;
   const style = summaryOut.isTTY ? { bold: pc.default.bold, dim: pc.default.dim, red: pc.default.red, green: pc.default.green } : undefined;
+  if (baseline) report.comparison = { ...compareBenchReports(baseline, report, maxRegression), baseline: args.compare! };
   summaryOut.write(renderBenchText(report, style));
   if (args.json !== undefined) {
     const text = `${JSON.stringify(report, null, 2)}\n`;
@@ -141,7 +142,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   }
   let code = 0;
   if (baseline) {
-    const cmp = compareBenchReports(baseline, report, maxRegression);
+    const cmp = report.comparison!;
     summaryOut.write(`\n${renderBenchComparison(cmp, style)}`);
     if (cmp.regressed) code = 1;
   }

@@ -1,5 +1,5 @@
 import type { BenchReport, Figures } from './bench-report.js';
-import { formatNumber, formatUs } from './bench-format.js';
+import { formatNumber, formatPercent, formatUs } from './bench-format.js';
 import type { ChartAssets } from './uplot-assets.js';
 
 /**
@@ -42,6 +42,7 @@ ${r.verify && r.verify.samples.length > 0 ? `<ul>${r.verify.samples.flatMap((x) 
 ${r.workers.map((w) => `<tr><td>#${w.index + 1} <code>${esc(w.workerId)}</code></td><td>${w.pid ?? '-'}</td><td>${w.sent}</td><td>${w.completed}</td><td>${w.errors}</td><td>${w.cpuUsPerInvocation == null ? '-' : formatNumber(w.cpuUsPerInvocation)}</td></tr>`).join('\n')}
 </tbody></table>
 <p class="meta">warmup: ${r.warmup.sent} sent, ${r.warmup.completed} answered (not counted) · measured ${(r.durationMs / 1000).toFixed(2)} s · send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}${r.overall.backlog ? ` · <span class="bad">${r.overall.backlog} never sent (backlog)</span>` : ''}</p>
+${r.comparison ? comparisonHtml(r.comparison) : ''}
 ${r.notes.length > 0 ? `<ul class="meta">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <div class="charts">
 <div class="chart"><h2>Latency by percentile</h2><div id="percentiles"></div></div>
@@ -54,6 +55,18 @@ ${r.notes.length > 0 ? `<ul class="meta">${r.notes.map((n) => `<li>${esc(n)}</li
 <script>${CHART_SCRIPT}</script>
 </body></html>
 `;
+}
+
+function comparisonHtml(c: NonNullable<BenchReport['comparison']>): string {
+  const fmt = (unit: string, x: number) => (unit === 'us' ? formatUs(x) : formatNumber(x));
+  const rows = [...c.rows.map((r) => ['', r] as const), ...c.functions.flatMap((f) => f.rows.map((r) => [`${f.name} `, r] as const))];
+  const verdict = c.regressed
+    ? `<p class="bad">regression: throughput or p99 worse than the baseline by more than ${c.maxRegressionPct}%</p>`
+    : `<p>within ${c.maxRegressionPct}% of the baseline (throughput and p99)</p>`;
+  return `<h2>Compared with ${esc(c.baseline)}</h2>
+<table id="comparison"><thead><tr><th></th><th>baseline</th><th>current</th><th>change</th><th></th></tr></thead><tbody>
+${rows.map(([prefix, r]) => `<tr><td>${esc(prefix + r.metric)}</td><td>${fmt(r.unit, r.baseline)}</td><td>${fmt(r.unit, r.current)}</td><td${r.regression ? ' class="bad"' : ''}>${formatPercent(r.changePct)}</td><td>${r.regression ? '<b class="bad">REGRESSION</b>' : r.gated ? 'gate' : ''}</td></tr>`).join('\n')}
+</tbody></table>${verdict}`;
 }
 
 function pick(f: Figures) {
@@ -108,6 +121,8 @@ const CHART_SCRIPT = String.raw`
 
   // Throughput and latency over time, one point per second.
   var t = d.timeline;
+  // A run shorter than two seconds has one point: draw it across the part of the second it covers.
+  if (t.length === 1) t = [t[0], Object.assign({}, t[0], { second: t[0].spanS || 1 })];
   var secs = t.map(function (p) { return p.second; });
   new uPlot({ width: W(), height: 280, scales: { x: { time: false } },
     series: [{ label: 'second' }, { label: 'completed/s', stroke: '#2ca02c', width: 2 }, { label: 'errors/s', stroke: '#d62728' }],

@@ -1,3 +1,5 @@
+import type { BenchComparison } from './bench-compare.js';
+
 /**
  * The result of one `functape bench` run, as plain data (what `--json` writes and
  * `--compare` reads back). Printers render it; nothing here formats.
@@ -30,6 +32,8 @@ export interface BenchReport {
   warmup: { sent: number; completed: number };
   generator: GeneratorFigures;
   verify?: VerifyFigures;
+  /** With --compare: the deltas against the baseline and the verdict. */
+  comparison?: BenchComparison & { baseline: string };
   machine: MachineInfo;
   /** Problems worth knowing that did not stop the run (a worker's stderr, dropped answers). */
   notes: string[];
