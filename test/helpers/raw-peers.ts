@@ -325,7 +325,8 @@ async function peerMain(argv: string[]): Promise<void> {
   throw new Error(`unknown mode ${mode}`);
 }
 
-if (process.argv[1] === THIS_FILE) {
+// `node --test dist/` also runs every file under test/ with no arguments: do nothing then.
+if (process.argv[1] === THIS_FILE && ['worker', 'host', 'hostargs-worker'].includes(process.argv[2] ?? '')) {
   peerMain(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`raw-peers: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = 1;
