@@ -226,3 +226,41 @@ test('the worker cancelling, and the host ending while the worker still sends, l
   assert.equal(cancelled!.info.end?.reason, 'worker-gone');
   assert.deepEqual(hexList(cancelled!.toHost), hexList([Buffer.from('one')]));
 });
+
+test('a host that shuts down gracefully (GOAWAY) finishes the call in flight and then refuses new ones, as directly', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const run = async (viaProxy: boolean) => {
+    const host = await startTestHost(echoUntilEnd());
+    const proxy = viaProxy ? await startTestProxy(host.address, join(tmp.dir, 'goaway.db')) : undefined;
+    try {
+      const address = proxy ? `127.0.0.1:${proxy.address.port}` : host.address;
+      const worker = dialTestWorker(address);
+      await worker.send(Buffer.from('before'));
+      await host.stream(0);
+      const closing = host.listener.close(10_000); // GOAWAY; waits for the call in flight
+      await new Promise((r) => setTimeout(r, 50));
+      await worker.send(Buffer.from('during shutdown'));
+      worker.duplex.end();
+      const end = await withTimeout(worker.duplex.done, 10_000, 'call in flight ends');
+      await closing;
+      const late = dialTestWorker(address);
+      const lateEnd = await withTimeout(late.duplex.done, 10_000, 'new call refused');
+      const lateDetails = lateEnd.status.details.replace(host.address, 'HOST'); // each run has its own host port
+      return { inFlight: stableStatus(end.status), received: hexList(worker.received), late: lateEnd.status.code, lateDetails };
+    } finally {
+      await proxy?.stop();
+      await host.close();
+    }
+  };
+  const direct = await run(false);
+  const relayed = await run(true);
+  assert.deepEqual(relayed.inFlight, direct.inFlight);
+  assert.equal(relayed.inFlight.code, 0);
+  assert.deepEqual(relayed.received, hexList([Buffer.from('before'), Buffer.from('during shutdown')]));
+  assert.equal(relayed.late, direct.late);
+  assert.equal(relayed.late, 14);
+  assert.equal(relayed.lateDetails, direct.lateDetails);
+  const sessions = readRecording(join(tmp.dir, 'goaway.db'));
+  assert.deepEqual(sessions.map((s) => s.info.end?.reason), ['completed', 'host-gone']);
+});
