@@ -207,9 +207,10 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
       if (flags & NGHTTP2_FLAG_END_STREAM) {
         upStatus = statusFromHeaders(headers);
         if (upStatus) decide(upStatus, upStatus.code === 0 ? 'completed' : 'error-status');
-        down.respond(forwardableHeaders(headers, true), { endStream: true });
+        down.respond(forwardableHeaders(headers, true), NO_DATE_END);
       } else {
-        down.respond(forwardableHeaders(headers, true), { waitForTrailers: true });
+        // sendDate: false — a `date` header reaches the worker only if the host sent one.
+        down.respond(forwardableHeaders(headers, true), { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
       }
     });
     upStream.on('trailers', (trailers) => {
