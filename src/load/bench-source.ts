@@ -1,5 +1,5 @@
 import { functionNames } from '../replay/rewrite-host-message.js';
-import type { ReplayFrame } from '../replay/replay-frame.js';
+import { messageFrames, type ReplayFrame } from '../replay/replay-frame.js';
 
 /** One recorded invocation the load cycles through. */
 export interface BenchTemplate {
@@ -33,7 +33,7 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
   const requests: ReplayFrame[] = [];
   const answers = new Map<string, Uint8Array>();
   const logs = new Map<string, Uint8Array[]>();
-  for (const f of frames) {
+  for (const f of messageFrames(frames)) {
     if (f.kind === 'functionLoadRequest' || f.kind === 'functionLoadRequestCollection' || f.kind === 'functionMetadataResponse') {
       for (const n of functionNames(f.bytes)) if (n.name && !names.has(n.functionId)) names.set(n.functionId, n.name);
     } else if (f.kind === 'invocationRequest' && f.direction === 'toWorker' && f.invocationId) {

@@ -1,3 +1,4 @@
+import { messageFrame } from '../codec/compression.js';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { bytesToJson } from '../codec/streaming-message.js';
 import { DIRECTIONS, type Direction, type StoredFrame } from '../model/frame.js';
@@ -121,7 +122,7 @@ export function createFrameLiner(): (f: StoredFrame, message?: JsonValue | null)
   return (f, message) => {
     if (message !== undefined || f.kind === 'unknown') return frameLineWith(iso, f, message ?? null, f.decodeError);
     // Bytes that index fine but fail a full decode (a bad nested field) say why, too.
-    const { json, error } = bytesToJson(f.bytes);
+    const { json, error } = bytesToJson(messageFrame(f).bytes);
     return frameLineWith(iso, f, json, f.decodeError ?? error);
   };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { gzipSync } from 'node:zlib';
 import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import type { Frame } from '../model/frame.js';
 import { createRecordSink } from './record-sink.js';
@@ -44,4 +45,23 @@ test('a failed transaction adds no counts and forgets the worker id it saw', () 
   assert.deepEqual(d.prepare('SELECT to_host, to_worker, worker_id FROM sessions').get(), { to_host: 0, to_worker: 0, worker_id: null });
   sink.run(() => sink.frame({ ...frame(0), direction: 'toHost', bytes: start }));
   assert.deepEqual(d.prepare('SELECT to_host, to_worker, worker_id FROM sessions').get(), { to_host: 1, to_worker: 0, worker_id: 'W' });
+});
+
+test('a gzip-compressed message is indexed decompressed; kept as wire bytes unless redaction must replace it', () => {
+  const d = db();
+  const sink = createRecordSink(d, {});
+  const reload = encodeMessage(makeMessage({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { AzureWebJobsStorage: 'AccountKey=s3cr3t-value' } } } }));
+  const zipped = gzipSync(bytes);
+  sink.run(() => {
+    sink.start({ id: 1, startWallMs: 1, upstream: '', path: '', metadata: {}, functapeVersion: '', schemaVersion: '' });
+    sink.frame({ ...frame(0), compressed: true, bytes: zipped });
+    sink.frame({ ...frame(1), compressed: true, bytes: gzipSync(reload) });
+  });
+  const rows = d.prepare('SELECT seq, kind, invocation_id, compressed, redacted, bytes FROM frames ORDER BY seq').all() as Array<Record<string, unknown>>;
+  assert.deepEqual(rows.map((r) => [r.kind, r.invocation_id, r.compressed, r.redacted]), [
+    ['invocationRequest', 'i', 1, 0],
+    ['functionEnvironmentReloadRequest', null, 0, 1],
+  ]);
+  assert.deepEqual(rows[0]!.bytes, zipped, 'wire bytes kept');
+  assert.ok(!(rows[1]!.bytes as Buffer).includes('s3cr3t-value'), 'the secret inside a compressed message is redacted');
 });

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describe } from '../codec/describe.js';
+import { messageFrame } from '../codec/compression.js';
 import { createRedactor, type RedactRules, type Redactor } from '../codec/redact.js';
 import type { Frame, FrameIndex } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
@@ -44,14 +45,18 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
     for (const [id, c] of pending) sql.addCounts(id, c.toHost, c.toWorker);
   });
 
-  function prepare(frame: Frame, known: KnownFrameIndex | undefined): PreparedFrame {
-    let index = known?.index ?? describe(frame.bytes);
+  function prepare(wire: Frame, known: KnownFrameIndex | undefined): PreparedFrame {
+    // A compressed message is indexed and checked for secrets in its decompressed form;
+    // the wire bytes are stored unless redaction has to replace them.
+    const message = messageFrame(wire);
+    let frame = wire;
+    let index = known?.index ?? describe(message.bytes);
     let stored = frame.bytes;
     let redacted = known?.redacted ?? false;
     if (redactor && !redacted && index.kind !== 'unknown') {
       let out: Uint8Array | null;
       try {
-        out = redactor(frame.bytes, index.kind);
+        out = redactor(message.bytes, index.kind);
       } catch (err) {
         // Never store what could not be checked for secrets, and never lose the frame's
         // place in the session: keep its index with an empty payload, marked redacted.
@@ -61,9 +66,11 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
       if (out) {
         stored = out;
         redacted = true;
+        // The redacted re-encoding is stored uncompressed.
+        if (frame.compressed) frame = { ...frame, compressed: false };
       }
     }
-    return { frame, index, stored, redacted, size: known?.size ?? frame.bytes.length };
+    return { frame, index, stored, redacted, size: known?.size ?? wire.bytes.length };
   }
 
   return {

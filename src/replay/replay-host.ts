@@ -9,7 +9,7 @@ import { createHostEngine, type HostEngine } from './host-engine.js';
 import type { IdMap } from './id-map.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
-import type { ReplayFrame } from './replay-frame.js';
+import { messageFrames, type ReplayFrame } from './replay-frame.js';
 
 export interface ReplayHostOptions {
   /** The recorded session's frames in seq order (e.g. `recording.frames(sessionId)`). */
@@ -87,7 +87,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const t0 = now();
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
   const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
-  const frames = [...options.frames];
+  const frames = messageFrames(options.frames);
   const plan = planSession(frames);
   const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
   const maxInFlight = options.maxInFlight ?? Math.max(1, plan.peakInFlight);

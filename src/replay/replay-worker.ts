@@ -6,7 +6,7 @@ import { createWaker } from './event-loop.js';
 import { createMinHeap } from './min-heap.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, scaledDelay, type Pace } from './pace.js';
-import type { ReplayFrame } from './replay-frame.js';
+import { messageFrames, type ReplayFrame } from './replay-frame.js';
 import { createWorkerResponder, type ScheduledAnswer } from './worker-responder.js';
 
 /**
@@ -63,7 +63,7 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   const t0 = now();
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
   const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES), ...(options.ignore ?? [])]);
-  const plan = planSession([...options.frames]);
+  const plan = planSession(messageFrames(options.frames));
   const responder = createWorkerResponder(plan, { workerId: options.workerId, requestId: options.requestId, ignore });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);

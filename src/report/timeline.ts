@@ -1,3 +1,4 @@
+import { messageFrame } from '../codec/compression.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
 import { countField, repeatedField, stringField, subMessage, varintField } from './timeline-fields.js';
 
@@ -129,7 +130,7 @@ export function createTimeline(): Timeline {
       let fn = f.functionId;
       if (!fn && f.invocationId) fn = invocations.get(f.invocationId);
       const field = FIELD[f.kind];
-      const inner = field !== undefined ? subMessage(f.bytes, field) : undefined;
+      const inner = field !== undefined ? subMessage(messageFrame(f).bytes, field) : undefined;
       row.summary = summarize(f, inner, row);
       if (fn && names.has(fn)) row.functionName = names.get(fn)!;
       if (f.kind === 'invocationResponse' && f.invocationId) invocations.delete(f.invocationId);
