@@ -24,7 +24,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       // a command's run() passes through unchanged. Throwing here also keeps yargs from
       // running the handler after a failed validation.
       if (err) throw err;
-      throw new CliError(msg ?? 'invalid arguments');
+      throw new CliError(oneLine(msg ?? 'invalid arguments'));
     })
     .exitProcess(false);
   for (const c of commands) {
@@ -41,7 +41,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof CliError) {
-      io.stderr.write(`functape: ${err.message}\n`);
+      io.stderr.write(`functape: ${oneLine(err.message)}\n`);
       return err.exitCode;
     }
     if (err instanceof Error && err.name === 'YError') {
@@ -49,7 +49,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`functape: internal error: ${message}\n`);
+    io.stderr.write(`functape: internal error: ${oneLine(message)}\n`);
     if (process.env.FUNCTAPE_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return INTERNAL_ERROR;
   }
@@ -58,6 +58,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** The process entry used by bin/functape: wires signals and sets process.exitCode. */
 const INTERNAL_ERROR = 4;
+
+/** Errors are one line: yargs words some (choices, conflicts) over several. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
 
 function exitWhenFlushed(code: number): void {
   process.stderr.write('', () => process.stdout.write('', () => process.exit(code)));
