@@ -2,7 +2,7 @@ import { describe } from '../codec/describe.js';
 import { runBenchLoad, type BenchProgress, type BenchTarget } from '../load/bench-driver.js';
 import { collectBenchSource } from '../load/bench-source.js';
 import { createBenchVerifier } from '../load/bench-verify.js';
-import { peekFirstMessage } from '../load/first-message.js';
+import { readFirstMessage } from '../replay/first-message.js';
 import { describeLoadPlan } from '../load/load-plan.js';
 import { machineInfo } from '../load/machine-info.js';
 import { createPacer, type LoadPlan } from '../load/pacer.js';
@@ -60,7 +60,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     const waiting = new Map<string, (d: Duplex) => void>();
     const early = new Map<string, Duplex>();
     listener.onStream((raw) => {
-      void peekFirstMessage(raw).then(({ first, duplex }) => {
+      void readFirstMessage(raw, o.startTimeoutMs).then(({ first, duplex }) => {
         const workerId = first ? describe(first).workerId : undefined;
         if (workerId === undefined) return duplex.cancel();
         const w = waiting.get(workerId);
