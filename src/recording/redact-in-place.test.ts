@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { secretSamples } from '../codec/redact-samples.js';
 import { describe } from '../codec/describe.js';
 import { createRecordingWriter } from './recording-writer.js';
@@ -71,6 +72,38 @@ test('redact on a recording made with redaction off removes every secret from th
     const again = redactInPlace(db);
     assert.equal(again.changed, 0, 'a second run changes nothing');
     assert.equal(again.alreadyRedacted, samples.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('gRPC-compressed frames (gzip, deflate) are redacted in their decompressed form and stored uncompressed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-redact-'));
+  try {
+    const db = join(dir, 'gz.db');
+    const samples = secretSamples('gzip');
+    const w = createRecordingWriter(db, { redact: false });
+    const id = w.addSession({ id: 1, startWallMs: Date.now(), upstream: '', path: '', metadata: {}, functapeVersion: 't', schemaVersion: 't' });
+    samples.forEach((s, seq) => {
+      const bytes = seq % 2 === 0 ? gzipSync(s.bytes) : deflateSync(s.bytes);
+      w.addFrame({ sessionId: id, seq, dirSeq: seq, direction: 'toWorker', tNs: BigInt(seq), wallMs: Date.now(), compressed: true, bytes });
+    });
+    w.close();
+    const report = redactInPlace(db);
+    assert.equal(report.changed, samples.length);
+    const text = fileText(db);
+    for (const s of samples.flatMap((x) => x.secrets)) assert.ok(!text.includes(s), `${s} gone`);
+    const rec = openRecording(db);
+    try {
+      const frames = [...rec.frames(1)];
+      frames.forEach((f, i) => {
+        assert.ok(f.redacted && !f.compressed, 'stored redacted and uncompressed');
+        assert.equal(describe(f.bytes).kind, describe(samples[i]!.bytes).kind);
+        for (const k of samples[i]!.keep) assert.ok(Buffer.from(f.bytes).includes(k), `${k} kept`);
+      });
+    } finally {
+      rec.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { createRedactor, type RedactRules } from '../codec/redact.js';
 import { scanForSecrets } from '../codec/redact-scan.js';
+import { messageFrame } from '../codec/compression.js';
 import { checkRecordingFile, openForReading, openForWriting, settleForClose } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 
@@ -56,7 +57,7 @@ export interface RedactInPlaceOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-type Row = { id: number; session: number; seq: number; kind: string; bytes: Uint8Array };
+type Row = { id: number; session: number; seq: number; kind: string; compressed: number; bytes: Uint8Array };
 
 function fileBytes(path: string): number {
   let n = 0;
@@ -72,8 +73,9 @@ function fileBytes(path: string): number {
 
 /**
  * Scrub an existing recording: every frame's stored bytes go through the redactor
- * (the same one `record` uses at capture time, so markers match), changed frames are
- * rewritten and marked `redacted` (their wire `size` is kept). Then the WAL is
+ * (the same one `record` uses at capture time, so markers match; gRPC-compressed frames
+ * in their decompressed form), changed frames are rewritten, uncompressed, and marked
+ * `redacted` (their wire `size` is kept). Then the WAL is
  * checkpointed and truncated and the database VACUUMed with `secure_delete` on, so
  * the old bytes are no longer anywhere in the file or its -wal.
  *
@@ -96,7 +98,7 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
     const total = count('SELECT count(*) AS n FROM frames');
     const alreadyRedacted = count('SELECT count(*) AS n FROM frames WHERE redacted = 1');
     const undecodable = count("SELECT count(*) AS n FROM frames WHERE kind = 'unknown'");
-    const page = db.prepare('SELECT rowid AS id, session_id AS session, seq, kind, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    const page = db.prepare('SELECT rowid AS id, session_id AS session, seq, kind, compressed, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
     const scan = options.scan ?? true;
     const hints = new Map<string, RedactHint>();
     const look = (row: Row, bytes: Uint8Array) => {
@@ -107,13 +109,16 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
         else hints.set(key, { ...h, frames: 1, example: { session: row.session, seq: row.seq } });
       }
     };
-    const update = dryRun ? undefined : db.prepare('UPDATE frames SET bytes = ?, redacted = 1 WHERE rowid = ?');
+    // A redacted re-encoding is stored uncompressed, as at capture time.
+    const update = dryRun ? undefined : db.prepare('UPDATE frames SET bytes = ?, redacted = 1, compressed = 0 WHERE rowid = ?');
     const changedByKind: Record<string, number> = {};
     let changed = 0;
     const rewrite = (rows: Row[]) => {
       for (const row of rows) {
-        const out = redactor(row.bytes, row.kind);
-        if (scan) look(row, out ?? row.bytes);
+        // Compressed (gzip/deflate) frames are looked at in their decompressed form.
+        const message = messageFrame({ bytes: row.bytes, compressed: row.compressed === 1 }).bytes;
+        const out = redactor(message, row.kind);
+        if (scan) look(row, out ?? message);
         if (out === null) continue;
         update?.run(out, row.id);
         changed++;
