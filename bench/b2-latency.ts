@@ -19,7 +19,7 @@ export const latencyBenchmark: Benchmark = {
     const direct = `127.0.0.1:${agent.serverPort}`;
     const seconds = ctx.quick ? 1 : 1.5;
     const patterns: Pattern[] = [
-      { name: 'ping-pong', run: (a, t) => a.pingPong(t, { size: 200, count: ctx.quick ? 3000 : 10_000, warmup: ctx.quick ? 1000 : 2000 }) },
+      { name: 'ping-pong', run: (a, t) => a.pingPong(t, { size: 200, count: ctx.quick ? 3000 : 6000, warmup: ctx.quick ? 1000 : 1500 }) },
       { name: 'paced 5k/s', run: (a, t) => a.paced(t, { size: 200, rate: 5000, seconds, warmupSeconds: 0.5 }) },
       { name: 'paced 10k/s', run: (a, t) => a.paced(t, { size: 200, rate: 10_000, seconds, warmupSeconds: 0.5 }) },
     ];

@@ -25,7 +25,7 @@ export const storeBenchmark: Benchmark = {
     let error: string | undefined;
     let n = 0;
     for (const size of [200, 4096]) {
-      const count = ctx.quick ? (size === 200 ? 50_000 : 10_000) : size === 200 ? 150_000 : 40_000;
+      const count = ctx.quick ? (size === 200 ? 50_000 : 10_000) : size === 200 ? 100_000 : 25_000;
       const go = (mode: string) => {
         n += 1;
         return runChildScript<StoreRun>('store-child.js', [mode, String(size), String(count), join(ctx.tmp, `store-${mode}-${n}.db`)]);

@@ -32,7 +32,7 @@ export const memoryBenchmark: Benchmark = {
   async run(ctx: BenchContext): Promise<BenchResult> {
     const agent = await ctx.agent();
     const echoes = ctx.quick ? 100_000 : 500_000;
-    const runsN = ctx.quick ? 1 : Math.min(ctx.runs, 3); // 1M messages each: 3 runs keep the suite under 10 minutes
+    const runsN = ctx.quick ? 1 : ctx.runs;
     const peak: number[] = [];
     const growth: number[] = [];
     const rate: number[] = [];

@@ -26,8 +26,8 @@ export const pacingBenchmark: Benchmark = {
   title: 'Replay pacing error, `recorded` pace',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const gaps = [
-      { gap: 0.1, count: ctx.quick ? 1000 : 2000 },
-      { gap: 1, count: ctx.quick ? 300 : 1000 },
+      { gap: 0.1, count: 1000 },
+      { gap: 1, count: ctx.quick ? 300 : 600 },
       { gap: 10, count: ctx.quick ? 100 : 200 },
     ];
     const metrics: Metric[] = [];

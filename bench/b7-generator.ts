@@ -45,7 +45,7 @@ export const generatorBenchmark: Benchmark = {
     const r = await interleave(
       ctx.runs,
       async (i) => {
-        const res = await agent.throughput(`127.0.0.1:${agent.serverPort}`, { size: 200, count: ctx.quick ? 20_000 : 100_000, inFlight: 1000, warmup: 5000 });
+        const res = await agent.throughput(`127.0.0.1:${agent.serverPort}`, { size: 200, count: ctx.quick ? 20_000 : 60_000, inFlight: 1000, warmup: 5000 });
         const cpuUsPerEcho = (res.loadCpuMs * 1000) / res.received;
         ctx.log(`  grpc-js echo run ${i + 1}: ${Math.round(res.msgsPerSec)} echoes/s, ${cpuUsPerEcho.toFixed(1)} µs CPU per echo (client + server)`);
         return { ...res, cpuUsPerEcho };
