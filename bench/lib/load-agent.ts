@@ -1,6 +1,9 @@
-// Child-process entry: the load generator of benchmarks 1 and 2 (and the soak), kept out of
-// the measured proxy's process. Hosts the echo server and runs one pattern per IPC request.
-import { startEchoServer } from './raw-grpc.js';
+// Child-process entry: the load generator of benchmarks 1, 2, 5 and 7 (the "worker" side,
+// a plain grpc-js client), kept out of the measured proxy's process. The echo "host" runs
+// in a process of its own (echo-server.ts), so a direct link crosses processes as a real
+// host ↔ worker link does. Runs one pattern per IPC request.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runPaced, runPingPong, runThroughput } from './load-patterns.js';
 
 interface Request {
@@ -10,7 +13,26 @@ interface Request {
   args?: any;
 }
 
-const server = await startEchoServer();
+const serverChild = fork(fileURLToPath(new URL('./echo-server.js', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const port = await new Promise<number>((resolve, reject) => {
+  let out = '';
+  serverChild.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    const m = out.match(/listening on \S+:(\d+)/);
+    if (m) resolve(Number(m[1]));
+  });
+  serverChild.once('exit', (code) => reject(new Error(`echo server exited (${code})`)));
+});
+const server = {
+  port,
+  close: () =>
+    new Promise<void>((resolve) => {
+      if (serverChild.exitCode !== null) return resolve();
+      serverChild.once('exit', () => resolve());
+      serverChild.kill('SIGTERM');
+      setTimeout(() => serverChild.kill('SIGKILL'), 3000).unref();
+    }),
+};
 process.send!({ ready: true, port: server.port });
 
 process.on('message', async (req: Request) => {
