@@ -49,11 +49,17 @@ export const latencyBenchmark: Benchmark = {
           let diag = '';
           if (p.name === 'ping-pong' || p.name === 'paced 5k/s') {
             // Diagnosis: the same relay with capture dropped.
-            const relay = await startRelayOnly(agent.serverPort);
+            // (a failing diagnosis never fails the measurement: its figures are left out)
             try {
-              relayOnly.push(await p.run(agent, relay.target));
-            } finally {
-              await relay.stop();
+              const relay = await startRelayOnly(agent.serverPort);
+              try {
+                relayOnly.push(await p.run(agent, relay.target));
+              } finally {
+                await relay.stop();
+              }
+            } catch (err) {
+              relayOnly.push({ p50Us: NaN, p99Us: NaN } as LatencyResult);
+              ctx.log(`  diagnosis failed: ${err instanceof Error ? err.message : String(err)}`);
             }
             diag = `; relay without capture p50 ${relayOnly.at(-1)!.p50Us.toFixed(0)} µs p99 ${relayOnly.at(-1)!.p99Us.toFixed(0)} µs`;
           }
