@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LatencyResult, ThroughputResult } from './load-patterns.js';
 
-/** A load-generating child process hosting the echo "host" server; see load-agent.ts. */
+/** A load-generating child process (the grpc-js client) and its echo "host" server process; see load-agent.ts. */
 export interface LoadAgent {
   /** Port of the agent's echo server (the upstream a proxy forwards to). */
   serverPort: number;
