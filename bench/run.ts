@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--only 1,2] [--runs N] [--docs|--no-docs]`: every benchmark of
+// `npm run bench [-- --quick] [--only 1,2] [--runs N] [--docs|--no-docs] [--render FILE]`: every benchmark of
 // issue 5 against its baseline in the same run; writes bench/results/<timestamp>.json and
 // (after a full run of everything, or with --docs) the table in docs/PERFORMANCE.md.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { ALL_BENCHMARKS } from './all.js';
 
 const { values } = parseArgs({
   options: {
+    /** Regenerate docs/PERFORMANCE.md from a results file instead of running anything. */
+    render: { type: 'string' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     runs: { type: 'string' },
@@ -23,6 +25,18 @@ const { values } = parseArgs({
     'no-docs': { type: 'boolean', default: false },
   },
 });
+
+if (values.render !== undefined) {
+  const saved = JSON.parse(readFileSync(values.render, 'utf8'));
+  const date = String(saved.startedAt).slice(0, 16).replace('T', ' ') + ' UTC';
+  const docPath = join(REPO, 'docs', 'PERFORMANCE.md');
+  let doc = readFileSync(docPath, 'utf8');
+  doc = spliceTable(doc, renderTable(saved.benchmarks, saved.machine, { date, quick: saved.quick, runs: saved.runsPerSide, file: relative(REPO, values.render) }));
+  if (!saved.only) doc = spliceBetween(doc, SUMMARY_START, SUMMARY_END, renderSummary(saved.benchmarks, date));
+  writeFileSync(docPath, doc);
+  process.stdout.write(`docs/PERFORMANCE.md regenerated from ${relative(REPO, values.render)}\n`);
+  process.exit(0);
+}
 
 const quick = values.quick!;
 const runs = values.runs ? Number(values.runs) : quick ? 2 : 5;
