@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, assertTransparentRun, describeRun, FUNCTAPE, functapeHas, runPythonHostSession,
+  assertPythonGrpc, assertTransparentRun, describeRun, FUNCTAPE, runPythonHostSession,
   type HostOptions, type PythonHostRun, type Route,
 } from './helpers/python.js';
 
@@ -37,7 +37,6 @@ describe('python grpcio host ↔ functape worker', { timeout: 150_000 }, () => {
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   test('direct: functape worker answers the python host', async (t) => {
-    if (!functapeHas('worker')) return t.skip('functape worker does not exist in this build yet');
     const r = await run('direct');
     const s = r.summary;
     assert.equal(r.host.code, 0, describeRun(r));
@@ -54,8 +53,6 @@ describe('python grpcio host ↔ functape worker', { timeout: 150_000 }, () => {
 
   for (const route of ['record', 'wrap'] as const) {
     test(`through functape ${route}: the recording is what the python host saw; same behaviour`, async (t) => {
-      if (!functapeHas('worker')) return t.skip('functape worker does not exist in this build yet');
-      if (!functapeHas(route)) return t.skip(`functape ${route} does not exist in this build yet`);
       assert.ok(direct, 'the direct run must pass first');
       await assertTransparentRun(await run(route), direct);
     });

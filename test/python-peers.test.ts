@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
-  assertPythonGrpc, assertTransparentRun, describeRun, functapeHas, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording, runProcess, transparencyProblems,
+  assertPythonGrpc, assertTransparentRun, describeRun, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording, runProcess, transparencyProblems,
   runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun, type RecordedFrame, type Route,
 } from './helpers/python.js';
 
@@ -74,7 +74,6 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
 
   for (const form of ['short', 'functions'] as const) {
     test(`functape wrap rewrites the ${form} host-argument form alone`, async (t) => {
-      if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
       const script = { invocations: 4, concurrency: 2, functions: ['echo', 'log'], argForm: form, timeoutSec: 30 };
       const r = await runPythonHostSession('wrap', { dir, name: `form-${form}`, script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log) });
       assert.equal(r.host.code, 0, describeRun(r));
@@ -87,7 +86,6 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
   }
 
   test('bytes that are not a StreamingMessage: forwarded unchanged, stored with their decode error', async (t) => {
-    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
     const script = { invocations: 3, concurrency: 1, functions: ['echo'], timeoutSec: 30 };
     const r = await runPythonHostSession('wrap', { dir, name: 'garbage', script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log, ['--send-garbage']) });
     assert.equal(r.host.code, 0, describeRun(r));
@@ -104,7 +102,6 @@ describe('python grpcio host ↔ python grpcio worker', { timeout: 150_000 }, ()
 
   for (const route of ['record', 'wrap'] as const) {
     test(`through functape ${route}: every message recorded once, same bytes, same order; same behaviour`, async (t) => {
-      if (!functapeHas(route)) return t.skip(`functape ${route} does not exist in this build yet`);
       assert.ok(direct, 'the direct run must pass first');
       const r = await run(route);
       await assertTransparentRun(r, direct);
@@ -133,7 +130,6 @@ describe('python grpcio peers through functape with redaction on', { timeout: 12
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   test('redaction changes what is stored, never what is forwarded', async (t) => {
-    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
     const script = { invocations: 6, concurrency: 3, functions: ['echo', 'hello'], envReload: true, timeoutSec: 30 };
     const r = await runPythonHostSession('wrap', { dir, name: 'redact', script, workerLogged: true, redact: 'on', workerArgv: (log) => pythonWorkerArgv(log) });
     assert.equal(r.host.code, 0, describeRun(r));
@@ -168,7 +164,6 @@ describe('a python grpcio worker that compresses what it sends (grpc-encoding: g
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   test('forwarding stays transparent through wrap', async (t) => {
-    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
     const script = { invocations: 6, concurrency: 3, functions: ['echo', 'log'], timeoutSec: 30 };
     const r = await runPythonHostSession('wrap', {
       dir, name: 'gzip', script, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log, ['--compression', 'gzip']),

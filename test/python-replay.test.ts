@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, describeRun, FUNCTAPE, functapeHas, pythonWorkerArgv, runProcess, runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun,
+  assertPythonGrpc, describeRun, FUNCTAPE, pythonWorkerArgv, runProcess, runPythonHostSession, shellJoin, type HostOptions, type PythonHostRun,
 } from './helpers/python.js';
 
 const SCRIPT: Omit<HostOptions, 'log' | 'worker'> = {
@@ -32,11 +32,7 @@ describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, 
   /** One recording (python host → wrap/record → python worker), replayed by every test below. */
   async function recording(t: TestContext): Promise<PythonHostRun | undefined> {
     if (source) return source;
-    const route = functapeHas('wrap') ? 'wrap' : functapeHas('record') ? 'record' : undefined;
-    if (!route) {
-      t.skip('neither functape wrap nor functape record exists yet to make the recording');
-      return undefined;
-    }
+    const route = 'wrap';
     const r = await runPythonHostSession(route, { dir, name: 'source', script: SCRIPT, workerLogged: true, workerArgv: (log) => pythonWorkerArgv(log) });
     assert.equal(r.host.code, 0, describeRun(r));
     assert.equal(r.summary.outcome, 'completed');
@@ -47,7 +43,6 @@ describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, 
   const variants = [['fast', 'both'], ['recorded', 'functions'], ['10x', 'short']] as const;
   for (const [pace, argForm] of variants) {
     test(`replay worker answers the python host (--pace ${pace}, ${argForm} host-argument form): exit 0, the recorded answers`, async (t) => {
-      if (!functapeHas('replay', 'worker')) return t.skip('functape replay worker does not exist in this build yet');
       const recorded = await recording(t);
       if (!recorded) return;
       const replayed = await runPythonHostSession('direct', {
@@ -67,7 +62,6 @@ describe('functape replay worker ← python grpcio host', { timeout: 150_000 }, 
   }
 
   test('functape replay host drives the python worker from a python-peer recording: 0 diffs; a changed greeting: exit 1 naming the field', async (t) => {
-    if (!functapeHas('replay', 'host')) return t.skip('functape replay host does not exist in this build yet');
     const recorded = await recording(t);
     if (!recorded) return;
     const replay = (extra: string[]) => runProcess(

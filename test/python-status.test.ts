@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  assertPythonGrpc, functapeHas, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog,
+  assertPythonGrpc, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog,
   readRecording, runProcess, showJson, shellJoin, startPythonHost, startProcess, startRecord, stopProcess, transparencyProblems,
 } from './helpers/python.js';
 
@@ -44,7 +44,6 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
     assert.equal(direct.details, 'host gave up: boom');
     assert.deepEqual(direct.trailers, { 'x-host-abort': 'internal' });
 
-    if (!functapeHas('record')) return t.skip('functape record does not exist in this build yet');
     const db = join(dir, 'fail.db');
     const workerId = randomUUID();
     const requestId = randomUUID();
@@ -83,7 +82,6 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
     assert.equal(d.code, 1);
     assert.equal(readPeerLog(directLog).summary?.status, 'UNAVAILABLE');
 
-    if (!functapeHas('record')) return t.skip('functape record does not exist in this build yet');
     const record = await startRecord(join(dir, 'down.db'), port);
     try {
       const log = join(dir, 'down-proxied.ndjson');

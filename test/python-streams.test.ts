@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, FUNCTAPE, functapeHas, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording,
+  assertPythonGrpc, FUNCTAPE, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording,
   runProcess, shellJoin, showJson, startProcess, startRecord, stopProcess, transparencyProblems, type ProcessResult, type RunningProcess,
 } from './helpers/python.js';
 
@@ -55,7 +55,6 @@ describe(`${WORKERS} python grpcio workers at once`, { timeout: 150_000 }, () =>
   });
 
   test('through one functape record: one session per stream, each exactly its stream', async (t) => {
-    if (!functapeHas('record')) return t.skip('functape record does not exist in this build yet');
     const db = join(dir, 'record.db');
     const hostLog = join(dir, 'record-host.ndjson');
     const host = startProcess(pythonHostArgv({ ...SCRIPT, log: hostLog, workers: WORKERS }), { timeoutMs: 90_000 });
@@ -85,7 +84,6 @@ describe(`${WORKERS} python grpcio workers at once`, { timeout: 150_000 }, () =>
   });
 
   test('each worker process wrapped by its own functape wrap, all writing one database', async (t) => {
-    if (!functapeHas('wrap')) return t.skip('functape wrap does not exist in this build yet');
     const db = join(dir, 'wrap.db');
     const hostLog = join(dir, 'wrap-host.ndjson');
     // The worker command is the same for every process (as from worker.config.json), so each

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, functapeHas, kindCounts, readRecording, runFunctapeHostSession, showJson, transparencyProblems, workerBehaviour,
+  assertPythonGrpc, kindCounts, readRecording, runFunctapeHostSession, showJson, transparencyProblems, workerBehaviour,
   type FunctapeHostRun, type Route,
 } from './helpers/python.js';
 
@@ -38,7 +38,6 @@ describe('functape host ↔ python grpcio worker', { timeout: 150_000 }, () => {
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   test('direct: the python worker satisfies functape host', async (t) => {
-    if (!functapeHas('host')) return t.skip('functape host does not exist in this build yet');
     const r = await run('direct');
     assert.equal(r.host.code, 0, describeRun(r));
     assert.equal(r.report.outcome, 'ok', describeRun(r));
@@ -55,8 +54,6 @@ describe('functape host ↔ python grpcio worker', { timeout: 150_000 }, () => {
 
   for (const route of ['record', 'wrap'] as const) {
     test(`through functape ${route}: the recording is what the python worker saw; same behaviour`, async (t) => {
-      if (!functapeHas('host')) return t.skip('functape host does not exist in this build yet');
-      if (!functapeHas(route)) return t.skip(`functape ${route} does not exist in this build yet`);
       assert.ok(direct, 'the direct run must pass first');
       const r = await run(route);
       assert.deepEqual(behaviour(r), behaviour(direct), `host behaviour as when direct; ${describeRun(r)}`);

@@ -153,15 +153,6 @@ export function kindCounts(kinds: readonly string[]): Record<string, number> {
   return counts;
 }
 
-/** True when `bin/functape <words> --help` succeeds, i.e. that command exists in this build. */
-export function functapeHas(...words: string[]): boolean {
-  const r = spawnSync(FUNCTAPE[0]!, [...FUNCTAPE.slice(1), ...words, '--help'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
-  // An unknown command prints the top-level help (`functape <command>`); a known one its own
-  // usage line. A sub-command may be a positional (`functape replay <side>`): its help names it.
-  const first = (r.stdout.split('\n')[0] ?? '').trim();
-  return r.status === 0 && first.startsWith(`functape ${words[0]}`) && words.slice(1).every((w) => r.stdout.includes(w));
-}
-
 /** The arguments a host appends to its worker's command line (both forms, PROTOCOL.md). */
 export function hostArgs(port: number, workerId: string, requestId: string, host = '127.0.0.1'): string[] {
   const max = '2147483647';
