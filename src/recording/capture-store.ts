@@ -41,8 +41,8 @@ const DEFAULT_TUNING: CaptureStoreTuning = {
   batchMs: 20,
   batchFrames: 2048,
   batchBytes: 2 * 1024 * 1024,
-  highWaterBytes: 64 * 1024 * 1024,
-  highWaterFrames: 50_000,
+  highWaterBytes: 16 * 1024 * 1024,
+  highWaterFrames: 16_384,
 };
 
 /** Session ids kept reserved ahead, so allocateSessionId never waits for SQLite. */
