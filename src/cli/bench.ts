@@ -163,15 +163,9 @@ function writeOutput(write: (path: string, text: string) => void, path: string, 
 
 /** The session's frames; a bad file, an unknown session or one without invocations is exit 2. */
 async function readSession(db: string, session: number | undefined) {
-  const { openRecording, RecordingError } = await import('../recording/index.js');
+  const { openRecording } = await import('../recording/index.js');
   if (session !== undefined && (!Number.isSafeInteger(session) || session < 1)) throw new CliError('--session must be a session id (a whole number, see functape sessions)');
-  let rec;
-  try {
-    rec = openRecording(db);
-  } catch (err) {
-    if (err instanceof RecordingError) throw new CliError(err.message);
-    throw err;
-  }
+  const rec = openRecording(db); // a RecordingError is a one-line exit 2 (cli/main)
   try {
     const sessions = rec.sessions();
     if (sessions.length === 0) throw new CliError(`${db} has no sessions`);
@@ -191,9 +185,6 @@ async function readSession(db: string, session: number | undefined) {
       throw new CliError(`${db} has no session ${sessionId} (sessions: ${sessions.map((s) => s.id).join(', ')})`);
     }
     return { frames: [...rec.frames(sessionId)], sessionId };
-  } catch (err) {
-    if (err instanceof RecordingError) throw new CliError(err.message);
-    throw err;
   } finally {
     rec.close();
   }

@@ -29,3 +29,24 @@ test('--version prints the package version', async () => {
   const pkg = (await import('node:fs')).readFileSync('package.json', 'utf8');
   assert.equal(JSON.parse(pkg).version, FUNCTAPE_VERSION);
 });
+
+test('an unusable recording is one line and exit 2 in every command that reads one', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'functape-main-'));
+  const notDb = join(dir, 'notes.db');
+  writeFileSync(notDb, 'not a database\n'.repeat(200));
+  for (const argv of [
+    ['sessions', '--db', notDb],
+    ['show', '--db', notDb],
+    ['export', '--db', notDb],
+    ['verify', '--db', notDb],
+    ['replay', 'host', '--db', notDb, '--worker', 'true'],
+    ['bench', '--db', notDb, '--worker', 'true'],
+  ]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, `${argv[0]}: ${r.err}`);
+    assert.match(r.err, /^functape: [^\n]*notes\.db[^\n]*\n$/, `${argv[0]} names the file on one line: ${JSON.stringify(r.err)}`);
+  }
+});

@@ -44,7 +44,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`functape: ${oneLine(err.message)}\n`);
       return err.exitCode;
     }
-    if (err instanceof Error && err.name === 'YError') {
+    // A recording that cannot be used (missing, foreign, newer schema, corrupt) is bad input
+    // wherever a command meets it; matched by name so --help never loads the SQLite module.
+    if (err instanceof Error && (err.name === 'YError' || err.name === 'RecordingError')) {
       io.stderr.write(`functape: ${err.message}\n`);
       return 2;
     }

@@ -100,14 +100,8 @@ function wrapUsage<T>(fn: () => T, flag: string): T {
 
 /** Read one session's frames; every problem with the file or the session is a one-line exit 2. */
 async function loadSession(db: string, wanted: number | undefined, side: 'host' | 'worker'): Promise<{ frames: StoredFrame[]; sessionId: number; label?: string }> {
-  const { openRecording, RecordingError } = await import('../recording/index.js');
-  let rec;
-  try {
-    rec = openRecording(db);
-  } catch (err) {
-    if (err instanceof RecordingError) throw new CliError(err.message);
-    throw err;
-  }
+  const { openRecording } = await import('../recording/index.js');
+  const rec = openRecording(db); // a RecordingError is a one-line exit 2 (cli/main)
   try {
     const sessions = rec.sessions();
     if (sessions.length === 0) throw new CliError(`${db} is an empty recording: it holds no sessions`);
@@ -127,9 +121,6 @@ async function loadSession(db: string, wanted: number | undefined, side: 'host' 
     const undecodable = frames.filter((f) => f.kind === 'unknown' || f.kind === 'empty').length;
     if (undecodable === frames.length) throw new CliError(`session ${session.id} of ${db} holds no decodable StreamingMessage`);
     return { frames, sessionId: session.id, ...(session.label ? { label: session.label } : {}) };
-  } catch (err) {
-    if (err instanceof RecordingError) throw new CliError(err.message);
-    throw err;
   } finally {
     rec.close();
   }
