@@ -30,14 +30,8 @@ export const exportCommand = defineCommand<ExportArgs>({
     if (args.threads !== undefined && (!Number.isSafeInteger(args.threads) || args.threads < 1 || args.threads > 64)) {
       throw new CliError('--threads must be a whole number from 1 to 64');
     }
-    const { openRecording, RecordingError, selectSessions, createLineOutput, createFrameLiner, sessionLine, sessionEndLine, parallelExport } = await import('../recording/index.js');
-    let rec;
-    try {
-      rec = openRecording(args.db);
-    } catch (err) {
-      if (err instanceof RecordingError) throw new CliError(err.message);
-      throw err;
-    }
+    const { openRecording, selectSessions, createLineOutput, createFrameLiner, sessionLine, sessionEndLine, parallelExport } = await import('../recording/index.js');
+    const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     let file: ReturnType<typeof createWriteStream> | undefined;
     try {
       const selection = selectSessions(rec.sessions(), args.session, 'exporting', args.db);
@@ -81,7 +75,6 @@ export const exportCommand = defineCommand<ExportArgs>({
       return io.signal.aborted ? 130 : 0;
     } catch (err) {
       file?.destroy();
-      if (err instanceof RecordingError) throw new CliError(err.message);
       throw err;
     } finally {
       rec.close();

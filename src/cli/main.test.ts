@@ -42,6 +42,7 @@ test('an unusable recording is one line and exit 2 in every command that reads o
     ['show', '--db', notDb],
     ['export', '--db', notDb],
     ['verify', '--db', notDb],
+    ['redact', '--db', notDb],
     ['replay', 'host', '--db', notDb, '--worker', 'true'],
     ['bench', '--db', notDb, '--worker', 'true'],
   ]) {

@@ -52,17 +52,9 @@ export const redactCommand = defineCommand<RedactArgs>({
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
   run: async (args, io) => {
     const rules = args['redact-rules'] === undefined ? {} : await loadRules(args['redact-rules']);
-    const [{ redactInPlace }, { RecordingError }] = await Promise.all([
-      import('../recording/redact-in-place.js'),
-      import('../recording/recording-error.js'),
-    ]);
-    let report;
-    try {
-      report = redactInPlace(args.db, rules, { dryRun: args['dry-run'], scan: args.scan });
-    } catch (err) {
-      if (err instanceof RecordingError) throw new CliError(err.message);
-      throw err;
-    }
+    const { redactInPlace } = await import('../recording/redact-in-place.js');
+    // a RecordingError is a one-line exit 2 (cli/main)
+    const report = redactInPlace(args.db, rules, { dryRun: args['dry-run'], scan: args.scan });
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatRedactReport(report));
     if ((report.mode & 0o077) !== 0) {

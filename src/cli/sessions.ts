@@ -77,18 +77,13 @@ export const sessionsCommand = defineCommand<SessionsArgs>({
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of sessions' }) as never,
   run: async (args, io) => {
     requireDb(args.db);
-    const { openRecording, RecordingError } = await import('../recording/index.js');
+    const { openRecording } = await import('../recording/index.js');
     let sessions: SessionInfo[];
+    const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     try {
-      const rec = openRecording(args.db);
-      try {
-        sessions = rec.sessions();
-      } finally {
-        rec.close();
-      }
-    } catch (err) {
-      if (err instanceof RecordingError) throw new CliError(err.message);
-      throw err;
+      sessions = rec.sessions();
+    } finally {
+      rec.close();
     }
     if (args.json) io.stdout.write(`${JSON.stringify(sessions.map(sessionJson), null, 2)}\n`);
     else if (sessions.length === 0) io.stdout.write(`${args.db}: no sessions\n`);

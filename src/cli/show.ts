@@ -58,18 +58,12 @@ export const showCommand = defineCommand<ShowArgs>({
     requireDb(args.db);
     const kinds = parseKinds(args.kind);
     checkSessionId(args.session);
-    const [{ openRecording, RecordingError, selectSessions, createLineOutput }, { createTimeline }, text] = await Promise.all([
+    const [{ openRecording, selectSessions, createLineOutput }, { createTimeline }, text] = await Promise.all([
       import('../recording/index.js'),
       import('../report/timeline.js'),
       import('../report/timeline-text.js'),
     ]);
-    let rec;
-    try {
-      rec = openRecording(args.db);
-    } catch (err) {
-      if (err instanceof RecordingError) throw new CliError(err.message);
-      throw err;
-    }
+    const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     try {
       let all = rec.sessions();
       if (args.follow && args.session === undefined) {
@@ -135,9 +129,6 @@ export const showCommand = defineCommand<ShowArgs>({
         if (out.closed) break;
       }
       await out.flush();
-    } catch (err) {
-      if (err instanceof RecordingError) throw new CliError(err.message);
-      throw err;
     } finally {
       rec.close();
     }

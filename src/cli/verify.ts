@@ -1,5 +1,5 @@
 import type { VerifyReport } from '../recording/verify-recording.js';
-import { CliError, defineCommand } from './command.js';
+import { defineCommand } from './command.js';
 import { requireDb } from './sessions.js';
 
 interface VerifyArgs {
@@ -22,14 +22,8 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
   run: async (args, io) => {
     requireDb(args.db);
-    const { verifyRecording, RecordingError } = await import('../recording/index.js');
-    let report: VerifyReport;
-    try {
-      report = verifyRecording(args.db);
-    } catch (err) {
-      if (err instanceof RecordingError) throw new CliError(err.message);
-      throw err;
-    }
+    const { verifyRecording } = await import('../recording/index.js');
+    const report: VerifyReport = verifyRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     io.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${formatVerifyReport(report)}\n`);
     return report.problems.length === 0 ? 0 : 1;
   },
