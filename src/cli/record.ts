@@ -35,8 +35,10 @@ export const recordCommand = defineCommand<RecordArgs>({
     }
     const { resolveStoreFlags, openStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'record');
+    // Load the relay's modules on this thread while the store's writer thread starts.
+    const proxyModule = import('./recording-proxy.js');
     const store = await openStore(settings);
-    const { startRecordingProxy, summaryLine } = await import('./recording-proxy.js');
+    const { startRecordingProxy, summaryLine } = await proxyModule;
     let proxy;
     try {
       proxy = await startRecordingProxy({

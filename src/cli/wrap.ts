@@ -36,10 +36,10 @@ export const wrapCommand = defineCommand<WrapArgs>({
 
     const { resolveStoreFlags, openStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'wrap');
+    // Load the relay's modules on this thread while the store's writer thread starts.
+    const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
     const store = await openStore(settings);
-    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await Promise.all([
-      import('./recording-proxy.js'), import('node:child_process'), import('node:os'),
-    ]);
+    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
     let proxy;
     try {
       proxy = await startRecordingProxy({
