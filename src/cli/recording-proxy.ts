@@ -1,22 +1,12 @@
-import { createHash } from 'node:crypto';
-import { toBinary } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
-import { file_FunctionRpc } from '../gen/FunctionRpc_pb.js';
 import type { CaptureStore, StoreStats } from '../model/store.js';
 import type { StreamStatus } from '../model/session.js';
 import { createCaptureRecorder, type RecorderStats } from '../proxy/capture-recorder.js';
 import { startH2Relay, systemClock, type H2Relay, type RelayClock } from '../wire/h2-relay.js';
-import { FUNCTAPE_VERSION } from '../version.js';
+import { FUNCTAPE_VERSION, SCHEMA_VERSION } from '../version.js';
 import { formatHostPort, type HostPort } from './listen-address.js';
 
 /** The status in-flight streams end with when functape itself stops. */
 export const SHUTDOWN_STATUS: StreamStatus = { code: 14, details: 'functape record shutting down' };
-
-/** A short stable id of the compiled-in schema (a hash of FunctionRpc.proto's descriptor). */
-export function schemaVersion(): string {
-  const digest = createHash('sha256').update(toBinary(FileDescriptorProtoSchema, file_FunctionRpc.proto)).digest('hex');
-  return `FunctionRpc.proto@${digest.slice(0, 12)}`;
-}
 
 export interface RecordingProxyOptions {
   listen: HostPort;
@@ -65,7 +55,7 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
     store,
     ...(options.label !== undefined ? { label: options.label } : {}),
     functapeVersion: FUNCTAPE_VERSION,
-    schemaVersion: schemaVersion(),
+    schemaVersion: SCHEMA_VERSION,
     onStoreError: options.onStoreError,
     flow: { pause: () => relay?.hold(), resume: () => relay?.release() },
     storeError: (err, fatal) => {
