@@ -1,17 +1,7 @@
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
 import { interleave, metric } from './lib/benchmark.js';
 import { runChildScript } from './lib/run-child.js';
-
-interface PacingRun {
-  n: number;
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-  meanUs: number;
-  offsetUs: number;
-  cpuPct: number;
-  seconds: number;
-}
+import type { PacingResult as PacingRun } from './lib/pacing-child.js';
 
 /**
  * Benchmark 6: |send time − recorded schedule| of functape's replay host driver in

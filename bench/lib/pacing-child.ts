@@ -12,7 +12,8 @@ const gapMs = Number(gapText);
 const count = Number(countText);
 const FIRST_MS = 5; // recorded delay of the first invocation after StartStream
 
-interface PacingResult {
+/** What one child run reports (read by b6-pacing.ts). */
+export interface PacingResult {
   n: number;
   p50Us: number;
   p99Us: number;

@@ -1,21 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 
-/** The gRPC method every benchmark stream uses: the real EventStream path, so a proxy relays it. */
-export const EVENT_STREAM_PATH = '/AzureFunctionsRpcMessages.FunctionRpc/EventStream';
+// The same raw-bytes service definition functape's own peers use (no decoding on either
+// side); the baseline adds nothing else of functape's.
+import { RAW_EVENT_STREAM as definition } from '../../src/wire/grpc-peer.js';
 
-const identity = (b: Buffer): Buffer => b;
-const definition: grpc.ServiceDefinition = {
-  EventStream: {
-    path: EVENT_STREAM_PATH,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-    originalName: 'EventStream',
-  },
-};
 const MAX = 2147483647;
 const options: grpc.ChannelOptions = { 'grpc.max_send_message_length': MAX, 'grpc.max_receive_message_length': MAX };
 

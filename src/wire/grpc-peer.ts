@@ -37,6 +37,20 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 const identity = (b: Buffer): Buffer => b;
 
+/** FunctionRpc.EventStream over raw bytes: what a host serves and a worker calls, nothing decoded. */
+export const RAW_EVENT_STREAM: grpc.ServiceDefinition = {
+  EventStream: {
+    path: EVENT_STREAM_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: toBuffer,
+    responseDeserialize: identity,
+    originalName: 'eventStream',
+  },
+};
+
 function channelOptions(max: number): grpc.ChannelOptions {
   return {
     'grpc.max_receive_message_length': max,
@@ -160,19 +174,7 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
   const server = new grpc.Server(channelOptions(max));
   let cb: ((duplex: PeerDuplex) => void) | undefined;
   const pending: PeerDuplex[] = [];
-  const definition: grpc.ServiceDefinition = {
-    EventStream: {
-      path: EVENT_STREAM_PATH,
-      requestStream: true,
-      responseStream: true,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: toBuffer,
-      responseDeserialize: identity,
-      originalName: 'eventStream',
-    },
-  };
-  server.addService(definition, {
+  server.addService(RAW_EVENT_STREAM, {
     EventStream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
       const duplex = serverDuplex(call);
       if (cb) cb(duplex);
