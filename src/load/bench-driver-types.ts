@@ -1,5 +1,5 @@
 import type { Duplex } from '../model/duplex.js';
-import type { FunctionFigures, Figures, TimelinePoint, VerifyFigures, WorkerFigures } from '../report/bench-report.js';
+import type { BenchReport } from '../report/bench-report.js';
 import type { BenchSource, BenchTemplate } from './bench-source.js';
 import type { InvocationIds } from './invocation-ids.js';
 import type { Pacer } from './pacer.js';
@@ -54,16 +54,8 @@ export interface BenchDriverOptions {
   workerCpu?: () => Array<number | null>;
 }
 
-export interface BenchRunResult {
-  startedAtWallMs: number;
-  durationMs: number;
-  stopReason: 'done' | 'interrupted' | 'worker-broke';
-  overall: Figures;
-  functions: FunctionFigures[];
-  workers: WorkerFigures[];
-  timeline: TimelinePoint[];
-  warmup: { sent: number; completed: number };
-  generator: { cpuUserUs: number; cpuSystemUs: number; cpuUsPerInvocation: number; meanSendLagUs: number; maxSendLagUs: number };
-  verify?: VerifyFigures;
-  notes: string[];
-}
+/** What the load phase measured: the figures part of a BenchReport, plus when it started. */
+export type BenchRunResult = Pick<
+  BenchReport,
+  'durationMs' | 'stopReason' | 'overall' | 'functions' | 'workers' | 'timeline' | 'warmup' | 'generator' | 'verify' | 'notes'
+> & { startedAtWallMs: number };
