@@ -1,18 +1,14 @@
+import type { LoadFlags } from '../load/load-plan.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
 
-interface BenchArgs {
+/** The load flags (concurrency, rate, stages, duration, invocations, warmup) are load-plan's. */
+interface BenchArgs extends LoadFlags {
   db: string;
   session?: number;
   worker: string;
   workers: number;
   cwd?: string;
   function?: string[];
-  concurrency?: number;
-  rate?: number;
-  stages?: string;
-  duration?: string;
-  invocations?: number;
-  warmup?: string;
   verify: boolean;
   ignore?: string[];
   json?: string;
