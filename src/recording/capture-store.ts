@@ -4,6 +4,7 @@ import type { RedactRules } from '../codec/redact.js';
 import type { CaptureEvent } from '../model/event.js';
 import type { CaptureStore, StoreStats } from '../model/store.js';
 import { createBatchBuilder } from './frame-batch.js';
+import { DEFER_LIMIT } from './frame-indexes.js';
 import { openForWriting } from './open-database.js';
 import { RecordingError } from './recording-error.js';
 import { createRecordSql } from './record-sql.js';
@@ -35,6 +36,11 @@ export interface CaptureStoreTuning {
   /** `write` returns false above either high-water mark (queued = waiting + being written). */
   highWaterBytes: number;
   highWaterFrames: number;
+  /**
+   * Leave the frames table's secondary indexes out while recording, and build them at
+   * close, when the file holds at most this many frames at open (see frame-indexes.ts).
+   */
+  deferIndexLimit: number;
 }
 
 const DEFAULT_TUNING: CaptureStoreTuning = {
@@ -43,6 +49,7 @@ const DEFAULT_TUNING: CaptureStoreTuning = {
   batchBytes: 2 * 1024 * 1024,
   highWaterBytes: 16 * 1024 * 1024,
   highWaterFrames: 16_384,
+  deferIndexLimit: DEFER_LIMIT,
 };
 
 /** Session ids kept reserved ahead, so allocateSessionId never waits for SQLite. */
@@ -69,6 +76,7 @@ export async function openCaptureStore(path: string, options: CaptureStoreOption
     path,
     redact: options.redact ?? {},
     onStoreError: options.onStoreError ?? 'forward',
+    deferIndexLimit: tuning.deferIndexLimit,
     ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
   };
   const worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: config });

@@ -3,6 +3,7 @@ import type { RedactRules } from '../codec/redact.js';
 import type { CaptureEvent } from '../model/event.js';
 import type { Frame, FrameIndex } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
+import { manageFrameIndexes, type FrameIndexes } from './frame-indexes.js';
 import { openForWriting, settleForClose } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 import { createRecordSink, type KnownFrameIndex } from './record-sink.js';
@@ -18,12 +19,16 @@ export interface RecordingWriterOptions {
    * Memory stays bounded: SQLite spills the open transaction to the WAL.
    */
   atomic?: boolean;
+  /** See CaptureStoreTuning.deferIndexLimit (default DEFER_LIMIT). */
+  deferIndexLimit?: number;
 }
 
 /**
  * A synchronous recording writer for import and for replay's `--record`: same schema,
  * same SQL and the same indexing as the live capture store, on the caller's thread.
  * Events are committed in transactions of `batchFrames`; `flush`/`close` commit the rest.
+ * Like the capture store it leaves the secondary indexes of a small file out until
+ * `close` (or `abort`, when not atomic) builds them (frame-indexes.ts).
  *
  * Session ids: `addSession` keeps `start.id` when the database has no such session yet,
  * otherwise it takes the next free id; it returns the id used, and later frames and the
@@ -58,13 +63,15 @@ export function createRecordingWriter(path: string, options: RecordingWriterOpti
   let pending: Pending[] = [];
   let frames = 0;
   let closed = false;
-  if (options.atomic) {
-    try {
-      db.exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      db.close();
-      throw asRecordingError(err, path);
-    }
+  let indexes: FrameIndexes;
+  try {
+    // Atomic: the indexes are dropped inside the one transaction, so abort restores them.
+    if (options.atomic) db.exec('BEGIN IMMEDIATE');
+    indexes = manageFrameIndexes(db, options.deferIndexLimit);
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    db.close();
+    throw asRecordingError(err, path);
   }
 
   const wrap = <T>(fn: () => T): T => {
@@ -132,6 +139,7 @@ export function createRecordingWriter(path: string, options: RecordingWriterOpti
       try {
         flush();
         wrap(() => sink.sql.releaseIds([...reserved]));
+        wrap(() => indexes.finish());
         if (db.inTransaction) wrap(() => db.exec('COMMIT'));
         settleForClose(db);
       } finally {
@@ -145,7 +153,10 @@ export function createRecordingWriter(path: string, options: RecordingWriterOpti
       pending = [];
       try {
         if (db.inTransaction) db.exec('ROLLBACK');
-        else sink.sql.releaseIds([...reserved]);
+        else {
+          sink.sql.releaseIds([...reserved]);
+          indexes.finish();
+        }
       } finally {
         db.close();
       }

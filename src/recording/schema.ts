@@ -63,6 +63,22 @@ CREATE INDEX frames_session_kind ON frames (session_id, kind);
 export const MIGRATIONS: readonly Migration[] = [{ to: 1, sql: V1 }];
 
 /**
+ * The frames table's secondary indexes, exactly as V1 defines them. They serve reads only
+ * (filters by invocation and kind); writing does not need them. A live capture may leave
+ * them out while it records and build them when it closes (frame-indexes.ts), so a file
+ * whose writer is running, or was killed, can lack them: every query must give the same
+ * answer without them (only slower), and a writer that opens such a file restores them.
+ * `frames_session_seq` (unique, it guards seq order) is never left out.
+ */
+export const SECONDARY_INDEXES: readonly { name: string; sql: string }[] = [
+  {
+    name: 'frames_session_invocation',
+    sql: 'CREATE INDEX IF NOT EXISTS frames_session_invocation ON frames (session_id, invocation_id) WHERE invocation_id IS NOT NULL',
+  },
+  { name: 'frames_session_kind', sql: 'CREATE INDEX IF NOT EXISTS frames_session_kind ON frames (session_id, kind)' },
+];
+
+/**
  * Bring a functape database (or an empty one) to `target` by running every migration
  * above its user_version, all in one transaction. Returns the version it started from.
  * The caller has already rejected foreign and newer files.

@@ -7,6 +7,8 @@ export interface WriterConfig {
   redact: RedactRules | false;
   maxBytes?: number;
   onStoreError: 'forward' | 'fail';
+  /** Defer the secondary indexes when the file holds at most this many frames (default DEFER_LIMIT). */
+  deferIndexLimit?: number;
 }
 
 /** Main thread → writer thread. Handled strictly in order. */

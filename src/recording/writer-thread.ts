@@ -1,13 +1,17 @@
 /**
  * The capture store's writer thread: all SQLite work of a live recording (indexing,
  * redaction, inserts, WAL checkpoints) happens here, off the proxy's event loop.
- * One transaction per batch. A batch that fails (e.g. SQLITE_FULL) is rolled back and
+ * One transaction per batch. The frames table's secondary indexes are left out while a
+ * small file records and built at close (frame-indexes.ts); a writer killed before that
+ * leaves a file readers still answer from, which the next writer to open it completes.
+ * A batch that fails (e.g. SQLITE_FULL) is rolled back and
  * counted as failed; its session events are retried on their own, so session rows and
  * end reasons survive whenever the database still accepts small writes.
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { configureWriter, settleForClose } from './open-database.js';
+import { manageFrameIndexes, type FrameIndexes } from './frame-indexes.js';
 import { framesPerSession, readBatch, type BatchControl, type FrameBatch } from './frame-batch.js';
 import { createRecordSink, type RecordSink } from './record-sink.js';
 import type { FromWriter, ToWriter, WriterConfig } from './writer-protocol.js';
@@ -18,9 +22,11 @@ const post = (m: FromWriter): void => port.postMessage(m);
 
 let db: Database.Database;
 let sink: RecordSink;
+let indexes: FrameIndexes;
 try {
   db = new Database(config.path, { fileMustExist: true });
   configureWriter(db, config.maxBytes !== undefined ? { maxBytes: config.maxBytes } : {});
+  indexes = manageFrameIndexes(db, config.deferIndexLimit);
   sink = createRecordSink(db, config.redact);
   post({ type: 'ready' });
 } catch (err) {
@@ -96,6 +102,12 @@ port.on('message', (m: ToWriter) => {
         sink.sql.releaseIds(m.release);
       } catch {
         // reserved rows are invisible to readers; leaving them costs only an id gap
+      }
+      try {
+        indexes.finish();
+      } catch {
+        // e.g. the file is full (max bytes): readers work without the secondary indexes,
+        // and the next writer to open the file builds them
       }
       settleForClose(db);
       db.close();
