@@ -1,6 +1,6 @@
 import { messageFrame } from '../codec/compression.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
-import { countField, repeatedField, stringField, subMessage, varintField } from './timeline-fields.js';
+import { countField, repeatedField, stringField, subMessage, varintField } from './proto-scan.js';
 
 /** One row of `functape show`: plain data, printed by timeline-text or as JSON. */
 export interface TimelineRow {

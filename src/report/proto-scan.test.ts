@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
+import * as fast from './proto-scan.js';
+import * as reference from './timeline-fields.js';
+
+/** A small deterministic PRNG, so a failure names a reproducible case. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const FIELDS = [1, 2, 3, 4, 5, 12, 13, 15, 16, 31];
+
+/** Every lookup of both implementations agrees on `bytes` (subarrays compared by content). */
+function assertSame(bytes: Uint8Array | undefined, label: string): void {
+  for (const no of FIELDS) {
+    assert.deepEqual(fast.subMessage(bytes, no), reference.subMessage(bytes, no), `${label}: subMessage ${no}`);
+    assert.equal(fast.stringField(bytes, no), reference.stringField(bytes, no), `${label}: stringField ${no}`);
+    assert.equal(fast.varintField(bytes, no), reference.varintField(bytes, no), `${label}: varintField ${no}`);
+    assert.deepEqual(fast.repeatedField(bytes, no), reference.repeatedField(bytes, no), `${label}: repeatedField ${no}`);
+    assert.equal(fast.countField(bytes, no), reference.countField(bytes, no), `${label}: countField ${no}`);
+  }
+}
+
+const valid = [
+  encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'i1', level: 4, message: `héllo\u{1F600} ${'x'.repeat(80)}`, category: 'c' } } })),
+  encodeMessage(
+    makeMessage({
+      requestId: 'r',
+      content: {
+        case: 'invocationResponse',
+        value: { invocationId: 'inv', result: { status: 1, exception: { message: 'boom' } }, returnValue: { data: { case: 'http', value: { statusCode: '201', body: { data: { case: 'string', value: 'b' } } } } } },
+      },
+    }),
+  ),
+  encodeMessage(makeMessage({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { A: '1', B: '2', C: '\uFEFFbom' } } } })),
+  encodeMessage(makeMessage({ content: { case: 'workerInitRequest', value: { hostVersion: '4.0', capabilities: { a: 'b', c: 'd' }, functionAppDirectory: '/home' } } })),
+];
+
+test('the fast scanner reads valid messages, their nested levels and every truncation exactly as the reference', () => {
+  assertSame(undefined, 'undefined');
+  assertSame(new Uint8Array(0), 'empty');
+  for (const [i, bytes] of valid.entries()) {
+    assertSame(bytes, `valid ${i}`);
+    for (const no of FIELDS) {
+      const inner = reference.subMessage(bytes, no);
+      if (inner) {
+        assertSame(inner, `valid ${i} field ${no}`);
+        for (const no2 of FIELDS) assertSame(reference.subMessage(inner, no2), `valid ${i} field ${no}.${no2}`);
+      }
+    }
+    for (let cut = 0; cut < bytes.length; cut++) assertSame(bytes.subarray(0, cut), `valid ${i} cut at ${cut}`);
+  }
+});
+
+test('the fast scanner agrees with the reference on damaged and random bytes (groups, bad tags, overlong varints)', () => {
+  const next = rng(5);
+  const special = [
+    Uint8Array.of(0x0b, 0x08, 0x01, 0x0c), // group 1 with a varint inside, properly closed
+    Uint8Array.of(0x0b, 0x08, 0x01, 0x14), // group 1 closed by an end tag for field 2
+    Uint8Array.of(0x0c), // a stray end-group tag
+    Uint8Array.of(0x00, 0x01), // field number 0
+    Uint8Array.of(0x0e), // wire type 6
+    Uint8Array.of(0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), // a varint of 11 bytes
+    Uint8Array.of(0x08, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x12, 0x01, 0x41), // a 5-byte varint, then a string
+    Uint8Array.of(0x12, 0x05, 0x41), // a length past the end
+    Uint8Array.of(0x11, 1, 2, 3), // a fixed64 past the end
+    Uint8Array.of(0x12, 0x02, 0xc3, 0x28, 0x12, 0x01, 0x41), // invalid UTF-8, then a second string
+    Uint8Array.of(0x08, 0x80, 0x80, 0x80, 0x80, 0x10, 0x10, 0x03), // tag with a 5-byte varint above uint32
+  ];
+  for (const [i, bytes] of special.entries()) assertSame(bytes, `special ${i}`);
+  for (let i = 0; i < 400; i++) {
+    const len = Math.floor(next() * 24);
+    const bytes = Uint8Array.from({ length: len }, () => Math.floor(next() * 256));
+    assertSame(bytes, `random ${i}`);
+  }
+  for (let i = 0; i < 300; i++) {
+    const base = valid[i % valid.length]!;
+    const bytes = Uint8Array.from(base);
+    for (let k = 0; k < 3; k++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+    assertSame(bytes, `mutated ${i}`);
+  }
+});
