@@ -12,8 +12,9 @@ import type { CaptureStore } from '../model/store.js';
  *   `session-end`. Messages after `close` are ignored.
  * - `tNs` is the message's monotonic time minus the session's; `wallMs` is the session's
  *   wall-clock start plus that offset (so wall time never runs backwards in a session).
- * - Frame bytes are handed to the store as given (the relay's frame parser makes fresh
- *   copies): the recorder never decodes, copies or keeps them.
+ * - Frame bytes are handed to the store as given (the relay's may be views of a received
+ *   chunk, never mutated afterwards; the store copies them into its batch): the recorder
+ *   never decodes, copies or keeps them.
  * - Backpressure: when `store.write` returns false the recorder calls `flow.pause()`
  *   once, and `flow.resume()` when `store.drained()` resolves.
  * - Store errors: with `onStoreError: 'forward'` each is reported with `fatal: false`

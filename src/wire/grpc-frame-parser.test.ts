@@ -121,3 +121,50 @@ test('the length prefix is read as unsigned 32-bit big-endian', () => {
   assert.deepEqual(oversize, [0xffffffff]);
   assert.equal(parser.pendingBytes, 5);
 });
+
+test('views: messages inside one chunk are views of it, split ones are copies, all equal', () => {
+  const stream = concat(samples.map((s, i) => frameGrpcMessage(s, i % 2 === 1)));
+  const rand = lcg(11);
+  for (let round = 0; round < 200; round++) {
+    const got: Got[] = [];
+    const parser = createGrpcFrameParser({ views: true, onMessage: (compressed, bytes) => got.push({ compressed, bytes }) });
+    const chunks: Uint8Array[] = [];
+    let at = 0;
+    const maxPiece = round === 0 ? stream.length : 1 + Math.floor(rand() * (round < 100 ? 12 : 80_000));
+    while (at < stream.length) {
+      const n = Math.min(stream.length - at, 1 + Math.floor(rand() * maxPiece));
+      // Each chunk in its own buffer at an offset, as node:http2 hands out slices of a read.
+      const backing = new Uint8Array(n + 3);
+      backing.set(stream.subarray(at, at + n), 3);
+      const chunk = backing.subarray(3);
+      chunks.push(chunk);
+      parser.push(chunk);
+      at += n;
+    }
+    assert.equal(got.length, samples.length, `round ${round}`);
+    got.forEach((g, i) => {
+      assert.deepEqual([...g.bytes], [...samples[i]!]);
+      assert.equal(g.compressed, i % 2 === 1);
+      const inChunk = chunks.some((c) => c.buffer === g.bytes.buffer);
+      const copy = g.bytes.byteOffset === 0 && g.bytes.buffer.byteLength === g.bytes.length;
+      assert.ok(inChunk || copy, `round ${round} message ${i}: a view of a pushed chunk or an exact copy`);
+    });
+    assert.equal(parser.pendingBytes, 0);
+    assert.equal(parser.messages, samples.length);
+  }
+  // One chunk holding everything: every message is a view, nothing is allocated per message.
+  const got: Uint8Array[] = [];
+  const parser = createGrpcFrameParser({ views: true, onMessage: (_c, bytes) => got.push(bytes) });
+  parser.push(stream);
+  assert.ok(got.every((b) => b.buffer === stream.buffer));
+});
+
+test('views: an oversize message inside one chunk is still skipped, not emitted', () => {
+  const got: Uint8Array[] = [];
+  const oversize: number[] = [];
+  const parser = createGrpcFrameParser({ views: true, maxMessageBytes: 10, onMessage: (_c, b) => got.push(b), onOversize: (n) => oversize.push(n) });
+  parser.push(concat([frameGrpcMessage(new Uint8Array(11)), frameGrpcMessage(new Uint8Array([1, 2]))]));
+  assert.deepEqual(oversize, [11]);
+  assert.deepEqual(got.map((b) => [...b]), [[1, 2]]);
+  assert.equal(parser.messages, 2);
+});

@@ -5,9 +5,14 @@
  *
  * Contracts:
  * - Chunks may split a message, or its prefix, anywhere; one chunk may hold many messages.
- * - Every emitted `bytes` is a fresh, exactly-sized copy (its own ArrayBuffer, offset 0),
- *   so the consumer owns it (it may transfer it to another thread) and the chunk it came
- *   from can be forwarded and released independently.
+ * - By default every emitted `bytes` is a fresh, exactly-sized copy (its own ArrayBuffer,
+ *   offset 0), so the consumer owns it (it may transfer it to another thread) and the
+ *   chunk it came from can be forwarded and released independently.
+ * - With `views: true`, a message lying wholly inside one pushed chunk is emitted as a
+ *   view of that chunk (no allocation, no copy); only messages split across chunks are
+ *   copied. For producers whose chunks are never mutated after `push` (node:http2 DATA
+ *   chunks are slices of a fresh per-read allocation) and consumers that copy what they
+ *   keep: a kept view keeps the whole chunk's memory alive.
  * - Messages are emitted synchronously from `push`, in stream order, exactly once.
  * - A message longer than `maxMessageBytes` is not copied: its bytes are skipped and
  *   `onOversize(length, compressed)` is called once, so memory stays bounded.
@@ -25,6 +30,8 @@ export interface GrpcFrameParserOptions {
   /** Largest message to copy out; default 2^32 - 1 (every message gRPC can frame). */
   maxMessageBytes?: number;
   onOversize?: (length: number, compressed: boolean) => void;
+  /** Emit messages lying inside one chunk as views of it (see the contract above). Default false. */
+  views?: boolean;
 }
 
 const PREFIX = 5;
@@ -32,6 +39,7 @@ const PREFIX = 5;
 export function createGrpcFrameParser(options: GrpcFrameParserOptions): GrpcFrameParser {
   const { onMessage } = options;
   const maxMessageBytes = options.maxMessageBytes ?? 0xffffffff;
+  const views = options.views === true;
   const prefix = new Uint8Array(PREFIX);
   let prefixHave = 0;
   /** Set once the prefix is complete: the message being filled (null while skipping). */
@@ -72,6 +80,17 @@ export function createGrpcFrameParser(options: GrpcFrameParserOptions): GrpcFram
         if (bodyLength < 0) {
           // Fast path: a whole prefix inside this chunk.
           if (prefixHave === 0 && end - at >= PREFIX) {
+            if (views) {
+              // Faster still: the whole message inside this chunk is emitted as a view.
+              const length = ((chunk[at + 1]! << 24) >>> 0) + (chunk[at + 2]! << 16) + (chunk[at + 3]! << 8) + chunk[at + 4]!;
+              if (length <= end - at - PREFIX && length <= maxMessageBytes) {
+                const start = at + PREFIX;
+                at = start + length;
+                count += 1;
+                onMessage((chunk[start - PREFIX]! & 1) === 1, new Uint8Array(chunk.buffer, chunk.byteOffset + start, length));
+                continue;
+              }
+            }
             prefix.set(chunk.subarray(at, at + PREFIX));
             at += PREFIX;
           } else {

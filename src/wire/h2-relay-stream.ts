@@ -90,8 +90,8 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
   const { tap, clock } = ctx;
   let stamp = clock.hrNs();
   const parsers: Record<Direction, GrpcFrameParser> = {
-    toHost: createGrpcFrameParser({ onMessage: (c, b) => tap.message('toHost', c, b, stamp) }),
-    toWorker: createGrpcFrameParser({ onMessage: (c, b) => tap.message('toWorker', c, b, stamp) }),
+    toHost: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toHost', c, b, stamp) }),
+    toWorker: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toWorker', c, b, stamp) }),
   };
   let decided: { status: StreamStatus | null; reason: EndReason } | null = null;
   let upStatus: StreamStatus | null = null;

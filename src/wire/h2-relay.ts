@@ -43,7 +43,11 @@ export interface RelayOutcome {
 
 /** Observes one relayed stream; called synchronously from the relay (must not throw). */
 export interface RelayStreamTap {
-  /** One whole message, after its bytes were forwarded; `atNs` is when its last chunk arrived. */
+  /**
+   * One whole message, after its bytes were forwarded; `atNs` is when its last chunk arrived.
+   * `bytes` is never mutated afterwards, but it may be a view of the received DATA chunk
+   * (a message split across chunks is a fresh copy): copy it to keep it, or keep the chunk.
+   */
   message(direction: Direction, compressed: boolean, bytes: Uint8Array, atNs: bigint): void;
   /** Exactly once per stream, after every `message`. */
   end(outcome: RelayOutcome): void;
