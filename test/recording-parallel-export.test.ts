@@ -40,10 +40,10 @@ test('parallelExport: several threads, small windows, gaps: identical to one thr
   rec.close();
   assert.equal(lastSeq, 2998);
   for (const threads of [1, 3]) {
-    const chunks: string[] = [];
-    const n = await parallelExport(path, 1, lastSeq, (text) => void chunks.push(text), { threads, window: 100, ahead: 2 });
+    const chunks: Uint8Array[] = [];
+    const n = await parallelExport(path, 1, lastSeq, (bytes) => void chunks.push(bytes), { threads, window: 100, ahead: 2 });
     assert.equal(n, 3000 - 302);
-    assert.equal(chunks.join(''), expected, `${threads} threads`);
+    assert.equal(Buffer.concat(chunks).toString('utf8'), expected, `${threads} threads`);
   }
 });
 

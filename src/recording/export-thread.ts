@@ -1,7 +1,8 @@
 /**
- * A worker of parallelExport: turns windows of one session's seq range into NDJSON text
- * with its own read-only connection. Stateless between windows, so windows can be
- * converted on several threads at once and written in order by the caller.
+ * A worker of parallelExport: turns windows of one session's seq range into NDJSON (UTF-8
+ * bytes, transferred to the caller without a copy) with its own read-only connection.
+ * Stateless between windows, so windows can be converted on several threads at once and
+ * written in order by the caller.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createFrameLiner } from './ndjson.js';
@@ -10,11 +11,13 @@ import type { FromExportThread, ToExportThread } from './parallel-export.js';
 
 const port = parentPort!;
 const { path, sessionId } = workerData as { path: string; sessionId: number };
-const post = (m: FromExportThread) => port.postMessage(m);
+const post = (m: FromExportThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 try {
   const rec = openRecording(path);
   const line = createFrameLiner();
+  // The next window's buffer starts at about the last window's size, so it rarely grows.
+  let capacity = 64 * 1024;
   port.on('message', (m: ToExportThread) => {
     if (m.type === 'close') {
       rec.close();
@@ -22,9 +25,25 @@ try {
       return;
     }
     try {
-      const parts: string[] = [];
-      for (const f of rec.frames(sessionId, { afterSeq: m.from - 1, beforeSeq: m.to })) parts.push(line(f), '\n');
-      post({ type: 'text', window: m.window, text: parts.join(''), count: parts.length / 2 });
+      // Its own ArrayBuffer (not Node's pool), so it can be transferred.
+      let buf = Buffer.allocUnsafeSlow(capacity);
+      let used = 0;
+      let count = 0;
+      for (const f of rec.frames(sessionId, { afterSeq: m.from - 1, beforeSeq: m.to })) {
+        const text = line(f);
+        const worst = text.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
+        if (used + worst > buf.length) {
+          const bigger = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, used + worst));
+          buf.copy(bigger, 0, 0, used);
+          buf = bigger;
+        }
+        used += buf.write(text, used, 'utf8');
+        buf[used++] = 10;
+        count++;
+      }
+      capacity = Math.max(64 * 1024, Math.ceil(used * 1.25));
+      const bytes = new Uint8Array(buf.buffer, 0, used);
+      post({ type: 'text', window: m.window, bytes, count }, [buf.buffer as ArrayBuffer]);
     } catch (err) {
       post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     }

@@ -9,6 +9,8 @@ export interface LineOutput {
   line(text: string): Promise<void> | undefined;
   /** Queue text that already ends with a newline (many lines at once). */
   text(chunk: string): Promise<void> | undefined;
+  /** Write UTF-8 bytes that already end with a newline, after what is queued (not copied: do not reuse them). */
+  bytes(chunk: Uint8Array): Promise<void> | undefined;
   /** Write what is queued and wait until the stream has taken it. */
   flush(): Promise<void>;
   readonly closed: boolean;
@@ -60,6 +62,13 @@ export function createLineOutput(stream: NodeJS.WritableStream, chunkBytes = 64 
       parts.push(chunk);
       size += chunk.length;
       return size >= chunkBytes ? push() : undefined;
+    },
+    bytes(chunk) {
+      if (failure) throw failure;
+      const before = push();
+      if (closed || chunk.length === 0) return before;
+      const room = stream.write(chunk);
+      return before ?? (room ? undefined : waitDrain());
     },
     async flush() {
       await push();

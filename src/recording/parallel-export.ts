@@ -4,7 +4,7 @@ import { RecordingError } from './recording-error.js';
 /** Main thread → export thread. */
 export type ToExportThread = { type: 'window'; window: number; from: number; to: number } | { type: 'close' };
 /** Export thread → main thread. */
-export type FromExportThread = { type: 'text'; window: number; text: string; count: number } | { type: 'error'; message: string };
+export type FromExportThread = { type: 'text'; window: number; bytes: Uint8Array; count: number } | { type: 'error'; message: string };
 
 export interface ParallelExportOptions {
   /** Worker threads (at least 1). */
@@ -20,15 +20,16 @@ export interface ParallelExportOptions {
 /**
  * Export the message lines of seq 0..lastSeq of one session using several threads:
  * the seq range is cut into fixed windows, each converted to NDJSON text on a worker
- * thread, and `write` receives the texts strictly in seq order. Output is identical to
- * converting frame by frame on one thread. At most `ahead` windows are in memory.
+ * thread, and `write` receives their UTF-8 bytes strictly in seq order (each window's
+ * lines, each ending with a newline; transferred from the thread, not copied). Output is
+ * identical to converting frame by frame on one thread. At most `ahead` windows are in memory.
  * Returns the number of message lines written.
  */
 export async function parallelExport(
   path: string,
   sessionId: number,
   lastSeq: number,
-  write: (text: string) => Promise<void> | undefined,
+  write: (bytes: Uint8Array) => Promise<void> | undefined,
   options: ParallelExportOptions,
 ): Promise<number> {
   const size = options.window ?? 2048;
@@ -36,7 +37,7 @@ export async function parallelExport(
   const threads = Math.max(1, Math.min(options.threads, windows));
   const ahead = Math.max(1, options.ahead ?? threads * 2);
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./export-thread.js', import.meta.url), { workerData: { path, sessionId } }));
-  const done = new Map<number, { text: string; count: number }>();
+  const done = new Map<number, { bytes: Uint8Array; count: number }>();
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
   const notify = () => {
@@ -46,7 +47,7 @@ export async function parallelExport(
   };
   for (const w of workers) {
     w.on('message', (m: FromExportThread) => {
-      if (m.type === 'text') done.set(m.window, { text: m.text, count: m.count });
+      if (m.type === 'text') done.set(m.window, { bytes: m.bytes, count: m.count });
       else failure ??= new RecordingError(`${path}: ${m.message}`, 'corrupt', path);
       notify();
     });
@@ -79,8 +80,8 @@ export async function parallelExport(
       next++;
       send();
       lines += ready.count;
-      if (ready.text) {
-        const wait = write(ready.text);
+      if (ready.bytes.length > 0) {
+        const wait = write(ready.bytes);
         if (wait) await wait;
       }
     }
