@@ -69,3 +69,41 @@ test('functape export --threads 2 on a big session writes what --threads 1 write
   assert.equal(one.split('\n').length, 20_000 + 2);
   assert.equal(await run('2'), one);
 });
+
+test('parallelExport: an error in a thread mid-stream rejects after the windows before it were written in order', async (t) => {
+  const path = recording(t, 1000);
+  const written: Uint8Array[] = [];
+  const run = parallelExport(path, 1, 999, (bytes) => {
+    if (written.length === 0) {
+      // The frames disappear under the thread: a later window fails to read.
+      const db = new Database(path);
+      db.exec('DROP TABLE frames');
+      db.close();
+    }
+    written.push(bytes);
+    return undefined;
+  }, { threads: 1, window: 100, ahead: 1 });
+  await assert.rejects(run, (err: Error) => err.name === 'RecordingError' && /frames/.test(err.message));
+  assert.ok(written.length >= 1 && written.length < 10, `${written.length} windows written`);
+  const lines = Buffer.concat(written).toString('utf8').split('\n').filter((l) => l !== '');
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as { seq: number }).seq), Array.from({ length: lines.length }, (_, i) => i));
+});
+
+test('functape export on several threads stops quietly when stdout closes (EPIPE) and leaves no thread behind', async (t) => {
+  const path = recording(t, 20_000);
+  let chunks = 0;
+  const stdout = new Writable({
+    write(_c, _e, cb) {
+      chunks++;
+      if (chunks === 2) {
+        const err: NodeJS.ErrnoException = new Error('write EPIPE');
+        err.code = 'EPIPE';
+        cb(err);
+      } else cb();
+    },
+  });
+  const stderr = new Writable({ write(_c, _e, cb) { cb(); } });
+  const code = await main(['export', '--db', path, '--threads', '2'], { stdout, stderr, signal: new AbortController().signal });
+  assert.equal(code, 0);
+  assert.ok(chunks >= 2 && chunks < 20, `${chunks} writes after the pipe closed`);
+});

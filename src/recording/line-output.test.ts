@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLineOutput } from './line-output.js';
+
+function sink(highWaterMark = 16 * 1024) {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    highWaterMark,
+    write(c: Buffer, _e, cb) {
+      chunks.push(Buffer.from(c));
+      setImmediate(cb);
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8'), chunks };
+}
+
+test('lines, texts and bytes come out in the order they were given, with backpressure', async () => {
+  const s = sink(1024);
+  const out = createLineOutput(s.stream, 256);
+  let expected = '';
+  for (let i = 0; i < 300; i++) {
+    const kind = i % 3;
+    if (kind === 0) {
+      const wait = out.line(`line ${i} é`);
+      expected += `line ${i} é\n`;
+      if (wait) await wait;
+    } else if (kind === 1) {
+      const wait = out.text(`text ${i}\nmore ${i}\n`);
+      expected += `text ${i}\nmore ${i}\n`;
+      if (wait) await wait;
+    } else {
+      const wait = out.bytes(Buffer.from(`bytes ${i} ü\n`));
+      expected += `bytes ${i} ü\n`;
+      if (wait) await wait;
+    }
+  }
+  await out.flush();
+  assert.equal(s.text(), expected);
+  assert.ok(s.chunks.length > 10, 'written in several chunks');
+});
+
+test('a closed pipe (EPIPE) turns closed on and later output is dropped, not an error', async () => {
+  let writes = 0;
+  const stream = new Writable({
+    write(_c, _e, cb) {
+      writes++;
+      const err: NodeJS.ErrnoException = new Error('write EPIPE');
+      err.code = 'EPIPE';
+      cb(err);
+    },
+  });
+  const out = createLineOutput(stream, 8);
+  await out.line('first line, long enough to be written');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out.closed, true);
+  assert.equal(out.bytes(Buffer.from('dropped\n')), undefined);
+  await out.flush();
+  assert.equal(writes, 1);
+});
+
+test('any other write error is thrown to the producer', async () => {
+  const stream = new Writable({
+    write(_c, _e, cb) {
+      cb(new Error('disk full'));
+    },
+  });
+  const out = createLineOutput(stream, 8);
+  await out.line('a line that is written at once');
+  await new Promise((r) => setImmediate(r));
+  assert.throws(() => out.bytes(Buffer.from('x\n')), /disk full/);
+});
