@@ -1,23 +1,40 @@
+import { createSleepMargin, type SleepMargin } from './sleep-margin.js';
+
 /**
- * A wait that ends at the earliest of: a deadline, a `kick()` (something arrived), or an
- * abort. Timers are always cleared, so a finished replay leaves nothing pending.
+ * A wait that ends at the earliest of: a precise deadline, a coarse deadline, a `kick()`
+ * (something arrived), or an abort. Timers are always cleared, so a finished replay leaves
+ * nothing pending.
  *
- * Deadlines are kept to tens of µs, not the ~1 ms of a bare setTimeout (libuv timers have
- * millisecond resolution against a cached loop time, so they fire up to ~1 ms early or
- * late): sleep with setTimeout until SPIN_MS before the deadline, then poll with
- * setImmediate (I/O still runs between polls). The wait is bounded in real time too, so a
- * clock that does not advance cannot keep it going.
+ * A precise deadline (a message is due) is kept to tens of µs, not the ~1 ms of a bare
+ * setTimeout (libuv timers have millisecond resolution against a cached loop time, so they
+ * fire up to ~2 ms early or late): sleep with setTimeout until a margin before the deadline
+ * (adapted to how late this process's sleeping timers have fired, see `createSleepMargin`),
+ * then poll with setImmediate (I/O still runs between polls), and busy-wait only the last
+ * FINAL_SPIN_MS. A coarse deadline (an answer timeout, a chance to prepare a message) is a
+ * plain setTimeout and costs no polling. Both are bounded in real time, so a clock that does
+ * not advance cannot keep a wait going.
  */
 export interface Waker {
   kick(): void;
-  /** Resolve at `atMs` (same clock as `now`), on the next kick, or on abort; undefined = no deadline. */
-  wait(atMs: number | undefined): Promise<void>;
+  /**
+   * Resolve at `preciseAtMs` (kept tight), at `coarseAtMs` (may be ~1 ms off), on the next
+   * kick, or on abort. Both use the `now` clock; undefined = no such deadline.
+   */
+  wait(preciseAtMs: number | undefined, coarseAtMs?: number): Promise<void>;
 }
 
-/** Below this many ms before a deadline, poll instead of sleeping; above it, sleep to SPIN_MS - 0.5 ms before. */
-const SPIN_MS = 1.6;
+/** The last stretch before a precise deadline is busy-waited (blocking I/O this long at most). */
+const FINAL_SPIN_MS = 0.05;
+/**
+ * Before that, each poll busy-waits this long before yielding to the event loop: a poll
+ * per few µs would allocate an Immediate each time, and the garbage (tens of MB/s) costs
+ * young-generation GC pauses of 0.3–2 ms at random instants.
+ */
+const POLL_SLICE_MS = 0.03;
+/** Below this, setTimeout would be rounded up to 1 ms: poll instead. */
+const MIN_SLEEP_MS = 1;
 
-export function createWaker(now: () => number, signal?: AbortSignal): Waker {
+export function createWaker(now: () => number, signal?: AbortSignal, margin: SleepMargin = createSleepMargin()): Waker {
   let wake: (() => void) | undefined;
   let kicked = false;
   return {
@@ -25,16 +42,21 @@ export function createWaker(now: () => number, signal?: AbortSignal): Waker {
       kicked = true;
       wake?.();
     },
-    wait(atMs) {
+    wait(preciseAtMs, coarseAtMs) {
       if (kicked || signal?.aborted) {
         kicked = false;
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
+        let coarse: NodeJS.Timeout | undefined;
         let immediate: NodeJS.Immediate | undefined;
+        let over = false;
         const done = () => {
+          if (over) return;
+          over = true;
           if (timer) clearTimeout(timer);
+          if (coarse) clearTimeout(coarse);
           if (immediate) clearImmediate(immediate);
           signal?.removeEventListener('abort', done);
           wake = undefined;
@@ -43,19 +65,57 @@ export function createWaker(now: () => number, signal?: AbortSignal): Waker {
         };
         wake = done;
         signal?.addEventListener('abort', done, { once: true });
-        if (atMs === undefined) return;
+        if (coarseAtMs !== undefined && (preciseAtMs === undefined || coarseAtMs < preciseAtMs)) {
+          coarse = setTimeout(done, Math.max(0, coarseAtMs - now()));
+        }
+        if (preciseAtMs === undefined) return;
         // Real-time bound: whatever `now` does, the wait ends within 5 ms of when it would have.
-        const realEnd = performance.now() + Math.max(0, atMs - now()) + 5;
+        const realEnd = performance.now() + Math.max(0, preciseAtMs - now()) + 5;
+        /** When the sleeping timer was meant to fire (real time), to learn its lateness. */
+        let sleptUntil: number | undefined;
         const arm = () => {
           timer = undefined;
           immediate = undefined;
-          const left = atMs - now();
-          if (left <= 0 || performance.now() > realEnd) return done();
-          if (left > SPIN_MS) timer = setTimeout(arm, left - (SPIN_MS - 0.5));
-          else immediate = setImmediate(arm);
+          if (over) return;
+          const real = performance.now();
+          if (sleptUntil !== undefined) {
+            margin.observe(real - sleptUntil);
+            sleptUntil = undefined;
+          }
+          const left = preciseAtMs - now();
+          if (left <= 0 || real > realEnd) return done();
+          if (left <= FINAL_SPIN_MS) {
+            spinFor(Math.min(left, realEnd - real));
+            return done();
+          }
+          const sleep = left - margin.ms();
+          if (sleep >= MIN_SLEEP_MS) {
+            sleptUntil = real + sleep;
+            timer = setTimeout(arm, sleep);
+            return;
+          }
+          immediate = setImmediate(poll);
+        };
+        /** One poll: busy-wait a slice (never past FINAL_SPIN_MS before the deadline: arm keeps that), then check. */
+        const poll = () => {
+          immediate = undefined;
+          if (over) return;
+          spinFor(POLL_SLICE_MS);
+          arm();
         };
         arm();
       });
     },
   };
+}
+
+/**
+ * Busy-wait `ms` of real time. On Node 20 every `performance.now()` call allocates (the
+ * [s, ns] array of `process.hrtime()`), ~300 MB/s of garbage in a tight loop and young-GC
+ * pauses of 0.3–2 ms; a BigInt clock compared as BigInts allocates next to nothing.
+ */
+function spinFor(ms: number): void {
+  if (!(ms > 0)) return;
+  const end = process.hrtime.bigint() + BigInt(Math.ceil(ms * 1e6));
+  while (process.hrtime.bigint() < end);
 }

@@ -152,3 +152,45 @@ test('at most maxInFlight invocations are out at once; a finished one frees its 
   assert.equal(e.poll(5).done, true);
   assert.deepEqual(e.finish(5).filter((o) => o.status !== 'matched'), []);
 });
+
+test('prepareAheadMs builds a paced message before it is due: same bytes at the same instant, rebuilt if the id map changed', () => {
+  const frames = buildFrames([
+    ['toHost', 0, m('startStream', { workerId: 'W' }, 'R')],
+    ['toWorker', 1, m('functionsMetadataRequest', { functionAppDirectory: '/app' })],
+    ['toHost', 2, m('functionMetadataResponse', { functionMetadataResults: [{ name: 'f', functionId: 'f' }] })],
+    ['toWorker', 10, m('invocationRequest', { invocationId: 'a', functionId: 'f' })],
+    ['toHost', 11, m('invocationResponse', { invocationId: 'a', result: OK })],
+  ]);
+  const make = (prepareAheadMs: number) => {
+    let n = 0;
+    return createHostEngine(planSession(frames), {
+      pace: parsePace('recorded'), answerTimeoutMs: 1000, ignore: compileIgnores([]), workerId: 'LW', requestId: 'LR', newId: () => `live-${++n}`, prepareAheadMs,
+    });
+  };
+  /** Poll every 0.5 ms; the metadata answer arrives at `metadataAtMs`. */
+  const run = (prepareAheadMs: number, metadataAtMs: number) => {
+    const e = make(prepareAheadMs);
+    const sent: Array<[number, string, string | undefined, string | undefined]> = [];
+    const polls: Array<{ at: number; wakeAtMs?: number; sendAtMs?: number }> = [];
+    e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 0);
+    for (let t = 0; t <= 12; t += 0.5) {
+      if (t === metadataAtMs) e.receive(live('functionMetadataResponse', { functionMetadataResults: [{ name: 'f', functionId: 'F!' }] }), t);
+      const p = e.poll(t);
+      polls.push({ at: t, ...(p.wakeAtMs !== undefined ? { wakeAtMs: p.wakeAtMs } : {}), ...(p.sendAtMs !== undefined ? { sendAtMs: p.sendAtMs } : {}) });
+      for (const b of p.send) sent.push([t, describe(b).kind, describe(b).invocationId, describe(b).functionId]);
+    }
+    return { sent, polls };
+  };
+  const plain = run(0, 2);
+  const ahead = run(3, 2);
+  assert.deepEqual(ahead.sent, plain.sent, 'the same messages at the same instants');
+  assert.deepEqual(plain.sent.find((s) => s[1] === 'invocationRequest'), [10, 'invocationRequest', 'live-1', 'F!']);
+  const before = ahead.polls.find((p) => p.at === 5)!;
+  assert.deepEqual([before.sendAtMs, before.wakeAtMs], [10, 7], 'wake at 7 to build, send at 10');
+  const built = ahead.polls.find((p) => p.at === 7)!;
+  assert.deepEqual([built.sendAtMs, built.wakeAtMs], [10, 10], 'built at 7: the next wake is the send');
+  assert.deepEqual(plain.polls.find((p) => p.at === 5)!.wakeAtMs, 10, 'without preparing, the wake is the send');
+  // The metadata answer comes after the invocation was built with the recorded function id.
+  const late = run(3, 8);
+  assert.deepEqual(late.sent.find((s) => s[1] === 'invocationRequest'), [10, 'invocationRequest', 'live-2', 'F!'], 'rebuilt with the live function id (a second fresh id)');
+});

@@ -30,6 +30,13 @@ export interface HostEngineOptions {
    * An invocation over the limit waits for a slot, then keeps what is left of its paced delay.
    */
   maxInFlight?: number;
+  /**
+   * Build each message this many ms before it is due (rewritten ids, moved directory), so
+   * that at the due instant only the send is left (0 or absent: build when due). The bytes
+   * sent are the same either way; a message built early is built again if the id map
+   * changed since (it then draws a second fresh id, never sent).
+   */
+  prepareAheadMs?: number;
 }
 
 /** What the driver must do after a `poll`. */
@@ -38,6 +45,12 @@ export interface HostPoll {
   send: Uint8Array[];
   /** When to poll again at the latest (absent: only when a message arrives). */
   wakeAtMs?: number;
+  /**
+   * When the next released message is due (≥ wakeAtMs when both are set): the wake-up that
+   * must be on time. Other wake-ups (answer timeouts, building a message ahead) may be late
+   * by a millisecond without changing what is measured.
+   */
+  sendAtMs?: number;
   /** Every released step is sent and every answer they expect is resolved. */
   done: boolean;
 }
@@ -85,10 +98,27 @@ interface StepState {
   gateOpenAtMs?: number;
   dueMs?: number;
   sentAtMs?: number;
+  /** The message built ahead of its due time, valid while the id map's version is `preparedAt`. */
+  prepared?: Uint8Array;
+  preparedAt?: number;
 }
 
 export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): HostEngine {
-  const ids = createIdMap();
+  const idMap = createIdMap();
+  /** Bumped on every change to the id map: a message built before a change is built again. */
+  let idsVersion = 0;
+  const ids: IdMap = {
+    set(recorded, live) {
+      idsVersion++;
+      idMap.set(recorded, live);
+    },
+    toLive: (r) => idMap.toLive(r),
+    toRecorded: (l) => idMap.toRecorded(l),
+    get size() {
+      return idMap.size;
+    },
+  };
+  const prepareAheadMs = options.prepareAheadMs ?? 0;
   const { answers, byKey, logGroups, byTrigger, statusIds, functionName: fnName, invocationFunction: invocationFn } = indexExpectedAnswers(plan);
   const liveKeyer = createAnswerKeyer(statusIds);
   const startStream = plan.answers.find((a) => a.frame.kind === 'startStream');
@@ -240,6 +270,12 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     happen({ type: 'sent', seq: s.step.frame.seq }, nowMs);
   }
 
+  /** The bytes to send for a step: recorded, directory moved, ids rewritten. */
+  function build(s: StepState): Uint8Array {
+    const bytes = moveDirectory(s.step.frame.kind, s.step.frame.bytes, options.directory);
+    return rewriteHostMessage(s.step.frame.kind, bytes, ids, options.newId);
+  }
+
   function start(nowMs: number): void {
     if (started) return;
     started = true;
@@ -320,13 +356,24 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         for (const s of [...parked]) consider(s, nowMs);
         while (due.size > 0 && due.peek()!.dueMs! <= nowMs) {
           const s = due.pop()!;
-          const bytes = moveDirectory(s.step.frame.kind, s.step.frame.bytes, options.directory);
-          send.push(rewriteHostMessage(s.step.frame.kind, bytes, ids, options.newId));
+          send.push(s.prepared !== undefined && s.preparedAt === idsVersion ? s.prepared : build(s));
+          s.prepared = undefined;
           markSent(s, nowMs);
           progress = true;
         }
       }
-      if (due.size > 0) wake(due.peek()!.dueMs!);
+      let sendAtMs: number | undefined;
+      const head = due.peek();
+      if (head) {
+        sendAtMs = head.dueMs!;
+        wake(sendAtMs);
+        if (prepareAheadMs > 0 && (head.prepared === undefined || head.preparedAt !== idsVersion)) {
+          if (sendAtMs - prepareAheadMs <= nowMs) {
+            head.prepared = build(head);
+            head.preparedAt = idsVersion;
+          } else wake(sendAtMs - prepareAheadMs);
+        }
+      }
       for (const a of inFlight) wake(a.deadlineMs!);
       for (const g of [...logsInFlight]) {
         if (g.deadlineMs! <= nowMs) logsInFlight.delete(g);
@@ -334,7 +381,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       }
       for (const deadline of watching.values()) wake(deadline);
       const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0 && watching.size === 0;
-      return { send, wakeAtMs, done };
+      return sendAtMs === undefined ? { send, wakeAtMs, done } : { send, wakeAtMs, sendAtMs, done };
     },
     resolved() {
       return answers.filter((a) => a.outcome).map((a) => a.outcome!);

@@ -51,6 +51,12 @@ export interface ReplayHostOptions {
 }
 
 /**
+ * How long before a paced message is due the engine builds it (id rewriting, protobuf
+ * encoding): longer than a coarse timer's error (~2 ms), so the build never delays the send.
+ */
+const PREPARE_AHEAD_MS = 3;
+
+/**
  * The setup phase of a host replay, done: StartStream received, init, metadata, reloads,
  * warmup and function loads played as recorded (up to the first other host message: an
  * invocation, status request or terminate) and their answers compared. What bench needs to
@@ -101,6 +107,8 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     newId: options.newId ?? randomUUID,
     ...(directory ? { directory } : {}),
     maxInFlight,
+    // Paced messages are built ahead, so the due instant only sends (see PREPARE_AHEAD_MS).
+    prepareAheadMs: pace.mode === 'fast' ? 0 : PREPARE_AHEAD_MS,
   });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
@@ -133,7 +141,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       }
       if (p.done) return 'done';
       if (ended || peerHalfClosed) return 'ended';
-      if (p.send.length === 0) await waker.wait(p.wakeAtMs);
+      if (p.send.length === 0) await waker.wait(p.sendAtMs, p.wakeAtMs);
     }
   }
 

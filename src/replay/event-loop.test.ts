@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWaker } from './event-loop.js';
+import type { SleepMargin } from './sleep-margin.js';
+
+const now = () => performance.now();
+/** Timers and immediates this process has pending (what a finished wait must not leave behind). */
+const pendingTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+
+test('a precise wait never ends before its deadline, and leaves no timer behind', async () => {
+  const before = pendingTimers();
+  const w = createWaker(now);
+  for (const ms of [0.2, 1.5, 4]) {
+    const at = now() + ms;
+    await w.wait(at);
+    assert.ok(now() >= at, `${ms} ms: ended before the deadline`);
+  }
+  assert.equal(pendingTimers(), before);
+});
+
+test('a coarse deadline before the precise one ends the wait; an earlier precise one wins over a later coarse one', async () => {
+  const w = createWaker(now);
+  const t0 = now();
+  await w.wait(t0 + 5000, t0 + 2);
+  assert.ok(now() - t0 < 4000, 'the coarse deadline ended it');
+  const at = now() + 2;
+  await w.wait(at, at + 5000);
+  assert.ok(now() >= at && now() - at < 4000);
+});
+
+test('kick and abort end a wait at once; a kick before the wait makes the next wait return immediately', async () => {
+  const ac = new AbortController();
+  const w = createWaker(now, ac.signal);
+  const far = now() + 60_000;
+  const kicked = w.wait(far);
+  w.kick();
+  await kicked;
+  w.kick();
+  await w.wait(far);
+  const aborted = w.wait(undefined, far);
+  ac.abort();
+  await aborted;
+  await w.wait(far); // aborted: returns at once
+  assert.ok(now() < far);
+});
+
+test('the sleeping timer reports its lateness to the margin, and the margin decides when polling starts', async () => {
+  const seen: number[] = [];
+  const margin: SleepMargin = { observe: (l) => seen.push(l), ms: () => 0.6 };
+  const w = createWaker(now, undefined, margin);
+  await w.wait(now() + 5);
+  assert.ok(seen.length >= 1, 'a 5 ms wait sleeps at least once');
+  assert.ok(seen.every(Number.isFinite));
+  const seenShort: number[] = [];
+  const w2 = createWaker(now, undefined, { observe: (l) => seenShort.push(l), ms: () => 0.6 });
+  await w2.wait(now() + 1.2);
+  assert.deepEqual(seenShort, [], 'within margin + 1 ms it polls, never sleeps on a timer');
+});
+
+test('a clock that does not advance cannot keep a wait going (real-time bound)', async () => {
+  const w = createWaker(() => 0);
+  const t0 = performance.now();
+  await w.wait(2);
+  assert.ok(performance.now() - t0 < 5_000);
+});
