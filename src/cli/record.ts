@@ -33,27 +33,32 @@ export const recordCommand = defineCommand<RecordArgs>({
     if (!isLoopback(listen.host)) {
       io.stderr.write(`functape record: warning: listening on ${args.listen}: any machine that can reach it can connect, and the stream carries secrets\n`);
     }
-    const { resolveStoreFlags, openStore } = await import('./store-options.js');
+    const { resolveStoreFlags, beginOpenStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'record');
-    // Load the relay's modules on this thread while the store's writer thread starts.
+    // Load the relay's modules on this thread while the file is checked; then listen at
+    // once and let the proxy hold what it captures until the store's writer thread is ready.
     const proxyModule = import('./recording-proxy.js');
-    const store = await openStore(settings);
+    const { ready } = await beginOpenStore(settings);
     const { startRecordingProxy, summaryLine } = await proxyModule;
     let proxy;
     try {
       proxy = await startRecordingProxy({
-        listen, upstream, store, onStoreError: settings.onStoreError,
+        listen, upstream, store: ready, onStoreError: settings.onStoreError,
         ...(settings.label !== undefined ? { label: settings.label } : {}),
         warn: (line) => io.stderr.write(`${line}\n`),
       });
     } catch (err) {
-      await store.close();
+      await ready.then((store) => store.close(), () => {});
       const code = (err as NodeJS.ErrnoException).code;
       throw new CliError(`cannot listen on ${args.listen}: ${code ?? (err instanceof Error ? err.message : String(err))}`);
     }
     io.stdout.write(`functape record: listening on ${formatHostPort(proxy.address)}, relaying to ${formatHostPort(upstream)}, recording to ${settings.path}\n`);
-    const failure = await Promise.race([aborted(io.signal).then(() => undefined), proxy.failed]);
+    const unopened = proxy.unopened.then((err) => ({ unopened: err }));
+    const failure = await Promise.race([aborted(io.signal).then(() => undefined), proxy.failed, unopened]);
     const summary = await proxy.stop();
+    // The writer thread could not open the file after all: the same one line, exit 2, as
+    // when the check fails before listening.
+    if (failure && 'unopened' in failure) throw failure.unopened;
     io.stderr.write(`${summaryLine(summary, settings.path)}\n`);
     return failure ? 1 : 0;
   },

@@ -63,16 +63,35 @@ export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: st
 
 /** Open the capture store; a file that cannot be used is a one-line CliError (exit 2). */
 export async function openStore(settings: StoreSettings): Promise<CaptureStore> {
+  return (await beginOpenStore(settings)).ready;
+}
+
+/**
+ * Start opening the capture store and return once the file has been checked, before the
+ * store's writer thread is ready (`ready` resolves then, or rejects with a one-line
+ * CliError if the thread cannot open it). A file that cannot be used (foreign, newer
+ * schema, corrupt, not writable) is a CliError from this call itself, so a command can
+ * refuse it before it tells anyone it is listening.
+ *
+ * Relies on openCaptureStore checking the file synchronously, before its first await
+ * (it starts the writer thread only after the check): by the next turn of the event loop
+ * such a rejection has settled. test/record-cli.test.ts (nothing on stdout for a
+ * foreign file) keeps that true.
+ */
+export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: Promise<CaptureStore> }> {
   const { openCaptureStore } = await import('../recording/capture-store.js');
-  try {
-    return await openCaptureStore(settings.path, {
-      ...(settings.label !== undefined ? { label: settings.label } : {}),
-      redact: settings.redact,
-      onStoreError: settings.onStoreError,
-      ...(settings.maxBytes !== undefined ? { maxBytes: settings.maxBytes } : {}),
-    });
-  } catch (err) {
+  const ready = openCaptureStore(settings.path, {
+    ...(settings.label !== undefined ? { label: settings.label } : {}),
+    redact: settings.redact,
+    onStoreError: settings.onStoreError,
+    ...(settings.maxBytes !== undefined ? { maxBytes: settings.maxBytes } : {}),
+  }).catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     throw new CliError(message.includes(settings.path) ? message : `${settings.path}: ${message}`);
-  }
+  });
+  let checkFailed: { error: unknown } | undefined;
+  ready.catch((error: unknown) => (checkFailed = { error }));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (checkFailed) throw checkFailed.error;
+  return { ready };
 }
