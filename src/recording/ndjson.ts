@@ -128,7 +128,8 @@ export function createFrameLiner(): (f: StoredFrame, message?: JsonValue | null)
 }
 
 function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, message: JsonValue | null, decodeError: string | undefined): string {
-  const bytes = Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength).toString('base64');
+  const view = Buffer.isBuffer(f.bytes) ? f.bytes : Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
+  const bytes = view.toString('base64');
   let line =
     `{"session":${f.sessionId},"seq":${f.seq},"direction":"${f.direction}","tNs":"${f.tNs}",` +
     `"wallTime":"${isoMicros(f.wallMs)}","kind":${JSON.stringify(f.kind)},"requestId":${str(f.requestId)},` +

@@ -70,7 +70,8 @@ const SESSION_COLUMNS = `id, start_wall_ms, label, upstream, path, metadata, fun
   worker_id, to_host, to_worker, unstored, end_ns, end_wall_ms, end_reason, status_code, status_details, status_metadata`;
 
 // t_ns comes back as a number while exact (below 2^53 ns, ~104 days), else as text.
-const FRAME_COLUMNS = `session_id, seq, dir_seq, direction,
+// The session id is not read back: the caller asked for one session.
+const FRAME_COLUMNS = `seq, dir_seq, direction,
   CASE WHEN t_ns > 9007199254740991 THEN CAST(t_ns AS TEXT) ELSE t_ns END, wall_ms, compressed, kind,
   request_id, invocation_id, function_id, size, redacted, decode_error`;
 
@@ -102,8 +103,9 @@ export function openRecording(path: string): Recording {
     if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.invocation !== undefined) where.push('invocation_id >= ? AND invocation_id < ?');
     if (filter.beforeSeq !== undefined) where.push('seq < ?');
-    const bytes = bytesExpression(filter);
-    const columns = `${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END, length(bytes)`;
+    // A prefix at least INLINE long of a message no longer than INLINE is the whole message.
+    const bytes = filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
+    const columns = `${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END`;
     const sql = `SELECT ${columns} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
     let st = frameStatements.get(sql);
     if (!st) {
@@ -134,12 +136,12 @@ export function openRecording(path: string): Recording {
     while (true) {
       const rows = wrap(() => st.all(sessionId, after, ...rest) as unknown[][]);
       for (const r of rows) {
-        const f = toFrame(r);
-        if (r[14] === null) f.bytes = (r[15] as number) === 0 ? new Uint8Array(0) : wrap(() => big.get(sessionId, f.seq) as Uint8Array);
+        const f = toFrame(r, sessionId);
+        if (r[13] === null) f.bytes = wrap(() => big.get(sessionId, f.seq) as Uint8Array);
         yield f;
       }
       if (rows.length < PAGE) return;
-      after = rows[rows.length - 1]![1] as number;
+      after = rows[rows.length - 1]![0] as number;
     }
   }
 
@@ -160,28 +162,29 @@ export function openRecording(path: string): Recording {
   };
 }
 
+/** The stored bytes, or their prefix (never NULL: SQLite's substr gives NULL for an empty blob). */
 function bytesExpression(filter: FrameFilter): string {
-  return filter.bytesLimit === undefined ? 'bytes' : `substr(bytes, 1, ${Math.max(0, Math.floor(filter.bytesLimit))})`;
+  return filter.bytesLimit === undefined ? 'bytes' : `ifnull(substr(bytes, 1, ${Math.max(0, Math.floor(filter.bytesLimit))}), x'')`;
 }
 
-function toFrame(r: unknown[]): StoredFrame {
+function toFrame(r: unknown[], sessionId: number): StoredFrame {
   const f: StoredFrame = {
-    sessionId: r[0] as number,
-    seq: r[1] as number,
-    dirSeq: r[2] as number,
-    direction: r[3] as Direction,
-    tNs: BigInt(r[4] as number | string),
-    wallMs: r[5] as number,
-    compressed: r[6] === 1,
-    kind: r[7] as string,
-    size: r[11] as number,
-    redacted: r[12] === 1,
-    bytes: r[14] as Uint8Array,
+    sessionId,
+    seq: r[0] as number,
+    dirSeq: r[1] as number,
+    direction: r[2] as Direction,
+    tNs: BigInt(r[3] as number | string),
+    wallMs: r[4] as number,
+    compressed: r[5] === 1,
+    kind: r[6] as string,
+    size: r[10] as number,
+    redacted: r[11] === 1,
+    bytes: r[13] as Uint8Array,
   };
-  if (r[8] !== null) f.requestId = r[8] as string;
-  if (r[9] !== null) f.invocationId = r[9] as string;
-  if (r[10] !== null) f.functionId = r[10] as string;
-  if (r[13] !== null) f.decodeError = r[13] as string;
+  if (r[7] !== null) f.requestId = r[7] as string;
+  if (r[8] !== null) f.invocationId = r[8] as string;
+  if (r[9] !== null) f.functionId = r[9] as string;
+  if (r[12] !== null) f.decodeError = r[12] as string;
   return f;
 }
 
