@@ -80,25 +80,35 @@ test('a store that fails to open after the proxy listens: in-flight streams end 
   assert.equal(summary.store.stored, 0);
 });
 
-test('record: a writer thread that cannot start after "listening on" is one line on stderr and exit 2', async (t) => {
-  // A copy of the bundle without its writer thread's file, inside dist/ so node_modules and
-  // the message catalogues resolve as for the real one.
+/** A copy of the bundle without its writer thread's file, inside dist/ so node_modules and the catalogues resolve. */
+function bundleWithoutWriter(t: { after: (fn: () => void) => void }): string {
   const root = mkdtempSync(join(REPO, 'dist', 'bundle-no-writer-'));
-  const tmp = tempDir();
-  t.after(() => {
-    rmSync(root, { recursive: true, force: true });
-    tmp.cleanup();
-  });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   cpSync(join(REPO, 'dist', 'bundle', 'cli'), join(root, 'cli'), { recursive: true });
   rmSync(join(root, 'cli', 'writer-thread.js'));
   const launcher = join(root, 'launch.mjs');
   writeFileSync(launcher, `import(${JSON.stringify(pathToFileURL(join(root, 'cli', 'main.js')).href)}).then((cli) => cli.runCli());\n`);
-  const db = join(tmp.dir, 'rec.db');
-  const child = startChild(process.execPath, [launcher, 'record', '--upstream', '127.0.0.1:9', '--db', db]);
-  t.after(() => child.kill('SIGKILL'));
-  const { code } = await withTimeout(child.exited, 20_000, 'record exits by itself');
-  assert.equal(code, 2, child.stderr.join('\n'));
-  const errors = child.stderr.filter((l) => l.trim() !== '');
-  assert.equal(errors.length, 1, errors.join('\n'));
-  assert.match(errors[0]!, /^functape: .*rec\.db.*writer-thread\.js/);
-});
+  return launcher;
+}
+
+for (const command of ['record', 'wrap'] as const) {
+  test(`${command}: a writer thread that cannot start once the proxy is up is one line on stderr and exit 2`, async (t) => {
+    const launcher = bundleWithoutWriter(t);
+    const tmp = tempDir();
+    t.after(tmp.cleanup);
+    const db = join(tmp.dir, 'rec.db');
+    const worker = join(tmp.dir, 'idle-worker.mjs');
+    writeFileSync(worker, 'setTimeout(() => {}, 60_000);\n');
+    const args = command === 'record'
+      ? ['record', '--upstream', '127.0.0.1:9', '--db', db]
+      // The worker would wait a minute: wrap must stop it.
+      : ['wrap', '--db', db, '--quiet', '--', process.execPath, worker, '--functions-uri', 'http://127.0.0.1:9/', '--functions-worker-id', 'w1', '--functions-request-id', 'r1'];
+    const child = startChild(process.execPath, [launcher, ...args]);
+    t.after(() => child.kill('SIGKILL'));
+    const { code } = await withTimeout(child.exited, 20_000, `${command} exits by itself`);
+    assert.equal(code, 2, child.stderr.join('\n'));
+    const errors = child.stderr.filter((l) => l.trim() !== '');
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0]!, /^functape: .*rec\.db.*writer-thread\.js/);
+  });
+}

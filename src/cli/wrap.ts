@@ -34,24 +34,26 @@ export const wrapCommand = defineCommand<WrapArgs>({
     const host = parsed.args;
     for (const w of host.warnings) io.stderr.write(`functape wrap: warning: ${w}\n`);
 
-    const { resolveStoreFlags, openStore } = await import('./store-options.js');
+    const { resolveStoreFlags, beginOpenStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'wrap');
-    // Load the relay's modules on this thread while the store's writer thread starts.
+    // Load the relay's modules on this thread while the file is checked; then start the
+    // proxy and the worker at once: the proxy holds what it captures until the store's
+    // writer thread is ready (see record).
     const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
-    const store = await openStore(settings);
+    const { ready } = await beginOpenStore(settings);
     const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
     let proxy;
     try {
       proxy = await startRecordingProxy({
         listen: { host: '127.0.0.1', port: 0 },
         upstream: { host: host.host, port: host.port },
-        store,
+        store: ready,
         onStoreError: settings.onStoreError,
         ...(settings.label !== undefined ? { label: settings.label } : {}),
         warn: (line) => io.stderr.write(`${line.replace(/^functape record:/, 'functape wrap:')}\n`),
       });
     } catch (err) {
-      await store.close();
+      await ready.then((store) => store.close(), () => {});
       throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
     }
     const workerArgv = rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port });
@@ -66,12 +68,20 @@ export const wrapCommand = defineCommand<WrapArgs>({
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     io.signal.addEventListener('abort', forward, { once: true });
+    // A store that cannot be opened after all stops the worker too: the same one line and
+    // exit 2 as when the file is refused before anything starts.
+    let unopened: Error | undefined;
+    void proxy.unopened.then((err) => {
+      unopened = err;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    });
     const outcome = await new Promise<{ code: number } | { error: Error }>((resolve) => {
       child.once('error', (error) => resolve({ error }));
       child.once('exit', (code, signal) => resolve({ code: code ?? exitCodeForSignal(signal ?? 'SIGTERM', constants.signals) }));
     });
     io.signal.removeEventListener('abort', forward);
     const summary = await proxy.stop();
+    if (unopened) throw unopened;
     if ('error' in outcome) {
       const code = (outcome.error as NodeJS.ErrnoException).code;
       io.stderr.write(`functape wrap: cannot start ${argv[0]}: ${code === 'ENOENT' ? 'no such command' : outcome.error.message}\n`);
