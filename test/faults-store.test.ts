@@ -57,10 +57,23 @@ test('database full with --on-store-error fail: the streams end with UNAVAILABLE
   const db = join(tmp.dir, 'full-fail.db');
   const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off', '--max-db-bytes', '256K', '--on-store-error', 'fail']);
   t.after(() => rec.kill('SIGKILL'));
-  const { worker, end } = await drive(rec.address);
+  // Keep sending (far more than the file can hold) until record ends the stream: how many
+  // messages cross before the first failed batch depends on the machine's load.
+  const worker = dialTestWorker(rec.address);
+  let ended = false;
+  void worker.duplex.done.then(() => (ended = true), () => (ended = true));
+  const LIMIT = 20 * COUNT;
+  for (let i = 0; i < LIMIT && !ended; i++) {
+    const bytes = Buffer.alloc(MESSAGE, i % 251);
+    worker.sent.push(bytes);
+    if (!worker.duplex.send(bytes)) await Promise.race([worker.duplex.drained(), worker.duplex.done.catch(() => undefined)]);
+    if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.ok(ended, `record ended the stream before ${LIMIT} messages (64 MB) crossed`);
+  const end = await withTimeout(worker.duplex.done, 30_000, 'worker call end');
   assert.equal(end.status.code, 14);
   assert.match(end.status.details, /functape record cannot store the capture/);
-  assert.ok(worker.received.length < COUNT, 'the stream ended before all traffic crossed');
+  assert.ok(worker.received.length < worker.sent.length, 'the stream ended before all traffic crossed');
   assert.deepEqual(await withTimeout(rec.exited, 15_000, 'record exits by itself'), { code: 1, signal: null });
   assert.match(rec.stderr.join('\n'), /--on-store-error fail: ending every stream/);
 });
