@@ -125,3 +125,25 @@ test('a worker that stops answering ends a count-bound run instead of hanging it
   assert.equal(r.overall.unanswered, 2);
   assert.ok(r.notes.some((n) => n.includes('stopped answering')), r.notes.join('; '));
 });
+
+test('the sends of one event-loop turn go out as one batch when the stream can write several at once', async () => {
+  const w = fakeWorker('w1', { serviceMs: 1 });
+  const batches: number[] = [];
+  const host = w.target.duplex;
+  const batching = Object.assign(Object.create(host) as typeof host, {
+    sendMany(list: readonly Uint8Array[]) {
+      batches.push(list.length);
+      let ok = true;
+      for (const b of list) ok = host.send(b) && ok;
+      return ok;
+    },
+  });
+  const r = await runBenchLoad({
+    pacer: createPacer(resolveLoadPlan({ concurrency: 8, invocations: 40 })), source: collectBenchSource(frames), targets: [{ ...w.target, duplex: batching }], drainTimeoutMs: 2000,
+  });
+  assert.equal(r.stopReason, 'done');
+  assert.equal(r.overall.completed, 40);
+  assert.equal(w.received.length, 40);
+  assert.equal(batches[0], 8, 'the first pump fills the window in one write');
+  assert.equal(batches.reduce((a, b) => a + b, 0), 40, 'every invocation went through sendMany, once');
+});

@@ -41,5 +41,8 @@ export async function readFirstMessage(duplex: Duplex, timeoutMs: number): Promi
   };
   const peerEnded = (duplex as Partial<{ peerEnded: Promise<void> }>).peerEnded;
   if (peerEnded) Object.defineProperty(wrapped, 'peerEnded', { value: peerEnded });
+  // Batched sends (wire's PeerDuplex.sendMany: one write for several messages) pass through.
+  const sendMany = (duplex as Partial<{ sendMany(list: readonly Uint8Array[]): boolean }>).sendMany;
+  if (sendMany) Object.defineProperty(wrapped, 'sendMany', { value: (list: readonly Uint8Array[]) => sendMany.call(duplex, list) });
   return first === undefined ? { duplex: wrapped } : { first, duplex: wrapped };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { dialAsWorker, listenAsHost, type HostListener, type PeerDuplex } from './grpc-peer.js';
+import { dialAsWorker, frameMessages, listenAsHost, type HostListener, type PeerDuplex } from './grpc-peer.js';
 
 const bytes = (...xs: number[]) => new Uint8Array(xs);
 
@@ -141,5 +141,64 @@ test('send reports backpressure when the host does not read, and drained() resol
     assert.equal(received, count + 2, 'every message arrived, the refused-to-buffer one included');
     host.end();
     await Promise.all([worker.done, host.done]);
+  });
+});
+
+test('frameMessages: each message as [0][u32 BE length][bytes], back to back', () => {
+  assert.deepEqual([...frameMessages([bytes(7, 8), new Uint8Array(0), bytes(9)])], [0, 0, 0, 0, 2, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 9]);
+  assert.equal(frameMessages([]).length, 0);
+});
+
+test('sendMany: several messages in one write arrive one by one, in order with send(), before the trailers', async () => {
+  await withHost(async (listener) => {
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address });
+    const got = collect(worker);
+    worker.send(bytes(0));
+    const host = await serverSide;
+    const big = new Uint8Array(100 * 1024).map((_, i) => i % 253);
+    // Before any message the response headers are not out: the fallback path sends them.
+    assert.equal(host.sendMany([bytes(1), bytes(2)]), true);
+    host.send(bytes(3));
+    await new Promise((r) => setTimeout(r, 20));
+    // Now the fast path: one write.
+    host.sendMany([bytes(4), new Uint8Array(0), big, bytes(5)]);
+    host.send(bytes(6));
+    host.sendMany([bytes(7)]);
+    host.end({ code: 0, details: 'OK' });
+    const wEnd = await worker.done;
+    assert.equal(wEnd.status.code, 0);
+    assert.deepEqual(got, [bytes(1), bytes(2), bytes(3), bytes(4), new Uint8Array(0), big, bytes(5), bytes(6), bytes(7)]);
+    worker.end();
+    await host.done;
+  });
+});
+
+test('sendMany reports backpressure when the worker does not read, and drained() resolves once it does', async () => {
+  await withHost(async (listener) => {
+    const serverSide = nextStream(listener);
+    const worker = dialAsWorker({ address: listener.address });
+    worker.send(bytes(0));
+    const host = await serverSide;
+    host.send(bytes(1)); // the response headers go out with the first message
+    let received = 0;
+    worker.onMessage(() => received++);
+    await new Promise((r) => setTimeout(r, 20));
+    worker.pause();
+    const chunk = new Uint8Array(64 * 1024);
+    let batches = 0;
+    while (host.sendMany([chunk, chunk, chunk, chunk])) {
+      batches++;
+      if (batches > 2_000) break;
+      if (batches % 8 === 0) await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(batches < 2_000, 'sendMany returned false at some point');
+    worker.resume();
+    await host.drained();
+    host.end({ code: 0, details: 'OK' });
+    await worker.done;
+    assert.equal(received, 1 + (batches + 1) * 4, 'every message arrived, the last batch included');
+    worker.end();
+    await host.done;
   });
 });

@@ -19,6 +19,15 @@ export interface PeerDuplex extends Duplex {
   resume(): void;
   /** Resolves when the peer finished its side (half-close), after every earlier message was delivered (or queued, before onMessage). */
   readonly peerEnded: Promise<void>;
+  /**
+   * Send several messages, in order, as one write: one HTTP/2 DATA payload holding the
+   * length-prefixed messages back to back (gRPC framing allows it), so one socket write
+   * instead of one per message. Same bytes on the wire as `send` for each; falls back to
+   * that when the fast path is not available (client side, before the response headers, or
+   * while grpc-js still holds earlier messages). Returns false when the caller should wait
+   * for `drained()`.
+   */
+  sendMany(list: readonly Uint8Array[]): boolean;
 }
 
 export interface HostListener {
@@ -95,6 +104,7 @@ function adapt(
   stream: NodeDuplex,
   metadata: Metadata,
   makeSide: (settle: (end: DuplexEnd) => void) => Side,
+  raw?: () => NodeDuplex | undefined,
 ): PeerDuplex {
   let handler: ((bytes: Uint8Array) => void) | undefined;
   const queue: Uint8Array[] = [];
@@ -130,21 +140,43 @@ function adapt(
     }
   }
 
+  const send = (bytes: Uint8Array): boolean => {
+    if (settled || stream.writableEnded || stream.destroyed) return false;
+    return stream.write(toBuffer(bytes));
+  };
+  /** Resolves when `s` may be written again (or the call is over). */
+  const drainedOf = (s: NodeDuplex) =>
+    new Promise<void>((resolve) => {
+      const finish = () => {
+        s.off('drain', finish);
+        s.off('close', finish);
+        resolve();
+      };
+      s.on('drain', finish);
+      s.on('close', finish);
+      void done.then(finish);
+    });
   return {
-    send(bytes) {
+    send,
+    sendMany(list) {
+      if (list.length === 1) return send(list[0]!);
       if (settled || stream.writableEnded || stream.destroyed) return false;
-      return stream.write(toBuffer(bytes));
+      // Only when grpc-js holds nothing of ours: the raw write must not overtake a message.
+      const h2 = stream.writableLength === 0 ? raw?.() : undefined;
+      if (!h2 || h2.writableEnded || h2.destroyed) {
+        let ok = true;
+        for (const b of list) ok = send(b) && ok;
+        return ok;
+      }
+      return h2.write(frameMessages(list));
     },
     drained() {
-      if (!stream.writableNeedDrain || settled) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const finish = () => {
-          stream.off('drain', finish);
-          resolve();
-        };
-        stream.on('drain', finish);
-        void done.then(finish);
-      });
+      if (settled) return Promise.resolve();
+      const h2 = raw?.();
+      const waits: Promise<void>[] = [];
+      if (stream.writableNeedDrain) waits.push(drainedOf(stream));
+      if (h2?.writableNeedDrain) waits.push(drainedOf(h2));
+      return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
     },
     end(status) {
       if (!settled) side.end(status);
@@ -166,6 +198,36 @@ function adapt(
     done,
     peerEnded,
   };
+}
+
+/** gRPC message framing, several messages in one buffer: [0][length, u32 BE][bytes] each (uncompressed). */
+export function frameMessages(list: readonly Uint8Array[]): Buffer {
+  let total = 0;
+  for (const b of list) total += 5 + b.byteLength;
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const b of list) {
+    out[at] = 0;
+    out.writeUInt32BE(b.byteLength, at + 1);
+    out.set(b, at + 5);
+    at += 5 + b.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The HTTP/2 stream under a grpc-js server call, once its response headers are out (until
+ * then grpc-js must send them with the first message). grpc-js does not expose it: this
+ * reads the fields of its server call (`call.call.stream`, `metadataSent`, grpc-js 1.10+
+ * without interceptors) and answers undefined when they are not there or not what they
+ * should be, so another grpc-js version only loses the fast path.
+ */
+function serverHttp2Stream(call: grpc.ServerDuplexStream<Buffer, Buffer>): NodeDuplex | undefined {
+  const base = (call as unknown as { call?: { stream?: unknown; metadataSent?: unknown } }).call;
+  if (!base || base.metadataSent !== true) return undefined;
+  const s = base.stream as Partial<NodeDuplex & { respond: unknown; sendTrailers: unknown }> | undefined;
+  if (!s || typeof s.write !== 'function' || typeof s.respond !== 'function' || typeof s.sendTrailers !== 'function') return undefined;
+  return s as NodeDuplex;
 }
 
 /** Listen as a Functions host: a grpc-js server on `host:port` (port 0 = any free port). */
@@ -213,6 +275,8 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
 }
 
 function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex {
+  let h2: NodeDuplex | undefined;
+  const raw = () => (h2 ??= serverHttp2Stream(call));
   return adapt(call as unknown as NodeDuplex, fromGrpcMetadata(call.metadata), (settle) => {
     let sent: StreamStatus | undefined;
     call.on('finish', () => {
@@ -237,7 +301,7 @@ function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex
       end: (status) => finish(status ?? { code: 0, details: 'OK' }),
       cancel: (status) => finish(status ?? { code: grpc.status.CANCELLED, details: 'Cancelled' }),
     };
-  });
+  }, raw);
 }
 
 /**
