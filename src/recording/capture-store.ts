@@ -41,6 +41,13 @@ export interface CaptureStoreTuning {
    * close, when the file holds at most this many frames at open (see frame-indexes.ts).
    */
   deferIndexLimit: number;
+  /**
+   * Nice value for the writer thread (Linux; the rest of the process keeps its own), so
+   * that on a busy machine the relay gets the CPU before SQLite does; the high-water
+   * marks still bound what waits. `null`: leave it as is. Where lowering is not
+   * permitted or not possible the writer runs at the process's priority.
+   */
+  writerNice: number | null;
 }
 
 const DEFAULT_TUNING: CaptureStoreTuning = {
@@ -50,6 +57,7 @@ const DEFAULT_TUNING: CaptureStoreTuning = {
   highWaterBytes: 16 * 1024 * 1024,
   highWaterFrames: 16_384,
   deferIndexLimit: DEFER_LIMIT,
+  writerNice: 10,
 };
 
 /** Session ids kept reserved ahead, so allocateSessionId never waits for SQLite. */
@@ -77,6 +85,7 @@ export async function openCaptureStore(path: string, options: CaptureStoreOption
     redact: options.redact ?? {},
     onStoreError: options.onStoreError ?? 'forward',
     deferIndexLimit: tuning.deferIndexLimit,
+    ...(tuning.writerNice !== null ? { nice: tuning.writerNice } : {}),
     ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
   };
   const worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: config });

@@ -9,6 +9,8 @@ export interface WriterConfig {
   onStoreError: 'forward' | 'fail';
   /** Defer the secondary indexes when the file holds at most this many frames (default DEFER_LIMIT). */
   deferIndexLimit?: number;
+  /** Nice value for the writer thread alone (lowerThreadPriority); none: unchanged. */
+  nice?: number;
 }
 
 /** Main thread → writer thread. Handled strictly in order. */

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { configureWriter, settleForClose } from './open-database.js';
 import { manageFrameIndexes, type FrameIndexes } from './frame-indexes.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import { framesPerSession, readBatch, type BatchControl, type FrameBatch } from './frame-batch.js';
 import { createRecordSink, type RecordSink } from './record-sink.js';
 import type { FromWriter, ToWriter, WriterConfig } from './writer-protocol.js';
@@ -19,6 +20,9 @@ import type { FromWriter, ToWriter, WriterConfig } from './writer-protocol.js';
 const port = parentPort!;
 const config = workerData as WriterConfig;
 const post = (m: FromWriter): void => port.postMessage(m);
+
+// First of all, so that SQLite's work never takes the CPU from the relay's thread.
+if (config.nice !== undefined) lowerThreadPriority(config.nice);
 
 let db: Database.Database;
 let sink: RecordSink;
