@@ -343,17 +343,21 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       const wake = (t: number) => {
         if (wakeAtMs === undefined || t < wakeAtMs) wakeAtMs = t;
       };
-      for (const a of [...inFlight])
-        if (a.deadlineMs! <= nowMs) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`), nowMs);
-      for (const [iid, deadline] of [...watching]) {
-        if (deadline > nowMs) continue;
-        watching.delete(iid);
-        finished(iid, nowMs);
-      }
+      // Expired entries are collected first (resolving one changes the set); no copy when none expired.
+      let expired: AnswerState[] | undefined;
+      for (const a of inFlight) if (a.deadlineMs! <= nowMs) (expired ??= []).push(a);
+      if (expired) for (const a of expired) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`), nowMs);
+      let unwatched: string[] | undefined;
+      for (const [iid, deadline] of watching) if (deadline <= nowMs) (unwatched ??= []).push(iid);
+      if (unwatched)
+        for (const iid of unwatched) {
+          watching.delete(iid);
+          finished(iid, nowMs);
+        }
       const send: Uint8Array[] = [];
       for (let progress = true; progress; ) {
         progress = false;
-        for (const s of [...parked]) consider(s, nowMs);
+        if (parked.size > 0) for (const s of [...parked]) consider(s, nowMs);
         while (due.size > 0 && due.peek()!.dueMs! <= nowMs) {
           const s = due.pop()!;
           send.push(s.prepared !== undefined && s.preparedAt === idsVersion ? s.prepared : build(s));
@@ -375,7 +379,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         }
       }
       for (const a of inFlight) wake(a.deadlineMs!);
-      for (const g of [...logsInFlight]) {
+      for (const g of logsInFlight) {
+        // Deleting the entry being visited is safe in Set iteration.
         if (g.deadlineMs! <= nowMs) logsInFlight.delete(g);
         else wake(g.deadlineMs!);
       }
