@@ -6,6 +6,7 @@ import { directoryMove, recordedAppDirectory } from './app-directory.js';
 import { planSession, type CausalPlan } from './causal-plan.js';
 import { createWaker } from './event-loop.js';
 import { createHostEngine, type HostEngine } from './host-engine.js';
+import { warmHostEngine } from './warm-host-engine.js';
 import type { IdMap } from './id-map.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
@@ -98,7 +99,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
   const maxInFlight = options.maxInFlight ?? Math.max(1, plan.peakInFlight);
   const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES), ...(options.ignore ?? [])]);
-  const engine: HostEngine = createHostEngine(plan, {
+  const engineOptions = {
     pace,
     answerTimeoutMs,
     ignore,
@@ -109,7 +110,10 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     maxInFlight,
     // Paced messages are built ahead, so the due instant only sends (see PREPARE_AHEAD_MS).
     prepareAheadMs: pace.mode === 'fast' ? 0 : PREPARE_AHEAD_MS,
-  });
+  };
+  // Paced replays: compile the engine's paths now, not on the first timed messages.
+  if (pace.mode !== 'fast') warmHostEngine(frames, engineOptions);
+  const engine: HostEngine = createHostEngine(plan, engineOptions);
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
   let ended: DuplexEnd | undefined;
