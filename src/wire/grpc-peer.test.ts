@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { dialAsWorker, frameMessages, listenAsHost, type HostListener, type PeerDuplex } from './grpc-peer.js';
+import * as grpc from '@grpc/grpc-js';
+import { dialAsWorker, frameMessages, listenAsHost, RAW_EVENT_STREAM, serverHttp2Stream, type HostListener, type PeerDuplex } from './grpc-peer.js';
 
 const bytes = (...xs: number[]) => new Uint8Array(xs);
 
@@ -201,4 +202,37 @@ test('sendMany reports backpressure when the worker does not read, and drained()
     worker.end();
     await host.done;
   });
+});
+
+test('the grpc-js installed here exposes its server call HTTP/2 stream, so sendMany takes its one-write path', async () => {
+  // sendMany falls back to one write per message when serverHttp2Stream finds no stream
+  // (another grpc-js version): correct, but bench's generator then costs more CPU. This
+  // pins the fast path to the grpc-js in package-lock.json.
+  const server = new grpc.Server();
+  const seen = new Promise<{ before: unknown; after: unknown }>((resolve) => {
+    server.addService(RAW_EVENT_STREAM, {
+      EventStream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        const before = serverHttp2Stream(call); // response headers not out yet: no raw writes
+        call.write(Buffer.from([1]));
+        const after = serverHttp2Stream(call);
+        call.end();
+        resolve({ before, after });
+      },
+    });
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const worker = dialAsWorker({ address: `127.0.0.1:${port}` });
+  worker.send(bytes(0));
+  try {
+    const { before, after } = await seen;
+    assert.equal(before, undefined);
+    assert.ok(after, 'the HTTP/2 stream under the call was found');
+    assert.equal(typeof (after as { write?: unknown }).write, 'function');
+    worker.end();
+    await worker.done;
+  } finally {
+    server.forceShutdown();
+  }
 });

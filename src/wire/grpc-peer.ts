@@ -222,7 +222,7 @@ export function frameMessages(list: readonly Uint8Array[]): Buffer {
  * without interceptors) and answers undefined when they are not there or not what they
  * should be, so another grpc-js version only loses the fast path.
  */
-function serverHttp2Stream(call: grpc.ServerDuplexStream<Buffer, Buffer>): NodeDuplex | undefined {
+export function serverHttp2Stream(call: grpc.ServerDuplexStream<Buffer, Buffer>): NodeDuplex | undefined {
   const base = (call as unknown as { call?: { stream?: unknown; metadataSent?: unknown } }).call;
   if (!base || base.metadataSent !== true) return undefined;
   const s = base.stream as Partial<NodeDuplex & { respond: unknown; sendTrailers: unknown }> | undefined;
