@@ -12,7 +12,7 @@ interface StoreRun {
 
 /**
  * Benchmark 4: frames/s into a fresh database through functape's capture store (from the
- * first write until flush() resolves, everything committed) vs a plain better-sqlite3
+ * first write until close() resolves: everything committed and the indexes built) vs a plain better-sqlite3
  * insert of the same rows into the same schema, 1000 rows per transaction, on one thread
  * with the index fields computed before the clock starts. Each run is a fresh process.
  */
