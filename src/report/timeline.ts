@@ -1,6 +1,7 @@
+import type { BinaryReader } from '@bufbuild/protobuf/wire';
 import { messageFrame } from '../codec/compression.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
-import { countField, repeatedField, stringField, subMessage, varintField } from './proto-scan.js';
+import { countField, messageReader, nextField, repeatedField, stringField, subMessage, varintField, wholeMessage, type Span } from './timeline-scan.js';
 
 /** One row of `functape show`: plain data, printed by timeline-text or as JSON. */
 export interface TimelineRow {
@@ -48,65 +49,63 @@ export function createTimeline(): Timeline {
   const names = new Map<string, string>();
   const invocations = new Map<string, string>();
 
-  function learnMetadata(meta: Uint8Array | undefined, fallbackId?: string): void {
-    const name = stringField(meta, 4);
-    const id = stringField(meta, 13) || fallbackId;
+  function learnMetadata(r: BinaryReader, meta: Span | undefined, fallbackId?: string): void {
+    const name = stringField(r, meta, 4);
+    const id = stringField(r, meta, 13) || fallbackId;
     if (name && id) names.set(id, name);
   }
 
-  function summarize(f: StoredFrame, inner: Uint8Array | undefined, row: TimelineRow): string {
+  function summarize(r: BinaryReader, f: StoredFrame, inner: Span | undefined, row: TimelineRow): string {
     switch (f.kind) {
       case 'startStream':
-        return `worker ${stringField(inner, 2) ?? ''}`;
+        return `worker ${stringField(r, inner, 2) ?? ''}`;
       case 'workerInitRequest':
-        return `host ${stringField(inner, 1) ?? '?'}, ${countField(inner, 2)} capabilities`;
+        return `host ${stringField(r, inner, 1) ?? '?'}, ${countField(r, inner, 2)} capabilities`;
       case 'workerInitResponse': {
-        const meta = subMessage(inner, 4);
-        const runtime = [stringField(meta, 1), stringField(meta, 2)].filter(Boolean).join(' ');
-        return join(status(subMessage(inner, 3)), `${countField(inner, 2)} capabilities`, runtime);
+        const meta = subMessage(r, inner, 4);
+        const runtime = [stringField(r, meta, 1), stringField(r, meta, 2)].filter(Boolean).join(' ');
+        return join(status(r, subMessage(r, inner, 3)), `${countField(r, inner, 2)} capabilities`, runtime);
       }
       case 'functionLoadRequest': {
-        learnMetadata(subMessage(inner, 2), f.functionId);
+        learnMetadata(r, subMessage(r, inner, 2), f.functionId);
         return `load ${row.functionName ?? names.get(f.functionId ?? '') ?? ''}`.trim();
       }
       case 'functionLoadRequestCollection': {
-        const loads = repeatedField(inner, 1);
-        for (const l of loads) learnMetadata(subMessage(l, 2), stringField(l, 1));
+        const loads = repeatedField(r, inner, 1);
+        for (const l of loads) learnMetadata(r, subMessage(r, l, 2), stringField(r, l, 1));
         return `load ${loads.length} functions`;
       }
       case 'functionMetadataResponse': {
-        const results = repeatedField(inner, 1);
-        for (const m of results) learnMetadata(m);
-        return join(status(subMessage(inner, 2)), `${results.length} functions`);
+        const results = repeatedField(r, inner, 1);
+        for (const m of results) learnMetadata(r, m);
+        return join(status(r, subMessage(r, inner, 2)), `${results.length} functions`);
       }
       case 'functionLoadResponse':
-        return status(subMessage(inner, 2));
+        return status(r, subMessage(r, inner, 2));
       case 'functionLoadResponseCollection':
-        return `${countField(inner, 1)} load responses`;
+        return `${countField(r, inner, 1)} load responses`;
       case 'invocationRequest':
         if (f.invocationId && f.functionId) invocations.set(f.invocationId, f.functionId);
-        return httpRequest(inner);
+        return httpRequest(r, inner);
       case 'invocationResponse': {
-        const code = httpStatus(inner);
-        return join(status(subMessage(inner, 3)), code ? `HTTP ${code}` : '');
+        const code = httpStatus(r, inner);
+        return join(status(r, subMessage(r, inner, 3)), code ? `HTTP ${code}` : '');
       }
       case 'rpcLog': {
-        const level = LEVEL[varintField(inner, 3) ?? 0] ?? '?';
-        return `${level}: ${clip(stringField(inner, 4) ?? '')}`;
+        const level = LEVEL[varintField(r, inner, 3) ?? 0] ?? '?';
+        return `${level}: ${clip(stringField(r, inner, 4) ?? '')}`;
       }
       case 'functionEnvironmentReloadRequest':
-        return `${countField(inner, 1)} environment variables`;
+        return `${countField(r, inner, 1)} environment variables`;
       case 'functionEnvironmentReloadResponse':
-        return status(subMessage(inner, 3));
+        return status(r, subMessage(r, inner, 3));
       case 'workerStatusResponse':
       case 'workerWarmupResponse':
         return '';
       case 'workerTerminate': {
-        const seconds = varintField(subMessage(inner, 1), 1);
+        const seconds = varintField(r, subMessage(r, inner, 1), 1);
         return seconds !== undefined ? `grace ${seconds}s` : '';
       }
-      case 'unknown':
-        return f.decodeError ?? '';
       default:
         return '';
     }
@@ -130,8 +129,14 @@ export function createTimeline(): Timeline {
       let fn = f.functionId;
       if (!fn && f.invocationId) fn = invocations.get(f.invocationId);
       const field = FIELD[f.kind];
-      const inner = field !== undefined ? subMessage(messageFrame(f).bytes, field) : undefined;
-      row.summary = summarize(f, inner, row);
+      if (field !== undefined) {
+        // One reader per message: every lookup below walks spans of this buffer.
+        const bytes = messageFrame(f).bytes;
+        const r = messageReader(bytes);
+        row.summary = summarize(r, f, subMessage(r, wholeMessage(bytes), field), row);
+      } else if (f.kind === 'unknown') {
+        row.summary = f.decodeError ?? '';
+      }
       if (fn && names.has(fn)) row.functionName = names.get(fn)!;
       if (f.kind === 'invocationResponse' && f.invocationId) invocations.delete(f.invocationId);
       return row;
@@ -140,12 +145,14 @@ export function createTimeline(): Timeline {
 }
 
 /** `GET /api/hello?name=x` from the first HTTP input binding (TypedData.http = 5). */
-function httpRequest(inner: Uint8Array | undefined): string {
-  for (const binding of repeatedField(inner, 3)) {
-    const http = subMessage(subMessage(binding, 2), 5);
+function httpRequest(r: BinaryReader, inner: Span | undefined): string {
+  if (!inner) return '';
+  // The first HTTP binding ends the scan: the rest of the level (trigger metadata) is not walked.
+  for (let binding = nextField(r, inner, 3, inner.start); binding; binding = nextField(r, inner, 3, binding.end)) {
+    const http = subMessage(r, subMessage(r, binding, 2), 5);
     if (!http) continue;
-    const method = stringField(http, 1) ?? '';
-    const url = stringField(http, 2) ?? '';
+    const method = stringField(r, http, 1) ?? '';
+    const url = stringField(r, http, 2) ?? '';
     let path = url;
     try {
       const u = new URL(url);
@@ -159,20 +166,21 @@ function httpRequest(inner: Uint8Array | undefined): string {
 }
 
 /** The HTTP status of an invocation's answer: return value first, then output bindings. */
-function httpStatus(inner: Uint8Array | undefined): string | undefined {
-  const fromReturn = stringField(subMessage(subMessage(inner, 4), 5), 12);
+function httpStatus(r: BinaryReader, inner: Span | undefined): string | undefined {
+  const fromReturn = stringField(r, subMessage(r, subMessage(r, inner, 4), 5), 12);
   if (fromReturn) return fromReturn;
-  for (const binding of repeatedField(inner, 2)) {
-    const code = stringField(subMessage(subMessage(binding, 2), 5), 12);
+  if (!inner) return undefined;
+  for (let binding = nextField(r, inner, 2, inner.start); binding; binding = nextField(r, inner, 2, binding.end)) {
+    const code = stringField(r, subMessage(r, subMessage(r, binding, 2), 5), 12);
     if (code) return code;
   }
   return undefined;
 }
 
-function status(result: Uint8Array | undefined): string {
+function status(r: BinaryReader, result: Span | undefined): string {
   if (!result) return '';
-  const s = STATUS[varintField(result, 4) ?? -1] ?? 'status?';
-  const message = stringField(subMessage(result, 2), 2);
+  const s = STATUS[varintField(r, result, 4) ?? -1] ?? 'status?';
+  const message = stringField(r, subMessage(r, result, 2), 2);
   return message ? `${s}: ${clip(message)}` : s;
 }
 

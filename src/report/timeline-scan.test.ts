@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
-import * as fast from './proto-scan.js';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import * as scan from './timeline-scan.js';
 import * as reference from './timeline-fields.js';
 
 /** A small deterministic PRNG, so a failure names a reproducible case. */
@@ -15,16 +16,43 @@ function rng(seed: number): () => number {
 
 const FIELDS = [1, 2, 3, 4, 5, 12, 13, 15, 16, 31];
 
-/** Every lookup of both implementations agrees on `bytes` (subarrays compared by content). */
-function assertSame(bytes: Uint8Array | undefined, label: string): void {
+/**
+ * Every span lookup over `buf` agrees with the reference on the span's subarray (returned
+ * spans compared by content). `buf` may hold bytes after the span (the enclosing message),
+ * which the scanner must not believe.
+ */
+function assertSameSpan(buf: Uint8Array, span: scan.Span | undefined, label: string): void {
+  const r = new BinaryReader(buf);
+  const bytes = span && buf.subarray(span.start, span.end);
+  const content = (s: scan.Span | undefined) => s && buf.subarray(s.start, s.end);
   for (const no of FIELDS) {
-    assert.deepEqual(fast.subMessage(bytes, no), reference.subMessage(bytes, no), `${label}: subMessage ${no}`);
-    assert.equal(fast.stringField(bytes, no), reference.stringField(bytes, no), `${label}: stringField ${no}`);
-    assert.equal(fast.varintField(bytes, no), reference.varintField(bytes, no), `${label}: varintField ${no}`);
-    assert.deepEqual(fast.repeatedField(bytes, no), reference.repeatedField(bytes, no), `${label}: repeatedField ${no}`);
-    assert.equal(fast.countField(bytes, no), reference.countField(bytes, no), `${label}: countField ${no}`);
+    assert.deepEqual(content(scan.subMessage(r, span, no)), reference.subMessage(bytes, no), `${label}: subMessage ${no}`);
+    assert.equal(scan.stringField(r, span, no), reference.stringField(bytes, no), `${label}: stringField ${no}`);
+    assert.equal(scan.varintField(r, span, no), reference.varintField(bytes, no), `${label}: varintField ${no}`);
+    assert.deepEqual(scan.repeatedField(r, span, no).map(content), reference.repeatedField(bytes, no), `${label}: repeatedField ${no}`);
+    assert.deepEqual(content(span && scan.nextField(r, span, no, span.start)), reference.repeatedField(bytes, no)[0], `${label}: nextField ${no}`);
+    assert.equal(scan.countField(r, span, no), reference.countField(bytes, no), `${label}: countField ${no}`);
   }
 }
+
+/** The same over a whole message, and over it followed by other bytes (as a sub-message is). */
+function assertSame(bytes: Uint8Array | undefined, label: string): void {
+  if (!bytes) {
+    assertSameSpan(new Uint8Array(0), undefined, `${label} (no span)`);
+    return;
+  }
+  assertSameSpan(bytes, scan.wholeMessage(bytes), label);
+  for (const tail of TAILS) {
+    const buf = new Uint8Array(bytes.length + tail.length + 2);
+    buf.set([0x08, 0x01]);
+    buf.set(bytes, 2);
+    buf.set(tail, 2 + bytes.length);
+    assertSameSpan(buf, { start: 2, end: 2 + bytes.length }, `${label} + tail ${tail.join(',')}`);
+  }
+}
+
+/** Bytes after a span that would complete a value cut at its end, if the scanner read on. */
+const TAILS = [Uint8Array.of(0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41), Uint8Array.of(0x01, 0x12, 0x00, 0x08, 0x01, 0x0c, 0x1a, 0x00)];
 
 const valid = [
   encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'i1', level: 4, message: `héllo\u{1F600} ${'x'.repeat(80)}`, category: 'c' } } })),
@@ -41,7 +69,7 @@ const valid = [
   encodeMessage(makeMessage({ content: { case: 'workerInitRequest', value: { hostVersion: '4.0', capabilities: { a: 'b', c: 'd' }, functionAppDirectory: '/home' } } })),
 ];
 
-test('the fast scanner reads valid messages, their nested levels and every truncation exactly as the reference', () => {
+test('the span scanner reads valid messages, their nested levels and every truncation exactly as the reference', () => {
   assertSame(undefined, 'undefined');
   assertSame(new Uint8Array(0), 'empty');
   for (const [i, bytes] of valid.entries()) {
@@ -57,7 +85,24 @@ test('the fast scanner reads valid messages, their nested levels and every trunc
   }
 });
 
-test('the fast scanner agrees with the reference on damaged and random bytes (groups, bad tags, overlong varints)', () => {
+test('spans the scanner found inside a message (as the timeline walks them) read like their subarrays, also when cut short', () => {
+  for (const [i, bytes] of valid.entries()) {
+    const r = new BinaryReader(bytes);
+    for (const no of FIELDS) {
+      const inner = scan.subMessage(r, scan.wholeMessage(bytes), no);
+      if (!inner) continue;
+      for (const no2 of [undefined, ...FIELDS]) {
+        const span = no2 === undefined ? inner : scan.subMessage(r, inner, no2);
+        if (!span) continue;
+        for (let cut = 0; cut <= span.end - span.start; cut++) {
+          assertSameSpan(bytes, { start: span.start, end: span.end - cut }, `valid ${i} field ${no}.${no2 ?? ''} cut by ${cut}`);
+        }
+      }
+    }
+  }
+});
+
+test('the span scanner agrees with the reference on damaged and random bytes (groups, bad tags, overlong varints), with or without bytes after the span', () => {
   const next = rng(5);
   const special = [
     Uint8Array.of(0x0b, 0x08, 0x01, 0x0c), // group 1 with a varint inside, properly closed
