@@ -202,6 +202,7 @@ function createThreadedStore(
     if (m.type === 'ack') {
       const b = inFlight.get(m.id);
       inFlight.delete(m.id);
+      if (m.buffers) builder.recycle(m.buffers);
       if (b) {
         stats.queued -= b.frames;
         queuedBytes -= b.bytes;

@@ -34,3 +34,52 @@ test('a batch carries frames (bytes copied, growing past the initial capacity) a
   });
   assert.deepEqual([...framesPerSession(batch)], [[1, 3], [2, 2]]);
 });
+
+test('recycled buffers are reused by later batches (no new allocation), which still read back exactly', () => {
+  const b = createBatchBuilder(4, 64);
+  const read = (batch: ReturnType<typeof b.take>) => {
+    const out: Frame[] = [];
+    readBatch(batch, { frame: (f) => out.push({ ...f, bytes: new Uint8Array(f.bytes) }), control: () => {} });
+    return out;
+  };
+  for (let i = 0; i < 3; i++) b.addFrame(frame(1, i, 20));
+  const first = b.take(1);
+  // The next batch was sized before anything came back: its buffers are new ones.
+  for (let i = 3; i < 5; i++) b.addFrame(frame(1, i, 30));
+  const second = b.take(2);
+  assert.notEqual(second.data, first.data);
+  // The writer is done with the first batch: its buffers come back, and the batch after
+  // the one being built is made in them (old contents overwritten, never read).
+  const firstFrames = read(first);
+  b.recycle(first);
+  b.addFrame(frame(1, 5, 1));
+  const third = b.take(3); // built in the buffers allocated when `second` was taken
+  assert.notEqual(third.data, first.data);
+  for (let i = 6; i < 9; i++) b.addFrame(frame(1, i, 15));
+  const fourth = b.take(4);
+  assert.equal(fourth.data, first.data, 'data buffer reused');
+  assert.equal(fourth.meta, first.meta, 'meta buffer reused');
+  assert.equal(fourth.stamps, first.stamps, 'stamps buffer reused');
+  assert.deepEqual(firstFrames.map((f) => f.seq), [0, 1, 2]);
+  assert.deepEqual(read(third).map((f) => f.seq), [5]);
+  const got = read(fourth);
+  assert.deepEqual(got.map((f) => f.seq), [6, 7, 8]);
+  got.forEach((f) => assert.deepEqual([...f.bytes], Array(15).fill(f.seq)));
+  assert.deepEqual(read(second).map((f) => [f.seq, f.bytes.length]), [[3, 30], [4, 30]]);
+});
+
+test('recycle keeps no detached or oversize buffers', () => {
+  const b = createBatchBuilder(4, 64);
+  b.addFrame(frame(1, 0, 10));
+  const small = b.take(1);
+  const detached = { data: new ArrayBuffer(0), meta: new ArrayBuffer(0), stamps: new ArrayBuffer(0) };
+  b.recycle(detached);
+  const huge = { data: new ArrayBuffer(64 * 1024 * 1024), meta: new ArrayBuffer(2 * 16_384 * 8 * 8), stamps: new ArrayBuffer(2 * 16_384 * 8) };
+  b.recycle(huge);
+  b.addFrame(frame(1, 1, 10));
+  const next = b.take(2);
+  assert.notEqual(next.data, huge.data);
+  assert.notEqual(next.meta, huge.meta);
+  assert.ok(next.data.byteLength > 0 && next.data.byteLength < huge.data.byteLength);
+  assert.notEqual(next.data, small.data);
+});

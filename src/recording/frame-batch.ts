@@ -34,7 +34,23 @@ export interface BatchBuilder {
   addControl(control: SessionControl): void;
   /** Hand over everything collected as a batch with this id, and start afresh. */
   take(id: number): FrameBatch;
+  /**
+   * Give back the buffers of a batch the writer is done with (transferred back with its
+   * ack), for a later batch to reuse. At a steady rate the builder then allocates nothing:
+   * without it, every batch was a fresh ArrayBuffer that lived until the writer thread's
+   * next garbage collection, and at full rate those added tens of MB of RSS. Buffers over
+   * the usual caps (one huge message) are dropped, not kept.
+   */
+  recycle(buffers: BatchBuffers): void;
 }
+
+/** The three transferable buffers of a batch. */
+export type BatchBuffers = Pick<FrameBatch, 'data' | 'meta' | 'stamps'>;
+
+/** At most this many returned buffer sets are kept for reuse. */
+const SPARES = 4;
+const MAX_RECYCLED_BYTES = 4 * 1024 * 1024;
+const MAX_RECYCLED_FRAMES = 16_384;
 
 export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024): BatchBuilder {
   let frameCap = initialFrames;
@@ -45,6 +61,21 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
   let count = 0;
   let used = 0;
   let controls: BatchControl[] = [];
+  const spareData: ArrayBuffer[] = [];
+  const spareFrames: { meta: ArrayBuffer; stamps: ArrayBuffer }[] = [];
+
+  /** A spare data buffer of at least `cap` bytes, or a new one. */
+  function dataOf(cap: number): Uint8Array<ArrayBuffer> {
+    const i = spareData.findIndex((b) => b.byteLength >= cap);
+    return i < 0 ? new Uint8Array(cap) : new Uint8Array(spareData.splice(i, 1)[0]!);
+  }
+  /** Spare meta/stamps buffers for at least `cap` frames, or new ones. */
+  function framesOf(cap: number): { meta: Float64Array<ArrayBuffer>; stamps: BigInt64Array<ArrayBuffer> } {
+    const i = spareFrames.findIndex((b) => b.stamps.byteLength >= cap * 8 && b.meta.byteLength >= cap * FIELDS * 8);
+    if (i < 0) return { meta: new Float64Array(cap * FIELDS), stamps: new BigInt64Array(cap) };
+    const b = spareFrames.splice(i, 1)[0]!;
+    return { meta: new Float64Array(b.meta), stamps: new BigInt64Array(b.stamps) };
+  }
 
   function growFrames(): void {
     frameCap *= 2;
@@ -106,13 +137,22 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
       // (but one huge message does not make every later batch huge).
       frameCap = Math.max(initialFrames, Math.min(nextPow2(count), 16_384));
       byteCap = Math.max(initialBytes, Math.min(nextPow2(used), 4 * 1024 * 1024));
-      data = new Uint8Array(byteCap);
-      meta = new Float64Array(frameCap * FIELDS);
-      stamps = new BigInt64Array(frameCap);
+      data = dataOf(byteCap);
+      byteCap = data.byteLength;
+      ({ meta, stamps } = framesOf(frameCap));
+      frameCap = Math.min(stamps.length, meta.length / FIELDS);
       count = 0;
       used = 0;
       controls = [];
       return batch;
+    },
+    recycle(b) {
+      // Detached (transferred elsewhere) buffers have byteLength 0: nothing to reuse.
+      if (b.data.byteLength > 0 && b.data.byteLength <= MAX_RECYCLED_BYTES && spareData.length < SPARES) spareData.push(b.data);
+      const frames = b.stamps.byteLength / 8;
+      if (frames > 0 && frames <= MAX_RECYCLED_FRAMES && b.meta.byteLength >= frames * FIELDS * 8 && spareFrames.length < SPARES) {
+        spareFrames.push({ meta: b.meta, stamps: b.stamps });
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { RedactRules } from '../codec/redact.js';
-import type { FrameBatch } from './frame-batch.js';
+import type { BatchBuffers, FrameBatch } from './frame-batch.js';
 
 /** What the capture store's writer thread is started with. */
 export interface WriterConfig {
@@ -23,7 +23,7 @@ export type ToWriter =
 export type FromWriter =
   | { type: 'ready' }
   | { type: 'open-error'; message: string }
-  | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string } }
+  | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string }; buffers?: BatchBuffers }
   | { type: 'reserved'; ids: number[] }
   | { type: 'reserve-error'; message: string }
   | { type: 'closed' };

@@ -20,6 +20,11 @@ import type { FromWriter, ToWriter, WriterConfig } from './writer-protocol.js';
 const port = parentPort!;
 const config = workerData as WriterConfig;
 const post = (m: FromWriter): void => port.postMessage(m);
+/** Ack a batch, handing its buffers back (transferred) for the capture store to reuse. */
+const ack = (batch: FrameBatch, m: Omit<Extract<FromWriter, { type: 'ack' }>, 'type' | 'id' | 'buffers'>): void => {
+  const buffers = { data: batch.data, meta: batch.meta, stamps: batch.stamps };
+  port.postMessage({ type: 'ack', id: batch.id, ...m, buffers } satisfies FromWriter, [buffers.data, buffers.meta, buffers.stamps]);
+};
 
 // First of all, so that SQLite's work never takes the CPU from the relay's thread.
 if (config.nice !== undefined) lowerThreadPriority(config.nice);
@@ -55,7 +60,7 @@ function writeBatch(batch: FrameBatch): void {
   if (stopped) return failBatch(batch, new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'));
   try {
     sink.run(() => readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl }));
-    post({ type: 'ack', id: batch.id, stored: batch.count, failed: 0 });
+    ack(batch, { stored: batch.count, failed: 0 });
   } catch (err) {
     failBatch(batch, err);
   }
@@ -86,7 +91,7 @@ function failBatch(batch: FrameBatch, err: unknown): void {
           message: err instanceof Error ? err.message : String(err),
           ...(typeof (err as { code?: unknown }).code === 'string' ? { code: (err as { code: string }).code } : {}),
         };
-  post({ type: 'ack', id: batch.id, stored: 0, failed: batch.count, ...(error ? { error } : {}) });
+  ack(batch, { stored: 0, failed: batch.count, ...(error ? { error } : {}) });
 }
 
 port.on('message', (m: ToWriter) => {
