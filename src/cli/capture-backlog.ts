@@ -68,9 +68,12 @@ export function createCaptureBacklog(options: CaptureBacklogOptions): CaptureBac
       if (recorder) return recorder.open(opening);
       let session: CaptureSession | undefined;
       later(() => (session = recorder!.open(opening)));
+      // Once the store is ready (start ran the queued open) messages go straight to the
+      // session: no closure per message for a stream that outlives the wait.
       return {
-        message: (direction, compressed, bytes, hrNs) => later(() => session!.message(direction, compressed, bytes, hrNs), bytes.byteLength),
-        close: (end) => later(() => session!.close(end)),
+        message: (direction, compressed, bytes, hrNs) =>
+          session ? session.message(direction, compressed, bytes, hrNs) : later(() => session!.message(direction, compressed, bytes, hrNs), bytes.byteLength),
+        close: (end) => (session ? session.close(end) : later(() => session!.close(end))),
       };
     },
     start(target) {
