@@ -168,3 +168,19 @@ test('killed while recording: readers answer from the un-indexed file; the next 
   assert.deepEqual(missing(path), []);
   assert.deepEqual(answers(path, id), { invocation: [14, 15], responses: [1, 3, 5] });
 });
+
+test('a recording that grows past the limit gets its indexes built then, and keeps them live from there', async (t) => {
+  const path = tmp(t);
+  const store = await openCaptureStore(path, { redact: false, tuning: { deferIndexLimit: 25 } });
+  t.after(() => store.close());
+  const id = store.allocateSessionId();
+  store.write({ type: 'session-start', session: start(id) });
+  for (let seq = 0; seq < 20; seq++) store.write({ type: 'frame', frame: frame(id, seq) });
+  await store.flush();
+  assert.deepEqual(missing(path).sort(), ['frames_session_invocation', 'frames_session_kind'], 'left out below the limit');
+  for (let seq = 20; seq < 40; seq++) store.write({ type: 'frame', frame: frame(id, seq) });
+  await store.flush();
+  assert.deepEqual(missing(path), [], 'built once the file held more than the limit, before close');
+  await store.close();
+  assert.equal(answers(path, id).invocation.length > 0, true);
+});

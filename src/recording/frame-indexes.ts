@@ -2,22 +2,28 @@ import type Database from 'better-sqlite3';
 import { SECONDARY_INDEXES } from './schema.js';
 
 /**
- * Files holding at most this many frames when a writer opens them have their secondary
- * indexes dropped for the writer's lifetime and rebuilt when it closes. Above it the
- * indexes are kept up to date row by row, as a rebuild at close (which sorts every row of
- * the file, old ones included) would cost more than the per-row upkeep saves. Measured
- * with plain better-sqlite3 on the real schema (16 KiB pages, WAL, 2048-row transactions,
- * random invocation ids): keeping the indexes live costs ~10 µs per 200 B row inserted
- * (13.8 µs/row with them, 4.1 without) and ~5 µs per 4 KB row; a rebuild costs ~1.5 µs
- * per 200 B row and ~3.6 µs per 4 KB row of the whole file (300k rows: 0.5 s). So this
- * limit adds at most ~1 s to a close for rows an earlier recording left.
+ * While a file holds at most this many frames, a writer leaves its secondary indexes out
+ * and builds them when it closes; once the file grows past it (or already held more at
+ * open), the indexes are built then and kept up to date row by row. Measured with plain
+ * better-sqlite3 on the real schema (16 KiB pages, WAL, 2048-row transactions, random
+ * invocation ids): keeping the indexes live costs ~10 µs per 200 B row inserted (13.8
+ * µs/row with them, 4.1 without) and ~5 µs per 4 KB row; building them costs ~1.3–1.5 µs
+ * per row of the whole file (1M rows: 1.3 s). So the limit bounds the build a writer ever
+ * does at once — at close (SIGTERM → exit) or when crossing it — to under a second: a long
+ * capture stops promptly, and a writer killed before its build leaves at most this many
+ * rows without indexes for the next writer to index.
  */
-export const DEFER_LIMIT = 250_000;
+export const DEFER_LIMIT = 500_000;
 
 /** How a writer treats the frames table's secondary indexes (SECONDARY_INDEXES). */
 export interface FrameIndexes {
-  /** True when they are left out while this writer writes (built by `finish`). */
+  /** True while they are left out (built by `grew` past the limit, or by `finish`). */
   readonly deferred: boolean;
+  /**
+   * Tell it this writer committed `rows` more frames: past the limit, the indexes are
+   * built now (one transaction) and kept live from then on. Throws what SQLite throws.
+   */
+  grew(rows: number): void;
   /** Build whichever are missing (CREATE INDEX IF NOT EXISTS); returns their names. Throws what SQLite throws. */
   finish(): string[];
 }
@@ -48,12 +54,27 @@ export function manageFrameIndexes(db: Database.Database, deferLimit = DEFER_LIM
   const finish = () => buildSecondaryIndexes(db);
   if (rows > deferLimit) {
     buildSecondaryIndexes(db);
-    return { deferred: false, finish };
+    return { deferred: false, grew() {}, finish };
   }
   inTransaction(db, () => {
     for (const i of SECONDARY_INDEXES) db.exec(`DROP INDEX IF EXISTS ${i.name}`);
   });
-  return { deferred: true, finish };
+  // Rows this writer added; another process writing the same file is not counted (its
+  // rows only make the build at the crossing or at close a little larger).
+  let total = rows;
+  let deferred = true;
+  return {
+    get deferred() {
+      return deferred;
+    },
+    grew(added) {
+      total += added;
+      if (!deferred || total <= deferLimit) return;
+      buildSecondaryIndexes(db);
+      deferred = false;
+    },
+    finish,
+  };
 }
 
 function inTransaction(db: Database.Database, body: () => void): void {

@@ -1,8 +1,9 @@
 /**
  * The capture store's writer thread: all SQLite work of a live recording (indexing,
  * redaction, inserts, WAL checkpoints) happens here, off the proxy's event loop.
- * One transaction per batch. The frames table's secondary indexes are left out while a
- * small file records and built at close (frame-indexes.ts); a writer killed before that
+ * One transaction per batch. The frames table's secondary indexes are left out while the
+ * file holds at most DEFER_LIMIT frames, and built at close or when the file grows past it
+ * (frame-indexes.ts); a writer killed before that
  * leaves a file readers still answer from, which the next writer to open it completes.
  * A batch that fails (e.g. SQLITE_FULL) is rolled back and
  * counted as failed; its session events are retried on their own, so session rows and
@@ -60,9 +61,20 @@ function writeBatch(batch: FrameBatch): void {
   if (stopped) return failBatch(batch, new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'));
   try {
     sink.run(() => readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl }));
+    growIndexes(batch.count); // before the ack: once flush() resolves, a crossing's indexes exist
     ack(batch, { stored: batch.count, failed: 0 });
   } catch (err) {
     failBatch(batch, err);
+  }
+}
+
+/** Past the deferral limit the indexes are built now (frame-indexes.ts); a failure leaves them to close. */
+function growIndexes(rows: number): void {
+  try {
+    indexes.grew(rows);
+  } catch {
+    // e.g. the file is full (max bytes): the frames are stored; readers work without the
+    // secondary indexes, and close (or the next writer) builds them
   }
 }
 
