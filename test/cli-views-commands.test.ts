@@ -5,34 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { main } from '../src/cli/main.js';
+import { runMain, sink, type MainRun } from './helpers/run-main.js';
 import { writeSampleRecording } from './recording-sample.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sink(): Writable & { text: () => string } {
-  const chunks: Buffer[] = [];
-  const w = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(Buffer.from(chunk));
-      cb();
-    },
-  });
-  return Object.assign(w, { text: () => Buffer.concat(chunks).toString('utf8') });
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await main(argv, { stdout, stderr, signal: new AbortController().signal });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const cli = (...argv: string[]): Promise<MainRun> => runMain(argv);
 
 function setup(t: { after: (fn: () => void) => void }): { dir: string; db: string } {
   const dir = mkdtempSync(join(tmpdir(), 'functape-views-'));

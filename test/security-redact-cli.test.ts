@@ -6,20 +6,13 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../src/cli/main.js';
+import { runMain } from './helpers/run-main.js';
 import { secretSamples, type SecretSample } from '../src/codec/redact-samples.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, signal: new AbortController().signal });
-  return { code, out, err };
+  const r = await runMain(argv);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function fileBytes(path: string): Buffer {
