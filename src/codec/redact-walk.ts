@@ -3,7 +3,8 @@ import type { NameTest } from './redact-glob.js';
 import { isMarkerBytes, type MarkSecret } from './redact-marker.js';
 import type { PathMatcher, PathStates } from './redact-paths.js';
 import { redactJsonObject, redactUrl, type MarkText } from './redact-text.js';
-import { applySplices, forEachLenField, type Splice } from './redact-wire.js';
+import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
+import { applySplices, messageReader, nextLenField, type LenField, type Splice } from './redact-wire.js';
 
 /**
  * The schema-driven walk behind `createRedactor`: it reads protobuf wire bytes, goes
@@ -27,6 +28,8 @@ export interface Walker {
    * every other field is skipped without looking at its bytes.
    */
   builtinFieldsOf(desc: DescMessage): ReadonlySet<number>;
+  /** Reused for every splice (calls never overlap: an inner level is finished before its parent). */
+  writer: BinaryWriter;
   decoder: { decode(bytes: Uint8Array): string };
   encoder: { encode(text: string): Uint8Array };
 }
@@ -86,24 +89,46 @@ function mayHoldUrlSecret(payload: Uint8Array): boolean {
   return payload.includes(0x3f /* ? */) || payload.includes(0x40 /* @ */);
 }
 
-export function walkMessage(buf: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
+/**
+ * One message being walked: a single BinaryReader over its bytes (a plain Uint8Array
+ * view), every nested level a span [start, end) of them.
+ */
+interface Walk {
+  r: BinaryReader;
+  buf: Uint8Array;
+  w: Walker;
+  writer: BinaryWriter;
+}
+
+export function walkMessage(bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
+  const r = messageReader(bytes);
+  const buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return walkSpan({ r, buf, w, writer: w.writer }, 0, buf.length, desc, states, mode);
+}
+
+/** Walk the message of type `desc` at [from, to); its new bytes, or null when nothing in it changed. */
+function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Uint8Array | null {
+  const { r, buf, w } = k;
   const fields = w.fieldsOf(desc);
   const builtins = BUILTIN_RULES.get(desc.typeName);
   const onlyBuiltin = mode === 'none' && states.length === 0 ? w.builtinFieldsOf(desc) : undefined;
   let splices: Splice[] | undefined;
   let listIndex: Map<number, number> | undefined;
-  forEachLenField(buf, (fieldNo, lenPos, start, end) => {
-    if (onlyBuiltin !== undefined && !onlyBuiltin.has(fieldNo)) return;
+  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
+  r.pos = from;
+  while (nextLenField(r, buf, to, f)) {
+    const { fieldNo, lenPos, start, end } = f;
+    if (onlyBuiltin !== undefined && !onlyBuiltin.has(fieldNo)) continue;
     const field = fields.get(fieldNo);
-    if (field === undefined) return;
-    const payload = buf.subarray(start, end);
+    if (field === undefined) continue;
     const fStates = w.paths.step(states, field.jsonName, field.name);
     const fAll = mode === 'all' || w.paths.accepts(fStates);
     const builtin = builtins?.get(fieldNo);
     let out: Uint8Array | null = null;
     switch (field.fieldKind) {
-      case 'scalar':
+      case 'scalar': {
         if (!isText(field.scalar)) break;
+        const payload = buf.subarray(start, end);
         if (fAll || builtin === 'always') out = redactValue(payload, w);
         else if (builtin === 'url' && mayHoldUrlSecret(payload)) out = redactTextWith(payload, w, (t) => redactUrl(t, w.query, w.markText));
         else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && (fieldNo === 1 || fieldNo === 2)) {
@@ -111,8 +136,9 @@ export function walkMessage(buf: Uint8Array, desc: DescMessage, w: Walker, state
           out = redactTextWith(payload, w, (t) => redactJsonObject(t, names, w.markText));
         }
         break;
+      }
       case 'message':
-        out = descend(payload, field.message, w, fStates, fAll ? 'all' : 'none');
+        out = descend(k, start, end, field.message, fStates, fAll ? 'all' : 'none');
         break;
       case 'list': {
         listIndex ??= new Map();
@@ -120,46 +146,52 @@ export function walkMessage(buf: Uint8Array, desc: DescMessage, w: Walker, state
         listIndex.set(fieldNo, index + 1);
         const eStates = fStates.length === 0 ? fStates : w.paths.step(fStates, String(index));
         const eAll = fAll || w.paths.accepts(eStates);
-        if (field.listKind === 'message') out = descend(payload, field.message, w, eStates, eAll ? 'all' : 'none');
-        else if (field.listKind === 'scalar' && isText(field.scalar) && eAll) out = redactValue(payload, w);
+        if (field.listKind === 'message') out = descend(k, start, end, field.message, eStates, eAll ? 'all' : 'none');
+        else if (field.listKind === 'scalar' && isText(field.scalar) && eAll) out = redactValue(buf.subarray(start, end), w);
         break;
       }
       case 'map':
-        out = walkMapEntry(payload, field, w, fStates, fAll, builtin);
+        out = walkMapEntry(k, start, end, field, fStates, fAll, builtin);
         break;
       default:
         break;
     }
+    // A nested walk moved the reader: carry on after this field.
+    r.pos = end;
     if (out !== null) (splices ??= []).push({ from: lenPos, to: end, payload: out });
-  });
-  return splices === undefined ? null : applySplices(buf, splices);
+  }
+  return splices === undefined ? null : applySplices(buf, splices, from, to, k.writer);
 }
 
-function descend(buf: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
-  if (mode === 'none' && states.length === 0 && !w.reaches(desc)) return null;
-  return walkMessage(buf, desc, w, states, mode);
+function descend(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Uint8Array | null {
+  if (mode === 'none' && states.length === 0 && !k.w.reaches(desc)) return null;
+  return walkSpan(k, from, to, desc, states, mode);
 }
 
 /** A map entry is a small message: key = 1, value = 2. Values are redacted by key. */
 function walkMapEntry(
-  entry: Uint8Array, field: DescField & { fieldKind: 'map' }, w: Walker, states: PathStates, all: boolean, builtin: Builtin | undefined,
+  k: Walk, from: number, to: number, field: DescField & { fieldKind: 'map' }, states: PathStates, all: boolean, builtin: Builtin | undefined,
 ): Uint8Array | null {
-  const found = { key: '', lenPos: -1, start: 0, end: 0 };
-  forEachLenField(entry, (fieldNo, lenPos, start, end) => {
-    if (fieldNo === 1) found.key = decodeKey(entry, start, end, w);
-    else if (fieldNo === 2) Object.assign(found, { lenPos, start, end });
-  });
-  const { key, lenPos } = found;
+  const { r, buf, w } = k;
+  let key = '';
+  let lenPos = -1;
+  let start = 0;
+  let end = 0;
+  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
+  r.pos = from;
+  while (nextLenField(r, buf, to, f)) {
+    if (f.fieldNo === 1) key = decodeKey(buf, f.start, f.end, w);
+    else if (f.fieldNo === 2) ({ lenPos, start, end } = f);
+  }
   if (lenPos < 0) return null;
   const kStates = w.paths.step(states, key);
   let secret = all || w.paths.accepts(kStates);
   if (!secret && builtin === 'env-map') secret = w.env(key);
   else if (!secret && builtin === 'header-map') secret = w.header(key);
   else if (!secret && builtin === 'query-map') secret = w.query(key);
-  const payload = entry.subarray(found.start, found.end);
   let out: Uint8Array | null = null;
   if (field.mapKind === 'scalar') {
-    if (secret && isText(field.scalar)) out = redactValue(payload, w);
+    if (secret && isText(field.scalar)) out = redactValue(buf.subarray(start, end), w);
   } else if (field.mapKind === 'message') {
     let mode: Mode = secret ? 'all' : 'none';
     if (!secret && builtin === 'trigger-map') {
@@ -169,7 +201,7 @@ function walkMapEntry(
       // Hosts also copy each query parameter into the binding data as its own entry.
       else if (w.query(key)) mode = 'all';
     }
-    out = mode === 'none' ? descend(payload, field.message, w, kStates, mode) : walkMessage(payload, field.message, w, kStates, mode);
+    out = mode === 'none' ? descend(k, start, end, field.message, kStates, mode) : walkSpan(k, start, end, field.message, kStates, mode);
   }
-  return out === null ? null : applySplices(entry, [{ from: lenPos, to: found.end, payload: out }]);
+  return out === null ? null : applySplices(buf, [{ from: lenPos, to: end, payload: out }], from, to, k.writer);
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { applySplices, forEachLenField, varintSize } from './redact-wire.js';
+import { applySplices, forEachLenField, messageReader, nextLenField } from './redact-wire.js';
 import { createRedactor } from './redact.js';
 import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './streaming-message.js';
 import { markerText } from './redact-marker.js';
@@ -37,10 +37,39 @@ test('malformed bytes throw: truncated length, runaway varint, group wire type, 
   }
 });
 
+test('length prefixes past 32 bits or 5 bytes throw instead of being cut to their low bits', () => {
+  // 2^32 + 3 (5 bytes, high bits set): the library alone would read 3.
+  const big = [0x12, 0x83, 0x80, 0x80, 0x80, 0x10, 0x61, 0x62, 0x63];
+  // 3 written in 6 bytes
+  const long = [0x12, 0x83, 0x80, 0x80, 0x80, 0x80, 0x00, 0x61, 0x62, 0x63];
+  for (const bad of [big, long]) assert.throws(() => forEachLenField(Uint8Array.from(bad), () => {}), /malformed length/, `${bad}`);
+  // the same 3 in 5 bytes is well-formed
+  const seen: number[] = [];
+  forEachLenField(Uint8Array.from([0x12, 0x83, 0x80, 0x80, 0x80, 0x00, 0x61, 0x62, 0x63]), (no, _l, start, end) => seen.push(no, start, end));
+  assert.deepEqual(seen, [2, 6, 9]);
+});
+
+test('nextLenField keeps every read inside its span: a nested level cannot run into the bytes after it', () => {
+  // field 1 holds [field 2, length 3, "ab"]: its inner length runs past field 1's end, into field 3
+  const buf = Uint8Array.from([0x0a, 0x04, 0x12, 0x03, 0x61, 0x62, 0x1a, 0x01, 0x63]);
+  const f = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
+  const r = messageReader(buf);
+  assert.ok(nextLenField(r, buf, buf.length, f));
+  assert.deepEqual([f.fieldNo, f.start, f.end], [1, 2, 6]);
+  r.pos = f.start;
+  assert.throws(() => nextLenField(r, buf, 6, f), /runs past the end/);
+  // a varint or a fixed-size value that crosses the span's end is truncated as well
+  const varint = Uint8Array.from([0x0a, 0x02, 0x08, 0x96, 0x01, 0x1a, 0x00]);
+  const rv = messageReader(varint);
+  rv.pos = 2;
+  assert.throws(() => nextLenField(rv, varint, 4, f), /truncated/);
+  const fixed = Uint8Array.from([0x0a, 0x03, 0x0d, 0x01, 0x02, 0x03, 0x04, 0x00]);
+  const rf = messageReader(fixed);
+  rf.pos = 2;
+  assert.throws(() => nextLenField(rf, fixed, 5, f), /truncated/);
+});
+
 test('applySplices rewrites length prefixes, also when their varint grows or shrinks', () => {
-  assert.equal(varintSize(127), 1);
-  assert.equal(varintSize(128), 2);
-  assert.equal(varintSize(2 ** 21), 4);
   // field 2 with a 3-byte payload becomes 200 bytes: its length prefix grows to 2 bytes
   const buf = Uint8Array.from([0x08, 0x01, 0x12, 0x03, 0x61, 0x62, 0x63, 0x18, 0x02]);
   const out = applySplices(buf, [{ from: 3, to: 7, payload: new Uint8Array(200).fill(0x7a) }]);

@@ -1,8 +1,23 @@
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+
 /**
  * Protobuf wire-level editing for redaction: a message is rewritten by replacing the
  * payload of some length-delimited fields and copying every other byte unchanged, so
  * a redacted message differs from the original only where a secret was.
+ *
+ * Reading is @bufbuild/protobuf's BinaryReader (tags, varints, skips, bounds), ONE
+ * reader per message: a nested level is a span [start, end) of the reader's buffer, so
+ * going down a level costs no new reader and no subarray. This file only keeps every
+ * read inside its span and rejects what StreamingMessage never carries (groups).
  */
+
+/** One length-delimited field occurrence: `lenPos` is where its length varint starts, the payload is [start, end). */
+export interface LenField {
+  fieldNo: number;
+  lenPos: number;
+  start: number;
+  end: number;
+}
 
 /** Called per length-delimited field occurrence: `lenPos` is where its length varint starts, the payload is [start, end). */
 export type LenFieldVisitor = (fieldNo: number, lenPos: number, start: number, end: number) => void;
@@ -15,108 +30,76 @@ export interface Splice {
 }
 
 /**
- * Call `visit` for each length-delimited field of `buf`, in wire order; varint and
- * fixed-size fields are skipped. Throws on malformed or truncated bytes, and on
- * (deprecated) groups, which no StreamingMessage field uses.
+ * The reader for one message. It reads a plain Uint8Array view of `bytes`: on a Node
+ * Buffer every subarray the reader makes would be a new Buffer (a JS-level constructor).
  */
-export function forEachLenField(buf: Uint8Array, visit: LenFieldVisitor): void {
-  const len = buf.length;
-  let pos = 0;
-  while (pos < len) {
-    let tag = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      if (pos >= len || shift > 28) throw new Error('malformed tag');
-      b = buf[pos++]!;
-      tag += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    const wireType = tag % 8;
-    const fieldNo = Math.floor(tag / 8);
-    if (fieldNo === 0) throw new Error('field number 0');
-    switch (wireType) {
-      case 0: {
-        const stop = Math.min(pos + 10, len);
-        while (pos < stop && buf[pos]! & 0x80) pos++;
-        if (pos >= stop) throw new Error('malformed varint');
-        pos++;
-        break;
-      }
-      case 1:
-        pos += 8;
-        break;
-      case 5:
-        pos += 4;
-        break;
-      case 2: {
-        const lenPos = pos;
-        let size = 0;
-        shift = 0;
-        do {
-          if (pos >= len || shift > 28) throw new Error('malformed length');
-          b = buf[pos++]!;
-          size += (b & 0x7f) * 2 ** shift;
-          shift += 7;
-        } while (b & 0x80);
-        const end = pos + size;
-        if (end > len) throw new Error(`field ${fieldNo}: length ${size} runs past the end of the message`);
-        visit(fieldNo, lenPos, pos, end);
-        pos = end;
-        break;
-      }
-      default:
-        throw new Error(`field ${fieldNo}: unsupported wire type ${wireType}`);
-    }
-    if (pos > len) throw new Error('truncated message');
-  }
-}
-
-export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    out[at++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  out[at++] = n;
-  return at;
+export function messageReader(bytes: Uint8Array): BinaryReader {
+  return new BinaryReader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /**
- * Apply splices (in increasing, non-overlapping order) and return the new bytes. The
- * result may be a view into Node's shared Buffer pool (small allocations are much
- * cheaper there): copy it before handing it to code that may transfer its ArrayBuffer.
+ * Move `r` to the next length-delimited field of the span that ends at `limit` and fill
+ * `f` with it; `r.pos` is left after its payload. Varint and fixed-size fields on the way
+ * are skipped. Returns false at the end of the span. Throws on malformed or truncated
+ * bytes (anything that runs past `limit`), and on (deprecated) groups, which no
+ * StreamingMessage field uses.
  */
-export function applySplices(buf: Uint8Array, splices: readonly Splice[]): Uint8Array {
-  let size = buf.length;
-  for (const s of splices) size += varintSize(s.payload.length) + s.payload.length - (s.to - s.from);
-  const out = Buffer.allocUnsafe(size);
-  let read = 0;
-  let write = 0;
-  for (const s of splices) {
-    write = copy(buf, read, s.from, out, write);
-    write = writeVarint(out, write, s.payload.length);
-    write = copy(s.payload, 0, s.payload.length, out, write);
-    read = s.to;
+export function nextLenField(r: BinaryReader, buf: Uint8Array, limit: number, f: LenField): boolean {
+  while (r.pos < limit) {
+    const [fieldNo, wireType] = r.tag();
+    switch (wireType) {
+      case WireType.LengthDelimited: {
+        const lenPos = r.pos;
+        const size = r.uint32();
+        // A length varint of more than 5 bytes, or one past 32 bits, is malformed (the
+        // library would read its low 32 bits).
+        const n = r.pos - lenPos;
+        if (n > 5 || (n === 5 && buf[r.pos - 1]! > 0x0f)) throw new Error('malformed length');
+        const end = r.pos + size;
+        if (end > limit) throw new Error(`field ${fieldNo}: length ${size} runs past the end of the message`);
+        f.fieldNo = fieldNo;
+        f.lenPos = lenPos;
+        f.start = r.pos;
+        f.end = end;
+        r.pos = end;
+        return true;
+      }
+      case WireType.Varint:
+        // Reads (and drops) a varint of at most 10 bytes; a longer one throws.
+        r.uint32();
+        break;
+      case WireType.Bit64:
+      case WireType.Bit32:
+        r.skip(wireType, fieldNo);
+        break;
+      default:
+        throw new Error(`field ${fieldNo}: unsupported wire type ${wireType}`);
+    }
+    if (r.pos > limit) throw new Error('truncated message');
   }
-  copy(buf, read, buf.length, out, write);
-  return out;
+  return false;
 }
 
-/** Copy [from, to) of `src` into `dst` at `at`; short runs by hand (a subarray costs more than them). */
-function copy(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
-  if (to - from > 48) {
-    dst.set(src.subarray(from, to), at);
-    return at + to - from;
+/**
+ * Call `visit` for each length-delimited field of `buf`, in wire order; varint and
+ * fixed-size fields are skipped. Throws as `nextLenField` does.
+ */
+export function forEachLenField(buf: Uint8Array, visit: LenFieldVisitor): void {
+  const r = messageReader(buf);
+  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
+  while (nextLenField(r, buf, buf.length, f)) visit(f.fieldNo, f.lenPos, f.start, f.end);
+}
+
+/**
+ * Apply splices (positions into `buf`, in increasing, non-overlapping order, all inside
+ * [from, to)) to the span [from, to) of `buf` and return its new bytes: a fresh array
+ * the caller owns. Lengths are written by the library's BinaryWriter.
+ */
+export function applySplices(buf: Uint8Array, splices: readonly Splice[], from = 0, to = buf.length, w = new BinaryWriter()): Uint8Array {
+  let read = from;
+  for (const s of splices) {
+    w.raw(buf.subarray(read, s.from)).bytes(s.payload);
+    read = s.to;
   }
-  for (let i = from; i < to; i++) dst[at++] = src[i]!;
-  return at;
+  return w.raw(buf.subarray(read, to)).finish();
 }

@@ -1,4 +1,5 @@
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { StreamingMessageSchema } from '../gen/FunctionRpc_pb.js';
 import { compileGlobs, type NameTest } from './redact-glob.js';
 import { createMarker, type MarkSecret } from './redact-marker.js';
@@ -139,6 +140,7 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
       }
       return set;
     },
+    writer: new BinaryWriter(),
     decoder,
     encoder,
   };
@@ -158,9 +160,8 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
   return (bytes, kind) => {
     if (bytes.length === 0 || !live(kind)) return null;
     try {
-      const out = walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none');
-      // Own the result: intermediate levels may live in Node's shared Buffer pool.
-      return out === null ? null : new Uint8Array(out);
+      // A fresh array (BinaryWriter output): the caller owns it and may transfer it.
+      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none');
     } catch {
       return null;
     }
