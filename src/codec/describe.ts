@@ -1,5 +1,6 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { FrameIndex } from '../model/frame.js';
+import { messageReader } from './message-reader.js';
 
 /** StreamingMessage.content field numbers → JSON member names. */
 const KIND_BY_FIELD: ReadonlyMap<number, string> = new Map([
@@ -36,6 +37,61 @@ const ID_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [number, IdField
  * message give `kind: 'unknown'` and `decodeError`.
  */
 export function describe(bytes: Uint8Array): FrameIndex {
+  return describeWith(messageReader(bytes), bytes);
+}
+
+/**
+ * `describe` with a reader the caller made with `messageReader(bytes)` and may use again
+ * afterwards (redaction reads the same message): the content member is read as a span
+ * of that reader, no second reader. Same result as `describe(bytes)`, byte for byte.
+ */
+export function describeWith(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
+  try {
+    return describeSpans(reader, bytes);
+  } catch {
+    // Malformed somewhere: the one-reader-per-level reading below says exactly why (its
+    // error text is the decode_error stored with the frame).
+    return describeNested(bytes);
+  }
+}
+
+/** The fast path: nested levels as spans of one reader. Throws on anything malformed, including a read that leaves its span. */
+function describeSpans(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
+  if (bytes.length === 0) return { kind: 'empty' };
+  reader.pos = 0;
+  const out: FrameIndex = { kind: 'unknown' };
+  let sawContent = false;
+  while (reader.pos < reader.len) {
+    const [fieldNo, wireType] = reader.tag();
+    if (fieldNo === 1 && wireType === WireType.LengthDelimited) {
+      out.requestId = reader.string();
+      continue;
+    }
+    const kind = KIND_BY_FIELD.get(fieldNo);
+    if (kind !== undefined && wireType === WireType.LengthDelimited) {
+      const end = reader.uint32() + reader.pos;
+      if (end > reader.len) throw new RangeError('premature EOF');
+      out.kind = kind;
+      sawContent = true;
+      const ids = ID_FIELDS[kind];
+      while (reader.pos < end) {
+        const [no, wt] = reader.tag();
+        const hit = ids?.find(([n]) => n === no);
+        if (hit && wt === WireType.LengthDelimited) out[hit[1]] = reader.string();
+        else reader.skip(wt, no);
+        if (reader.pos > end) throw new RangeError('premature EOF');
+      }
+      continue;
+    }
+    if (kind !== undefined) throw new Error('malformed');
+    reader.skip(wireType, fieldNo);
+  }
+  if (!sawContent) throw new Error('no known member');
+  return out;
+}
+
+/** The reference reading, one reader per level: gives the exact decodeError of malformed bytes. */
+function describeNested(bytes: Uint8Array): FrameIndex {
   try {
     const reader = new BinaryReader(bytes);
     const out: FrameIndex = { kind: 'unknown' };

@@ -100,8 +100,10 @@ interface Walk {
   writer: BinaryWriter;
 }
 
-export function walkMessage(bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode): Uint8Array | null {
-  const r = messageReader(bytes);
+/** `reader`: one made by `messageReader(bytes)` (e.g. the one describe used), or none for a new one. */
+export function walkMessage(
+  bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode, r: BinaryReader = messageReader(bytes),
+): Uint8Array | null {
   const buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return walkSpan({ r, buf, w, writer: w.writer }, 0, buf.length, desc, states, mode);
 }

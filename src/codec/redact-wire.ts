@@ -1,4 +1,7 @@
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { messageReader } from './message-reader.js';
+
+export { messageReader };
 
 /**
  * Protobuf wire-level editing for redaction: a message is rewritten by replacing the
@@ -27,14 +30,6 @@ export interface Splice {
   from: number;
   to: number;
   payload: Uint8Array;
-}
-
-/**
- * The reader for one message. It reads a plain Uint8Array view of `bytes`: on a Node
- * Buffer every subarray the reader makes would be a new Buffer (a JS-level constructor).
- */
-export function messageReader(bytes: Uint8Array): BinaryReader {
-  return new BinaryReader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /**

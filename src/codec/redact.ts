@@ -1,5 +1,5 @@
 import type { DescField, DescMessage } from '@bufbuild/protobuf';
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryWriter, type BinaryReader } from '@bufbuild/protobuf/wire';
 import { StreamingMessageSchema } from '../gen/FunctionRpc_pb.js';
 import { compileGlobs, type NameTest } from './redact-glob.js';
 import { createMarker, type MarkSecret } from './redact-marker.js';
@@ -45,7 +45,11 @@ export interface RedactRules {
   hashKey?: string;
 }
 
-export type Redactor = (bytes: Uint8Array, kind: string) => Uint8Array | null;
+/**
+ * `reader`, when given, is `messageReader(bytes)` from message-reader.ts, already used by
+ * `describeWith` (its position does not matter): the message then costs one reader.
+ */
+export type Redactor = (bytes: Uint8Array, kind: string, reader?: BinaryReader) => Uint8Array | null;
 
 export const DEFAULT_SECRET_HEADERS: readonly string[] = [
   'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-functions-key', 'x-ms-*token*',
@@ -157,11 +161,11 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
     }
     return v;
   };
-  return (bytes, kind) => {
+  return (bytes, kind, reader) => {
     if (bytes.length === 0 || !live(kind)) return null;
     try {
       // A fresh array (BinaryWriter output): the caller owns it and may transfer it.
-      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none');
+      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none', reader);
     } catch {
       return null;
     }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { describe } from '../codec/describe.js';
+import { describeWith } from '../codec/describe.js';
+import { messageReader } from '../codec/message-reader.js';
 import { messageFrame } from '../codec/compression.js';
 import { createRedactor, type RedactRules, type Redactor } from '../codec/redact.js';
 import type { Frame, FrameIndex } from '../model/frame.js';
@@ -50,13 +51,15 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
     // the wire bytes are stored unless redaction has to replace them.
     const message = messageFrame(wire);
     let frame = wire;
-    let index = known?.index ?? describe(message.bytes);
+    // One protobuf reader per message, shared by describe and redaction.
+    const reader = messageReader(message.bytes);
+    let index = known?.index ?? describeWith(reader, message.bytes);
     let stored = frame.bytes;
     let redacted = known?.redacted ?? false;
     if (redactor && !redacted && index.kind !== 'unknown') {
       let out: Uint8Array | null;
       try {
-        out = redactor(message.bytes, index.kind);
+        out = redactor(message.bytes, index.kind, reader);
       } catch (err) {
         // Never store what could not be checked for secrets, and never lose the frame's
         // place in the session: keep its index with an empty payload, marked redacted.
