@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describe } from './describe.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, describeSpans, describeWith } from './describe.js';
+import { messageReader } from './message-reader.js';
+import { secretSamples } from './redact-samples.js';
 import { encodeMessage, makeMessage, decodeMessage } from './streaming-message.js';
 
 test('describe reads kind and ids of an InvocationRequest without a full decode', () => {
@@ -43,4 +47,31 @@ test('unknown fields alone are flagged as no known member', () => {
   const d = describe(new Uint8Array([0xa8, 0x06, 0x01])); // field 101 varint
   assert.equal(d.kind, 'unknown');
   assert.match(d.decodeError ?? '', /no known/);
+});
+
+test('well-formed messages are described on the one-reader fast path, with the same answer', () => {
+  const messages = secretSamples('d').map((s) => s.bytes);
+  for (const line of readFileSync(resolve('fixtures/sessions/reference-mixed.ndjson'), 'utf8').split('\n')) {
+    if (line.includes('"bytes"')) messages.push(Buffer.from(JSON.parse(line).bytes as string, 'base64'));
+  }
+  assert.ok(messages.length > 50);
+  for (const bytes of messages) {
+    const r = messageReader(bytes);
+    const fast = describeSpans(r, bytes);
+    assert.equal(fast.decodeError, undefined);
+    assert.deepEqual(fast, describe(bytes));
+    // the reader can be handed on (redaction) and reused
+    assert.deepEqual(describeWith(r, bytes), fast);
+  }
+});
+
+test('a content member whose field runs past it, into the bytes after it, is malformed (as with a reader per level)', () => {
+  const inner = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'abc', message: 'm' } } }));
+  // cut the content member's length by 2, so its last field runs into what follows (a requestId)
+  const bytes = Uint8Array.from([...inner]);
+  bytes[1] = bytes[1]! - 2;
+  const withTail = Uint8Array.from([...bytes, 0x0a, 0x01, 0x72]);
+  const d = describe(withTail);
+  assert.equal(d.kind, 'unknown');
+  assert.match(d.decodeError ?? '', /premature EOF/);
 });

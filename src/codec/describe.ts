@@ -55,8 +55,12 @@ export function describeWith(reader: BinaryReader, bytes: Uint8Array): FrameInde
   }
 }
 
-/** The fast path: nested levels as spans of one reader. Throws on anything malformed, including a read that leaves its span. */
-function describeSpans(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
+/**
+ * The fast path: nested levels as spans of one reader. Throws on anything malformed,
+ * including a read that leaves its span (exported for the test that keeps well-formed
+ * messages on this path: a fallback would hide a slowdown, not a wrong answer).
+ */
+export function describeSpans(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
   if (bytes.length === 0) return { kind: 'empty' };
   reader.pos = 0;
   const out: FrameIndex = { kind: 'unknown' };
@@ -78,6 +82,11 @@ function describeSpans(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
         const [no, wt] = reader.tag();
         const hit = ids?.find(([n]) => n === no);
         if (hit && wt === WireType.LengthDelimited) out[hit[1]] = reader.string();
+        // skip() would also return the skipped bytes (a subarray per field)
+        else if (wt === WireType.LengthDelimited) {
+          const len = reader.uint32();
+          reader.pos += len;
+        }
         else reader.skip(wt, no);
         if (reader.pos > end) throw new RangeError('premature EOF');
       }

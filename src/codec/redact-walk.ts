@@ -19,19 +19,27 @@ export interface Walker {
   paths: PathMatcher;
   markBytes: MarkSecret;
   markText: MarkText;
-  /** The built-in rules can find a secret somewhere below a message of this type. */
-  reaches(desc: DescMessage): boolean;
-  fieldsOf(desc: DescMessage): ReadonlyMap<number, DescField>;
-  /**
-   * Field numbers of `desc` the built-in rules care about: a rule of their own, or a
-   * message type that `reaches` a secret. With no field path alive and mode `none`,
-   * every other field is skipped without looking at its bytes.
-   */
-  builtinFieldsOf(desc: DescMessage): ReadonlySet<number>;
+  /** What the walk needs to know about a message type, computed once per type. */
+  levelOf(desc: DescMessage): Level;
   /** Reused for every splice (calls never overlap: an inner level is finished before its parent). */
   writer: BinaryWriter;
   decoder: { decode(bytes: Uint8Array): string };
   encoder: { encode(text: string): Uint8Array };
+}
+
+/** A message type as the walk sees it. */
+export interface Level {
+  fields: ReadonlyMap<number, DescField>;
+  /** The built-in rules of this type's own fields (BUILTIN_RULES). */
+  builtins: ReadonlyMap<number, Builtin> | undefined;
+  /**
+   * Field numbers the built-in rules care about: a rule of their own, or a message type
+   * that `reaches` a secret. With no field path alive and mode `none`, every other field
+   * is skipped without looking at its bytes.
+   */
+  builtinFields: ReadonlySet<number>;
+  /** The built-in rules can find a secret somewhere below a message of this type. */
+  reaches: boolean;
 }
 
 /** What the built-in rules do with one field. */
@@ -111,9 +119,8 @@ export function walkMessage(
 /** Walk the message of type `desc` at [from, to); its new bytes, or null when nothing in it changed. */
 function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Uint8Array | null {
   const { r, buf, w } = k;
-  const fields = w.fieldsOf(desc);
-  const builtins = BUILTIN_RULES.get(desc.typeName);
-  const onlyBuiltin = mode === 'none' && states.length === 0 ? w.builtinFieldsOf(desc) : undefined;
+  const { fields, builtins, builtinFields } = w.levelOf(desc);
+  const onlyBuiltin = mode === 'none' && states.length === 0 ? builtinFields : undefined;
   let splices: Splice[] | undefined;
   let listIndex: Map<number, number> | undefined;
   const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
@@ -166,7 +173,7 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
 }
 
 function descend(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Uint8Array | null {
-  if (mode === 'none' && states.length === 0 && !k.w.reaches(desc)) return null;
+  if (mode === 'none' && states.length === 0 && !k.w.levelOf(desc).reaches) return null;
   return walkSpan(k, from, to, desc, states, mode);
 }
 

@@ -1,10 +1,10 @@
-import type { DescField, DescMessage } from '@bufbuild/protobuf';
+import type { DescMessage } from '@bufbuild/protobuf';
 import { BinaryWriter, type BinaryReader } from '@bufbuild/protobuf/wire';
 import { StreamingMessageSchema } from '../gen/FunctionRpc_pb.js';
 import { compileGlobs, type NameTest } from './redact-glob.js';
 import { createMarker, type MarkSecret } from './redact-marker.js';
 import { createPathMatcher } from './redact-paths.js';
-import { BUILTIN_RULES, walkMessage, type Walker } from './redact-walk.js';
+import { BUILTIN_RULES, walkMessage, type Level, type Walker } from './redact-walk.js';
 
 /**
  * Capture-time redaction of secrets (see docs/SECURITY.md). Pure: bytes in, bytes out.
@@ -114,8 +114,7 @@ function cached(mark: MarkSecret, capacity = 1024): MarkSecret {
 export function createRedactor(rules: RedactRules = {}): Redactor {
   const paths = createPathMatcher(rules.fieldPaths ?? []);
   const reach = builtinReach(StreamingMessageSchema);
-  const fieldMaps = new Map<string, ReadonlyMap<number, DescField>>();
-  const builtinFields = new Map<string, ReadonlySet<number>>();
+  const levels = new Map<DescMessage, Level>();
   const markBytes = cached(createMarker(rules.hashKey));
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -126,23 +125,19 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
     paths,
     markBytes,
     markText: (secret) => decoder.decode(markBytes(encoder.encode(secret))),
-    reaches: (desc) => reach.has(desc.typeName),
-    fieldsOf(desc) {
-      let m = fieldMaps.get(desc.typeName);
-      if (m === undefined) {
-        m = new Map(desc.fields.map((f) => [f.number, f]));
-        fieldMaps.set(desc.typeName, m);
+    levelOf(desc) {
+      let level = levels.get(desc);
+      if (level === undefined) {
+        const builtins = BUILTIN_RULES.get(desc.typeName);
+        level = {
+          fields: new Map(desc.fields.map((f) => [f.number, f])),
+          builtins,
+          builtinFields: new Set(desc.fields.filter((f) => builtins?.has(f.number) || (f.message !== undefined && reach.has(f.message.typeName))).map((f) => f.number)),
+          reaches: reach.has(desc.typeName),
+        };
+        levels.set(desc, level);
       }
-      return m;
-    },
-    builtinFieldsOf(desc) {
-      let set = builtinFields.get(desc.typeName);
-      if (set === undefined) {
-        const rules = BUILTIN_RULES.get(desc.typeName);
-        set = new Set(desc.fields.filter((f) => rules?.has(f.number) || (f.message !== undefined && reach.has(f.message.typeName))).map((f) => f.number));
-        builtinFields.set(desc.typeName, set);
-      }
-      return set;
+      return level;
     },
     writer: new BinaryWriter(),
     decoder,
