@@ -14,7 +14,7 @@ function fakeRecorder() {
       return {
         id,
         closed: false,
-        message: (direction, _compressed, bytes, hrNs) => calls.push(`msg ${id} ${direction} ${Buffer.from(bytes).toString()} at ${hrNs}`),
+        message: (direction, _compressed, bytes, sinceOpenNs) => calls.push(`msg ${id} ${direction} ${Buffer.from(bytes).toString()} at +${sinceOpenNs}`),
         close: (end) => calls.push(`close ${id} ${end.reason} at ${end.hrNs}`),
       };
     },
@@ -32,24 +32,24 @@ test('observations before start are replayed in the order they happened, with th
   const flow: string[] = [];
   const backlog = createCaptureBacklog({ highWaterBytes: 1 << 20, flow: { pause: () => flow.push('pause'), resume: () => flow.push('resume') } });
   const a = backlog.open(opening('/a', 10n));
-  a.message('toHost', false, bytes('a1'), 11n);
+  a.message('toHost', false, bytes('a1'), 11);
   const b = backlog.open(opening('/b', 12n));
-  b.message('toWorker', false, bytes('b1'), 13n);
-  a.message('toWorker', false, bytes('a2'), 14n);
+  b.message('toWorker', false, bytes('b1'), 13);
+  a.message('toWorker', false, bytes('a2'), 14);
   b.close({ status: null, reason: 'worker-gone', hrNs: 15n });
   assert.equal(backlog.queuedBytes, 6);
 
   const { recorder, calls } = fakeRecorder();
   assert.deepEqual(calls, [], 'nothing reaches the recorder before start');
   backlog.start(recorder);
-  a.message('toHost', false, bytes('a3'), 16n);
+  a.message('toHost', false, bytes('a3'), 16);
   const c = backlog.open(opening('/c', 17n));
-  c.message('toHost', false, bytes('c1'), 18n);
+  c.message('toHost', false, bytes('c1'), 18);
   a.close({ status: { code: 0, details: '' }, reason: 'completed', hrNs: 19n });
 
   assert.deepEqual(calls, [
-    'open 1 /a at 10', 'msg 1 toHost a1 at 11', 'open 2 /b at 12', 'msg 2 toWorker b1 at 13', 'msg 1 toWorker a2 at 14', 'close 2 worker-gone at 15',
-    'msg 1 toHost a3 at 16', 'open 3 /c at 17', 'msg 3 toHost c1 at 18', 'close 1 completed at 19',
+    'open 1 /a at 10', 'msg 1 toHost a1 at +11', 'open 2 /b at 12', 'msg 2 toWorker b1 at +13', 'msg 1 toWorker a2 at +14', 'close 2 worker-gone at 15',
+    'msg 1 toHost a3 at +16', 'open 3 /c at 17', 'msg 3 toHost c1 at +18', 'close 1 completed at 19',
   ]);
   assert.equal(backlog.queuedBytes, 0);
   assert.deepEqual(flow, [], 'below the high-water mark the peers are never paused');
@@ -59,7 +59,7 @@ test('above the high-water mark the peers are paused once, and resumed after the
   const events: string[] = [];
   const backlog = createCaptureBacklog({ highWaterBytes: 10, flow: { pause: () => events.push('pause'), resume: () => events.push('resume') } });
   const s = backlog.open(opening('/a', 1n));
-  for (let i = 0; i < 5; i++) s.message('toHost', false, bytes(`m${i}xx`), BigInt(2 + i));
+  for (let i = 0; i < 5; i++) s.message('toHost', false, bytes(`m${i}xx`), 2 + i);
   assert.deepEqual(events, ['pause'], 'paused once, when 12 bytes > 10 were queued');
   const { recorder, calls } = fakeRecorder();
   backlog.start({ ...recorder, open: (o) => { const sess = recorder.open(o); events.push('replay'); return sess; } });
@@ -71,9 +71,9 @@ test('discard (the store did not open) forgets the queue, resumes the peers and 
   const events: string[] = [];
   const backlog = createCaptureBacklog({ highWaterBytes: 1, flow: { pause: () => events.push('pause'), resume: () => events.push('resume') } });
   const s = backlog.open(opening('/a', 1n));
-  s.message('toHost', false, bytes('xyz'), 2n);
+  s.message('toHost', false, bytes('xyz'), 2);
   backlog.discard();
-  s.message('toHost', false, bytes('late'), 3n);
+  s.message('toHost', false, bytes('late'), 3);
   s.close({ status: null, reason: 'store-error', hrNs: 4n });
   assert.deepEqual(events, ['pause', 'resume']);
   assert.equal(backlog.queuedBytes, 0);

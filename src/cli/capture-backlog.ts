@@ -3,7 +3,8 @@ import type { CaptureRecorder, CaptureSession, SessionClosing, SessionOpening } 
 
 /** One stream's observations, as the recording proxy hands them on. */
 export interface BacklogSession {
-  message(direction: Direction, compressed: boolean, bytes: Uint8Array, hrNs: bigint): void;
+  /** `sinceOpenNs` as in CaptureSession.message. */
+  message(direction: Direction, compressed: boolean, bytes: Uint8Array, sinceOpenNs: number): void;
   close(end: SessionClosing): void;
 }
 
@@ -68,12 +69,18 @@ export function createCaptureBacklog(options: CaptureBacklogOptions): CaptureBac
       if (recorder) return recorder.open(opening);
       let session: CaptureSession | undefined;
       later(() => (session = recorder!.open(opening)));
+      // Closures that capture a message's arguments are made only while queueing, in
+      // functions of their own: a closure inside `message` itself would make V8 allocate
+      // a context for its arguments on every call, queued or not.
+      const queueMessage = (direction: Direction, compressed: boolean, bytes: Uint8Array, sinceOpenNs: number) =>
+        later(() => session!.message(direction, compressed, bytes, sinceOpenNs), bytes.byteLength);
+      const queueClose = (end: SessionClosing) => later(() => session!.close(end));
       // Once the store is ready (start ran the queued open) messages go straight to the
-      // session: no closure per message for a stream that outlives the wait.
+      // session: nothing is allocated per message for a stream that outlives the wait.
       return {
-        message: (direction, compressed, bytes, hrNs) =>
-          session ? session.message(direction, compressed, bytes, hrNs) : later(() => session!.message(direction, compressed, bytes, hrNs), bytes.byteLength),
-        close: (end) => (session ? session.close(end) : later(() => session!.close(end))),
+        message: (direction, compressed, bytes, sinceOpenNs) =>
+          session ? session.message(direction, compressed, bytes, sinceOpenNs) : queueMessage(direction, compressed, bytes, sinceOpenNs),
+        close: (end) => (session ? session.close(end) : queueClose(end)),
       };
     },
     start(target) {

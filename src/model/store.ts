@@ -1,4 +1,5 @@
 import type { CaptureEvent } from './event.js';
+import type { Direction } from './frame.js';
 
 /**
  * Where the proxy sends what it captures. Implemented by `recording/` (SQLite, batched,
@@ -13,6 +14,15 @@ export interface CaptureStore {
   /** A session id not used before in this store. */
   allocateSessionId(): number;
   write(event: CaptureEvent): boolean;
+  /**
+   * The same as `write` of a `frame` event with these fields, without building the event:
+   * the live proxy's path, called once per relayed message. `tNs` is a number of ns since
+   * the session started, a non-negative integer (exact below 2^53 ns, ~104 days); the store
+   * keeps it as exactly as `write` keeps a bigint. Optional: a store without it gets `write`.
+   */
+  writeFrame?(
+    sessionId: number, seq: number, dirSeq: number, direction: Direction, tNs: number, wallMs: number, compressed: boolean, bytes: Uint8Array,
+  ): boolean;
   drained(): Promise<void>;
   /** Resolves when everything written so far is committed to disk. */
   flush(): Promise<void>;

@@ -4,8 +4,12 @@ import type { CaptureEvent } from '../model/event.js';
 import type { CaptureStore, StoreStats } from '../model/store.js';
 import { createCaptureRecorder, type CaptureRecorderOptions } from './capture-recorder.js';
 
-/** A store that keeps events in memory; `full` makes write() report backpressure. */
-function fakeStore() {
+/**
+ * A store that keeps events in memory; `full` makes write() report backpressure. With
+ * `direct`, it also has `writeFrame`, whose frames it files as the same events (tNs as
+ * a bigint), so both paths can be compared.
+ */
+function fakeStore(direct = false) {
   const events: CaptureEvent[] = [];
   let nextId = 41;
   let errorHandler: ((err: Error) => void) | undefined;
@@ -28,6 +32,13 @@ function fakeStore() {
     },
     stats: (): StoreStats => ({ accepted: 0, stored: 0, failed: 0, queued: 0 }),
   };
+  if (direct) {
+    store.writeFrame = (sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) => {
+      assert.ok(Number.isSafeInteger(tNs), `tNs ${tNs} is a whole number of ns`);
+      events.push({ type: 'frame', frame: { sessionId, seq, dirSeq, direction, tNs: BigInt(tNs), wallMs, compressed, bytes } });
+      return !state.full;
+    };
+  }
   return {
     store, events, state,
     drain: () => { state.full = false; release?.(); },
@@ -35,8 +46,8 @@ function fakeStore() {
   };
 }
 
-function setup(extra: Partial<CaptureRecorderOptions> = {}) {
-  const fake = fakeStore();
+function setup(extra: Partial<CaptureRecorderOptions> = {}, direct = false) {
+  const fake = fakeStore(direct);
   const flow: string[] = [];
   const errors: [string, boolean][] = [];
   const recorder = createCaptureRecorder({
@@ -57,12 +68,12 @@ test('a session is start, frames with seq/dirSeq/tNs/wallMs, end', () => {
   const { recorder, events } = setup({ label: 'run-1' });
   const s = recorder.open(opening);
   assert.equal(s.id, 41);
-  const script: [('toHost' | 'toWorker'), bigint][] = [
-    ['toHost', 1_000_000_000n], ['toWorker', 1_000_500_000n], ['toWorker', 1_002_000_000n], ['toHost', 1_003_000_001n],
+  const script: [('toHost' | 'toWorker'), number][] = [
+    ['toHost', 0], ['toWorker', 500_000], ['toWorker', 2_000_000], ['toHost', 3_000_001],
   ];
   script.forEach(([dir, t], i) => s.message(dir, i === 3, b(i), t));
   s.close({ status: { code: 0, details: 'OK' }, reason: 'completed', hrNs: 1_010_000_000n });
-  s.message('toHost', false, b(9), 1_011_000_000n); // after close: ignored
+  s.message('toHost', false, b(9), 11_000_000); // after close: ignored
   s.close({ status: null, reason: 'worker-gone', hrNs: 1_012_000_000n }); // second close: ignored
 
   assert.equal(events.length, 6);
@@ -86,7 +97,7 @@ test('frame bytes go to the store as the very same array (no copy, no decode)', 
   const { recorder, events } = setup();
   const s = recorder.open(opening);
   const bytes = b(0xff, 0xff, 0xff); // not a valid StreamingMessage: still just bytes here
-  s.message('toHost', false, bytes, opening.hrNs);
+  s.message('toHost', false, bytes, 0);
   const e = events[1]!;
   assert.ok(e.type === 'frame' && e.frame.bytes === bytes);
 });
@@ -95,9 +106,9 @@ test('interleaved sessions keep their own ids and sequence numbers', () => {
   const { recorder, events } = setup();
   const a = recorder.open(opening);
   const c = recorder.open({ ...opening, hrNs: 2_000_000_000n });
-  a.message('toHost', false, b(1), 1_100_000_000n);
-  c.message('toHost', false, b(2), 2_100_000_000n);
-  a.message('toHost', false, b(3), 1_200_000_000n);
+  a.message('toHost', false, b(1), 100_000_000);
+  c.message('toHost', false, b(2), 100_000_000);
+  a.message('toHost', false, b(3), 200_000_000);
   c.close({ status: { code: 14, details: 'Connection dropped' }, reason: 'host-gone', hrNs: 2_200_000_000n });
   a.close({ status: null, reason: 'worker-gone', hrNs: 1_300_000_000n });
   const frames = events.flatMap((e) => (e.type === 'frame' ? [[e.frame.sessionId, e.frame.seq, e.frame.tNs]] : []));
@@ -109,7 +120,7 @@ test('interleaved sessions keep their own ids and sequence numbers', () => {
 test('a clock that steps back gives tNs 0, never negative', () => {
   const { recorder, events } = setup();
   const s = recorder.open(opening);
-  s.message('toWorker', false, b(), opening.hrNs - 5n);
+  s.message('toWorker', false, b(), -5);
   const e = events[1]!;
   assert.ok(e.type === 'frame' && e.frame.tNs === 0n && e.frame.bytes.length === 0);
 });
@@ -118,9 +129,9 @@ test('store backpressure pauses once and resumes when the store drains', async (
   const { recorder, state, flow, drain } = setup();
   const s = recorder.open(opening);
   state.full = true;
-  s.message('toHost', false, b(1), opening.hrNs);
-  s.message('toHost', false, b(2), opening.hrNs);
-  s.message('toWorker', false, b(3), opening.hrNs);
+  s.message('toHost', false, b(1), 0);
+  s.message('toHost', false, b(2), 0);
+  s.message('toWorker', false, b(3), 0);
   assert.deepEqual(flow, ['pause']);
   assert.equal(state.drainCalls, 1);
   assert.equal(recorder.paused, true);
@@ -129,7 +140,7 @@ test('store backpressure pauses once and resumes when the store drains', async (
   assert.deepEqual(flow, ['pause', 'resume']);
   assert.equal(recorder.paused, false);
   state.full = true;
-  s.message('toHost', false, b(4), opening.hrNs);
+  s.message('toHost', false, b(4), 0);
   assert.deepEqual(flow, ['pause', 'resume', 'pause']);
   assert.equal(recorder.stats().pauses, 2);
 });
@@ -147,4 +158,47 @@ test('store errors: forward reports each and goes on; fail reports the first as 
   fail.fail(new Error('disk full again'));
   assert.deepEqual(fail.errors, [['disk full', true]]);
   assert.equal(fail.recorder.failed, true);
+});
+
+/** The same observations through a recorder over `store` (with or without writeFrame). */
+function script(direct: boolean) {
+  const run = setup({ label: 'x' }, direct);
+  const a = run.recorder.open(opening);
+  const c = run.recorder.open({ ...opening, hrNs: 2_000_000_000n, wallMs: 1_700_000_001_000 });
+  a.message('toHost', false, b(1), 0);
+  c.message('toWorker', true, b(2, 3), 1_500);
+  a.message('toWorker', false, b(4), 2_000_000.4); // a fraction of a ns is rounded
+  a.message('toHost', false, b(), -1); // before the opening: 0
+  c.message('toHost', false, b(5), 2 ** 53 - 1); // the largest exact offset (~104 days)
+  a.close({ status: { code: 0, details: '' }, reason: 'completed', hrNs: 1_100_000_000n });
+  c.close({ status: null, reason: 'worker-gone', hrNs: 2_000_000_000n + 2n ** 53n });
+  return run;
+}
+
+test('a store with writeFrame gets exactly the frames, times and order the event path gives', () => {
+  const viaEvents = script(false);
+  const viaFields = script(true);
+  assert.deepEqual(viaFields.events, viaEvents.events);
+  assert.deepEqual(viaFields.recorder.stats(), viaEvents.recorder.stats());
+  const frames = viaFields.events.flatMap((e) => (e.type === 'frame' ? [[e.frame.sessionId, e.frame.seq, e.frame.dirSeq, e.frame.tNs, e.frame.wallMs]] : []));
+  assert.deepEqual(frames, [
+    [41, 0, 0, 0n, 1_700_000_000_000],
+    [42, 0, 0, 1_500n, 1_700_000_001_000.0015],
+    [41, 1, 0, 2_000_000n, 1_700_000_000_002],
+    [41, 2, 1, 0n, 1_700_000_000_000],
+    [42, 1, 0, 2n ** 53n - 1n, 1_700_000_001_000 + (2 ** 53 - 1) / 1e6],
+  ]);
+});
+
+test('writeFrame backpressure pauses once and resumes when the store drains', async () => {
+  const { recorder, state, flow, drain } = setup({}, true);
+  const s = recorder.open(opening);
+  state.full = true;
+  s.message('toHost', false, b(1), 0);
+  s.message('toWorker', false, b(2), 1);
+  assert.deepEqual(flow, ['pause']);
+  drain();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(flow, ['pause', 'resume']);
+  assert.equal(recorder.paused, false);
 });

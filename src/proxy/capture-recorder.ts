@@ -1,3 +1,4 @@
+import type { CaptureEvent } from '../model/event.js';
 import type { Direction } from '../model/frame.js';
 import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
 import type { CaptureStore } from '../model/store.js';
@@ -5,13 +6,16 @@ import type { CaptureStore } from '../model/store.js';
 /**
  * Turns what a relay observes into CaptureEvents for a CaptureStore. Sans-IO: no
  * sockets, no clock of its own (every observation carries its monotonic time), no SQL.
+ * Frames go to `store.writeFrame` when the store has it (numbers only: nothing is
+ * allocated per message), else to `store.write` as `frame` events.
  *
  * Contracts:
  * - Per session: exactly one `session-start` first, then its frames with `seq` counting
  *   both directions from 0 and `dirSeq` each direction from 0, then exactly one
  *   `session-end`. Messages after `close` are ignored.
- * - `tNs` is the message's monotonic time minus the session's; `wallMs` is the session's
- *   wall-clock start plus that offset (so wall time never runs backwards in a session).
+ * - `tNs` is the message's time since the session's opening (`sinceOpenNs`, rounded to
+ *   whole ns, negative taken as 0); `wallMs` is the session's wall-clock start plus that
+ *   offset (so wall time never runs backwards in a session).
  * - Frame bytes are handed to the store as given (the relay's may be views of a received
  *   chunk, never mutated afterwards; the store copies them into its batch): the recorder
  *   never decodes, copies or keeps them.
@@ -37,7 +41,7 @@ export interface SessionOpening {
   upstream: string;
   path: string;
   metadata: Metadata;
-  /** Monotonic ns (any origin; only differences are used). */
+  /** Monotonic ns (any origin; only differences are used, with `SessionClosing.hrNs`). */
   hrNs: bigint;
   /** Wall-clock ms since the epoch at `hrNs`. */
   wallMs: number;
@@ -52,7 +56,11 @@ export interface SessionClosing {
 export interface CaptureSession {
   readonly id: number;
   readonly closed: boolean;
-  message(direction: Direction, compressed: boolean, bytes: Uint8Array, hrNs: bigint): void;
+  /**
+   * One message. `sinceOpenNs`: when it arrived, in ns since the opening's `hrNs` (a
+   * number: exact below 2^53 ns, ~104 days).
+   */
+  message(direction: Direction, compressed: boolean, bytes: Uint8Array, sinceOpenNs: number): void;
   close(end: SessionClosing): void;
 }
 
@@ -95,8 +103,9 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
     }
   });
 
-  const write = (event: Parameters<CaptureStore['write']>[0]) => {
-    if (store.write(event) || paused) return;
+  /** Backpressure: `room` is what the store's write returned. */
+  const wrote = (room: boolean) => {
+    if (room || paused) return;
     paused = true;
     stats.pauses += 1;
     flow.pause();
@@ -105,6 +114,8 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
       flow.resume();
     });
   };
+  const write = (event: CaptureEvent) => wrote(store.write(event));
+  const direct = typeof store.writeFrame === 'function';
 
   return {
     open(opening) {
@@ -128,30 +139,27 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
           schemaVersion: options.schemaVersion,
         },
       });
-      const offset = (hrNs: bigint) => (hrNs > startNs ? hrNs - startNs : 0n);
       return {
         id,
         get closed() {
           return closed;
         },
-        message(direction, compressed, bytes, hrNs) {
+        message(direction, compressed, bytes, sinceOpenNs) {
           if (closed) return;
-          const tNs = offset(hrNs);
+          const tNs = sinceOpenNs > 0 && sinceOpenNs < Infinity ? Math.round(sinceOpenNs) : 0;
+          const wallMs = startWallMs + tNs / 1e6;
           stats.frames[direction] += 1;
           stats.bytes[direction] += bytes.length;
-          write({
-            type: 'frame',
-            frame: {
-              sessionId: id, seq: seq++, dirSeq: seqs[direction]++, direction, tNs,
-              wallMs: startWallMs + Number(tNs) / 1e6, compressed, bytes,
-            },
-          });
+          const s = seq++;
+          const d = seqs[direction]++;
+          if (direct) wrote(store.writeFrame!(id, s, d, direction, tNs, wallMs, compressed, bytes));
+          else write({ type: 'frame', frame: { sessionId: id, seq: s, dirSeq: d, direction, tNs: BigInt(tNs), wallMs, compressed, bytes } });
         },
         close(end) {
           if (closed) return;
           closed = true;
           stats.sessionsClosed += 1;
-          const endNs = offset(end.hrNs);
+          const endNs = end.hrNs > startNs ? end.hrNs - startNs : 0n;
           write({
             type: 'session-end',
             end: { id, endNs, endWallMs: startWallMs + Number(endNs) / 1e6, status: end.status, reason: end.reason },

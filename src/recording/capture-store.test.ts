@@ -4,7 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Frame } from '../model/frame.js';
 import { openCaptureStore } from './capture-store.js';
+import { openRecording } from './open-recording.js';
 
 /** Nice value of every thread of this process (Linux /proc), by thread id. */
 function threadNices(): Map<number, number> {
@@ -43,4 +45,32 @@ test('writerNice null leaves every thread at the process priority', linuxOnly, a
   const nices = new Set(threadNices().values());
   await store.close();
   assert.deepEqual([...nices], [getPriority()]);
+});
+
+test('writeFrame stores what write stores for the same frame (tNs from a number, exact); after close it counts as failed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'rec.db');
+  const store = await openCaptureStore(path, { redact: false, tuning: { writerNice: null } });
+  const id = store.allocateSessionId();
+  store.write({ type: 'session-start', session: { id, startWallMs: 1_700_000_000_000, upstream: 'h:1', path: '/p', metadata: {}, functapeVersion: '0', schemaVersion: '0' } });
+  const stamps = [0, 1_500, 2 ** 32 + 7, 2 ** 53 - 1];
+  const want: Frame[] = stamps.map((tNs, seq) => ({
+    sessionId: id, seq, dirSeq: seq >> 1, direction: seq % 2 ? 'toWorker' : 'toHost', tNs: BigInt(tNs),
+    wallMs: 1_700_000_000_000 + tNs / 1e6, compressed: seq === 1, bytes: new Uint8Array([seq, 1, 2]),
+  }));
+  for (const f of want) {
+    // even seq through writeFrame, odd through write
+    const room = f.seq % 2 === 0
+      ? store.writeFrame!(f.sessionId, f.seq, f.dirSeq, f.direction, Number(f.tNs), f.wallMs, f.compressed, f.bytes)
+      : store.write({ type: 'frame', frame: f });
+    assert.equal(room, true);
+  }
+  await store.close();
+  assert.equal(store.writeFrame!(id, 9, 9, 'toHost', 1, 1, false, new Uint8Array(1)), true, 'never throws, never blocks after close');
+  assert.deepEqual(store.stats(), { accepted: 5, stored: 4, failed: 1, queued: 0 });
+  const rec = openRecording(path);
+  t.after(() => rec.close());
+  const got = [...rec.frames(id)].map((f) => ({ sessionId: f.sessionId, seq: f.seq, dirSeq: f.dirSeq, direction: f.direction, tNs: f.tNs, wallMs: f.wallMs, compressed: f.compressed, bytes: new Uint8Array(f.bytes) }));
+  assert.deepEqual(got, want);
 });

@@ -227,6 +227,29 @@ function createThreadedStore(
     closed();
   });
 
+  /** A frame written after close: counted, not stored. */
+  function refuseFrame(): boolean {
+    stats.accepted++;
+    stats.failed++;
+    return true;
+  }
+  /** Count a frame just added to the batch, then as `queued`. */
+  function accepted(bytes: number): boolean {
+    stats.accepted++;
+    stats.queued++;
+    queuedBytes += bytes;
+    return queued();
+  }
+  /** Post the batch when full, else make sure a timer will; true while below the high-water marks. */
+  function queued(): boolean {
+    if (builder.count >= tuning.batchFrames || builder.bytes >= tuning.batchBytes) post();
+    else if (!timer) {
+      timer = setTimeout(post, tuning.batchMs);
+      timer.unref();
+    }
+    return belowHigh();
+  }
+
   const store: CaptureStore = {
     allocateSessionId() {
       let id = pool.shift();
@@ -244,31 +267,25 @@ function createThreadedStore(
       return id;
     },
     write(event: CaptureEvent): boolean {
-      if (sealed) {
-        // after close: nothing more can be stored
-        if (event.type === 'frame') {
-          stats.accepted++;
-          stats.failed++;
-        }
-        return true;
-      }
       if (event.type === 'frame') {
-        builder.addFrame(event.frame);
-        stats.accepted++;
-        stats.queued++;
-        queuedBytes += event.frame.bytes.length;
-      } else if (event.type === 'session-start') {
+        const f = event.frame;
+        if (sealed) return refuseFrame();
+        builder.addFrame(f);
+        return accepted(f.bytes.length);
+      }
+      if (sealed) return true; // after close: nothing more can be stored
+      if (event.type === 'session-start') {
         const session = label !== undefined && event.session.label === undefined ? { ...event.session, label } : event.session;
         builder.addControl({ type: 'session-start', session });
       } else {
         builder.addControl({ type: 'session-end', end: event.end });
       }
-      if (builder.count >= tuning.batchFrames || builder.bytes >= tuning.batchBytes) post();
-      else if (!timer) {
-        timer = setTimeout(post, tuning.batchMs);
-        timer.unref();
-      }
-      return belowHigh();
+      return queued();
+    },
+    writeFrame(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) {
+      if (sealed) return refuseFrame();
+      builder.addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes);
+      return accepted(bytes.length);
     },
     drained() {
       if (belowLow()) return Promise.resolve();

@@ -83,3 +83,25 @@ test('recycle keeps no detached or oversize buffers', () => {
   assert.ok(next.data.byteLength > 0 && next.data.byteLength < huge.data.byteLength);
   assert.notEqual(next.data, small.data);
 });
+
+test('addFrameFields stores the same frame as addFrame; number stamps are exact up to 2^53 and sanitised beyond', () => {
+  const stamps: [number, bigint][] = [
+    [0, 0n], [1, 1n], [2 ** 32 - 1, 2n ** 32n - 1n], [2 ** 32, 2n ** 32n], [123_456_789_012_345, 123_456_789_012_345n],
+    [2 ** 53 - 1, 2n ** 53n - 1n], [2 ** 60, 2n ** 60n], [5.6, 6n], [-3, 0n], [NaN, 0n], [2 ** 70, 2n ** 63n - 1024n],
+  ];
+  const b = createBatchBuilder(2, 16); // small: the frames and bytes regrow while adding
+  for (let round = 0; round < 3; round++) {
+    // Frames given as fields (odd seq) and as Frame objects (even seq) alternate in one batch.
+    const want: Frame[] = stamps.map(([, exact], i) => ({ ...frame(7, i, i * 3), tNs: exact }));
+    stamps.forEach(([n], i) => {
+      const f = want[i]!;
+      if (i % 2 === 1) b.addFrameFields(f.sessionId, f.seq, f.dirSeq, f.direction, n, f.wallMs, f.compressed, f.bytes);
+      else b.addFrame(f);
+    });
+    const batch = b.take(round + 1);
+    const out: Frame[] = [];
+    readBatch(batch, { frame: (f) => out.push({ ...f, bytes: new Uint8Array(f.bytes) }), control: () => assert.fail('no control') });
+    assert.deepEqual(out, want, `round ${round}`);
+    b.recycle(batch); // later rounds write into recycled buffers
+  }
+});

@@ -24,6 +24,17 @@ export interface FrameBatch {
 
 const FIELDS = 8; // sessionId, seq, dirSeq, direction, wallMs, compressed, offset, length
 
+/**
+ * Where the low and high 32-bit halves of a 64-bit stamp sit, in 32-bit words, on this
+ * platform (typed arrays use its byte order): a number stamp is written as two words
+ * into the BigInt64Array's buffer, so no BigInt is made on the proxy's thread.
+ */
+const LO = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+const TWO_32 = 4294967296;
+/** The largest double below 2^63: the highest stamp a BigInt64Array slot holds. */
+const MAX_STAMP = 2 ** 63 - 1024;
+
 /** Collects frames (copying their bytes) and session events into the next batch. */
 export interface BatchBuilder {
   readonly count: number;
@@ -31,6 +42,15 @@ export interface BatchBuilder {
   /** True when nothing (neither frames nor session events) is waiting. */
   readonly empty: boolean;
   addFrame(frame: Frame): void;
+  /**
+   * The same as `addFrame` from the fields, allocating nothing (the live proxy's path).
+   * `tNs` is ns since the session started: an integer from 0 to 2^53 is kept exactly
+   * (2^53 ns is ~104 days); a larger one as the double it is; a fraction is rounded, a
+   * negative number or NaN is taken as 0.
+   */
+  addFrameFields(
+    sessionId: number, seq: number, dirSeq: number, direction: Direction, tNs: number, wallMs: number, compressed: boolean, bytes: Uint8Array,
+  ): void;
   addControl(control: SessionControl): void;
   /** Hand over everything collected as a batch with this id, and start afresh. */
   take(id: number): FrameBatch;
@@ -58,6 +78,7 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
   let data = new Uint8Array(byteCap);
   let meta = new Float64Array(frameCap * FIELDS);
   let stamps = new BigInt64Array(frameCap);
+  let stampWords = new Uint32Array(stamps.buffer);
   let count = 0;
   let used = 0;
   let controls: BatchControl[] = [];
@@ -85,12 +106,30 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
     const s = new BigInt64Array(frameCap);
     s.set(stamps);
     stamps = s;
+    stampWords = new Uint32Array(s.buffer);
   }
   function growBytes(need: number): void {
     while (byteCap < need) byteCap *= 2;
     const d = new Uint8Array(byteCap);
     d.set(data.subarray(0, used));
     data = d;
+  }
+
+  /** Copy one frame's bytes and fields (all but its stamp) into slot `count`. */
+  function place(sessionId: number, seq: number, dirSeq: number, direction: Direction, wallMs: number, compressed: boolean, bytes: Uint8Array): void {
+    if (count === frameCap) growFrames();
+    if (used + bytes.length > byteCap) growBytes(used + bytes.length);
+    data.set(bytes, used);
+    const o = count * FIELDS;
+    meta[o] = sessionId;
+    meta[o + 1] = seq;
+    meta[o + 2] = dirSeq;
+    meta[o + 3] = direction === 'toHost' ? 0 : 1;
+    meta[o + 4] = wallMs;
+    meta[o + 5] = compressed ? 1 : 0;
+    meta[o + 6] = used;
+    meta[o + 7] = bytes.length;
+    used += bytes.length;
   }
 
   return {
@@ -104,20 +143,16 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
       return count === 0 && controls.length === 0;
     },
     addFrame(f) {
-      if (count === frameCap) growFrames();
-      if (used + f.bytes.length > byteCap) growBytes(used + f.bytes.length);
-      data.set(f.bytes, used);
-      const o = count * FIELDS;
-      meta[o] = f.sessionId;
-      meta[o + 1] = f.seq;
-      meta[o + 2] = f.dirSeq;
-      meta[o + 3] = f.direction === 'toHost' ? 0 : 1;
-      meta[o + 4] = f.wallMs;
-      meta[o + 5] = f.compressed ? 1 : 0;
-      meta[o + 6] = used;
-      meta[o + 7] = f.bytes.length;
+      place(f.sessionId, f.seq, f.dirSeq, f.direction, f.wallMs, f.compressed, f.bytes);
       stamps[count] = f.tNs;
-      used += f.bytes.length;
+      count++;
+    },
+    addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) {
+      place(sessionId, seq, dirSeq, direction, wallMs, compressed, bytes);
+      const t = tNs > 0 ? Math.min(Math.round(tNs), MAX_STAMP) : 0;
+      const lo = t % TWO_32;
+      stampWords[2 * count + LO] = lo;
+      stampWords[2 * count + HI] = (t - lo) / TWO_32;
       count++;
     },
     addControl(c) {
@@ -140,6 +175,7 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
       data = dataOf(byteCap);
       byteCap = data.byteLength;
       ({ meta, stamps } = framesOf(frameCap));
+      stampWords = new Uint32Array(stamps.buffer);
       frameCap = Math.min(stamps.length, meta.length / FIELDS);
       count = 0;
       used = 0;

@@ -16,6 +16,8 @@ export interface StreamRelayContext {
   authority: string;
   tap: RelayStreamTap;
   clock: RelayClock;
+  /** The stream's opening time (`RelayStreamInfo.atNs`): message stamps count from it. */
+  openedNs: bigint;
   /** Above this many bytes queued toward a peer, reading from the other peer pauses. */
   maxBufferedBytes: number;
   /** Reasons reading is held at start (e.g. the store is applying backpressure). */
@@ -87,8 +89,10 @@ function createGate(stream: Readable) {
  * - `tap.end` is called exactly once, after both legs closed, after every `tap.message`.
  */
 export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHeaders, ctx: StreamRelayContext): StreamRelayControl {
-  const { tap, clock } = ctx;
-  let stamp = clock.hrNs();
+  const { tap, clock, openedNs } = ctx;
+  /** ns since `openedNs` at which the chunk being parsed arrived. */
+  let stamp = 0;
+  const sinceOpen = () => Number(clock.hrNs() - openedNs);
   const parsers: Record<Direction, GrpcFrameParser> = {
     toHost: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toHost', c, b, stamp) }),
     toWorker: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toWorker', c, b, stamp) }),
@@ -165,7 +169,7 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
     upClosed = true;
     // Still observe (and drain) what the worker sends until its side closes.
     down.on('data', (chunk: Buffer) => {
-      stamp = clock.hrNs();
+      stamp = sinceOpen();
       parsers.toHost.push(chunk);
     });
   } else {
@@ -181,7 +185,7 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
       to.on('drain', resume);
       to.on('close', resume);
       from.on('data', (chunk: Buffer) => {
-        const arrived = clock.hrNs();
+        const arrived = sinceOpen();
         if (!to.destroyed && !to.writableEnded) {
           to.write(chunk);
           if (!waiting && to.writableLength > ctx.maxBufferedBytes) {

@@ -7,6 +7,7 @@ import { headersToMetadata, statusTrailers } from './relay-headers.js';
 
 /** Monotonic and wall clocks; injected so the relay has no hidden time source. */
 export interface RelayClock {
+  /** Monotonic ns, any origin (only differences are used). */
   hrNs(): bigint;
   /** Milliseconds since the epoch, fractional. */
   wallMs(): number;
@@ -26,6 +27,7 @@ export interface RelayStreamInfo {
   upstream: string;
   /** The worker's address, host:port. */
   peer: string;
+  /** When the stream opened (the clock's `hrNs`); message times count from here. */
   atNs: bigint;
   wallMs: number;
 }
@@ -44,11 +46,13 @@ export interface RelayOutcome {
 /** Observes one relayed stream; called synchronously from the relay (must not throw). */
 export interface RelayStreamTap {
   /**
-   * One whole message, after its bytes were forwarded; `atNs` is when its last chunk arrived.
+   * One whole message, after its bytes were forwarded; `sinceOpenNs` is when its last chunk
+   * arrived, in ns since the stream's `atNs` (a number, so that no BigInt is made per
+   * message: exact below 2^53 ns, ~104 days).
    * `bytes` is never mutated afterwards, but it may be a view of the received DATA chunk
    * (a message split across chunks is a fresh copy): copy it to keep it, or keep the chunk.
    */
-  message(direction: Direction, compressed: boolean, bytes: Uint8Array, atNs: bigint): void;
+  message(direction: Direction, compressed: boolean, bytes: Uint8Array, sinceOpenNs: number): void;
   /** Exactly once per stream, after every `message`. */
   end(outcome: RelayOutcome): void;
 }
@@ -186,6 +190,7 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
       authority,
       tap,
       clock,
+      openedNs: info.atNs,
       maxBufferedBytes,
       initialHolds: held ? ['store'] : [],
       onFinished: () => {
