@@ -5,7 +5,7 @@ import { messageFrame } from '../codec/compression.js';
 import { createRedactor, type RedactRules, type Redactor } from '../codec/redact.js';
 import type { Frame, FrameIndex } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
-import { createRecordSql, type PreparedFrame, type RecordSql } from './record-sql.js';
+import { createRecordSql, type RecordSql } from './record-sql.js';
 
 /** Index and redaction a caller already knows (import); otherwise computed from the bytes. */
 export interface KnownFrameIndex {
@@ -46,36 +46,6 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
     for (const [id, c] of pending) sql.addCounts(id, c.toHost, c.toWorker);
   });
 
-  function prepare(wire: Frame, known: KnownFrameIndex | undefined): PreparedFrame {
-    // A compressed message is indexed and checked for secrets in its decompressed form;
-    // the wire bytes are stored unless redaction has to replace them.
-    const message = messageFrame(wire);
-    let frame = wire;
-    // One protobuf reader per message, shared by describe and redaction.
-    const reader = messageReader(message.bytes);
-    let index = known?.index ?? describeWith(reader, message.bytes);
-    let stored = frame.bytes;
-    let redacted = known?.redacted ?? false;
-    if (redactor && !redacted && index.kind !== 'unknown') {
-      let out: Uint8Array | null;
-      try {
-        out = redactor(message.bytes, index.kind, reader);
-      } catch (err) {
-        // Never store what could not be checked for secrets, and never lose the frame's
-        // place in the session: keep its index with an empty payload, marked redacted.
-        out = new Uint8Array(0);
-        index = { ...index, decodeError: `redaction failed, payload not stored: ${err instanceof Error ? err.message : String(err)}` };
-      }
-      if (out) {
-        stored = out;
-        redacted = true;
-        // The redacted re-encoding is stored uncompressed.
-        if (frame.compressed) frame = { ...frame, compressed: false };
-      }
-    }
-    return { frame, index, stored, redacted, size: known?.size ?? wire.bytes.length };
-  }
-
   return {
     sql,
     run(body) {
@@ -96,17 +66,43 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
         pendingWorker.add(start.id);
       }
     },
-    frame(frame, known) {
-      const p = prepare(frame, known);
-      sql.insertFrame(p);
-      let c = pending.get(frame.sessionId);
-      if (!c) pending.set(frame.sessionId, (c = { toHost: 0, toWorker: 0 }));
-      if (frame.direction === 'toHost') c.toHost++;
+    frame(wire, known) {
+      // A compressed message is indexed and checked for secrets in its decompressed form;
+      // the wire bytes are stored unless redaction has to replace them.
+      const message = messageFrame(wire);
+      // One protobuf reader per message, shared by describe and redaction.
+      const reader = messageReader(message.bytes);
+      let index = known?.index ?? describeWith(reader, message.bytes);
+      let stored = wire.bytes;
+      let compressed = wire.compressed;
+      let redacted = known?.redacted ?? false;
+      if (redactor && !redacted && index.kind !== 'unknown') {
+        let out: Uint8Array | null;
+        try {
+          out = redactor(message.bytes, index.kind, reader);
+        } catch (err) {
+          // Never store what could not be checked for secrets, and never lose the frame's
+          // place in the session: keep its index with an empty payload, marked redacted.
+          out = new Uint8Array(0);
+          index = { ...index, decodeError: `redaction failed, payload not stored: ${err instanceof Error ? err.message : String(err)}` };
+        }
+        if (out) {
+          stored = out;
+          redacted = true;
+          // The redacted re-encoding is stored uncompressed.
+          compressed = false;
+        }
+      }
+      sql.insertFrame(compressed === wire.compressed ? wire : { ...wire, compressed }, index, stored, redacted, known?.size ?? wire.bytes.length);
+      const sessionId = wire.sessionId;
+      let c = pending.get(sessionId);
+      if (!c) pending.set(sessionId, (c = { toHost: 0, toWorker: 0 }));
+      if (wire.direction === 'toHost') c.toHost++;
       else c.toWorker++;
-      if (p.index.kind === 'startStream' && p.index.workerId !== undefined && !workerKnown.has(frame.sessionId)) {
-        sql.setWorkerId(frame.sessionId, p.index.workerId);
-        workerKnown.add(frame.sessionId);
-        pendingWorker.add(frame.sessionId);
+      if (index.kind === 'startStream' && index.workerId !== undefined && !workerKnown.has(sessionId)) {
+        sql.setWorkerId(sessionId, index.workerId);
+        workerKnown.add(sessionId);
+        pendingWorker.add(sessionId);
       }
     },
     end(end) {

@@ -2,17 +2,6 @@ import type Database from 'better-sqlite3';
 import type { Frame, FrameIndex } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
 
-/** A frame ready to insert: what crossed the wire, its index, and the bytes to keep. */
-export interface PreparedFrame {
-  frame: Frame;
-  index: FrameIndex;
-  /** The bytes to store: `frame.bytes`, or their redacted re-encoding. */
-  stored: Uint8Array;
-  redacted: boolean;
-  /** Wire size in bytes (differs from `stored.length` only when redacted). */
-  size: number;
-}
-
 /**
  * Every SQL statement that writes a recording, shared by the threaded capture writer
  * and the synchronous writer (import, replay --record). Callers own transactions.
@@ -30,7 +19,8 @@ export interface RecordSql {
   idAvailable(id: number): boolean;
   /** Write the session row (filling a reserved row, or inserting). */
   startSession(start: SessionStart): void;
-  insertFrame(p: PreparedFrame): void;
+  /** `stored`: the bytes to keep (`frame.bytes` or their redacted re-encoding); `size`: the wire size. */
+  insertFrame(frame: Frame, index: FrameIndex, stored: Uint8Array, redacted: boolean, size: number): void;
   /** Add to the stored counts of a session (call in the frames' transaction). */
   addCounts(sessionId: number, toHost: number, toWorker: number): void;
   setWorkerId(sessionId: number, workerId: string): void;
@@ -55,6 +45,11 @@ export function createRecordSql(db: Database.Database): RecordSql {
     INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind,
       request_id, invocation_id, function_id, size, redacted, decode_error, bytes)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  // The usual frame (not compressed, not redacted, decoded): three fewer parameters to bind.
+  const insertPlain = db.prepare(`
+    INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind,
+      request_id, invocation_id, function_id, size, redacted, decode_error, bytes)
+    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 0, NULL, ?)`);
   const counts = db.prepare(`UPDATE sessions SET to_host = to_host + ?, to_worker = to_worker + ? WHERE id = ?`);
   const worker = db.prepare(`UPDATE sessions SET worker_id = ? WHERE id = ? AND worker_id IS NULL`);
   const end = db.prepare(`
@@ -94,7 +89,11 @@ export function createRecordSql(db: Database.Database): RecordSql {
         schemaVersion: s.schemaVersion ?? '',
       });
     },
-    insertFrame({ frame: f, index: x, stored, redacted, size }) {
+    insertFrame(f, x, stored, redacted, size) {
+      if (!f.compressed && !redacted && x.decodeError === undefined) {
+        insertPlain.run(f.sessionId, f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, x.kind, x.requestId ?? null, x.invocationId ?? null, x.functionId ?? null, size, stored);
+        return;
+      }
       insert.run(
         f.sessionId, f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, f.compressed ? 1 : 0, x.kind,
         x.requestId ?? null, x.invocationId ?? null, x.functionId ?? null, size,
