@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createIsoMicros, frameLine, isoMicros, parseIsoMicros, parseLine, sessionEndLine, sessionLine, NdjsonError } from './ndjson.js';
+import { createIsoMicros, decimal, frameLine, isoMicros, parseIsoMicros, parseLine, sessionEndLine, sessionLine, NdjsonError } from './ndjson.js';
 import type { StoredFrame } from '../model/frame.js';
 
 test('isoMicros: microsecond ISO times round-trip exactly', () => {
@@ -20,6 +20,13 @@ const frame: StoredFrame = {
   sessionId: 3, seq: 4, dirSeq: 1, direction: 'toHost', tNs: 12_345_678_901_234_567n, wallMs: 1_700_000_000_000.25,
   compressed: false, bytes: new Uint8Array([0xa2, 0x01, 0x04, 0x12, 0x02, 0x57, 0x31]), kind: 'startStream', workerId: 'W1', size: 7, redacted: false,
 };
+
+test('decimal writes integers as String does (seq numbers, microsecond fractions, before 1970)', () => {
+  for (const n of [0, -0, 7, 999_999, 1_000_000, 2 ** 31, 2 ** 53 - 1, -5, 123_456_789_012]) assert.equal(decimal(n), String(n), `${n}`);
+  // Times before 1970 and on second boundaries keep six fraction digits.
+  for (const ms of [-0.0004, -1.5, -1000, 0.0004, 999.9996]) assert.match(isoMicros(ms), /\.\d{6}Z$/);
+  assert.equal(isoMicros(-1.5), '1969-12-31T23:59:59.998500Z');
+});
 
 test('frameLine is exactly JSON.stringify of the documented members, in order', () => {
   const line = frameLine(frame);
