@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, describeSpans, describeWith } from './describe.js';
-import { messageReader } from './message-reader.js';
+import { createMessageSpans, messageSpan } from './message-reader.js';
 import { secretSamples } from './redact-samples.js';
 import { encodeMessage, makeMessage, decodeMessage } from './streaming-message.js';
 
@@ -56,12 +56,12 @@ test('well-formed messages are described on the one-reader fast path, with the s
   }
   assert.ok(messages.length > 50);
   for (const bytes of messages) {
-    const r = messageReader(bytes);
-    const fast = describeSpans(r, bytes);
+    const span = messageSpan(bytes);
+    const fast = describeSpans(span);
     assert.equal(fast.decodeError, undefined);
     assert.deepEqual(fast, describe(bytes));
     // the reader can be handed on (redaction) and reused
-    assert.deepEqual(describeWith(r, bytes), fast);
+    assert.deepEqual(describeWith(span, bytes), fast);
   }
 });
 
@@ -74,4 +74,25 @@ test('a content member whose field runs past it, into the bytes after it, is mal
   const d = describe(withTail);
   assert.equal(d.kind, 'unknown');
   assert.match(d.decodeError ?? '', /premature EOF/);
+});
+
+test('messages that share one ArrayBuffer (a capture batch) are described from one reader, each inside its own bytes', () => {
+  const a = encodeMessage(makeMessage({ requestId: 'r', content: { case: 'invocationResponse', value: { invocationId: 'inv-a' } } }));
+  const b = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'inv-b', message: 'hello' } } }));
+  const batch = new Uint8Array(a.length + b.length + 3);
+  batch.set(a, 0);
+  batch.set(b, a.length);
+  batch.set([0x0a, 0x01, 0x78], a.length + b.length); // bytes after the last message: never read
+  const spans = createMessageSpans();
+  const views = [batch.subarray(0, a.length), batch.subarray(a.length, a.length + b.length), batch.subarray(a.length, a.length + b.length - 2), batch.subarray(0, 0)];
+  const readers = new Set<unknown>();
+  for (const view of views) {
+    const span = spans(view);
+    readers.add(span.reader);
+    assert.deepEqual(describeWith(span, view), describe(Uint8Array.from(view)));
+  }
+  assert.equal(readers.size, 1, 'one reader for the batch');
+  assert.equal(describeWith(spans(views[2]!), views[2]!).kind, 'unknown', 'a cut message does not read on into the next bytes');
+  // another buffer gets its own reader
+  assert.notEqual(spans(Uint8Array.from(a)).reader, [...readers][0]);
 });

@@ -1,6 +1,6 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { FrameIndex } from '../model/frame.js';
-import { messageReader } from './message-reader.js';
+import { messageSpan, type MessageSpan } from './message-reader.js';
 
 /** StreamingMessage.content field numbers → JSON member names. */
 const KIND_BY_FIELD: ReadonlyMap<number, string> = new Map([
@@ -37,17 +37,18 @@ const ID_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [number, IdField
  * message give `kind: 'unknown'` and `decodeError`.
  */
 export function describe(bytes: Uint8Array): FrameIndex {
-  return describeWith(messageReader(bytes), bytes);
+  return describeWith(messageSpan(bytes), bytes);
 }
 
 /**
- * `describe` with a reader the caller made with `messageReader(bytes)` and may use again
- * afterwards (redaction reads the same message): the content member is read as a span
- * of that reader, no second reader. Same result as `describe(bytes)`, byte for byte.
+ * `describe` of the message `span` covers (from message-reader.ts), whose reader the
+ * caller may use again afterwards (redaction reads the same message): the content member
+ * is read as a span of that reader, no second reader. `bytes` are the same message as a
+ * Uint8Array of its own. Same result as `describe(bytes)`, byte for byte.
  */
-export function describeWith(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
+export function describeWith(span: MessageSpan, bytes: Uint8Array): FrameIndex {
   try {
-    return describeSpans(reader, bytes);
+    return describeSpans(span);
   } catch {
     // Malformed somewhere: the one-reader-per-level reading below says exactly why (its
     // error text is the decode_error stored with the frame).
@@ -60,40 +61,38 @@ export function describeWith(reader: BinaryReader, bytes: Uint8Array): FrameInde
  * including a read that leaves its span (exported for the test that keeps well-formed
  * messages on this path: a fallback would hide a slowdown, not a wrong answer).
  */
-export function describeSpans(reader: BinaryReader, bytes: Uint8Array): FrameIndex {
-  if (bytes.length === 0) return { kind: 'empty' };
-  reader.pos = 0;
+export function describeSpans(span: MessageSpan): FrameIndex {
+  const { reader, start, end: stop } = span;
+  if (stop === start) return { kind: 'empty' };
+  reader.pos = start;
   const out: FrameIndex = { kind: 'unknown' };
   let sawContent = false;
-  while (reader.pos < reader.len) {
+  while (reader.pos < stop) {
     const [fieldNo, wireType] = reader.tag();
-    if (fieldNo === 1 && wireType === WireType.LengthDelimited) {
-      out.requestId = reader.string();
-      continue;
-    }
     const kind = KIND_BY_FIELD.get(fieldNo);
-    if (kind !== undefined && wireType === WireType.LengthDelimited) {
-      const end = reader.uint32() + reader.pos;
-      if (end > reader.len) throw new RangeError('premature EOF');
+    if (fieldNo === 1 && wireType === WireType.LengthDelimited) out.requestId = reader.string();
+    else if (kind !== undefined && wireType === WireType.LengthDelimited) {
+      const len = reader.uint32();
+      const end = reader.pos + len;
+      if (end > stop) throw new RangeError('premature EOF');
       out.kind = kind;
       sawContent = true;
       const ids = ID_FIELDS[kind];
       while (reader.pos < end) {
         const [no, wt] = reader.tag();
-        const hit = ids?.find(([n]) => n === no);
-        if (hit && wt === WireType.LengthDelimited) out[hit[1]] = reader.string();
+        let hit: IdField | undefined;
+        if (ids !== undefined && wt === WireType.LengthDelimited) for (const [n, name] of ids) if (n === no) hit = name;
+        if (hit !== undefined) out[hit] = reader.string();
         // skip() would also return the skipped bytes (a subarray per field)
         else if (wt === WireType.LengthDelimited) {
-          const len = reader.uint32();
-          reader.pos += len;
-        }
-        else reader.skip(wt, no);
+          const size = reader.uint32();
+          reader.pos += size;
+        } else reader.skip(wt, no);
         if (reader.pos > end) throw new RangeError('premature EOF');
       }
-      continue;
-    }
-    if (kind !== undefined) throw new Error('malformed');
-    reader.skip(wireType, fieldNo);
+    } else if (kind !== undefined) throw new Error('malformed');
+    else reader.skip(wireType, fieldNo);
+    if (reader.pos > stop) throw new RangeError('premature EOF');
   }
   if (!sawContent) throw new Error('no known member');
   return out;

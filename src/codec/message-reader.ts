@@ -1,11 +1,44 @@
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 
 /**
- * The @bufbuild/protobuf reader for one message, shared by everything that reads it
- * (describe, then redaction) so that a stored frame costs one reader. It reads a plain
- * Uint8Array view of `bytes`: on a Node Buffer every subarray the reader makes would be
- * a new Buffer (a JS-level constructor).
+ * One message as the codec's readers see it: bytes [start, end) of `buf`, read by
+ * @bufbuild/protobuf's `reader` (which reads `buf`). Describe and redaction share it, so
+ * a stored frame costs at most one reader; nested levels are spans of the same buffer.
+ * Every read is kept inside [start, end): bytes around the message are never believed.
  */
-export function messageReader(bytes: Uint8Array): BinaryReader {
-  return new BinaryReader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+export interface MessageSpan {
+  reader: BinaryReader;
+  /** A plain Uint8Array (not a Buffer: every subarray of a Buffer is a new Buffer, a JS-level constructor). */
+  buf: Uint8Array;
+  start: number;
+  end: number;
+}
+
+function plain(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A reader of its own for `bytes`. */
+export function messageSpan(bytes: Uint8Array): MessageSpan {
+  const buf = plain(bytes);
+  return { reader: new BinaryReader(buf), buf, start: 0, end: buf.length };
+}
+
+/**
+ * Spans for a stream of messages that share ArrayBuffers, as a capture batch does (its
+ * frames lie back to back in one): one reader per ArrayBuffer, made when a message in a
+ * new one comes, and each message a span of it. A reader holds no copy of the bytes, so
+ * a buffer whose contents change between messages is read as it is then.
+ */
+export function createMessageSpans(): (bytes: Uint8Array) => MessageSpan {
+  let reader: BinaryReader | undefined;
+  let whole: Uint8Array | undefined;
+  return (bytes) => {
+    const ab = bytes.buffer;
+    if (whole === undefined || whole.buffer !== ab || whole.byteLength !== ab.byteLength) {
+      whole = new Uint8Array(ab, 0, ab.byteLength);
+      reader = new BinaryReader(whole);
+    }
+    return { reader: reader!, buf: whole, start: bytes.byteOffset, end: bytes.byteOffset + bytes.byteLength };
+  };
 }

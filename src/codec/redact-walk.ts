@@ -4,7 +4,8 @@ import { isMarkerBytes, type MarkSecret } from './redact-marker.js';
 import type { PathMatcher, PathStates } from './redact-paths.js';
 import { redactJsonObject, redactUrl, type MarkText } from './redact-text.js';
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
-import { applySplices, messageReader, nextLenField, type LenField, type Splice } from './redact-wire.js';
+import { messageSpan, type MessageSpan } from './message-reader.js';
+import { applySplices, nextLenField, type LenField, type Splice } from './redact-wire.js';
 
 /**
  * The schema-driven walk behind `createRedactor`: it reads protobuf wire bytes, goes
@@ -108,12 +109,11 @@ interface Walk {
   writer: BinaryWriter;
 }
 
-/** `reader`: one made by `messageReader(bytes)` (e.g. the one describe used), or none for a new one. */
+/** `span`: the message's span from message-reader.ts (e.g. the one describe used), or none for a reader of its own. */
 export function walkMessage(
-  bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode, r: BinaryReader = messageReader(bytes),
+  bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode, span: MessageSpan = messageSpan(bytes),
 ): Uint8Array | null {
-  const buf = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return walkSpan({ r, buf, w, writer: w.writer }, 0, buf.length, desc, states, mode);
+  return walkSpan({ r: span.reader, buf: span.buf, w, writer: w.writer }, span.start, span.end, desc, states, mode);
 }
 
 /** Walk the message of type `desc` at [from, to); its new bytes, or null when nothing in it changed. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { applySplices, forEachLenField, messageReader, nextLenField } from './redact-wire.js';
+import { applySplices, forEachLenField, nextLenField } from './redact-wire.js';
+import { messageSpan } from './message-reader.js';
 import { createRedactor } from './redact.js';
 import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './streaming-message.js';
 import { markerText } from './redact-marker.js';
@@ -53,18 +54,18 @@ test('nextLenField keeps every read inside its span: a nested level cannot run i
   // field 1 holds [field 2, length 3, "ab"]: its inner length runs past field 1's end, into field 3
   const buf = Uint8Array.from([0x0a, 0x04, 0x12, 0x03, 0x61, 0x62, 0x1a, 0x01, 0x63]);
   const f = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  const r = messageReader(buf);
+  const r = messageSpan(buf).reader;
   assert.ok(nextLenField(r, buf, buf.length, f));
   assert.deepEqual([f.fieldNo, f.start, f.end], [1, 2, 6]);
   r.pos = f.start;
   assert.throws(() => nextLenField(r, buf, 6, f), /runs past the end/);
   // a varint or a fixed-size value that crosses the span's end is truncated as well
   const varint = Uint8Array.from([0x0a, 0x02, 0x08, 0x96, 0x01, 0x1a, 0x00]);
-  const rv = messageReader(varint);
+  const rv = messageSpan(varint).reader;
   rv.pos = 2;
   assert.throws(() => nextLenField(rv, varint, 4, f), /truncated/);
   const fixed = Uint8Array.from([0x0a, 0x03, 0x0d, 0x01, 0x02, 0x03, 0x04, 0x00]);
-  const rf = messageReader(fixed);
+  const rf = messageSpan(fixed).reader;
   rf.pos = 2;
   assert.throws(() => nextLenField(rf, fixed, 5, f), /truncated/);
 });

@@ -1,7 +1,5 @@
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { messageReader } from './message-reader.js';
-
-export { messageReader };
+import { messageSpan } from './message-reader.js';
 
 /**
  * Protobuf wire-level editing for redaction: a message is rewritten by replacing the
@@ -80,9 +78,9 @@ export function nextLenField(r: BinaryReader, buf: Uint8Array, limit: number, f:
  * fixed-size fields are skipped. Throws as `nextLenField` does.
  */
 export function forEachLenField(buf: Uint8Array, visit: LenFieldVisitor): void {
-  const r = messageReader(buf);
+  const { reader, buf: view } = messageSpan(buf);
   const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  while (nextLenField(r, buf, buf.length, f)) visit(f.fieldNo, f.lenPos, f.start, f.end);
+  while (nextLenField(reader, view, view.length, f)) visit(f.fieldNo, f.lenPos, f.start, f.end);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { DescMessage } from '@bufbuild/protobuf';
-import { BinaryWriter, type BinaryReader } from '@bufbuild/protobuf/wire';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import type { MessageSpan } from './message-reader.js';
 import { StreamingMessageSchema } from '../gen/FunctionRpc_pb.js';
 import { compileGlobs, type NameTest } from './redact-glob.js';
 import { createMarker, type MarkSecret } from './redact-marker.js';
@@ -46,10 +47,11 @@ export interface RedactRules {
 }
 
 /**
- * `reader`, when given, is `messageReader(bytes)` from message-reader.ts, already used by
- * `describeWith` (its position does not matter): the message then costs one reader.
+ * `span`, when given, is the message's span from message-reader.ts, already used by
+ * `describeWith` (its reader's position does not matter): the message then costs no
+ * reader of its own.
  */
-export type Redactor = (bytes: Uint8Array, kind: string, reader?: BinaryReader) => Uint8Array | null;
+export type Redactor = (bytes: Uint8Array, kind: string, span?: MessageSpan) => Uint8Array | null;
 
 export const DEFAULT_SECRET_HEADERS: readonly string[] = [
   'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-functions-key', 'x-ms-*token*',
@@ -156,11 +158,11 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
     }
     return v;
   };
-  return (bytes, kind, reader) => {
+  return (bytes, kind, span) => {
     if (bytes.length === 0 || !live(kind)) return null;
     try {
       // A fresh array (BinaryWriter output): the caller owns it and may transfer it.
-      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none', reader);
+      return walkMessage(bytes, StreamingMessageSchema, walker, paths.start, 'none', span);
     } catch {
       return null;
     }

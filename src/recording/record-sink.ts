@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describeWith } from '../codec/describe.js';
-import { messageReader } from '../codec/message-reader.js';
+import { createMessageSpans } from '../codec/message-reader.js';
 import { messageFrame } from '../codec/compression.js';
 import { createRedactor, type RedactRules, type Redactor } from '../codec/redact.js';
 import type { Frame, FrameIndex } from '../model/frame.js';
@@ -41,6 +41,8 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
   let pending = new Map<number, { toHost: number; toWorker: number }>();
   let pendingWorker = new Set<number>();
 
+  const spanOf = createMessageSpans();
+
   const txn = db.transaction((body: () => void) => {
     body();
     for (const [id, c] of pending) sql.addCounts(id, c.toHost, c.toWorker);
@@ -70,16 +72,16 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
       // A compressed message is indexed and checked for secrets in its decompressed form;
       // the wire bytes are stored unless redaction has to replace them.
       const message = messageFrame(wire);
-      // One protobuf reader per message, shared by describe and redaction.
-      const reader = messageReader(message.bytes);
-      let index = known?.index ?? describeWith(reader, message.bytes);
+      // One protobuf reader per batch buffer, shared by describe and redaction.
+      const span = spanOf(message.bytes);
+      let index = known?.index ?? describeWith(span, message.bytes);
       let stored = wire.bytes;
       let compressed = wire.compressed;
       let redacted = known?.redacted ?? false;
       if (redactor && !redacted && index.kind !== 'unknown') {
         let out: Uint8Array | null;
         try {
-          out = redactor(message.bytes, index.kind, reader);
+          out = redactor(message.bytes, index.kind, span);
         } catch (err) {
           // Never store what could not be checked for secrets, and never lose the frame's
           // place in the session: keep its index with an empty payload, marked redacted.
