@@ -5,7 +5,7 @@ import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from '../model/frame.js';
-import { openCaptureStore } from './capture-store.js';
+import { openCaptureStore, writerOptions } from './capture-store.js';
 import { openRecording } from './open-recording.js';
 
 /** Nice value of every thread of this process (Linux /proc), by thread id. */
@@ -73,4 +73,10 @@ test('writeFrame stores what write stores for the same frame (tNs from a number,
   t.after(() => rec.close());
   const got = [...rec.frames(id)].map((f) => ({ sessionId: f.sessionId, seq: f.seq, dirSeq: f.dirSeq, direction: f.direction, tNs: f.tNs, wallMs: f.wallMs, compressed: f.compressed, bytes: new Uint8Array(f.bytes) }));
   assert.deepEqual(got, want);
+});
+
+test("writerOptions hands the young-generation cap to the writer's Worker; null leaves it to V8", () => {
+  const config = { path: 'x.db', redact: {}, onStoreError: 'forward' as const, deferIndexLimit: 1 };
+  assert.deepEqual(writerOptions(config, { writerYoungGenerationMb: 12 }), { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+  assert.deepEqual(writerOptions(config, { writerYoungGenerationMb: null }), { workerData: config });
 });
