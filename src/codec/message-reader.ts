@@ -31,14 +31,19 @@ export function messageSpan(bytes: Uint8Array): MessageSpan {
  * a buffer whose contents change between messages is read as it is then.
  */
 export function createMessageSpans(): (bytes: Uint8Array) => MessageSpan {
-  let reader: BinaryReader | undefined;
-  let whole: Uint8Array | undefined;
+  let ab: ArrayBufferLike | undefined;
+  let size = -1;
+  let whole: Uint8Array = new Uint8Array(0);
+  let reader = new BinaryReader(whole);
   return (bytes) => {
-    const ab = bytes.buffer;
-    if (whole === undefined || whole.buffer !== ab || whole.byteLength !== ab.byteLength) {
-      whole = new Uint8Array(ab, 0, ab.byteLength);
+    const buffer = bytes.buffer;
+    if (buffer !== ab || buffer.byteLength !== size) {
+      ab = buffer;
+      size = buffer.byteLength;
+      whole = new Uint8Array(buffer, 0, size);
       reader = new BinaryReader(whole);
     }
-    return { reader: reader!, buf: whole, start: bytes.byteOffset, end: bytes.byteOffset + bytes.byteLength };
+    const start = bytes.byteOffset;
+    return { reader, buf: whole, start, end: start + bytes.byteLength };
   };
 }
