@@ -5,7 +5,7 @@ import type { PathMatcher, PathStates } from './redact-paths.js';
 import { redactJsonObject, redactUrl, type MarkText } from './redact-text.js';
 import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { messageSpan, type MessageSpan } from './message-reader.js';
-import { applySplices, nextLenField, type LenField, type Splice } from './redact-wire.js';
+import { applySplices, nextLenField, type Edit, type LenField, type Splice } from './redact-wire.js';
 
 /**
  * The schema-driven walk behind `createRedactor`: it reads protobuf wire bytes, goes
@@ -22,7 +22,7 @@ export interface Walker {
   markText: MarkText;
   /** What the walk needs to know about a message type, computed once per type. */
   levelOf(desc: DescMessage): Level;
-  /** Reused for every splice (calls never overlap: an inner level is finished before its parent). */
+  /** Writes each redacted message, one at a time (a change at any depth is written with the whole message, once). */
   writer: BinaryWriter;
   decoder: { decode(bytes: Uint8Array): string };
   encoder: { encode(text: string): Uint8Array };
@@ -106,18 +106,20 @@ interface Walk {
   r: BinaryReader;
   buf: Uint8Array;
   w: Walker;
-  writer: BinaryWriter;
 }
 
 /** `span`: the message's span from message-reader.ts (e.g. the one describe used), or none for a reader of its own. */
 export function walkMessage(
   bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode, span: MessageSpan = messageSpan(bytes),
 ): Uint8Array | null {
-  return walkSpan({ r: span.reader, buf: span.buf, w, writer: w.writer }, span.start, span.end, desc, states, mode);
+  const k: Walk = { r: span.reader, buf: span.buf, w };
+  const edit = walkSpan(k, span.start, span.end, desc, states, mode);
+  // The whole message is written once, however deep its changes are.
+  return edit === null ? null : applySplices(k.buf, edit.splices, edit.from, edit.to, w.writer);
 }
 
-/** Walk the message of type `desc` at [from, to); its new bytes, or null when nothing in it changed. */
-function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Uint8Array | null {
+/** Walk the message of type `desc` at [from, to); its edit, or null when nothing in it changed. */
+function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Edit | null {
   const { r, buf, w } = k;
   const { fields, builtins, builtinFields } = w.levelOf(desc);
   const onlyBuiltin = mode === 'none' && states.length === 0 ? builtinFields : undefined;
@@ -133,7 +135,7 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
     const fStates = w.paths.step(states, field.jsonName, field.name);
     const fAll = mode === 'all' || w.paths.accepts(fStates);
     const builtin = builtins?.get(fieldNo);
-    let out: Uint8Array | null = null;
+    let out: Uint8Array | Edit | null = null;
     switch (field.fieldKind) {
       case 'scalar': {
         if (!isText(field.scalar)) break;
@@ -169,10 +171,10 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
     r.pos = end;
     if (out !== null) (splices ??= []).push({ from: lenPos, to: end, payload: out });
   }
-  return splices === undefined ? null : applySplices(buf, splices, from, to, k.writer);
+  return splices === undefined ? null : { from, to, splices };
 }
 
-function descend(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Uint8Array | null {
+function descend(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Edit | null {
   if (mode === 'none' && states.length === 0 && !k.w.levelOf(desc).reaches) return null;
   return walkSpan(k, from, to, desc, states, mode);
 }
@@ -180,7 +182,7 @@ function descend(k: Walk, from: number, to: number, desc: DescMessage, states: P
 /** A map entry is a small message: key = 1, value = 2. Values are redacted by key. */
 function walkMapEntry(
   k: Walk, from: number, to: number, field: DescField & { fieldKind: 'map' }, states: PathStates, all: boolean, builtin: Builtin | undefined,
-): Uint8Array | null {
+): Edit | null {
   const { r, buf, w } = k;
   let key = '';
   let lenPos = -1;
@@ -198,7 +200,7 @@ function walkMapEntry(
   if (!secret && builtin === 'env-map') secret = w.env(key);
   else if (!secret && builtin === 'header-map') secret = w.header(key);
   else if (!secret && builtin === 'query-map') secret = w.query(key);
-  let out: Uint8Array | null = null;
+  let out: Uint8Array | Edit | null = null;
   if (field.mapKind === 'scalar') {
     if (secret && isText(field.scalar)) out = redactValue(buf.subarray(start, end), w);
   } else if (field.mapKind === 'message') {
@@ -212,5 +214,5 @@ function walkMapEntry(
     }
     out = mode === 'none' ? descend(k, start, end, field.message, kStates, mode) : walkSpan(k, start, end, field.message, kStates, mode);
   }
-  return out === null ? null : applySplices(buf, [{ from: lenPos, to: end, payload: out }], from, to, k.writer);
+  return out === null ? null : { from, to, splices: [{ from: lenPos, to: end, payload: out }] };
 }

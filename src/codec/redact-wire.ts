@@ -23,11 +23,22 @@ export interface LenField {
 /** Called per length-delimited field occurrence: `lenPos` is where its length varint starts, the payload is [start, end). */
 export type LenFieldVisitor = (fieldNo: number, lenPos: number, start: number, end: number) => void;
 
-/** Replace bytes [from, to) by varint(payload.length) + payload. */
+/**
+ * Replace bytes [from, to) (a length prefix and its payload) by a length-delimited
+ * payload: new bytes, or an `Edit` of a nested message (written when the whole message
+ * is, so that a change deep down allocates no bytes for the levels above it).
+ */
 export interface Splice {
   from: number;
   to: number;
-  payload: Uint8Array;
+  payload: Uint8Array | Edit;
+}
+
+/** The span [from, to) of the message's buffer with `splices` applied (in increasing, non-overlapping order, all inside it). */
+export interface Edit {
+  from: number;
+  to: number;
+  splices: Splice[];
 }
 
 /**
@@ -86,13 +97,31 @@ export function forEachLenField(buf: Uint8Array, visit: LenFieldVisitor): void {
 /**
  * Apply splices (positions into `buf`, in increasing, non-overlapping order, all inside
  * [from, to)) to the span [from, to) of `buf` and return its new bytes: a fresh array
- * the caller owns. Lengths are written by the library's BinaryWriter.
+ * the caller owns. Lengths are written by the library's BinaryWriter (`w`, reused by
+ * callers that apply many).
  */
-export function applySplices(buf: Uint8Array, splices: readonly Splice[], from = 0, to = buf.length, w = new BinaryWriter()): Uint8Array {
-  let read = from;
-  for (const s of splices) {
-    w.raw(buf.subarray(read, s.from)).bytes(s.payload);
+export function applySplices(buf: Uint8Array, splices: Splice[], from = 0, to = buf.length, w = new BinaryWriter()): Uint8Array {
+  try {
+    writeEdit(buf, { from, to, splices }, w);
+  } catch (err) {
+    w.finish(); // leave a reused writer empty
+    throw err;
+  }
+  return w.finish();
+}
+
+/** Write `edit` to `w`: nested edits go inside fork()/join(), which write their length prefixes. */
+function writeEdit(buf: Uint8Array, edit: Edit, w: BinaryWriter): void {
+  let read = edit.from;
+  for (const s of edit.splices) {
+    w.raw(buf.subarray(read, s.from));
+    if (s.payload instanceof Uint8Array) w.bytes(s.payload);
+    else {
+      w.fork();
+      writeEdit(buf, s.payload, w);
+      w.join();
+    }
     read = s.to;
   }
-  return w.raw(buf.subarray(read, to)).finish();
+  w.raw(buf.subarray(read, edit.to));
 }
