@@ -47,6 +47,43 @@ test('parallelExport: several threads, small windows, gaps: identical to one thr
   }
 });
 
+test('parallelExport: buffers released after writing go back to the threads and are refilled; output unchanged', async (t) => {
+  const path = recording(t, 3000);
+  const rec = openRecording(path);
+  const line = createFrameLiner();
+  const expected = [...rec.frames(1)].map((f) => `${line(f)}\n`).join('');
+  rec.close();
+  for (const threads of [1, 2]) {
+    const chunks: Buffer[] = [];
+    let detached = 0;
+    let kept: { bytes: Uint8Array; release: () => void } | undefined;
+    const n = await parallelExport(path, 1, 2999, (bytes, release) => {
+      chunks.push(Buffer.from(bytes)); // a copy: the buffer is about to be refilled
+      if (chunks.length === 1) {
+        kept = { bytes, release }; // released only after the end
+        return undefined;
+      }
+      if (chunks.length % 3 === 0) {
+        // Released later, as a stream's write callback would.
+        return new Promise<void>((resolve) => setImmediate(() => {
+          release();
+          if (bytes.byteLength === 0) detached++;
+          resolve();
+        }));
+      }
+      release();
+      release(); // twice is harmless
+      if (bytes.byteLength === 0) detached++; // transferred back to its thread
+      return undefined;
+    }, { threads, window: 50, ahead: 2 });
+    assert.equal(n, 3000);
+    assert.equal(Buffer.concat(chunks).toString('utf8'), expected, `${threads} threads`);
+    assert.equal(detached, chunks.length - 1, 'every released buffer went back');
+    kept!.release(); // after the end: the threads are gone, nothing is handed back
+    assert.ok(kept!.bytes.byteLength > 0);
+  }
+});
+
 test('parallelExport stops early when asked', async (t) => {
   const path = recording(t, 1000);
   let windows = 0;

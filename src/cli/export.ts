@@ -54,7 +54,7 @@ export const exportCommand = defineCommand<ExportArgs>({
         if (threads > 1 && lastSeq !== undefined && s.counts.toHost + s.counts.toWorker >= PARALLEL_FROM) {
           // Big sessions: convert windows of messages on worker threads, written in order.
           const stopped = () => io.signal.aborted || out.closed;
-          messages += await parallelExport(args.db, s.id, lastSeq, (bytes) => out.bytes(bytes), { threads, stopped });
+          messages += await parallelExport(args.db, s.id, lastSeq, (bytes, release) => out.bytes(bytes, release), { threads, stopped });
         } else {
           for (const frame of rec.frames(s.id)) {
             if (io.signal.aborted || out.closed) break;

@@ -1,8 +1,9 @@
 /**
  * A worker of parallelExport: turns windows of one session's seq range into NDJSON (UTF-8
  * bytes, transferred to the caller without a copy) with its own read-only connection.
- * Stateless between windows, so windows can be converted on several threads at once and
- * written in order by the caller.
+ * Stateless between windows (but for a pool of output buffers the caller hands back once
+ * written), so windows can be converted on several threads at once and written in order by
+ * the caller.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createFrameLiner } from './ndjson.js';
@@ -12,21 +13,36 @@ import type { FromExportThread, ToExportThread } from './parallel-export.js';
 const port = parentPort!;
 const { path, sessionId } = workerData as { path: string; sessionId: number };
 const post = (m: FromExportThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+/** Buffers kept for reuse (a few windows' worth; more only while windows grow). */
+const POOL = 8;
 
 try {
   const rec = openRecording(path);
   const line = createFrameLiner();
   // The next window's buffer starts at about the last window's size, so it rarely grows.
   let capacity = 64 * 1024;
+  // Buffers handed back after writing; a window takes the last one, else a new one.
+  const pool: ArrayBuffer[] = [];
+  const take = (size: number): Buffer => {
+    // One a bit small still serves (it grows if this window needs it); a much smaller one
+    // (from windows of smaller messages) is dropped.
+    for (let b = pool.pop(); b; b = pool.pop()) if (b.byteLength * 2 >= size) return Buffer.from(b);
+    // Its own ArrayBuffer (not Node's pool), so it can be transferred.
+    return Buffer.allocUnsafeSlow(size);
+  };
   port.on('message', (m: ToExportThread) => {
     if (m.type === 'close') {
       rec.close();
       port.close();
       return;
     }
+    if (m.type === 'buffer') {
+      // As many as can be in flight: the caller keeps at most `ahead` windows.
+      if (pool.length < POOL) pool.push(m.buffer);
+      return;
+    }
     try {
-      // Its own ArrayBuffer (not Node's pool), so it can be transferred.
-      let buf = Buffer.allocUnsafeSlow(capacity);
+      let buf = take(capacity);
       let used = 0;
       let count = 0;
       for (const f of rec.frames(sessionId, { afterSeq: m.from - 1, beforeSeq: m.to })) {

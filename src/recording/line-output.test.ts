@@ -70,3 +70,44 @@ test('any other write error is thrown to the producer', async () => {
   await new Promise((r) => setImmediate(r));
   assert.throws(() => out.bytes(Buffer.from('x\n')), /disk full/);
 });
+
+test('bytes(chunk, written): written is called once the stream is done with the chunk, or at once when it is dropped', async () => {
+  const pending: Array<() => void> = [];
+  const seen: string[] = [];
+  const stream = new Writable({
+    write(c: Buffer, _e, cb) {
+      seen.push(c.toString('utf8'));
+      pending.push(() => cb());
+    },
+  });
+  const out = createLineOutput(stream, 1024);
+  let done = 0;
+  void out.bytes(Buffer.from('one\n'), () => done++);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, ['one\n']);
+  assert.equal(done, 0, 'not before the stream finished writing');
+  pending.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(done, 1);
+  let empty = 0;
+  void out.bytes(new Uint8Array(0), () => empty++);
+  assert.equal(empty, 1, 'nothing to write: released at once');
+});
+
+test('bytes(chunk, written) on a closed pipe: the chunk is dropped and released', async () => {
+  const stream = new Writable({
+    write(_c, _e, cb) {
+      const err: NodeJS.ErrnoException = new Error('write EPIPE');
+      err.code = 'EPIPE';
+      cb(err);
+    },
+  });
+  const out = createLineOutput(stream, 8);
+  let released = 0;
+  void out.bytes(Buffer.from('first\n'), () => released++);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out.closed, true);
+  assert.equal(released, 1, 'a failed write still hands the chunk back');
+  assert.equal(out.bytes(Buffer.from('dropped\n'), () => released++), undefined);
+  assert.equal(released, 2);
+});

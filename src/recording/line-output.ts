@@ -9,8 +9,12 @@ export interface LineOutput {
   line(text: string): Promise<void> | undefined;
   /** Queue text that already ends with a newline (many lines at once). */
   text(chunk: string): Promise<void> | undefined;
-  /** Write UTF-8 bytes that already end with a newline, after what is queued (not copied: do not reuse them). */
-  bytes(chunk: Uint8Array): Promise<void> | undefined;
+  /**
+   * Write UTF-8 bytes that already end with a newline, after what is queued (not copied: do
+   * not reuse them until `written` is called, once the stream is done with them; it is also
+   * called when they are dropped because the output closed).
+   */
+  bytes(chunk: Uint8Array, written?: () => void): Promise<void> | undefined;
   /** Write what is queued and wait until the stream has taken it. */
   flush(): Promise<void>;
   readonly closed: boolean;
@@ -63,11 +67,14 @@ export function createLineOutput(stream: NodeJS.WritableStream, chunkBytes = 64 
       size += chunk.length;
       return size >= chunkBytes ? push() : undefined;
     },
-    bytes(chunk) {
+    bytes(chunk, written) {
       if (failure) throw failure;
       const before = push();
-      if (closed || chunk.length === 0) return before;
-      const room = stream.write(chunk);
+      if (closed || chunk.length === 0) {
+        written?.();
+        return before;
+      }
+      const room = written ? stream.write(chunk, () => written()) : stream.write(chunk);
       return before ?? (room ? undefined : waitDrain());
     },
     async flush() {

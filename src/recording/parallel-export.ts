@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { RecordingError } from './recording-error.js';
 
-/** Main thread → export thread. */
-export type ToExportThread = { type: 'window'; window: number; from: number; to: number } | { type: 'close' };
+/** Main thread → export thread. `buffer`: a buffer the thread filled, written and handed back for reuse. */
+export type ToExportThread = { type: 'window'; window: number; from: number; to: number } | { type: 'buffer'; buffer: ArrayBuffer } | { type: 'close' };
 /** Export thread → main thread. */
 export type FromExportThread = { type: 'text'; window: number; bytes: Uint8Array; count: number } | { type: 'error'; message: string };
 
@@ -24,12 +24,18 @@ export interface ParallelExportOptions {
  * lines, each ending with a newline; transferred from the thread, not copied). Output is
  * identical to converting frame by frame on one thread. At most `ahead` windows are in memory.
  * Returns the number of message lines written.
+ *
+ * `write` calls `release()` once it no longer needs the bytes (the stream has written them):
+ * their buffer then goes back to the thread that filled it, which fills it again, so the
+ * same few buffers carry the whole export and none is left for the main thread's GC to
+ * free (this thread allocates so little that V8 would let ~64 MB of dead transferred
+ * buffers pile up between its collections). Bytes never released are left to GC.
  */
 export async function parallelExport(
   path: string,
   sessionId: number,
   lastSeq: number,
-  write: (bytes: Uint8Array) => Promise<void> | undefined,
+  write: (bytes: Uint8Array, release: () => void) => Promise<void> | undefined,
   options: ParallelExportOptions,
 ): Promise<number> {
   const size = options.window ?? 2048;
@@ -56,6 +62,17 @@ export async function parallelExport(
       notify();
     });
   }
+  let finished = false;
+  /** Hands a window's buffer back to the thread that filled it (once; not after the end). */
+  const releaser = (window: number, buffer: ArrayBufferLike) => {
+    let released = false;
+    return () => {
+      if (released || finished) return;
+      released = true;
+      const message: ToExportThread = { type: 'buffer', buffer: buffer as ArrayBuffer };
+      workers[window % threads]!.postMessage(message, [buffer as ArrayBuffer]);
+    };
+  };
   let sent = 0;
   let lines = 0;
   const send = () => {
@@ -80,12 +97,14 @@ export async function parallelExport(
       next++;
       send();
       lines += ready.count;
+      const release = releaser(next - 1, ready.bytes.buffer);
       if (ready.bytes.length > 0) {
-        const wait = write(ready.bytes);
+        const wait = write(ready.bytes, release);
         if (wait) await wait;
-      }
+      } else release();
     }
   } finally {
+    finished = true;
     for (const w of workers) {
       w.postMessage({ type: 'close' } satisfies ToExportThread);
       void w.terminate();
