@@ -28,7 +28,8 @@ export function messageSpan(bytes: Uint8Array): MessageSpan {
  * Spans for a stream of messages that share ArrayBuffers, as a capture batch does (its
  * frames lie back to back in one): one reader per ArrayBuffer, made when a message in a
  * new one comes, and each message a span of it. A reader holds no copy of the bytes, so
- * a buffer whose contents change between messages is read as it is then.
+ * a buffer whose contents change between messages is read as it is then; it keeps the
+ * last buffer referenced until a message in another one comes.
  */
 export function createMessageSpans(): (bytes: Uint8Array) => MessageSpan {
   let ab: ArrayBufferLike | undefined;
