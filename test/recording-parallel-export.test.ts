@@ -84,6 +84,20 @@ test('parallelExport: buffers released after writing go back to the threads and 
   }
 });
 
+test('openRecording with a small page cache (as export threads use) reads the same frames', (t) => {
+  const path = recording(t, 3000);
+  const plain = openRecording(path);
+  const small = openRecording(path, { cacheKiB: 64 });
+  try {
+    const line = createFrameLiner();
+    assert.deepEqual([...small.frames(1, { afterSeq: 99, beforeSeq: 2500 })].map((f) => line(f)), [...plain.frames(1, { afterSeq: 99, beforeSeq: 2500 })].map((f) => line(f)));
+    assert.equal(small.lastSeq(1), 2999);
+  } finally {
+    small.close();
+    plain.close();
+  }
+});
+
 test('parallelExport stops early when asked', async (t) => {
   const path = recording(t, 1000);
   let windows = 0;

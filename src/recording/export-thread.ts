@@ -13,11 +13,13 @@ import type { FromExportThread, ToExportThread } from './parallel-export.js';
 const port = parentPort!;
 const { path, sessionId } = workerData as { path: string; sessionId: number };
 const post = (m: FromExportThread, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+/** SQLite page cache per thread: windows are read in seq order, once (16 MB by default). */
+const CACHE_KIB = 2048;
 /** Buffers kept for reuse (a few windows' worth; more only while windows grow). */
 const POOL = 8;
 
 try {
-  const rec = openRecording(path);
+  const rec = openRecording(path, { cacheKiB: CACHE_KIB });
   const line = createFrameLiner();
   // The next window's buffer starts at about the last window's size, so it rarely grows.
   let capacity = 64 * 1024;
