@@ -240,3 +240,15 @@ test('fields this schema does not know (a newer protocol) survive redaction byte
   const back = decodeMessage(out).content.value as typeof value;
   assert.deepEqual(back.inputData[0]!.rpcData.value.data.value.$unknown, value.inputData[0]!.rpcData.value.data.value.$unknown);
 });
+
+test('the marker cache never mixes up secrets whose cache hashes collide', () => {
+  // "secret-54a" and "secret-rg30" have the same 32-bit FNV-1a hash (the cache's key).
+  const redactor = createRedactor();
+  const reload = (value: string) => enc({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { K: value } } } });
+  for (const secret of ['secret-54a', 'secret-rg30', 'secret-54a', 'secret-rg30']) {
+    const out = redactor(reload(secret), 'functionEnvironmentReloadRequest');
+    assert.ok(out);
+    assert.equal((messageToJson(decodeMessage(out)) as any).functionEnvironmentReloadRequest.environmentVariables.K, mark(secret));
+  }
+  assert.notEqual(mark('secret-54a'), mark('secret-rg30'));
+});

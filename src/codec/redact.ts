@@ -97,20 +97,31 @@ function envTest(rules: RedactRules): NameTest {
 /**
  * Remember recent markers: the same secret (an Authorization header, a function key)
  * usually comes with every invocation, and hashing it again each time is the main cost.
+ * Entries are found by a cheap 32-bit hash of the secret (FNV-1a) and believed only when
+ * their saved copy of the secret equals it byte for byte, so a collision costs a hash,
+ * never a wrong marker.
  */
 function cached(mark: MarkSecret, capacity = 1024): MarkSecret {
-  const cache = new Map<string, Uint8Array>();
+  const cache = new Map<number, { secret: Uint8Array; marker: Uint8Array }>();
   return (secret) => {
-    if (secret.length > 256) return mark(secret);
-    const key = Buffer.from(secret.buffer, secret.byteOffset, secret.length).toString('latin1');
-    let m = cache.get(key);
-    if (m === undefined) {
-      m = mark(secret);
-      if (cache.size >= capacity) cache.clear();
-      cache.set(key, m);
-    }
-    return m;
+    const n = secret.length;
+    if (n > 256) return mark(secret);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ secret[i]!, 0x01000193);
+    const hit = cache.get(h);
+    if (hit !== undefined && sameBytes(hit.secret, secret)) return hit.marker;
+    const marker = mark(secret);
+    if (cache.size >= capacity) cache.clear();
+    // A copy: `secret` is a view into a message buffer that will be reused.
+    cache.set(h, { secret: secret.slice(), marker });
+    return marker;
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function createRedactor(rules: RedactRules = {}): Redactor {
