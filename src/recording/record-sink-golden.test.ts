@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { encodeMessage, makeMessage, messageFromJson } from '../codec/streaming-message.js';
 import { secretSamples } from '../codec/redact-samples.js';
@@ -107,7 +107,18 @@ function recordDigests(rules: RedactRules | false, frames: readonly Frame[]): st
       for (const f of frames.slice(i, i + 64)) sink.frame(f);
     });
   }
-  const rows = db.prepare('SELECT * FROM frames ORDER BY rowid').raw(true).all() as unknown[][];
+  const rows = db.prepare(`SELECT session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id, invocation_id,
+    function_id, size, redacted, decode_error, bytes FROM frames ORDER BY rowid`).raw(true).all() as unknown[][];
+  // Rows of gzip frames are compared by what zlib's output stands for, not its exact bytes
+  // (another zlib may compress differently): the stored wire copy decompressed, and the
+  // wire size as "the wire size".
+  const bySeq = new Map(frames.map((f) => [f.seq, f]));
+  for (const r of rows) {
+    const f = bySeq.get(r[1] as number)!;
+    if (!f.compressed) continue;
+    if (r[11] === f.bytes.length) r[11] = 'wire size';
+    if (r[6] === 1) r[14] = gunzipSync(r[14] as Buffer);
+  }
   const session = db.prepare('SELECT to_host, to_worker, worker_id FROM sessions').raw(true).all();
   db.close();
   const text = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : Buffer.isBuffer(x) ? x.toString('hex') : x));
