@@ -19,11 +19,14 @@ export type ToWriter =
   | { type: 'reserve'; n: number }
   | { type: 'close'; release: number[] };
 
-/** Writer thread → main thread. Every batch gets exactly one ack, in batch order. */
+/**
+ * Writer thread → main thread. Every batch gets exactly one ack, in batch order. `group`:
+ * how many batches were committed together in this batch's transaction (absent: alone).
+ */
 export type FromWriter =
   | { type: 'ready' }
   | { type: 'open-error'; message: string }
-  | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string }; buffers?: BatchBuffers }
+  | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string }; group?: number; buffers?: BatchBuffers }
   | { type: 'reserved'; ids: number[] }
   | { type: 'reserve-error'; message: string }
   | { type: 'closed' };

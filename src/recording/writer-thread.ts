@@ -1,16 +1,26 @@
 /**
  * The capture store's writer thread: all SQLite work of a live recording (indexing,
  * redaction, inserts, WAL checkpoints) happens here, off the proxy's event loop.
- * One transaction per batch. The frames table's secondary indexes are left out while the
+ * Batches are written in groups: when a batch arrives and more batches already wait in
+ * the port's queue (the writer fell behind), they are drained with receiveMessageOnPort
+ * and written in one transaction, up to GROUP_FRAMES frames / GROUP_BYTES bytes (every
+ * commit rewrites each index page it touched into the WAL, so fewer, larger commits cost
+ * less per row). A non-batch message ('reserve', 'close') ends the group and is handled
+ * after it, so messages are still handled strictly in order. Each batch of a committed
+ * group is then acked on its own, in order, after `growIndexes`. If the group's
+ * transaction fails, its batches are retried one by one, each in its own transaction, so
+ * every batch ends stored or failed exactly as it would have alone.
+ * The frames table's secondary indexes are left out while the
  * file holds at most DEFER_LIMIT frames, and built at close or when the file grows past it
  * (frame-indexes.ts); a writer killed before that
  * leaves a file readers still answer from, which the next writer to open it completes.
  * A batch that fails (e.g. SQLITE_FULL) is rolled back and
  * counted as failed; its session events are retried on their own, so session rows and
- * end reasons survive whenever the database still accepts small writes.
+ * end reasons survive whenever the database still accepts small writes. With
+ * onStoreError 'fail', no frame is attempted after the first failed batch.
  */
 import Database from 'better-sqlite3';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { configureWriter, settleForClose } from './open-database.js';
 import { manageFrameIndexes, type FrameIndexes } from './frame-indexes.js';
 import { lowerThreadPriority } from './thread-priority.js';
@@ -22,9 +32,9 @@ const port = parentPort!;
 const config = workerData as WriterConfig;
 const post = (m: FromWriter): void => port.postMessage(m);
 /** Ack a batch, handing its buffers back (transferred) for the capture store to reuse. */
-const ack = (batch: FrameBatch, m: Omit<Extract<FromWriter, { type: 'ack' }>, 'type' | 'id' | 'buffers'>): void => {
+const ack = (batch: FrameBatch, m: Omit<Extract<FromWriter, { type: 'ack' }>, 'type' | 'id' | 'buffers' | 'group'>, group = 1): void => {
   const buffers = { data: batch.data, meta: batch.meta, stamps: batch.stamps };
-  port.postMessage({ type: 'ack', id: batch.id, ...m, buffers } satisfies FromWriter, [buffers.data, buffers.meta, buffers.stamps]);
+  port.postMessage({ type: 'ack', id: batch.id, ...m, ...(group > 1 ? { group } : {}), buffers } satisfies FromWriter, [buffers.data, buffers.meta, buffers.stamps]);
 };
 
 // First of all, so that SQLite's work never takes the CPU from the relay's thread.
@@ -68,6 +78,31 @@ function writeBatch(batch: FrameBatch): void {
   }
 }
 
+/**
+ * Write queued batches in one transaction and ack each; if that transaction fails, each
+ * batch is written again on its own (writeBatch), so a failure fails no more than before.
+ */
+function writeGroup(group: FrameBatch[]): void {
+  if (group.length === 1 || stopped) {
+    for (const batch of group) writeBatch(batch);
+    return;
+  }
+  let rows = 0;
+  try {
+    sink.run(() => {
+      for (const batch of group) {
+        readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl });
+        rows += batch.count;
+      }
+    });
+  } catch {
+    for (const batch of group) writeBatch(batch);
+    return;
+  }
+  growIndexes(rows); // before the acks, as in writeBatch
+  for (const batch of group) ack(batch, { stored: batch.count, failed: 0 }, group.length);
+}
+
 /** Past the deferral limit the indexes are built now (frame-indexes.ts); a failure leaves them to close. */
 function growIndexes(rows: number): void {
   try {
@@ -106,11 +141,41 @@ function failBatch(batch: FrameBatch, err: unknown): void {
   ack(batch, { stored: 0, failed: batch.count, ...(error ? { error } : {}) });
 }
 
-port.on('message', (m: ToWriter) => {
-  switch (m.type) {
-    case 'batch':
-      writeBatch(m.batch);
+/** A group takes queued batches until it holds this many frames (or GROUP_BYTES bytes). */
+const GROUP_FRAMES = 16_384;
+const GROUP_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A batch and the batches queued right behind it (up to the caps), written as one group;
+ * returns the first queued non-batch message met, which comes next in order.
+ */
+function takeGroup(first: FrameBatch): ToWriter | undefined {
+  const group = [first];
+  let frames = first.count;
+  let bytes = first.bytes;
+  let next: ToWriter | undefined;
+  while (frames < GROUP_FRAMES && bytes < GROUP_BYTES) {
+    const queued = receiveMessageOnPort(port) as { message: ToWriter } | undefined;
+    if (queued === undefined) break;
+    if (queued.message.type !== 'batch') {
+      next = queued.message;
       break;
+    }
+    group.push(queued.message.batch);
+    frames += queued.message.batch.count;
+    bytes += queued.message.batch.bytes;
+  }
+  writeGroup(group);
+  return next;
+}
+
+function handle(m: ToWriter): void {
+  switch (m.type) {
+    case 'batch': {
+      const next = takeGroup(m.batch);
+      if (next !== undefined) handle(next); // not a batch: no deeper recursion
+      break;
+    }
     case 'reserve':
       try {
         post({ type: 'reserved', ids: sink.sql.reserveIds(m.n) });
@@ -136,4 +201,6 @@ port.on('message', (m: ToWriter) => {
       port.close();
       break;
   }
-});
+}
+
+port.on('message', handle);
