@@ -14,7 +14,7 @@ function top(field: number, member: Uint8Array, before?: (w: BinaryWriter) => vo
 }
 
 function assertOther(s: AnswerScan, why: string): void {
-  assert.deepEqual({ ...s }, { kind: ANSWER_OTHER, idStart: 0, idLen: 0, status: -1 }, why);
+  assert.deepEqual({ kind: s.kind, idStart: s.idStart, idLen: s.idLen, status: s.status }, { kind: ANSWER_OTHER, idStart: 0, idLen: 0, status: -1 }, why);
 }
 
 /** What a full decode says about the same bytes, in readWorkerAnswer's terms. */
@@ -113,4 +113,26 @@ test('the first answer member counts; other kinds and a wrongly typed member giv
   assert.deepEqual(readWorkerAnswer(encodeMessage(makeMessage({ content: { case: 'workerHeartbeat', value: {} } }))), { kind: 'other' });
   assert.equal(statusName(-1), 'none');
   assert.equal(statusName(2), 'Cancelled');
+});
+
+test('answers back to back in one buffer, scanned with one AnswerScan: each read inside its own bytes', () => {
+  const answer = (id: string, status: number) =>
+    encodeMessage(makeMessage({ content: { case: 'invocationResponse', value: { invocationId: id, result: { status } } } }));
+  const a = answer('first', 1);
+  const b = answer('second', 2);
+  const big = Buffer.alloc(a.length + b.length + a.length);
+  big.set(a, 0);
+  big.set(b, a.length);
+  big.set(a, a.length + b.length);
+  const scan = newAnswerScan();
+  const views = [big.subarray(0, a.length), big.subarray(a.length, a.length + b.length), big.subarray(a.length + b.length)];
+  const got = views.map((v) => {
+    const s = scanWorkerAnswer(v, scan);
+    return [s.kind, v.toString('latin1', s.idStart, s.idStart + s.idLen), s.status];
+  });
+  assert.deepEqual(got, [[ANSWER_RESPONSE, 'first', 1], [ANSWER_RESPONSE, 'second', 2], [ANSWER_RESPONSE, 'first', 1]]);
+  // A cut answer followed by a whole one in the same buffer: the scan never reads on into the next.
+  for (let cut = 0; cut < a.length; cut++) assertOther(scanWorkerAnswer(big.subarray(0, cut), scan), `first ${cut} bytes of a shared buffer`);
+  // And the same AnswerScan still reads a message in another buffer afterwards.
+  assert.equal(scanWorkerAnswer(answer('own', 1), scan).kind, ANSWER_RESPONSE);
 });

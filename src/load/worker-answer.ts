@@ -1,4 +1,5 @@
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { WireType, type BinaryReader } from '@bufbuild/protobuf/wire';
+import { createMessageSpans, type MessageSpan } from '../codec/message-reader.js';
 
 /** What the load driver needs from a worker message, read without a full decode. */
 export type WorkerAnswer =
@@ -16,7 +17,7 @@ export const ANSWER_OTHER = 0;
 export const ANSWER_RESPONSE = 1;
 export const ANSWER_LOG = 2;
 
-/** Where the interesting parts of a worker message are; filled in place (no allocation). */
+/** Where the interesting parts of a worker message are; filled in place. */
 export interface AnswerScan {
   kind: number;
   /** The invocation id's bytes: [idStart, idStart + idLen) of the message. */
@@ -24,10 +25,16 @@ export interface AnswerScan {
   idLen: number;
   /** StatusResult.status, or -1 when the response has no `result`. */
   status: number;
+  /**
+   * Readers for the messages scanned with this AnswerScan: one `BinaryReader` per
+   * ArrayBuffer the messages lie in (answers arriving in one chunk or one pooled Buffer
+   * share it), instead of one per message — a reader builds a DataView, ~86 ns.
+   */
+  readonly spans: (bytes: Uint8Array) => MessageSpan;
 }
 
 export function newAnswerScan(): AnswerScan {
-  return { kind: ANSWER_OTHER, idStart: 0, idLen: 0, status: -1 };
+  return { kind: ANSWER_OTHER, idStart: 0, idLen: 0, status: -1, spans: createMessageSpans() };
 }
 
 /** The name of a status number as `readWorkerAnswer` gives it. */
@@ -39,7 +46,8 @@ export function statusName(status: number): string {
  * Read kind, invocation id and result status of a worker→host message into `out`.
  * Walks only StreamingMessage's top level up to the first InvocationResponse (5) or
  * RpcLog (2) member, that member's own fields and its StatusResult; payloads are
- * skipped. One `BinaryReader` per message, nested members bounded by their own end.
+ * skipped. Read as a span of a shared `BinaryReader` (see AnswerScan.spans), every
+ * member bounded by its parent's end and the message by its own.
  * Never throws: malformed bytes (truncated, bad tag or wire type, a member running
  * past its parent) give ANSWER_OTHER with idStart = idLen = 0 and status = -1.
  */
@@ -49,15 +57,19 @@ export function scanWorkerAnswer(bytes: Uint8Array, out: AnswerScan): AnswerScan
   out.idLen = 0;
   out.status = -1;
   try {
-    const r = new BinaryReader(bytes);
-    while (r.pos < r.len) {
+    const span = out.spans(bytes);
+    const r = span.reader;
+    const stop = span.end;
+    r.pos = span.start;
+    while (r.pos < stop) {
       const [field, wt] = r.tag();
       if (wt === WireType.LengthDelimited && (field === 5 || field === 2)) {
-        const end = memberEnd(r, r.len);
+        const end = memberEnd(r, stop);
         scanMember(r, end, out, field === 5 ? ANSWER_RESPONSE : ANSWER_LOG);
+        out.idStart -= span.start;
         return out;
       }
-      skipField(r, wt, field, r.len);
+      skipField(r, wt, field, stop);
     }
   } catch {
     out.kind = ANSWER_OTHER;
