@@ -37,12 +37,12 @@ test('streams relayed while the store is still opening are recorded whole and in
   a.duplex.end();
   assert.equal((await withTimeout(a.duplex.done, 10_000, 'a ends')).status.code, 0);
   openNow();
-  await store;
+  await withTimeout(store, 20_000, 'the store opens');
   // ... and the second goes on after it opened.
   for (let i = 20; i < 25; i++) await b.send(Buffer.from(`b${i}`));
   b.duplex.end();
   assert.equal((await withTimeout(b.duplex.done, 10_000, 'b ends')).status.code, 0);
-  const summary = await proxy.stop();
+  const summary = await withTimeout(proxy.stop(), 20_000, 'the proxy stops');
 
   assert.equal(summary.store.stored, 90, 'every message both ways, none dropped');
   const sessions = readRecording(db);
