@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { applySplices, forEachLenField, nextLenField } from './redact-wire.js';
+import { applySplices, nextLenField, type LenField } from './redact-wire.js';
 import { messageSpan } from './message-reader.js';
 import { createRedactor } from './redact.js';
 import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './streaming-message.js';
 import { markerText } from './redact-marker.js';
+
+/** Every length-delimited field of a whole message, in wire order, as the redaction walker meets them. */
+function forEachLenField(buf: Uint8Array, visit: (fieldNo: number, lenPos: number, start: number, end: number) => void): void {
+  const { reader, buf: view } = messageSpan(buf);
+  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
+  while (nextLenField(reader, view, view.length, f)) visit(f.fieldNo, f.lenPos, f.start, f.end);
+}
 
 test('forEachLenField sees exactly the length-delimited fields protobuf-es sees, with their positions', () => {
   const w = new BinaryWriter();

@@ -1,5 +1,4 @@
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { messageSpan } from './message-reader.js';
 
 /**
  * Protobuf wire-level editing for redaction: a message is rewritten by replacing the
@@ -19,9 +18,6 @@ export interface LenField {
   start: number;
   end: number;
 }
-
-/** Called per length-delimited field occurrence: `lenPos` is where its length varint starts, the payload is [start, end). */
-export type LenFieldVisitor = (fieldNo: number, lenPos: number, start: number, end: number) => void;
 
 /**
  * Replace bytes [from, to) (a length prefix and its payload) by a length-delimited
@@ -82,16 +78,6 @@ export function nextLenField(r: BinaryReader, buf: Uint8Array, limit: number, f:
     if (r.pos > limit) throw new Error('truncated message');
   }
   return false;
-}
-
-/**
- * Call `visit` for each length-delimited field of `buf`, in wire order; varint and
- * fixed-size fields are skipped. Throws as `nextLenField` does.
- */
-export function forEachLenField(buf: Uint8Array, visit: LenFieldVisitor): void {
-  const { reader, buf: view } = messageSpan(buf);
-  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  while (nextLenField(reader, view, view.length, f)) visit(f.fieldNo, f.lenPos, f.start, f.end);
 }
 
 /**
