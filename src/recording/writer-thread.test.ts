@@ -82,6 +82,17 @@ function batch(id: number, sid: number, seq0: number, frames: number, size: numb
  * Post `batches` while another connection holds the write lock, so that the writer blocks
  * on the first and the others queue up behind it (they are then written as a group).
  */
+/** Five batches of ten frames for one session; the third repeats seq 15..19 of the second (UNIQUE fails). */
+function batchesWithOneBad(sid: number): ToWriter[] {
+  return [
+    { type: 'batch', batch: batch(0, sid, 0, 10, 100, ['start']) },
+    { type: 'batch', batch: batch(1, sid, 10, 10, 100) },
+    { type: 'batch', batch: batch(2, sid, 15, 10, 100) },
+    { type: 'batch', batch: batch(3, sid, 20, 10, 100) },
+    { type: 'batch', batch: batch(4, sid, 30, 10, 100, ['end']) },
+  ];
+}
+
 async function postWhileLocked(path: string, writer: Writer, messages: ToWriter[]): Promise<void> {
   const blocker = new Database(path);
   blocker.exec('BEGIN IMMEDIATE');
@@ -137,13 +148,7 @@ test('a group whose transaction fails is retried batch by batch: only the bad ba
   const path = tempFile(t);
   const { writer, ids } = await startWriter(path, {});
   const sid = ids[0]!;
-  const messages: ToWriter[] = [
-    { type: 'batch', batch: batch(0, sid, 0, 10, 100, ['start']) },
-    { type: 'batch', batch: batch(1, sid, 10, 10, 100) },
-    { type: 'batch', batch: batch(2, sid, 15, 10, 100) }, // seq 15..19 already stored: UNIQUE fails
-    { type: 'batch', batch: batch(3, sid, 20, 10, 100) },
-    { type: 'batch', batch: batch(4, sid, 30, 10, 100, ['end']) },
-  ];
+  const messages = batchesWithOneBad(sid);
   await postWhileLocked(path, writer, messages);
   const acks = await writer.acks(5);
   await writer.close();
@@ -158,13 +163,7 @@ test('with onStoreError fail, everything after the first failed batch of a group
   const path = tempFile(t);
   const { writer, ids } = await startWriter(path, { onStoreError: 'fail' });
   const sid = ids[0]!;
-  const messages: ToWriter[] = [
-    { type: 'batch', batch: batch(0, sid, 0, 10, 100, ['start']) },
-    { type: 'batch', batch: batch(1, sid, 10, 10, 100) },
-    { type: 'batch', batch: batch(2, sid, 15, 10, 100) },
-    { type: 'batch', batch: batch(3, sid, 20, 10, 100) },
-    { type: 'batch', batch: batch(4, sid, 30, 10, 100, ['end']) },
-  ];
+  const messages = batchesWithOneBad(sid);
   await postWhileLocked(path, writer, messages);
   const acks = await writer.acks(5);
   await writer.close();
