@@ -69,7 +69,7 @@ test('a redacted frame may differ in size from its stored bytes', (t) => {
 test('damaged pages are reported as integrity problems (not a crash)', (t) => {
   const path = sample(t);
   const bytes = readFileSync(path);
-  const pageSize = bytes.readUInt16BE(16);
+  const pageSize = bytes.readUInt16BE(16) === 1 ? 65536 : bytes.readUInt16BE(16); // 1 stands for 64 KiB
   for (let i = 2 * pageSize + 8; i < bytes.length; i++) bytes[i] = (i * 31) & 0xff; // pages 3..: frames and indexes
   writeFileSync(path, bytes);
   const report = verifyRecording(path);

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './schema.js';
+import { CHECKPOINT_BYTES, NEW_FILE_PAGE_SIZE, openForWriting, pageSizeForNewFile } from './open-database.js';
+
+function withDir(run: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-open-'));
+  try {
+    run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a new recording gets 64 KiB pages, WAL, and a checkpoint every 16 MiB of WAL', () => {
+  withDir((dir) => {
+    const db = openForWriting(join(dir, 'new.db'));
+    assert.equal(db.pragma('page_size', { simple: true }), NEW_FILE_PAGE_SIZE);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), CHECKPOINT_BYTES / NEW_FILE_PAGE_SIZE);
+    db.close();
+  });
+});
+
+test('an existing recording keeps its page size, and its checkpoint threshold follows it', () => {
+  withDir((dir) => {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    old.pragma('page_size = 16384');
+    old.pragma('journal_mode = WAL');
+    migrate(old); // a functape recording written by a version that used 16 KiB pages
+    old.close();
+    const db = openForWriting(path);
+    assert.equal(db.pragma('page_size', { simple: true }), 16384);
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), CHECKPOINT_BYTES / 16384);
+    db.close();
+  });
+});
+
+test('--max-db-bytes becomes a page count of the file\'s own page size', () => {
+  withDir((dir) => {
+    const big = openForWriting(join(dir, 'big.db'), { maxBytes: 1000 * NEW_FILE_PAGE_SIZE + 100 });
+    assert.equal(big.pragma('page_size', { simple: true }), NEW_FILE_PAGE_SIZE);
+    assert.equal(big.pragma('max_page_count', { simple: true }), 1000);
+    big.close();
+    // A small cap gets smaller pages, so that it holds more than the empty schema.
+    const small = openForWriting(join(dir, 'small.db'), { maxBytes: 256 * 1024 });
+    assert.equal(small.pragma('page_size', { simple: true }), 4096);
+    assert.equal(small.pragma('max_page_count', { simple: true }), 64);
+    small.close();
+  });
+});
+
+test('pageSizeForNewFile: 64 KiB unless the cap leaves fewer than 256 such pages; never below 4 KiB', () => {
+  assert.equal(pageSizeForNewFile(), 65536);
+  assert.equal(pageSizeForNewFile(16 * 1024 * 1024), 65536);
+  assert.equal(pageSizeForNewFile(16 * 1024 * 1024 - 1), 32768);
+  assert.equal(pageSizeForNewFile(2 * 1024 * 1024), 8192);
+  assert.equal(pageSizeForNewFile(1000), 4096);
+});
