@@ -16,7 +16,7 @@ function withDir(run: (dir: string) => void): void {
   }
 }
 
-test('a new recording gets 64 KiB pages, WAL, and a checkpoint every 16 MiB of WAL', () => {
+test('a new recording gets 32 KiB pages, WAL, and a checkpoint every 16 MiB of WAL', () => {
   withDir((dir) => {
     const db = openForWriting(join(dir, 'new.db'));
     assert.equal(db.pragma('page_size', { simple: true }), NEW_FILE_PAGE_SIZE);
@@ -55,10 +55,10 @@ test('--max-db-bytes becomes a page count of the file\'s own page size', () => {
   });
 });
 
-test('pageSizeForNewFile: 64 KiB unless the cap leaves fewer than 256 such pages; never below 4 KiB', () => {
-  assert.equal(pageSizeForNewFile(), 65536);
-  assert.equal(pageSizeForNewFile(16 * 1024 * 1024), 65536);
-  assert.equal(pageSizeForNewFile(16 * 1024 * 1024 - 1), 32768);
+test('pageSizeForNewFile: 32 KiB unless the cap leaves fewer than 256 such pages; never below 4 KiB', () => {
+  assert.equal(pageSizeForNewFile(), 32768);
+  assert.equal(pageSizeForNewFile(8 * 1024 * 1024), 32768);
+  assert.equal(pageSizeForNewFile(8 * 1024 * 1024 - 1), 16384);
   assert.equal(pageSizeForNewFile(2 * 1024 * 1024), 8192);
   assert.equal(pageSizeForNewFile(1000), 4096);
 });
