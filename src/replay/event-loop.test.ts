@@ -63,3 +63,15 @@ test('a clock that does not advance cannot keep a wait going (real-time bound)',
   await w.wait(2);
   assert.ok(performance.now() - t0 < 5_000);
 });
+
+test('a coarse deadline already due ends the wait on the next turn of the event loop, after what was queued, without a timer', async () => {
+  const w = createWaker(now);
+  const timeoutsBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const order: string[] = [];
+  setImmediate(() => order.push('queued first'));
+  const waiting = w.wait(undefined, now() - 1);
+  assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timeoutsBefore, 'no timer armed');
+  await waiting;
+  order.push('woke');
+  assert.deepEqual(order, ['queued first', 'woke']);
+});

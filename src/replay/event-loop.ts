@@ -11,8 +11,10 @@ import { createSleepMargin, type SleepMargin } from './sleep-margin.js';
  * (adapted to how late this process's sleeping timers have fired, see `createSleepMargin`),
  * then poll with setImmediate (I/O still runs between polls), and busy-wait only the last
  * FINAL_SPIN_MS. A coarse deadline (an answer timeout, a chance to prepare a message) is a
- * plain setTimeout and costs no polling. Both are bounded in real time, so a clock that does
- * not advance cannot keep a wait going.
+ * plain setTimeout and costs no polling; one already due ends the wait on the next turn of
+ * the event loop (setImmediate: pending I/O and what was just sent go first, and no 1 ms
+ * timer). Both are bounded in real time, so a clock that does not advance cannot keep a
+ * wait going.
  */
 export interface Waker {
   kick(): void;
@@ -50,6 +52,7 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
       return new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
         let coarse: NodeJS.Timeout | undefined;
+        let coarseNow: NodeJS.Immediate | undefined;
         let immediate: NodeJS.Immediate | undefined;
         let over = false;
         const done = () => {
@@ -57,6 +60,7 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
           over = true;
           if (timer) clearTimeout(timer);
           if (coarse) clearTimeout(coarse);
+          if (coarseNow) clearImmediate(coarseNow);
           if (immediate) clearImmediate(immediate);
           signal?.removeEventListener('abort', done);
           wake = undefined;
@@ -66,7 +70,10 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
         wake = done;
         signal?.addEventListener('abort', done, { once: true });
         if (coarseAtMs !== undefined && (preciseAtMs === undefined || coarseAtMs < preciseAtMs)) {
-          coarse = setTimeout(done, Math.max(0, coarseAtMs - now()));
+          const inMs = coarseAtMs - now();
+          // Already due: the next turn of the event loop (after pending I/O), not a 1 ms timer.
+          if (inMs <= 0) coarseNow = setImmediate(done);
+          else coarse = setTimeout(done, inMs);
         }
         if (preciseAtMs === undefined) return;
         // Real-time bound: whatever `now` does, the wait ends within 5 ms of when it would have.

@@ -194,3 +194,31 @@ test('prepareAheadMs builds a paced message before it is due: same bytes at the 
   const late = run(3, 8);
   assert.deepEqual(late.sent.find((s) => s[1] === 'invocationRequest'), [10, 'invocationRequest', 'live-2', 'F!'], 'rebuilt with the live function id (a second fresh id)');
 });
+
+test('neither a poll that sends nor the poll after it builds ahead: they ask to be polled at once, and the third poll builds', () => {
+  const frames = buildFrames([
+    ['toHost', 0, m('startStream', { workerId: 'W' }, 'R')],
+    ['toWorker', 10, m('invocationRequest', { invocationId: 'a', functionId: 'f' })],
+    ['toWorker', 11, m('invocationRequest', { invocationId: 'b', functionId: 'f' })],
+  ]);
+  let built = 0;
+  const e = createHostEngine(planSession(frames), {
+    pace: parsePace('recorded'), answerTimeoutMs: 1000, ignore: compileIgnores([]), workerId: 'LW', requestId: 'LR', newId: () => `live-${++built}`, prepareAheadMs: 3,
+  });
+  e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 0);
+  assert.equal(e.poll(0).wakeAtMs, 7, 'wake to build a');
+  assert.equal(e.poll(7).wakeAtMs, 10);
+  assert.equal(built, 1, 'a built ahead');
+  const atA = e.poll(10);
+  assert.deepEqual(atA.send.map((b) => describe(b).invocationId), ['live-1']);
+  assert.equal(built, 1, 'b (due within 3 ms) is not built in the poll that sends a');
+  assert.deepEqual([atA.wakeAtMs, atA.sendAtMs], [10, 11], 'poll again at once');
+  const again = e.poll(10);
+  assert.equal(built, 1, 'nor in the poll right after it (made before the sent bytes have left)');
+  assert.deepEqual([again.send, again.wakeAtMs, again.sendAtMs], [[], 10, 11]);
+  const next = e.poll(10.01);
+  assert.equal(built, 2, 'the third poll builds b');
+  assert.deepEqual([next.send, next.wakeAtMs, next.sendAtMs], [[], 11, 11]);
+  assert.deepEqual(e.poll(11).send.map((b) => describe(b).invocationId), ['live-2'], 'b as built ahead');
+  assert.equal(built, 2);
+});

@@ -35,6 +35,12 @@ export interface HostEngineOptions {
    * that at the due instant only the send is left (0 or absent: build when due). The bytes
    * sent are the same either way; a message built early is built again if the id map
    * changed since (it then draws a second fresh id, never sent).
+   *
+   * Sends come first: neither a poll that returns messages nor the poll after it builds
+   * anything; they ask for a poll at once instead (`wakeAtMs` = now). A driver sends,
+   * polls again at once, and only then yields to the event loop, which is when the sent
+   * bytes actually leave (an in-memory or gRPC stream writes them on a later tick): a
+   * build in either poll would delay them by its cost (tens to hundreds of µs).
    */
   prepareAheadMs?: number;
 }
@@ -166,6 +172,8 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
   let sentCount = 0;
   let started = false;
   let startedAtMs = 0;
+  /** The previous poll returned messages: this one is usually made before they have left. */
+  let sentLastPoll = false;
   const firstNonSetup = steps.findIndex((s) => !SETUP_KINDS.has(s.step.frame.kind));
   const setupEnd = firstNonSetup < 0 ? steps.length : firstNonSetup;
   const inLimit = (a: AnswerState) => a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit;
@@ -372,10 +380,13 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         sendAtMs = head.dueMs!;
         wake(sendAtMs);
         if (prepareAheadMs > 0 && (head.prepared === undefined || head.preparedAt !== idsVersion)) {
-          if (sendAtMs - prepareAheadMs <= nowMs) {
+          if (sendAtMs - prepareAheadMs > nowMs) wake(sendAtMs - prepareAheadMs);
+          // Sends first (see prepareAheadMs): building now would hold back what was just sent.
+          else if (send.length > 0 || sentLastPoll) wake(nowMs);
+          else {
             head.prepared = build(head);
             head.preparedAt = idsVersion;
-          } else wake(sendAtMs - prepareAheadMs);
+          }
         }
       }
       for (const a of inFlight) wake(a.deadlineMs!);
@@ -385,6 +396,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
         else wake(g.deadlineMs!);
       }
       for (const deadline of watching.values()) wake(deadline);
+      sentLastPoll = send.length > 0;
       const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0 && watching.size === 0;
       return sendAtMs === undefined ? { send, wakeAtMs, done } : { send, wakeAtMs, sendAtMs, done };
     },
