@@ -3,6 +3,7 @@ import { interleave, metric } from './lib/benchmark.js';
 import { completeness, countCaptured, startRecord, startRelayOnly } from './lib/record-proxy.js';
 import type { LatencyResult } from './lib/load-patterns.js';
 import type { LoadAgent } from './lib/load-agent-client.js';
+import { storageWriteBytes } from './lib/disk-writes.js';
 
 type Pattern = { name: string; run: (agent: LoadAgent, target: string) => Promise<LatencyResult> };
 
@@ -29,6 +30,8 @@ export const latencyBenchmark: Benchmark = {
     let error: string | undefined;
     for (const p of patterns) {
       const relayOnly: LatencyResult[] = [];
+      /** Storage bytes the record process wrote per relayed message (both directions), while recording. */
+      const diskBytesPerMsg: number[] = [];
       const r = await interleave(
         ctx.runs,
         async (i) => {
@@ -39,8 +42,11 @@ export const latencyBenchmark: Benchmark = {
         async (i) => {
           const proxy = await startRecord(ctx.tmp, agent.serverPort);
           let res: LatencyResult;
+          const disk0 = storageWriteBytes(proxy.child.pid);
           try {
             res = await p.run(agent, proxy.target);
+            const disk1 = storageWriteBytes(proxy.child.pid);
+            if (disk0 !== undefined && disk1 !== undefined) diskBytesPerMsg.push((disk1 - disk0) / (2 * res.received));
           } finally {
             await proxy.stop();
           }
@@ -69,7 +75,7 @@ export const latencyBenchmark: Benchmark = {
         ctx.log,
       );
       if (r.error) error = r.error;
-      runs.push({ pattern: p.name, direct: r.a, record: r.b, ...(relayOnly.length ? { relayWithoutCapture: relayOnly } : {}) });
+      runs.push({ pattern: p.name, direct: r.a, record: r.b, diskBytesPerMsg, ...(relayOnly.length ? { relayWithoutCapture: relayOnly } : {}) });
       const bad = [...r.a, ...r.b].filter((x) => x.mismatches > 0 || x.status !== 0);
       if (bad.length) notes.push(`${p.name}: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
       const base = r.a.slice(0, r.b.length || undefined);
@@ -83,6 +89,9 @@ export const latencyBenchmark: Benchmark = {
         const key = p.name.replace(/\D/g, '');
         metrics.push(metric(`paced-${key}k-p99`, `${p.name} p99`, 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), { target: { kind: 'ratio-max', value: 2 }, text: '≤ 2× direct' }, error));
         metrics.push(metric(`paced-${key}k-p50`, `${p.name} p50`, 'µs', r.b.map((x) => x.p50Us), base.map((x) => x.p50Us)));
+        // What recording costs the disk at a steady rate: SQLite's WAL appends (each 20 ms
+        // commit rewrites the last pages it touched) and checkpoints, per 200 B message.
+        if (diskBytesPerMsg.length) metrics.push(metric(`disk-bytes-${key}k`, `diagnosis: ${p.name} bytes written to disk per message`, 'B', diskBytesPerMsg, undefined));
         if (relayOnly.length) {
           const rb = r.a.slice(0, relayOnly.length);
           metrics.push({ ...metric(`relay-only-paced-${key}k-p50`, `diagnosis: ${p.name} p50, relay with capture dropped`, 'µs', relayOnly.map((x) => x.p50Us), rb.map((x) => x.p50Us)), compare: 'ratio' });
