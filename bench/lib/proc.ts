@@ -45,8 +45,30 @@ export interface SpawnOptions {
 }
 
 export function spawnFunctape(args: string[], opts: SpawnOptions = {}): Child {
-  const nodeArgs = opts.measure ? ['--import', EXIT_REPORT, FUNCTAPE_BIN, ...args] : [FUNCTAPE_BIN, ...args];
-  return spawnNode(nodeArgs, opts);
+  const { env, nodeArgs } = launcherCommand(readFileSync(FUNCTAPE_BIN, 'utf8'));
+  const preload = opts.measure ? ['--import', EXIT_REPORT] : [];
+  return spawnNode([...preload, ...nodeArgs, FUNCTAPE_BIN, ...args], { ...opts, env: { ...env, ...opts.env } });
+}
+
+/**
+ * What the launcher's first line (`#!/usr/bin/env -S [NAME=VALUE]... node [FLAG]...`, as
+ * the OS runs bin/functape) adds to a plain `node bin/functape`: its environment
+ * assignments and Node's flags. The benchmarks start functape with the same Node as
+ * themselves plus these, so they measure what a user who types `functape` runs (and the
+ * exit reporter can still be preloaded). A plain `#!/usr/bin/env node` adds nothing.
+ */
+export function launcherCommand(source: string): { env: Record<string, string>; nodeArgs: string[] } {
+  const first = source.split('\n', 1)[0]!;
+  const m = /^#!\s*\S*\benv\s+-S\s+(.*)$/.exec(first.trim());
+  const words = m ? m[1]!.trim().split(/\s+/) : [];
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!); i += 1) {
+    const w = words[i]!;
+    env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+  }
+  if (i < words.length && !/(^|\/)node$/.test(words[i]!)) throw new Error(`bin/functape's first line runs ${words[i]}, not node: ${first}`);
+  return { env, nodeArgs: words.slice(i + 1) };
 }
 
 export function spawnNode(nodeArgs: string[], opts: SpawnOptions = {}): Child {
