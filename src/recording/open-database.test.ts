@@ -16,7 +16,7 @@ function withDir(run: (dir: string) => void): void {
   }
 }
 
-test('a new recording gets 32 KiB pages, WAL, and a checkpoint every 16 MiB of WAL', () => {
+test('a new recording gets 16 KiB pages, WAL, and a checkpoint every 16 MiB of WAL', () => {
   withDir((dir) => {
     const db = openForWriting(join(dir, 'new.db'));
     assert.equal(db.pragma('page_size', { simple: true }), NEW_FILE_PAGE_SIZE);
@@ -30,13 +30,13 @@ test('an existing recording keeps its page size, and its checkpoint threshold fo
   withDir((dir) => {
     const path = join(dir, 'old.db');
     const old = new Database(path);
-    old.pragma('page_size = 16384');
+    old.pragma('page_size = 65536');
     old.pragma('journal_mode = WAL');
-    migrate(old); // a functape recording written by a version that used 16 KiB pages
+    migrate(old); // a recording made with other pages than today's (64 KiB)
     old.close();
     const db = openForWriting(path);
-    assert.equal(db.pragma('page_size', { simple: true }), 16384);
-    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), CHECKPOINT_BYTES / 16384);
+    assert.equal(db.pragma('page_size', { simple: true }), 65536);
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), CHECKPOINT_BYTES / 65536);
     db.close();
   });
 });
@@ -55,10 +55,10 @@ test('--max-db-bytes becomes a page count of the file\'s own page size', () => {
   });
 });
 
-test('pageSizeForNewFile: 32 KiB unless the cap leaves fewer than 256 such pages; never below 4 KiB', () => {
-  assert.equal(pageSizeForNewFile(), 32768);
-  assert.equal(pageSizeForNewFile(8 * 1024 * 1024), 32768);
-  assert.equal(pageSizeForNewFile(8 * 1024 * 1024 - 1), 16384);
+test('pageSizeForNewFile: 16 KiB unless the cap leaves fewer than 256 such pages; never below 4 KiB', () => {
+  assert.equal(pageSizeForNewFile(), 16384);
+  assert.equal(pageSizeForNewFile(4 * 1024 * 1024), 16384);
+  assert.equal(pageSizeForNewFile(4 * 1024 * 1024 - 1), 8192);
   assert.equal(pageSizeForNewFile(2 * 1024 * 1024), 8192);
   assert.equal(pageSizeForNewFile(1000), 4096);
 });

@@ -147,12 +147,14 @@ export function openForWriting(path: string, options: WriteOpenOptions = {}): Da
 }
 
 /**
- * Page size of new recordings, unless a size cap asks for smaller. 32 KiB: a plain insert
- * of 4 KB rows runs ~1.45x the rate of 16 KiB pages (64 KiB: ~1.55x), while a commit of a
- * few small messages, which rewrites the last pages it touched into the WAL, writes ~1.4x
- * the bytes of 16 KiB pages (64 KiB: ~2.2x). Measured in docs/PERFORMANCE.md.
+ * Page size of new recordings, unless a size cap asks for smaller. 16 KiB: a 4 KB message
+ * fits its page instead of spilling into overflow pages (~1.7x the insert rate of 4 KiB
+ * pages). Larger pages insert 4 KB rows faster still (32 KiB ~1.4x, 64 KiB ~1.55x in a plain
+ * insert) but each 20 ms commit rewrites the last pages it touched into the WAL, so at a
+ * steady 5,000 small messages/s they write ~1.85x (32 KiB) and ~2.6x (64 KiB) the bytes
+ * to disk, and cost 200 B messages as much CPU or more (docs/PERFORMANCE.md).
  */
-export const NEW_FILE_PAGE_SIZE = 32768;
+export const NEW_FILE_PAGE_SIZE = 16384;
 /** A size-capped new file holds at least this many pages (its empty schema takes ~7). */
 const MIN_PAGES_UNDER_CAP = 256;
 
@@ -172,10 +174,8 @@ export const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 /** Pragmas every writing connection uses. */
 export function configureWriter(db: Database.Database, options: WriteOpenOptions = {}): void {
   db.pragma('busy_timeout = 10000');
-  // 32 KiB pages for new files (see NEW_FILE_PAGE_SIZE and pageSizeForNewFile; ignored
-  // once a file has tables, so older files keep theirs): a 4 KB message fits its page, and
-  // fewer, larger pages cost SQLite less per byte in the WAL and at checkpoints.
-  // Must precede the switch to WAL.
+  // NEW_FILE_PAGE_SIZE for new files (or smaller under a small cap: pageSizeForNewFile);
+  // ignored once a file has tables, so older files keep theirs. Must precede the switch to WAL.
   db.pragma(`page_size = ${pageSizeForNewFile(options.maxBytes)}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
