@@ -75,3 +75,14 @@ test('a coarse deadline already due ends the wait on the next turn of the event 
   order.push('woke');
   assert.deepEqual(order, ['queued first', 'woke']);
 });
+
+test('while polling, a coarse deadline ends the wait at the first poll past it (not when its timer fires)', async () => {
+  // A clock that runs 0.5 ms per reading: the coarse deadline (40) is passed after ~40
+  // polls (a few ms of real time), long before its setTimeout (armed for ~40 ms of real
+  // time) fires, and the precise one (60) would be reached first if polls ignored it.
+  let t = 0;
+  const fast = () => (t += 0.5);
+  const w = createWaker(fast, undefined, { observe: () => {}, ms: () => 100 });
+  await w.wait(60, 40);
+  assert.ok(t >= 40 && t < 60, `ended at ${t}`);
+});

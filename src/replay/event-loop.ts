@@ -94,7 +94,10 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
             margin.observe(real - sleptUntil);
             sleptUntil = undefined;
           }
-          const left = preciseAtMs - now();
+          const nowMs = now();
+          // While polling, a coarse deadline is kept to a poll's precision, not its timer's.
+          if (coarseAtMs !== undefined && nowMs >= coarseAtMs) return done();
+          const left = preciseAtMs - nowMs;
           if (left <= 0 || real > realEnd) return done();
           if (left <= FINAL_SPIN_MS) {
             spinFor(Math.min(left, realEnd - real));

@@ -41,6 +41,10 @@ export interface HostEngineOptions {
    * polls again at once, and only then yields to the event loop, which is when the sent
    * bytes actually leave (an in-memory or gRPC stream writes them on a later tick): a
    * build in either poll would delay them by its cost (tens to hundreds of µs).
+   *
+   * With it, the engine also asks for a poll REHEARSAL_MS before each send (which sends
+   * nothing), so that the code and data the send needs are in the CPU's caches again
+   * after a long sleep.
    */
   prepareAheadMs?: number;
 }
@@ -88,6 +92,13 @@ export interface HostEngine {
   /** Index of the first step that is not setup (init, metadata, loads, reload, warmup): the end of the setup phase. */
   readonly setupEnd: number;
 }
+
+/**
+ * With `prepareAheadMs`, a poll this long before each send (see there). Measured (bench 6,
+ * 10 ms gaps, 8 alternated runs under the lock): p50 error 23.9 → 11.8 µs; the poll that
+ * sends took 14 instead of 18 µs at the median, the rest of the send path 8 instead of 13.
+ */
+const REHEARSAL_MS = 0.2;
 
 /** Host messages that prepare a worker rather than use it. */
 const SETUP_KINDS: ReadonlySet<string> = new Set([
@@ -379,6 +390,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       if (head) {
         sendAtMs = head.dueMs!;
         wake(sendAtMs);
+        if (prepareAheadMs > 0 && nowMs < sendAtMs - REHEARSAL_MS) wake(sendAtMs - REHEARSAL_MS);
         if (prepareAheadMs > 0 && (head.prepared === undefined || head.preparedAt !== idsVersion)) {
           if (sendAtMs - prepareAheadMs > nowMs) wake(sendAtMs - prepareAheadMs);
           // Sends first (see prepareAheadMs): building now would hold back what was just sent.
