@@ -86,3 +86,17 @@ test('while polling, a coarse deadline ends the wait at the first poll past it (
   await w.wait(60, 40);
   assert.ok(t >= 40 && t < 60, `ended at ${t}`);
 });
+
+test('a coarse deadline passed within the final busy-wait does not end the wait: the precise deadline goes first', async () => {
+  // A clock stopped 0.05 ms before the precise deadline, past the coarse one: the wait
+  // busy-waits to the precise deadline (bounded in real time) and ends before anything
+  // already queued on the event loop, where a coarse ending would come after it.
+  const w = createWaker(() => 9.95, undefined, { observe: () => {}, ms: () => 1 });
+  const order: string[] = [];
+  setImmediate(() => order.push('queued'));
+  await w.wait(10, 5);
+  order.push('woke');
+  assert.deepEqual(order, ['woke']);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['woke', 'queued'], 'and left nothing of its own queued');
+});

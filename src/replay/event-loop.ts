@@ -13,8 +13,9 @@ import { createSleepMargin, type SleepMargin } from './sleep-margin.js';
  * FINAL_SPIN_MS. A coarse deadline (an answer timeout, a chance to prepare a message) is a
  * plain setTimeout and costs no polling; one already due ends the wait on the next turn of
  * the event loop (setImmediate: pending I/O and what was just sent go first, and no 1 ms
- * timer). Both are bounded in real time, so a clock that does not advance cannot keep a
- * wait going.
+ * timer), and while polling, at the first poll past it. A coarse deadline never ends a wait
+ * within FINAL_SPIN_MS of its precise one: the send goes first. Both are bounded in real
+ * time, so a clock that does not advance cannot keep a wait going.
  */
 export interface Waker {
   kick(): void;
@@ -75,10 +76,12 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
         wake = done;
         signal?.addEventListener('abort', done, { once: true });
         if (coarseAtMs !== undefined && (preciseAtMs === undefined || coarseAtMs < preciseAtMs)) {
-          const inMs = coarseAtMs - now();
-          // Already due: the next turn of the event loop (after pending I/O), not a 1 ms timer.
-          if (inMs <= 0) coarseNow = setImmediate(done);
-          else coarse = setTimeout(done, inMs);
+          const t = now();
+          const inMs = coarseAtMs - t;
+          // Already due: the next turn of the event loop (after pending I/O), not a 1 ms timer;
+          // but never within the final busy-wait before a precise deadline (that one goes first).
+          if (inMs > 0) coarse = setTimeout(done, inMs);
+          else if (preciseAtMs === undefined || preciseAtMs - t > FINAL_SPIN_MS) coarseNow = setImmediate(done);
         }
         if (preciseAtMs === undefined) return;
         // Real-time bound: whatever `now` does, the wait ends within 5 ms of when it would have.
@@ -95,8 +98,9 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
             sleptUntil = undefined;
           }
           const nowMs = now();
-          // While polling, a coarse deadline is kept to a poll's precision, not its timer's.
-          if (coarseAtMs !== undefined && nowMs >= coarseAtMs) return done();
+          // While polling, a coarse deadline is kept to a poll's precision, not its timer's,
+          // unless the precise one is within the final busy-wait: that one goes first.
+          if (coarseAtMs !== undefined && nowMs >= coarseAtMs && preciseAtMs - nowMs > FINAL_SPIN_MS) return done();
           const left = preciseAtMs - nowMs;
           if (left <= 0 || real > realEnd) return done();
           if (left <= FINAL_SPIN_MS) {

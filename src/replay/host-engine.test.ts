@@ -188,9 +188,9 @@ test('prepareAheadMs builds a paced message before it is due: same bytes at the 
   const before = ahead.polls.find((p) => p.at === 5)!;
   assert.deepEqual([before.sendAtMs, before.wakeAtMs], [10, 7], 'wake at 7 to build, send at 10');
   const built = ahead.polls.find((p) => p.at === 7)!;
-  assert.deepEqual([built.sendAtMs, built.wakeAtMs], [10, 9.8], 'built at 7: the next wake is a rehearsal 0.2 ms before the send');
+  assert.deepEqual([built.sendAtMs, built.wakeAtMs], [10, 9.7], 'built at 7: the next wake is a rehearsal 0.3 ms before the send');
   const rehearsal = ahead.polls.find((p) => p.at === 10 - 0.5)!;
-  assert.deepEqual([rehearsal.sendAtMs, rehearsal.wakeAtMs], [10, 9.8], 'a poll within 0.5 ms of the send still asks for the rehearsal');
+  assert.deepEqual([rehearsal.sendAtMs, rehearsal.wakeAtMs], [10, 9.7], 'a poll within 0.5 ms of the send still asks for the rehearsal');
   assert.deepEqual(plain.polls.find((p) => p.at === 5)!.wakeAtMs, 10, 'without preparing, the wake is the send (no rehearsal)');
   // The metadata answer comes after the invocation was built with the recorded function id.
   const late = run(3, 8);
@@ -209,8 +209,8 @@ test('neither a poll that sends nor the poll after it builds ahead: they ask to 
   });
   e.receive(live('startStream', { workerId: 'LW' }, 'LR'), 0);
   assert.equal(e.poll(0).wakeAtMs, 7, 'wake to build a');
-  assert.equal(e.poll(7).wakeAtMs, 9.8, 'a rehearsal poll 0.2 ms before a is due');
-  assert.deepEqual([e.poll(9.8).send, e.poll(9.8).wakeAtMs], [[], 10], 'the rehearsal sends nothing; then the wake is the send');
+  assert.equal(e.poll(7).wakeAtMs, 9.7, 'a rehearsal poll 0.3 ms before a is due');
+  assert.deepEqual([e.poll(9.7).send, e.poll(9.7).wakeAtMs], [[], 10], 'the rehearsal sends nothing; then the wake is the send');
   assert.equal(built, 1, 'a built ahead');
   const atA = e.poll(10);
   assert.deepEqual(atA.send.map((b) => describe(b).invocationId), ['live-1']);
@@ -221,7 +221,7 @@ test('neither a poll that sends nor the poll after it builds ahead: they ask to 
   assert.deepEqual([again.send, again.wakeAtMs, again.sendAtMs], [[], 10, 11]);
   const next = e.poll(10.01);
   assert.equal(built, 2, 'the third poll builds b');
-  assert.deepEqual([next.send, next.wakeAtMs, next.sendAtMs], [[], 10.8, 11]);
+  assert.deepEqual([next.send, next.wakeAtMs, next.sendAtMs], [[], 10.7, 11]);
   assert.deepEqual(e.poll(11).send.map((b) => describe(b).invocationId), ['live-2'], 'b as built ahead');
   assert.equal(built, 2);
 });
