@@ -1,8 +1,11 @@
 // Child-process entry for benchmark 6: how close to schedule messages go out in `recorded`
 // pace. `functape`: functape's replay host driver (replayHost over an in-memory duplex)
 // plays a synthetic recording whose host messages are `gap` ms apart; `baseline`: each
-// instant is scheduled with setTimeout(due - now). Prints one JSON line.
-// Usage: node pacing-child.js functape|baseline GAP_MS COUNT
+// instant is scheduled with setTimeout(due - now); `floor` (diagnosis): a setTimeout until
+// 1.5 ms before each instant, then a busy-wait to it, and nothing else (no engine, no
+// event-loop polling): what the machine lets the simplest precise pacer reach at that
+// moment. Prints one JSON line.
+// Usage: node pacing-child.js functape|baseline|floor GAP_MS COUNT
 import { createLatencyRecorder } from './stats.js';
 import { encodeMessage, makeMessage } from '../../src/codec/streaming-message.js';
 import { loadReplay } from './functape-api.js';
@@ -75,6 +78,23 @@ async function baseline(): Promise<PacingResult> {
   return finish(errors, cpu0, t0);
 }
 
+async function floor(): Promise<PacingResult> {
+  const errors: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const start = t0 + FIRST_MS;
+  for (let i = 0; i < count; i += 1) {
+    const due = start + i * gapMs;
+    const sleep = due - 1.5 - performance.now();
+    if (sleep >= 1) await new Promise((r) => setTimeout(r, sleep));
+    // A BigInt clock compared as BigInts allocates nothing (performance.now() does on Node 20).
+    const end = process.hrtime.bigint() + BigInt(Math.max(0, Math.round((due - performance.now()) * 1e6)));
+    while (process.hrtime.bigint() < end);
+    errors.push(performance.now() - due);
+  }
+  return finish(errors, cpu0, t0);
+}
+
 async function functape(): Promise<PacingResult> {
   const { replayHost, createDuplexPair } = await loadReplay();
   const workerId = '11111111-1111-4111-8111-111111111111';
@@ -110,5 +130,5 @@ async function functape(): Promise<PacingResult> {
   return finish(arrivals.map((t, i) => t - (releasedAt + delays[i]!)), cpu0, releasedAt);
 }
 
-const result = mode === 'baseline' ? await baseline() : await functape();
+const result = mode === 'baseline' ? await baseline() : mode === 'floor' ? await floor() : await functape();
 process.stdout.write(`${JSON.stringify(result)}\n`);
