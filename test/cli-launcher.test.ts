@@ -1,6 +1,6 @@
-// bin/functape's first line: the Node flags and environment it starts functape with (see the
-// comment in bin/functape), that they take effect, and that the benchmarks start the CLI
-// the same way (bench/lib/proc.ts launcherCommand).
+// bin/functape's first line: the environment (and Node flags, none today) it starts functape
+// with (see the comment in bin/functape), that they reach the process and not its children,
+// and that the benchmarks start the CLI the same way (bench/lib/proc.ts launcherCommand).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,6 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getHeapStatistics } from 'node:v8';
 import { launcherCommand } from '../bench/lib/proc.js';
 
 /** dist/test/ → the repository root. */
@@ -18,23 +17,11 @@ const BIN = join(REPO, 'bin', 'functape');
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 const envSplits = spawnSync('/usr/bin/env', ['-S', 'true'], { encoding: 'utf8' }).status === 0;
 
-/**
- * A fake CLI (in place of the bundle) that reports what its process was started with, how
- * far V8 let the main thread's semi-spaces grow under a churn of objects that survive a
- * scavenge or two, and what a child it starts inherits.
- */
+/** A fake CLI (in place of the bundle) that reports what its process was started with and what a child it starts inherits. */
 const REPORTER = `
-import v8 from 'node:v8';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 export function runCli() {
-  let keep = [];
-  let newSpaceMax = 0;
-  for (let i = 0; i < 1_500_000; i++) {
-    keep.push({ i, s: 'x' + i });
-    if (keep.length > 150_000) keep = keep.slice(75_000);
-    if (i % 5000 === 0) newSpaceMax = Math.max(newSpaceMax, v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
-  }
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.env.MALLOC_MMAP_THRESHOLD_))'], { encoding: 'utf8' });
   process.stdout.write(JSON.stringify({
     args: process.argv.slice(2),
@@ -42,7 +29,6 @@ export function runCli() {
     ownEnv: process.env.MALLOC_MMAP_THRESHOLD_ ?? null,
     startEnv: readFileSync('/proc/self/environ', 'utf8').split('\\0').filter((e) => e.startsWith('MALLOC_MMAP_THRESHOLD_=')),
     childEnv: child.stdout,
-    newSpaceMaxMB: newSpaceMax / 1048576,
   }));
 }
 `;
@@ -64,7 +50,6 @@ interface Report {
   ownEnv: string | null;
   startEnv: string[];
   childEnv: string;
-  newSpaceMaxMB: number;
 }
 
 function report(command: string, args: string[]): Report {
@@ -77,30 +62,30 @@ function report(command: string, args: string[]): Report {
 
 test('launcherCommand reads the environment and Node flags of an `env -S` first line', () => {
   const real = launcherCommand(readFileSync(BIN, 'utf8'));
-  assert.deepEqual(real, { env: { MALLOC_MMAP_THRESHOLD_: '1048576' }, nodeArgs: ['--max-semi-space-size=4'] });
+  assert.deepEqual(real, { env: { MALLOC_MMAP_THRESHOLD_: '1048576' }, nodeArgs: [] });
   assert.deepEqual(launcherCommand('#!/usr/bin/env node\nrest'), { env: {}, nodeArgs: [] });
   assert.deepEqual(launcherCommand('#!/usr/bin/env -S A=1 B=x=y /opt/node/bin/node --a --b=2\n'), { env: { A: '1', B: 'x=y' }, nodeArgs: ['--a', '--b=2'] });
   assert.throws(() => launcherCommand('#!/usr/bin/env -S A=1 deno run\n'), /runs deno, not node/);
 });
 
-test('bin/functape run as a program: Node gets the semi-space cap (semi-spaces stay at 4 MB), glibc the mmap threshold, child programs neither', { skip: envSplits ? false : 'this env has no -S (BusyBox)' }, () => {
+test('bin/functape run as a program: glibc gets the mmap threshold at start, the programs functape starts do not', { skip: envSplits ? false : 'this env has no -S (BusyBox)' }, () => {
   const root = fakeInstall();
   try {
     const direct = report(join(root, 'bin', 'functape'), ['record', '--db', 'x.db']);
     assert.deepEqual(direct.args, ['record', '--db', 'x.db']);
-    assert.deepEqual(direct.execArgv, ['--max-semi-space-size=4']);
+    assert.deepEqual(direct.execArgv, [], 'no V8 flags (they would cost Node its built-in code cache)');
     assert.deepEqual(direct.startEnv, ['MALLOC_MMAP_THRESHOLD_=1048576'], 'in the environment the process started with (what glibc reads)');
     assert.equal(direct.ownEnv, null, 'removed from process.env once started');
     assert.equal(direct.childEnv, 'undefined', 'not passed on to the programs functape starts');
-    // new_space's size counts both semi-spaces.
-    assert.ok(direct.newSpaceMaxMB <= 8, `semi-spaces grew to ${direct.newSpaceMaxMB / 2} MB`);
 
-    // `node bin/functape` (BusyBox, or by hand) runs the same CLI with V8's defaults: the
-    // same churn lets the semi-spaces grow past 4 MB there, so the cap above is the flag's doing.
+    // `node bin/functape` (BusyBox, or by hand) runs the same CLI without it.
     const plain = report(process.execPath, [join(root, 'bin', 'functape'), '--help']);
-    assert.deepEqual([plain.args, plain.execArgv, plain.startEnv], [['--help'], [], []]);
-    // (V8 chooses smaller semi-spaces by itself where memory is small.)
-    if (getHeapStatistics().heap_size_limit > 2 * 1024 ** 3) assert.ok(plain.newSpaceMaxMB > 8, `without the flag the semi-spaces stayed at ${plain.newSpaceMaxMB / 2} MB`);
+    assert.deepEqual([plain.args, plain.execArgv, plain.startEnv, plain.ownEnv], [['--help'], [], [], null]);
+
+    // A value of the user's own is left alone for the programs functape starts.
+    const own = spawnSync(process.execPath, [join(root, 'bin', 'functape')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH, MALLOC_MMAP_THRESHOLD_: '4194304' } });
+    assert.equal(own.status, 0, own.stderr);
+    assert.equal((JSON.parse(own.stdout) as Report).childEnv, '4194304');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
