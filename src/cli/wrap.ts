@@ -7,6 +7,9 @@ interface WrapArgs extends StoreFlags {
   _: Array<string | number>;
 }
 
+/** How long, after the worker exited, its streams get to end by themselves. */
+const WORKER_GONE_GRACE_MS = 1000;
+
 /** 128 + the signal's number, as a shell reports a child killed by a signal. */
 export function exitCodeForSignal(signal: NodeJS.Signals, constants: Record<string, number>): number {
   return 128 + (constants[signal] ?? 0);
@@ -80,6 +83,10 @@ export const wrapCommand = defineCommand<WrapArgs>({
       child.once('exit', (code, signal) => resolve({ code: code ?? exitCodeForSignal(signal ?? 'SIGTERM', constants.signals) }));
     });
     io.signal.removeEventListener('abort', forward);
+    // The worker's connections close with its process, but its exit can be reported before
+    // the relay has read that: let its streams end as the worker ended them (`worker-gone`)
+    // before stopping ends what is left as a shutdown.
+    await proxy.relay.whenIdle(WORKER_GONE_GRACE_MS);
     const summary = await proxy.stop();
     if (unopened) throw unopened;
     if ('error' in outcome) {

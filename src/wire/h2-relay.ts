@@ -78,6 +78,11 @@ export interface H2Relay {
   /** Answer every new stream at once with `status` (trailers-only; nothing is relayed or observed). */
   refuseNew(status: StreamStatus): void;
   /**
+   * Resolves true once no stream is in flight (at once when none is), or false after
+   * `timeoutMs` with streams still in flight. Changes nothing.
+   */
+  whenIdle(timeoutMs: number): Promise<boolean>;
+  /**
    * Stop accepting, end in-flight streams with `status` (reason `shutdown`), wait up to
    * `graceMs` for them to close, then drop every connection. Idempotent.
    */
@@ -232,6 +237,21 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     abortAll,
     refuseNew(status) {
       refusing = status;
+    },
+    whenIdle(timeoutMs) {
+      if (streams.size === 0) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const notify = () => {
+          clearTimeout(timer);
+          idle.delete(notify);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          idle.delete(notify);
+          resolve(false);
+        }, timeoutMs);
+        idle.add(notify);
+      });
     },
     close(status, graceMs = 2000) {
       if (closed) return closed;
