@@ -79,20 +79,29 @@ function batch(id: number, sid: number, seq0: number, frames: number, size: numb
 }
 
 /**
- * Post `batches` while another connection holds the write lock, so that the writer blocks
- * on the first and the others queue up behind it (they are then written as a group).
+ * A writer with `config` given, as one queued group, five batches of ten frames for one
+ * session whose third repeats seq 15..19 of the second (UNIQUE fails); returns their acks
+ * once the writer has closed.
  */
-/** Five batches of ten frames for one session; the third repeats seq 15..19 of the second (UNIQUE fails). */
-function batchesWithOneBad(sid: number): ToWriter[] {
-  return [
+async function writeGroupWithOneBad(path: string, config: Partial<WriterConfig>) {
+  const { writer, ids } = await startWriter(path, config);
+  const sid = ids[0]!;
+  await postWhileLocked(path, writer, [
     { type: 'batch', batch: batch(0, sid, 0, 10, 100, ['start']) },
     { type: 'batch', batch: batch(1, sid, 10, 10, 100) },
     { type: 'batch', batch: batch(2, sid, 15, 10, 100) },
     { type: 'batch', batch: batch(3, sid, 20, 10, 100) },
     { type: 'batch', batch: batch(4, sid, 30, 10, 100, ['end']) },
-  ];
+  ]);
+  const acks = await writer.acks(5);
+  await writer.close();
+  return { sid, acks };
 }
 
+/**
+ * Post `batches` while another connection holds the write lock, so that the writer blocks
+ * on the first and the others queue up behind it (they are then written as a group).
+ */
 async function postWhileLocked(path: string, writer: Writer, messages: ToWriter[]): Promise<void> {
   const blocker = new Database(path);
   blocker.exec('BEGIN IMMEDIATE');
@@ -146,12 +155,7 @@ test('queued batches are committed as one group; acks, reserve replies and frame
 
 test('a group whose transaction fails is retried batch by batch: only the bad batch fails', { timeout: 20_000 }, async (t) => {
   const path = tempFile(t);
-  const { writer, ids } = await startWriter(path, {});
-  const sid = ids[0]!;
-  const messages = batchesWithOneBad(sid);
-  await postWhileLocked(path, writer, messages);
-  const acks = await writer.acks(5);
-  await writer.close();
+  const { sid, acks } = await writeGroupWithOneBad(path, {});
   assert.deepEqual(acks.map((a) => [a.id, a.stored, a.failed]), [[0, 10, 0], [1, 10, 0], [2, 0, 10], [3, 10, 0], [4, 10, 0]]);
   assert.match(acks[2]!.error?.code ?? '', /SQLITE_CONSTRAINT/);
   const { frames, sessions } = readBack(path);
@@ -161,12 +165,7 @@ test('a group whose transaction fails is retried batch by batch: only the bad ba
 
 test('with onStoreError fail, everything after the first failed batch of a group fails', { timeout: 20_000 }, async (t) => {
   const path = tempFile(t);
-  const { writer, ids } = await startWriter(path, { onStoreError: 'fail' });
-  const sid = ids[0]!;
-  const messages = batchesWithOneBad(sid);
-  await postWhileLocked(path, writer, messages);
-  const acks = await writer.acks(5);
-  await writer.close();
+  const { sid, acks } = await writeGroupWithOneBad(path, { onStoreError: 'fail' });
   assert.deepEqual(acks.map((a) => [a.id, a.stored, a.failed]), [[0, 10, 0], [1, 10, 0], [2, 0, 10], [3, 0, 10], [4, 0, 10]]);
   assert.match(acks[3]!.error?.message ?? '', /stopped at an earlier store error/);
   const { frames, sessions } = readBack(path);
