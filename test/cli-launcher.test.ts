@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launcherCommand } from '../bench/lib/proc.js';
+import { launcherCommand, profileArgs } from '../bench/lib/proc.js';
 
 /** dist/test/ → the repository root. */
 const REPO = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -98,4 +98,18 @@ test('the real bin/functape, run as a program, answers as `node bin/functape` do
   assert.equal(direct.status, 0, direct.stderr);
   assert.deepEqual([direct.status, direct.stdout, direct.stderr], [plain.status, plain.stdout, plain.stderr]);
   assert.match(direct.stdout, /\d+\.\d+\.\d+/);
+});
+
+test('profileArgs: with FUNCTAPE_BENCH_PROFILE_DIR, the process writes a CPU profile there; without it, nothing is added', () => {
+  assert.deepEqual(profileArgs({}), []);
+  const dir = mkdtempSync(join(tmpdir(), 'functape-prof-'));
+  try {
+    const r = spawnSync(process.execPath, [...profileArgs({ FUNCTAPE_BENCH_PROFILE_DIR: dir }), '-e', 'let x = 0; for (let i = 0; i < 1e5; i++) x += i;'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    assert.equal(files.length, 1);
+    assert.ok(Array.isArray((JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as { nodes: unknown[] }).nodes));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -47,7 +47,17 @@ export interface SpawnOptions {
 export function spawnFunctape(args: string[], opts: SpawnOptions = {}): Child {
   const { env, nodeArgs } = launcherCommand(readFileSync(FUNCTAPE_BIN, 'utf8'));
   const preload = opts.measure ? ['--import', EXIT_REPORT] : [];
-  return spawnNode([...preload, ...nodeArgs, FUNCTAPE_BIN, ...args], { ...opts, env: { ...env, ...opts.env } });
+  return spawnNode([...preload, ...profileArgs(process.env), ...nodeArgs, FUNCTAPE_BIN, ...args], { ...opts, env: { ...env, ...opts.env } });
+}
+
+/**
+ * With FUNCTAPE_BENCH_PROFILE_DIR set, every functape process a benchmark starts writes a
+ * CPU profile per thread there (`node --cpu-prof`, which NODE_OPTIONS does not accept):
+ * the way to see which function dominates a benchmark that misses its target.
+ */
+export function profileArgs(env: NodeJS.ProcessEnv): string[] {
+  const dir = env['FUNCTAPE_BENCH_PROFILE_DIR'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /**
