@@ -38,6 +38,10 @@ export interface Recording {
   /**
    * A session's frames in seq order, streamed from SQLite a page at a time (constant
    * memory whatever the size). Frames committed while iterating may or may not appear.
+   * Without a kinds, directions or invocation filter, the bytes of a page's messages up to
+   * 16 KiB are read as one buffer and each frame's `bytes` is a view of it: a caller that
+   * keeps a few frames out of many pages keeps those pages' buffers too (copy the bytes
+   * to keep them alone).
    */
   frames(sessionId: number, filter?: FrameFilter): IterableIterator<StoredFrame>;
   /** The highest seq stored for a session (undefined when it has no frames). */
@@ -138,7 +142,69 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
     return st;
   }
 
+  // The paged read concatenates blobs as text; that keeps their bytes only in a UTF-8 file.
+  const utf8 = wrap(() => db.pragma('encoding', { simple: true }) === 'UTF-8');
+  type PageRead = (sessionId: number, after: number, before?: number) => { rows: unknown[][]; bytes: Buffer | null };
+  const pages = new Map<string, PageRead>();
+
+  /**
+   * The statements of an unfiltered read by pages: one for the rows (with each message's
+   * inline length instead of its bytes, NULL for a big one), one for the inline bytes of
+   * the same seq range concatenated in seq order, both in one read transaction. better-sqlite3
+   * makes a Buffer per blob (most of the cost of reading a small message's row); this makes
+   * one per page. The inner ORDER BY fixes the order group_concat sees (an aggregate over
+   * a subquery with ORDER BY is not flattened, and the range is read on the seq index).
+   */
+  function pageReader(filter: FrameFilter): PageRead {
+    const bytes = filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
+    const before = filter.beforeSeq !== undefined ? ' AND seq < ?' : '';
+    const rowsSql = `SELECT ${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN length(${bytes}) END FROM frames WHERE session_id = ? AND seq > ?${before} ORDER BY seq LIMIT ${PAGE}`;
+    let read = pages.get(rowsSql);
+    if (!read) {
+      const rows = wrap(() => db.prepare(rowsSql).raw(true));
+      const bytesSql = `SELECT CAST(group_concat(b, '') AS BLOB) FROM (SELECT CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END AS b FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ? ORDER BY seq)`;
+      const concat = wrap(() => db.prepare(bytesSql).pluck(true));
+      read = db.transaction((sessionId: number, after: number, before?: number) => {
+        const got = (before === undefined ? rows.all(sessionId, after) : rows.all(sessionId, after, before)) as unknown[][];
+        if (got.length === 0) return { rows: got, bytes: null };
+        return { rows: got, bytes: concat.get(sessionId, got[0]![0], got[got.length - 1]![0]) as Buffer | null };
+      });
+      pages.set(rowsSql, read);
+    }
+    return read;
+  }
+
+  function* framesByPage(sessionId: number, filter: FrameFilter): IterableIterator<StoredFrame> {
+    const read = pageReader(filter);
+    const big = bigBytes(filter);
+    let after = filter.afterSeq ?? -1;
+    while (true) {
+      const page = wrap(() => read(sessionId, after, filter.beforeSeq));
+      const rows = page.rows;
+      let inline = 0;
+      for (const r of rows) if (r[13] !== null) inline += r[13] as number;
+      // Lengths that do not add up (never seen): read each message on its own.
+      const all = page.bytes !== null && page.bytes.length === inline ? page.bytes : undefined;
+      let offset = 0;
+      for (const r of rows) {
+        const f = toFrame(r, sessionId);
+        const length = r[13] as number | null;
+        if (length !== null && all) {
+          f.bytes = all.subarray(offset, offset + length);
+          offset += length;
+        } else f.bytes = wrap(() => big.get(sessionId, f.seq) as Uint8Array);
+        yield f;
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]![0] as number;
+    }
+  }
+
   function* frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
+    if (utf8 && !filter.kinds && !filter.directions && filter.invocation === undefined) {
+      yield* framesByPage(sessionId, filter);
+      return;
+    }
     const st = frameStatement(filter);
     const big = bigBytes(filter);
     const rest: unknown[] = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
