@@ -2,7 +2,7 @@
 // against real files: output, exit codes, one-line errors, export → import → export identity.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -124,6 +124,12 @@ test('import: frames without a session line get a session; a bad line is one err
   assert.equal(r.code, 2);
   assert.equal(r.stderr, `functape: ${bad}: line 5: "direction" must be toHost or toWorker (nothing imported)\n`);
   assert.equal((await cli('export', '--db', target2)).stdout, before, 'nothing imported');
+
+  // into a new file: a failed import leaves no file behind (an existing one is kept, above)
+  const fresh = join(dir, 'fresh.db');
+  const r2 = await cli('import', '--db', fresh, '--in', bad);
+  assert.equal(r2.code, 2);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('fresh.db')), []);
 
   const missing = await cli('import', '--db', target2, '--in', join(dir, 'nope.ndjson'));
   assert.equal(missing.code, 2);

@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from 'node:fs';
 import type { RedactRules } from '../codec/redact.js';
 import type { Direction } from '../model/frame.js';
 import { NdjsonError, parseLine } from './ndjson.js';
@@ -31,9 +32,11 @@ interface SessionState {
  * transaction, discarded on any error (NdjsonError names the line). The bytes are the
  * truth (kind, ids and decode errors are recomputed from them; `message` is ignored);
  * dirSeq is renumbered in line order; message lines without a session line get a bare
- * session. Used by `functape import` and by tests that load NDJSON fixtures.
+ * session. A failed import into a file that did not exist before leaves no file behind.
+ * Used by `functape import` and by tests that load NDJSON fixtures.
  */
 export async function importNdjson(path: string, lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportReport> {
+  const existed = existsSync(path);
   const writer = createRecordingWriter(path, { redact: options.redact ?? false, atomic: true });
   const sessions = new Map<number, SessionState>();
   let lineNo = 0;
@@ -87,6 +90,7 @@ export async function importNdjson(path: string, lines: AsyncIterable<string> | 
     writer.close();
   } catch (err) {
     writer.abort();
+    if (!existed) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
     throw err;
   }
   return { sessions: new Map([...sessions].map(([id, s]) => [id, s.storedId])), messages };
