@@ -197,7 +197,19 @@ test('wire-level oddities: the same text as the reference, or undefined (never a
   // These must be written here, not handed over (they test what this writer does itself).
   const direct = new Set(['unknown fields', 'last wins', 'zero after non-zero', 'map: repeated key, integer-like keys', 'map: no key', 'packed list', 'unpacked list', 'empty']);
   let differing = 0;
+  // The same bytes as a view into a bigger buffer (as a page of messages read together):
+  // what lies around them is never read as theirs.
+  const around = (bytes: Uint8Array, fill: number) => {
+    const big = new Uint8Array(bytes.length + 64).fill(fill);
+    big.set(bytes, 32);
+    return big.subarray(32, 32 + bytes.length);
+  };
   for (const [name, bytes] of cases) {
+    for (const fill of [0x00, 0x0a, 0x08, 0xff]) {
+      const got = jsonText(around(bytes, fill));
+      if (got !== undefined) assert.equal(got, reference(bytes), `${name}, inside a buffer of ${fill}`);
+      if (reference(bytes) === undefined) assert.equal(got, undefined, `${name}, inside a buffer of ${fill}: the reference fails, so must this`);
+    }
     if (direct.has(name)) assert.notEqual(jsonText(bytes), undefined, `${name}: written directly`);
     const want = reference(bytes);
     const got = jsonText(bytes);

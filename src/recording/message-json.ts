@@ -30,11 +30,16 @@ const IMPLICIT = 2;
 const LEGACY_REQUIRED = 3;
 /** protobuf-es' default recursion limit (fromBinary's readContext). */
 const RECURSION_LIMIT = 100;
+/** Field numbers below this are looked up in an array, the rest in a map. */
+const FAR_FIELD = 4096;
 
 interface Cursor {
+  /** Reads the whole underlying buffer; positions are absolute in it. */
   r: BinaryReader;
   /** The same bytes as a Buffer (latin1 and base64 without copies into JS arrays). */
   b: Buffer;
+  /** Where the message ends in the buffer (what BinaryReader's bounds check compares with). */
+  end: number;
   depth: number;
 }
 
@@ -43,7 +48,7 @@ interface FieldPlan {
   readonly index: number;
   /** `"jsonName":` */
   readonly key: string;
-  read(c: Cursor, vals: unknown[], wireType: number): void;
+  read: (c: Cursor, vals: unknown[], wireType: number) => void;
   /** The text to write for a stored value, undefined to leave the field out. */
   text(v: unknown): string | undefined;
 }
@@ -55,11 +60,30 @@ interface CompiledMessage {
 export function createMessageJsonText(schema: DescMessage): MessageJsonText {
   const compiled = new Map<DescMessage, CompiledMessage>();
   const messageOf = (desc: DescMessage): CompiledMessage => compiled.get(desc) ?? compileMessage(desc, compiled, messageOf);
+  const root = messageOf(schema);
+  // One reader per underlying buffer (a page of messages shares one): positions are
+  // absolute in it, and the reader's end is moved to each message's end.
+  let ab: ArrayBufferLike | undefined;
+  let abSize = -1;
+  let c: Cursor | undefined;
   return (bytes) => {
-    const view = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const c: Cursor = { r: new BinaryReader(view), b: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), depth: 0 };
+    const buffer = bytes.buffer;
+    if (c === undefined || buffer !== ab || buffer.byteLength !== abSize) {
+      ab = buffer;
+      abSize = buffer.byteLength;
+      c = { r: new BinaryReader(new Uint8Array(buffer, 0, abSize)), b: Buffer.from(buffer, 0, abSize), end: 0, depth: 0 };
+    }
+    const start = bytes.byteOffset;
+    const end = start + bytes.byteLength;
+    const r = c.r as unknown as { pos: number; len: number };
+    r.pos = start;
+    r.len = end;
+    c.end = end;
+    c.depth = 0;
     try {
-      return messageOf(schema).read(c, bytes.byteLength);
+      const text = root.read(c, bytes.byteLength);
+      // A read that ran past the end saw the next message's bytes, where protobuf-es saw none.
+      return r.pos > end ? undefined : text;
     } catch {
       return undefined;
     }
@@ -69,7 +93,9 @@ export function createMessageJsonText(schema: DescMessage): MessageJsonText {
 function compileMessage(desc: DescMessage, compiled: Map<DescMessage, CompiledMessage>, messageOf: (d: DescMessage) => CompiledMessage): CompiledMessage {
   const order = desc.fields.concat().sort((a, b) => a.number - b.number);
   const plans: FieldPlan[] = [];
-  const byNumber = new Map<number, FieldPlan>();
+  // Plans by field number (an array: numbers are small), undefined for unknown fields.
+  const byNumber: (FieldPlan | undefined)[] = [];
+  let far: Map<number, FieldPlan> | undefined; // numbers from FAR_FIELD on
   const required: number[] = [];
   const self: CompiledMessage = {
     read(c, length) {
@@ -77,20 +103,27 @@ function compileMessage(desc: DescMessage, compiled: Map<DescMessage, CompiledMe
       const r = c.r;
       const end = r.pos + length;
       const vals: unknown[] = new Array(plans.length);
+      // The range of plans that read a value: only those are looked at below.
+      let low = plans.length;
+      let high = -1;
       while (r.pos < end) {
-        const [no, wt] = r.tag();
-        const plan = byNumber.get(no);
+        const tag = readTag(r);
+        const no = tag >>> 3;
+        const wt = tag & 7;
+        const plan = no < byNumber.length ? byNumber[no] : far?.get(no);
         if (plan === undefined) {
           if (wt === WireType.StartGroup || wt === WireType.EndGroup) throw unsupported;
           r.skip(wt, no);
           continue;
         }
         plan.read(c, vals, wt);
+        if (plan.index < low) low = plan.index;
+        if (plan.index > high) high = plan.index;
       }
       for (const i of required) if (vals[i] === undefined) throw unsupported;
       c.depth--;
       let out = '{';
-      for (let i = 0; i < plans.length; i++) {
+      for (let i = low; i <= high; i++) {
         const v = vals[i];
         if (v === undefined) continue;
         const t = plans[i]!.text(v);
@@ -110,10 +143,14 @@ function compileMessage(desc: DescMessage, compiled: Map<DescMessage, CompiledMe
     return self;
   }
   order.forEach((field, index) => {
-    if (field.jsonName === '__proto__' || field.name === '__proto__') throw new Error(`unsupported field name in ${desc.typeName}`);
     const plan = compileField(field, index, order, messageOf);
+    // protobuf-es writes such a field through a null-prototype object: left to it.
+    if (field.jsonName === '__proto__' || field.name === '__proto__') plan.read = () => {
+      throw unsupported;
+    };
     plans.push(plan);
-    byNumber.set(field.number, plan);
+    if (field.number < FAR_FIELD) byNumber[field.number] = plan;
+    else (far ??= new Map()).set(field.number, plan);
     if ((field.fieldKind === 'scalar' || field.fieldKind === 'enum' || field.fieldKind === 'message') && !field.oneof && field.presence === LEGACY_REQUIRED) required.push(index);
   });
   return self;
@@ -211,7 +248,9 @@ function compileField(field: DescField, index: number, order: DescField[], messa
           let k: string | undefined;
           let v: string | undefined;
           while (r.pos < end) {
-            const [no, t] = r.tag();
+            const tag = readTag(r);
+            const no = tag >>> 3;
+            const t = tag & 7;
             if (no === 1) k = keyOf(c, t);
             else if (no === 2) {
               if (isMessage && v !== undefined) throw unsupported; // merged by protobuf-es
@@ -254,11 +293,12 @@ function singularValue(field: DescField & { fieldKind: 'scalar' | 'enum' | 'mess
 }
 
 function messageValue(desc: DescMessage, delimited: boolean, messageOf: (d: DescMessage) => CompiledMessage): ValueReader {
+  let compiled: CompiledMessage | undefined; // resolved on first use (the type may still be compiling)
   return {
     wireType: WireType.LengthDelimited,
     read(c, wt) {
       if (delimited || wt !== WireType.LengthDelimited) throw unsupported;
-      return messageOf(desc).read(c, c.r.uint32());
+      return (compiled ??= messageOf(desc)).read(c, c.r.uint32());
     },
     isZero: () => false,
     zero: '{}',
@@ -288,6 +328,20 @@ function enumValue(desc: DescEnum, anyClosed: boolean): ValueReader {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+/** Text JSON.stringify writes as it is, between quotes (printable ASCII but `"` and `\`). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * BinaryReader.tag() without its array: the tag, after the same checks (a varint over
+ * 32 bits, field number 0, wire type 6 or 7 throw).
+ */
+function readTag(r: BinaryReader): number {
+  const start = r.pos;
+  const tag = r.uint32();
+  const read = r.pos - start;
+  if (read > 5 || (read === 5 && (r as unknown as { buf: Uint8Array }).buf[r.pos - 1]! > 0x0f) || tag >>> 3 <= 0 || (tag & 7) > 5) throw unsupported;
+  return tag;
+}
 
 function scalarValue(type: ScalarType, strict: boolean): ValueReader {
   const varint = (read: (r: BinaryReader) => string, zero: string): ValueReader => ({
@@ -352,7 +406,7 @@ function scalarValue(type: ScalarType, strict: boolean): ValueReader {
         wireType: WireType.LengthDelimited,
         read(c, wt) {
           if (wt !== WireType.LengthDelimited) throw unsupported;
-          return JSON.stringify(readString(c, strict));
+          return readStringJson(c, strict);
         },
         isZero: (t) => t === '""',
         zero: '""',
@@ -365,7 +419,7 @@ function scalarValue(type: ScalarType, strict: boolean): ValueReader {
           const len = c.r.uint32();
           const start = c.r.pos;
           c.r.pos += len;
-          if (c.r.pos > c.b.length) throw unsupported; // BinaryReader: premature EOF
+          if (c.r.pos > c.end) throw unsupported; // BinaryReader: premature EOF
           return `"${c.b.toString('base64', start, c.r.pos)}"`;
         },
         isZero: (t) => t === '""',
@@ -434,9 +488,21 @@ function readString(c: Cursor, strict: boolean): string {
   const len = r.uint32();
   const start = r.pos;
   r.pos += len;
-  if (r.pos > c.b.length) throw unsupported; // BinaryReader: premature EOF
+  if (r.pos > c.end) throw unsupported; // BinaryReader: premature EOF
   const text = c.b.toString('latin1', start, r.pos);
   return NON_ASCII.test(text) ? getTextEncoding().decodeUtf8(c.b.subarray(start, r.pos), strict) : text;
+}
+
+/** JSON.stringify(readString(c, strict)), with JSON-plain ASCII quoted as it is. */
+function readStringJson(c: Cursor, strict: boolean): string {
+  const r = c.r;
+  const len = r.uint32();
+  const start = r.pos;
+  r.pos += len;
+  if (r.pos > c.end) throw unsupported; // BinaryReader: premature EOF
+  const text = c.b.toString('latin1', start, r.pos);
+  if (PLAIN.test(text)) return `"${text}"`;
+  return JSON.stringify(NON_ASCII.test(text) ? getTextEncoding().decodeUtf8(c.b.subarray(start, r.pos), strict) : text);
 }
 
 /** JSON of a float or double as protobuf-es writes it (NaN and infinities as strings). */
