@@ -40,6 +40,19 @@ test('lines, texts and bytes come out in the order they were given, with backpre
   assert.ok(s.chunks.length > 10, 'written in several chunks');
 });
 
+test('lines longer than a chunk and characters of 1 to 4 UTF-8 bytes (and a lone surrogate) come out as Buffer.from would encode them', async () => {
+  const s = sink(64);
+  const out = createLineOutput(s.stream, 32);
+  const lines = ['a'.repeat(100), 'é'.repeat(40), '日本'.repeat(30), '😀'.repeat(20), 'lone \ud800 surrogate', '', 'x'];
+  for (let i = 0; i < 50; i++) {
+    const wait = out.line(lines[i % lines.length]!);
+    if (wait) await wait;
+  }
+  await out.flush();
+  const want = Buffer.from(Array.from({ length: 50 }, (_, i) => `${lines[i % lines.length]}\n`).join(''), 'utf8');
+  assert.ok(Buffer.concat(s.chunks).equals(want));
+});
+
 test('a closed pipe (EPIPE) turns closed on and later output is dropped, not an error', async () => {
   let writes = 0;
   const stream = new Writable({

@@ -21,7 +21,9 @@ export interface LineOutput {
 }
 
 export function createLineOutput(stream: NodeJS.WritableStream, chunkBytes = 64 * 1024): LineOutput {
-  let parts: string[] = [];
+  // Lines are encoded straight into a byte chunk (no array of strings joined and encoded
+  // again); a chunk handed to the stream is never touched again, the next one is new.
+  let chunk = Buffer.allocUnsafeSlow(0);
   let size = 0;
   let closed = false;
   let failure: Error | undefined;
@@ -30,6 +32,24 @@ export function createLineOutput(stream: NodeJS.WritableStream, chunkBytes = 64 
     if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') failure = err;
   };
   stream.on('error', onError);
+
+  /** Room for `text` (UTF-8: at most 3 bytes per UTF-16 unit) and a newline, writing what is queued first when needed. */
+  function room(text: string): Promise<void> | undefined {
+    const worst = text.length * 3 + 1;
+    if (size + worst <= chunk.length) return undefined;
+    const wait = push();
+    chunk = Buffer.allocUnsafeSlow(Math.max(chunkBytes, worst));
+    return wait;
+  }
+
+  function add(text: string, newline: boolean): Promise<void> | undefined {
+    if (failure) throw failure;
+    const wait = room(text);
+    size += chunk.write(text, size);
+    if (newline) chunk[size++] = 10;
+    // A caller that was asked to wait gets the chunk written now or at its next line.
+    return wait ?? (size >= chunkBytes ? push() : undefined);
+  }
 
   function waitDrain(): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -47,35 +67,29 @@ export function createLineOutput(stream: NodeJS.WritableStream, chunkBytes = 64 
 
   function push(): Promise<void> | undefined {
     if (size === 0) return undefined;
-    const chunk = parts.join('');
-    parts = [];
+    const full = chunk.subarray(0, size);
+    chunk = Buffer.allocUnsafeSlow(0); // the next line allocates the next chunk
     size = 0;
     if (closed) return undefined;
-    return stream.write(chunk) ? undefined : waitDrain();
+    return stream.write(full) ? undefined : waitDrain();
   }
 
   return {
     line(text) {
-      if (failure) throw failure;
-      parts.push(text, '\n');
-      size += text.length + 1;
-      return size >= chunkBytes ? push() : undefined;
+      return add(text, true);
     },
-    text(chunk) {
-      if (failure) throw failure;
-      parts.push(chunk);
-      size += chunk.length;
-      return size >= chunkBytes ? push() : undefined;
+    text(text) {
+      return add(text, false);
     },
-    bytes(chunk, written) {
+    bytes(bytes, written) {
       if (failure) throw failure;
       const before = push();
-      if (closed || chunk.length === 0) {
+      if (closed || bytes.length === 0) {
         written?.();
         return before;
       }
-      const room = written ? stream.write(chunk, () => written()) : stream.write(chunk);
-      return before ?? (room ? undefined : waitDrain());
+      const more = written ? stream.write(bytes, () => written()) : stream.write(bytes);
+      return before ?? (more ? undefined : waitDrain());
     },
     async flush() {
       await push();
