@@ -9,6 +9,7 @@
 import { createLatencyRecorder } from './stats.js';
 import { encodeMessage, makeMessage } from '../../src/codec/streaming-message.js';
 import { loadReplay } from './functape-api.js';
+import { createPacingDiagnosis } from './pacing-diagnosis.js';
 
 const [mode, gapText, countText] = process.argv.slice(2);
 const gapMs = Number(gapText);
@@ -118,15 +119,19 @@ async function functape(): Promise<PacingResult> {
   let releasedAt = 0;
   pair.worker.onMessage(() => {
     arrivals.push(performance.now());
+    diagnosis?.arrived();
     if (arrivals.length === count) pair.worker.end();
   });
   const report = replayHost({ frames, duplex: pair.host, workerId, requestId, pace: 'recorded', answerTimeoutMs: 1 });
+  // After replayHost's synchronous warm-up, so that it counts from the release.
+  const diagnosis = process.env.PACING_LATE ? createPacingDiagnosis() : undefined;
   cpu0 = process.cpuUsage();
   releasedAt = performance.now();
   pair.worker.send(startStream);
   await report;
   if (arrivals.length !== count) throw new Error(`the replay sent ${arrivals.length} of ${count} messages`);
   if (process.env.PACING_DEBUG) process.stderr.write(`${arrivals.slice(0, 8).map((t, i) => (t - releasedAt - delays[i]!).toFixed(2)).join(" ")}\n`);
+  diagnosis?.print(arrivals.map((t, i) => t - (releasedAt + delays[i]!)), arrivals.map((t) => t - releasedAt), releasedAt);
   return finish(arrivals.map((t, i) => t - (releasedAt + delays[i]!)), cpu0, releasedAt);
 }
 

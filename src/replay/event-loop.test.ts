@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWaker } from './event-loop.js';
+import { createWaker, warmWaker } from './event-loop.js';
 import type { SleepMargin } from './sleep-margin.js';
 
 const now = () => performance.now();
@@ -99,4 +99,26 @@ test('a coarse deadline passed within the final busy-wait does not end the wait:
   assert.deepEqual(order, ['woke']);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(order, ['woke', 'queued'], 'and left nothing of its own queued');
+});
+
+test('warming the waker leaves no timer or immediate behind, and a waker made afterwards waits as before', async () => {
+  const before = pendingTimers();
+  let reads = 0;
+  warmWaker(() => {
+    reads++;
+    return performance.now();
+  });
+  assert.ok(reads > 0, 'the warm-up reads the clock it is given');
+  assert.equal(pendingTimers(), before, 'every throwaway wait ended');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(pendingTimers(), before);
+  const w = createWaker(now);
+  const at = now() + 1.5;
+  await w.wait(at);
+  assert.ok(now() >= at);
+  let kicked = false;
+  const p = w.wait(now() + 5000).then(() => (kicked = true));
+  w.kick();
+  await p;
+  assert.ok(kicked, 'kick still ends a wait');
 });

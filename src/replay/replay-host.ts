@@ -4,9 +4,10 @@ import type { Direction } from '../model/frame.js';
 import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
 import { directoryMove, recordedAppDirectory } from './app-directory.js';
 import { planSession, type CausalPlan } from './causal-plan.js';
-import { createWaker } from './event-loop.js';
+import { createWaker, warmWaker } from './event-loop.js';
 import { createHostEngine, type HostEngine } from './host-engine.js';
 import { warmHostEngine } from './warm-host-engine.js';
+import { createHeapSettler } from './settle-heap.js';
 import type { IdMap } from './id-map.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
@@ -111,8 +112,13 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     // Paced messages are built ahead, so the due instant only sends (see PREPARE_AHEAD_MS).
     prepareAheadMs: pace.mode === 'fast' ? 0 : PREPARE_AHEAD_MS,
   };
-  // Paced replays: compile the engine's paths now, not on the first timed messages.
-  if (pace.mode !== 'fast') warmHostEngine(frames, engineOptions);
+  // Paced replays: compile the engine's paths now, not on the first timed messages, and
+  // collect the start-up heap before the timeline rather than during it (see settle-heap.ts).
+  if (pace.mode !== 'fast') {
+    warmHostEngine(frames, engineOptions);
+    warmWaker(now);
+    createHeapSettler().settle();
+  }
   const engine: HostEngine = createHostEngine(plan, engineOptions);
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
