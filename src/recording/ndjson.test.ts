@@ -28,6 +28,35 @@ test('decimal writes integers as String does (seq numbers, microsecond fractions
   assert.equal(isoMicros(-1.5), '1969-12-31T23:59:59.998500Z');
 });
 
+test('decimal and the time fraction, put together from digit groups, are what String and padStart give', () => {
+  let x = 12345;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  const values = [0, 9, 10, 99, 100, 999, 1000, 1001, 9999, 99_999, 999_999, 1_000_000, 1_000_001, 123_456_789, 999_999_999, 1e9, 1e9 + 1, 2 ** 53 - 1];
+  for (let i = 0; i < 2000; i++) values.push(next() % 1_000_000_000, next() % 10_000, next() % 2_000_000);
+  for (const n of values) assert.equal(decimal(n), String(n), `${n}`);
+  // The old formula for the fraction: decimal(...).padStart(6, '0').
+  const reference = (ms: number) => {
+    const micros = Math.round(ms * 1000);
+    const second = Math.floor(micros / 1_000_000);
+    return `${new Date(second * 1000).toISOString().slice(0, 20)}${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
+  };
+  const iso = createIsoMicros();
+  for (let i = 0; i < 3000; i++) {
+    const ms = 1_700_000_000_000 + (next() % 100_000_000) + (next() % 1000) / 1000 + (i % 7) * 0.0004;
+    assert.equal(iso(ms), reference(ms), `${ms}`);
+  }
+  for (const ms of [0, -0.0004, -1.5, 999.9996, 1e15, -1e12]) assert.equal(isoMicros(ms), reference(ms), `${ms}`);
+});
+
+test('ids are JSON strings: quotes, backslashes, control and non-ASCII characters escaped as JSON.stringify does', () => {
+  for (const id of ['plain-id', 'a"b', 'back\\slash', 'tab\there', 'del\x7f', 'é', '日本', '\u2028', '']) {
+    const line = frameLine({ ...frame, kind: 'unknown', requestId: id, invocationId: id, functionId: id });
+    const o = JSON.parse(line) as Record<string, unknown>;
+    assert.deepEqual([o.requestId, o.invocationId, o.functionId], [id, id, id]);
+    assert.ok(line.includes(`"requestId":${JSON.stringify(id)},`), id);
+  }
+});
+
 test('frameLine is exactly JSON.stringify of the documented members, in order', () => {
   const line = frameLine(frame);
   assert.equal(line, JSON.stringify({
