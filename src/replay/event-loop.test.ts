@@ -122,3 +122,21 @@ test('warming the waker leaves no timer or immediate behind, and a waker made af
   await p;
   assert.ok(kicked, 'kick still ends a wait');
 });
+
+test('onIdle runs once before a long sleep, never before a short one, never after the wait ended', async () => {
+  const before = pendingTimers();
+  let idles = 0;
+  const w = createWaker(now, undefined, { observe: () => {}, ms: () => 0.6 }, () => idles++);
+  await w.wait(now() + 30);
+  assert.equal(idles, 1, 'a 30 ms wait sleeps long enough: one idle call');
+  await w.wait(now() + 1.2);
+  assert.equal(idles, 1, 'a 1.2 ms wait does not sleep 2 ms: no idle call');
+  await w.wait(undefined, now() + 30);
+  assert.equal(idles, 1, 'a coarse-only wait has no precise deadline to protect: no idle call');
+  const p = w.wait(now() + 30);
+  w.kick(); // ends the wait before its setImmediate runs
+  await p;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(idles, 1, 'a wait that ended first never calls it');
+  assert.equal(pendingTimers(), before);
+});

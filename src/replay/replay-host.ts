@@ -112,16 +112,19 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     // Paced messages are built ahead, so the due instant only sends (see PREPARE_AHEAD_MS).
     prepareAheadMs: pace.mode === 'fast' ? 0 : PREPARE_AHEAD_MS,
   };
-  // Paced replays: compile the engine's paths now, not on the first timed messages, and
-  // collect the start-up heap before the timeline rather than during it (see settle-heap.ts).
-  if (pace.mode !== 'fast') {
+  // Paced replays: compile the engine's and waker's paths now, not on the first timed
+  // messages, and collect the start-up heap before the timeline rather than during it;
+  // later, young-generation GCs run while the replay sleeps, not just before a send
+  // (see settle-heap.ts). The idle clock is real time: the settler's spacing is about the heap.
+  const heap = pace.mode !== 'fast' ? createHeapSettler() : undefined;
+  if (heap) {
     warmHostEngine(frames, engineOptions);
     warmWaker(now);
-    createHeapSettler().settle();
+    heap.settle();
   }
   const engine: HostEngine = createHostEngine(plan, engineOptions);
   const { duplex, signal, onTraffic } = options;
-  const waker = createWaker(now, signal);
+  const waker = createWaker(now, signal, undefined, heap ? () => heap.idle(performance.now()) : undefined);
   let ended: DuplexEnd | undefined;
   let peerHalfClosed = false;
   duplex.onMessage((bytes) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { getHeapStatistics } from 'node:v8';
-import { createHeapSettler } from './settle-heap.js';
+import { createHeapSettler, IDLE_GC_EVERY_MS } from './settle-heap.js';
 
 /** The GC kinds V8 reported while `fn` ran (perf_hooks 'gc' entries, delivered asynchronously). */
 async function gcKindsDuring(fn: () => void): Promise<number[]> {
@@ -35,4 +35,25 @@ test('the gc extension is switched off again: contexts created afterwards have n
   createHeapSettler().settle();
   assert.equal(runInNewContext('typeof gc'), 'undefined');
   assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'the main context never gets one');
+});
+
+test('idle collections are minor ones, at most one per IDLE_GC_EVERY_MS', () => {
+  const calls: unknown[] = [];
+  const settler = createHeapSettler((options) => void calls.push(options ?? 'full'));
+  assert.equal(settler.idle(1000), true, 'the first idle moment collects');
+  assert.equal(settler.idle(1000 + IDLE_GC_EVERY_MS - 1), false, 'too soon after the last one');
+  assert.equal(settler.idle(1000 + IDLE_GC_EVERY_MS), true);
+  assert.equal(settler.settle(), true);
+  assert.deepEqual(calls, [{ type: 'minor' }, { type: 'minor' }, 'full']);
+  const failing = createHeapSettler(() => {
+    throw new Error('no gc');
+  });
+  assert.equal(failing.idle(0), false, 'a failing gc is reported, not thrown');
+  assert.equal(failing.settle(), false);
+});
+
+test('an idle collection with V8’s own gc runs a minor GC', async () => {
+  const settler = createHeapSettler();
+  const kinds = await gcKindsDuring(() => assert.equal(settler.idle(performance.now()), true));
+  assert.ok(kinds.includes(constants.NODE_PERFORMANCE_GC_MINOR), `kinds seen: ${kinds.join(',')}`);
 });
