@@ -57,3 +57,29 @@ test('HTTP invocations: method and path on the request, status code on the answe
   const viaOutput = tl.row(frame('toHost', { content: { case: 'invocationResponse', value: { invocationId: 'h2', result: { status: 1 }, outputData: [{ name: '$return', rpcData: { case: 'data', value: { data: { case: 'http', value: { statusCode: '404' } } } } }] } } }));
   assert.equal(viaOutput.summary, 'Success, HTTP 404');
 });
+
+test('messages that are views of one shared buffer (a page read at once) give the rows of their own copies, also cut short', () => {
+  const messages = [
+    frame('toHost', { content: { case: 'invocationResponse', value: { invocationId: 'h1', result: { status: 1 }, returnValue: { data: { case: 'http', value: { statusCode: '200' } } } } } }),
+    frame('toHost', { content: { case: 'rpcLog', value: { invocationId: 'h1', level: 3, message: 'careful' } } }),
+    frame('toWorker', { content: { case: 'invocationRequest', value: { invocationId: 'h2', functionId: 'f', inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'http', value: { method: 'POST', url: '/api/x' } } } } }] } } }),
+    frame('toHost', { content: { case: 'workerInitResponse', value: { result: { status: 1 }, capabilities: { a: 'b' } } } }),
+  ];
+  // Each message, whole and cut short, laid back to back in one buffer, as a page of
+  // stored messages is; bytes after a cut message belong to the next one.
+  const pieces = messages.flatMap((f) => [f.bytes, f.bytes.subarray(0, f.bytes.length - 3), f.bytes.subarray(0, 5)]);
+  const page = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  const views = pieces.map((p) => {
+    page.set(p, offset);
+    offset += p.length;
+    return page.subarray(offset - p.length, offset);
+  });
+  const kindOf = (i: number) => messages[Math.floor(i / 3)]!;
+  const shared = createTimeline();
+  const alone = createTimeline();
+  views.forEach((view, i) => {
+    const f = { ...kindOf(i), bytes: view };
+    assert.deepEqual(shared.row(f), alone.row({ ...f, bytes: Uint8Array.from(view) }), `piece ${i}`);
+  });
+});

@@ -1,7 +1,8 @@
 import type { BinaryReader } from '@bufbuild/protobuf/wire';
 import { messageFrame } from '../codec/compression.js';
+import { createMessageSpans } from '../codec/message-reader.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
-import { countField, messageReader, nextField, repeatedField, stringField, subMessage, varintField, wholeMessage, type Span } from './timeline-scan.js';
+import { countField, nextField, repeatedField, stringField, subMessage, varintField, type Span } from './timeline-scan.js';
 
 /** One row of `functape show`: plain data, printed by timeline-text or as JSON. */
 export interface TimelineRow {
@@ -48,6 +49,7 @@ export interface Timeline {
 export function createTimeline(): Timeline {
   const names = new Map<string, string>();
   const invocations = new Map<string, string>();
+  const spans = createMessageSpans();
 
   function learnMetadata(r: BinaryReader, meta: Span | undefined, fallbackId?: string): void {
     const name = stringField(r, meta, 4);
@@ -130,10 +132,10 @@ export function createTimeline(): Timeline {
       if (!fn && f.invocationId) fn = invocations.get(f.invocationId);
       const field = FIELD[f.kind];
       if (field !== undefined) {
-        // One reader per message: every lookup below walks spans of this buffer.
-        const bytes = messageFrame(f).bytes;
-        const r = messageReader(bytes);
-        row.summary = summarize(r, f, subMessage(r, wholeMessage(bytes), field), row);
+        // One reader per buffer (a page of stored messages shares one): every lookup below
+        // walks spans of it, and never reads outside the message's own span.
+        const m = spans(messageFrame(f).bytes);
+        row.summary = summarize(m.reader, f, subMessage(m.reader, { start: m.start, end: m.end }, field), row);
       } else if (f.kind === 'unknown') {
         row.summary = f.decodeError ?? '';
       }
