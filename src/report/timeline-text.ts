@@ -8,8 +8,19 @@ export interface TimelineTextOptions {
 const ansi = (code: number, on: boolean) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[39m` : s);
 const dim = (on: boolean) => (s: string) => (on ? `\u001b[2m${s}\u001b[22m` : s);
 
+/** "000".."999", built once: the fraction's digit groups without number-to-string conversions. */
+const THREE = Array.from({ length: 1000 }, (_, i) => i.toFixed(0).padStart(3, '0'));
+
 /** Seconds since the session start with µs precision, right-aligned: `   12.345678s`. */
 export function formatOffset(tNs: bigint): string {
+  if (tNs >= 0n && tNs <= 9_007_199_254_740_991n) {
+    // Exact in a double: integer steps only (remainders, then exact divisions).
+    const ns = Number(tNs);
+    const us = (ns - (ns % 1000)) / 1000;
+    const frac = us % 1_000_000;
+    const s = (us - frac) / 1_000_000;
+    return `${s}.${THREE[(frac - (frac % 1000)) / 1000]}${THREE[frac % 1000]}s`.padStart(13);
+  }
   const us = tNs / 1000n;
   const s = us / 1_000_000n;
   const frac = (us % 1_000_000n).toString().padStart(6, '0');
@@ -29,9 +40,11 @@ const short = (id: string) => (id.length > 12 ? id.slice(0, 8) : id);
  * did), kind, ids, size, summary. Ids are shortened to 8 characters (the full ones are
  * in `--json`).
  */
+const ARROWS = { plain: { toHost: 'H←W', toWorker: 'H→W' }, color: { toHost: ansi(36, true)('H←W'), toWorker: ansi(35, true)('H→W') } };
+
 export function formatTimelineRow(row: TimelineRow, options: TimelineTextOptions = {}): string {
   const c = options.color === true;
-  const arrow = row.direction === 'toHost' ? ansi(36, c)('H←W') : ansi(35, c)('H→W');
+  const arrow = row.direction === 'toHost' ? ARROWS[c ? 'color' : 'plain'].toHost : ARROWS[c ? 'color' : 'plain'].toWorker;
   const ids: string[] = [];
   if (row.requestId) ids.push(`req:${short(row.requestId)}`);
   if (row.invocationId) ids.push(`inv:${short(row.invocationId)}`);
@@ -41,7 +54,8 @@ export function formatTimelineRow(row: TimelineRow, options: TimelineTextOptions
   const size = formatSize(row.size).padStart(10);
   const summary = row.summary ? `  ${colorStatus(row.summary, c)}` : '';
   const redacted = row.redacted ? ` ${dim(c)('[redacted]')}` : '';
-  return `${dim(c)(formatOffset(row.tNs))} ${arrow} ${kind} ${ids.join(' ').padEnd(30)} ${size}${summary}${redacted}`.trimEnd();
+  const offset = formatOffset(row.tNs);
+  return `${c ? dim(true)(offset) : offset} ${arrow} ${kind} ${ids.join(' ').padEnd(30)} ${size}${summary}${redacted}`.trimEnd();
 }
 
 function colorStatus(summary: string, on: boolean): string {

@@ -43,6 +43,15 @@ test('text helpers', () => {
   assert.equal(formatOffset(0n), '    0.000000s');
   assert.equal(formatOffset(3_723_000_456_789n), ' 3723.000456s');
   assert.deepEqual([formatSize(5), formatSize(2048), formatSize(3 * 1024 * 1024)], ['5 B', '2.0 KiB', '3.0 MiB']);
+  // Below 2^53 ns the offset is computed on numbers: the same text as with bigints.
+  const reference = (tNs: bigint) => `${tNs / 1000n / 1_000_000n}.${((tNs / 1000n) % 1_000_000n).toString().padStart(6, '0')}s`.padStart(13);
+  let x = 7n;
+  const values = [0n, 999n, 1000n, 999_999_999n, 1_000_000_000n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 999n, 2n ** 64n, -1n, -1_500_000n];
+  for (let i = 0; i < 3000; i++) {
+    x = (x * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n;
+    values.push(x % 2n ** 53n, x % 10n ** 12n, x % 1000n);
+  }
+  for (const v of values) assert.equal(formatOffset(v), reference(v), `${v}`);
 });
 
 test('HTTP invocations: method and path on the request, status code on the answer', () => {
