@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openRecording } from '../src/recording/index.js';
@@ -12,7 +12,7 @@ const BIN = resolve(process.cwd(), 'bin/functape');
 
 function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 90_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -87,6 +87,16 @@ test('functape demo with an unusable --dir: one line, exit 2', async () => {
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.match(r.stderr, /--dir a-file\/sub: .*ENOTDIR/);
+    // Where Node's recursive mkdir would spin forever: a dangling symlink (and /proc, below)
+    symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+    const d = await run(['demo', '--dir', 'dangling/sub'], dir);
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, /^functape: --dir dangling\/sub: .*ENOENT[^\n]*\n$/);
+    if (existsSync('/proc/self')) {
+      const p = await run(['demo', '--dir', '/proc/functape-no-such/sub'], dir);
+      assert.equal(p.code, 2);
+      assert.match(p.stderr, /^functape: --dir \/proc\/functape-no-such\/sub: .*ENOENT[^\n]*\n$/);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -48,12 +48,12 @@ export const demoCommand = defineCommand<DemoArgs>({
       .option('concurrency', { alias: 'c', type: 'number', default: 8, describe: 'invocations in flight at most' }) as never,
   run: async (args, io) => {
     if (!Number.isInteger(args.invocations) || args.invocations < 1) throw new CliError('--invocations must be an integer >= 1');
-    const [fs, path, { shellQuote }, { hostCommand }] = await Promise.all([
-      import('node:fs'), import('node:path'), import('../peers/shell-split.js'), import('./host.js'),
+    const [fs, path, { shellQuote }, { hostCommand }, { makeDirectory }] = await Promise.all([
+      import('node:fs'), import('node:path'), import('../peers/shell-split.js'), import('./host.js'), import('./make-directory.js'),
     ]);
     const dir = path.resolve(args.dir);
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
     } catch (err) {
       throw new CliError(`--dir ${args.dir}: ${err instanceof Error ? err.message : String(err)}`);
     }
