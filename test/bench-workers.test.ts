@@ -57,6 +57,8 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
     [['--db', db, '--compare', notDb], /--compare/],
     [['--db', db, '--workers', '0'], /--workers/],
     [['--db', db, '--cwd', join(dir, 'no-such-dir')], /--cwd .* is not a directory/],
+    [['--db', db, '--json', join(dir, 'no-such-dir', 'r.json')], /--json .*: no such directory/],
+    [['--db', db, '--html', dir], /--html .* is a directory/],
   ];
   cases.push([['--db', db, '--worker', 'x'], /give --worker once/]);
   cases.push([['unterminated', '--db', db], /unterminated/]);

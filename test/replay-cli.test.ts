@@ -121,12 +121,16 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
     ['a bad pace', ['--db', good, '--pace', 'slow', ...worker], /invalid pace "slow"/],
     ['neither --worker nor --listen', ['--db', good], /exactly one of --worker/],
     ['a bad --answer-timeout', ['--db', good, '--answer-timeout', 'soon', ...worker], /--answer-timeout/],
+    // output paths are checked before the worker starts, not after the replay
+    ['a --report in a missing directory', ['--db', good, '--report', join(dir, 'nope', 'r.json'), ...worker], /--report .*r\.json: no such directory/],
+    ['a --junit that is a directory', ['--db', good, '--junit', dir, ...worker], /--junit .* is a directory/],
   ];
   for (const [what, argv, message] of table) {
     const r = await run(['replay', 'host', ...argv]);
     assert.equal(r.code, 2, `${what}: ${r.stderr}`);
     assert.match(r.stderr, message, what);
     assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line`);
+    assert.equal(r.stdout, '', `${what}: nothing ran`);
   }
   const bad = await run(['replay', 'worker', '--db', noHost, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
   assert.equal(bad.code, 2, 'replay worker checks its input the same way');

@@ -84,11 +84,9 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   const { shellSplit } = await import('../peers/shell-split.js');
   if (userError(() => shellSplit(args.worker)).length === 0) throw new CliError('--worker is empty');
   // Output paths are checked now: a typo should not cost a whole run.
-  const { dirname } = await import('node:path');
-  for (const [flag, path] of [['--json', args.json], ['--html', args.html]] as const) {
-    if (path === undefined || path === '-') continue;
-    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`${flag} ${path}: no such directory ${dirname(path)}`);
-  }
+  const { checkOutputPath } = await import('./output-path.js');
+  checkOutputPath('--json', args.json);
+  checkOutputPath('--html', args.html);
 
   // Read the baseline first: a bad --compare file should not cost a whole run.
   let baseline;

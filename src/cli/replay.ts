@@ -74,6 +74,10 @@ export const replayCommand = defineCommand<ReplayArgs>({
       throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
     if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
       throw new CliError('replay worker takes the host arguments, not --worker/--listen');
+    // Output paths are checked now: a typo should not cost a whole replay.
+    const { checkOutputPath } = await import('./output-path.js');
+    checkOutputPath('--report', args.report);
+    checkOutputPath('--junit', args.junit);
     const { frames, sessionId, label } = await loadSession(args.db, args.session, args.side);
     const common = { frames, pace, ignore, defaultIgnores: args['default-ignores'], session: { id: sessionId, ...(label ? { label } : {}) }, signal: io.signal };
     const recorder = args.record ? await openReplayRecorder(args.record, `replay ${args.side} of ${args.db} session ${sessionId}`) : undefined;
