@@ -206,11 +206,13 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
     }
   }
 
-  function* frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
-    if (utf8 && !filter.kinds && !filter.directions && filter.invocation === undefined) {
-      yield* framesByPage(sessionId, filter);
-      return;
-    }
+  /** The reader for a filter (not a generator itself: frames pass through one generator, not two). */
+  function frames(sessionId: number, filter: FrameFilter = {}): IterableIterator<StoredFrame> {
+    const paged = utf8 && !filter.kinds && !filter.directions && filter.invocation === undefined;
+    return paged ? framesByPage(sessionId, filter) : framesByRow(sessionId, filter);
+  }
+
+  function* framesByRow(sessionId: number, filter: FrameFilter): IterableIterator<StoredFrame> {
     const st = frameStatement(filter);
     const big = bigBytes(filter);
     const rest: unknown[] = [...(filter.kinds ?? []), ...(filter.directions ?? [])];
