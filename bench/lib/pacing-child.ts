@@ -6,6 +6,8 @@
 // event-loop polling): what the machine lets the simplest precise pacer reach at that
 // moment. Prints one JSON line.
 // Usage: node pacing-child.js functape|baseline|floor GAP_MS COUNT
+// With PACING_LATE=1, `functape` also prints each late message and what the process saw
+// around it to stderr (pacing-diagnosis.ts; not for the benchmark's figures).
 import { createLatencyRecorder } from './stats.js';
 import { encodeMessage, makeMessage } from '../../src/codec/streaming-message.js';
 import { loadReplay } from './functape-api.js';
