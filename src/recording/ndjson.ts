@@ -1,7 +1,6 @@
 import { messageFrame } from '../codec/compression.js';
 import type { JsonValue } from '@bufbuild/protobuf';
-import { StreamingMessageSchema, bytesToJson } from '../codec/streaming-message.js';
-import { createMessageJsonText } from './message-json.js';
+import { bytesToJson } from '../codec/streaming-message.js';
 import { DIRECTIONS, type Direction, type StoredFrame } from '../model/frame.js';
 import type { EndReason, Metadata, SessionEnd, SessionInfo, SessionStart, StreamStatus } from '../model/session.js';
 
@@ -142,28 +141,22 @@ export function frameLine(f: StoredFrame, message?: JsonValue | null): string {
  */
 export function createFrameLiner(): (f: StoredFrame, message?: JsonValue | null) => string {
   const iso = createIsoMicros();
-  // The message's JSON straight from its bytes; the decode-then-toJson path for what it does not write.
-  const jsonText = createMessageJsonText(StreamingMessageSchema);
   return (f, message) => {
-    if (message !== undefined || f.kind === 'unknown') return frameLineWith(iso, f, JSON.stringify(message ?? null), f.decodeError);
-    const bytes = messageFrame(f).bytes;
-    const text = jsonText(bytes);
-    if (text !== undefined) return frameLineWith(iso, f, text, f.decodeError);
+    if (message !== undefined || f.kind === 'unknown') return frameLineWith(iso, f, message ?? null, f.decodeError);
     // Bytes that index fine but fail a full decode (a bad nested field) say why, too.
-    const { json, error } = bytesToJson(bytes);
-    return frameLineWith(iso, f, JSON.stringify(json), f.decodeError ?? error);
+    const { json, error } = bytesToJson(messageFrame(f).bytes);
+    return frameLineWith(iso, f, json, f.decodeError ?? error);
   };
 }
 
-/** `messageJson`: the JSON text of the "message" member. */
-function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, messageJson: string, decodeError: string | undefined): string {
+function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, message: JsonValue | null, decodeError: string | undefined): string {
   const view = Buffer.isBuffer(f.bytes) ? f.bytes : Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
   const bytes = view.toString('base64');
   let line =
     `{"session":${f.sessionId},"seq":${decimal(f.seq)},"direction":"${f.direction}","tNs":"${f.tNs}",` +
     `"wallTime":"${isoMicros(f.wallMs)}","kind":${JSON.stringify(f.kind)},"requestId":${str(f.requestId)},` +
     `"invocationId":${str(f.invocationId)},"functionId":${str(f.functionId)},"size":${f.size},` +
-    `"message":${messageJson},"bytes":"${bytes}"`;
+    `"message":${JSON.stringify(message)},"bytes":"${bytes}"`;
   if (f.redacted) line += ',"redacted":true';
   if (f.compressed) line += ',"compressed":true';
   if (decodeError !== undefined) line += `,"decodeError":${JSON.stringify(decodeError)}`;
