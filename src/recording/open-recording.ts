@@ -158,8 +158,8 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
    * inline length instead of its bytes, NULL for a big one), one for the inline bytes of
    * the same seq range concatenated in seq order, both in one read transaction. better-sqlite3
    * makes a Buffer per blob (most of the cost of reading a small message's row); this makes
-   * one per page. The inner ORDER BY fixes the order group_concat sees (an aggregate over
-   * a subquery with ORDER BY is not flattened, and the range is read on the seq index).
+   * one per page. The aggregate's own ORDER BY (SQLite >= 3.44) fixes the order of the
+   * concatenation: without it, SQLite documents that order as arbitrary.
    */
   function pageReader(filter: FrameFilter): PageRead {
     const bytes = filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
@@ -168,7 +168,7 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
     let read = pages.get(rowsSql);
     if (!read) {
       const rows = wrap(() => db.prepare(rowsSql).raw(true));
-      const bytesSql = `SELECT CAST(group_concat(b, '') AS BLOB) FROM (SELECT CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END AS b FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ? ORDER BY seq)`;
+      const bytesSql = `SELECT CAST(group_concat(CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END, '' ORDER BY seq) AS BLOB) FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ?`;
       const concat = wrap(() => db.prepare(bytesSql).pluck(true));
       read = db.transaction((sessionId: number, after: number, before?: number) => {
         const got = (before === undefined ? rows.all(sessionId, after) : rows.all(sessionId, after, before)) as unknown[][];
