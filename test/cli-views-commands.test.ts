@@ -2,7 +2,7 @@
 // against real files: output, exit codes, one-line errors, export → import → export identity.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -151,7 +151,7 @@ test('verify: exit 0 when clean, 1 with problems listed', async (t) => {
   assert.deepEqual(JSON.parse(j.stdout).problems, []);
 });
 
-test('errors are one line and exit 2: unknown session, bad kind, missing file, another program\'s database', async (t) => {
+test('errors are one line and exit 2: unknown session, bad kind, missing file, another program\'s database, empty --invocation, unwritable --out', async (t) => {
   const { dir, db } = setup(t);
   const other = join(dir, 'other.db');
   const d = new Database(other);
@@ -167,7 +167,12 @@ test('errors are one line and exit 2: unknown session, bad kind, missing file, a
     [['export', '--db', other], /^functape: .*another program/],
     [['verify', '--db', other], /^functape: .*another program/],
     [['sessions'], /^functape: Missing required argument: db\n$/],
+    [['show', '--db', db, '--invocation', ''], /^functape: --invocation needs an invocation id/],
+    [['export', '--db', db, '--out', join(dir, 'no-such-dir', 'x.ndjson')], /^functape: --out .*x\.ndjson: no such directory /],
+    [['export', '--db', db, '--out', dir], /^functape: --out .* is a directory\n$/],
   ];
+  // a directory that exists but refuses the file (checked only when opening it)
+  if (existsSync('/proc/self')) cases.push([['export', '--db', db, '--out', '/proc/functape-x.ndjson'], /^functape: cannot write \/proc\/functape-x\.ndjson: ENOENT/]);
   for (const [argv, pattern] of cases) {
     const r = await cli(...argv);
     assert.equal(r.code, 2, argv.join(' '));

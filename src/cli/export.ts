@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { CliError, defineCommand } from './command.js';
 import { requireDb } from './sessions.js';
 import { checkSessionId } from './show.js';
+import { checkOutputPath } from './output-path.js';
 
 /** Sessions with at least this many messages are converted on several threads. */
 const PARALLEL_FROM = 20_000;
@@ -27,6 +28,7 @@ export const exportCommand = defineCommand<ExportArgs>({
   run: async (args, io) => {
     requireDb(args.db);
     checkSessionId(args.session);
+    checkOutputPath('--out', args.out);
     if (args.threads !== undefined && (!Number.isSafeInteger(args.threads) || args.threads < 1 || args.threads > 64)) {
       throw new CliError('--threads must be a whole number from 1 to 64');
     }
@@ -36,11 +38,16 @@ export const exportCommand = defineCommand<ExportArgs>({
     try {
       const selection = selectSessions(rec.sessions(), args.session, 'exporting', args.db);
       if (!selection.ok) throw new CliError(selection.error);
-      if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
       if (args.out !== undefined) {
-        file = createWriteStream(args.out, { mode: 0o600 });
-        await Promise.race([once(file, 'open'), once(file, 'error').then(([e]) => Promise.reject(new CliError(`cannot write ${args.out}: ${(e as Error).message}`)))]);
+        const opening = createWriteStream(args.out, { mode: 0o600 });
+        file = opening;
+        // (events.once(file, 'open') would reject with the raw error first: one handler for both)
+        await new Promise<void>((resolve, reject) => {
+          opening.once('open', () => resolve());
+          opening.once('error', (e: Error) => reject(new CliError(`cannot write ${args.out}: ${e.message}`)));
+        });
       }
+      if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
       const out = createLineOutput(file ?? io.stdout);
       let messages = 0;
       const frameLine = createFrameLiner();

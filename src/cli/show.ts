@@ -58,6 +58,8 @@ export const showCommand = defineCommand<ShowArgs>({
     requireDb(args.db);
     const kinds = parseKinds(args.kind);
     checkSessionId(args.session);
+    // An empty id (an unset shell variable) would match every message: say so instead.
+    if (args.invocation !== undefined && args.invocation.trim() === '') throw new CliError('--invocation needs an invocation id (or its first characters)');
     const [{ openRecording, selectSessions, createLineOutput }, { createTimeline }, text] = await Promise.all([
       import('../recording/index.js'),
       import('../report/timeline.js'),
