@@ -106,7 +106,7 @@ export function countField(r: BinaryReader, s: Span | undefined, fieldNo: number
       const [no, wt] = r.tag();
       if (r.pos > end) break;
       if (no === fieldNo) n++;
-      skip(r, wt, no);
+      r.skip(wt, no);
     }
   } catch {
     // count what was read before the damage
@@ -122,42 +122,10 @@ function seek(r: BinaryReader, end: number, fieldNo: number, wireType: WireType)
     const [no, wt] = r.tag();
     // A tag that ran past `end` fails below: the caller's read of the value, or the skip.
     if (no === fieldNo && wt === wireType) return true;
-    skip(r, wt, no);
+    r.skip(wt, no);
     if (r.pos > end) throw new RangeError('premature end of span');
   }
   return false;
-}
-
-/**
- * BinaryReader.skip(wt, no) without the subarray it returns (one allocation per skipped
- * field, the largest cost left in a lookup): the same moves and the same end check;
- * groups and invalid wire types go to the library's own skip.
- */
-function skip(r: BinaryReader, wt: WireType, no: number): void {
-  switch (wt) {
-    case WireType.Varint: {
-      const buf = (r as unknown as { buf: Uint8Array }).buf;
-      while (buf[r.pos++]! & 0x80) {
-        // past the varint's last byte
-      }
-      break;
-    }
-    case WireType.Bit64:
-      r.pos += 8;
-      break;
-    case WireType.Bit32:
-      r.pos += 4;
-      break;
-    case WireType.LengthDelimited: {
-      const len = r.uint32();
-      r.pos += len;
-      break;
-    }
-    default:
-      r.skip(wt, no);
-      return;
-  }
-  if (r.pos > r.len) throw new RangeError('premature EOF');
 }
 
 /** The length-delimited value at `r.pos` (its length read by the library); `r.pos` is left after it. */
