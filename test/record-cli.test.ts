@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FUNCTAPE, startRecordProcess, startTestHost, tempDir, withTimeout } from './helpers/raw-peers.js';
+import { writeSampleRecording } from './recording-sample.js';
 
 function functape(args: string[]) {
   const r = spawnSync(FUNCTAPE[0]!, [FUNCTAPE[1]!, ...args], { encoding: 'utf8', timeout: 20_000 });
@@ -50,6 +52,28 @@ test('usage mistakes and unusable files: one line on stderr, exit 2, nothing on 
   }
   assert.equal(statSync(foreign).size, 'this is not a recording\n'.length * 100, 'a foreign file is left untouched');
   assert.equal(existsSync(db), false, 'no database is created on a usage error');
+});
+
+test('a --listen port already in use: one line, exit 2; a new database is not left behind, an existing one is kept', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const port = (taken.address() as AddressInfo).port;
+  const fresh = join(tmp.dir, 'fresh.db');
+  const r = functape(['record', '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:7071', '--db', fresh]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^functape: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE\n$/);
+  assert.equal(r.stdout, '');
+  assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.startsWith('fresh.db')), []);
+  const kept = join(tmp.dir, 'kept.db');
+  writeSampleRecording(kept);
+  const again = functape(['record', '--listen', `127.0.0.1:${port}`, '--upstream', '127.0.0.1:7071', '--db', kept]);
+  assert.equal(again.code, 2, again.stderr);
+  assert.ok(existsSync(kept), 'an existing recording stays');
+  assert.equal(functape(['sessions', '--db', kept, '--json']).code, 0);
+  assert.equal(JSON.parse(functape(['sessions', '--db', kept, '--json']).stdout).length, 2, 'with its sessions');
 });
 
 test('an unwritable database path is one line and exit 2', { skip: process.getuid?.() === 0 ? 'root can write anywhere' : false }, (t) => {

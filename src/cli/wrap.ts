@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { CliError, defineCommand } from './command.js';
 import { storeFlags, type StoreFlags } from './store-options.js';
 
@@ -43,6 +44,7 @@ export const wrapCommand = defineCommand<WrapArgs>({
     // proxy and the worker at once: the proxy holds what it captures until the store's
     // writer thread is ready (see record).
     const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
+    const existed = existsSync(settings.path);
     const { ready } = await beginOpenStore(settings);
     const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
     let proxy;
@@ -57,6 +59,8 @@ export const wrapCommand = defineCommand<WrapArgs>({
       });
     } catch (err) {
       await ready.then((store) => store.close(), () => {});
+      // Nothing was recorded: a file this run created goes too.
+      if (!existed) (await import('../recording/index.js')).removeRecordingFiles(settings.path);
       throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
     }
     const workerArgv = rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port });

@@ -1,7 +1,8 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { RedactRules } from '../codec/redact.js';
 import type { Direction } from '../model/frame.js';
 import { NdjsonError, parseLine } from './ndjson.js';
+import { removeRecordingFiles } from './open-database.js';
 import { createRecordingWriter } from './recording-writer.js';
 
 export interface ImportOptions {
@@ -90,7 +91,7 @@ export async function importNdjson(path: string, lines: AsyncIterable<string> | 
     writer.close();
   } catch (err) {
     writer.abort();
-    if (!existed) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
+    if (!existed) removeRecordingFiles(path);
     throw err;
   }
   return { sessions: new Map([...sessions].map(([id, s]) => [id, s.storedId])), messages };

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema.js';
 import { RecordingError, asRecordingError } from './recording-error.js';
 
@@ -213,4 +213,13 @@ export function settleForClose(db: Database.Database): void {
   } catch {
     // another connection is using the file: it stays in WAL mode, which is fine
   }
+}
+
+/**
+ * Delete a recording and the files SQLite keeps beside it (-wal, -shm, -journal); missing
+ * ones are fine. For a file a command created and then could not use (a failed import, a
+ * proxy that could not listen), so that a failure leaves nothing behind.
+ */
+export function removeRecordingFiles(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
 }
