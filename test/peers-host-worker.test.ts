@@ -105,6 +105,18 @@ test('bad flags: one line, exit 2', async () => {
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.match(r.stderr, /--concurrency must be an integer >= 1/);
+  // flags that used to start a run that could only fail: one line, exit 2 instead of exit 3
+  for (const [flags, message] of [
+    [['--start-timeout', '-1'], /--start-timeout must be a number of seconds > 0 \(got -1\)/],
+    [['--answer-timeout', 'soon'], /--answer-timeout must be a number of seconds > 0 \(got NaN\)/],
+    [['--app-dir', resolve(process.cwd(), 'no-such-app-dir')], /--app-dir .*no-such-app-dir is not a directory/],
+  ] as const) {
+    const b = await functape(['host', '--worker', WORKER, ...flags]);
+    assert.equal(b.code, 2, `${flags.join(' ')}: ${b.stderr}`);
+    assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
+    assert.match(b.stderr, message);
+    assert.equal(b.stdout, '');
+  }
   const q = await functape(['host', '--worker', "'unterminated"]);
   assert.equal(q.code, 2);
   const w = await functape(['worker', '--functions-uri', 'http://127.0.0.1:1/']);

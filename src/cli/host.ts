@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { CliError, defineCommand } from './command.js';
 
 export const DEFAULT_HOST_FUNCTIONS = ['echo', 'hello', 'sleep', 'log', 'fail', 'noop'];
@@ -48,6 +49,9 @@ export const hostCommand = defineCommand<HostArgs>({
     positiveInt('cancel-every', args['cancel-every'], 0);
     positiveInt('log-count', args['log-count'], 0);
     if (!(args['big-mb'] >= 0)) throw new CliError(`--big-mb must be >= 0 (got ${args['big-mb']})`);
+    for (const flag of ['start-timeout', 'answer-timeout'] as const) {
+      if (!(args[flag] > 0 && Number.isFinite(args[flag]))) throw new CliError(`--${flag} must be a number of seconds > 0 (got ${args[flag]})`);
+    }
     const functions = (args.function ?? DEFAULT_HOST_FUNCTIONS).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
     if (functions.length === 0) throw new CliError('--function needs at least one name');
 
@@ -64,6 +68,7 @@ export const hostCommand = defineCommand<HostArgs>({
     }
     if (command.length === 0) throw new CliError('--worker is empty');
     const appDir = resolve(args['app-dir'] ?? process.cwd());
+    if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--app-dir ${args['app-dir']} is not a directory`);
 
     const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
     try {
