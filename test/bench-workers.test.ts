@@ -59,6 +59,8 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
     [['--db', db, '--cwd', join(dir, 'no-such-dir')], /--cwd .* is not a directory/],
     [['--db', db, '--json', join(dir, 'no-such-dir', 'r.json')], /--json .*: no such directory/],
     [['--db', db, '--html', dir], /--html .* is a directory/],
+    [['--db', db, '--verify', '--ignore', '**'], /--ignore "\*\*" would ignore every message whole/],
+    [['--db', db, '--verify', '--ignore', ''], /empty --ignore/],
   ];
   cases.push([['--db', db, '--worker', 'x'], /give --worker once/]);
   cases.push([['unterminated', '--db', db], /unterminated/]);

@@ -123,6 +123,7 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
     ['a bad --answer-timeout', ['--db', good, '--answer-timeout', 'soon', ...worker], /--answer-timeout/],
     // output paths are checked before the worker starts, not after the replay
     ['a --report in a missing directory', ['--db', good, '--report', join(dir, 'nope', 'r.json'), ...worker], /--report .*r\.json: no such directory/],
+    ['an --ignore that leaves nothing to compare', ['--db', good, '--ignore', '**', ...worker], /--ignore "\*\*" would ignore every message whole/],
     ['a --junit that is a directory', ['--db', good, '--junit', dir, ...worker], /--junit .* is a directory/],
   ];
   for (const [what, argv, message] of table) {

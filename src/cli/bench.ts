@@ -83,6 +83,10 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   if (typeof args.worker !== 'string') throw new CliError('give --worker once (use --workers K for several processes)');
   const { shellSplit } = await import('../peers/shell-split.js');
   if (userError(() => shellSplit(args.worker)).length === 0) throw new CliError('--worker is empty');
+  if (args.ignore) {
+    const { compileIgnores } = await import('../replay/ignore-paths.js');
+    userError(() => compileIgnores(args.ignore!.map(String)));
+  }
   // Output paths are checked now: a typo should not cost a whole run.
   const { checkOutputPath } = await import('./output-path.js');
   checkOutputPath('--json', args.json);

@@ -50,11 +50,19 @@ function matchesPrefix(pattern: readonly string[], path: readonly string[], pi =
   return segmentMatches(pattern[pi]!, path[si]!) && matchesPrefix(pattern, path, pi + 1, si + 1);
 }
 
-/** Compile patterns into one matcher. Throws on an empty pattern. */
+/** A message kind no pattern names: what a pattern matching every message would match. */
+const ANY_KIND = ['\u0000any message kind'];
+
+/**
+ * Compile patterns into one matcher. Throws on an empty pattern, and on one that matches
+ * every message whole (`*`, `**`, `***`): a replay or a --verify run would then compare
+ * nothing and always pass, which is never what a regression check means.
+ */
 export function compileIgnores(patterns: readonly string[]): PathMatcher {
   const compiled = patterns.map((p) => {
     const segs = splitPath(p);
     if (segs.length === 0) throw new Error(`empty --ignore path "${p}"`);
+    if (matchesPrefix(segs, ANY_KIND)) throw new Error(`--ignore "${p}" would ignore every message whole: nothing would be compared`);
     return segs;
   });
   return (segments) => compiled.some((p) => matchesPrefix(p, segments));
