@@ -48,8 +48,9 @@ export const demoCommand = defineCommand<DemoArgs>({
       .option('concurrency', { alias: 'c', type: 'number', default: 8, describe: 'invocations in flight at most' }) as never,
   run: async (args, io) => {
     if (!Number.isInteger(args.invocations) || args.invocations < 1) throw new CliError('--invocations must be an integer >= 1');
-    const [fs, path, { shellQuote }, { hostCommand }, { makeDirectory }] = await Promise.all([
+    const [fs, path, { shellQuote }, { hostCommand }, { makeDirectory }, { removeRecordingFiles }] = await Promise.all([
       import('node:fs'), import('node:path'), import('../peers/shell-split.js'), import('./host.js'), import('./make-directory.js'),
+      import('../recording/open-database.js'),
     ]);
     const dir = path.resolve(args.dir);
     try {
@@ -59,7 +60,7 @@ export const demoCommand = defineCommand<DemoArgs>({
     }
     const db = path.join(dir, 'demo.db');
     if (fs.existsSync(db)) io.stdout.write(`replacing the previous ${path.relative(process.cwd(), db) || db}\n`);
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+    removeRecordingFiles(db);
 
     const functape = await functapeCommand();
     const q = (words: string[]) => words.map(shellQuote).join(' ');

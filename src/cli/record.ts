@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { CliError, defineCommand } from './command.js';
 import { formatHostPort, isLoopback, parseHostPort } from './listen-address.js';
 import { storeFlags, type StoreFlags } from './store-options.js';
@@ -39,8 +38,7 @@ export const recordCommand = defineCommand<RecordArgs>({
     // Load the relay's modules on this thread while the file is checked; then listen at
     // once and let the proxy hold what it captures until the store's writer thread is ready.
     const proxyModule = import('./recording-proxy.js');
-    const existed = existsSync(settings.path);
-    const { ready } = await beginOpenStore(settings);
+    const { ready, abandon } = await beginOpenStore(settings);
     const { startRecordingProxy, summaryLine } = await proxyModule;
     let proxy;
     try {
@@ -50,9 +48,7 @@ export const recordCommand = defineCommand<RecordArgs>({
         warn: (line) => io.stderr.write(`${line}\n`),
       });
     } catch (err) {
-      await ready.then((store) => store.close(), () => {});
-      // Nothing was recorded: a file this run created goes too.
-      if (!existed) (await import('../recording/index.js')).removeRecordingFiles(settings.path);
+      await abandon(); // nothing was recorded: a file this run created goes too
       const code = (err as NodeJS.ErrnoException).code;
       throw new CliError(`cannot listen on ${args.listen}: ${code ?? (err instanceof Error ? err.message : String(err))}`);
     }

@@ -77,9 +77,16 @@ export async function openStore(settings: StoreSettings): Promise<CaptureStore> 
  * (it starts the writer thread only after the check): by the next turn of the event loop
  * such a rejection has settled. test/record-cli.test.ts (nothing on stdout for a
  * foreign file) keeps that true.
+ *
+ * `abandon()`: for a command that cannot start after all (its proxy cannot listen) —
+ * closes the store and, when this open created the file, removes it, so a failed start
+ * leaves nothing behind; an existing recording is kept.
  */
-export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: Promise<CaptureStore> }> {
-  const { openCaptureStore } = await import('../recording/capture-store.js');
+export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: Promise<CaptureStore>; abandon(): Promise<void> }> {
+  const [{ openCaptureStore }, { removeRecordingFiles }, { existsSync }] = await Promise.all([
+    import('../recording/capture-store.js'), import('../recording/open-database.js'), import('node:fs'),
+  ]);
+  const existed = existsSync(settings.path);
   const ready = openCaptureStore(settings.path, {
     ...(settings.label !== undefined ? { label: settings.label } : {}),
     redact: settings.redact,
@@ -93,5 +100,11 @@ export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: 
   ready.catch((error: unknown) => (checkFailed = { error }));
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (checkFailed) throw checkFailed.error;
-  return { ready };
+  return {
+    ready,
+    abandon: async () => {
+      await ready.then((store) => store.close(), () => {});
+      if (!existed) removeRecordingFiles(settings.path);
+    },
+  };
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { CliError, defineCommand } from './command.js';
 import { storeFlags, type StoreFlags } from './store-options.js';
 
@@ -44,8 +43,7 @@ export const wrapCommand = defineCommand<WrapArgs>({
     // proxy and the worker at once: the proxy holds what it captures until the store's
     // writer thread is ready (see record).
     const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
-    const existed = existsSync(settings.path);
-    const { ready } = await beginOpenStore(settings);
+    const { ready, abandon } = await beginOpenStore(settings);
     const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
     let proxy;
     try {
@@ -58,9 +56,7 @@ export const wrapCommand = defineCommand<WrapArgs>({
         warn: (line) => io.stderr.write(`${line.replace(/^functape record:/, 'functape wrap:')}\n`),
       });
     } catch (err) {
-      await ready.then((store) => store.close(), () => {});
-      // Nothing was recorded: a file this run created goes too.
-      if (!existed) (await import('../recording/index.js')).removeRecordingFiles(settings.path);
+      await abandon(); // nothing was recorded: a file this run created goes too
       throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
     }
     const workerArgv = rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port });

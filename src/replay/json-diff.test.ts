@@ -39,12 +39,8 @@ test('ignore patterns: exact paths, prefixes, * within and across segments, ** a
   for (const [pattern, path, want] of table) assert.equal(compileIgnores([pattern])(splitPath(path)), want, `${pattern} vs ${path}`);
   assert.throws(() => compileIgnores(['']), /empty --ignore/);
   // patterns that would leave nothing to compare
-  for (const p of ['*', '**', '***', '**.**', 'x*']) {
-    const everything = p !== 'x*';
-    if (everything) assert.throws(() => compileIgnores([p]), /would ignore every message whole/, p);
-    else assert.doesNotThrow(() => compileIgnores([p]), p);
-  }
-  assert.doesNotThrow(() => compileIgnores(['*.result', '**.stackTrace', '*.*']));
+  for (const p of ['*', '**', '***', '**.**']) assert.throws(() => compileIgnores([p]), /would ignore every message whole/, p);
+  assert.doesNotThrow(() => compileIgnores(['x*', '*.result', '**.stackTrace', '*.*']));
 });
 
 test('diffJson skips ignored paths and everything below them', () => {

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
-import { getHeapStatistics } from 'node:v8';
 import { createHeapSettler, IDLE_GC_EVERY_MS } from './settle-heap.js';
 
 /** The GC kinds V8 reported while `fn` ran (perf_hooks 'gc' entries, delivered asynchronously). */
@@ -28,7 +27,6 @@ test('settle runs a full (major) collection now, and again on each call', async 
   assert.ok(kinds.includes(constants.NODE_PERFORMANCE_GC_MAJOR), `a major GC ran (kinds seen: ${kinds.join(',')})`);
   const again = await gcKindsDuring(() => assert.equal(settler.settle(), true));
   assert.ok(again.includes(constants.NODE_PERFORMANCE_GC_MAJOR), 'the second call collects too');
-  assert.ok(getHeapStatistics().used_heap_size > 0);
 });
 
 test('the gc extension is switched off again: contexts created afterwards have no gc function', () => {
