@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { APPLICATION_ID, SCHEMA_VERSION, migrate } from './schema.js';
 import { RecordingError, asRecordingError } from './recording-error.js';
 
@@ -80,6 +80,9 @@ function sniffHeader(path: string, size: number): void {
   try {
     fd = openSync(path, 'r');
     readSync(fd, header, 0, 100, 0);
+    // The size after the header was read: a writer checkpointing meanwhile writes page 1
+    // (with the new page count) before the pages that extend the file.
+    size = fstatSync(fd).size;
   } catch (err) {
     throw new RecordingError(`${path} cannot be read (${(err as Error).message})`, 'unreadable', path);
   } finally {
@@ -95,7 +98,8 @@ function sniffHeader(path: string, size: number): void {
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
     throw new RecordingError(`${path} is corrupt (bad page size ${rawPageSize} in the header)`, 'corrupt', path);
   }
-  // With a non-empty WAL (a writer running, or killed mid-checkpoint) SQLite itself decides.
+  // With a non-empty WAL or a WAL index (a writer running, checkpointing, or killed
+  // mid-checkpoint) the file alone is not the database: SQLite itself decides.
   if (sizeValid && pages > 0 && size < pages * pageSize && !hasWal(path)) {
     throw new RecordingError(
       `${path} is corrupt (truncated: ${size} bytes, the header says ${pages} pages of ${pageSize})`,
@@ -106,6 +110,7 @@ function sniffHeader(path: string, size: number): void {
 }
 
 function hasWal(path: string): boolean {
+  if (existsSync(`${path}-shm`)) return true;
   try {
     return statSync(`${path}-wal`).size > 0;
   } catch {
@@ -171,13 +176,33 @@ export function pageSizeForNewFile(maxBytes?: number): number {
 /** WAL bytes after which a commit checkpoints them into the file (SQLite's own default is 1000 pages). */
 export const CHECKPOINT_BYTES = 16 * 1024 * 1024;
 
+/** How long a writer keeps retrying a step SQLite refuses with SQLITE_BUSY (as busy_timeout). */
+const BUSY_RETRY_MS = 10_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Run `step`, again every 5 ms while it fails with SQLITE_BUSY, for at most `limitMs`. */
+function whileBusy<T>(step: () => T, limitMs: number): T {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    try {
+      return step();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw err;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
 /** Pragmas every writing connection uses. */
 export function configureWriter(db: Database.Database, options: WriteOpenOptions = {}): void {
   db.pragma('busy_timeout = 10000');
   // NEW_FILE_PAGE_SIZE for new files (or smaller under a small cap: pageSizeForNewFile);
   // ignored once a file has tables, so older files keep theirs. Must precede the switch to WAL.
   db.pragma(`page_size = ${pageSizeForNewFile(options.maxBytes)}`);
-  db.pragma('journal_mode = WAL');
+  // Several writers may open one new file at once (a host starting workers, each under its
+  // own `functape wrap`), and one may be switching it back to a rollback journal as it
+  // closes: SQLite then answers this switch SQLITE_BUSY at once, without its busy handler.
+  whileBusy(() => db.pragma('journal_mode = WAL'), BUSY_RETRY_MS);
   db.pragma('synchronous = NORMAL');
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   // Checkpoint by size, not by page count, so a file's WAL stays ~16 MiB whatever its pages.
