@@ -1,17 +1,17 @@
 import { describe } from '../codec/describe.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
-import { createAnswerKeyer } from './answer-key.js';
-import { indexExpectedAnswers, type AnswerState } from './expected-answers.js';
+import { createAnswerComparer, type AnswerComparer } from './answer-comparer.js';
+import * as M from './answer-matcher.js';
 import { moveDirectory, replaceInStrings, type DirectoryMove } from './app-directory.js';
-import type { CausalPlan, GateRef, PlanStep } from './causal-plan.js';
-import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
+import type { CausalPlan } from './causal-plan.js';
+import { compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
+import type { AnswerState } from './expected-answers.js';
+import * as S from './host-schedule.js';
 import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
 import type { PathMatcher } from './ignore-paths.js';
-import { createMinHeap } from './min-heap.js';
-import { scaledDelay, type Pace } from './pace.js';
-import { LOG_KIND } from './replay-frame.js';
+import { logGroupOutcome } from './log-group-outcome.js';
+import type { Pace } from './pace.js';
 import { functionNames, rewriteHostMessage } from './rewrite-host-message.js';
-import { logGroupOutcome, type LogGroup } from './log-group-outcome.js';
 
 export interface HostEngineOptions {
   pace: Pace;
@@ -68,7 +68,11 @@ export interface HostPoll {
 /**
  * The host side of a replay as a sans-IO state machine: live worker messages in
  * (`receive`), messages to send and a wake-up time out (`poll`). Knows no sockets and
- * no clock; the caller passes `nowMs` (any monotonic ms).
+ * no clock; the caller passes `nowMs` (any monotonic ms). It joins three parts: the
+ * scheduler (`host-schedule.ts`: what may be sent when), the matcher (`answer-matcher.ts`:
+ * which recorded answer a live one is, what is overdue) and the comparer
+ * (`answer-comparer.ts`: field diffs, run when the engine has slack, never while a send is
+ * due within COMPARE_SLACK_MS).
  *
  * Invariants: a step is sent only after its gate is satisfied and its paced delay after
  * the release has passed; each expected answer resolves exactly once (matched, differed
@@ -108,27 +112,16 @@ const SETUP_KINDS: ReadonlySet<string> = new Set([
   'functionEnvironmentReloadRequest', 'workerWarmupRequest',
 ]);
 
-interface StepState {
-  step: PlanStep;
-  index: number;
-  pending: number;
-  releasedAtMs?: number;
-  /** When the gate opened (an invocation may then still wait for an in-flight slot). */
-  gateOpenAtMs?: number;
-  dueMs?: number;
-  sentAtMs?: number;
-  /** The message built ahead of its due time, valid while the id map's version is `preparedAt`. */
-  prepared?: Uint8Array;
-  preparedAt?: number;
-}
+/** Queued diffs run in a poll only when no send is due sooner than this (ms). */
+const COMPARE_SLACK_MS = 1;
 
-export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): HostEngine {
+/** An id map that counts its changes: a message built before a change is built again. */
+function createVersionedIds(): IdMap & { readonly version: number } {
   const idMap = createIdMap();
-  /** Bumped on every change to the id map: a message built before a change is built again. */
-  let idsVersion = 0;
-  const ids: IdMap = {
+  let version = 0;
+  return {
     set(recorded, live) {
-      idsVersion++;
+      version++;
       idMap.set(recorded, live);
     },
     toLive: (r) => idMap.toLive(r),
@@ -136,66 +129,68 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     get size() {
       return idMap.size;
     },
+    get version() {
+      return version;
+    },
   };
-  const prepareAheadMs = options.prepareAheadMs ?? 0;
-  const { answers, byKey, logGroups, byTrigger, statusIds, functionName: fnName, invocationFunction: invocationFn } = indexExpectedAnswers(plan);
-  const liveKeyer = createAnswerKeyer(statusIds);
-  const startStream = plan.answers.find((a) => a.frame.kind === 'startStream');
+}
+
+/** The engine's named state: the three parts, the id map and what joins them. */
+interface EngineState {
+  readonly options: HostEngineOptions;
+  readonly ids: ReturnType<typeof createVersionedIds>;
+  readonly sched: S.ScheduleState;
+  readonly matcher: M.MatcherState;
+  readonly comparer: AnswerComparer;
+  readonly compareOptions: CompareOptions;
+  /** Live messages no recorded answer accounts for. */
+  readonly extras: ReplayOutcome[];
+  readonly setupEnd: number;
+  /** Unresolved answers whose trigger is below the limit (the end of the current phase). */
+  unresolvedInLimit: number;
+  started: boolean;
+  startedAtMs: number;
+  /** The previous poll returned messages: this one is usually made before they have left. */
+  sentLastPoll: boolean;
+}
+
+export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): HostEngine {
+  const e = createEngineState(plan, options);
+  return {
+    ids: e.ids,
+    get sent() {
+      return e.sched.sentCount;
+    },
+    setupEnd: e.setupEnd,
+    hasSent: (seq) => e.sched.stepBySeq.get(seq)?.sentAtMs !== undefined,
+    setLimit(n) {
+      e.sched.limit = Math.min(n, e.sched.steps.length);
+      countUnresolved(e);
+    },
+    start: (nowMs) => start(e, nowMs),
+    receive: (bytes, nowMs) => receive(e, bytes, nowMs),
+    poll: (nowMs) => poll(e, nowMs),
+    resolved() {
+      e.comparer.drain();
+      return e.matcher.expected.answers.filter((a) => a.outcome).map((a) => a.outcome!);
+    },
+    finish: (nowMs, why) => finish(e, nowMs, why),
+  };
+}
+
+function createEngineState(plan: CausalPlan, options: HostEngineOptions): EngineState {
+  const ids = createVersionedIds();
+  const matcher = M.createMatcher(plan);
+  const sched = S.createSchedule(plan, {
+    pace: options.pace,
+    ...(options.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
+    answeredBefore: (seq) => M.answeredBefore(matcher, seq),
+  });
   // Recordings index worker ids per session, not per frame: read them from the bytes.
+  const startStream = plan.answers.find((a) => a.frame.kind === 'startStream');
   const startIds = startStream ? describe(startStream.frame.bytes) : undefined;
   if (startIds?.workerId) ids.set(startIds.workerId, options.workerId);
   if (startIds?.requestId) ids.set(startIds.requestId, options.requestId);
-  const extras: ReplayOutcome[] = [];
-
-  const steps: StepState[] = plan.steps.map((step, index) => ({ step, index, pending: 0 }));
-  const stepBySeq = new Map(steps.map((s) => [s.step.frame.seq, s]));
-  const dependents = new Map<string, StepState[]>();
-  const happened = new Set<string>();
-  const refKey = (r: GateRef) => `${r.type}:${r.seq}`;
-  for (const s of steps)
-    for (const r of s.step.after) {
-      s.pending++;
-      const list = dependents.get(refKey(r)) ?? [];
-      list.push(s);
-      dependents.set(refKey(r), list);
-    }
-  /** Released steps by due time (then recorded order): what to send next. */
-  const due = createMinHeap<StepState>((x, y) => x.dueMs! < y.dueMs! || (x.dueMs === y.dueMs && x.index < y.index));
-  /** Steps whose explicit gate is open but that wait for a prefix (all sent/answered) or the limit. */
-  const parked = new Set<StepState>();
-  /** Answers and log groups whose trigger was sent and that are not complete: they may time out. */
-  const inFlight = new Set<AnswerState>();
-  const logsInFlight = new Set<LogGroup>();
-  /**
-   * Invocations the recorded worker never answered (it crashed, hung or the recording was
-   * cut): after sending one, the replay stays open for the answer timeout, so that a live
-   * answer shows as unexpected and a live crash as a broken stream.
-   */
-  const answeredInvocations = new Set(answers.filter((a) => a.expected.frame.kind === 'invocationResponse').map((a) => a.expected.frame.invocationId));
-  const watching = new Map<string, number>();
-  /** Recorded ids of invocations released and not finished (answered, missing or given up on). */
-  const openInvocations = new Set<string>();
-  /** Invocations whose gate is open, waiting for an in-flight slot, in recorded order. */
-  const throttled = createMinHeap<StepState>((x, y) => x.index < y.index);
-  const maxInFlight = options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Number.POSITIVE_INFINITY;
-  let firstUnsent = 0;
-  let firstUnresolved = 0;
-  let limit = steps.length;
-  let unresolvedInLimit = 0;
-  let sentCount = 0;
-  let started = false;
-  let startedAtMs = 0;
-  /** The previous poll returned messages: this one is usually made before they have left. */
-  let sentLastPoll = false;
-  const firstNonSetup = steps.findIndex((s) => !SETUP_KINDS.has(s.step.frame.kind));
-  const setupEnd = firstNonSetup < 0 ? steps.length : firstNonSetup;
-  const inLimit = (a: AnswerState) => a.expected.trigger === undefined || (stepBySeq.get(a.expected.trigger)?.index ?? 0) < limit;
-  const countUnresolved = () => {
-    unresolvedInLimit = 0;
-    for (const a of answers) if (!a.outcome && inLimit(a)) unresolvedInLimit++;
-  };
-  countUnresolved();
-
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
     toRecordedSpace: (json) => {
@@ -204,237 +199,187 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       return move ? replaceInStrings(mapped, move.live, move.recorded) : mapped;
     },
   };
-
-  function ready(s: StepState): boolean {
-    if (s.index >= limit) return false;
-    if (s.step.afterAllSent && firstUnsent < s.index) return false;
-    if (s.step.afterAllAnswered && firstUnresolved < answers.length && answers[firstUnresolved]!.expected.frame.seq < s.step.frame.seq) return false;
-    return true;
-  }
-
-  /** Release a step whose explicit gate is open, or park it until its prefix condition holds. */
-  function consider(s: StepState, nowMs: number): void {
-    if (s.releasedAtMs !== undefined || s.pending > 0) return;
-    if (!ready(s)) {
-      parked.add(s);
-      return;
-    }
-    parked.delete(s);
-    s.gateOpenAtMs ??= nowMs;
-    const iid = s.step.frame.kind === 'invocationRequest' ? s.step.frame.invocationId : undefined;
-    if (iid !== undefined) {
-      if (openInvocations.size >= maxInFlight) {
-        throttled.push(s);
-        return;
-      }
-      openInvocations.add(iid);
-    }
-    s.releasedAtMs = nowMs;
-    s.dueMs = s.gateOpenAtMs + scaledDelay(s.step.delayMs, options.pace);
-    if (s.dueMs < nowMs) s.dueMs = nowMs;
-    due.push(s);
-  }
-
-  /** An invocation is over live: give its slot to the next throttled one. */
-  function finished(invocationId: string | undefined, nowMs: number): void {
-    if (invocationId === undefined || !openInvocations.delete(invocationId)) return;
-    while (throttled.size > 0 && openInvocations.size < maxInFlight) {
-      const s = throttled.pop()!;
-      consider(s, nowMs);
-    }
-  }
-
-  function happen(r: GateRef, nowMs: number): void {
-    const k = refKey(r);
-    if (happened.has(k)) return;
-    happened.add(k);
-    for (const s of dependents.get(k) ?? []) {
-      s.pending--;
-      consider(s, nowMs);
-    }
-  }
-
-  function resolve(a: AnswerState, outcome: ReplayOutcome, nowMs: number): void {
-    a.outcome = outcome;
-    if (a.expected.frame.kind === 'invocationResponse') finished(a.expected.frame.invocationId, nowMs);
-    inFlight.delete(a);
-    if (inLimit(a)) unresolvedInLimit--;
-    while (firstUnresolved < answers.length && answers[firstUnresolved]!.outcome) firstUnresolved++;
-    happen({ type: 'answer', seq: a.expected.frame.seq }, nowMs);
-  }
-
-  function describeOutcome(a: AnswerState, status: ReplayOutcome['status'], differences: ReplayOutcome['differences'], note?: string): ReplayOutcome {
-    const f = a.expected.frame;
-    const fn = f.functionId ?? (f.invocationId ? invocationFn.get(f.invocationId) : undefined);
-    const o: ReplayOutcome = { kind: f.kind, key: a.key, status, recordedSeq: f.seq, differences };
-    if (f.invocationId) o.invocationId = f.invocationId;
-    if (fn) o.functionId = fn;
-    if (fn && fnName.has(fn)) o.functionName = fnName.get(fn)!;
-    if (note) o.note = note;
-    return o;
-  }
-
-  function arm(x: AnswerState | LogGroup, nowMs: number): void {
-    x.deadlineMs = nowMs + options.answerTimeoutMs;
-    if ('expected' in x) {
-      if (!x.outcome) inFlight.add(x);
-    } else if (x.recorded.length > x.live.length) logsInFlight.add(x);
-  }
-
-  function markSent(s: StepState, nowMs: number): void {
-    s.sentAtMs = nowMs;
-    const f = s.step.frame;
-    if (f.kind === 'invocationRequest' && f.invocationId && !answeredInvocations.has(f.invocationId)) watching.set(f.invocationId, nowMs + options.answerTimeoutMs);
-    sentCount++;
-    while (firstUnsent < steps.length && steps[firstUnsent]!.sentAtMs !== undefined) firstUnsent++;
-    for (const x of byTrigger.get(s.step.frame.seq) ?? []) arm(x, nowMs);
-    happen({ type: 'sent', seq: s.step.frame.seq }, nowMs);
-  }
-
-  /** The bytes to send for a step: recorded, directory moved, ids rewritten. */
-  function build(s: StepState): Uint8Array {
-    const bytes = moveDirectory(s.step.frame.kind, s.step.frame.bytes, options.directory);
-    return rewriteHostMessage(s.step.frame.kind, bytes, ids, options.newId);
-  }
-
-  function start(nowMs: number): void {
-    if (started) return;
-    started = true;
-    startedAtMs = nowMs;
-    for (const x of byTrigger.get(undefined) ?? []) arm(x, nowMs);
-    for (const s of steps) consider(s, nowMs);
-  }
-
-  return {
-    ids,
-    get sent() {
-      return sentCount;
-    },
-    setupEnd,
-    hasSent: (seq) => stepBySeq.get(seq)?.sentAtMs !== undefined,
-    setLimit(n) {
-      limit = Math.min(n, steps.length);
-      countUnresolved();
-    },
-    start,
-    receive(bytes, nowMs) {
-      const d = describe(bytes);
-      const toRec = (id: string | undefined) => (id === undefined ? undefined : ids.toRecorded(id) ?? id);
-      const liveIds = { kind: d.kind, invocationId: toRec(d.invocationId), functionId: toRec(d.functionId), requestId: toRec(d.requestId) };
-      const key = liveKeyer.key(liveIds);
-      if (d.kind === LOG_KIND) {
-        let g = logGroups.get(key);
-        if (!g) {
-          g = { key, trigger: undefined, recorded: [], live: [], firstSeq: Number.MAX_SAFE_INTEGER, invocationId: liveIds.invocationId };
-          logGroups.set(key, g);
-        }
-        g.live.push(bytes);
-        if (g.live.length >= g.recorded.length) logsInFlight.delete(g);
-        return;
-      }
-      const a = byKey.get(key);
-      // A recording that starts mid-stream has no StartStream to compare the live one with.
-      if (!a && d.kind === 'startStream' && !startStream) return;
-      if (!a) {
-        if (liveIds.invocationId && watching.delete(liveIds.invocationId)) finished(liveIds.invocationId, nowMs);
-        extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
-        return;
-      }
-      if (a.outcome) {
-        if (a.outcome.status === 'missing') a.outcome.note = `arrived ${Math.round(nowMs - (a.deadlineMs ?? nowMs) + options.answerTimeoutMs)} ms after its trigger, later than --answer-timeout`;
-        else extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'a second answer with this key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
-        return;
-      }
-      if (d.kind === 'functionMetadataResponse') {
-        const live = new Map(functionNames(bytes).map((f) => [f.name, f.functionId]));
-        for (const f of functionNames(a.expected.frame.bytes)) {
-          const l = live.get(f.name);
-          if (l !== undefined) ids.set(f.functionId, l);
-        }
-      }
-      const differences = compareAnswer(a.expected.frame.bytes, bytes, compareOptions);
-      const outcome = describeOutcome(a, differences.length ? 'differed' : 'matched', differences);
-      const sentAt = a.expected.trigger === undefined ? startedAtMs : stepBySeq.get(a.expected.trigger)?.sentAtMs;
-      if (sentAt !== undefined) outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
-      resolve(a, outcome, nowMs);
-    },
-    poll(nowMs) {
-      start(nowMs);
-      let wakeAtMs: number | undefined;
-      const wake = (t: number) => {
-        if (wakeAtMs === undefined || t < wakeAtMs) wakeAtMs = t;
-      };
-      // Expired entries are collected first (resolving one changes the set); no copy when none expired.
-      let expired: AnswerState[] | undefined;
-      for (const a of inFlight) if (a.deadlineMs! <= nowMs) (expired ??= []).push(a);
-      if (expired) for (const a of expired) resolve(a, describeOutcome(a, 'missing', [], `no answer within ${options.answerTimeoutMs} ms`), nowMs);
-      let unwatched: string[] | undefined;
-      for (const [iid, deadline] of watching) if (deadline <= nowMs) (unwatched ??= []).push(iid);
-      if (unwatched)
-        for (const iid of unwatched) {
-          watching.delete(iid);
-          finished(iid, nowMs);
-        }
-      const send: Uint8Array[] = [];
-      for (let progress = true; progress; ) {
-        progress = false;
-        if (parked.size > 0) for (const s of [...parked]) consider(s, nowMs);
-        while (due.size > 0 && due.peek()!.dueMs! <= nowMs) {
-          const s = due.pop()!;
-          send.push(s.prepared !== undefined && s.preparedAt === idsVersion ? s.prepared : build(s));
-          s.prepared = undefined;
-          markSent(s, nowMs);
-          progress = true;
-        }
-      }
-      let sendAtMs: number | undefined;
-      const head = due.peek();
-      if (head) {
-        sendAtMs = head.dueMs!;
-        wake(sendAtMs);
-        if (prepareAheadMs > 0 && nowMs < sendAtMs - REHEARSAL_MS) wake(sendAtMs - REHEARSAL_MS);
-        if (prepareAheadMs > 0 && (head.prepared === undefined || head.preparedAt !== idsVersion)) {
-          if (sendAtMs - prepareAheadMs > nowMs) wake(sendAtMs - prepareAheadMs);
-          // Sends first (see prepareAheadMs): building now would hold back what was just sent.
-          else if (send.length > 0 || sentLastPoll) wake(nowMs);
-          else {
-            head.prepared = build(head);
-            head.preparedAt = idsVersion;
-          }
-        }
-      }
-      for (const a of inFlight) wake(a.deadlineMs!);
-      for (const g of logsInFlight) {
-        // Deleting the entry being visited is safe in Set iteration.
-        if (g.deadlineMs! <= nowMs) logsInFlight.delete(g);
-        else wake(g.deadlineMs!);
-      }
-      for (const deadline of watching.values()) wake(deadline);
-      sentLastPoll = send.length > 0;
-      const done = firstUnsent >= limit && unresolvedInLimit === 0 && logsInFlight.size === 0 && watching.size === 0;
-      return sendAtMs === undefined ? { send, wakeAtMs, done } : { send, wakeAtMs, sendAtMs, done };
-    },
-    resolved() {
-      return answers.filter((a) => a.outcome).map((a) => a.outcome!);
-    },
-    finish(nowMs, why = 'the stream ended first') {
-      for (const a of answers) if (!a.outcome) resolve(a, describeOutcome(a, 'missing', [], a.deadlineMs === undefined ? `never asked: ${why}` : why), nowMs);
-      const withSeq: Array<[number, ReplayOutcome]> = answers.map((a) => [a.expected.frame.seq, a.outcome!]);
-      for (const g of logGroups.values()) {
-        const o = logGroupOutcome(g, compareLogGroup(g.recorded, g.live, compareOptions), compareOptions);
-        const fn = g.invocationId ? invocationFn.get(g.invocationId) : undefined;
-        if (fn) o.functionId = fn;
-        if (fn && fnName.has(fn)) o.functionName = fnName.get(fn)!;
-        withSeq.push([g.firstSeq, o]);
-      }
-      withSeq.sort((x, y) => x[0] - y[0]);
-      return [...withSeq.map(([, o]) => o), ...extras];
-    },
+  const firstNonSetup = sched.steps.findIndex((s) => !SETUP_KINDS.has(s.step.frame.kind));
+  const e: EngineState = {
+    options, ids, sched, matcher, compareOptions,
+    comparer: createAnswerComparer(compareOptions),
+    extras: [],
+    setupEnd: firstNonSetup < 0 ? sched.steps.length : firstNonSetup,
+    unresolvedInLimit: 0,
+    started: false,
+    startedAtMs: 0,
+    sentLastPoll: false,
   };
+  countUnresolved(e);
+  return e;
 }
 
-function safeJson(bytes: Uint8Array) {
-  return comparableView(bytes);
+const inLimit = (e: EngineState, a: AnswerState) =>
+  a.expected.trigger === undefined || (e.sched.stepBySeq.get(a.expected.trigger)?.index ?? 0) < e.sched.limit;
+
+function countUnresolved(e: EngineState): void {
+  e.unresolvedInLimit = 0;
+  for (const a of e.matcher.expected.answers) if (!a.outcome && inLimit(e, a)) e.unresolvedInLimit++;
+}
+
+function resolve(e: EngineState, a: AnswerState, outcome: ReplayOutcome, nowMs: number): void {
+  M.settle(e.matcher, a, outcome);
+  if (a.expected.frame.kind === 'invocationResponse') S.finishInvocation(e.sched, a.expected.frame.invocationId, nowMs);
+  if (inLimit(e, a)) e.unresolvedInLimit--;
+  S.happen(e.sched, { type: 'answer', seq: a.expected.frame.seq }, nowMs);
+}
+
+function markSent(e: EngineState, s: S.StepState, nowMs: number): void {
+  const f = s.step.frame;
+  const deadline = nowMs + e.options.answerTimeoutMs;
+  if (f.kind === 'invocationRequest') M.watchIfUnanswered(e.matcher, f.invocationId, deadline);
+  M.armTriggered(e.matcher, f.seq, deadline);
+  S.markSent(e.sched, s, nowMs);
+}
+
+/** The bytes to send for a step: recorded, directory moved, ids rewritten. */
+function build(e: EngineState, s: S.StepState): Uint8Array {
+  const bytes = moveDirectory(s.step.frame.kind, s.step.frame.bytes, e.options.directory);
+  return rewriteHostMessage(s.step.frame.kind, bytes, e.ids, e.options.newId);
+}
+
+function start(e: EngineState, nowMs: number): void {
+  if (e.started) return;
+  e.started = true;
+  e.startedAtMs = nowMs;
+  M.armTriggered(e.matcher, undefined, nowMs + e.options.answerTimeoutMs);
+  S.considerAll(e.sched, nowMs);
+}
+
+function extra(e: EngineState, kind: string, key: string, note: string, bytes: Uint8Array): void {
+  const live = e.compareOptions.toRecordedSpace(comparableView(bytes));
+  e.extras.push({ kind, key, status: 'extra', differences: [], note, live });
+}
+
+/** A live answer matched its recorded one: map function ids, time it, queue its diff, resolve it. */
+function answered(e: EngineState, a: AnswerState, bytes: Uint8Array, nowMs: number): void {
+  if (a.expected.frame.kind === 'functionMetadataResponse') {
+    const live = new Map(functionNames(bytes).map((f) => [f.name, f.functionId]));
+    for (const f of functionNames(a.expected.frame.bytes)) {
+      const l = live.get(f.name);
+      if (l !== undefined) e.ids.set(f.functionId, l);
+    }
+  }
+  const outcome = M.describeOutcome(e.matcher, a, 'matched', []);
+  const trigger = a.expected.trigger;
+  const sentAt = trigger === undefined ? e.startedAtMs : e.sched.stepBySeq.get(trigger)?.sentAtMs;
+  if (sentAt !== undefined) outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
+  e.comparer.defer(outcome, a.expected.frame.bytes, bytes);
+  resolve(e, a, outcome, nowMs);
+}
+
+function receive(e: EngineState, bytes: Uint8Array, nowMs: number): void {
+  const d = describe(bytes);
+  const toRec = (id: string | undefined) => (id === undefined ? undefined : e.ids.toRecorded(id) ?? id);
+  const m = M.matchLive(e.matcher, {
+    kind: d.kind, invocationId: toRec(d.invocationId), functionId: toRec(d.functionId), requestId: toRec(d.requestId),
+  });
+  switch (m.type) {
+    case 'log':
+      return M.addLiveLog(e.matcher, m.group, bytes);
+    case 'ignored':
+      return;
+    case 'extra':
+      if (m.invocationId && e.matcher.watching.delete(m.invocationId)) S.finishInvocation(e.sched, m.invocationId, nowMs);
+      return extra(e, d.kind, m.key, 'no recorded answer has this kind and key', bytes);
+    case 'late': {
+      const afterTrigger = nowMs - (m.answer.deadlineMs ?? nowMs) + e.options.answerTimeoutMs;
+      m.answer.outcome!.note = `arrived ${Math.round(afterTrigger)} ms after its trigger, later than --answer-timeout`;
+      return;
+    }
+    case 'again':
+      return extra(e, d.kind, m.key, 'a second answer with this key', bytes);
+    case 'answer':
+      return answered(e, m.answer, bytes, nowMs);
+  }
+}
+
+/** Declare overdue answers missing and give up on overdue watched invocations. */
+function expire(e: EngineState, nowMs: number): void {
+  const { answers, invocations } = M.overdue(e.matcher, nowMs);
+  const note = `no answer within ${e.options.answerTimeoutMs} ms`;
+  for (const a of answers) resolve(e, a, M.describeOutcome(e.matcher, a, 'missing', [], note), nowMs);
+  for (const iid of invocations) S.finishInvocation(e.sched, iid, nowMs);
+}
+
+/** Everything due by now, in order; a sent step may release others (a 'sent' gate, a prefix). */
+function takeSends(e: EngineState, nowMs: number): Uint8Array[] {
+  const send: Uint8Array[] = [];
+  for (let progress = true; progress; ) {
+    progress = false;
+    S.unpark(e.sched, nowMs);
+    for (let s = S.takeDue(e.sched, nowMs); s; s = S.takeDue(e.sched, nowMs)) {
+      send.push(s.prepared !== undefined && s.preparedAt === e.ids.version ? s.prepared : build(e, s));
+      markSent(e, s, nowMs);
+      progress = true;
+    }
+  }
+  return send;
+}
+
+/** When the next send is due; with prepareAheadMs, build it ahead or ask to be woken to. */
+function planNext(e: EngineState, nowMs: number, sentNow: boolean, wake: (t: number) => void): number | undefined {
+  const head = e.sched.due.peek();
+  if (!head) return undefined;
+  const sendAtMs = head.dueMs!;
+  wake(sendAtMs);
+  const prepareAheadMs = e.options.prepareAheadMs ?? 0;
+  if (prepareAheadMs <= 0) return sendAtMs;
+  if (nowMs < sendAtMs - REHEARSAL_MS) wake(sendAtMs - REHEARSAL_MS);
+  if (head.prepared === undefined || head.preparedAt !== e.ids.version) {
+    if (sendAtMs - prepareAheadMs > nowMs) wake(sendAtMs - prepareAheadMs);
+    // Sends first (see prepareAheadMs): building now would hold back what was just sent.
+    else if (sentNow || e.sentLastPoll) wake(nowMs);
+    else {
+      head.prepared = build(e, head);
+      head.preparedAt = e.ids.version;
+    }
+  }
+  return sendAtMs;
+}
+
+function poll(e: EngineState, nowMs: number): HostPoll {
+  start(e, nowMs);
+  expire(e, nowMs);
+  const send = takeSends(e, nowMs);
+  let wakeAtMs: number | undefined;
+  const wake = (t: number) => {
+    if (wakeAtMs === undefined || t < wakeAtMs) wakeAtMs = t;
+  };
+  const sendAtMs = planNext(e, nowMs, send.length > 0, wake);
+  const deadline = M.nextDeadline(e.matcher, nowMs);
+  if (deadline !== undefined) wake(deadline);
+  // Diffs wait while a send is due soon or messages just went out (they leave on a later tick).
+  if (send.length === 0 && (sendAtMs === undefined || sendAtMs - nowMs >= COMPARE_SLACK_MS)) e.comparer.drain();
+  e.sentLastPoll = send.length > 0;
+  const done = e.sched.firstUnsent >= e.sched.limit && e.unresolvedInLimit === 0
+    && e.matcher.logsInFlight.size === 0 && e.matcher.watching.size === 0;
+  return sendAtMs === undefined ? { send, wakeAtMs, done } : { send, wakeAtMs, sendAtMs, done };
+}
+
+function finish(e: EngineState, nowMs: number, why = 'the stream ended first'): ReplayOutcome[] {
+  const { answers, logGroups, invocationFunction, functionName } = e.matcher.expected;
+  for (const a of answers) {
+    if (a.outcome) continue;
+    const note = a.deadlineMs === undefined ? `never asked: ${why}` : why;
+    resolve(e, a, M.describeOutcome(e.matcher, a, 'missing', [], note), nowMs);
+  }
+  e.comparer.drain();
+  const withSeq: Array<[number, ReplayOutcome]> = answers.map((a) => [a.expected.frame.seq, a.outcome!]);
+  for (const g of logGroups.values()) {
+    const o = logGroupOutcome(g, compareLogGroup(g.recorded, g.live, e.compareOptions), e.compareOptions);
+    const fn = g.invocationId ? invocationFunction.get(g.invocationId) : undefined;
+    if (fn) o.functionId = fn;
+    if (fn && functionName.has(fn)) o.functionName = functionName.get(fn)!;
+    withSeq.push([g.firstSeq, o]);
+  }
+  withSeq.sort((x, y) => x[0] - y[0]);
+  return [...withSeq.map(([, o]) => o), ...e.extras];
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
