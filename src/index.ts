@@ -36,9 +36,11 @@ export { scanForSecrets, SECRET_SIGNATURES, type SecretHint } from './codec/reda
 // The recording proxy (issue 2): an HTTP/2-level gRPC relay, its frame parser, and the
 // sans-IO recorder that turns what it observes into CaptureEvents for a CaptureStore.
 export { startH2Relay, systemClock } from './wire/h2-relay.js';
+export type { StreamEndCommand, StreamEndDecider, StreamEndEvent } from './model/stream-end.js';
 export type { H2Relay, H2RelayOptions, RelayClock, RelayOutcome, RelayStreamInfo, RelayStreamTap } from './wire/h2-relay.js';
 export { createGrpcFrameParser, frameGrpcMessage, type GrpcFrameParser, type GrpcFrameParserOptions } from './wire/grpc-frame-parser.js';
 export { createCaptureRecorder } from './proxy/capture-recorder.js';
+export { createStreamEnd } from './proxy/stream-end.js';
 export type { CaptureRecorder, CaptureRecorderOptions, CaptureSession, RecorderStats, SessionOpening, SessionClosing } from './proxy/capture-recorder.js';
 // Recordings (issue 2): the SQLite store, reading, NDJSON, verify.
 export { openCaptureStore, createRecordingWriter, RecordingError, verifyRecording, importNdjson, SCHEMA_VERSION } from './recording/index.js';

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createStreamEnd } from '../src/proxy/stream-end.js';
 import { createRunningHash, dialTestWorker, readRecording, startTestHost, startTestProxy, tempDir, withTimeout } from './helpers/raw-peers.js';
 
 const CHUNK = 64 * 1024;
@@ -68,6 +69,7 @@ test('relay.hold() (store backpressure) stops reading from both peers until rele
   const relay = await startH2Relay({
     listen: { host: '127.0.0.1', port: 0 },
     upstream: { host: hostName!, port: Number(hostPort) },
+    decideEnd: createStreamEnd,
     onStream: () => ({ message: () => void tapped++, end: (o) => void (ended = o.reason) }),
   });
   t.after(() => relay.close({ code: 14, details: 'test over' }));

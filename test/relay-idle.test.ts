@@ -2,6 +2,7 @@
 // streams end as the worker ended them rather than as a shutdown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createStreamEnd } from '../src/proxy/stream-end.js';
 import { startH2Relay } from '../src/wire/h2-relay.js';
 import { dialTestWorker, startTestHost, withTimeout } from './helpers/raw-peers.js';
 
@@ -13,6 +14,7 @@ test('relay.whenIdle: true at once with no stream, false after the timeout while
   const relay = await startH2Relay({
     listen: { host: '127.0.0.1', port: 0 },
     upstream: { host: hostName!, port: Number(hostPort) },
+    decideEnd: createStreamEnd,
     onStream: () => ({ message: () => {}, end: (o) => void ended.push(o.reason) }),
   });
   t.after(() => relay.close({ code: 14, details: 'test over' }));

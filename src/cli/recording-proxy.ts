@@ -1,6 +1,7 @@
 import type { CaptureStore, StoreStats } from '../model/store.js';
 import type { StreamStatus } from '../model/session.js';
 import { createCaptureRecorder, type CaptureRecorder, type RecorderStats } from '../proxy/capture-recorder.js';
+import { createStreamEnd } from '../proxy/stream-end.js';
 import { startH2Relay, systemClock, type H2Relay, type RelayClock } from '../wire/h2-relay.js';
 import { FUNCTAPE_VERSION, SCHEMA_VERSION } from '../version.js';
 import { formatHostPort, type HostPort } from './listen-address.js';
@@ -122,6 +123,7 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
     listen: options.listen,
     upstream: options.upstream,
     clock,
+    decideEnd: createStreamEnd,
     onStream(info) {
       const session = backlog.open({ upstream: info.upstream, path: info.path, metadata: info.metadata, hrNs: info.atNs, wallMs: info.wallMs });
       return {

@@ -3,3 +3,4 @@ export * from './session.js';
 export * from './event.js';
 export * from './duplex.js';
 export * from './store.js';
+export * from './stream-end.js';

@@ -1,13 +1,13 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Direction } from '../model/frame.js';
 import type { EndReason, StreamStatus } from '../model/session.js';
+import type { StreamEndCommand, StreamEndDecider, StreamEndEvent } from '../model/stream-end.js';
 import { createGrpcFrameParser, type GrpcFrameParser } from './grpc-frame-parser.js';
-import {
-  CONNECTION_DROPPED, forwardableHeaders, statusForRstCode, statusFromHeaders, statusTrailers, unreachableStatus,
-} from './relay-headers.js';
+import { forwardableHeaders, statusFromHeaders, statusTrailers } from './relay-headers.js';
 import type { RelayClock, RelayStreamTap } from './h2-relay.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
+type Gate = ReturnType<typeof createGate>;
 
 /** What the session layer gives one relayed stream. */
 export interface StreamRelayContext {
@@ -22,6 +22,8 @@ export interface StreamRelayContext {
   maxBufferedBytes: number;
   /** Reasons reading is held at start (e.g. the store is applying backpressure). */
   initialHolds: readonly string[];
+  /** This stream's end-of-stream decision (proxy/stream-end.ts): the relay only carries it out. */
+  decideEnd: StreamEndDecider;
   /** Called once, after `tap.end`. */
   onFinished(): void;
 }
@@ -74,9 +76,22 @@ function createGate(stream: Readable) {
   };
 }
 
+/** The two legs of one relayed stream and what the relay keeps of them. */
+interface Legs {
+  down: ServerHttp2Stream;
+  downGate: Gate;
+  up: ClientHttp2Stream | null;
+  upGate: Gate | null;
+  /** The host's response headers and trailers, forwarded when the decision says so. */
+  upHeaders: IncomingHttpHeaders | null;
+  upTrailers: IncomingHttpHeaders | null;
+}
+
 /**
  * Relay one gRPC stream between a worker (`down`, our server side) and the host (a new
- * stream on the upstream client session), at the HTTP/2 level.
+ * stream on the upstream client session), at the HTTP/2 level. What each side gets when a
+ * leg ends, breaks or resets is decided by `ctx.decideEnd` (sans-IO); this function turns
+ * socket events into its events and carries out its commands.
  *
  * Invariants:
  * - Bytes are forwarded before they are parsed; each DATA chunk is written to the other
@@ -97,85 +112,45 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
     toHost: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toHost', c, b, stamp) }),
     toWorker: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toWorker', c, b, stamp) }),
   };
-  let decided: { status: StreamStatus | null; reason: EndReason } | null = null;
-  let upStatus: StreamStatus | null = null;
-  let upTrailers: IncomingHttpHeaders | null = null;
-  let overrideTrailers: OutgoingHttpHeaders | null = null;
-  let upError: (Error & { code?: string }) | null = null;
-  let downClosed = false;
-  let upClosed = false;
+  const legs: Legs = { down, downGate: createGate(down), up: null, upGate: null, upHeaders: null, upTrailers: null };
   let finished = false;
-
-  const decide = (status: StreamStatus | null, reason: EndReason) => {
-    if (!decided) decided = { status, reason };
-  };
-
-  const finish = () => {
-    if (finished || !downClosed || !upClosed) return;
-    finished = true;
-    tap.end({
-      status: decided?.status ?? null,
-      reason: decided?.reason ?? 'worker-gone',
-      atNs: clock.hrNs(),
-      wallMs: clock.wallMs(),
-      partial: { toHost: parsers.toHost.pendingBytes, toWorker: parsers.toWorker.pendingBytes },
-    });
-    ctx.onFinished();
-  };
-
-  /** Give the worker a final status, as trailers-only or as trailers after what was sent. */
-  const statusToWorker = (status: StreamStatus) => {
-    if (down.destroyed || down.closed) return;
-    if (!down.headersSent) {
-      down.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(status) }, NO_DATE_END);
-    } else if (!down.writableEnded) {
-      overrideTrailers = statusTrailers(status);
-      down.end();
+  const on = (event: StreamEndEvent) => {
+    for (const c of ctx.decideEnd(event)) {
+      if (c.type !== 'tap-end') carryOut(legs, c);
+      else {
+        finished = true;
+        tap.end({
+          status: c.status, reason: c.reason, atNs: clock.hrNs(), wallMs: clock.wallMs(),
+          partial: { toHost: parsers.toHost.pendingBytes, toWorker: parsers.toWorker.pendingBytes },
+        });
+        ctx.onFinished();
+      }
     }
   };
 
-  const downGate = createGate(down);
   down.on('error', () => { /* the 'close' handler decides what it means */ });
-  down.on('wantTrailers', () => {
-    const trailers = overrideTrailers ?? (upTrailers ? forwardableHeaders(upTrailers) : {});
-    try {
-      down.sendTrailers(trailers);
-    } catch {
-      down.close(NGHTTP2_NO_ERROR);
-    }
-  });
+  down.on('wantTrailers', () => on({ type: 'want-trailers' }));
 
-  let up: ClientHttp2Stream | null = null;
-  let upGate: ReturnType<typeof createGate> | null = null;
   let upSession: UpstreamLeg | null = null;
+  let upError: (Error & { code?: string }) | null = null;
   try {
     upSession = ctx.upstream();
-    const headers: OutgoingHttpHeaders = {
-      ...forwardableHeaders(downHeaders),
-      ':method': String(downHeaders[':method'] ?? 'POST'),
-      ':path': String(downHeaders[':path'] ?? '/'),
-      ':scheme': 'http',
-      ':authority': ctx.authority,
-    };
-    up = upSession.session.request(headers, { endStream: false });
+    legs.up = upSession.session.request(upstreamHeaders(downHeaders, ctx.authority), { endStream: false });
   } catch (err) {
     upError = err as Error;
   }
 
-  if (!up) {
-    const status = unreachableStatus(upError ?? new Error('no upstream session'));
-    decide(status, 'host-gone');
-    statusToWorker(status);
-    upClosed = true;
+  if (!legs.up) {
+    on({ type: 'upstream-unavailable', error: upError ?? new Error('no upstream session') });
     // Still observe (and drain) what the worker sends until its side closes.
     down.on('data', (chunk: Buffer) => {
       stamp = sinceOpen();
       parsers.toHost.push(chunk);
     });
   } else {
-    const upStream = up;
-    upGate = createGate(upStream);
-    const forward = (from: Readable, to: Readable, gate: ReturnType<typeof createGate>, direction: Direction) => {
+    const up = legs.up;
+    const upGate = (legs.upGate = createGate(up));
+    const forward = (from: Readable, to: Readable, gate: Gate, direction: Direction) => {
       let waiting = false;
       const resume = () => {
         if (!waiting) return;
@@ -197,99 +172,100 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
         parsers[direction].push(chunk);
       });
     };
-    forward(down, upStream, downGate, 'toHost');
-    forward(upStream, down, upGate, 'toWorker');
-    for (const reason of ctx.initialHolds) { downGate.hold(reason); upGate.hold(reason); }
-    const gate = upGate;
-
-    down.on('end', () => {
-      if (!upStream.destroyed && !upStream.writableEnded) upStream.end();
+    forward(down, up, legs.downGate, 'toHost');
+    forward(up, down, upGate, 'toWorker');
+    for (const reason of ctx.initialHolds) { legs.downGate.hold(reason); upGate.hold(reason); }
+    const leg = upSession!;
+    down.on('end', () => on({ type: 'worker-end' }));
+    up.on('error', (err: Error) => { upError ??= err; });
+    up.on('response', (headers, flags) => {
+      legs.upHeaders = headers;
+      const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
+      on({ type: 'upstream-response', endStream, status: endStream ? statusFromHeaders(headers) : null });
     });
-    upStream.on('error', (err: Error) => { upError ??= err; });
-    upStream.on('response', (headers, flags) => {
-      if (down.destroyed || down.closed || down.headersSent) return;
-      if (flags & NGHTTP2_FLAG_END_STREAM) {
-        upStatus = statusFromHeaders(headers);
-        if (upStatus) decide(upStatus, upStatus.code === 0 ? 'completed' : 'error-status');
-        down.respond(forwardableHeaders(headers, true), NO_DATE_END);
-      } else {
-        // sendDate: false — a `date` header reaches the worker only if the host sent one.
-        down.respond(forwardableHeaders(headers, true), { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
-      }
+    up.on('trailers', (trailers) => {
+      legs.upTrailers = trailers;
+      on({ type: 'upstream-trailers', status: statusFromHeaders(trailers) });
     });
-    upStream.on('trailers', (trailers) => {
-      upTrailers = trailers;
-      upStatus = statusFromHeaders(trailers);
-      if (upStatus) decide(upStatus, upStatus.code === 0 ? 'completed' : 'error-status');
-    });
-    upStream.on('end', () => {
-      // Without trailers the end means the leg broke: 'close' decides what the worker gets.
-      if (upTrailers && down.headersSent && !down.writableEnded && !down.destroyed) down.end();
-    });
-    upStream.on('close', () => {
-      upClosed = true;
-      gate.clear();
-      if (upStatus) {
-        decide(upStatus, upStatus.code === 0 ? 'completed' : 'error-status');
-        // The worker normally ended first; if not, it gets the host's status and the
-        // reset that grpc-js itself would send after the status.
-        if (!down.headersSent) statusToWorker(upStatus);
-      } else if (!decided) {
-        const code = upStream.rstCode ?? NGHTTP2_CANCEL;
-        const dropped = upSession!.dropped();
-        if (!upSession!.connected()) {
-          const cause = (upError as { cause?: unknown } | null)?.cause;
-          const status = unreachableStatus(upSession!.error() ?? (cause instanceof Error ? cause : upError) ?? new Error('connection closed'));
-          decide(status, 'host-gone');
-          statusToWorker(status);
-        } else if (dropped || code === NGHTTP2_NO_ERROR) {
-          const status = dropped ? CONNECTION_DROPPED : statusForRstCode(code);
-          decide(status, 'host-gone');
-          if (dropped) statusToWorker(status);
-          else if (!down.closed) down.close(code);
-        } else {
-          decide(statusForRstCode(code), 'host-gone');
-          if (!down.closed) down.close(code);
-        }
-      }
-      finish();
+    up.on('end', () => on({ type: 'upstream-end' }));
+    up.on('close', () => {
+      const cause = (upError as { cause?: unknown } | null)?.cause;
+      const error = leg.error() ?? (cause instanceof Error ? cause : upError) ?? undefined;
+      on({
+        type: 'upstream-closed', dropped: leg.dropped(), connected: leg.connected(),
+        ...(up.rstCode !== undefined ? { rstCode: up.rstCode } : {}), ...(error ? { error } : {}),
+      });
     });
   }
 
-  down.on('close', () => {
-    downClosed = true;
-    downGate.clear();
-    if (!decided) {
-      const code = down.rstCode ?? NGHTTP2_CANCEL;
-      decide({ code: 1, details: `the worker ended the stream (RST_STREAM code ${code})` }, 'worker-gone');
-    }
-    if (up && !up.closed && !up.destroyed) {
-      const code = down.rstCode && down.rstCode !== NGHTTP2_NO_ERROR ? down.rstCode : NGHTTP2_CANCEL;
-      if (decided?.reason === 'worker-gone' || !up.writableEnded || !up.readableEnded) up.close(code);
-    }
-    finish();
-  });
+  down.on('close', () => on(down.rstCode !== undefined ? { type: 'worker-closed', rstCode: down.rstCode } : { type: 'worker-closed' }));
 
   return {
     hold(reason) {
-      downGate.hold(reason);
-      upGate?.hold(reason);
+      legs.downGate.hold(reason);
+      legs.upGate?.hold(reason);
     },
     release(reason) {
-      downGate.release(reason);
-      upGate?.release(reason);
+      legs.downGate.release(reason);
+      legs.upGate?.release(reason);
     },
     abort(status, reason) {
-      if (finished) return;
-      decide(status, reason);
-      downGate.clear();
-      upGate?.clear();
-      statusToWorker(status);
-      if (up && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
+      if (!finished) on({ type: 'abort', status, reason });
     },
     destroy() {
       if (!down.destroyed) down.close(NGHTTP2_CANCEL);
-      if (up && !up.destroyed) up.close(NGHTTP2_CANCEL);
+      if (legs.up && !legs.up.destroyed) legs.up.close(NGHTTP2_CANCEL);
     },
   };
+}
+
+function upstreamHeaders(downHeaders: IncomingHttpHeaders, authority: string): OutgoingHttpHeaders {
+  return {
+    ...forwardableHeaders(downHeaders),
+    ':method': String(downHeaders[':method'] ?? 'POST'),
+    ':path': String(downHeaders[':path'] ?? '/'),
+    ':scheme': 'http',
+    ':authority': authority,
+  };
+}
+
+/** One command of the end-of-stream decision, on the sockets (skipped where a leg is already gone). */
+function carryOut(legs: Legs, c: Exclude<StreamEndCommand, { type: 'tap-end' }>): void {
+  const { down, up } = legs;
+  const downGone = down.destroyed || down.closed;
+  switch (c.type) {
+    case 'respond':
+      if (downGone) return;
+      // sendDate: false — a `date` header reaches the worker only if the host sent one.
+      if (c.endStream) down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), NO_DATE_END);
+      else down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
+      return;
+    case 'respond-status':
+      if (!downGone) down.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(c.status) }, NO_DATE_END);
+      return;
+    case 'end-worker':
+      if (!downGone && !down.writableEnded) down.end();
+      return;
+    case 'send-trailers': {
+      const trailers = c.status ? statusTrailers(c.status) : legs.upTrailers ? forwardableHeaders(legs.upTrailers) : {};
+      try {
+        down.sendTrailers(trailers);
+      } catch {
+        down.close(NGHTTP2_NO_ERROR);
+      }
+      return;
+    }
+    case 'close-worker':
+      if (!down.closed) down.close(c.code);
+      return;
+    case 'end-upstream':
+      if (up && !up.destroyed && !up.writableEnded) up.end();
+      return;
+    case 'close-upstream':
+      if (up && !up.closed && !up.destroyed) up.close(c.code);
+      return;
+    case 'release':
+      (c.side === 'worker' ? legs.downGate : legs.upGate)?.clear();
+      return;
+  }
 }

@@ -2,6 +2,7 @@ import http2, { type ClientHttp2Session, type Http2Server, type ServerHttp2Sessi
 import net from 'node:net';
 import type { Direction } from '../model/frame.js';
 import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
+import type { StreamEndDecider } from '../model/stream-end.js';
 import { relayStream, type StreamRelayControl } from './h2-relay-stream.js';
 import { headersToMetadata, statusTrailers } from './relay-headers.js';
 
@@ -64,6 +65,8 @@ export interface H2RelayOptions {
   clock?: RelayClock;
   /** Bytes queued toward one peer before reading from the other pauses. Default 1 MiB. */
   maxBufferedBytes?: number;
+  /** A fresh end-of-stream decision for each stream (proxy's `createStreamEnd`). */
+  decideEnd: () => StreamEndDecider;
 }
 
 export interface H2Relay {
@@ -198,6 +201,7 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
       openedNs: info.atNs,
       maxBufferedBytes,
       initialHolds: held ? ['store'] : [],
+      decideEnd: options.decideEnd(),
       onFinished: () => {
         streams.delete(control);
         if (streams.size === 0) for (const notify of idle) notify();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeGrpcMessage, encodeGrpcMessage, forwardableHeaders, headersToMetadata, statusForRstCode, statusFromHeaders, statusTrailers, unreachableStatus,
+  decodeGrpcMessage, encodeGrpcMessage, forwardableHeaders, headersToMetadata, statusFromHeaders, statusTrailers,
 } from './relay-headers.js';
 
 test('grpc-message percent-encoding round-trips non-ASCII, % and edge spaces', () => {
@@ -30,14 +30,4 @@ test('status from trailers: code, decoded details, other entries as metadata; no
   assert.deepEqual(statusFromHeaders({ 'grpc-status': 'bogus' } as never), { code: 2, details: '' });
   const status = { code: 14, details: ' spaced ', metadata: { 'x-m': ['a', 'b'] } };
   assert.deepEqual(statusFromHeaders(statusTrailers(status) as never), status, 'statusTrailers and statusFromHeaders are inverse');
-});
-
-test('synthesised statuses are worded as grpc-js words them', () => {
-  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-  assert.deepEqual(unreachableStatus(refused), { code: 14, details: 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:9. Resolution note: ' });
-  assert.deepEqual(statusForRstCode(8), { code: 1, details: 'Call cancelled' });
-  assert.deepEqual(statusForRstCode(7), { code: 14, details: 'Stream refused by server' });
-  assert.equal(statusForRstCode(2).code, 13);
-  assert.equal(statusForRstCode(0).details, 'Received RST_STREAM with code 0 (Call ended without gRPC status)');
-  assert.equal(statusForRstCode(5).details, 'Received RST_STREAM with code 5');
 });

@@ -87,30 +87,3 @@ export function statusTrailers(status: StreamStatus): OutgoingHttpHeaders {
   if (status.details) out['grpc-message'] = encodeGrpcMessage(status.details);
   return out;
 }
-
-/** What grpc-js reports when it cannot connect to the host (`err` as Node gives it, e.g. ECONNREFUSED). */
-export function unreachableStatus(err: { name?: string; message: string }): StreamStatus {
-  return {
-    code: GRPC_STATUS.UNAVAILABLE,
-    details: `No connection established. Last error: ${err.name ?? 'Error'}: ${err.message}. Resolution note: `,
-  };
-}
-
-/** What grpc-js reports when the connection carrying a call drops. */
-export const CONNECTION_DROPPED: StreamStatus = { code: GRPC_STATUS.UNAVAILABLE, details: 'Connection dropped' };
-
-/**
- * The status a grpc-js peer derives from an RST_STREAM code (subchannel-call.ts), used to
- * record what the peer saw when a reset, not trailers, ended its call.
- */
-export function statusForRstCode(code: number): StreamStatus {
-  switch (code) {
-    case 0x7: return { code: GRPC_STATUS.UNAVAILABLE, details: 'Stream refused by server' };
-    case 0x8: return { code: GRPC_STATUS.CANCELLED, details: 'Call cancelled' };
-    case 0xb: return { code: 8, details: 'Bandwidth exhausted or memory limit exceeded' };
-    case 0xc: return { code: 7, details: 'Protocol not secure enough' };
-    case 0x2: return { code: GRPC_STATUS.INTERNAL, details: `Received RST_STREAM with code ${code} (Internal server error)` };
-    case 0x0: return { code: GRPC_STATUS.INTERNAL, details: `Received RST_STREAM with code ${code} (Call ended without gRPC status)` };
-    default: return { code: GRPC_STATUS.INTERNAL, details: `Received RST_STREAM with code ${code}` };
-  }
-}
