@@ -25,7 +25,7 @@ export { formatReplayJunit } from './report/replay-junit.js';
 // What the replay example in the README needs besides replay itself.
 export { openRecording } from './recording/open-recording.js';
 export { listenAsHost, dialAsWorker } from './wire/grpc-peer.js';
-export { buildHostArgs, parseHostArgs } from './model/host-args.js';
+export { buildHostArgs, parseHostArgs } from './peers/host-args.js';
 // Capture-time redaction (docs/SECURITY.md).
 export { createRedactor, DEFAULT_SECRET_HEADERS, DEFAULT_SECRET_QUERY } from './codec/redact.js';
 export type { RedactRules, Redactor } from './codec/redact.js';
@@ -61,7 +61,7 @@ export { renderBenchHtml } from './report/bench-html.js';
 export { loadUplotAssets } from './report/uplot-assets.js';
 export { compareBenchReports, renderBenchComparison, type BenchComparison } from './report/bench-compare.js';
 // Reference peers (issue 2): the worker and the scripted host, sans-IO cores and runners.
-export { rewriteHostAddress, type HostArgs, type ParsedHostArgs, type HostArgsResult } from './model/host-args.js';
+export { rewriteHostAddress, type HostArgs, type ParsedHostArgs, type HostArgsResult } from './peers/host-args.js';
 export { EVENT_STREAM_PATH, HOST_MAX_MESSAGE_BYTES, type HostListener, type PeerDuplex } from './wire/grpc-peer.js';
 export { createWorkerProtocol, workerCapabilities, type WorkerProtocol, type WorkerConfig, type WorkerEffect } from './peers/worker-protocol.js';
 export { runWorker, type WorkerRunResult } from './peers/worker-runner.js';

@@ -8,7 +8,7 @@ import type { Direction, Frame } from '../src/model/frame.js';
 import type { Duplex } from '../src/model/duplex.js';
 import { runHost, type HostSideDuplex } from '../src/peers/host-runner.js';
 import { spawnWorker } from '../src/peers/spawn-worker.js';
-import { frameOf } from '../src/replay/testing/build-frames.js';
+import { frameOf } from './helpers/build-frames.js';
 import type { ReplayFrame } from '../src/replay/replay-frame.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';
 import { listenAsHost } from '../src/wire/grpc-peer.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { makeSampleBenchReport } from '../src/report/bench-fixture.js';
+import { makeSampleBenchReport } from './helpers/bench-fixture.js';
 import { renderBenchHtml } from '../src/report/bench-html.js';
 import { compareBenchReports } from '../src/report/bench-compare.js';
 import { loadUplotAssets } from '../src/report/uplot-assets.js';

@@ -7,7 +7,7 @@ import { createWorkerProtocol } from '../src/peers/worker-protocol.js';
 import { runWorker, type WorkerRunResult } from '../src/peers/worker-runner.js';
 import { createDuplexPair } from '../src/replay/memory-duplex.js';
 import type { ReplayFrame } from '../src/replay/replay-frame.js';
-import { frameOf } from '../src/replay/testing/build-frames.js';
+import { frameOf } from './helpers/build-frames.js';
 
 export interface ScriptOptions {
   functions: string[];

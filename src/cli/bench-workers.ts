@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { buildHostArgs } from '../model/host-args.js';
+import { buildHostArgs } from '../peers/host-args.js';
 import { shellSplit } from '../peers/shell-split.js';
 
 /** A worker process bench started, as a host starts one. */

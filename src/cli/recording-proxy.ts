@@ -5,7 +5,7 @@ import { createStreamEnd } from '../proxy/stream-end.js';
 import { startH2Relay, systemClock, type H2Relay, type RelayClock } from '../wire/h2-relay.js';
 import { FUNCTAPE_VERSION, SCHEMA_VERSION } from '../version.js';
 import { formatHostPort, type HostPort } from './listen-address.js';
-import { createCaptureBacklog } from './capture-backlog.js';
+import { createCaptureBacklog } from '../proxy/capture-backlog.js';
 
 /** The status in-flight streams end with when functape itself stops. */
 export const SHUTDOWN_STATUS: StreamStatus = { code: 14, details: 'functape record shutting down' };

@@ -168,7 +168,7 @@ type HostCommon = Omit<import('../replay/replay-host.js').ReplayHostOptions, 'du
 
 async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, startTimeoutMs: number): Promise<ReplayReport | number> {
   const [{ listenAsHost }, { buildHostArgs }, { spawnWorker }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }, { parseHostPort, formatHostPort }] = await Promise.all([
-    import('../wire/grpc-peer.js'), import('../model/host-args.js'), import('../peers/spawn-worker.js'), import('../peers/shell-split.js'),
+    import('../wire/grpc-peer.js'), import('../peers/host-args.js'), import('../peers/spawn-worker.js'), import('../peers/shell-split.js'),
     import('../replay/replay-host.js'), import('node:crypto'), import('node:path'), import('./listen-address.js'),
   ]);
   let command: string[] = [];
@@ -256,7 +256,7 @@ type WorkerCommon = Omit<import('../replay/replay-worker.js').ReplayWorkerOption
 
 async function replayWorkerCli(args: ReplayArgs, _io: CliIo, options: WorkerCommon): Promise<ReplayReport> {
   const [{ parseHostArgs }, { dialAsWorker }, { replayWorker }] = await Promise.all([
-    import('../model/host-args.js'), import('../wire/grpc-peer.js'), import('../replay/replay-worker.js'),
+    import('../peers/host-args.js'), import('../wire/grpc-peer.js'), import('../replay/replay-worker.js'),
   ]);
   const argv: string[] = [];
   for (const flag of HOST_FLAGS) {

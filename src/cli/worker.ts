@@ -49,7 +49,7 @@ export const workerCommand = defineCommand<WorkerArgs>({
       for (const f of BUILTIN_FUNCTIONS) io.stdout.write(`${f.name.padEnd(6)} ${f.summary}\n`);
       return 0;
     }
-    const { parseHostArgs } = await import('../model/host-args.js');
+    const { parseHostArgs } = await import('../peers/host-args.js');
     const parsed = parseHostArgs(hostArgv(args));
     if (!parsed.ok) throw new CliError(`worker: ${parsed.error}`);
     const host = parsed.args;

@@ -31,7 +31,7 @@ export const wrapCommand = defineCommand<WrapArgs>({
   run: async (args, io) => {
     const argv = (args['--'] ?? args._.slice(1)).map(String);
     if (argv.length === 0) throw new CliError('wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js');
-    const { parseHostArgs, rewriteHostAddress } = await import('../model/host-args.js');
+    const { parseHostArgs, rewriteHostAddress } = await import('../peers/host-args.js');
     const parsed = parseHostArgs(argv);
     if (!parsed.ok) throw new CliError(`wrap: ${parsed.error} in the worker's arguments (a host appends them when it starts the worker)`);
     const host = parsed.args;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeMessage, encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import { createDuplexPair } from '../replay/memory-duplex.js';
-import { buildFrames, m } from '../replay/testing/build-frames.js';
+import { buildFrames, m } from '../../test/helpers/build-frames.js';
 import { runBenchLoad, type BenchTarget } from './bench-driver.js';
 import { collectBenchSource } from './bench-source.js';
 import { resolveLoadPlan, type LoadFlags } from './load-plan.js';

@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Duplex } from '../model/duplex.js';
-import { buildHostArgs } from '../model/host-args.js';
+import { buildHostArgs } from './host-args.js';
 import { createHostScript, type HostEffect, type HostScriptConfig, type HostScriptState } from './host-script.js';
 import type { HostOutcome, HostReport } from './host-report.js';
 import type { SpawnedWorker } from './spawn-worker.js';

@@ -23,7 +23,7 @@ import { migrate } from './schema.js';
  * redaction + insert, so a faster implementation cannot change a single stored byte.
  * Regenerate (only for an intended change of output) with FUNCTAPE_GOLDEN=write.
  */
-const GOLDEN = resolve('src/recording/record-sink.golden.json');
+const GOLDEN = resolve('fixtures/record-sink.golden.json');
 
 const RULE_SETS: Record<string, RedactRules | false> = {
   none: false,

@@ -4,7 +4,7 @@ import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerComparer } from './answer-comparer.js';
 import { compileIgnores } from './ignore-paths.js';
-import { m } from './testing/build-frames.js';
+import { m } from '../../test/helpers/build-frames.js';
 
 const response = (status: number) => encodeMessage(makeMessage(m('invocationResponse', { invocationId: 'i', result: { status } })));
 const outcome = (): ReplayOutcome => ({ kind: 'invocationResponse', key: 'k', status: 'matched', differences: [] });

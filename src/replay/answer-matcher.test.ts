@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AnswerIds } from './answer-key.js';
 import * as M from './answer-matcher.js';
 import { planSession } from './causal-plan.js';
-import { SAMPLE_SESSION } from './testing/sample-session.js';
+import { SAMPLE_SESSION } from '../../test/helpers/sample-session.js';
 
 const matcher = () => M.createMatcher(planSession(SAMPLE_SESSION));
 /** The match as a short string: type and the recorded seq or key it names. */

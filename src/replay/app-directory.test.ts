@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeMessage } from '../codec/streaming-message.js';
 import { directoryMove, moveDirectory, recordedAppDirectory } from './app-directory.js';
-import { buildFrames, m } from './testing/build-frames.js';
+import { buildFrames, m } from '../../test/helpers/build-frames.js';
 
 test('the recorded app directory is moved to the live one in the host messages that name it', () => {
   const frames = buildFrames([

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planSession, type GateRef } from './causal-plan.js';
-import { buildFrames, m } from './testing/build-frames.js';
-import { SAMPLE_SESSION as frames } from './testing/sample-session.js';
+import { buildFrames, m } from '../../test/helpers/build-frames.js';
+import { SAMPLE_SESSION as frames } from '../../test/helpers/sample-session.js';
 
 
 

@@ -6,8 +6,8 @@ import { planSession } from './causal-plan.js';
 import { createHostEngine } from './host-engine.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { parsePace } from './pace.js';
-import { buildFrames, m } from './testing/build-frames.js';
-import { OK, SAMPLE_SESSION } from './testing/sample-session.js';
+import { buildFrames, m } from '../../test/helpers/build-frames.js';
+import { OK, SAMPLE_SESSION } from '../../test/helpers/sample-session.js';
 
 const live = (kind: string, value: object, requestId = '') => encodeMessage(makeMessage(m(kind, value, requestId)));
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { planSession, type GateRef } from './causal-plan.js';
 import * as S from './host-schedule.js';
 import { parsePace } from './pace.js';
-import { buildFrames, m } from './testing/build-frames.js';
-import { OK, SAMPLE_SESSION } from './testing/sample-session.js';
+import { buildFrames, m } from '../../test/helpers/build-frames.js';
+import { OK, SAMPLE_SESSION } from '../../test/helpers/sample-session.js';
 
 /** A schedule of the sample session where every recorded answer up to seq `answeredTo` counts as resolved. */
 function schedule(opts: { pace?: string; maxInFlight?: number; answeredTo?: number } = {}) {

@@ -79,7 +79,7 @@ test('rewriteIds maps exact ids and GUIDs inside text, nothing else', async () =
 test('functions a worker indexes in another order do not differ', async () => {
   const { compareAnswer } = await import('./compare-answers.js');
   const { encodeMessage, makeMessage } = await import('../codec/streaming-message.js');
-  const { m } = await import('./testing/build-frames.js');
+  const { m } = await import('../../test/helpers/build-frames.js');
   const meta = (names: string[]) =>
     encodeMessage(makeMessage(m('functionMetadataResponse', { functionMetadataResults: names.map((name) => ({ name, functionId: name })) })));
   const options = { ignore: compileIgnores([]), toRecordedSpace: (j: JsonValue) => j };

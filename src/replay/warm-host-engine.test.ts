@@ -6,8 +6,8 @@ import { planSession } from './causal-plan.js';
 import { createHostEngine, type HostEngineOptions } from './host-engine.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { parsePace } from './pace.js';
-import { m } from './testing/build-frames.js';
-import { SAMPLE_SESSION } from './testing/sample-session.js';
+import { m } from '../../test/helpers/build-frames.js';
+import { SAMPLE_SESSION } from '../../test/helpers/sample-session.js';
 import { warmHostEngine } from './warm-host-engine.js';
 
 const live = (kind: string, value: object, requestId = '') => encodeMessage(makeMessage(m(kind, value, requestId)));

@@ -4,8 +4,8 @@ import { describe } from '../codec/describe.js';
 import { decodeMessage, encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import { planSession } from './causal-plan.js';
 import { compileIgnores } from './ignore-paths.js';
-import { buildFrames, m } from './testing/build-frames.js';
-import { OK, SAMPLE_SESSION } from './testing/sample-session.js';
+import { buildFrames, m } from '../../test/helpers/build-frames.js';
+import { OK, SAMPLE_SESSION } from '../../test/helpers/sample-session.js';
 import { createWorkerResponder } from './worker-responder.js';
 
 const live = (kind: string, value: object, requestId = '') => encodeMessage(makeMessage(m(kind, value, requestId)));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { makeSampleBenchReport } from './bench-fixture.js';
+import { makeSampleBenchReport } from '../../test/helpers/bench-fixture.js';
 import { renderBenchText } from './bench-text.js';
 import { compareBenchReports, parsePercent, renderBenchComparison } from './bench-compare.js';
 import { isBenchReport, type BenchReport } from './bench-report.js';

@@ -299,7 +299,7 @@ async function peerMain(argv: string[]): Promise<void> {
     // A worker as a host starts it: host args anywhere in argv (either form). Prints what
     // it was given, talks to the host it was pointed at, exits with EXIT_CODE.
     const rest = argv.slice(1);
-    const { parseHostArgs } = await import('../../src/model/host-args.js');
+    const { parseHostArgs } = await import('../../src/peers/host-args.js');
     const parsed = parseHostArgs(rest);
     if (!parsed.ok) throw new Error(parsed.error);
     process.stdout.write(`given ${JSON.stringify({ argv: rest, cwd: process.cwd(), env: process.env.FUNCTAPE_TEST_VAR ?? null })}\n`);

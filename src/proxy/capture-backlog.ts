@@ -1,5 +1,5 @@
 import type { Direction } from '../model/frame.js';
-import type { CaptureRecorder, CaptureSession, SessionClosing, SessionOpening } from '../proxy/capture-recorder.js';
+import type { CaptureRecorder, CaptureSession, SessionClosing, SessionOpening } from './capture-recorder.js';
 
 /** One stream's observations, as the recording proxy hands them on. */
 export interface BacklogSession {

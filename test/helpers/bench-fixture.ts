@@ -1,5 +1,5 @@
-import type { BenchReport } from './bench-report.js';
-import { createBenchRecorder } from './bench-recorder.js';
+import type { BenchReport } from '../../src/report/bench-report.js';
+import { createBenchRecorder } from '../../src/report/bench-recorder.js';
 
 /**
  * A plausible report built through the real recorder from a deterministic latency

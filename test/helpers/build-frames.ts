@@ -1,7 +1,7 @@
-import { describe } from '../../codec/describe.js';
-import { encodeMessage, makeMessage } from '../../codec/streaming-message.js';
-import type { Direction } from '../../model/frame.js';
-import type { ReplayFrame } from '../replay-frame.js';
+import { describe } from '../../src/codec/describe.js';
+import { encodeMessage, makeMessage } from '../../src/codec/streaming-message.js';
+import type { Direction } from '../../src/model/frame.js';
+import type { ReplayFrame } from '../../src/replay/replay-frame.js';
 
 type Init = Parameters<typeof makeMessage>[0];
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CaptureRecorder, SessionOpening } from '../proxy/capture-recorder.js';
+import type { CaptureRecorder, SessionOpening } from './capture-recorder.js';
 import { createCaptureBacklog } from './capture-backlog.js';
 
 /** A recorder that logs every call it gets, with the times it was given. */
