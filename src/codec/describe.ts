@@ -1,34 +1,22 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { FrameIndex } from '../model/frame.js';
+import { F, KIND_BY_FIELD } from './field-numbers.js';
 import { messageSpan, type MessageSpan } from './message-reader.js';
-
-/** StreamingMessage.content field numbers → JSON member names. */
-const KIND_BY_FIELD: ReadonlyMap<number, string> = new Map([
-  [20, 'startStream'], [17, 'workerInitRequest'], [16, 'workerInitResponse'],
-  [15, 'workerHeartbeat'], [14, 'workerTerminate'], [12, 'workerStatusRequest'],
-  [13, 'workerStatusResponse'], [6, 'fileChangeEventRequest'], [7, 'workerActionResponse'],
-  [8, 'functionLoadRequest'], [9, 'functionLoadResponse'], [4, 'invocationRequest'],
-  [5, 'invocationResponse'], [21, 'invocationCancel'], [2, 'rpcLog'],
-  [25, 'functionEnvironmentReloadRequest'], [26, 'functionEnvironmentReloadResponse'],
-  [27, 'closeSharedMemoryResourcesRequest'], [28, 'closeSharedMemoryResourcesResponse'],
-  [29, 'functionsMetadataRequest'], [30, 'functionMetadataResponse'],
-  [31, 'functionLoadRequestCollection'], [32, 'functionLoadResponseCollection'],
-  [33, 'workerWarmupRequest'], [34, 'workerWarmupResponse'],
-]);
 
 export const MESSAGE_KINDS: readonly string[] = [...KIND_BY_FIELD.values()];
 
 type IdField = 'invocationId' | 'functionId' | 'workerId';
 /** Which fields of the content member carry correlation ids, per kind. */
 const ID_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [number, IdField]>>> = {
-  invocationRequest: [[1, 'invocationId'], [2, 'functionId']],
-  invocationResponse: [[1, 'invocationId']],
-  invocationCancel: [[2, 'invocationId']],
-  rpcLog: [[1, 'invocationId']],
-  functionLoadRequest: [[1, 'functionId']],
-  functionLoadResponse: [[1, 'functionId']],
-  startStream: [[2, 'workerId']],
+  invocationRequest: [[F.invocationRequest.invocationId, 'invocationId'], [F.invocationRequest.functionId, 'functionId']],
+  invocationResponse: [[F.invocationResponse.invocationId, 'invocationId']],
+  invocationCancel: [[F.invocationCancel.invocationId, 'invocationId']],
+  rpcLog: [[F.rpcLog.invocationId, 'invocationId']],
+  functionLoadRequest: [[F.functionLoadRequest.functionId, 'functionId']],
+  functionLoadResponse: [[F.functionLoadResponse.functionId, 'functionId']],
+  startStream: [[F.startStream.workerId, 'workerId']],
 };
+const REQUEST_ID = F.streamingMessage.requestId;
 
 /**
  * Read kind and correlation ids from StreamingMessage bytes without decoding the
@@ -70,7 +58,7 @@ export function describeSpans(span: MessageSpan): FrameIndex {
   while (reader.pos < stop) {
     const [fieldNo, wireType] = reader.tag();
     const kind = KIND_BY_FIELD.get(fieldNo);
-    if (fieldNo === 1 && wireType === WireType.LengthDelimited) out.requestId = reader.string();
+    if (fieldNo === REQUEST_ID && wireType === WireType.LengthDelimited) out.requestId = reader.string();
     else if (kind !== undefined && wireType === WireType.LengthDelimited) {
       const len = reader.uint32();
       const end = reader.pos + len;
@@ -106,7 +94,7 @@ function describeNested(bytes: Uint8Array): FrameIndex {
     let sawContent = false;
     while (reader.pos < reader.len) {
       const [fieldNo, wireType] = reader.tag();
-      if (fieldNo === 1 && wireType === WireType.LengthDelimited) {
+      if (fieldNo === REQUEST_ID && wireType === WireType.LengthDelimited) {
         out.requestId = reader.string();
         continue;
       }

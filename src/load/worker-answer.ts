@@ -1,4 +1,5 @@
 import { WireType, type BinaryReader } from '@bufbuild/protobuf/wire';
+import { contentField, F } from '../codec/field-numbers.js';
 import { createMessageSpans, type MessageSpan } from '../codec/message-reader.js';
 
 /** What the load driver needs from a worker message, read without a full decode. */
@@ -38,14 +39,22 @@ export function newAnswerScan(): AnswerScan {
 }
 
 /** The name of a status number as `readWorkerAnswer` gives it. */
+/** Field numbers read here (from the generated descriptors). */
+const RESPONSE = contentField('invocationResponse');
+const LOG = contentField('rpcLog');
+const RESPONSE_ID = F.invocationResponse.invocationId;
+const RESPONSE_RESULT = F.invocationResponse.result;
+const LOG_ID = F.rpcLog.invocationId;
+const STATUS = F.statusResult.status;
+
 export function statusName(status: number): string {
   return status < 0 ? 'none' : STATUS_NAMES[status] ?? `status-${status}`;
 }
 
 /**
  * Read kind, invocation id and result status of a worker→host message into `out`.
- * Walks only StreamingMessage's top level up to the first InvocationResponse (5) or
- * RpcLog (2) member, that member's own fields and its StatusResult; payloads are
+ * Walks only StreamingMessage's top level up to the first InvocationResponse or
+ * RpcLog member, that member's own fields and its StatusResult; payloads are
  * skipped. Read as a span of a shared `BinaryReader` (see AnswerScan.spans), every
  * member bounded by its parent's end and the message by its own.
  * Never throws: malformed bytes (truncated, bad tag or wire type, a member running
@@ -63,9 +72,9 @@ export function scanWorkerAnswer(bytes: Uint8Array, out: AnswerScan): AnswerScan
     r.pos = span.start;
     while (r.pos < stop) {
       const [field, wt] = r.tag();
-      if (wt === WireType.LengthDelimited && (field === 5 || field === 2)) {
+      if (wt === WireType.LengthDelimited && (field === RESPONSE || field === LOG)) {
         const end = memberEnd(r, stop);
-        scanMember(r, end, out, field === 5 ? ANSWER_RESPONSE : ANSWER_LOG);
+        scanMember(r, end, out, field === RESPONSE ? ANSWER_RESPONSE : ANSWER_LOG);
         out.idStart -= span.start;
         return out;
       }
@@ -106,16 +115,17 @@ function skipField(r: BinaryReader, wt: WireType, field: number, end: number): v
   else r.skip(wt, field);
 }
 
-/** InvocationResponse or RpcLog: field 1 is the invocation id in both; 3 is the response's result. */
+/** InvocationResponse or RpcLog: the invocation id, and the response's result. */
 function scanMember(r: BinaryReader, end: number, out: AnswerScan, kind: number): void {
+  const idField = kind === ANSWER_RESPONSE ? RESPONSE_ID : LOG_ID;
   while (r.pos < end) {
     const [field, wt] = r.tag();
-    if (field === 1 && wt === WireType.LengthDelimited) {
+    if (field === idField && wt === WireType.LengthDelimited) {
       const idEnd = memberEnd(r, end);
       out.idStart = r.pos;
       out.idLen = idEnd - r.pos;
       r.pos = idEnd;
-    } else if (kind === ANSWER_RESPONSE && field === 3 && wt === WireType.LengthDelimited) {
+    } else if (kind === ANSWER_RESPONSE && field === RESPONSE_RESULT && wt === WireType.LengthDelimited) {
       out.status = readStatus(r, memberEnd(r, end));
     } else skipField(r, wt, field, end);
   }
@@ -123,12 +133,12 @@ function scanMember(r: BinaryReader, end: number, out: AnswerScan, kind: number)
   out.kind = kind;
 }
 
-/** StatusResult.status (field 4, an enum varint); proto3: absent = 0 = Failure. */
+/** StatusResult.status (an enum varint); proto3: absent = 0 = Failure. */
 function readStatus(r: BinaryReader, end: number): number {
   let n = 0;
   while (r.pos < end) {
     const [field, wt] = r.tag();
-    if (field === 4 && wt === WireType.Varint) n = r.int32();
+    if (field === STATUS && wt === WireType.Varint) n = r.int32();
     else skipField(r, wt, field, end);
   }
   if (r.pos !== end) throw new RangeError('field runs past its member');

@@ -1,9 +1,10 @@
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { contentField } from '../codec/field-numbers.js';
 import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import { dynamicRequestFields, staticRequestFields, type PlanOptions, type PlannedInvocation, type RequestIds } from './invocation-plan.js';
 import { msg } from './messages.js';
 
-const INVOCATION_REQUEST_FIELD = 4;
+const INVOCATION_REQUEST_FIELD = contentField('invocationRequest');
 /** Plans repeat (hello cycles names, sleep cycles delays); echo bodies do not, so the cache is capped. */
 const MAX_CACHED = 512;
 

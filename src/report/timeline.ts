@@ -1,5 +1,6 @@
 import type { BinaryReader } from '@bufbuild/protobuf/wire';
 import { messageFrame } from '../codec/compression.js';
+import { contentField, F } from '../codec/field-numbers.js';
 import { createMessageSpans } from '../codec/message-reader.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
 import { countField, nextField, repeatedField, stringField, subMessage, varintField, type Span } from './timeline-scan.js';
@@ -24,14 +25,13 @@ export interface TimelineRow {
 }
 
 /** StreamingMessage.content field numbers of the kinds summarised here. */
-const FIELD: Record<string, number> = {
-  startStream: 20, workerInitRequest: 17, workerInitResponse: 16, workerTerminate: 14,
-  functionLoadRequest: 8, functionLoadResponse: 9, invocationRequest: 4, invocationResponse: 5,
-  invocationCancel: 21, rpcLog: 2, functionEnvironmentReloadRequest: 25,
-  functionEnvironmentReloadResponse: 26, functionsMetadataRequest: 29, functionMetadataResponse: 30,
-  functionLoadRequestCollection: 31, functionLoadResponseCollection: 32, workerStatusResponse: 13,
-  workerWarmupResponse: 34,
-};
+const SUMMARISED: ReadonlyMap<string, number> = new Map([
+  'startStream', 'workerInitRequest', 'workerInitResponse', 'workerTerminate', 'functionLoadRequest',
+  'functionLoadResponse', 'invocationRequest', 'invocationResponse', 'invocationCancel', 'rpcLog',
+  'functionEnvironmentReloadRequest', 'functionEnvironmentReloadResponse', 'functionsMetadataRequest',
+  'functionMetadataResponse', 'functionLoadRequestCollection', 'functionLoadResponseCollection',
+  'workerStatusResponse', 'workerWarmupResponse',
+].map((kind) => [kind, contentField(kind)]));
 const STATUS = ['Failure', 'Success', 'Cancelled'];
 const LEVEL = ['Trace', 'Debug', 'Information', 'Warning', 'Error', 'Critical', 'None'];
 const MAX_TEXT = 100;
@@ -52,60 +52,61 @@ export function createTimeline(): Timeline {
   const spans = createMessageSpans();
 
   function learnMetadata(r: BinaryReader, meta: Span | undefined, fallbackId?: string): void {
-    const name = stringField(r, meta, 4);
-    const id = stringField(r, meta, 13) || fallbackId;
+    const name = stringField(r, meta, F.rpcFunctionMetadata.name);
+    const id = stringField(r, meta, F.rpcFunctionMetadata.functionId) || fallbackId;
     if (name && id) names.set(id, name);
   }
 
   function summarize(r: BinaryReader, f: StoredFrame, inner: Span | undefined, row: TimelineRow): string {
     switch (f.kind) {
       case 'startStream':
-        return `worker ${stringField(r, inner, 2) ?? ''}`;
+        return `worker ${stringField(r, inner, F.startStream.workerId) ?? ''}`;
       case 'workerInitRequest':
-        return `host ${stringField(r, inner, 1) ?? '?'}, ${countField(r, inner, 2)} capabilities`;
+        return `host ${stringField(r, inner, F.workerInitRequest.hostVersion) ?? '?'}, ${countField(r, inner, F.workerInitRequest.capabilities)} capabilities`;
       case 'workerInitResponse': {
-        const meta = subMessage(r, inner, 4);
-        const runtime = [stringField(r, meta, 1), stringField(r, meta, 2)].filter(Boolean).join(' ');
-        return join(status(r, subMessage(r, inner, 3)), `${countField(r, inner, 2)} capabilities`, runtime);
+        const meta = subMessage(r, inner, F.workerInitResponse.workerMetadata);
+        const runtime = [stringField(r, meta, F.workerMetadata.runtimeName), stringField(r, meta, F.workerMetadata.runtimeVersion)].filter(Boolean).join(' ');
+        const capabilities = countField(r, inner, F.workerInitResponse.capabilities);
+        return join(status(r, subMessage(r, inner, F.workerInitResponse.result)), `${capabilities} capabilities`, runtime);
       }
       case 'functionLoadRequest': {
-        learnMetadata(r, subMessage(r, inner, 2), f.functionId);
+        learnMetadata(r, subMessage(r, inner, F.functionLoadRequest.metadata), f.functionId);
         return `load ${row.functionName ?? names.get(f.functionId ?? '') ?? ''}`.trim();
       }
       case 'functionLoadRequestCollection': {
-        const loads = repeatedField(r, inner, 1);
-        for (const l of loads) learnMetadata(r, subMessage(r, l, 2), stringField(r, l, 1));
+        const loads = repeatedField(r, inner, F.functionLoadRequestCollection.functionLoadRequests);
+        for (const l of loads) learnMetadata(r, subMessage(r, l, F.functionLoadRequest.metadata), stringField(r, l, F.functionLoadRequest.functionId));
         return `load ${loads.length} functions`;
       }
       case 'functionMetadataResponse': {
-        const results = repeatedField(r, inner, 1);
+        const results = repeatedField(r, inner, F.functionMetadataResponse.functionMetadataResults);
         for (const m of results) learnMetadata(r, m);
-        return join(status(r, subMessage(r, inner, 2)), `${results.length} functions`);
+        return join(status(r, subMessage(r, inner, F.functionMetadataResponse.result)), `${results.length} functions`);
       }
       case 'functionLoadResponse':
-        return status(r, subMessage(r, inner, 2));
+        return status(r, subMessage(r, inner, F.functionLoadResponse.result));
       case 'functionLoadResponseCollection':
-        return `${countField(r, inner, 1)} load responses`;
+        return `${countField(r, inner, F.functionLoadResponseCollection.functionLoadResponses)} load responses`;
       case 'invocationRequest':
         if (f.invocationId && f.functionId) invocations.set(f.invocationId, f.functionId);
         return httpRequest(r, inner);
       case 'invocationResponse': {
         const code = httpStatus(r, inner);
-        return join(status(r, subMessage(r, inner, 3)), code ? `HTTP ${code}` : '');
+        return join(status(r, subMessage(r, inner, F.invocationResponse.result)), code ? `HTTP ${code}` : '');
       }
       case 'rpcLog': {
-        const level = LEVEL[varintField(r, inner, 3) ?? 0] ?? '?';
-        return `${level}: ${clip(stringField(r, inner, 4) ?? '')}`;
+        const level = LEVEL[varintField(r, inner, F.rpcLog.level) ?? 0] ?? '?';
+        return `${level}: ${clip(stringField(r, inner, F.rpcLog.message) ?? '')}`;
       }
       case 'functionEnvironmentReloadRequest':
-        return `${countField(r, inner, 1)} environment variables`;
+        return `${countField(r, inner, F.functionEnvironmentReloadRequest.environmentVariables)} environment variables`;
       case 'functionEnvironmentReloadResponse':
-        return status(r, subMessage(r, inner, 3));
+        return status(r, subMessage(r, inner, F.functionEnvironmentReloadResponse.result));
       case 'workerStatusResponse':
       case 'workerWarmupResponse':
         return '';
       case 'workerTerminate': {
-        const seconds = varintField(r, subMessage(r, inner, 1), 1);
+        const seconds = varintField(r, subMessage(r, inner, F.workerTerminate.gracePeriod), F.duration.seconds);
         return seconds !== undefined ? `grace ${seconds}s` : '';
       }
       default:
@@ -130,7 +131,7 @@ export function createTimeline(): Timeline {
       if (f.functionId) row.functionId = f.functionId;
       let fn = f.functionId;
       if (!fn && f.invocationId) fn = invocations.get(f.invocationId);
-      const field = FIELD[f.kind];
+      const field = SUMMARISED.get(f.kind);
       if (field !== undefined) {
         // One reader per buffer (a page of stored messages shares one): every lookup below
         // walks spans of it, and never reads outside the message's own span.
@@ -146,15 +147,16 @@ export function createTimeline(): Timeline {
   };
 }
 
-/** `GET /api/hello?name=x` from the first HTTP input binding (TypedData.http = 5). */
+/** `GET /api/hello?name=x` from the first HTTP input binding. */
 function httpRequest(r: BinaryReader, inner: Span | undefined): string {
   if (!inner) return '';
   // The first HTTP binding ends the scan: the rest of the level (trigger metadata) is not walked.
-  for (let binding = nextField(r, inner, 3, inner.start); binding; binding = nextField(r, inner, 3, binding.end)) {
-    const http = subMessage(r, subMessage(r, binding, 2), 5);
+  const input = F.invocationRequest.inputData;
+  for (let binding = nextField(r, inner, input, inner.start); binding; binding = nextField(r, inner, input, binding.end)) {
+    const http = httpOf(r, binding);
     if (!http) continue;
-    const method = stringField(r, http, 1) ?? '';
-    const url = stringField(r, http, 2) ?? '';
+    const method = stringField(r, http, F.rpcHttp.method) ?? '';
+    const url = stringField(r, http, F.rpcHttp.url) ?? '';
     let path = url;
     try {
       const u = new URL(url);
@@ -169,20 +171,26 @@ function httpRequest(r: BinaryReader, inner: Span | undefined): string {
 
 /** The HTTP status of an invocation's answer: return value first, then output bindings. */
 function httpStatus(r: BinaryReader, inner: Span | undefined): string | undefined {
-  const fromReturn = stringField(r, subMessage(r, subMessage(r, inner, 4), 5), 12);
+  const fromReturn = stringField(r, subMessage(r, subMessage(r, inner, F.invocationResponse.returnValue), F.typedData.http), F.rpcHttp.statusCode);
   if (fromReturn) return fromReturn;
   if (!inner) return undefined;
-  for (let binding = nextField(r, inner, 2, inner.start); binding; binding = nextField(r, inner, 2, binding.end)) {
-    const code = stringField(r, subMessage(r, subMessage(r, binding, 2), 5), 12);
+  const output = F.invocationResponse.outputData;
+  for (let binding = nextField(r, inner, output, inner.start); binding; binding = nextField(r, inner, output, binding.end)) {
+    const code = stringField(r, httpOf(r, binding), F.rpcHttp.statusCode);
     if (code) return code;
   }
   return undefined;
 }
 
+/** The RpcHttp of a ParameterBinding's TypedData, if it holds one. */
+function httpOf(r: BinaryReader, binding: Span): Span | undefined {
+  return subMessage(r, subMessage(r, binding, F.parameterBinding.data), F.typedData.http);
+}
+
 function status(r: BinaryReader, result: Span | undefined): string {
   if (!result) return '';
-  const s = STATUS[varintField(r, result, 4) ?? -1] ?? 'status?';
-  const message = stringField(r, subMessage(r, result, 2), 2);
+  const s = STATUS[varintField(r, result, F.statusResult.status) ?? -1] ?? 'status?';
+  const message = stringField(r, subMessage(r, result, F.statusResult.exception), F.rpcException.message);
   return message ? `${s}: ${clip(message)}` : s;
 }
 
