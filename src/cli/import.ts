@@ -24,6 +24,7 @@ export const importCommand = defineCommand<ImportArgs>({
       }) as never,
   run: async (args, io) => {
     requireDb(args.db);
+    (await import('./private-file.js')).warnIfShared(args.db, 'import', io);
     const { importNdjson, NdjsonError, RecordingError } = await import('../recording/index.js');
     const name = args.in === '-' ? 'stdin' : args.in;
     const source = args.in === '-' ? process.stdin : createReadStream(args.in);

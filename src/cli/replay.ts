@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import type { RedactRules } from '../codec/redact.js';
 import type { Duplex } from '../model/duplex.js';
 import type { StoredFrame } from '../model/frame.js';
 import type { ReplayReport } from '../report/replay-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
 /** The host connection flags a host appends to a worker's command line (`replay worker`). */
 const HOST_FLAGS = [
@@ -10,7 +11,7 @@ const HOST_FLAGS = [
   'functions-uri', 'functions-worker-id', 'functions-request-id', 'functions-grpc-max-message-length',
 ] as const;
 
-interface ReplayArgs {
+interface ReplayArgs extends RedactFlags {
   side: 'host' | 'worker';
   db: string;
   session?: number;
@@ -38,7 +39,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
     + '`replay worker` plays the worker toward a real host (started with the host arguments). '
     + 'Exit 0 all matched, 1 differences, 2 usage or input error, 3 the peer could not start or broke the stream',
   builder: (y) => {
-    let b = y
+    let b = redactFlags(y)
       .positional('side', { choices: ['host', 'worker'] as const, describe: 'which side functape plays' })
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite, as written by record/wrap/import)' })
       .option('session', { type: 'number', describe: 'session id to replay (default: the only session in the file)' })
@@ -78,9 +79,11 @@ export const replayCommand = defineCommand<ReplayArgs>({
     const { checkOutputPath } = await import('./output-path.js');
     checkOutputPath('--report', args.report);
     checkOutputPath('--junit', args.junit);
+    const redact = await resolveRedactFlags(args);
+    if (redact === false) io.stderr.write('functape replay: warning: --redact off: secrets in live messages are compared, printed and written as they are\n');
     const { frames, sessionId, label } = await loadSession(args.db, args.session, args.side);
-    const common = { frames, pace, ignore, defaultIgnores: args['default-ignores'], session: { id: sessionId, ...(label ? { label } : {}) }, signal: io.signal };
-    const recorder = args.record ? await openReplayRecorder(args.record, `replay ${args.side} of ${args.db} session ${sessionId}`) : undefined;
+    const common = { frames, pace, ignore, defaultIgnores: args['default-ignores'], redact, session: { id: sessionId, ...(label ? { label } : {}) }, signal: io.signal };
+    const recorder = args.record ? await openReplayRecorder(args.record, `replay ${args.side} of ${args.db} session ${sessionId}`, redact, io) : undefined;
     let report: ReplayReport | number | undefined;
     try {
       report = args.side === 'host'
@@ -130,14 +133,15 @@ async function loadSession(db: string, wanted: number | undefined, side: 'host' 
   }
 }
 
-/** `--record OUT.db`: the replayed traffic as one new session. */
-async function openReplayRecorder(path: string, label: string) {
-  const [{ createRecordingWriter, RecordingError }, { createReplayRecorder }, { FUNCTAPE_VERSION }] = await Promise.all([
-    import('../recording/index.js'), import('../replay/replay-recorder.js'), import('../version.js'),
+/** `--record OUT.db`: the replayed traffic as one new session, redacted as `record` would store it. */
+async function openReplayRecorder(path: string, label: string, redact: RedactRules | false, io: CliIo) {
+  const [{ createRecordingWriter, RecordingError }, { createReplayRecorder }, { FUNCTAPE_VERSION }, { warnIfShared }] = await Promise.all([
+    import('../recording/index.js'), import('../replay/replay-recorder.js'), import('../version.js'), import('./private-file.js'),
   ]);
+  warnIfShared(path, 'replay', io);
   let writer: ReturnType<typeof createRecordingWriter>;
   try {
-    writer = createRecordingWriter(path);
+    writer = createRecordingWriter(path, { redact });
   } catch (err) {
     if (err instanceof RecordingError) throw new CliError(`--record: ${err.message}`);
     throw err;
@@ -308,16 +312,13 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function writeOutputs(report: ReplayReport, args: ReplayArgs, io: CliIo): Promise<number> {
-  const [{ formatReplayText }, { formatReplayJson }, { formatReplayJunit }, { replayExitCode }] = await Promise.all([
+  const [{ formatReplayText }, { formatReplayJson }, { formatReplayJunit }, { replayExitCode }, { writePrivateFile }] = await Promise.all([
     import('../report/replay-text.js'), import('../report/replay-json.js'), import('../report/replay-junit.js'), import('../report/replay-report.js'),
+    import('./private-file.js'),
   ]);
   io.stdout.write(formatReplayText(report, { color: Boolean(io.stdout.isTTY) && !process.env.NO_COLOR, verbose: args.verbose }));
-  try {
-    if (args.report) writeFileSync(args.report, formatReplayJson(report));
-    if (args.junit) writeFileSync(args.junit, formatReplayJunit(report));
-  } catch (err) {
-    throw new CliError(`cannot write the report: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  if (args.report) writePrivateFile(args.report, formatReplayJson(report), 'replay', io);
+  if (args.junit) writePrivateFile(args.junit, formatReplayJunit(report), 'replay', io);
   // Interrupted (Ctrl-C): the report is printed, but the verdict is neither pass nor fail.
   return io.signal.aborted ? 130 : replayExitCode(report);
 }

@@ -1,4 +1,5 @@
 import { describe } from '../codec/describe.js';
+import { createSecretMask, type SecretMask } from '../codec/secret-mask.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerKeyer } from './answer-key.js';
 import { indexExpectedAnswers, type AnswerState } from './expected-answers.js';
@@ -18,6 +19,8 @@ export interface HostEngineOptions {
   /** How long an answer may take after its trigger was sent before it counts as missing. */
   answerTimeoutMs: number;
   ignore: PathMatcher;
+  /** What is secret in answers, compared and reported as markers (default: the built-in rules). */
+  secrets?: SecretMask;
   /** The worker id and startup request id the live worker was given. */
   workerId: string;
   requestId: string;
@@ -198,12 +201,15 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
+    secrets: options.secrets ?? createSecretMask(),
     toRecordedSpace: (json) => {
       const mapped = rewriteIds(json, (id) => ids.toRecorded(id), []);
       const move = options.directory;
       return move ? replaceInStrings(mapped, move.live, move.recorded) : mapped;
     },
   };
+  /** A live message as reports show it: redacted, in the recording's id space. */
+  const liveView = (bytes: Uint8Array) => compareOptions.toRecordedSpace(comparableView(bytes, compareOptions.secrets));
 
   function ready(s: StepState): boolean {
     if (s.index >= limit) return false;
@@ -337,12 +343,12 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       if (!a && d.kind === 'startStream' && !startStream) return;
       if (!a) {
         if (liveIds.invocationId && watching.delete(liveIds.invocationId)) finished(liveIds.invocationId, nowMs);
-        extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
+        extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'no recorded answer has this kind and key', live: liveView(bytes) });
         return;
       }
       if (a.outcome) {
         if (a.outcome.status === 'missing') a.outcome.note = `arrived ${Math.round(nowMs - (a.deadlineMs ?? nowMs) + options.answerTimeoutMs)} ms after its trigger, later than --answer-timeout`;
-        else extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'a second answer with this key', live: compareOptions.toRecordedSpace(safeJson(bytes)) });
+        else extras.push({ kind: d.kind, key, status: 'extra', differences: [], note: 'a second answer with this key', live: liveView(bytes) });
         return;
       }
       if (d.kind === 'functionMetadataResponse') {
@@ -431,10 +437,6 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       return [...withSeq.map(([, o]) => o), ...extras];
     },
   };
-}
-
-function safeJson(bytes: Uint8Array) {
-  return comparableView(bytes);
 }
 
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
