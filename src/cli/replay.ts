@@ -3,6 +3,7 @@ import type { Duplex } from '../model/duplex.js';
 import type { StoredFrame } from '../model/frame.js';
 import type { ReplayReport } from '../report/replay-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { allowRemoteFlag, type AllowRemoteFlag, type HostPort } from './listen-address.js';
 import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
 /** The host connection flags a host appends to a worker's command line (`replay worker`). */
@@ -11,7 +12,7 @@ const HOST_FLAGS = [
   'functions-uri', 'functions-worker-id', 'functions-request-id', 'functions-grpc-max-message-length',
 ] as const;
 
-interface ReplayArgs extends RedactFlags {
+interface ReplayArgs extends RedactFlags, AllowRemoteFlag {
   side: 'host' | 'worker';
   db: string;
   session?: number;
@@ -39,7 +40,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
     + '`replay worker` plays the worker toward a real host (started with the host arguments). '
     + 'Exit 0 all matched, 1 differences, 2 usage or input error, 3 the peer could not start or broke the stream',
   builder: (y) => {
-    let b = redactFlags(y)
+    let b = allowRemoteFlag(redactFlags(y))
       .positional('side', { choices: ['host', 'worker'] as const, describe: 'which side functape plays' })
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite, as written by record/wrap/import)' })
       .option('session', { type: 'number', describe: 'session id to replay (default: the only session in the file)' })
@@ -75,6 +76,8 @@ export const replayCommand = defineCommand<ReplayArgs>({
       throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
     if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
       throw new CliError('replay worker takes the host arguments, not --worker/--listen');
+    const { listenAddress } = await import('./listen-address.js');
+    const listen = args.listen !== undefined ? listenAddress(args.listen, args['allow-remote'], 'replay', io) : undefined;
     // Output paths are checked now: a typo should not cost a whole replay.
     const { checkOutputPath } = await import('./output-path.js');
     checkOutputPath('--report', args.report);
@@ -87,7 +90,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
     let report: ReplayReport | number | undefined;
     try {
       report = args.side === 'host'
-        ? await replayHostCli(args, io, { ...common, answerTimeoutMs, ...(maxInFlight !== undefined ? { maxInFlight } : {}), onTraffic: recorder?.onTraffic }, startTimeoutMs)
+        ? await replayHostCli(args, listen, io, { ...common, answerTimeoutMs, ...(maxInFlight !== undefined ? { maxInFlight } : {}), onTraffic: recorder?.onTraffic }, startTimeoutMs)
         : await replayWorkerCli(args, io, { ...common, onTraffic: recorder?.onTraffic });
     } finally {
       recorder?.close(typeof report === 'object' ? report : undefined);
@@ -138,7 +141,6 @@ async function openReplayRecorder(path: string, label: string, redact: RedactRul
   const [{ createRecordingWriter, RecordingError }, { createReplayRecorder }, { FUNCTAPE_VERSION }, { warnIfShared }] = await Promise.all([
     import('../recording/index.js'), import('../replay/replay-recorder.js'), import('../version.js'), import('./private-file.js'),
   ]);
-  warnIfShared(path, 'replay', io);
   let writer: ReturnType<typeof createRecordingWriter>;
   try {
     writer = createRecordingWriter(path, { redact });
@@ -146,6 +148,7 @@ async function openReplayRecorder(path: string, label: string, redact: RedactRul
     if (err instanceof RecordingError) throw new CliError(`--record: ${err.message}`);
     throw err;
   }
+  warnIfShared(path, 'replay', io);
   const w = writer;
   let sessionId = w.allocateSessionId();
   const recorder = createReplayRecorder({
@@ -170,8 +173,10 @@ async function openReplayRecorder(path: string, label: string, redact: RedactRul
 
 type HostCommon = Omit<import('../replay/replay-host.js').ReplayHostOptions, 'duplex' | 'workerId' | 'requestId'>;
 
-async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, startTimeoutMs: number): Promise<ReplayReport | number> {
-  const [{ listenAsHost }, { buildHostArgs }, { spawnWorker }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }, { parseHostPort, formatHostPort }] = await Promise.all([
+async function replayHostCli(
+  args: ReplayArgs, listen: HostPort | undefined, io: CliIo, options: HostCommon, startTimeoutMs: number,
+): Promise<ReplayReport | number> {
+  const [{ listenAsHost }, { buildHostArgs }, { spawnWorker }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }, { formatHostPort }] = await Promise.all([
     import('../wire/grpc-peer.js'), import('../model/host-args.js'), import('../peers/spawn-worker.js'), import('../peers/shell-split.js'),
     import('../replay/replay-host.js'), import('node:crypto'), import('node:path'), import('./listen-address.js'),
   ]);
@@ -180,7 +185,7 @@ async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, s
     command = wrapUsage(() => shellSplit(args.worker!), '--worker');
     if (command.length === 0) throw new CliError('--worker is empty');
   }
-  const address = args.listen !== undefined ? parseHostPort(args.listen, '--listen', true) : { host: '127.0.0.1', port: 0 };
+  const address = listen ?? { host: '127.0.0.1', port: 0 };
   let listener;
   try {
     listener = await listenAsHost(address);

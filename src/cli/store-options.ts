@@ -51,8 +51,6 @@ export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: st
   const redact = await resolveRedactFlags(args);
   const { REDACT_OFF_WARNING } = await import('./redact.js');
   if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
-  const { warnIfShared } = await import('./private-file.js');
-  warnIfShared(args.db, command, io);
   const settings: StoreSettings = { path: args.db, onStoreError: args['on-store-error'], redact };
   if (args.label !== undefined) settings.label = args.label;
   if (args['max-db-bytes'] !== undefined) settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');
@@ -76,11 +74,15 @@ export async function openStore(settings: StoreSettings): Promise<CaptureStore> 
  * such a rejection has settled. test/record-cli.test.ts (nothing on stdout for a
  * foreign file) keeps that true.
  *
+ * `onChecked` runs once the file has passed that check (before `ready`).
+ *
  * `abandon()`: for a command that cannot start after all (its proxy cannot listen) —
  * closes the store and, when this open created the file, removes it, so a failed start
  * leaves nothing behind; an existing recording is kept.
  */
-export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: Promise<CaptureStore>; abandon(): Promise<void> }> {
+export async function beginOpenStore(
+  settings: StoreSettings, onChecked?: () => void,
+): Promise<{ ready: Promise<CaptureStore>; abandon(): Promise<void> }> {
   const [{ openCaptureStore }, { removeRecordingFiles }, { existsSync }] = await Promise.all([
     import('../recording/capture-store.js'), import('../recording/open-database.js'), import('node:fs'),
   ]);
@@ -98,6 +100,7 @@ export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: 
   ready.catch((error: unknown) => (checkFailed = { error }));
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (checkFailed) throw checkFailed.error;
+  onChecked?.();
   return {
     ready,
     abandon: async () => {
