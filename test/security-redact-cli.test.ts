@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { runMain } from './helpers/run-main.js';
 import { secretSamples, type SecretSample } from '../src/codec/redact-samples.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';
+import { listenAsHost } from '../src/wire/grpc-peer.js';
+import { listeningAddress, runSecretSession, startFunctape } from './security-session.js';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = await runMain(argv);
@@ -140,4 +142,32 @@ test('functape redact scans for credential-looking text no rule covers, and --dr
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('functape redact refuses a recording a running record is writing to (one line, non-zero), and works once it stopped', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-redact-live-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'live.db');
+  const upstream = await listenAsHost({ host: '127.0.0.1', port: 0 });
+  const rec = startFunctape(['record', '--upstream', upstream.address, '--db', db, '--redact', 'off']);
+  t.after(() => rec.child.kill('SIGKILL'));
+  const samples = secretSamples('live');
+  await runSecretSession(upstream, await listeningAddress(rec), samples.slice(0, 2));
+  for (let i = 0; i < 200 && !existsSync(`${db}-shm`); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(existsSync(`${db}-shm`), 'the writer has the file open');
+
+  const busy = await cli(['redact', '--db', db]);
+  assert.notEqual(busy.code, 0);
+  assert.equal(busy.out, '', 'no claim that anything was redacted');
+  assert.equal(busy.err, `functape: ${db} is open in another process (a record or wrap still writing to it?): stop it, then run redact again\n`);
+  // The writer is unharmed: it goes on recording and stops cleanly.
+  await runSecretSession(upstream, await listeningAddress(rec), samples.slice(2, 4));
+  rec.child.kill('SIGTERM');
+  assert.equal(await rec.exited, 0, rec.stderr());
+  await upstream.close(100);
+
+  const done = await cli(['redact', '--db', db]);
+  assert.equal(done.code, 0, done.err);
+  assert.match(done.out, /redacted now/);
+  for (const s of samples.slice(0, 4)) for (const secret of s.secrets) assert.ok(!fileBytes(db).includes(secret), `${secret} scrubbed`);
 });

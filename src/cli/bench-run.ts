@@ -1,6 +1,8 @@
 import { describe } from '../codec/describe.js';
 import { runBenchLoad, type BenchProgress, type BenchTarget } from '../load/bench-driver.js';
 import { collectBenchSource } from '../load/bench-source.js';
+import type { RedactRules } from '../codec/redact.js';
+import { createSecretMask } from '../codec/secret-mask.js';
 import { createBenchVerifier } from '../load/bench-verify.js';
 import { readFirstMessage } from '../replay/first-message.js';
 import { describeLoadPlan } from '../load/load-plan.js';
@@ -28,6 +30,8 @@ export interface BenchRunOptions {
   plan: LoadPlan;
   verify: boolean;
   ignore?: readonly string[];
+  /** The recording's redaction rules: setup and --verify compare and report redacted (default: built-in). */
+  redact?: RedactRules | false;
   /** How long a worker may take to connect and finish the setup phase. */
   startTimeoutMs: number;
   drainTimeoutMs: number;
@@ -79,7 +83,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       duplexes.push(duplex);
       const setup = await withTimeout(replayHostSetup({
         frames: o.frames, duplex, workerId: p.workerId, requestId: p.requestId, pace: 'fast',
-        answerTimeoutMs: o.startTimeoutMs, ...(o.signal ? { signal: o.signal } : {}),
+        answerTimeoutMs: o.startTimeoutMs, ...(o.signal ? { signal: o.signal } : {}), ...(o.redact !== undefined ? { redact: o.redact } : {}),
       }), o.startTimeoutMs * 2, () => workerFailure(p, 'did not finish the setup phase'));
       if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
       if (setup.ended) throw workerFailure(p, `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`);
@@ -93,7 +97,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     const run = await runBenchLoad({
       pacer, source, targets, drainTimeoutMs: o.drainTimeoutMs,
       workerCpu: () => procs.map((p) => p.cpuUs()),
-      ...(o.verify ? { verify: createBenchVerifier(targets, o.ignore) } : {}),
+      ...(o.verify ? { verify: createBenchVerifier(targets, o.ignore, createSecretMask(o.redact ?? {})) } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });

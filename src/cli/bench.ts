@@ -1,8 +1,9 @@
 import type { LoadFlags } from '../load/load-plan.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
 /** The load flags (concurrency, rate, stages, duration, invocations, warmup) are load-plan's. */
-interface BenchArgs extends LoadFlags {
+interface BenchArgs extends LoadFlags, RedactFlags {
   db: string;
   session?: number;
   worker: string;
@@ -26,7 +27,7 @@ export const benchCommand = defineCommand<BenchArgs>({
     + 'at a closed- or open-loop load; HDR latency from the intended send time (exit 0 done, 1 regression or '
     + 'verify differences, 2 bad input, 3 a worker broke)',
   builder: (y) =>
-    y
+    redactFlags(y)
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
       .option('session', { type: 'number', describe: 'session id (default: the last session with invocations)' })
       .option('worker', { type: 'string', demandOption: true, describe: 'the worker command line; host arguments are appended' })
@@ -52,8 +53,8 @@ export const benchCommand = defineCommand<BenchArgs>({
 });
 
 async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
-  const [{ resolveLoadPlan }, { parseDuration }, { parsePercent, compareBenchReports, renderBenchComparison }, { isBenchReport }, { readFileSync, writeFileSync }, pc] = await Promise.all([
-    import('../load/load-plan.js'), import('../load/duration.js'), import('../report/bench-compare.js'), import('../report/bench-report.js'), import('node:fs'), import('picocolors'),
+  const [{ resolveLoadPlan }, { parseDuration }, { parsePercent, compareBenchReports, renderBenchComparison }, { isBenchReport }, { readFileSync }, pc, { writePrivateFile }] = await Promise.all([
+    import('../load/load-plan.js'), import('../load/duration.js'), import('../report/bench-compare.js'), import('../report/bench-report.js'), import('node:fs'), import('picocolors'), import('./private-file.js'),
   ]);
   const userError = <T>(fn: () => T): T => {
     try {
@@ -87,6 +88,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
     const { compileIgnores } = await import('../replay/ignore-paths.js');
     userError(() => compileIgnores(args.ignore!.map(String)));
   }
+  const redact = await resolveRedactFlags(args);
   // Output paths are checked now: a typo should not cost a whole run.
   const { checkOutputPath } = await import('./output-path.js');
   checkOutputPath('--json', args.json);
@@ -118,7 +120,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   try {
     report = await runBench({
       frames, source: { db: args.db, sessionId }, functions, workerCommand: args.worker, workers: args.workers, ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
-      plan, verify: args.verify, ...(args.ignore ? { ignore: args.ignore } : {}), startTimeoutMs, drainTimeoutMs, signal: io.signal,
+      plan, verify: args.verify, ...(args.ignore ? { ignore: args.ignore } : {}), redact, startTimeoutMs, drainTimeoutMs, signal: io.signal,
       ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
     });
   } finally {
@@ -132,11 +134,11 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   if (args.json !== undefined) {
     const text = `${JSON.stringify(report, null, 2)}\n`;
     if (args.json === '-') io.stdout.write(text);
-    else writeOutput(writeFileSync, args.json, text);
+    else writePrivateFile(args.json, text, 'bench', io);
   }
   if (args.html !== undefined) {
     const [{ renderBenchHtml }, { loadUplotAssets }] = await Promise.all([import('../report/bench-html.js'), import('../report/uplot-assets.js')]);
-    writeOutput(writeFileSync, args.html, renderBenchHtml(report, loadUplotAssets()));
+    writePrivateFile(args.html, renderBenchHtml(report, loadUplotAssets()), 'bench', io);
   }
   let code = 0;
   if (baseline) {
@@ -149,14 +151,6 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   // Interrupted (Ctrl-C): the partial figures are printed and written, exit as a shell expects.
   else if (report.stopReason === 'interrupted') code = 130;
   return code;
-}
-
-function writeOutput(write: (path: string, text: string) => void, path: string, text: string): void {
-  try {
-    write(path, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 /** The session's frames; a bad file, an unknown session or one without invocations is exit 2. */

@@ -45,6 +45,7 @@ export const importCommand = defineCommand<ImportArgs>({
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw new CliError(`cannot read ${name}: ${(err as Error).message}`);
       throw err;
     }
+    (await import('./private-file.js')).warnIfShared(args.db, 'import', io);
     const ids = [...report.sessions.values()];
     const renumbered = [...report.sessions].filter(([from, to]) => from !== to).map(([from, to]) => `${from} → ${to}`);
     io.stdout.write(

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { CliError } from './command.js';
+import type { Argv } from 'yargs';
+import { CliError, type CliIo } from './command.js';
 
 /** A TCP endpoint as given on the command line. */
 export interface HostPort {
@@ -33,4 +34,28 @@ export function isLoopback(host: string): boolean {
 /** `host:port` with IPv6 hosts bracketed. */
 export function formatHostPort(address: HostPort): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** `--allow-remote`, declared here once for every command that takes a `--listen` address. */
+export interface AllowRemoteFlag {
+  'allow-remote': boolean;
+}
+
+export function allowRemoteFlag<T>(y: Argv<T>): Argv<T & AllowRemoteFlag> {
+  return y.option('allow-remote', {
+    type: 'boolean', default: false, describe: 'allow --listen on a non-loopback address (the stream carries secrets: think twice)',
+  }) as Argv<T & AllowRemoteFlag>;
+}
+
+/**
+ * The one rule for every command that listens (record, replay host, and any to come):
+ * `--listen` must be a loopback address unless `--allow-remote` is given, which then
+ * costs one warning line. Throws CliError (exit 2) for a bad or refused address.
+ */
+export function listenAddress(text: string, allowRemote: boolean, command: string, io: Pick<CliIo, 'stderr'>): HostPort {
+  const address = parseHostPort(text, '--listen', true);
+  if (isLoopback(address.host)) return address;
+  if (!allowRemote) throw new CliError(`--listen ${text} is not a loopback address; add --allow-remote to accept workers from other machines`);
+  io.stderr.write(`functape ${command}: warning: listening on ${text}: any machine that can reach it can connect, and the stream carries secrets\n`);
+  return address;
 }

@@ -1,11 +1,10 @@
 import { CliError, defineCommand } from './command.js';
-import { formatHostPort, isLoopback, parseHostPort } from './listen-address.js';
+import { allowRemoteFlag, formatHostPort, listenAddress, parseHostPort, type AllowRemoteFlag } from './listen-address.js';
 import { storeFlags, type StoreFlags } from './store-options.js';
 
-interface RecordArgs extends StoreFlags {
+interface RecordArgs extends StoreFlags, AllowRemoteFlag {
   listen: string;
   upstream: string;
-  'allow-remote': boolean;
 }
 
 /** Resolves when the signal fires (at once if it already has). */
@@ -18,27 +17,21 @@ export const recordCommand = defineCommand<RecordArgs>({
   command: 'record',
   describe: 'Sit between workers and a host as a transparent gRPC proxy and record every message into SQLite',
   builder: (y) =>
-    storeFlags(
+    storeFlags(allowRemoteFlag(
       y
         .option('listen', { type: 'string', default: '127.0.0.1:0', describe: 'HOST:PORT workers connect to (port 0: any free port, printed as "listening on HOST:PORT")' })
-        .option('upstream', { type: 'string', demandOption: true, describe: 'HOST:PORT of the real host (its gRPC server)' })
-        .option('allow-remote', { type: 'boolean', default: false, describe: 'allow --listen on a non-loopback address (the stream carries secrets: think twice)' }),
-    ) as never,
+        .option('upstream', { type: 'string', demandOption: true, describe: 'HOST:PORT of the real host (its gRPC server)' }),
+    )) as never,
   run: async (args, io) => {
-    const listen = parseHostPort(args.listen, '--listen', true);
     const upstream = parseHostPort(args.upstream, '--upstream');
-    if (!isLoopback(listen.host) && !args['allow-remote']) {
-      throw new CliError(`--listen ${args.listen} is not a loopback address; add --allow-remote to accept workers from other machines`);
-    }
-    if (!isLoopback(listen.host)) {
-      io.stderr.write(`functape record: warning: listening on ${args.listen}: any machine that can reach it can connect, and the stream carries secrets\n`);
-    }
+    const listen = listenAddress(args.listen, args['allow-remote'], 'record', io);
     const { resolveStoreFlags, beginOpenStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'record');
     // Load the relay's modules on this thread while the file is checked; then listen at
     // once and let the proxy hold what it captures until the store's writer thread is ready.
     const proxyModule = import('./recording-proxy.js');
-    const { ready, abandon } = await beginOpenStore(settings);
+    const { warnIfShared } = await import('./private-file.js');
+    const { ready, abandon } = await beginOpenStore(settings, () => warnIfShared(settings.path, 'record', io));
     const { startRecordingProxy, summaryLine } = await proxyModule;
     let proxy;
     try {

@@ -57,9 +57,7 @@ export const redactCommand = defineCommand<RedactArgs>({
     const report = redactInPlace(args.db, rules, { dryRun: args['dry-run'], scan: args.scan });
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatRedactReport(report));
-    if ((report.mode & 0o077) !== 0) {
-      io.stderr.write(`functape redact: warning: ${report.path} can be read by other users (mode ${report.mode.toString(8).padStart(4, '0')}); \`chmod 600 ${report.path}\` keeps it to you\n`);
-    }
+    if ((report.mode & 0o077) !== 0) (await import('./private-file.js')).warnIfShared(report.path, 'redact', io);
     if (!report.walCleared) {
       io.stderr.write(`functape redact: warning: another process has ${report.path} open, so its -wal file may still hold old bytes; run redact again once it is closed\n`);
       return 1;

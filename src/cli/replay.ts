@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import type { RedactRules } from '../codec/redact.js';
 import type { Duplex } from '../model/duplex.js';
 import type { StoredFrame } from '../model/frame.js';
 import type { ReplayReport } from '../report/replay-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { allowRemoteFlag, type AllowRemoteFlag, type HostPort } from './listen-address.js';
+import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
 /** The host connection flags a host appends to a worker's command line (`replay worker`). */
 const HOST_FLAGS = [
@@ -10,7 +12,7 @@ const HOST_FLAGS = [
   'functions-uri', 'functions-worker-id', 'functions-request-id', 'functions-grpc-max-message-length',
 ] as const;
 
-interface ReplayArgs {
+interface ReplayArgs extends RedactFlags, AllowRemoteFlag {
   side: 'host' | 'worker';
   db: string;
   session?: number;
@@ -38,7 +40,7 @@ export const replayCommand = defineCommand<ReplayArgs>({
     + '`replay worker` plays the worker toward a real host (started with the host arguments). '
     + 'Exit 0 all matched, 1 differences, 2 usage or input error, 3 the peer could not start or broke the stream',
   builder: (y) => {
-    let b = y
+    let b = allowRemoteFlag(redactFlags(y))
       .positional('side', { choices: ['host', 'worker'] as const, describe: 'which side functape plays' })
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite, as written by record/wrap/import)' })
       .option('session', { type: 'number', describe: 'session id to replay (default: the only session in the file)' })
@@ -74,17 +76,21 @@ export const replayCommand = defineCommand<ReplayArgs>({
       throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
     if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
       throw new CliError('replay worker takes the host arguments, not --worker/--listen');
+    const { listenAddress } = await import('./listen-address.js');
+    const listen = args.listen !== undefined ? listenAddress(args.listen, args['allow-remote'], 'replay', io) : undefined;
     // Output paths are checked now: a typo should not cost a whole replay.
     const { checkOutputPath } = await import('./output-path.js');
     checkOutputPath('--report', args.report);
     checkOutputPath('--junit', args.junit);
+    const redact = await resolveRedactFlags(args);
+    if (redact === false) io.stderr.write('functape replay: warning: --redact off: secrets in live messages are compared, printed and written as they are\n');
     const { frames, sessionId, label } = await loadSession(args.db, args.session, args.side);
-    const common = { frames, pace, ignore, defaultIgnores: args['default-ignores'], session: { id: sessionId, ...(label ? { label } : {}) }, signal: io.signal };
-    const recorder = args.record ? await openReplayRecorder(args.record, `replay ${args.side} of ${args.db} session ${sessionId}`) : undefined;
+    const common = { frames, pace, ignore, defaultIgnores: args['default-ignores'], redact, session: { id: sessionId, ...(label ? { label } : {}) }, signal: io.signal };
+    const recorder = args.record ? await openReplayRecorder(args.record, `replay ${args.side} of ${args.db} session ${sessionId}`, redact, io) : undefined;
     let report: ReplayReport | number | undefined;
     try {
       report = args.side === 'host'
-        ? await replayHostCli(args, io, { ...common, answerTimeoutMs, ...(maxInFlight !== undefined ? { maxInFlight } : {}), onTraffic: recorder?.onTraffic }, startTimeoutMs)
+        ? await replayHostCli(args, listen, io, { ...common, answerTimeoutMs, ...(maxInFlight !== undefined ? { maxInFlight } : {}), onTraffic: recorder?.onTraffic }, startTimeoutMs)
         : await replayWorkerCli(args, io, { ...common, onTraffic: recorder?.onTraffic });
     } finally {
       recorder?.close(typeof report === 'object' ? report : undefined);
@@ -130,18 +136,19 @@ async function loadSession(db: string, wanted: number | undefined, side: 'host' 
   }
 }
 
-/** `--record OUT.db`: the replayed traffic as one new session. */
-async function openReplayRecorder(path: string, label: string) {
-  const [{ createRecordingWriter, RecordingError }, { createReplayRecorder }, { FUNCTAPE_VERSION }] = await Promise.all([
-    import('../recording/index.js'), import('../replay/replay-recorder.js'), import('../version.js'),
+/** `--record OUT.db`: the replayed traffic as one new session, redacted as `record` would store it. */
+async function openReplayRecorder(path: string, label: string, redact: RedactRules | false, io: CliIo) {
+  const [{ createRecordingWriter, RecordingError }, { createReplayRecorder }, { FUNCTAPE_VERSION }, { warnIfShared }] = await Promise.all([
+    import('../recording/index.js'), import('../replay/replay-recorder.js'), import('../version.js'), import('./private-file.js'),
   ]);
   let writer: ReturnType<typeof createRecordingWriter>;
   try {
-    writer = createRecordingWriter(path);
+    writer = createRecordingWriter(path, { redact });
   } catch (err) {
     if (err instanceof RecordingError) throw new CliError(`--record: ${err.message}`);
     throw err;
   }
+  warnIfShared(path, 'replay', io);
   const w = writer;
   let sessionId = w.allocateSessionId();
   const recorder = createReplayRecorder({
@@ -166,8 +173,10 @@ async function openReplayRecorder(path: string, label: string) {
 
 type HostCommon = Omit<import('../replay/replay-host.js').ReplayHostOptions, 'duplex' | 'workerId' | 'requestId'>;
 
-async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, startTimeoutMs: number): Promise<ReplayReport | number> {
-  const [{ listenAsHost }, { buildHostArgs }, { spawnWorker }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }, { parseHostPort, formatHostPort }] = await Promise.all([
+async function replayHostCli(
+  args: ReplayArgs, listen: HostPort | undefined, io: CliIo, options: HostCommon, startTimeoutMs: number,
+): Promise<ReplayReport | number> {
+  const [{ listenAsHost }, { buildHostArgs }, { spawnWorker }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }, { formatHostPort }] = await Promise.all([
     import('../wire/grpc-peer.js'), import('../peers/host-args.js'), import('../peers/spawn-worker.js'), import('../peers/shell-split.js'),
     import('../replay/replay-host.js'), import('node:crypto'), import('node:path'), import('./listen-address.js'),
   ]);
@@ -176,7 +185,7 @@ async function replayHostCli(args: ReplayArgs, io: CliIo, options: HostCommon, s
     command = wrapUsage(() => shellSplit(args.worker!), '--worker');
     if (command.length === 0) throw new CliError('--worker is empty');
   }
-  const address = args.listen !== undefined ? parseHostPort(args.listen, '--listen', true) : { host: '127.0.0.1', port: 0 };
+  const address = listen ?? { host: '127.0.0.1', port: 0 };
   let listener;
   try {
     listener = await listenAsHost(address);
@@ -308,16 +317,13 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function writeOutputs(report: ReplayReport, args: ReplayArgs, io: CliIo): Promise<number> {
-  const [{ formatReplayText }, { formatReplayJson }, { formatReplayJunit }, { replayExitCode }] = await Promise.all([
+  const [{ formatReplayText }, { formatReplayJson }, { formatReplayJunit }, { replayExitCode }, { writePrivateFile }] = await Promise.all([
     import('../report/replay-text.js'), import('../report/replay-json.js'), import('../report/replay-junit.js'), import('../report/replay-report.js'),
+    import('./private-file.js'),
   ]);
   io.stdout.write(formatReplayText(report, { color: Boolean(io.stdout.isTTY) && !process.env.NO_COLOR, verbose: args.verbose }));
-  try {
-    if (args.report) writeFileSync(args.report, formatReplayJson(report));
-    if (args.junit) writeFileSync(args.junit, formatReplayJunit(report));
-  } catch (err) {
-    throw new CliError(`cannot write the report: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  if (args.report) writePrivateFile(args.report, formatReplayJson(report), 'replay', io);
+  if (args.junit) writePrivateFile(args.junit, formatReplayJunit(report), 'replay', io);
   // Interrupted (Ctrl-C): the report is printed, but the verdict is neither pass nor fail.
   return io.signal.aborted ? 130 : replayExitCode(report);
 }

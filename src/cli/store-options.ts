@@ -2,27 +2,24 @@ import type { Argv } from 'yargs';
 import type { CaptureStore } from '../model/store.js';
 import type { RedactRules } from '../codec/redact.js';
 import { CliError, type CliIo } from './command.js';
+import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
-/** The capture-store flags `record` and `wrap` share (declared here, once). */
-export interface StoreFlags {
+/** The capture-store flags `record` and `wrap` share (declared here, once; the redaction flags in redact-flags.ts). */
+export interface StoreFlags extends RedactFlags {
   db: string;
   label?: string;
   'on-store-error': 'forward' | 'fail';
-  redact: 'on' | 'off';
-  'redact-rules'?: string;
   'max-db-bytes'?: string;
 }
 
 export function storeFlags<T>(y: Argv<T>): Argv<T & StoreFlags> {
-  return y
+  return redactFlags(y)
     .option('db', { type: 'string', demandOption: true, describe: 'the SQLite recording to write (created with mode 0600; an existing recording is appended to)' })
     .option('label', { type: 'string', describe: 'a label stored with every session of this run' })
     .option('on-store-error', {
       type: 'string', default: 'forward',
       describe: 'forward|fail: when the database cannot be written (disk full, I/O error), keep forwarding and count what was not stored, or end the streams',
     })
-    .option('redact', { type: 'string', default: 'on', describe: 'on|off: replace secrets before they are stored (off stores every byte as seen)' })
-    .option('redact-rules', { type: 'string', describe: 'a JSON file of extra redaction rules (see docs/SECURITY.md)' })
     .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' }) as Argv<T & StoreFlags>;
 }
 
@@ -51,9 +48,8 @@ export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: st
   if (args['on-store-error'] !== 'forward' && args['on-store-error'] !== 'fail') {
     throw new CliError(`--on-store-error ${JSON.stringify(args['on-store-error'])}: use forward or fail`);
   }
-  if (args.redact !== 'on' && args.redact !== 'off') throw new CliError(`--redact ${JSON.stringify(args.redact)}: use on or off`);
-  const { redactRulesFromFlags, REDACT_OFF_WARNING } = await import('./redact.js');
-  const redact = await redactRulesFromFlags(args.redact, args['redact-rules']);
+  const redact = await resolveRedactFlags(args);
+  const { REDACT_OFF_WARNING } = await import('./redact.js');
   if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
   const settings: StoreSettings = { path: args.db, onStoreError: args['on-store-error'], redact };
   if (args.label !== undefined) settings.label = args.label;
@@ -78,11 +74,15 @@ export async function openStore(settings: StoreSettings): Promise<CaptureStore> 
  * such a rejection has settled. test/record-cli.test.ts (nothing on stdout for a
  * foreign file) keeps that true.
  *
+ * `onChecked` runs once the file has passed that check (before `ready`).
+ *
  * `abandon()`: for a command that cannot start after all (its proxy cannot listen) —
  * closes the store and, when this open created the file, removes it, so a failed start
  * leaves nothing behind; an existing recording is kept.
  */
-export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: Promise<CaptureStore>; abandon(): Promise<void> }> {
+export async function beginOpenStore(
+  settings: StoreSettings, onChecked?: () => void,
+): Promise<{ ready: Promise<CaptureStore>; abandon(): Promise<void> }> {
   const [{ openCaptureStore }, { removeRecordingFiles }, { existsSync }] = await Promise.all([
     import('../recording/capture-store.js'), import('../recording/open-database.js'), import('node:fs'),
   ]);
@@ -100,6 +100,7 @@ export async function beginOpenStore(settings: StoreSettings): Promise<{ ready: 
   ready.catch((error: unknown) => (checkFailed = { error }));
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (checkFailed) throw checkFailed.error;
+  onChecked?.();
   return {
     ready,
     abandon: async () => {

@@ -43,7 +43,8 @@ export const wrapCommand = defineCommand<WrapArgs>({
     // proxy and the worker at once: the proxy holds what it captures until the store's
     // writer thread is ready (see record).
     const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
-    const { ready, abandon } = await beginOpenStore(settings);
+    const { warnIfShared } = await import('./private-file.js');
+    const { ready, abandon } = await beginOpenStore(settings, () => warnIfShared(settings.path, 'wrap', io));
     const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
     let proxy;
     try {

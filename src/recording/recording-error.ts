@@ -9,7 +9,8 @@ export type RecordingErrorReason =
   | 'not-sqlite' // not an SQLite database at all (e.g. a text file)
   | 'foreign' // an SQLite database written by another program
   | 'newer-schema' // written by a newer functape (PRAGMA user_version above what we know)
-  | 'corrupt'; // SQLite says the file is malformed or truncated
+  | 'corrupt' // SQLite says the file is malformed or truncated
+  | 'in-use'; // another process has it open and must not (redact while a writer records)
 
 export class RecordingError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import { createRedactor, type RedactRules } from '../codec/redact.js';
 import { scanForSecrets } from '../codec/redact-scan.js';
 import { messageFrame } from '../codec/compression.js';
 import { checkRecordingFile, openForReading, openForWriting, settleForClose } from './open-database.js';
-import { asRecordingError } from './recording-error.js';
+import { asRecordingError, RecordingError } from './recording-error.js';
 
 /** What `redactInPlace` did (or, with `dryRun`, would do). A report is data: the CLI prints it. */
 export interface RedactInPlaceReport {
@@ -82,8 +82,17 @@ function fileBytes(path: string): number {
  * Safe to run again (markers are never re-redacted) and on recordings already made
  * with redaction on (new rules then apply to them too). The file is checked first
  * (RecordingError for a missing, foreign, newer or corrupt file, which is left
- * untouched); an older schema is migrated. Run it on a recording nobody is writing to.
- * With `dryRun` the file is opened read-only and nothing is written.
+ * untouched); an older schema is migrated.
+ *
+ * Never while another process has the file open: a writer (record, wrap) would go on
+ * adding unredacted frames after this run reported the file redacted. Every SQLite
+ * connection to a WAL database holds a shared lock on its -shm file for its whole life
+ * (released by the OS when the process dies, so a killed writer leaves no stale lock);
+ * leaving WAL mode needs that lock exclusively. So the run first leaves WAL mode and takes
+ * the file in exclusive locking mode, held until it closes: when that fails, it throws
+ * RecordingError 'in-use' before writing anything. A writer that starts meanwhile waits
+ * (busy_timeout), and is refused if the run outlasts that.
+ * With `dryRun` the file is opened read-only and nothing is written (a live writer is fine).
  */
 export function redactInPlace(path: string, rules: RedactRules = {}, options: RedactInPlaceOptions = {}): RedactInPlaceReport {
   const dryRun = options.dryRun ?? false;
@@ -92,6 +101,7 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
   const bytesBefore = fileBytes(path);
   const db = dryRun ? openForReading(path).db : openForWriting(path);
   try {
+    if (!dryRun) claimExclusive(db, path);
     const redactor = createRedactor(rules);
     if (!dryRun) db.pragma('secure_delete = ON');
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
@@ -145,6 +155,24 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
   } finally {
     db.close();
   }
+}
+
+/** Leave WAL mode and hold the file alone until `db` closes, or throw 'in-use' (see redactInPlace). */
+function claimExclusive(db: Database.Database, path: string): void {
+  db.pragma('busy_timeout = 0');
+  db.pragma('locking_mode = EXCLUSIVE');
+  let mode: unknown;
+  try {
+    mode = db.pragma('journal_mode = DELETE', { simple: true });
+    if (mode === 'delete') db.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    mode = 'busy';
+  }
+  if (mode !== 'delete') {
+    throw new RecordingError(`${path} is open in another process (a record or wrap still writing to it?): stop it, then run redact again`, 'in-use', path);
+  }
+  db.pragma('busy_timeout = 10000');
 }
 
 /**

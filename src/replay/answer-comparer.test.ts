@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSecretMask } from '../codec/secret-mask.js';
 import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerComparer } from './answer-comparer.js';
@@ -10,7 +11,7 @@ const response = (status: number) => encodeMessage(makeMessage(m('invocationResp
 const outcome = (): ReplayOutcome => ({ kind: 'invocationResponse', key: 'k', status: 'matched', differences: [] });
 
 test('diffs wait in the queue until drained or the queue is full; each outcome gets its final status once', () => {
-  const c = createAnswerComparer({ ignore: compileIgnores([]), toRecordedSpace: (j) => j }, 2);
+  const c = createAnswerComparer({ ignore: compileIgnores([]), toRecordedSpace: (j) => j, secrets: createSecretMask() }, 2);
   const same = outcome();
   const changed = outcome();
   const third = outcome();
@@ -29,7 +30,7 @@ test('diffs wait in the queue until drained or the queue is full; each outcome g
 });
 
 test('drain(keep) leaves the newest `keep` queued', () => {
-  const c = createAnswerComparer({ ignore: compileIgnores([]), toRecordedSpace: (j) => j });
+  const c = createAnswerComparer({ ignore: compileIgnores([]), toRecordedSpace: (j) => j, secrets: createSecretMask() });
   const os = [outcome(), outcome(), outcome()];
   for (const o of os) c.defer(o, response(1), response(3));
   c.drain(1);

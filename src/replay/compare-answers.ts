@@ -1,4 +1,5 @@
 import { toJson, type JsonValue } from '@bufbuild/protobuf';
+import type { SecretMask } from '../codec/secret-mask.js';
 import { decodeMessage, StreamingMessageSchema } from '../codec/streaming-message.js';
 import { maskVolatile, type PathMatcher } from './ignore-paths.js';
 import { diffJson, type FieldDifference } from './json-diff.js';
@@ -8,17 +9,23 @@ export interface CompareOptions {
   ignore: PathMatcher;
   /** Rewrite a decoded live message into the recording's id space. */
   toRecordedSpace: (json: JsonValue) => JsonValue;
+  /**
+   * What is secret, as `record` decides it: both sides are redacted before they are
+   * compared, and a recorded marker matches the same secret live (see diffJson). Every
+   * view of a message this module gives (and so every report) holds markers, never secrets.
+   */
+  secrets: SecretMask;
 }
 
 /**
- * The comparable view of a message: proto3 JSON with default values written out (so a
- * field set to its default on one side and absent on the other is equal, and a change to
- * a default shows both values), volatile log text masked.
+ * The comparable view of a message: redacted by `secrets`, proto3 JSON with default values
+ * written out (so a field set to its default on one side and absent on the other is equal,
+ * and a change to a default shows both values), volatile log text masked.
  */
-export function comparableView(bytes: Uint8Array): JsonValue {
+export function comparableView(bytes: Uint8Array, secrets: SecretMask): JsonValue {
   let json: JsonValue;
   try {
-    json = toJson(StreamingMessageSchema, decodeMessage(bytes), { alwaysEmitImplicit: true });
+    json = toJson(StreamingMessageSchema, decodeMessage(secrets.message(bytes)), { alwaysEmitImplicit: true });
   } catch (err) {
     return { undecodable: err instanceof Error ? err.message : String(err) };
   }
@@ -36,7 +43,10 @@ function maskLogText(json: JsonValue): JsonValue {
 
 /** Field differences between a recorded answer and a live one (live ids mapped back first). */
 export function compareAnswer(recorded: Uint8Array, live: Uint8Array, options: CompareOptions): FieldDifference[] {
-  return diffJson(sortUnordered(comparableView(recorded)), sortUnordered(options.toRecordedSpace(comparableView(live))), options.ignore);
+  const { secrets } = options;
+  return diffJson(
+    sortUnordered(comparableView(recorded, secrets)), sortUnordered(options.toRecordedSpace(comparableView(live, secrets))), options.ignore, secrets.text,
+  );
 }
 
 /** Lists whose order carries no meaning, and the field that identifies an element. */
@@ -82,15 +92,17 @@ export interface LogGroupComparison {
  * reported with its differences; what is left over is missing or extra.
  */
 export function compareLogGroup(recorded: readonly Uint8Array[], live: readonly Uint8Array[], options: CompareOptions): LogGroupComparison {
-  const rec = recorded.map(comparableView);
-  const liv = live.map((b) => options.toRecordedSpace(comparableView(b)));
+  const { secrets } = options;
+  const diff = (a: JsonValue | undefined, b: JsonValue | undefined) => diffJson(a, b, options.ignore, secrets.text);
+  const rec = recorded.map((b) => comparableView(b, secrets));
+  const liv = live.map((b) => options.toRecordedSpace(comparableView(b, secrets)));
   const recLeft = new Set(rec.map((_, i) => i));
   const liveLeft: number[] = [];
   let matched = 0;
   for (let j = 0; j < liv.length; j++) {
     let hit = -1;
     for (const i of recLeft) {
-      if (diffJson(rec[i], liv[j], options.ignore).length === 0) {
+      if (diff(rec[i], liv[j]).length === 0) {
         hit = i;
         break;
       }
@@ -104,6 +116,6 @@ export function compareLogGroup(recorded: readonly Uint8Array[], live: readonly 
   const differed: LogGroupComparison['differed'] = [];
   const pairs = Math.min(recRest.length, liveLeft.length);
   for (let k = 0; k < pairs; k++)
-    differed.push({ recordedIndex: recRest[k]!, liveIndex: liveLeft[k]!, differences: diffJson(rec[recRest[k]!], liv[liveLeft[k]!], options.ignore) });
+    differed.push({ recordedIndex: recRest[k]!, liveIndex: liveLeft[k]!, differences: diff(rec[recRest[k]!], liv[liveLeft[k]!]) });
   return { matched, differed, missing: recRest.slice(pairs), extra: liveLeft.slice(pairs) };
 }

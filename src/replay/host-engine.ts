@@ -1,4 +1,5 @@
 import { describe } from '../codec/describe.js';
+import { createSecretMask, type SecretMask } from '../codec/secret-mask.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerComparer, type AnswerComparer } from './answer-comparer.js';
 import * as M from './answer-matcher.js';
@@ -18,6 +19,8 @@ export interface HostEngineOptions {
   /** How long an answer may take after its trigger was sent before it counts as missing. */
   answerTimeoutMs: number;
   ignore: PathMatcher;
+  /** What is secret in answers, compared and reported as markers (default: the built-in rules). */
+  secrets?: SecretMask;
   /** The worker id and startup request id the live worker was given. */
   workerId: string;
   requestId: string;
@@ -193,6 +196,7 @@ function createEngineState(plan: CausalPlan, options: HostEngineOptions): Engine
   if (startIds?.requestId) ids.set(startIds.requestId, options.requestId);
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
+    secrets: options.secrets ?? createSecretMask(),
     toRecordedSpace: (json) => {
       const mapped = rewriteIds(json, (id) => ids.toRecorded(id), []);
       const move = options.directory;
@@ -251,8 +255,9 @@ function start(e: EngineState, nowMs: number): void {
   S.considerAll(e.sched, nowMs);
 }
 
+/** A live message no recorded answer accounts for, as reports show it: redacted, in the recording's id space. */
 function extra(e: EngineState, kind: string, key: string, note: string, bytes: Uint8Array): void {
-  const live = e.compareOptions.toRecordedSpace(comparableView(bytes));
+  const live = e.compareOptions.toRecordedSpace(comparableView(bytes, e.compareOptions.secrets));
   e.extras.push({ kind, key, status: 'extra', differences: [], note, live });
 }
 

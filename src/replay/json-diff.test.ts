@@ -82,7 +82,8 @@ test('functions a worker indexes in another order do not differ', async () => {
   const { m } = await import('../../test/helpers/build-frames.js');
   const meta = (names: string[]) =>
     encodeMessage(makeMessage(m('functionMetadataResponse', { functionMetadataResults: names.map((name) => ({ name, functionId: name })) })));
-  const options = { ignore: compileIgnores([]), toRecordedSpace: (j: JsonValue) => j };
+  const { createSecretMask } = await import('../codec/secret-mask.js');
+  const options = { ignore: compileIgnores([]), toRecordedSpace: (j: JsonValue) => j, secrets: createSecretMask() };
   assert.deepEqual(compareAnswer(meta(['a', 'b', 'c']), meta(['c', 'a', 'b']), options), []);
   assert.deepEqual(compareAnswer(meta(['a', 'b']), meta(['a', 'x']), options).map((d) => d.path).slice(0, 2), [
     'functionMetadataResponse.functionMetadataResults[1].name',

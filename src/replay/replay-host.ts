@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { RedactRules } from '../codec/redact.js';
+import { createSecretMask } from '../codec/secret-mask.js';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
 import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
@@ -35,6 +37,11 @@ export interface ReplayHostOptions {
   ignore?: readonly string[];
   /** Apply DEFAULT_IGNORES (worker metadata, stack traces); default true. */
   defaultIgnores?: boolean;
+  /**
+   * The redaction rules the recording was made with (default: the built-in ones; `false`:
+   * none): messages are compared and reported redacted by them (codec/secret-mask.ts).
+   */
+  redact?: RedactRules | false;
   /**
    * The function app directory of the live worker. When given (and different from the
    * recorded one), host messages name it instead of the recorded directory, and answers
@@ -104,6 +111,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     pace,
     answerTimeoutMs,
     ignore,
+    secrets: createSecretMask(options.redact ?? {}),
     workerId: options.workerId,
     requestId: options.requestId,
     newId: options.newId ?? randomUUID,

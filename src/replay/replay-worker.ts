@@ -1,3 +1,5 @@
+import type { RedactRules } from '../codec/redact.js';
+import { createSecretMask } from '../codec/secret-mask.js';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
 import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
@@ -37,6 +39,11 @@ export interface ReplayWorkerOptions {
   ignore?: readonly string[];
   /** Apply WORKER_SIDE_IGNORES; default true. */
   defaultIgnores?: boolean;
+  /**
+   * The redaction rules the recording was made with (default: the built-in ones; `false`:
+   * none): messages are compared and reported redacted by them (codec/secret-mask.ts).
+   */
+  redact?: RedactRules | false;
   session?: { id?: number; label?: string };
   signal?: AbortSignal;
   onTraffic?: (direction: Direction, bytes: Uint8Array) => void;
@@ -64,7 +71,8 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
   const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES), ...(options.ignore ?? [])]);
   const plan = planSession(messageFrames(options.frames));
-  const responder = createWorkerResponder(plan, { workerId: options.workerId, requestId: options.requestId, ignore });
+  const secrets = createSecretMask(options.redact ?? {});
+  const responder = createWorkerResponder(plan, { workerId: options.workerId, requestId: options.requestId, ignore, secrets });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
   const queue = createMinHeap<Pending>((a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order));

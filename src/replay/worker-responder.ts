@@ -1,5 +1,6 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import { describe } from '../codec/describe.js';
+import { createSecretMask, type SecretMask } from '../codec/secret-mask.js';
 import { decodeMessage, encodeMessage, makeMessage, messageFromJson, messageToJson } from '../codec/streaming-message.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import type { CausalPlan, ExpectedAnswer, PlanStep } from './causal-plan.js';
@@ -47,6 +48,8 @@ export interface WorkerResponderOptions {
   workerId: string;
   requestId: string;
   ignore: PathMatcher;
+  /** What is secret in host messages, compared and reported as markers (default: the built-in rules). */
+  secrets?: SecretMask;
 }
 
 interface Recorded {
@@ -56,10 +59,11 @@ interface Recorded {
 }
 
 export function createWorkerResponder(plan: CausalPlan, options: WorkerResponderOptions): WorkerResponder {
+  const secrets = options.secrets ?? createSecretMask();
   const byKind = new Map<string, Recorded[]>();
   for (const step of plan.steps) {
     const list = byKind.get(step.frame.kind) ?? [];
-    list.push({ step, json: comparableView(step.frame.bytes), used: false });
+    list.push({ step, json: comparableView(step.frame.bytes, secrets), used: false });
     byKind.set(step.frame.kind, list);
   }
   const answersOf = new Map<number | undefined, ExpectedAnswer[]>();
@@ -162,7 +166,7 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
     },
     receive(bytes) {
       const d = describe(bytes);
-      const liveJson = comparableView(bytes);
+      const liveJson = comparableView(bytes, secrets);
       const local = new Map<string, string>();
       const toRecordedFn = (id: string) => liveFnToRecorded.get(id) ?? id;
       let recorded: Recorded | undefined;
@@ -231,7 +235,7 @@ export function createWorkerResponder(plan: CausalPlan, options: WorkerResponder
       const backToRecorded = new Map<string, string>();
       for (const [rec, live] of [...global, ...local]) backToRecorded.set(live, rec);
       for (const [live, rec] of liveFnToRecorded) backToRecorded.set(live, rec);
-      const differences = diffJson(recorded.json, rewriteIds(liveJson, (id) => backToRecorded.get(id), [...backToRecorded.keys()]), options.ignore);
+      const differences = diffJson(recorded.json, rewriteIds(liveJson, (id) => backToRecorded.get(id), [...backToRecorded.keys()]), options.ignore, secrets.text);
       const outcome: ReplayOutcome = {
         kind: d.kind,
         key: `${d.kind}:${recFrame.invocationId ?? recFrame.functionId ?? recFrame.seq}`,
