@@ -86,7 +86,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       const bad = setup.outcomes.filter((x) => x.status !== 'matched');
       if (bad.some((x) => x.status === 'missing')) throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
       setupNotes.push(...bad.map((x) => `worker #${p.index + 1} setup: ${x.kind} ${x.status}${x.differences[0] ? ` at ${x.differences[0].path}` : ''}`));
-      return { duplex, workerId: p.workerId, pid: p.pid, liveFunctionId: setup.liveFunctionId };
+      return { duplex, workerId: p.workerId, pid: p.pid, liveFunctionId: setup.liveFunctionId, space: setup.space };
     }));
     o.onPhase?.('load');
     const pacer = createPacer(o.plan);

@@ -2,7 +2,7 @@ import { decodeMessage, encodeMessage, makeMessage, type StreamingMessage } from
 import { emptyCounts, type FunctionCounts } from './host-report.js';
 import { checkResponse, planInvocation, type Expectation, type PlanOptions } from './invocation-plan.js';
 import { createRequestEncoder } from './request-encoder.js';
-import { msg, STATUS, STATUS_NAME, type MessageInit, type RpcFunctionMetadata } from './messages.js';
+import { LOG_CATEGORY, msg, STATUS, STATUS_NAME, type MessageInit, type RpcFunctionMetadata } from './messages.js';
 
 /**
  * The scripted host, sans-IO: worker messages in, host messages and verdicts out.
@@ -212,7 +212,8 @@ export function createHostScript(config: HostScriptConfig): HostScript {
     if (c.case === 'rpcLog') {
       const inv = c.value.invocationId ? inFlight.get(c.value.invocationId) : undefined;
       if (inv) {
-        inv.logs++;
+        // Only the function's own (User) logs are what the plan counts: real workers add System ones.
+        if (c.value.logCategory === LOG_CATEGORY.User) inv.logs++;
         st.logs.invocation++;
       } else {
         st.logs.other++;

@@ -24,7 +24,7 @@ export interface Expectation {
   /** The body must end with this (hello: the greeting word may differ). */
   bodyEndsWith?: string;
   bodyBytes?: number;
-  /** RpcLogs carrying the invocation id, before the response. */
+  /** User RpcLogs carrying the invocation id, before the response (System logs are not counted). */
   logs?: number;
 }
 

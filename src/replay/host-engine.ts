@@ -2,10 +2,11 @@ import { describe } from '../codec/describe.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerKeyer } from './answer-key.js';
 import { indexExpectedAnswers, type AnswerState } from './expected-answers.js';
-import { moveDirectory, replaceInStrings, type DirectoryMove } from './app-directory.js';
+import { moveDirectory, type DirectoryMove } from './app-directory.js';
 import type { CausalPlan, GateRef, PlanStep } from './causal-plan.js';
 import { compareAnswer, compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
-import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
+import { createIdMap, type IdMap } from './id-map.js';
+import { toRecordedSpace, type RecordedSpace } from './recorded-space.js';
 import type { PathMatcher } from './ignore-paths.js';
 import { createMinHeap } from './min-heap.js';
 import { scaledDelay, type Pace } from './pace.js';
@@ -86,6 +87,8 @@ export interface HostEngine {
   /** Outcomes resolved so far (answers only, no log groups), in recorded order. */
   resolved(): ReplayOutcome[];
   readonly ids: IdMap;
+  /** The live ids and directory mapped back to the recorded ones (see `toRecordedSpace`). */
+  readonly space: RecordedSpace;
   readonly sent: number;
   /** True once the step of this recorded seq was sent. */
   hasSent(seq: number): boolean;
@@ -137,6 +140,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       return idMap.size;
     },
   };
+  const space: RecordedSpace = options.directory ? { ids, directory: options.directory } : { ids };
   const prepareAheadMs = options.prepareAheadMs ?? 0;
   const { answers, byKey, logGroups, byTrigger, statusIds, functionName: fnName, invocationFunction: invocationFn } = indexExpectedAnswers(plan);
   const liveKeyer = createAnswerKeyer(statusIds);
@@ -198,11 +202,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
-    toRecordedSpace: (json) => {
-      const mapped = rewriteIds(json, (id) => ids.toRecorded(id), []);
-      const move = options.directory;
-      return move ? replaceInStrings(mapped, move.live, move.recorded) : mapped;
-    },
+    toRecordedSpace: (json) => toRecordedSpace(json, space),
   };
 
   function ready(s: StepState): boolean {
@@ -307,6 +307,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
   return {
     ids,
+    space,
     get sent() {
       return sentCount;
     },
