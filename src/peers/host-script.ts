@@ -2,6 +2,7 @@ import { decodeMessage, encodeMessage, makeMessage, type StreamingMessage } from
 import { emptyCounts, type FunctionCounts } from './host-report.js';
 import { checkResponse, planInvocation, type Expectation, type PlanOptions } from './invocation-plan.js';
 import { createRequestEncoder } from './request-encoder.js';
+import { triggerBindingName } from './trigger-binding.js';
 import { LOG_CATEGORY, msg, STATUS, STATUS_NAME, type MessageInit, type RpcFunctionMetadata } from './messages.js';
 
 /**
@@ -95,6 +96,8 @@ export function createHostScript(config: HostScriptConfig): HostScript {
   };
   for (const fn of config.functions) st.byFunction[fn] ??= emptyCounts();
   const functionIds = new Map<string, string>();
+  /** Function name → its trigger binding's name, from the metadata the worker returned. */
+  const triggerBindings = new Map<string, string>();
   const pendingLoads = new Set<string>();
   const inFlight = new Map<string, InFlight>();
   const perFunctionIndex = new Map<string, number>();
@@ -133,6 +136,7 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       // Worker-indexed functions keep the worker's id (the name); otherwise the host mints a GUID.
       const functionId = m.functionId || config.newGuid();
       functionIds.set(m.name, functionId);
+      triggerBindings.set(m.name, triggerBindingName(m));
       pendingLoads.add(functionId);
       return { functionId, metadata: { ...m, functionId }, managedDependencyEnabled: false };
     });
@@ -151,7 +155,7 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       const fn = config.functions[st.sent % config.functions.length]!;
       const n = perFunctionIndex.get(fn) ?? 0;
       perFunctionIndex.set(fn, n + 1);
-      const plan = planInvocation(fn, n, { ...config.plan, cancelEvery, rawBodyBytes });
+      const plan = { ...planInvocation(fn, n, { ...config.plan, cancelEvery, rawBodyBytes }), binding: triggerBindings.get(fn)! };
       const invocationId = config.newGuid();
       const trace = config.newGuid();
       const request = encodeRequest(plan, {
