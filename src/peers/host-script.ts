@@ -68,7 +68,9 @@ export interface HostScriptState {
   statusEchoed: boolean;
   /** False when the worker lacks the WorkerStatus capability (no request is sent then). */
   statusSent: boolean;
+  /** When the first InvocationRequest was sent. */
   invokeStartNs?: bigint;
+  /** When the last answer so far arrived (also after a broken stream: what was answered counts). */
   invokeEndNs?: bigint;
 }
 
@@ -174,7 +176,6 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       }
     }
     if (st.sent >= config.invocations && inFlight.size === 0) {
-      st.invokeEndNs ??= config.now();
       // A host asks for status only when the worker advertised WorkerStatus.
       if ('WorkerStatus' in capabilities) {
         st.phase = 'await-status';
@@ -195,7 +196,9 @@ export function createHostScript(config: HostScriptConfig): HostScript {
     }
     inFlight.delete(m.invocationId);
     st.answered++;
-    config.recordLatency(inv.fn, Number(config.now() - inv.startNs));
+    const now = config.now();
+    st.invokeEndNs = now;
+    config.recordLatency(inv.fn, Number(now - inv.startNs));
     const counts = st.byFunction[inv.fn]!;
     const status = STATUS_NAME[m.result?.status ?? -1];
     if (status === 'Success') counts.success++;
