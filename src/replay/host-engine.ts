@@ -355,7 +355,9 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       }
       const differences = compareAnswer(a.expected.frame.bytes, bytes, compareOptions);
       const outcome = describeOutcome(a, differences.length ? 'differed' : 'matched', differences);
-      const sentAt = a.expected.trigger === undefined ? startedAtMs : stepBySeq.get(a.expected.trigger)?.sentAtMs;
+      // An answer nothing triggered is timed from the replay's start; one that came before it
+      // (StartStream, read while the worker connected) has no live service time.
+      const sentAt = a.expected.trigger === undefined ? (started ? startedAtMs : undefined) : stepBySeq.get(a.expected.trigger)?.sentAtMs;
       if (sentAt !== undefined) outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
       resolve(a, outcome, nowMs);
     },
