@@ -3,7 +3,7 @@ import { runBenchLoad, type BenchProgress, type BenchTarget } from '../load/benc
 import { collectBenchSource } from '../load/bench-source.js';
 import { createBenchVerifier } from '../load/bench-verify.js';
 import { readFirstMessage } from '../replay/first-message.js';
-import { describeLoadPlan } from '../load/load-plan.js';
+import { benchLoad } from '../load/load-plan.js';
 import { machineInfo } from '../load/machine-info.js';
 import { createPacer, type LoadPlan } from '../load/pacer.js';
 import type { Duplex } from '../model/duplex.js';
@@ -107,17 +107,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       functapeVersion: FUNCTAPE_VERSION,
       startedAt: new Date(run.startedAtWallMs).toISOString(),
       source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, workerCommand: o.workerCommand },
-      load: {
-        model: plan.model,
-        concurrency: Number.isFinite(plan.concurrency) ? plan.concurrency : null,
-        rate: plan.model === 'open' ? plan.rate : null,
-        stages: plan.stages.map((s) => ({ durationMs: s.durationMs, target: s.target })),
-        warmupMs: plan.warmupMs,
-        durationMs: Number.isFinite(plan.durationMs) ? plan.durationMs : null,
-        invocations: Number.isFinite(plan.invocations) ? plan.invocations : null,
-        workers: o.workers,
-        description: describeLoadPlan(plan),
-      },
+      load: benchLoad(plan, o.workers),
       durationMs: Math.round(run.durationMs * 1000) / 1000,
       stopReason: run.stopReason,
       overall: run.overall,
