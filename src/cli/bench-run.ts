@@ -4,6 +4,7 @@ import { collectBenchSource } from '../load/bench-source.js';
 import { createBenchVerifier } from '../load/bench-verify.js';
 import { readFirstMessage } from '../replay/first-message.js';
 import { benchLoad } from '../load/load-plan.js';
+import { meaningfulLines } from '../peers/meaningful-lines.js';
 import { machineInfo } from '../load/machine-info.js';
 import { createPacer, type LoadPlan } from '../load/pacer.js';
 import type { Duplex } from '../model/duplex.js';
@@ -98,7 +99,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     if (run.stopReason === 'worker-broke') {
-      for (const p of procs) if (p.stderrTail()) run.notes.push(`worker #${p.index + 1} stderr: ${p.stderrTail().split('\n').slice(-3).join(' | ')}`);
+      for (const p of procs) if (p.stderrTail()) run.notes.push(`worker #${p.index + 1} stderr: ${stderrGist(p)}`);
     }
     const { plan } = o;
     return {
@@ -131,8 +132,16 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
 }
 
 function workerFailure(p: WorkerProcess, what: string): CliError {
-  const tail = p.stderrTail();
-  return new CliError(`worker #${p.index + 1} ${what}${tail ? `; its stderr ends with: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`, 3);
+  const gist = stderrGist(p);
+  return new CliError(`worker #${p.index + 1} ${what}${gist ? `; its stderr ends with: ${gist}` : ''}`, 3);
+}
+
+/** Lines of a worker's stderr a bench error or note shows. */
+const STDERR_LINES = 4;
+
+/** The meaningful last lines of a worker's stderr, on one line (see `meaningfulLines`, as replay shows them). */
+function stderrGist(p: WorkerProcess): string {
+  return meaningfulLines(p.stderrTail().split('\n'), STDERR_LINES).join(' | ');
 }
 
 function sleep(ms: number): Promise<void> {
