@@ -1,13 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchLoad, resolveLoadPlan, type LoadFlags } from '../load/load-plan.js';
 import { incomparabilities } from './bench-comparable.js';
+import type { BenchLoad } from './bench-report.js';
 
-const run = (flags: LoadFlags, workers = 1, functions = ['hello']) => ({ load: benchLoad(resolveLoadPlan(flags), workers), functions });
-const baseline = (flags: LoadFlags, workers = 1, functions = ['hello']) => {
-  const r = run(flags, workers, functions);
-  return { load: r.load, functions: functions.map((name) => ({ name })) } as never;
-};
+/** A report's `load` as bench writes it for these flags (the parts compared). */
+interface Flags { concurrency?: number; rate?: number; stages?: string; duration?: string; warmup?: string }
+const load = (f: Flags, workers: number): BenchLoad => ({
+  model: f.rate !== undefined ? 'open' : 'closed',
+  concurrency: f.rate !== undefined ? null : f.concurrency ?? 10,
+  rate: f.rate ?? null,
+  stages: (f.stages ?? '').split(',').filter(Boolean).map((s) => ({ durationMs: parseFloat(s) * 1000, target: Number(s.split(':')[1]) })),
+  warmupMs: f.warmup ? parseFloat(f.warmup) * 1000 : 0,
+  durationMs: f.duration ? parseFloat(f.duration) * 1000 : 10_000,
+  invocations: null,
+  workers,
+  description: '',
+});
+const run = (flags: Flags, workers = 1, functions = ['hello']) => ({ load: load(flags, workers), functions });
+const baseline = (flags: Flags, workers = 1, functions = ['hello']) => ({ load: load(flags, workers), functions: functions.map((name) => ({ name })) }) as never;
 
 test('runs compare only with the same load model and level, stages, functions and workers', () => {
   const closed32 = baseline({ concurrency: 32, duration: '10s' });
