@@ -46,10 +46,12 @@ export function functape(args: string[], options: { cwd?: string; timeoutMs?: nu
 
 /**
  * Make a recording as a user would: `functape host` driving the reference worker through
- * `functape wrap --db FILE` (the recording shim), `n` invocations of `functions` cycled.
+ * `functape wrap --db FILE` (the recording shim), `n` invocations of `functions` cycled;
+ * `workerFlags` are added to the worker's command line.
  */
-export async function recordWithWrap(db: string, functions: string[], n: number): Promise<void> {
-  const r = await functape(['host', '--worker', `${process.execPath} ${BIN} wrap --db ${db} -- ${process.execPath} ${BIN} worker`, '-n', String(n), '-f', functions.join(',')]);
+export async function recordWithWrap(db: string, functions: string[], n: number, workerFlags = ''): Promise<void> {
+  const worker = `${process.execPath} ${BIN} wrap --db ${db} -- ${process.execPath} ${BIN} worker ${workerFlags}`.trim();
+  const r = await functape(['host', '--worker', worker, '-n', String(n), '-f', functions.join(',')]);
   if (r.code !== 0) throw new Error(`recording failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
 }
 

@@ -72,6 +72,12 @@ test('closed loop: a consistent report, summary table, JSON and HTML files', { t
   assert.equal(failing.code, 1, failing.stdout + failing.stderr);
   assert.match(failing.stdout, /REGRESSION/);
   assert.match(failing.stdout, /throughput/);
+  // A baseline run under another load is refused before the run, in one line.
+  const other = await functape(['bench', '--db', db, '--worker', WORKER, '--rate', '1500', '-n', '100', '--compare', json]);
+  assert.equal(other.code, 2, other.stdout + other.stderr);
+  assert.match(other.stderr, /not comparable with this run \(load: baseline closed loop with 4 in flight, this run open loop at 1500\/s\)/);
+  assert.equal(other.stderr.trim().split('\n').length, 1, other.stderr);
+  assert.equal(other.stdout, '', 'nothing was run');
 });
 
 test('open loop: sends on schedule, a consistent report', { timeout: 60_000 }, async () => {

@@ -36,3 +36,13 @@ test('--verify: a worker that changed an output field exits 1 and names the fiel
   assert.match(run.stdout, /verify: 30 answers compared, 0 matched, 30 differed/);
   assert.match(run.stdout, /invocationResponse\.returnValue/);
 });
+
+test('--verify: a worker that writes its worker id into its logs still matches (the id is mapped as replay maps it)', { timeout: 60_000 }, async () => {
+  const real = join(dir, 'worker-id.db');
+  await recordWithWrap(real, ['hello', 'log'], 6, '--log-worker-id');
+  const json = join(dir, 'worker-id.json');
+  const run = await functape(['bench', '--db', real, '--worker', `${WORKER} --log-worker-id`, '--verify', '-c', '2', '-n', '40', '--workers', '2', '--json', json]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+  assert.deepEqual({ compared: r.verify!.compared, differed: r.verify!.differed }, { compared: 40, differed: 0 });
+});

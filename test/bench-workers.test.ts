@@ -85,6 +85,11 @@ test('a worker that cannot start, or dies mid-run, exits 3', { timeout: 60_000 }
   const none = await functape(['bench', '--db', db, '--worker', '/bin/false', '-n', '10']);
   assert.equal(none.code, 3, none.stderr);
   assert.match(none.stderr, /worker #1 exited/);
+  // A Node.js app that is not there: its error line is shown, not just `} | Node.js v20`.
+  const missing = await functape(['bench', '--db', db, '--worker', `${process.execPath} ${join(dir, 'no-such-app.js')}`, '-n', '10']);
+  assert.equal(missing.code, 3, missing.stderr);
+  assert.match(missing.stderr, /its stderr ends with: Error: Cannot find module '.*no-such-app\.js'/);
+  assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
   // A recording whose second invocation is the reference worker's `crash` (it kills the
   // worker process): set up fine, then the worker dies mid-run, deterministically.
   const crashDb = join(dir, 'crash.db');

@@ -181,34 +181,51 @@ test('errors are one line and exit 2: unknown session, bad kind, missing file, a
   }
 });
 
-test('show --follow prints messages as a live recording commits them, until the session ends', async (t) => {
+test('show --follow is tail -F: waits for the file, prints messages as they are committed, then each new session, until interrupted', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-follow-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'live.db');
   const { openCaptureStore } = await import('../src/recording/capture-store.js');
   const { sampleFrames } = await import('./recording-sample.js');
-  const store = await openCaptureStore(db, { tuning: { batchMs: 5 } });
   const stdout = sink();
   const stderr = sink();
-  const following = main(['show', '--db', db, '--follow', '--kind', 'rpcLog,invocationResponse'], { stdout, stderr, signal: new AbortController().signal });
-  await new Promise((r) => setTimeout(r, 300)); // show waits for a first session
-  const id = store.allocateSessionId();
-  store.write({ type: 'session-start', session: { id, startWallMs: 1, upstream: 'u', path: '/p', metadata: {}, functapeVersion: '', schemaVersion: '' } });
+  const stop = new AbortController();
+  let settled = false;
+  const following = main(['show', '--db', db, '--follow', '--kind', 'rpcLog,invocationResponse'], { stdout, stderr, signal: stop.signal }).finally(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 300)); // the file does not exist yet: show waits for it
+  assert.equal(settled, false, `show waits for the file instead of exiting: ${stderr.text()}`);
+  const store = await openCaptureStore(db, { tuning: { batchMs: 5 } });
   const frames = sampleFrames();
-  for (const [seq, f] of frames.entries()) {
-    store.write({ type: 'frame', frame: { sessionId: id, seq, dirSeq: 0, direction: f.direction, tNs: BigInt(seq), wallMs: 1, compressed: false, bytes: f.bytes } });
-    if (seq === 6) {
-      await store.flush();
-      await new Promise((r) => setTimeout(r, 450)); // a poll or two with nothing new
+  const session = async (pauseAt: number) => {
+    const id = store.allocateSessionId();
+    store.write({ type: 'session-start', session: { id, startWallMs: 1, upstream: 'u', path: '/p', metadata: {}, functapeVersion: '', schemaVersion: '' } });
+    for (const [seq, f] of frames.entries()) {
+      store.write({ type: 'frame', frame: { sessionId: id, seq, dirSeq: 0, direction: f.direction, tNs: BigInt(seq), wallMs: 1, compressed: false, bytes: f.bytes } });
+      if (seq === pauseAt) {
+        await store.flush();
+        await new Promise((r) => setTimeout(r, 450)); // a poll or two with nothing new
+      }
     }
-  }
-  store.write({ type: 'session-end', end: { id, endNs: 99n, endWallMs: 2, status: { code: 0, details: '' }, reason: 'completed' } });
+    store.write({ type: 'session-end', end: { id, endNs: 99n, endWallMs: 2, status: { code: 0, details: '' }, reason: 'completed' } });
+    await store.flush();
+  };
+  await session(6);
+  await new Promise((r) => setTimeout(r, 450)); // the first session ended: show waits for the next
+  assert.equal(settled, false, 'show keeps following after a session ends');
+  await session(-1);
   await store.close();
+  await new Promise((r) => setTimeout(r, 450));
+  stop.abort();
   assert.equal(await following, 0);
   const lines = stdout.text().trimEnd().split('\n');
+  const rows = (from: number) => lines.slice(from + 1, from + 4).map((l) => l.split(/\s+/)[3]);
   assert.match(lines[0]!, /^session 1 /);
-  assert.deepEqual(lines.slice(1, -1).map((l) => l.split(/\s+/)[3]), ['rpcLog', 'invocationResponse', 'invocationResponse']);
-  assert.match(lines.at(-1)!, /^end: OK \(completed\)/);
+  assert.deepEqual(rows(0), ['rpcLog', 'invocationResponse', 'invocationResponse']);
+  assert.match(lines[4]!, /^end: OK \(completed\)/);
+  assert.match(lines[5]!, /^session 2 /);
+  assert.deepEqual(rows(5), ['rpcLog', 'invocationResponse', 'invocationResponse']);
+  assert.match(lines[9]!, /^end: OK \(completed\)/);
+  assert.equal(lines.length, 10);
 });
 
 test('pipes between real processes: export | import via stdin; show | head stops early and cleanly', async (t) => {

@@ -168,3 +168,11 @@ test('through functape wrap the host sees exactly what it sees directly', async 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the HTTP input goes under the trigger binding the metadata names, not a fixed `req`', async () => {
+  // --binding-name: the worker's metadata names the trigger as real apps do, and it refuses unknown inputs.
+  const { code, report } = await host(['--worker', `${WORKER} --binding-name httpTrigger624a`, '-n', '12', '-f', 'echo,hello,log']);
+  assert.equal(report.outcome, 'ok', `${report.problem} ${report.invocations.examples.join('; ')}`);
+  assert.equal(code, 0);
+  assert.equal(report.invocations.answered, 12);
+});

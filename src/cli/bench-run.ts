@@ -5,7 +5,8 @@ import type { RedactRules } from '../codec/redact.js';
 import { createSecretMask } from '../codec/secret-mask.js';
 import { createBenchVerifier } from '../load/bench-verify.js';
 import { readFirstMessage } from '../replay/first-message.js';
-import { describeLoadPlan } from '../load/load-plan.js';
+import { benchLoad } from '../load/load-plan.js';
+import { meaningfulLines } from '../peers/meaningful-lines.js';
 import { machineInfo } from '../load/machine-info.js';
 import { createPacer, type LoadPlan } from '../load/pacer.js';
 import type { Duplex } from '../model/duplex.js';
@@ -90,7 +91,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       const bad = setup.outcomes.filter((x) => x.status !== 'matched');
       if (bad.some((x) => x.status === 'missing')) throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
       setupNotes.push(...bad.map((x) => `worker #${p.index + 1} setup: ${x.kind} ${x.status}${x.differences[0] ? ` at ${x.differences[0].path}` : ''}`));
-      return { duplex, workerId: p.workerId, pid: p.pid, liveFunctionId: setup.liveFunctionId };
+      return { duplex, workerId: p.workerId, pid: p.pid, liveFunctionId: setup.liveFunctionId, space: setup.space };
     }));
     o.onPhase?.('load');
     const pacer = createPacer(o.plan);
@@ -102,7 +103,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
     if (run.stopReason === 'worker-broke') {
-      for (const p of procs) if (p.stderrTail()) run.notes.push(`worker #${p.index + 1} stderr: ${p.stderrTail().split('\n').slice(-3).join(' | ')}`);
+      for (const p of procs) if (p.stderrTail()) run.notes.push(`worker #${p.index + 1} stderr: ${stderrGist(p)}`);
     }
     const { plan } = o;
     return {
@@ -111,17 +112,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       functapeVersion: FUNCTAPE_VERSION,
       startedAt: new Date(run.startedAtWallMs).toISOString(),
       source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, workerCommand: o.workerCommand },
-      load: {
-        model: plan.model,
-        concurrency: Number.isFinite(plan.concurrency) ? plan.concurrency : null,
-        rate: plan.model === 'open' ? plan.rate : null,
-        stages: plan.stages.map((s) => ({ durationMs: s.durationMs, target: s.target })),
-        warmupMs: plan.warmupMs,
-        durationMs: Number.isFinite(plan.durationMs) ? plan.durationMs : null,
-        invocations: Number.isFinite(plan.invocations) ? plan.invocations : null,
-        workers: o.workers,
-        description: describeLoadPlan(plan),
-      },
+      load: benchLoad(plan, o.workers),
       durationMs: Math.round(run.durationMs * 1000) / 1000,
       stopReason: run.stopReason,
       overall: run.overall,
@@ -145,8 +136,16 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
 }
 
 function workerFailure(p: WorkerProcess, what: string): CliError {
-  const tail = p.stderrTail();
-  return new CliError(`worker #${p.index + 1} ${what}${tail ? `; its stderr ends with: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`, 3);
+  const gist = stderrGist(p);
+  return new CliError(`worker #${p.index + 1} ${what}${gist ? `; its stderr ends with: ${gist}` : ''}`, 3);
+}
+
+/** Lines of a worker's stderr a bench error or note shows. */
+const STDERR_LINES = 4;
+
+/** The meaningful last lines of a worker's stderr, on one line (see `meaningfulLines`, as replay shows them). */
+function stderrGist(p: WorkerProcess): string {
+  return meaningfulLines(p.stderrTail().split('\n'), STDERR_LINES).join(' | ');
 }
 
 function sleep(ms: number): Promise<void> {

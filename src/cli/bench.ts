@@ -1,4 +1,7 @@
 import type { LoadFlags } from '../load/load-plan.js';
+import type { LoadPlan } from '../load/pacer.js';
+import type { ReplayFrame } from '../replay/replay-frame.js';
+import type { BenchReport } from '../report/bench-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
 import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
@@ -111,6 +114,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   }
 
   const { frames, sessionId } = await readSession(args.db, args.session);
+  if (baseline) await checkComparable(baseline, args, plan, frames, functions);
   const [{ runBench }, { renderBenchText }, { createProgressLine }] = await Promise.all([
     import('./bench-run.js'), import('../report/bench-text.js'), import('./bench-progress.js'),
   ]);
@@ -151,6 +155,21 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   // Interrupted (Ctrl-C): the partial figures are printed and written, exit as a shell expects.
   else if (report.stopReason === 'interrupted') code = 130;
   return code;
+}
+
+/** `--compare` with a baseline whose load, functions or workers differ is exit 2, before the run. */
+async function checkComparable(baseline: BenchReport, args: BenchArgs, plan: LoadPlan, frames: ReplayFrame[], functions: string[]): Promise<void> {
+  const [{ incomparabilities }, { benchLoad }, { collectBenchSource }] = await Promise.all([
+    import('../report/bench-comparable.js'), import('../load/load-plan.js'), import('../load/bench-source.js'),
+  ]);
+  let names: string[];
+  try {
+    names = collectBenchSource(frames, functions).functions.map((f) => f.name);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  const why = incomparabilities(baseline, { load: benchLoad(plan, args.workers), functions: names });
+  if (why.length > 0) throw new CliError(`--compare ${args.compare}: not comparable with this run (${why.join('; ')})`);
 }
 
 /** The session's frames; a bad file, an unknown session or one without invocations is exit 2. */

@@ -21,10 +21,12 @@ export function requireDb(db: unknown): string {
   return db;
 }
 
-/** `OK (completed)`, `UNAVAILABLE: no connection (host-gone)`, `not ended`. */
+/** `OK (completed)`, `UNAVAILABLE: no connection (host-gone)`, `the worker ended its stream 12 ms after WorkerTerminate, within its 5 s grace period (terminated)`, `not ended`. */
 export function formatFinalStatus(s: SessionInfo): string {
   if (!s.end) return 'not ended';
   const st = s.end.status;
+  // A normal shutdown reads as one, whatever status the broken-off call left.
+  if (s.end.reason === 'terminated') return `${st?.details || 'the worker ended its stream after WorkerTerminate'} (terminated)`;
   const code = st ? (CODES[st.code] ?? `code ${st.code}`) : 'no status';
   const details = st?.details && st.details.toUpperCase() !== code ? `: ${st.details.length > 60 ? `${st.details.slice(0, 59)}…` : st.details}` : '';
   const unstored = s.end.unstored ? `, ${s.end.unstored} unstored` : '';

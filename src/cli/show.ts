@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MESSAGE_KINDS } from '../codec/describe.js';
 import type { Direction } from '../model/frame.js';
+import type { SessionInfo } from '../model/session.js';
+import type { LineOutput, Recording } from '../recording/index.js';
+import { FOLLOW_POLL_MS, followSessions, waitUntil } from './show-follow.js';
 import { CliError, defineCommand } from './command.js';
 import { formatFinalStatus, requireDb } from './sessions.js';
 
@@ -14,7 +17,6 @@ interface ShowArgs {
   invocation?: string;
 }
 
-const FOLLOW_POLL_MS = 200;
 /** The messages a timeline learns function names from. */
 const NAMING_KINDS = ['functionLoadRequest', 'functionLoadRequestCollection', 'functionMetadataResponse'];
 
@@ -52,7 +54,7 @@ export const showCommand = defineCommand<ShowArgs>({
         alias: 'f',
         type: 'boolean',
         default: false,
-        describe: 'keep printing messages as they are recorded until the session ends (default session: the newest; Ctrl-C stops)',
+        describe: 'like tail -F: wait for the file, print the newest session as it is recorded, then each new session, until Ctrl-C (with --session: that session, until it ends)',
       }) as never,
   run: async (args, io) => {
     requireDb(args.db);
@@ -60,75 +62,35 @@ export const showCommand = defineCommand<ShowArgs>({
     checkSessionId(args.session);
     // An empty id (an unset shell variable) would match every message: say so instead.
     if (args.invocation !== undefined && args.invocation.trim() === '') throw new CliError('--invocation needs an invocation id (or its first characters)');
-    const [{ openRecording, selectSessions, createLineOutput }, { createTimeline }, text] = await Promise.all([
+    const [recording, { createTimeline }, text] = await Promise.all([
       import('../recording/index.js'),
       import('../report/timeline.js'),
       import('../report/timeline-text.js'),
     ]);
-    const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
+    // Following a file that is not there yet (or still being created): wait for it, as tail -F does.
+    if (args.follow && !recording.isRecordingYet(args.db)) {
+      io.stderr.write(`functape show: waiting for ${args.db} (Ctrl-C stops)\n`);
+      if (!(await waitUntil(() => recording.isRecordingYet(args.db), io.signal))) return 0;
+    }
+    const rec = recording.openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
+    const out = recording.createLineOutput(io.stdout);
+    const show: ShowContext = { args, kinds, rec, out, text, createTimeline, color: !args.json && io.stdout.isTTY === true, signal: io.signal };
     try {
-      let all = rec.sessions();
       if (args.follow && args.session === undefined) {
-        // Following: wait for a first session, then follow the newest one.
-        while (all.length === 0 && !io.signal.aborted) {
-          await sleep(FOLLOW_POLL_MS, undefined, { signal: io.signal }).catch(() => undefined);
-          all = rec.sessions();
+        // tail -F: the newest session, then each new one, until interrupted.
+        for await (const s of followSessions(() => rec.sessions(), io.signal)) {
+          await showSession(show, s);
+          if (out.closed) break;
         }
-        if (all.length > 1) io.stderr.write(`functape show: following session ${all[all.length - 1]!.id}, the newest (--session ID picks another)\n`);
-        all = all.slice(-1);
-      }
-      const selection = selectSessions(all, args.session, 'showing', args.db);
-      if (!selection.ok) throw new CliError(selection.error);
-      if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
-      if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
-      const out = createLineOutput(io.stdout);
-      const color = !args.json && io.stdout.isTTY === true;
-      for (const s of selection.sessions) {
-        if (!args.json) {
-          const label = s.label ? ` "${s.label}"` : '';
-          const worker = s.workerId ? ` worker ${s.workerId}` : '';
-          const upstream = s.upstream ? ` upstream ${s.upstream}` : '';
-          await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
+      } else {
+        const selection = recording.selectSessions(rec.sessions(), args.session, 'showing', args.db);
+        if (!selection.ok) throw new CliError(selection.error);
+        if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
+        if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
+        for (const s of selection.sessions) {
+          await showSession(show, s);
+          if (out.closed) break;
         }
-        const timeline = createTimeline();
-        const wanted = (f: { kind: string; direction: Direction; invocationId?: string }) =>
-          (!kinds || kinds.includes(f.kind)) &&
-          (!args.direction || f.direction === args.direction) &&
-          (args.invocation === undefined || (f.invocationId ?? '').startsWith(args.invocation));
-        // Following filters here rather than in SQL, so each poll resumes after the last seq read.
-        const filter = args.follow
-          ? { bytesLimit: 64 * 1024 }
-          : {
-              ...(kinds ? { kinds } : {}),
-              ...(args.direction ? { directions: [args.direction] } : {}),
-              ...(args.invocation !== undefined ? { invocation: args.invocation } : {}),
-              bytesLimit: 64 * 1024,
-            };
-        if (kinds || args.direction || args.invocation !== undefined) {
-          // Filtered rows may not include the messages that name functions: learn them first.
-          for (const f of rec.frames(s.id, { kinds: NAMING_KINDS, bytesLimit: 4 * 1024 * 1024 })) timeline.row(f);
-        }
-        let final = s;
-        let after = -1;
-        while (true) {
-          const before = args.follow ? rec.session(s.id) ?? s : s; // its state before this pass
-          for (const frame of rec.frames(s.id, { ...filter, afterSeq: after })) {
-            if (io.signal.aborted || out.closed) break;
-            after = frame.seq;
-            if (args.follow && !wanted(frame)) continue;
-            const row = timeline.row(frame);
-            const wait = out.line(args.json ? JSON.stringify(text.timelineRowJson(row)) : text.formatTimelineRow(row, { color }));
-            if (wait) await wait;
-          }
-          final = before;
-          if (!args.follow || before.end || io.signal.aborted || out.closed) break;
-          await out.flush();
-          await sleep(FOLLOW_POLL_MS, undefined, { signal: io.signal }).catch(() => undefined);
-        }
-        if (!args.json && !out.closed) {
-          await out.line(`end: ${formatFinalStatus(final)}${final.end ? ` after ${text.formatOffset(final.end.endNs).trim()}` : ''}`);
-        }
-        if (out.closed) break;
       }
       await out.flush();
     } finally {
@@ -137,3 +99,63 @@ export const showCommand = defineCommand<ShowArgs>({
     return 0;
   },
 });
+
+interface ShowContext {
+  args: ShowArgs;
+  kinds: string[] | undefined;
+  rec: Recording;
+  out: LineOutput;
+  text: typeof import('../report/timeline-text.js');
+  createTimeline: typeof import('../report/timeline.js').createTimeline;
+  color: boolean;
+  signal: AbortSignal;
+}
+
+/** Print one session: its header line, its messages (with --follow, as they are recorded, until it ends), its end line. */
+async function showSession(c: ShowContext, s: SessionInfo): Promise<void> {
+  const { args, kinds, rec, out, text } = c;
+  if (!args.json) {
+    const label = s.label ? ` "${s.label}"` : '';
+    const worker = s.workerId ? ` worker ${s.workerId}` : '';
+    const upstream = s.upstream ? ` upstream ${s.upstream}` : '';
+    await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
+  }
+  const timeline = c.createTimeline();
+  const wanted = (f: { kind: string; direction: Direction; invocationId?: string }) =>
+    (!kinds || kinds.includes(f.kind)) &&
+    (!args.direction || f.direction === args.direction) &&
+    (args.invocation === undefined || (f.invocationId ?? '').startsWith(args.invocation));
+  // Following filters here rather than in SQL, so each poll resumes after the last seq read.
+  const filter = args.follow
+    ? { bytesLimit: 64 * 1024 }
+    : {
+        ...(kinds ? { kinds } : {}),
+        ...(args.direction ? { directions: [args.direction] } : {}),
+        ...(args.invocation !== undefined ? { invocation: args.invocation } : {}),
+        bytesLimit: 64 * 1024,
+      };
+  if (kinds || args.direction || args.invocation !== undefined) {
+    // Filtered rows may not include the messages that name functions: learn them first.
+    for (const f of rec.frames(s.id, { kinds: NAMING_KINDS, bytesLimit: 4 * 1024 * 1024 })) timeline.row(f);
+  }
+  let final = s;
+  let after = -1;
+  while (true) {
+    const before = args.follow ? rec.session(s.id) ?? s : s; // its state before this pass
+    for (const frame of rec.frames(s.id, { ...filter, afterSeq: after })) {
+      if (c.signal.aborted || out.closed) break;
+      after = frame.seq;
+      if (args.follow && !wanted(frame)) continue;
+      const row = timeline.row(frame);
+      const wait = out.line(args.json ? JSON.stringify(text.timelineRowJson(row)) : text.formatTimelineRow(row, { color: c.color }));
+      if (wait) await wait;
+    }
+    final = before;
+    if (!args.follow || before.end || c.signal.aborted || out.closed) break;
+    await out.flush();
+    await sleep(FOLLOW_POLL_MS, undefined, { signal: c.signal }).catch(() => undefined);
+  }
+  if (!args.json && !out.closed) {
+    await out.line(`end: ${formatFinalStatus(final)}${final.end ? ` after ${text.formatOffset(final.end.endNs).trim()}` : ''}`);
+  }
+}

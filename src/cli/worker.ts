@@ -11,6 +11,8 @@ interface WorkerArgs {
   'load-collection': boolean;
   'list-functions': boolean;
   verbose: boolean;
+  'binding-name'?: string;
+  'log-worker-id': boolean;
   _: Array<string | number>;
   args?: Array<string | number>;
   [flag: string]: unknown;
@@ -38,6 +40,8 @@ export const workerCommand = defineCommand<WorkerArgs>({
       .option('greeting', { type: 'string', default: 'Hello', describe: 'the word `hello` answers with ("Hi" makes a worker that changed one output field)' })
       .option('load-collection', { type: 'boolean', default: false, describe: 'advertise SupportsLoadResponseCollection (the host then loads all functions in one message)' })
       .option('list-functions', { type: 'boolean', default: false, describe: 'print the built-in functions and exit' })
+      .option('binding-name', { type: 'string', describe: 'name the HTTP trigger binding this in the metadata (real apps do) and fail invocations whose input names another binding' })
+      .option('log-worker-id', { type: 'boolean', default: false, describe: 'start every invocation with an RpcLog naming the worker id, as real workers do' })
       .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' });
     b = b.positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' });
     for (const flag of HOST_FLAGS) b = b.option(flag, { type: 'string', hidden: true });
@@ -65,6 +69,8 @@ export const workerCommand = defineCommand<WorkerArgs>({
       requestId: host.requestId,
       greeting: args.greeting,
       loadCollection: args['load-collection'],
+      logWorkerId: args['log-worker-id'],
+      ...(args['binding-name'] ? { bindingName: args['binding-name'] } : {}),
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });

@@ -3,6 +3,7 @@ import type { BenchReport } from '../report/bench-report.js';
 import type { BenchSource, BenchTemplate } from './bench-source.js';
 import type { InvocationIds } from './invocation-ids.js';
 import type { Pacer } from './pacer.js';
+import type { RecordedSpace } from '../replay/recorded-space.js';
 
 /** The load driver's inputs and outputs (see `runBenchLoad`). */
 
@@ -13,6 +14,8 @@ export interface BenchTarget {
   pid: number | null;
   /** The live function id for a recorded one on this stream. */
   liveFunctionId(recordedFunctionId: string): string;
+  /** This stream's ids (worker, functions, requests) and directory as the setup replay mapped them. */
+  space: RecordedSpace;
 }
 
 /** Compares a live answer with its recorded counterpart; returns the differences (empty: same). */

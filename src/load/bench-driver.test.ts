@@ -53,6 +53,7 @@ function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean; s
   const target: BenchTarget = {
     duplex: pair.host, workerId: name, pid: null,
     liveFunctionId: (id) => `${name}-${id === 'rec-a' ? 'alpha' : 'beta'}`,
+    space: { ids: { toRecorded: (id) => (id === `${name}-alpha` ? 'rec-a' : id === `${name}-beta` ? 'rec-b' : undefined) } },
   };
   return { target, received, breakStream: () => pair.worker.cancel() };
 }

@@ -12,7 +12,7 @@ const answer = (invocationId: string, cookie: string) => encodeMessage(messageFr
 } as JsonValue));
 
 test('--verify compares answers redacted: the recorded cookie matches the same one live; another differs, shown as markers', () => {
-  const target = { duplex: {} as Duplex, workerId: 'w', pid: null, liveFunctionId: () => 'live-fn' };
+  const target = { duplex: {} as Duplex, workerId: 'w', pid: null, liveFunctionId: () => 'live-fn', space: { ids: { toRecorded: (id: string) => (id === 'live-fn' ? 'rec-fn' : undefined) } } };
   const verify = createBenchVerifier([target]);
   const recorded = createRedactor()(answer('rec-inv', 'cookie-AAAA'), 'invocationResponse');
   assert.ok(recorded, 'the recording holds the cookie as a marker');

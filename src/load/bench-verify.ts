@@ -1,14 +1,15 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import { createSecretMask, type SecretMask } from '../codec/secret-mask.js';
 import { compareAnswer, compareLogGroup, type CompareOptions } from '../replay/compare-answers.js';
-import { rewriteIds } from '../replay/id-map.js';
+import { toRecordedSpace } from '../replay/recorded-space.js';
 import { compileIgnores, DEFAULT_IGNORES } from '../replay/ignore-paths.js';
 import type { AnswerVerifier, BenchTarget } from './bench-driver.js';
 
 /**
  * `--verify`: compare each live InvocationResponse with the recorded answer of the
  * invocation it was cloned from, field by field, with replay's diff and ignore rules
- * (live invocation and function ids are mapped back to the recorded ones first), and its
+ * (every live id is mapped back to its recorded one first, by replay's own rule:
+ * `toRecordedSpace`, with the stream's setup map plus the invocation id), and its
  * RpcLogs as a multiset. A recorded invocation without a recorded answer is a difference.
  * Both sides are compared redacted by `secrets` (default: the built-in rules), as replay
  * does: a difference shows markers, never a secret.
@@ -18,9 +19,9 @@ export function createBenchVerifier(targets: readonly BenchTarget[], ignore: rea
   const show = (v: JsonValue | undefined) => (v === undefined ? '(absent)' : JSON.stringify(v));
   return (template, live) => {
     if (!template.answer) return [{ path: 'invocationResponse', recorded: '(not recorded)', actual: '(answered)' }];
-    const liveFn = targets[live.target]!.liveFunctionId(template.recordedFunctionId);
-    const lookup = (id: string) => (id === live.invocationId ? template.recordedInvocationId : id === liveFn ? template.recordedFunctionId : undefined);
-    const options: CompareOptions = { ignore: matcher, secrets, toRecordedSpace: (json) => rewriteIds(json, lookup, [live.invocationId]) };
+    const space = targets[live.target]!.space;
+    const invocation = { live: live.invocationId, recorded: template.recordedInvocationId };
+    const options: CompareOptions = { ignore: matcher, secrets, toRecordedSpace: (json) => toRecordedSpace(json, space, invocation) };
     const out = compareAnswer(template.answer, live.answer, options).map((d) => ({ path: d.path, recorded: show(d.recorded), actual: show(d.live) }));
     if (template.logs.length > 0 || live.logs.length > 0) {
       const logs = compareLogGroup(template.logs, live.logs, options);

@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import type { BenchLoad } from '../report/bench-report.js';
 import type { LoadPlan } from './pacer.js';
 import { parseStages } from './stages.js';
 
@@ -77,4 +78,19 @@ export function describeLoadPlan(plan: LoadPlan): string {
   const stop = Number.isFinite(plan.invocations) ? `${plan.invocations} invocations` : `${plan.durationMs / 1000}s`;
   const warm = plan.warmupMs > 0 ? ` after ${plan.warmupMs / 1000}s warmup` : '';
   return `${level}; ${stop}${warm}`;
+}
+
+/** The plan as a bench report states it (`report.load`), with the number of worker processes. */
+export function benchLoad(plan: LoadPlan, workers: number): BenchLoad {
+  return {
+    model: plan.model,
+    concurrency: Number.isFinite(plan.concurrency) ? plan.concurrency : null,
+    rate: plan.model === 'open' ? plan.rate : null,
+    stages: plan.stages.map((s) => ({ durationMs: s.durationMs, target: s.target })),
+    warmupMs: plan.warmupMs,
+    durationMs: Number.isFinite(plan.durationMs) ? plan.durationMs : null,
+    invocations: Number.isFinite(plan.invocations) ? plan.invocations : null,
+    workers,
+    description: describeLoadPlan(plan),
+  };
 }

@@ -31,6 +31,7 @@ export type EndReason =
   | 'completed' // both sides ended the stream normally (status from the host)
   | 'error-status' // the host ended it with a non-OK status
   | 'worker-gone' // the worker side reset or disconnected
+  | 'terminated' // the worker ended its stream and went away after the host's WorkerTerminate
   | 'host-gone' // the upstream connection failed or reset
   | 'shutdown' // functape itself stopped (signal) and closed the stream
   | 'store-error'; // --on-store-error fail ended it

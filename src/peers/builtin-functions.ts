@@ -114,10 +114,10 @@ export const BUILTIN_BY_NAME: ReadonlyMap<string, BuiltinFunction> = new Map(BUI
 
 /**
  * Worker-indexed metadata for one function, as a FunctionMetadataResponse lists it:
- * an HTTP trigger `req` in, the HTTP `$return` out, function_id = the name.
+ * an HTTP trigger `binding` (default `req`) in, the HTTP `$return` out, function_id = the name.
  */
-export function builtinMetadata(name: string, appDirectory: string): object {
-  const trigger = { name: 'req', type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', methods: ['get', 'post'], route: name };
+export function builtinMetadata(name: string, appDirectory: string, binding = 'req'): object {
+  const trigger = { name: binding, type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', methods: ['get', 'post'], route: name };
   const output = { name: '$return', type: 'http', direction: 'out' };
   return {
     name,
@@ -128,7 +128,7 @@ export function builtinMetadata(name: string, appDirectory: string): object {
     language: 'functape',
     isProxy: false,
     bindings: {
-      req: { type: 'httpTrigger', direction: BINDING_DIRECTION.in, dataType: 0, properties: {} },
+      [binding]: { type: 'httpTrigger', direction: BINDING_DIRECTION.in, dataType: 0, properties: {} },
       $return: { type: 'http', direction: BINDING_DIRECTION.out, dataType: 0, properties: {} },
     },
     rawBindings: [JSON.stringify(trigger), JSON.stringify(output)],

@@ -43,9 +43,9 @@ export interface HostReport {
   logs: { invocation: number; other: number };
   messages: { toWorker: number; toHost: number };
   statusEchoed: boolean;
-  /** False when the worker lacks WorkerStatus (a host then never asks). */
+  /** False when the worker lacks WorkerStatus (a host then never asks) or the run ended before the request. */
   statusSent: boolean;
-  /** Wall time from the first InvocationRequest to the last answer. */
+  /** Wall time from the first InvocationRequest to the last answer (the last one received, when the stream broke). */
   invokeMs: number;
   perSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number; count: number };
@@ -82,7 +82,8 @@ export function formatHostReport(r: HostReport): string {
     lines.push(`  latency ms: p50 ${ms(r.latencyMs.p50)}  p90 ${ms(r.latencyMs.p90)}  p99 ${ms(r.latencyMs.p99)}  max ${ms(r.latencyMs.max)}  mean ${ms(r.latencyMs.mean)}`);
   }
   lines.push(`  messages: ${r.messages.toWorker} to the worker, ${r.messages.toHost} to the host (${r.logs.invocation} invocation logs, ${r.logs.other} other logs)`);
-  const status = !r.statusSent ? 'not sent (no WorkerStatus capability)' : r.statusEchoed ? 'yes' : 'no';
+  const status = r.statusSent ? (r.statusEchoed ? 'yes' : 'no')
+    : r.workerCapabilities.includes('WorkerStatus') ? 'not sent (the run ended before it)' : 'not sent (no WorkerStatus capability)';
   lines.push(`  status request echoed: ${status};  worker exit: ${r.worker.signal ?? r.worker.exitCode ?? 'still running'}`);
   if (r.outcome !== 'ok' && r.worker.stderrTail.length > 0) {
     lines.push('  worker stderr (last lines):');

@@ -188,3 +188,20 @@ test('a worker without WorkerStatus, cancel or terminate capabilities is never s
   assert.equal(st.byFunction.sleep!.success, 3, 'sleeps run to the end instead of being cancelled');
   assert.equal(log.hostEffects.at(-1), 'terminated');
 });
+
+test('a stream that breaks mid-run keeps the time of the last answer: the run had a throughput', () => {
+  const real = worker();
+  let answers = 0;
+  const dropsAfterThree: WorkerProtocol = {
+    ...real,
+    start: () => real.start(),
+    receive: (bytes) => real.receive(bytes).filter((e) => e.type !== 'send' || describeBytes(e.bytes).kind !== 'invocationResponse' || ++answers <= 3),
+  };
+  const host = createHostScript(config({ functions: ['hello'], invocations: 10, reloadEnv: false }));
+  converse(host, dropsAfterThree);
+  host.broke('the stream ended');
+  const st = host.state();
+  assert.equal(st.answered, 3);
+  assert.equal(st.statusSent, false);
+  assert.ok(st.invokeStartNs !== undefined && st.invokeEndNs !== undefined && st.invokeEndNs > st.invokeStartNs, 'the answered window is known');
+});

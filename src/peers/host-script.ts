@@ -2,7 +2,8 @@ import { decodeMessage, encodeMessage, makeMessage, type StreamingMessage } from
 import { emptyCounts, type FunctionCounts } from './host-report.js';
 import { checkResponse, planInvocation, type Expectation, type PlanOptions } from './invocation-plan.js';
 import { createRequestEncoder } from './request-encoder.js';
-import { msg, STATUS, STATUS_NAME, type MessageInit, type RpcFunctionMetadata } from './messages.js';
+import { triggerBindingName } from './trigger-binding.js';
+import { LOG_CATEGORY, msg, STATUS, STATUS_NAME, type MessageInit, type RpcFunctionMetadata } from './messages.js';
 
 /**
  * The scripted host, sans-IO: worker messages in, host messages and verdicts out.
@@ -67,7 +68,9 @@ export interface HostScriptState {
   statusEchoed: boolean;
   /** False when the worker lacks the WorkerStatus capability (no request is sent then). */
   statusSent: boolean;
+  /** When the first InvocationRequest was sent. */
   invokeStartNs?: bigint;
+  /** When the last answer so far arrived (also after a broken stream: what was answered counts). */
   invokeEndNs?: bigint;
 }
 
@@ -95,6 +98,8 @@ export function createHostScript(config: HostScriptConfig): HostScript {
   };
   for (const fn of config.functions) st.byFunction[fn] ??= emptyCounts();
   const functionIds = new Map<string, string>();
+  /** Function name → its trigger binding's name, from the metadata the worker returned. */
+  const triggerBindings = new Map<string, string>();
   const pendingLoads = new Set<string>();
   const inFlight = new Map<string, InFlight>();
   const perFunctionIndex = new Map<string, number>();
@@ -133,6 +138,7 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       // Worker-indexed functions keep the worker's id (the name); otherwise the host mints a GUID.
       const functionId = m.functionId || config.newGuid();
       functionIds.set(m.name, functionId);
+      triggerBindings.set(m.name, triggerBindingName(m));
       pendingLoads.add(functionId);
       return { functionId, metadata: { ...m, functionId }, managedDependencyEnabled: false };
     });
@@ -151,7 +157,7 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       const fn = config.functions[st.sent % config.functions.length]!;
       const n = perFunctionIndex.get(fn) ?? 0;
       perFunctionIndex.set(fn, n + 1);
-      const plan = planInvocation(fn, n, { ...config.plan, cancelEvery, rawBodyBytes });
+      const plan = { ...planInvocation(fn, n, { ...config.plan, cancelEvery, rawBodyBytes }), binding: triggerBindings.get(fn)! };
       const invocationId = config.newGuid();
       const trace = config.newGuid();
       const request = encodeRequest(plan, {
@@ -170,7 +176,6 @@ export function createHostScript(config: HostScriptConfig): HostScript {
       }
     }
     if (st.sent >= config.invocations && inFlight.size === 0) {
-      st.invokeEndNs ??= config.now();
       // A host asks for status only when the worker advertised WorkerStatus.
       if ('WorkerStatus' in capabilities) {
         st.phase = 'await-status';
@@ -191,7 +196,9 @@ export function createHostScript(config: HostScriptConfig): HostScript {
     }
     inFlight.delete(m.invocationId);
     st.answered++;
-    config.recordLatency(inv.fn, Number(config.now() - inv.startNs));
+    const now = config.now();
+    st.invokeEndNs = now;
+    config.recordLatency(inv.fn, Number(now - inv.startNs));
     const counts = st.byFunction[inv.fn]!;
     const status = STATUS_NAME[m.result?.status ?? -1];
     if (status === 'Success') counts.success++;
@@ -212,7 +219,8 @@ export function createHostScript(config: HostScriptConfig): HostScript {
     if (c.case === 'rpcLog') {
       const inv = c.value.invocationId ? inFlight.get(c.value.invocationId) : undefined;
       if (inv) {
-        inv.logs++;
+        // Only the function's own (User) logs are what the plan counts: real workers add System ones.
+        if (c.value.logCategory === LOG_CATEGORY.User) inv.logs++;
         st.logs.invocation++;
       } else {
         st.logs.other++;

@@ -1,5 +1,6 @@
 import { msg, STATUS_NAME, type InvocationResponse, type MessageInit, type StatusName } from './messages.js';
 import { typedDataBytes } from './http-data.js';
+import { DEFAULT_TRIGGER_BINDING } from './trigger-binding.js';
 
 /**
  * What the scripted host sends for its i-th invocation of a built-in function, and what
@@ -24,7 +25,7 @@ export interface Expectation {
   /** The body must end with this (hello: the greeting word may differ). */
   bodyEndsWith?: string;
   bodyBytes?: number;
-  /** RpcLogs carrying the invocation id, before the response. */
+  /** User RpcLogs carrying the invocation id, before the response (System logs are not counted). */
   logs?: number;
 }
 
@@ -35,6 +36,8 @@ export interface PlannedInvocation {
   body?: { text: string; contentType: string };
   /** Send InvocationCancel right after the request. */
   cancel: boolean;
+  /** The trigger binding's name in the function's metadata (`input_data` carries the HTTP request under it). */
+  binding?: string;
   expect: Expectation;
 }
 
@@ -112,7 +115,7 @@ export function staticRequestFields(p: PlannedInvocation, options: PlanOptions):
     }],
   };
   return {
-    inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'http', value: http } } } }],
+    inputData: [{ name: p.binding ?? DEFAULT_TRIGGER_BINDING, rpcData: { case: 'data', value: { data: { case: 'http', value: http } } } }],
     triggerMetadata: {
       Query: { data: { case: 'json', value: JSON.stringify(p.query) } },
       Headers: { data: { case: 'json', value: JSON.stringify(headers) } },

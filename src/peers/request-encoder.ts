@@ -25,7 +25,7 @@ function innerBytes(whole: Uint8Array): Uint8Array {
 export function createRequestEncoder(): (p: PlannedInvocation, ids: RequestIds, options: PlanOptions) => Uint8Array {
   const cache = new Map<string, Uint8Array>();
   return (p, ids, options) => {
-    const key = `${p.fn}\0${p.method}\0${JSON.stringify(p.query)}\0${p.body?.contentType ?? ''}\0${p.body?.text ?? ''}\0${options.rawBodyBytes}`;
+    const key = `${p.fn}\0${p.binding ?? ''}\0${p.method}\0${JSON.stringify(p.query)}\0${p.body?.contentType ?? ''}\0${p.body?.text ?? ''}\0${options.rawBodyBytes}`;
     let fixed = cache.get(key);
     if (!fixed) {
       fixed = innerBytes(encodeMessage(makeMessage(msg('invocationRequest', staticRequestFields(p, options)))));

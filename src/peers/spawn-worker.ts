@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { meaningfulLines } from './meaningful-lines.js';
 
 export interface WorkerExit {
   code: number | null;
@@ -11,7 +12,7 @@ export interface SpawnedWorker {
   readonly pid: number | undefined;
   /** Settles once, when the process is gone (or could not start). */
   readonly exited: Promise<WorkerExit>;
-  /** The last lines the worker wrote to stdout/stderr (for error reports). */
+  /** The meaningful last lines the worker wrote to stdout/stderr, for error reports (see `meaningfulLines`). */
   tail(): string[];
   kill(signal?: NodeJS.Signals): void;
 }
@@ -56,7 +57,7 @@ export function spawnWorker(argv: readonly string[], hostArgs: readonly string[]
   return {
     pid: child.pid,
     exited,
-    tail: () => lines.slice(),
+    tail: () => meaningfulLines(lines, keep),
     kill: (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -2,7 +2,7 @@ import { decodeMessage, encodeMessage, makeMessage, type StreamingMessage } from
 import { describe } from '../codec/describe.js';
 import { BUILTIN_FUNCTIONS, builtinMetadata, type BuiltinFunction, type FunctionResult, type LogLine } from './builtin-functions.js';
 import { httpReturnValue, readHttpInput, type HttpInput } from './http-data.js';
-import { LOG_CATEGORY, STATUS, failure, msg, success, type InvocationRequest, type Member, type MessageInit } from './messages.js';
+import { LOG_CATEGORY, LOG_LEVEL, STATUS, failure, msg, success, type InvocationRequest, type Member, type MessageInit } from './messages.js';
 import { createNoopAnswer } from './noop-answer.js';
 
 /**
@@ -39,6 +39,14 @@ export interface WorkerConfig {
   /** What legitimately varies between runs goes only here (worker_metadata). */
   runtime: { name: string; version: string; bitness: string; pid: number };
   functions?: readonly BuiltinFunction[];
+  /**
+   * Behave like a real language worker in two ways functape's own tools must cope with:
+   * name each function's HTTP trigger binding this (not `req`) in the metadata, and refuse
+   * an invocation whose input names a binding the loaded function does not have.
+   */
+  bindingName?: string;
+  /** Start every invocation with a System RpcLog naming the worker id, as real workers do. */
+  logWorkerId?: boolean;
 }
 
 export interface WorkerStats {
@@ -80,6 +88,8 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
   const options = { greeting: config.greeting ?? 'Hello' };
   /** function_id → built-in function, filled by FunctionLoadRequests. */
   const loaded = new Map<string, BuiltinFunction>();
+  /** function_id → the binding names its load request gave it. */
+  const bindingsOf = new Map<string, Set<string>>();
   /** invocation_id → the sleeping invocation's request id and function name. */
   const sleeping = new Map<string, { requestId: string; fn: string; ms: number }>();
   const noop = createNoopAnswer();
@@ -101,6 +111,7 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
     const fn = functions.get(name);
     if (!fn) return { functionId: req.functionId, result: failure(`functape worker has no function named '${name}'`, { type: 'FunctionNotFound', source: 'functape-worker' }) };
     loaded.set(req.functionId, fn);
+    bindingsOf.set(req.functionId, new Set(Object.keys(req.metadata?.bindings ?? {})));
     return { functionId: req.functionId, result: success(), isDependencyDownloaded: false };
   }
 
@@ -147,6 +158,21 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
       }, requestId)));
       return;
     }
+    if (config.logWorkerId) {
+      out.push(send(msg('rpcLog', {
+        invocationId: req.invocationId, category: 'System', level: LOG_LEVEL.Debug, logCategory: LOG_CATEGORY.System,
+        message: `Worker ${config.workerId} received FunctionInvocationRequest with invocationId ${req.invocationId}`,
+      })));
+    }
+    const known = bindingsOf.get(req.functionId);
+    const unknown = config.bindingName ? req.inputData.find((b) => !known?.has(b.name)) : undefined;
+    if (unknown) {
+      out.push(send(msg('invocationResponse', {
+        invocationId: req.invocationId,
+        result: failure(`Failed to find binding "${unknown.name}"`, { type: 'Error', source: 'functape-worker' }),
+      }, requestId)));
+      return;
+    }
     respond(requestId, req.invocationId, fn.name, fn.run(readHttpInput(req) ?? EMPTY_INPUT, options), out);
   }
 
@@ -163,7 +189,7 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
       case 'functionsMetadataRequest': {
         const dir = c.value.functionAppDirectory || appDirectory.value;
         out.push(send(msg('functionMetadataResponse', {
-          functionMetadataResults: [...functions.keys()].map((name) => builtinMetadata(name, dir)),
+          functionMetadataResults: [...functions.keys()].map((name) => builtinMetadata(name, dir, config.bindingName)),
           result: success(),
           useDefaultMetadataIndexing: false,
         }, rid)));
@@ -228,7 +254,7 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
       }
       // Fast path: a noop invocation needs no decoding and a pre-encoded answer.
       const d = describe(bytes);
-      if (d.kind === 'invocationRequest' && !d.requestId && d.invocationId && d.functionId !== undefined) {
+      if (d.kind === 'invocationRequest' && !d.requestId && d.invocationId && d.functionId !== undefined && !config.logWorkerId && !config.bindingName) {
         const fn = loaded.get(d.functionId);
         if (fn?.name === 'noop') {
           stats.invocations++;

@@ -202,3 +202,24 @@ test('writeFrame backpressure pauses once and resumes when the store drains', as
   assert.deepEqual(flow, ['pause', 'resume']);
   assert.equal(recorder.paused, false);
 });
+
+test('a worker that goes away after WorkerTerminate ended the session as the protocol asks: terminated, within its grace', async () => {
+  const { encodeMessage, makeMessage } = await import('../codec/streaming-message.js');
+  const terminate = encodeMessage(makeMessage({ requestId: 'r', content: { case: 'workerTerminate', value: { gracePeriod: { seconds: 5n, nanos: 0 } } } }));
+  const { recorder, events } = setup();
+  const a = recorder.open(opening);
+  a.message('toWorker', false, terminate, 100_000_000);
+  a.close({ status: { code: 1, details: 'the worker ended the stream (RST_STREAM code 8)' }, reason: 'worker-gone', hrNs: opening.hrNs + 112_000_000n });
+  const gone = recorder.open(opening); // no WorkerTerminate: still worker-gone
+  gone.message('toWorker', false, b(1), 100_000_000);
+  gone.close({ status: { code: 1, details: 'x' }, reason: 'worker-gone', hrNs: opening.hrNs + 200_000_000n });
+  const late = recorder.open(opening); // terminated, but after the grace period
+  late.message('toWorker', false, terminate, 0);
+  late.close({ status: null, reason: 'worker-gone', hrNs: opening.hrNs + 6_000_000_000n });
+  const ends = events.flatMap((e) => (e.type === 'session-end' ? [[e.end.reason, e.end.status?.code, e.end.status?.details]] : []));
+  assert.deepEqual(ends, [
+    ['terminated', 1, 'the worker ended its stream 12.0 ms after WorkerTerminate, within its 5 s grace period'],
+    ['worker-gone', 1, 'x'],
+    ['terminated', 1, 'the worker ended its stream 6000 ms after WorkerTerminate, after its 5 s grace period'],
+  ]);
+});

@@ -2,6 +2,7 @@ import type { CaptureEvent } from '../model/event.js';
 import type { Direction } from '../model/frame.js';
 import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
 import type { CaptureStore } from '../model/store.js';
+import { workerTerminateGraceMs } from '../codec/worker-terminate.js';
 
 /**
  * Turns what a relay observes into CaptureEvents for a CaptureStore. Sans-IO: no
@@ -18,7 +19,10 @@ import type { CaptureStore } from '../model/store.js';
  *   offset (so wall time never runs backwards in a session).
  * - Frame bytes are handed to the store as given (the relay's may be views of a received
  *   chunk, never mutated afterwards; the store copies them into its batch): the recorder
- *   never decodes, copies or keeps them.
+ *   never copies or keeps them, and decodes none but a WorkerTerminate (the first tag
+ *   bytes of each host message are looked at to notice it).
+ * - A session that ends `worker-gone` after a WorkerTerminate ends `terminated` instead:
+ *   the worker did what the protocol asks.
  * - Backpressure: when `store.write` returns false the recorder calls `flow.pause()`
  *   once, and `flow.resume()` when `store.drained()` resolves.
  * - Store errors: with `onStoreError: 'forward'` each is reported with `fatal: false`
@@ -125,6 +129,8 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
       const seqs: Record<Direction, number> = { toHost: 0, toWorker: 0 };
       let seq = 0;
       let closed = false;
+      /** The host's WorkerTerminate, once seen: when (ns since open) and its grace period. */
+      let terminate: { tNs: number; graceMs: number } | undefined;
       stats.sessionsOpened += 1;
       write({
         type: 'session-start',
@@ -152,6 +158,10 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
           stats.bytes[direction] += bytes.length;
           const s = seq++;
           const d = seqs[direction]++;
+          if (direction === 'toWorker' && !compressed && terminate === undefined) {
+            const graceMs = workerTerminateGraceMs(bytes);
+            if (graceMs !== undefined) terminate = { tNs, graceMs };
+          }
           if (direct) wrote(store.writeFrame!(id, s, d, direction, tNs, wallMs, compressed, bytes));
           else write({ type: 'frame', frame: { sessionId: id, seq: s, dirSeq: d, direction, tNs: BigInt(tNs), wallMs, compressed, bytes } });
         },
@@ -160,9 +170,10 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
           closed = true;
           stats.sessionsClosed += 1;
           const endNs = end.hrNs > startNs ? end.hrNs - startNs : 0n;
+          const { status, reason } = terminate && end.reason === 'worker-gone' ? terminated(end.status, terminate, endNs) : end;
           write({
             type: 'session-end',
-            end: { id, endNs, endWallMs: startWallMs + Number(endNs) / 1e6, status: end.status, reason: end.reason },
+            end: { id, endNs, endWallMs: startWallMs + Number(endNs) / 1e6, status, reason },
           });
         },
       };
@@ -176,5 +187,21 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
     stats() {
       return { ...stats, frames: { ...stats.frames }, bytes: { ...stats.bytes } };
     },
+  };
+}
+
+/**
+ * A worker that went away after the host's WorkerTerminate did what the protocol asks (end
+ * its stream and exit): reason `terminated`, and the details say when, against the grace
+ * period. The status code the host saw is kept.
+ */
+function terminated(status: StreamStatus | null, t: { tNs: number; graceMs: number }, endNs: bigint): { status: StreamStatus; reason: EndReason } {
+  const ms = Math.max(0, (Number(endNs) - t.tNs) / 1e6);
+  const shown = ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
+  const grace = `${t.graceMs / 1000} s grace period`;
+  const when = ms <= t.graceMs ? `within its ${grace}` : `after its ${grace}`;
+  return {
+    status: { ...status, code: status?.code ?? 1, details: `the worker ended its stream ${shown} ms after WorkerTerminate, ${when}` },
+    reason: 'terminated',
   };
 }

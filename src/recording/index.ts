@@ -6,7 +6,7 @@ export { verifyRecording, type VerifyReport, type VerifyProblem, type VerifyProb
 export { frameLine, createFrameLiner, sessionLine, sessionEndLine, parseLine, NdjsonError, type NdjsonRecord, type NdjsonFrame } from './ndjson.js';
 export { importNdjson, type ImportOptions, type ImportReport } from './import-ndjson.js';
 export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
-export { removeRecordingFiles } from './open-database.js';
+export { removeRecordingFiles, isRecordingYet } from './open-database.js';
 export { selectSessions, type SessionSelection } from './select-sessions.js';
 export { createLineOutput, type LineOutput } from './line-output.js';
 export type { KnownFrameIndex } from './record-sink.js';

@@ -213,6 +213,16 @@ export function configureWriter(db: Database.Database, options: WriteOpenOptions
 }
 
 /** Open a recording read-only (checked first); never changes the file. */
+/**
+ * True when `path` holds a functape recording; false while there is nothing to read yet (no
+ * file, or one a writer is still creating: empty, or SQLite without tables). Throws a
+ * RecordingError for a file that is something else (`show --follow` waits only for the former).
+ */
+export function isRecordingYet(path: string): boolean {
+  const check = checkRecordingFile(path, false);
+  return check.exists && check.version > 0;
+}
+
 export function openForReading(path: string): { db: Database.Database; version: number } {
   const check = checkRecordingFile(path, true);
   try {

@@ -225,3 +225,16 @@ test('neither a poll that sends nor the poll after it builds ahead: they ask to 
   assert.deepEqual(e.poll(11).send.map((b) => describe(b).invocationId), ['live-2'], 'b as built ahead');
   assert.equal(built, 2);
 });
+
+test("a StartStream that arrives before the replay clock starts has no live service time (not functape's uptime)", () => {
+  const early = engine();
+  early.receive(live('startStream', { workerId: 'LW' }, 'LR'), 24_277);
+  early.poll(24_280);
+  const first = early.resolved().find((o) => o.kind === 'startStream')!;
+  assert.equal(first.status, 'matched');
+  assert.equal(first.serviceMs, undefined);
+  const later = engine();
+  later.poll(100);
+  later.receive(live('startStream', { workerId: 'LW' }, 'LR'), 109.5);
+  assert.deepEqual(later.resolved().find((o) => o.kind === 'startStream')!.serviceMs?.live, 9.5, 'after the start: time since the replay started');
+});

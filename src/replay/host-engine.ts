@@ -3,12 +3,13 @@ import { createSecretMask, type SecretMask } from '../codec/secret-mask.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerComparer, type AnswerComparer } from './answer-comparer.js';
 import * as M from './answer-matcher.js';
-import { moveDirectory, replaceInStrings, type DirectoryMove } from './app-directory.js';
+import { moveDirectory, type DirectoryMove } from './app-directory.js';
 import type { CausalPlan } from './causal-plan.js';
 import { compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
 import type { AnswerState } from './expected-answers.js';
 import * as S from './host-schedule.js';
-import { createIdMap, rewriteIds, type IdMap } from './id-map.js';
+import { createIdMap, type IdMap } from './id-map.js';
+import { toRecordedSpace, type RecordedSpace } from './recorded-space.js';
 import type { PathMatcher } from './ignore-paths.js';
 import { logGroupOutcome } from './log-group-outcome.js';
 import type { Pace } from './pace.js';
@@ -93,6 +94,8 @@ export interface HostEngine {
   /** Outcomes resolved so far (answers only, no log groups), in recorded order. */
   resolved(): ReplayOutcome[];
   readonly ids: IdMap;
+  /** The live ids and directory mapped back to the recorded ones (see `toRecordedSpace`). */
+  readonly space: RecordedSpace;
   readonly sent: number;
   /** True once the step of this recorded seq was sent. */
   hasSent(seq: number): boolean;
@@ -142,6 +145,7 @@ function createVersionedIds(): IdMap & { readonly version: number } {
 interface EngineState {
   readonly options: HostEngineOptions;
   readonly ids: ReturnType<typeof createVersionedIds>;
+  readonly space: RecordedSpace;
   readonly sched: S.ScheduleState;
   readonly matcher: M.MatcherState;
   readonly comparer: AnswerComparer;
@@ -161,6 +165,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
   const e = createEngineState(plan, options);
   return {
     ids: e.ids,
+    space: e.space,
     get sent() {
       return e.sched.sentCount;
     },
@@ -183,6 +188,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
 
 function createEngineState(plan: CausalPlan, options: HostEngineOptions): EngineState {
   const ids = createVersionedIds();
+  const space: RecordedSpace = options.directory ? { ids, directory: options.directory } : { ids };
   const matcher = M.createMatcher(plan);
   const sched = S.createSchedule(plan, {
     pace: options.pace,
@@ -197,15 +203,11 @@ function createEngineState(plan: CausalPlan, options: HostEngineOptions): Engine
   const compareOptions: CompareOptions = {
     ignore: options.ignore,
     secrets: options.secrets ?? createSecretMask(),
-    toRecordedSpace: (json) => {
-      const mapped = rewriteIds(json, (id) => ids.toRecorded(id), []);
-      const move = options.directory;
-      return move ? replaceInStrings(mapped, move.live, move.recorded) : mapped;
-    },
+    toRecordedSpace: (json) => toRecordedSpace(json, space),
   };
   const firstNonSetup = sched.steps.findIndex((s) => !SETUP_KINDS.has(s.step.frame.kind));
   const e: EngineState = {
-    options, ids, sched, matcher, compareOptions,
+    options, ids, space, sched, matcher, compareOptions,
     comparer: createAnswerComparer(compareOptions),
     extras: [],
     setupEnd: firstNonSetup < 0 ? sched.steps.length : firstNonSetup,
@@ -272,7 +274,9 @@ function answered(e: EngineState, a: AnswerState, bytes: Uint8Array, nowMs: numb
   }
   const outcome = M.describeOutcome(e.matcher, a, 'matched', []);
   const trigger = a.expected.trigger;
-  const sentAt = trigger === undefined ? e.startedAtMs : e.sched.stepBySeq.get(trigger)?.sentAtMs;
+  // An answer nothing triggered is timed from the replay's start; one that came before it
+  // (StartStream, read while the worker connected) has no live service time.
+  const sentAt = trigger === undefined ? (e.started ? e.startedAtMs : undefined) : e.sched.stepBySeq.get(trigger)?.sentAtMs;
   if (sentAt !== undefined) outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
   e.comparer.defer(outcome, a.expected.frame.bytes, bytes);
   resolve(e, a, outcome, nowMs);

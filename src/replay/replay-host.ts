@@ -11,6 +11,7 @@ import { createHostEngine, type HostEngine } from './host-engine.js';
 import { warmHostEngine } from './warm-host-engine.js';
 import { createHeapSettler } from './settle-heap.js';
 import type { IdMap } from './id-map.js';
+import type { RecordedSpace } from './recorded-space.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
@@ -76,6 +77,8 @@ export interface HostSetup {
   /** recorded function id → the id the live worker knows the function by. */
   liveFunctionId(recordedFunctionId: string): string;
   readonly ids: IdMap;
+  /** How `bench --verify` maps this stream's answers back to the recording, as the replay does. */
+  readonly space: RecordedSpace;
   readonly plan: CausalPlan;
   /** Outcomes of the setup answers (StartStream, init, metadata, loads). */
   readonly outcomes: ReplayOutcome[];
@@ -211,6 +214,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   return {
     liveFunctionId: (id) => engine.ids.toLive(id) ?? id,
     ids: engine.ids,
+    space: engine.space,
     plan,
     outcomes: engine.resolved(),
     ...(ended ? { ended } : {}),

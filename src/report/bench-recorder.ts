@@ -39,6 +39,8 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
   const seconds: Array<{ h: Histogram; completed: number; errors: number } | undefined> = [];
   let completed = 0;
   let errors = 0;
+  /** The latest answer's arrival: answers in flight when sending stopped land after the window. */
+  let lastAtMs = 0;
   return {
     sent(fn, worker) {
       overall.sent += 1;
@@ -52,6 +54,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       w.completed += 1;
       completed += 1;
       const us = Math.max(1, Math.round(latencyUs));
+      if (atMs > lastAtMs) lastAtMs = atMs;
       const s = Math.max(0, Math.floor(atMs / 1000));
       let slot = seconds[s];
       if (!slot) {
@@ -83,10 +86,13 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
     },
     build(durationMs) {
       const timeline: TimelinePoint[] = [];
-      const lastSecond = Math.max(seconds.length, Math.ceil(durationMs / 1000));
+      // The last second is covered up to the end of the window or its last answer, whichever
+      // is later: its rate is its answers over that span (the drain's answers included).
+      const endS = Math.max(durationMs, lastAtMs) / 1000;
+      const lastSecond = Math.max(seconds.length, Math.ceil(endS));
       for (let s = 0; s < lastSecond; s++) {
         const slot = seconds[s];
-        const spanS = Math.round(Math.min(1, Math.max(0, durationMs / 1000 - s)) * 1000) / 1000 || 1;
+        const spanS = Math.max(0.001, Math.round(Math.min(1, Math.max(0, endS - s)) * 1000) / 1000);
         timeline.push(slot
           ? { second: s, spanS, completed: slot.completed, errors: slot.errors, p50Us: valueAt(slot.h, 50), p99Us: valueAt(slot.h, 99), maxUs: slot.h.maxValue }
           : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 });

@@ -127,7 +127,11 @@ export interface WorkerFigures {
 export interface TimelinePoint {
   /** Seconds since the measured window started (this point covers [second, second+1)). */
   second: number;
-  /** How much of this second the measured window covers (1 but for the last, partial one). */
+  /**
+   * How much of this second the run covers (1 but for the last, partial one): up to the end of
+   * the measured window or the last answer, whichever is later, so `completed / spanS` is the
+   * true rate also for the answers still in flight when sending stopped.
+   */
   spanS: number;
   completed: number;
   errors: number;
