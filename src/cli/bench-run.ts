@@ -106,7 +106,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       formatVersion: 1,
       functapeVersion: FUNCTAPE_VERSION,
       startedAt: new Date(run.startedAtWallMs).toISOString(),
-      source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, workerCommand: o.workerCommand },
+      source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, cancelledLeftOut: source.cancelledLeftOut, workerCommand: o.workerCommand },
       load: {
         model: plan.model,
         concurrency: Number.isFinite(plan.concurrency) ? plan.concurrency : null,
