@@ -14,6 +14,7 @@ import { FUNCTAPE_VERSION } from '../version.js';
 import { listenAsHost } from '../wire/grpc-peer.js';
 import { startWorkerProcess, type WorkerProcess } from './bench-workers.js';
 import { CliError } from './command.js';
+import { NO_LIMIT_MS, timerMs } from './flag-values.js';
 
 export interface BenchRunOptions {
   /** The recorded session, frames in seq order. */
@@ -28,7 +29,7 @@ export interface BenchRunOptions {
   plan: LoadPlan;
   verify: boolean;
   ignore?: readonly string[];
-  /** How long a worker may take to connect and finish the setup phase. */
+  /** How long a worker may take to connect and finish the setup phase (0 = no limit). */
   startTimeoutMs: number;
   drainTimeoutMs: number;
   signal?: AbortSignal;
@@ -51,6 +52,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
+  const startMs = timerMs(o.startTimeoutMs);
   const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
   const procs: WorkerProcess[] = [];
   const duplexes: Duplex[] = [];
@@ -60,7 +62,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     const waiting = new Map<string, (d: Duplex) => void>();
     const early = new Map<string, Duplex>();
     listener.onStream((raw) => {
-      void readFirstMessage(raw, o.startTimeoutMs).then(({ first, duplex }) => {
+      void readFirstMessage(raw, startMs).then(({ first, duplex }) => {
         const workerId = first ? describe(first).workerId : undefined;
         if (workerId === undefined) return duplex.cancel();
         const w = waiting.get(workerId);
@@ -75,12 +77,13 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
         if (got) return resolve(got);
         waiting.set(p.workerId, resolve);
         void p.exited.then((code) => reject(workerFailure(p, `exited (${code}) before opening its stream`)));
-      }), o.startTimeoutMs, () => workerFailure(p, `did not connect within ${o.startTimeoutMs} ms`));
+        o.signal?.addEventListener('abort', () => reject(new CliError('interrupted while the workers were starting', 130)), { once: true });
+      }), startMs, () => workerFailure(p, `did not connect within ${startMs} ms`));
       duplexes.push(duplex);
       const setup = await withTimeout(replayHostSetup({
         frames: o.frames, duplex, workerId: p.workerId, requestId: p.requestId, pace: 'fast',
-        answerTimeoutMs: o.startTimeoutMs, ...(o.signal ? { signal: o.signal } : {}),
-      }), o.startTimeoutMs * 2, () => workerFailure(p, 'did not finish the setup phase'));
+        answerTimeoutMs: startMs, ...(o.signal ? { signal: o.signal } : {}),
+      }), Math.min(startMs * 2, NO_LIMIT_MS), () => workerFailure(p, 'did not finish the setup phase'));
       if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
       if (setup.ended) throw workerFailure(p, `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`);
       const bad = setup.outcomes.filter((x) => x.status !== 'matched');
