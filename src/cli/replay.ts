@@ -316,6 +316,6 @@ async function writeOutputs(report: ReplayReport, args: ReplayArgs, io: CliIo): 
   } catch (err) {
     throw new CliError(`cannot write the report: ${err instanceof Error ? err.message : String(err)}`);
   }
-  // Interrupted (Ctrl-C): the report is printed, but the verdict is neither pass nor fail.
-  return io.signal.aborted ? 130 : replayExitCode(report);
+  // Interrupted (Ctrl-C): the report says so and gives no verdict (130), as the exit code does.
+  return replayExitCode(report);
 }

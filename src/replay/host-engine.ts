@@ -81,8 +81,12 @@ export interface HostEngine {
   poll(nowMs: number): HostPoll;
   /** Release steps with index < n only (default: all). The setup phase uses the index of the first invocation. */
   setLimit(n: number): void;
-  /** Resolve everything still pending as missing and return the outcomes (call once, at the end). */
-  finish(nowMs: number, why?: string): ReplayOutcome[];
+  /**
+   * Resolve everything still pending as missing (or, after an interruption, `skipped`: not a
+   * failure, the replay stopped before it could tell; with the log groups of those
+   * invocations) and return the outcomes (call once, at the end).
+   */
+  finish(nowMs: number, why?: string, pending?: 'missing' | 'skipped'): ReplayOutcome[];
   /** Outcomes resolved so far (answers only, no log groups), in recorded order. */
   resolved(): ReplayOutcome[];
   readonly ids: IdMap;
@@ -417,14 +421,23 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
     resolved() {
       return answers.filter((a) => a.outcome).map((a) => a.outcome!);
     },
-    finish(nowMs, why = 'the stream ended first') {
-      for (const a of answers) if (!a.outcome) resolve(a, describeOutcome(a, 'missing', [], a.deadlineMs === undefined ? `never asked: ${why}` : why), nowMs);
+    finish(nowMs, why = 'the stream ended first', pending = 'missing') {
+      const skipped = new Set<string | undefined>();
+      for (const a of answers) {
+        if (a.outcome) continue;
+        resolve(a, describeOutcome(a, pending, [], a.deadlineMs === undefined ? `never asked: ${why}` : why), nowMs);
+        if (pending === 'skipped') skipped.add(a.expected.frame.invocationId);
+      }
       const withSeq: Array<[number, ReplayOutcome]> = answers.map((a) => [a.expected.frame.seq, a.outcome!]);
       for (const g of logGroups.values()) {
         const o = logGroupOutcome(g, compareLogGroup(g.recorded, g.live, compareOptions), compareOptions);
         const fn = g.invocationId ? invocationFn.get(g.invocationId) : undefined;
         if (fn) o.functionId = fn;
         if (fn && fnName.has(fn)) o.functionName = fnName.get(fn)!;
+        if (pending === 'skipped' && (o.status === 'missing' || (g.invocationId && skipped.has(g.invocationId)))) {
+          o.status = 'skipped';
+          o.note = `${o.note ?? ''}; ${why}`;
+        }
         withSeq.push([g.firstSeq, o]);
       }
       withSeq.sort((x, y) => x[0] - y[0]);
