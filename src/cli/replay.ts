@@ -73,6 +73,11 @@ export const replayCommand = defineCommand<ReplayArgs>({
       throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
     if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
       throw new CliError('replay worker takes the host arguments, not --worker/--listen');
+    const appDir = args['app-dir'];
+    if (args.side === 'host' && appDir !== undefined) {
+      const { statSync } = await import('node:fs');
+      if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--app-dir ${appDir} is not a directory`);
+    }
     // Output paths are checked now: a typo should not cost a whole replay.
     const { checkOutputPath } = await import('./output-path.js');
     checkOutputPath('--report', args.report);
