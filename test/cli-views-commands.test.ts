@@ -151,7 +151,7 @@ test('verify: exit 0 when clean, 1 with problems listed', async (t) => {
   assert.deepEqual(JSON.parse(j.stdout).problems, []);
 });
 
-test('errors are one line and exit 2: unknown session, bad kind, missing file, another program\'s database, empty --invocation, unwritable --out', async (t) => {
+test('errors are one line and exit 2: unknown session, bad or empty kind, an invocation that matches nothing, missing file, another program\'s database, empty --invocation, unwritable --out', async (t) => {
   const { dir, db } = setup(t);
   const other = join(dir, 'other.db');
   const d = new Database(other);
@@ -160,7 +160,12 @@ test('errors are one line and exit 2: unknown session, bad kind, missing file, a
   const cases: [string[], RegExp][] = [
     [['show', '--db', db, '--session', '7'], /^functape: no session 7 in .*rec\.db \(sessions: 1, 2\)\n$/],
     [['export', '--db', db, '--session', '7'], /^functape: no session 7 /],
-    [['show', '--db', db, '--session', 'abc'], /^functape: --session must be a session id/],
+    [['show', '--db', db, '--session', 'abc'], /^functape: --session takes a session id \(see functape sessions\), a whole number ≥ 1 \(got "abc"\)\n$/],
+    // a filter that can match nothing is a mistake, as an unknown session is
+    [['show', '--db', db, '--kind', ''], /^functape: --kind needs a message kind; kinds: startStream, /],
+    [['show', '--db', db, '--kind', ' , '], /^functape: --kind needs a message kind/],
+    [['show', '--db', db, '--invocation', 'zzz'], /^functape: no message in .*rec\.db carries an invocation id starting with "zzz"\n$/],
+    [['show', '--db', db, '--session', '2', '--invocation', 'inv-1'], /^functape: no message in session 2 of .*rec\.db carries an invocation id starting with "inv-1"\n$/],
     [['show', '--db', db, '--kind', 'invocation'], /^functape: unknown message kind "invocation" \(did you mean /],
     [['sessions', '--db', join(dir, 'missing.db')], /^functape: .*missing\.db: no such recording\n$/],
     [['show', '--db', other], /^functape: .*another program/],

@@ -104,11 +104,11 @@ test('bad flags: one line, exit 2', async () => {
   const r = await functape(['host', '--worker', WORKER, '--concurrency', '0']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.match(r.stderr, /--concurrency must be an integer >= 1/);
+  assert.match(r.stderr, /--concurrency takes a whole number ≥ 1 \(got "0"\)/);
   // flags that used to start a run that could only fail: one line, exit 2 instead of exit 3
   for (const [flags, message] of [
-    [['--start-timeout', '-1'], /--start-timeout must be a number of seconds > 0 \(got -1\)/],
-    [['--answer-timeout', 'soon'], /--answer-timeout must be a number of seconds > 0 \(got NaN\)/],
+    [['--start-timeout', '-1'], /--start-timeout takes a duration ≥ 0 \(500ms, 30s, 2m, 1m30s, or plain seconds; got "-1"\)/],
+    [['--answer-timeout', 'soon'], /--answer-timeout takes a duration > 0 \(.*plain seconds; got "soon"\)/],
     [['--app-dir', resolve(process.cwd(), 'no-such-app-dir')], /--app-dir .*no-such-app-dir is not a directory/],
   ] as const) {
     const b = await functape(['host', '--worker', WORKER, ...flags]);

@@ -3,7 +3,9 @@
 // NDJSON fixtures in fixtures/sessions/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -121,6 +123,8 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
     ['a bad pace', ['--db', good, '--pace', 'slow', ...worker], /invalid pace "slow"/],
     ['neither --worker nor --listen', ['--db', good], /exactly one of --worker/],
     ['a bad --answer-timeout', ['--db', good, '--answer-timeout', 'soon', ...worker], /--answer-timeout/],
+    // checked before the worker is spawned (was exit 3, "spawn ... ENOENT")
+    ['a missing --app-dir', ['--db', good, '--app-dir', join(dir, 'no-such-app'), ...worker], /^functape: --app-dir .*no-such-app is not a directory\n$/],
     // output paths are checked before the worker starts, not after the replay
     ['a --report in a missing directory', ['--db', good, '--report', join(dir, 'nope', 'r.json'), ...worker], /--report .*r\.json: no such directory/],
     ['an --ignore that leaves nothing to compare', ['--db', good, '--ignore', '**', ...worker], /--ignore "\*\*" would ignore every message whole/],
@@ -184,4 +188,19 @@ test('--listen prints the host arguments; a stray stream with another worker id 
   assert.equal(await code, 0, stdout + stderr);
   assert.match(stderr, /ignoring a stream: it began with startStream worker_id=someone-else/);
   assert.match(stdout, /answers matched, 0 differed, 0 missing/);
+});
+
+test('replay host --listen on a taken port: only functape\'s own line, exit 2', async (t) => {
+  const dir = tempDir(t);
+  const good = await importFixture(dir, 'reference-mixed');
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  t.after(() => taken.close());
+  const port = (taken.address() as AddressInfo).port;
+  const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+    execFile(process.execPath, [resolve('bin/functape'), 'replay', 'host', '--db', good, '--listen', `127.0.0.1:${port}`], { timeout: 60_000 }, (err, _out, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }));
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^functape: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE[^\n]*\n$`));
 });

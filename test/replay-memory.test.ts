@@ -125,3 +125,26 @@ test('replayHostSetup plays only the setup (what bench reuses), then replayRest 
   assert.equal(replayExitCode(report), 0);
   assert.ok(seen.includes('invocationRequest') && seen.includes('workerTerminate'));
 });
+
+test('an interrupted replay says so: what was pending is skipped, not failed, in every output; exit 130', async () => {
+  const [{ SAMPLE_SESSION }, { formatReplayJunit }, { formatReplayJson }, { formatReplayText }] = await Promise.all([
+    import('./helpers/sample-session.js'), import('../src/report/replay-junit.js'), import('../src/report/replay-json.js'), import('../src/report/replay-text.js'),
+  ]);
+  const pair = createDuplexPair();
+  pair.worker.onMessage(() => undefined); // a worker that never answers: the replay waits at init
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 50);
+  const report = await replayHost({ frames: SAMPLE_SESSION, duplex: pair.host, ...LIVE, pace: 'fast', answerTimeoutMs: 5000, signal: stop.signal });
+  assert.equal(report.interrupted, true);
+  assert.equal(replayExitCode(report), 130);
+  assert.deepEqual({ ...report.counts }, { matched: 0, differed: 0, missing: 0, extra: 0, skipped: report.outcomes.length });
+  assert.ok(report.outcomes.length >= 5, 'init, metadata, loads, invocations, status are all pending');
+  const junit = formatReplayJunit(report);
+  assert.match(junit, /<testsuites name="functape replay" tests="\d+" failures="0" errors="0" skipped="\d+"/);
+  assert.equal(junit.match(/<skipped message="[^"]*replay interrupted"\/>/g)?.length, report.outcomes.length);
+  assert.doesNotMatch(junit, /<failure/);
+  const json = JSON.parse(formatReplayJson(report)) as { exitCode: number; interrupted: boolean; summary: string };
+  assert.deepEqual([json.exitCode, json.interrupted], [130, true]);
+  assert.match(json.summary, /^interrupted: 0 answers matched, 0 differed, 0 missing, \d+ not reached$/);
+  assert.match(formatReplayText(report, { color: false }), /replay interrupted\ninterrupted: 0 answers matched/);
+});

@@ -17,6 +17,7 @@ import { FUNCTAPE_VERSION } from '../version.js';
 import { listenAsHost } from '../wire/grpc-peer.js';
 import { startWorkerProcess, type WorkerProcess } from './bench-workers.js';
 import { CliError } from './command.js';
+import { NO_LIMIT_MS, timerMs } from './flag-values.js';
 
 export interface BenchRunOptions {
   /** The recorded session, frames in seq order. */
@@ -33,7 +34,7 @@ export interface BenchRunOptions {
   ignore?: readonly string[];
   /** The recording's redaction rules: setup and --verify compare and report redacted (default: built-in). */
   redact?: RedactRules | false;
-  /** How long a worker may take to connect and finish the setup phase. */
+  /** How long a worker may take to connect and finish the setup phase (0 = no limit). */
   startTimeoutMs: number;
   drainTimeoutMs: number;
   signal?: AbortSignal;
@@ -56,6 +57,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
+  const startMs = timerMs(o.startTimeoutMs);
   const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
   const procs: WorkerProcess[] = [];
   const duplexes: Duplex[] = [];
@@ -65,7 +67,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     const waiting = new Map<string, (d: Duplex) => void>();
     const early = new Map<string, Duplex>();
     listener.onStream((raw) => {
-      void readFirstMessage(raw, o.startTimeoutMs).then(({ first, duplex }) => {
+      void readFirstMessage(raw, startMs).then(({ first, duplex }) => {
         const workerId = first ? describe(first).workerId : undefined;
         if (workerId === undefined) return duplex.cancel();
         const w = waiting.get(workerId);
@@ -80,12 +82,13 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
         if (got) return resolve(got);
         waiting.set(p.workerId, resolve);
         void p.exited.then((code) => reject(workerFailure(p, `exited (${code}) before opening its stream`)));
-      }), o.startTimeoutMs, () => workerFailure(p, `did not connect within ${o.startTimeoutMs} ms`));
+        o.signal?.addEventListener('abort', () => reject(new CliError('interrupted while the workers were starting', 130)), { once: true });
+      }), startMs, () => workerFailure(p, `did not connect within ${startMs} ms`));
       duplexes.push(duplex);
       const setup = await withTimeout(replayHostSetup({
         frames: o.frames, duplex, workerId: p.workerId, requestId: p.requestId, pace: 'fast',
-        answerTimeoutMs: o.startTimeoutMs, ...(o.signal ? { signal: o.signal } : {}), ...(o.redact !== undefined ? { redact: o.redact } : {}),
-      }), o.startTimeoutMs * 2, () => workerFailure(p, 'did not finish the setup phase'));
+        answerTimeoutMs: startMs, ...(o.signal ? { signal: o.signal } : {}), ...(o.redact !== undefined ? { redact: o.redact } : {}),
+      }), Math.min(startMs * 2, NO_LIMIT_MS), () => workerFailure(p, 'did not finish the setup phase'));
       if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
       if (setup.ended) throw workerFailure(p, `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`);
       const bad = setup.outcomes.filter((x) => x.status !== 'matched');
@@ -111,7 +114,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       formatVersion: 1,
       functapeVersion: FUNCTAPE_VERSION,
       startedAt: new Date(run.startedAtWallMs).toISOString(),
-      source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, workerCommand: o.workerCommand },
+      source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, cancelledLeftOut: source.cancelledLeftOut, workerCommand: o.workerCommand },
       load: benchLoad(plan, o.workers),
       durationMs: Math.round(run.durationMs * 1000) / 1000,
       stopReason: run.stopReason,

@@ -1,18 +1,24 @@
-import type { LoadFlags } from '../load/load-plan.js';
 import type { LoadPlan } from '../load/pacer.js';
 import type { ReplayFrame } from '../replay/replay-frame.js';
 import type { BenchReport } from '../report/bench-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { durationFlag, numberFlag, optionalDurationFlag, optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
 
-/** The load flags (concurrency, rate, stages, duration, invocations, warmup) are load-plan's. */
-interface BenchArgs extends LoadFlags, RedactFlags {
+/** Numbers and durations as typed: cli/flag-values reads them (then load-plan's rules apply). */
+interface BenchArgs extends RedactFlags {
   db: string;
-  session?: number;
+  session?: string;
   worker: string;
-  workers: number;
+  workers: string;
   cwd?: string;
   function?: string[];
+  concurrency?: string;
+  rate?: string;
+  stages?: string;
+  duration?: string;
+  invocations?: string;
+  warmup?: string;
   verify: boolean;
   ignore?: string[];
   json?: string;
@@ -32,16 +38,16 @@ export const benchCommand = defineCommand<BenchArgs>({
   builder: (y) =>
     redactFlags(y)
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('session', { type: 'number', describe: 'session id (default: the last session with invocations)' })
+      .option('session', { type: 'string', describe: 'session id (default: the last session with invocations)' })
       .option('worker', { type: 'string', demandOption: true, describe: 'the worker command line; host arguments are appended' })
-      .option('workers', { type: 'number', default: 1, describe: 'worker processes to start; load is spread over their streams' })
+      .option('workers', { type: 'string', default: '1', describe: 'worker processes to start; load is spread over their streams' })
       .option('cwd', { type: 'string', describe: 'working directory of the workers (a host uses the function app directory; default: the current one)' })
       .option('function', { type: 'string', array: true, describe: 'only invocations of these functions (repeat or comma-separate)' })
-      .option('concurrency', { alias: 'c', type: 'number', describe: 'closed loop: invocations in flight (default 10); open loop: a cap on in-flight' })
-      .option('rate', { alias: 'r', type: 'number', describe: 'open loop: invocations per second, sent on schedule whatever the answers do' })
+      .option('concurrency', { alias: 'c', type: 'string', describe: 'closed loop: invocations in flight (default 10); open loop: a cap on in-flight' })
+      .option('rate', { alias: 'r', type: 'string', describe: 'open loop: invocations per second, sent on schedule whatever the answers do' })
       .option('stages', { type: 'string', describe: 'ramp the rate (open loop) or concurrency (closed loop): "10s:100,30s:500,10s:0"; "N/s" targets mean a rate' })
       .option('duration', { alias: 'd', type: 'string', describe: 'measured time after warmup, e.g. 30s, 2m (default 10s, or the stages\' length)' })
-      .option('invocations', { alias: 'n', type: 'number', describe: 'stop after this many measured invocations (instead of --duration)' })
+      .option('invocations', { alias: 'n', type: 'string', describe: 'stop after this many measured invocations (instead of --duration)' })
       .option('warmup', { type: 'string', describe: 'run this long first, excluded from every figure (e.g. 5s)' })
       .option('verify', { type: 'boolean', default: false, describe: 'compare each answer with its recorded counterpart (replay\'s diff); differences give exit 1' })
       .option('ignore', { type: 'string', array: true, describe: 'with --verify: proto3 JSON paths to leave out of the diff (* and ** wildcards)' })
@@ -49,15 +55,15 @@ export const benchCommand = defineCommand<BenchArgs>({
       .option('html', { type: 'string', describe: 'write a self-contained HTML report (charts) to this file' })
       .option('compare', { type: 'string', describe: 'a previous --json report: print the deltas, exit 1 on a regression' })
       .option('max-regression', { type: 'string', default: '10%', describe: 'with --compare: how much worse throughput or p99 may get' })
-      .option('start-timeout', { type: 'string', default: '30s', describe: 'how long each worker may take to connect and load its functions' })
+      .option('start-timeout', { type: 'string', default: '30s', describe: 'how long each worker may take to connect and load its functions (0 = no limit)' })
       .option('drain-timeout', { type: 'string', default: '10s', describe: 'after sending stops, how long to wait for answers in flight; also how long workers may go silent with invocations in flight' })
       .option('progress', { type: 'boolean', describe: 'live progress line on stderr (default: when stderr is a terminal)' }) as never,
   run: async (args, io) => runBenchCommand(args, io),
 });
 
 async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
-  const [{ resolveLoadPlan }, { parseDuration }, { parsePercent, compareBenchReports, renderBenchComparison }, { isBenchReport }, { readFileSync }, pc, { writePrivateFile }] = await Promise.all([
-    import('../load/load-plan.js'), import('../load/duration.js'), import('../report/bench-compare.js'), import('../report/bench-report.js'), import('node:fs'), import('picocolors'), import('./private-file.js'),
+  const [{ resolveLoadPlan }, { parsePercent, compareBenchReports, renderBenchComparison }, { isBenchReport }, { readFileSync }, pc, { writePrivateFile }] = await Promise.all([
+    import('../load/load-plan.js'), import('../report/bench-compare.js'), import('../report/bench-report.js'), import('node:fs'), import('picocolors'), import('./private-file.js'),
   ]);
   const userError = <T>(fn: () => T): T => {
     try {
@@ -66,23 +72,29 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
   };
+  const concurrency = optionalNumberFlag('concurrency', args.concurrency, { integer: true, min: 1 });
+  const rate = optionalNumberFlag('rate', args.rate, { min: 0 });
+  const invocations = optionalNumberFlag('invocations', args.invocations, { integer: true, min: 1 });
+  optionalDurationFlag('duration', args.duration);
+  optionalDurationFlag('warmup', args.warmup, { zero: 'allowed' });
   const plan = userError(() => resolveLoadPlan({
-    ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
-    ...(args.rate !== undefined ? { rate: args.rate } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(rate !== undefined ? { rate } : {}),
     ...(args.stages !== undefined ? { stages: args.stages } : {}),
     ...(args.duration !== undefined ? { duration: args.duration } : {}),
-    ...(args.invocations !== undefined ? { invocations: args.invocations } : {}),
+    ...(invocations !== undefined ? { invocations } : {}),
     ...(args.warmup !== undefined ? { warmup: args.warmup } : {}),
   }));
   const { statSync } = await import('node:fs');
-  const startTimeoutMs = userError(() => parseDuration(args['start-timeout']));
-  const drainTimeoutMs = userError(() => parseDuration(args['drain-timeout']));
+  const startTimeoutMs = durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
+  const drainTimeoutMs = durationFlag('drain-timeout', args['drain-timeout']);
+  const workers = numberFlag('workers', args.workers, { integer: true, min: 1 });
+  const session = sessionFlag(args.session);
   const maxRegression = userError(() => parsePercent(args['max-regression']));
   if (args.cwd !== undefined) {
     const dir = args.cwd;
     if (!userError(() => statSync(dir, { throwIfNoEntry: false })?.isDirectory())) throw new CliError(`--cwd ${dir} is not a directory`);
   }
-  if (!Number.isInteger(args.workers) || args.workers < 1) throw new CliError(`--workers must be a whole number ≥ 1 (got ${args.workers})`);
   const functions = (args.function ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
   if (typeof args.worker !== 'string') throw new CliError('give --worker once (use --workers K for several processes)');
   const { shellSplit } = await import('../peers/shell-split.js');
@@ -113,8 +125,8 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
     baseline = parsed;
   }
 
-  const { frames, sessionId } = await readSession(args.db, args.session);
-  if (baseline) await checkComparable(baseline, args, plan, frames, functions);
+  const { frames, sessionId } = await readSession(args.db, session);
+  if (baseline) await checkComparable(baseline, args.compare!, workers, plan, frames, functions);
   const [{ runBench }, { renderBenchText }, { createProgressLine }] = await Promise.all([
     import('./bench-run.js'), import('../report/bench-text.js'), import('./bench-progress.js'),
   ]);
@@ -123,7 +135,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   let report;
   try {
     report = await runBench({
-      frames, source: { db: args.db, sessionId }, functions, workerCommand: args.worker, workers: args.workers, ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
+      frames, source: { db: args.db, sessionId }, functions, workerCommand: args.worker, workers, ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
       plan, verify: args.verify, ...(args.ignore ? { ignore: args.ignore } : {}), redact, startTimeoutMs, drainTimeoutMs, signal: io.signal,
       ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
     });
@@ -158,7 +170,9 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
 }
 
 /** `--compare` with a baseline whose load, functions or workers differ is exit 2, before the run. */
-async function checkComparable(baseline: BenchReport, args: BenchArgs, plan: LoadPlan, frames: ReplayFrame[], functions: string[]): Promise<void> {
+async function checkComparable(
+  baseline: BenchReport, path: string, workers: number, plan: LoadPlan, frames: ReplayFrame[], functions: string[],
+): Promise<void> {
   const [{ incomparabilities }, { benchLoad }, { collectBenchSource }] = await Promise.all([
     import('../report/bench-comparable.js'), import('../load/load-plan.js'), import('../load/bench-source.js'),
   ]);
@@ -168,14 +182,13 @@ async function checkComparable(baseline: BenchReport, args: BenchArgs, plan: Loa
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  const why = incomparabilities(baseline, { load: benchLoad(plan, args.workers), functions: names });
-  if (why.length > 0) throw new CliError(`--compare ${args.compare}: not comparable with this run (${why.join('; ')})`);
+  const why = incomparabilities(baseline, { load: benchLoad(plan, workers), functions: names });
+  if (why.length > 0) throw new CliError(`--compare ${path}: not comparable with this run (${why.join('; ')})`);
 }
 
 /** The session's frames; a bad file, an unknown session or one without invocations is exit 2. */
 async function readSession(db: string, session: number | undefined) {
   const { openRecording } = await import('../recording/index.js');
-  if (session !== undefined && (!Number.isSafeInteger(session) || session < 1)) throw new CliError('--session must be a session id (a whole number, see functape sessions)');
   const rec = openRecording(db); // a RecordingError is a one-line exit 2 (cli/main)
   try {
     const sessions = rec.sessions();

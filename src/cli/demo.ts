@@ -2,11 +2,13 @@ import type { StoredFrame } from '../model/frame.js';
 import type { SessionInfo } from '../model/session.js';
 import type { TimelineRow } from '../report/timeline.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { numberFlag } from './flag-values.js';
 
 interface DemoArgs {
   dir: string;
-  invocations: number;
-  concurrency: number;
+  /** As typed: cli/flag-values reads them. */
+  invocations: string;
+  concurrency: string;
 }
 
 export const DEMO_FUNCTIONS = ['echo', 'hello', 'sleep', 'log', 'fail', 'noop'];
@@ -44,10 +46,11 @@ export const demoCommand = defineCommand<DemoArgs>({
   builder: (y) =>
     y
       .option('dir', { type: 'string', default: './demo', describe: 'where demo.db goes (a previous demo.db there is replaced)' })
-      .option('invocations', { alias: 'n', type: 'number', default: 300, describe: 'invocations the scripted host sends' })
-      .option('concurrency', { alias: 'c', type: 'number', default: 8, describe: 'invocations in flight at most' }) as never,
+      .option('invocations', { alias: 'n', type: 'string', default: '300', describe: 'invocations the scripted host sends' })
+      .option('concurrency', { alias: 'c', type: 'string', default: '8', describe: 'invocations in flight at most' }) as never,
   run: async (args, io) => {
-    if (!Number.isInteger(args.invocations) || args.invocations < 1) throw new CliError('--invocations must be an integer >= 1');
+    const invocations = numberFlag('invocations', args.invocations, { integer: true, min: 1 });
+    const concurrency = numberFlag('concurrency', args.concurrency, { integer: true, min: 1 });
     const [fs, path, { shellQuote }, { hostCommand }, { makeDirectory }, { removeRecordingFiles }] = await Promise.all([
       import('node:fs'), import('node:path'), import('../peers/shell-split.js'), import('./host.js'), import('./make-directory.js'),
       import('../recording/open-database.js'),
@@ -70,12 +73,12 @@ export const demoCommand = defineCommand<DemoArgs>({
     const cancelEvery = 10;
     const shownWorker = `${ft} wrap --db ${shellQuote(dbShown)} -- ${ft} worker`;
     io.stdout.write(`functape demo: recording functape host → functape wrap → functape worker into ${dbShown}\n`);
-    io.stdout.write(`  (the same by hand: ${ft} host --worker ${shellQuote(shownWorker)} -n ${args.invocations} -c ${args.concurrency}`
+    io.stdout.write(`  (the same by hand: ${ft} host --worker ${shellQuote(shownWorker)} -n ${invocations} -c ${concurrency}`
       + ` -f ${DEMO_FUNCTIONS.join(',')} --cancel-every ${cancelEvery} --reload-env)\n\n`);
 
     const hostCode = await hostCommand.run({
-      worker: workerCommand, invocations: args.invocations, concurrency: args.concurrency, function: DEMO_FUNCTIONS,
-      'cancel-every': cancelEvery, 'log-count': 5, 'big-mb': 1, 'reload-env': true, 'start-timeout': 30, 'answer-timeout': 30,
+      worker: workerCommand, invocations: String(invocations), concurrency: String(concurrency), function: DEMO_FUNCTIONS,
+      'cancel-every': String(cancelEvery), 'log-count': '5', 'big-mb': '1', 'reload-env': true, 'start-timeout': '30s', 'answer-timeout': '30s',
       json: false, verbose: false, 'app-dir': dir,
     }, io);
     if (!fs.existsSync(db)) {

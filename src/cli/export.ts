@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { CliError, defineCommand } from './command.js';
 import { requireDb } from './sessions.js';
-import { checkSessionId } from './show.js';
+import { optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { checkOutputPath } from './output-path.js';
 
 /** Sessions with at least this many messages are converted on several threads. */
@@ -11,9 +11,10 @@ const PARALLEL_FROM = 20_000;
 
 interface ExportArgs {
   db: string;
-  session?: number;
+  /** As typed: cli/flag-values reads them. */
+  session?: string;
   out?: string;
-  threads?: number;
+  threads?: string;
 }
 
 export const exportCommand = defineCommand<ExportArgs>({
@@ -22,21 +23,19 @@ export const exportCommand = defineCommand<ExportArgs>({
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('session', { type: 'number', describe: 'one session (default: every session, in order)' })
-      .option('threads', { type: 'number', describe: 'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)' })
+      .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
+      .option('threads', { type: 'string', describe: 'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)' })
       .option('out', { type: 'string', describe: 'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)' }) as never,
   run: async (args, io) => {
     requireDb(args.db);
-    checkSessionId(args.session);
+    const session = sessionFlag(args.session);
+    const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
     checkOutputPath('--out', args.out);
-    if (args.threads !== undefined && (!Number.isSafeInteger(args.threads) || args.threads < 1 || args.threads > 64)) {
-      throw new CliError('--threads must be a whole number from 1 to 64');
-    }
     const { openRecording, selectSessions, createLineOutput, createFrameLiner, sessionLine, sessionEndLine, parallelExport } = await import('../recording/index.js');
     const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     let file: ReturnType<typeof createWriteStream> | undefined;
     try {
-      const selection = selectSessions(rec.sessions(), args.session, 'exporting', args.db);
+      const selection = selectSessions(rec.sessions(), session, 'exporting', args.db);
       if (!selection.ok) throw new CliError(selection.error);
       if (args.out !== undefined) {
         const opening = createWriteStream(args.out, { mode: 0o600 });
@@ -54,7 +53,7 @@ export const exportCommand = defineCommand<ExportArgs>({
       // The main thread only writes what the threads convert, so two threads use two cores
       // (1M messages on 2 cores: 9.9 s on one thread, 5.2-6.4 s on two; see parallel-export).
       const cores = availableParallelism();
-      const threads = args.threads ?? (cores >= 2 ? Math.min(4, Math.max(2, cores - 1)) : 1);
+      const threads = wantedThreads ?? (cores >= 2 ? Math.min(4, Math.max(2, cores - 1)) : 1);
       for (const s of selection.sessions) {
         await out.line(sessionLine(s));
         const lastSeq = rec.lastSeq(s.id);

@@ -1,27 +1,24 @@
 import { statSync } from 'node:fs';
 import { CliError, defineCommand } from './command.js';
+import { durationFlag, numberFlag, timerMs } from './flag-values.js';
 
 export const DEFAULT_HOST_FUNCTIONS = ['echo', 'hello', 'sleep', 'log', 'fail', 'noop'];
 
+/** Numbers and durations as typed: cli/flag-values reads them. */
 interface HostArgs {
   worker: string;
-  invocations: number;
-  concurrency: number;
+  invocations: string;
+  concurrency: string;
   function?: string[];
-  'cancel-every': number;
-  'log-count': number;
-  'big-mb': number;
+  'cancel-every': string;
+  'log-count': string;
+  'big-mb': string;
   'reload-env': boolean;
   'app-dir'?: string;
-  'start-timeout': number;
-  'answer-timeout': number;
+  'start-timeout': string;
+  'answer-timeout': string;
   json: boolean;
   verbose: boolean;
-}
-
-function positiveInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new CliError(`--${name} must be an integer >= ${min} (got ${v})`);
-  return v;
 }
 
 export const hostCommand = defineCommand<HostArgs>({
@@ -31,27 +28,24 @@ export const hostCommand = defineCommand<HostArgs>({
   builder: (y) =>
     y
       .option('worker', { type: 'string', demandOption: true, describe: 'the worker command line (shell-split; host arguments are appended)' })
-      .option('invocations', { alias: 'n', type: 'number', default: 100, describe: 'invocations to send' })
-      .option('concurrency', { alias: 'c', type: 'number', default: 8, describe: 'invocations in flight at most' })
+      .option('invocations', { alias: 'n', type: 'string', default: '100', describe: 'invocations to send' })
+      .option('concurrency', { alias: 'c', type: 'string', default: '8', describe: 'invocations in flight at most' })
       .option('function', { alias: 'f', type: 'string', array: true, describe: `functions to invoke, cycled (repeat or comma-separate; default ${DEFAULT_HOST_FUNCTIONS.join(',')})` })
-      .option('cancel-every', { type: 'number', default: 0, describe: 'every Nth sleep invocation sleeps a minute and is cancelled at once (0 = never)' })
-      .option('log-count', { type: 'number', default: 5, describe: 'RpcLogs each `log` invocation asks for' })
-      .option('big-mb', { type: 'number', default: 1, describe: 'response size each `big` invocation asks for, MiB' })
+      .option('cancel-every', { type: 'string', default: '0', describe: 'every Nth sleep invocation sleeps a minute and is cancelled at once (0 = never)' })
+      .option('log-count', { type: 'string', default: '5', describe: 'RpcLogs each `log` invocation asks for' })
+      .option('big-mb', { type: 'string', default: '1', describe: 'response size each `big` invocation asks for, MiB' })
       .option('reload-env', { type: 'boolean', default: false, describe: 'specialize: send a FunctionEnvironmentReloadRequest after init' })
       .option('app-dir', { type: 'string', describe: 'function app directory: the worker\'s cwd and what init/metadata name (default: current directory)' })
-      .option('start-timeout', { type: 'number', default: 30, describe: 'seconds the worker may take to connect' })
-      .option('answer-timeout', { type: 'number', default: 30, describe: 'seconds the worker may stay silent while an answer is due' })
+      .option('start-timeout', { type: 'string', default: '30s', describe: 'how long the worker may take to connect (0 = no limit)' })
+      .option('answer-timeout', { type: 'string', default: '30s', describe: 'how long the worker may stay silent while an answer is due' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('verbose', { type: 'boolean', default: false, describe: 'copy the worker\'s output to stderr' }) as never,
   run: async (args, io) => {
-    positiveInt('invocations', args.invocations, 0);
-    positiveInt('concurrency', args.concurrency, 1);
-    positiveInt('cancel-every', args['cancel-every'], 0);
-    positiveInt('log-count', args['log-count'], 0);
-    if (!(args['big-mb'] >= 0)) throw new CliError(`--big-mb must be >= 0 (got ${args['big-mb']})`);
-    for (const flag of ['start-timeout', 'answer-timeout'] as const) {
-      if (!(args[flag] > 0 && Number.isFinite(args[flag]))) throw new CliError(`--${flag} must be a number of seconds > 0 (got ${args[flag]})`);
-    }
+    const whole = (flag: keyof HostArgs & string, min: number) => numberFlag(flag, args[flag], { integer: true, min });
+    const [invocations, concurrency, cancelEvery, logCount] = [whole('invocations', 0), whole('concurrency', 1), whole('cancel-every', 0), whole('log-count', 0)];
+    const bigMb = numberFlag('big-mb', args['big-mb'], { min: 0 });
+    const startTimeoutMs = durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
+    const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
     const functions = (args.function ?? DEFAULT_HOST_FUNCTIONS).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean);
     if (functions.length === 0) throw new CliError('--function needs at least one name');
 
@@ -79,17 +73,17 @@ export const hostCommand = defineCommand<HostArgs>({
           onLine: args.verbose ? (line) => io.stderr.write(`[worker] ${line}\n`) : undefined,
         }),
         functions,
-        invocations: args.invocations,
-        concurrency: args.concurrency,
-        plan: { logCount: args['log-count'], bigMb: args['big-mb'], cancelEvery: args['cancel-every'] },
+        invocations,
+        concurrency,
+        plan: { logCount, bigMb, cancelEvery },
         reloadEnv: args['reload-env'],
         hostVersion: `functape-host/${FUNCTAPE_VERSION}`,
         appDirectory: appDir,
         newGuid: randomUUID,
         now: () => process.hrtime.bigint(),
         wallNow: () => Date.now(),
-        startTimeoutMs: args['start-timeout'] * 1000,
-        answerTimeoutMs: args['answer-timeout'] * 1000,
+        startTimeoutMs: timerMs(startTimeoutMs),
+        answerTimeoutMs,
         signal: io.signal,
       });
       io.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatHostReport(report));

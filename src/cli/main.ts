@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CliError, type CliIo } from './command.js';
 import { commands } from './commands.js';
+import { joinNegativeValues } from './flag-values.js';
 import { FUNCTAPE_VERSION } from '../version.js';
 
 /**
@@ -11,7 +12,7 @@ import { FUNCTAPE_VERSION } from '../version.js';
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code: number | undefined;
-  const parser = yargs(argv)
+  const parser = yargs(joinNegativeValues(argv))
     .scriptName('functape')
     .version(FUNCTAPE_VERSION)
     .strict()

@@ -5,6 +5,7 @@ import type { ReplayReport } from '../report/replay-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
 import { allowRemoteFlag, type AllowRemoteFlag, type HostPort } from './listen-address.js';
 import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
+import { durationFlag, optionalNumberFlag, sessionFlag } from './flag-values.js';
 
 /** The host connection flags a host appends to a worker's command line (`replay worker`). */
 const HOST_FLAGS = [
@@ -15,14 +16,15 @@ const HOST_FLAGS = [
 interface ReplayArgs extends RedactFlags, AllowRemoteFlag {
   side: 'host' | 'worker';
   db: string;
-  session?: number;
+  /** Numbers as typed: cli/flag-values reads them. */
+  session?: string;
   worker?: string;
   listen?: string;
   pace: string;
   ignore?: string[];
   'default-ignores': boolean;
   'answer-timeout': string;
-  'max-in-flight'?: number;
+  'max-in-flight'?: string;
   'start-timeout': string;
   report?: string;
   junit?: string;
@@ -43,15 +45,15 @@ export const replayCommand = defineCommand<ReplayArgs>({
     let b = allowRemoteFlag(redactFlags(y))
       .positional('side', { choices: ['host', 'worker'] as const, describe: 'which side functape plays' })
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite, as written by record/wrap/import)' })
-      .option('session', { type: 'number', describe: 'session id to replay (default: the only session in the file)' })
+      .option('session', { type: 'string', describe: 'session id to replay (default: the only session in the file)' })
       .option('worker', { type: 'string', describe: 'host: the worker command line to start (host arguments are appended)' })
       .option('listen', { type: 'string', describe: 'host: listen on HOST:PORT and wait for a worker started by hand (prints its host arguments)' })
       .option('pace', { type: 'string', default: 'recorded', describe: 'recorded (keep recorded delays after each causal release), fast (none) or <N>x (scaled)' })
       .option('ignore', { type: 'string', array: true, describe: 'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date' })
       .option('default-ignores', { type: 'boolean', default: true, describe: 'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them' })
-      .option('max-in-flight', { type: 'number', describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)" })
+      .option('max-in-flight', { type: 'string', describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)" })
       .option('answer-timeout', { type: 'string', default: '10s', describe: 'host: how long an answer may take before it counts as missing' })
-      .option('start-timeout', { type: 'string', default: '30s', describe: 'host: how long the worker may take to connect (0 = wait forever, the default with --listen)' })
+      .option('start-timeout', { type: 'string', default: '30s', describe: 'host: how long the worker may take to connect (0 = no limit, the default with --listen)' })
       .option('report', { type: 'string', describe: 'write the report as JSON to this file' })
       .option('junit', { type: 'string', describe: 'write a JUnit XML file (one test case per answer) for CI dashboards' })
       .option('record', { type: 'string', describe: 'record the replayed session itself into this SQLite file' })
@@ -61,30 +63,32 @@ export const replayCommand = defineCommand<ReplayArgs>({
     return b as never;
   },
   run: async (args, io) => {
-    const [{ parsePace }, { compileIgnores }, { parseDuration }] = await Promise.all([
-      import('../replay/pace.js'), import('../replay/ignore-paths.js'), import('../load/duration.js'),
-    ]);
+    const [{ parsePace }, { compileIgnores }] = await Promise.all([import('../replay/pace.js'), import('../replay/ignore-paths.js')]);
     const pace = wrapUsage(() => parsePace(args.pace), '--pace');
     const ignore = (args.ignore ?? []).map(String);
     wrapUsage(() => compileIgnores(ignore), '--ignore');
-    const answerTimeoutMs = wrapUsage(() => parseDuration(args['answer-timeout']), '--answer-timeout');
-    if (!(answerTimeoutMs > 0)) throw new CliError('--answer-timeout must be more than 0');
-    const startTimeoutMs = wrapUsage(() => parseDuration(args['start-timeout']), '--start-timeout');
-    const maxInFlight = args['max-in-flight'];
-    if (maxInFlight !== undefined && !(Number.isInteger(maxInFlight) && maxInFlight >= 0)) throw new CliError(`--max-in-flight must be a whole number >= 0 (got ${maxInFlight})`);
+    const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
+    const startTimeoutMs = durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
+    const maxInFlight = optionalNumberFlag('max-in-flight', args['max-in-flight'], { integer: true, min: 0 });
+    const session = sessionFlag(args.session);
     if (args.side === 'host' && (args.worker === undefined) === (args.listen === undefined))
       throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
     if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
       throw new CliError('replay worker takes the host arguments, not --worker/--listen');
     const { listenAddress } = await import('./listen-address.js');
     const listen = args.listen !== undefined ? listenAddress(args.listen, args['allow-remote'], 'replay', io) : undefined;
+    const appDir = args['app-dir'];
+    if (args.side === 'host' && appDir !== undefined) {
+      const { statSync } = await import('node:fs');
+      if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--app-dir ${appDir} is not a directory`);
+    }
     // Output paths are checked now: a typo should not cost a whole replay.
     const { checkOutputPath } = await import('./output-path.js');
     checkOutputPath('--report', args.report);
     checkOutputPath('--junit', args.junit);
     const redact = await resolveRedactFlags(args);
     if (redact === false) io.stderr.write('functape replay: warning: --redact off: secrets in live messages are compared, printed and written as they are\n');
-    const { frames, sessionId, label } = await loadSession(args.db, args.session, args.side);
+    const { frames, sessionId, label } = await loadSession(args.db, session, args.side);
     const common = { frames, pace, ignore, defaultIgnores: args['default-ignores'], redact, session: { id: sessionId, ...(label ? { label } : {}) }, signal: io.signal };
     const recorder = args.record ? await openReplayRecorder(args.record, `replay ${args.side} of ${args.db} session ${sessionId}`, redact, io) : undefined;
     let report: ReplayReport | number | undefined;
@@ -117,7 +121,6 @@ async function loadSession(db: string, wanted: number | undefined, side: 'host' 
     if (sessions.length === 0) throw new CliError(`${db} is an empty recording: it holds no sessions`);
     let session;
     if (wanted !== undefined) {
-      if (!Number.isInteger(wanted)) throw new CliError(`--session must be a session id (got ${wanted})`);
       session = rec.session(wanted);
       if (!session) throw new CliError(`${db} has no session ${wanted} (sessions: ${sessions.map((s) => s.id).join(', ')})`);
     } else if (sessions.length === 1) session = sessions[0]!;
@@ -324,6 +327,6 @@ async function writeOutputs(report: ReplayReport, args: ReplayArgs, io: CliIo): 
   io.stdout.write(formatReplayText(report, { color: Boolean(io.stdout.isTTY) && !process.env.NO_COLOR, verbose: args.verbose }));
   if (args.report) writePrivateFile(args.report, formatReplayJson(report), 'replay', io);
   if (args.junit) writePrivateFile(args.junit, formatReplayJunit(report), 'replay', io);
-  // Interrupted (Ctrl-C): the report is printed, but the verdict is neither pass nor fail.
-  return io.signal.aborted ? 130 : replayExitCode(report);
+  // Interrupted (Ctrl-C): the report says so and gives no verdict (130), as the exit code does.
+  return replayExitCode(report);
 }

@@ -5,11 +5,13 @@ import type { SessionInfo } from '../model/session.js';
 import type { LineOutput, Recording } from '../recording/index.js';
 import { FOLLOW_POLL_MS, followSessions, waitUntil } from './show-follow.js';
 import { CliError, defineCommand } from './command.js';
+import { sessionFlag } from './flag-values.js';
 import { formatFinalStatus, requireDb } from './sessions.js';
 
 interface ShowArgs {
   db: string;
-  session?: number;
+  /** As typed: cli/flag-values reads it. */
+  session?: string;
   kind?: string[];
   direction?: Direction;
   json: boolean;
@@ -20,16 +22,12 @@ interface ShowArgs {
 /** The messages a timeline learns function names from. */
 const NAMING_KINDS = ['functionLoadRequest', 'functionLoadRequestCollection', 'functionMetadataResponse'];
 
-/** `--session` must be a whole number (yargs gives NaN for words). */
-export function checkSessionId(id: number | undefined): void {
-  if (id !== undefined && (!Number.isSafeInteger(id) || id < 1)) throw new CliError('--session must be a session id (a whole number, see functape sessions)');
-}
-
-/** `--kind a,b --kind c` → validated kind names. */
+/** `--kind a,b --kind c` → validated kind names; a `--kind` that names none is refused. */
 export function parseKinds(values: readonly string[] | undefined): string[] | undefined {
-  if (!values || values.length === 0) return undefined;
+  if (values === undefined) return undefined;
   const known = new Set([...MESSAGE_KINDS, 'unknown', 'empty']);
-  const kinds = values.flatMap((v) => v.split(',')).map((k) => k.trim()).filter((k) => k !== '');
+  const kinds = values.flatMap((v) => String(v).split(',')).map((k) => k.trim()).filter((k) => k !== '');
+  if (kinds.length === 0) throw new CliError(`--kind needs a message kind; kinds: ${[...known].join(', ')}`);
   for (const k of kinds) {
     if (!known.has(k)) {
       const near = [...known].filter((n) => n.toLowerCase().includes(k.toLowerCase()));
@@ -45,7 +43,7 @@ export const showCommand = defineCommand<ShowArgs>({
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('session', { type: 'number', describe: 'one session (default: every session, in order)' })
+      .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
       .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
       .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
       .option('invocation', { type: 'string', describe: 'only the messages of one invocation (its id, or the first characters of it)' })
@@ -59,7 +57,7 @@ export const showCommand = defineCommand<ShowArgs>({
   run: async (args, io) => {
     requireDb(args.db);
     const kinds = parseKinds(args.kind);
-    checkSessionId(args.session);
+    const session = sessionFlag(args.session);
     // An empty id (an unset shell variable) would match every message: say so instead.
     if (args.invocation !== undefined && args.invocation.trim() === '') throw new CliError('--invocation needs an invocation id (or its first characters)');
     const [recording, { createTimeline }, text] = await Promise.all([
@@ -76,15 +74,21 @@ export const showCommand = defineCommand<ShowArgs>({
     const out = recording.createLineOutput(io.stdout);
     const show: ShowContext = { args, kinds, rec, out, text, createTimeline, color: !args.json && io.stdout.isTTY === true, signal: io.signal };
     try {
-      if (args.follow && args.session === undefined) {
+      if (args.follow && session === undefined) {
         // tail -F: the newest session, then each new one, until interrupted.
         for await (const s of followSessions(() => rec.sessions(), io.signal)) {
           await showSession(show, s);
           if (out.closed) break;
         }
       } else {
-        const selection = recording.selectSessions(rec.sessions(), args.session, 'showing', args.db);
+        const selection = recording.selectSessions(rec.sessions(), session, 'showing', args.db);
         if (!selection.ok) throw new CliError(selection.error);
+        // Following, the invocation may still come; otherwise an id that matches nothing is a mistake.
+        const prefix = args.invocation;
+        if (prefix !== undefined && !args.follow && !selection.sessions.some((s) => carriesInvocation(rec, s.id, prefix))) {
+          const where = session !== undefined ? `session ${session} of ${args.db}` : args.db;
+          throw new CliError(`no message in ${where} carries an invocation id starting with ${JSON.stringify(prefix)}`);
+        }
         if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
         if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
         for (const s of selection.sessions) {
@@ -99,6 +103,16 @@ export const showCommand = defineCommand<ShowArgs>({
     return 0;
   },
 });
+
+/** Whether any message of the session carries an invocation id starting with `prefix`. */
+function carriesInvocation(rec: Recording, sessionId: number, prefix: string): boolean {
+  const it = rec.frames(sessionId, { invocation: prefix, bytesLimit: 0 });
+  try {
+    return !it.next().done;
+  } finally {
+    it.return?.();
+  }
+}
 
 interface ShowContext {
   args: ShowArgs;

@@ -19,12 +19,19 @@ export interface BenchSource {
   functions: Array<{ name: string; recordedFunctionId: string }>;
   /** In recorded order. Never empty. */
   templates: BenchTemplate[];
+  /**
+   * Recorded invocations (of the functions asked for) left out of the load because the
+   * host cancelled them before their answer: their recorded length was the host's choice,
+   * and a worker is never told to stop a clone, so each would hold an in-flight slot.
+   */
+  cancelledLeftOut: number;
 }
 
 /**
  * Pick the load of a bench run out of a recorded session (frames in seq order): every
  * recorded InvocationRequest (or those of the functions named in `only`), with its
- * recorded answer and logs. Functions are named from the recorded load requests or
+ * recorded answer and logs, except the invocations the host cancelled (an InvocationCancel
+ * recorded before their InvocationResponse, or with none), counted in `cancelledLeftOut`. Functions are named from the recorded load requests or
  * metadata response; one never named is called by its id. Throws a user-facing message
  * when nothing is left to send or a name is unknown.
  */
@@ -33,6 +40,7 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
   const requests: ReplayFrame[] = [];
   const answers = new Map<string, Uint8Array>();
   const logs = new Map<string, Uint8Array[]>();
+  const cancelled = new Set<string>();
   for (const f of messageFrames(frames)) {
     if (f.kind === 'functionLoadRequest' || f.kind === 'functionLoadRequestCollection' || f.kind === 'functionMetadataResponse') {
       for (const n of functionNames(f.bytes)) if (n.name && !names.has(n.functionId)) names.set(n.functionId, n.name);
@@ -40,6 +48,8 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
       requests.push(f);
     } else if (f.kind === 'invocationResponse' && f.direction === 'toHost' && f.invocationId) {
       if (!answers.has(f.invocationId)) answers.set(f.invocationId, f.bytes);
+    } else if (f.kind === 'invocationCancel' && f.direction === 'toWorker' && f.invocationId) {
+      if (!answers.has(f.invocationId)) cancelled.add(f.invocationId);
     } else if (f.kind === 'rpcLog' && f.direction === 'toHost' && f.invocationId) {
       const list = logs.get(f.invocationId) ?? [];
       list.push(f.bytes);
@@ -58,10 +68,15 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
   const functions: BenchSource['functions'] = [];
   const fnIndex = new Map<string, number>();
   const templates: BenchTemplate[] = [];
+  let cancelledLeftOut = 0;
   for (const r of requests) {
     const fid = r.functionId ?? '';
     const name = nameOf(fid);
     if (wanted.size > 0 && !wanted.has(name)) continue;
+    if (cancelled.has(r.invocationId!)) {
+      cancelledLeftOut += 1;
+      continue;
+    }
     let fn = fnIndex.get(fid);
     if (fn === undefined) {
       fn = functions.length;
@@ -73,5 +88,6 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
     if (a) t.answer = a;
     templates.push(t);
   }
-  return { functions, templates };
+  if (templates.length === 0) throw new Error(`every recorded invocation${wanted.size > 0 ? ' of those functions' : ''} was cancelled by the host: nothing to send`);
+  return { functions, templates, cancelledLeftOut };
 }

@@ -89,8 +89,12 @@ export interface HostEngine {
   poll(nowMs: number): HostPoll;
   /** Release steps with index < n only (default: all). The setup phase uses the index of the first invocation. */
   setLimit(n: number): void;
-  /** Resolve everything still pending as missing and return the outcomes (call once, at the end). */
-  finish(nowMs: number, why?: string): ReplayOutcome[];
+  /**
+   * Resolve everything still pending as missing (or, after an interruption, `skipped`: not a
+   * failure, the replay stopped before it could tell; with the log groups of those
+   * invocations) and return the outcomes (call once, at the end).
+   */
+  finish(nowMs: number, why?: string, pending?: 'missing' | 'skipped'): ReplayOutcome[];
   /** Outcomes resolved so far (answers only, no log groups), in recorded order. */
   resolved(): ReplayOutcome[];
   readonly ids: IdMap;
@@ -182,7 +186,7 @@ export function createHostEngine(plan: CausalPlan, options: HostEngineOptions): 
       e.comparer.drain();
       return e.matcher.expected.answers.filter((a) => a.outcome).map((a) => a.outcome!);
     },
-    finish: (nowMs, why) => finish(e, nowMs, why),
+    finish: (nowMs, why, pending) => finish(e, nowMs, why, pending),
   };
 }
 
@@ -371,12 +375,14 @@ function poll(e: EngineState, nowMs: number): HostPoll {
   return sendAtMs === undefined ? { send, wakeAtMs, done } : { send, wakeAtMs, sendAtMs, done };
 }
 
-function finish(e: EngineState, nowMs: number, why = 'the stream ended first'): ReplayOutcome[] {
+function finish(e: EngineState, nowMs: number, why = 'the stream ended first', pending: 'missing' | 'skipped' = 'missing'): ReplayOutcome[] {
   const { answers, logGroups, invocationFunction, functionName } = e.matcher.expected;
+  const skipped = new Set<string | undefined>();
   for (const a of answers) {
     if (a.outcome) continue;
     const note = a.deadlineMs === undefined ? `never asked: ${why}` : why;
-    resolve(e, a, M.describeOutcome(e.matcher, a, 'missing', [], note), nowMs);
+    resolve(e, a, M.describeOutcome(e.matcher, a, pending, [], note), nowMs);
+    if (pending === 'skipped') skipped.add(a.expected.frame.invocationId);
   }
   e.comparer.drain();
   const withSeq: Array<[number, ReplayOutcome]> = answers.map((a) => [a.expected.frame.seq, a.outcome!]);
@@ -385,6 +391,10 @@ function finish(e: EngineState, nowMs: number, why = 'the stream ended first'): 
     const fn = g.invocationId ? invocationFunction.get(g.invocationId) : undefined;
     if (fn) o.functionId = fn;
     if (fn && functionName.has(fn)) o.functionName = functionName.get(fn)!;
+    if (pending === 'skipped' && (o.status === 'missing' || (g.invocationId && skipped.has(g.invocationId)))) {
+      o.status = 'skipped';
+      o.note = `${o.note ?? ''}; ${why}`;
+    }
     withSeq.push([g.firstSeq, o]);
   }
   withSeq.sort((x, y) => x[0] - y[0]);

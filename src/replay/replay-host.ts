@@ -196,7 +196,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     }
     if (ended) stream.status = ended.status;
     const why = result === 'aborted' ? 'replay interrupted' : stream.broken ? 'the stream ended first' : 'no answer';
-    const outcomes = engine.finish(now(), why);
+    const outcomes = engine.finish(now(), why, result === 'aborted' ? 'skipped' : 'missing');
     return {
       played: 'host',
       session: options.session ?? {},
@@ -208,6 +208,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       outcomes,
       counts: tallyOutcomes(outcomes),
       stream,
+      ...(result === 'aborted' ? { interrupted: true } : {}),
     };
   }
 

@@ -118,7 +118,8 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   }
 
   const stream: ReplayStreamEnd = { broken: false };
-  if (signal?.aborted && !ended) {
+  const interrupted = signal?.aborted === true && !ended;
+  if (interrupted) {
     stream.detail = 'replay interrupted';
     duplex.cancel();
   } else if (!ended) {
@@ -144,6 +145,7 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
     outcomes,
     counts: tallyOutcomes(outcomes),
     stream,
+    ...(interrupted ? { interrupted: true } : {}),
   };
 }
 

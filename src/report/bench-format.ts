@@ -1,4 +1,5 @@
 /** Number formatting shared by the bench printers (text and HTML). */
+import type { BenchReport } from './bench-report.js';
 
 /** Microseconds as a short latency: `850µs`, `1.23ms`, `12.3ms`, `1.50s`. */
 export function formatUs(us: number): string {
@@ -37,4 +38,10 @@ export function table(rows: string[][], indent = '  '): string {
     const pad = ' '.repeat(widths[i]! - visibleWidth(cell));
     return i === 0 ? cell + pad : pad + cell;
   }).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** How many recorded invocations the load cycles through, and which were left out. */
+export function describeSource(s: BenchReport['source']): string {
+  const cancelled = s.cancelledLeftOut ? `; ${s.cancelledLeftOut} cancelled by the host in the recording left out` : '';
+  return `${s.templates} recorded invocations cycled${cancelled}`;
 }

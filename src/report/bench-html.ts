@@ -1,5 +1,5 @@
 import type { BenchReport, Figures } from './bench-report.js';
-import { formatNumber, formatPercent, formatUs } from './bench-format.js';
+import { describeSource, formatNumber, formatPercent, formatUs } from './bench-format.js';
 import type { ChartAssets } from './uplot-assets.js';
 
 /**
@@ -30,7 +30,7 @@ td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right} td:first-c
 </style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">${esc(r.startedAt)} · session ${r.source.sessionId} of ${esc(r.source.db)} · ${r.load.workers} worker(s): <code>${esc(r.source.workerCommand)}</code></p>
+<p class="meta">${esc(r.startedAt)} · session ${r.source.sessionId} of ${esc(r.source.db)} (${esc(describeSource(r.source))}) · ${r.load.workers} worker(s): <code>${esc(r.source.workerCommand)}</code></p>
 <p class="meta">${esc(r.machine.cpuModel)} ×${r.machine.cpuCount} · ${esc(r.machine.platform)}/${esc(r.machine.arch)} · node ${esc(r.machine.node)} · generator ${formatNumber(g.cpuUsPerInvocation)} µs CPU per invocation</p>
 ${r.stopReason !== 'done' ? `<p class="bad">stopped early: ${esc(r.stopReason)}</p>` : ''}
 <table id="summary"><thead><tr><th></th><th>completed</th><th>inv/s</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th><th>errors</th><th>statuses</th></tr></thead><tbody>

@@ -44,6 +44,12 @@ export interface BenchSource {
   sessionId: number;
   /** How many recorded InvocationRequests the load cycles through. */
   templates: number;
+  /**
+   * Recorded invocations left out because the host cancelled them before their answer (a
+   * clone would not be cancelled and would hold its in-flight slot). Absent in reports
+   * written before functape left them out.
+   */
+  cancelledLeftOut?: number;
   workerCommand: string;
 }
 

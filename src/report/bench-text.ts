@@ -1,5 +1,5 @@
 import type { BenchReport, Figures } from './bench-report.js';
-import { formatNumber, formatUs, table } from './bench-format.js';
+import { describeSource, formatNumber, formatUs, table } from './bench-format.js';
 
 export interface TextStyle {
   bold(s: string): string;
@@ -15,7 +15,7 @@ export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): strin
   const o = r.overall;
   const out: string[] = [];
   out.push(style.bold(`functape bench: ${r.load.description}; ${r.load.workers} worker${r.load.workers === 1 ? '' : 's'}`) + '\n');
-  out.push(style.dim(`  session ${r.source.sessionId} of ${r.source.db} (${r.source.templates} recorded invocations cycled); worker: ${r.source.workerCommand}`) + '\n');
+  out.push(style.dim(`  session ${r.source.sessionId} of ${r.source.db} (${describeSource(r.source)}); worker: ${r.source.workerCommand}`) + '\n');
   if (r.stopReason !== 'done') out.push(style.red(`  stopped early: ${r.stopReason}`) + '\n');
   out.push('\n');
   const statusText = Object.entries(o.statuses).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';

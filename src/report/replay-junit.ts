@@ -16,7 +16,8 @@ function body(o: ReplayOutcome): string {
 /**
  * The replay report as JUnit XML (`--junit FILE.xml`): one test suite for the session,
  * one test case per answer (host replays) or host message (worker replays); differed,
- * missing and unexpected ones are failures whose text is the field diff; a test case's time
+ * missing and unexpected ones are failures whose text is the field diff; those an
+ * interruption left pending are skipped, not failures; a test case's time
  * is the live service time of the answer. A broken stream
  * adds an errored test case `stream`.
  */
@@ -32,6 +33,10 @@ export function formatReplayJunit(report: ReplayReport): string {
       cases.push(`${open}</testcase>`);
       continue;
     }
+    if (o.status === 'skipped') {
+      cases.push(`${open}\n      <skipped message="${escapeXml(o.note ?? 'replay interrupted')}"/>\n    </testcase>`);
+      continue;
+    }
     const type = o.status === 'differed' ? 'differed' : o.status === 'missing' ? 'missing' : 'unexpected';
     const message = o.status === 'differed' ? `${o.differences.length} field(s) differ: ${o.differences.slice(0, 3).map((d) => d.path).join(', ')}` : o.note ?? type;
     cases.push(`${open}\n      <failure type="${type}" message="${escapeXml(message)}">${escapeXml(body(o))}</failure>\n    </testcase>`);
@@ -43,8 +48,8 @@ export function formatReplayJunit(report: ReplayReport): string {
   const time = (report.durationMs / 1000).toFixed(3);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="functape replay" tests="${tests}" failures="${failures}" errors="${report.stream.broken ? 1 : 0}" time="${time}">`,
-    `  <testsuite name="${escapeXml(name)}" tests="${tests}" failures="${failures}" errors="${report.stream.broken ? 1 : 0}" skipped="0" time="${time}" timestamp="${new Date(report.startedAtMs).toISOString()}">`,
+    `<testsuites name="functape replay" tests="${tests}" failures="${failures}" errors="${report.stream.broken ? 1 : 0}" skipped="${report.counts.skipped}" time="${time}">`,
+    `  <testsuite name="${escapeXml(name)}" tests="${tests}" failures="${failures}" errors="${report.stream.broken ? 1 : 0}" skipped="${report.counts.skipped}" time="${time}" timestamp="${new Date(report.startedAtMs).toISOString()}">`,
     `    <properties><property name="pace" value="${escapeXml(report.pace)}"/><property name="summary" value="${escapeXml(replaySummaryLine(report))}"/></properties>`,
     ...cases,
     '  </testsuite>',

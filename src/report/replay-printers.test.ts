@@ -45,7 +45,7 @@ test('JSON report carries the outcomes, the exit code and the summary', () => {
   assert.equal(doc.exitCode, 1);
   assert.equal(doc.summary, '1 answers matched, 1 differed, 1 missing, 1 unexpected');
   assert.equal(doc.outcomes.length, 4);
-  assert.deepEqual(doc.counts, { matched: 1, differed: 1, missing: 1, extra: 1 });
+  assert.deepEqual(doc.counts, { matched: 1, differed: 1, missing: 1, extra: 1, skipped: 0 });
 });
 
 test('JUnit: one test case per answer, failures carry the diff, XML escaped', () => {

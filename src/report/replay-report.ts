@@ -10,11 +10,12 @@ export interface FieldDifference {
 }
 
 /**
- * How one expected exchange went. In `host` replays an outcome is one recorded worker
+ * How one expected exchange went (`skipped`: still pending when the replay was interrupted,
+ * neither a match nor a failure). In `host` replays an outcome is one recorded worker
  * answer (or one invocation's RpcLogs, compared as a multiset); in `worker` replays it is
  * one live host message and the recorded one it was answered from.
  */
-export type OutcomeStatus = 'matched' | 'differed' | 'missing' | 'extra';
+export type OutcomeStatus = 'matched' | 'differed' | 'missing' | 'extra' | 'skipped';
 
 export interface ReplayOutcome {
   /** StreamingMessage kind, e.g. `invocationResponse`; `rpcLog` for a log group. */
@@ -42,6 +43,7 @@ export interface ReplayCounts {
   differed: number;
   missing: number;
   extra: number;
+  skipped: number;
 }
 
 /** How the stream ended. `broken`: the peer failed, reset or ended it before the replay was done. */
@@ -71,16 +73,22 @@ export interface ReplayReport {
   outcomes: ReplayOutcome[];
   counts: ReplayCounts;
   stream: ReplayStreamEnd;
+  /** Stopped by SIGINT/SIGTERM before the end: what was still pending is `skipped`; exit 130. */
+  interrupted?: boolean;
 }
 
 export function tallyOutcomes(outcomes: readonly ReplayOutcome[]): ReplayCounts {
-  const counts: ReplayCounts = { matched: 0, differed: 0, missing: 0, extra: 0 };
+  const counts: ReplayCounts = { matched: 0, differed: 0, missing: 0, extra: 0, skipped: 0 };
   for (const o of outcomes) counts[o.status]++;
   return counts;
 }
 
-/** 0 every answer matched; 1 differences (differed, missing or extra); 3 the peer broke the stream. */
-export function replayExitCode(report: ReplayReport): 0 | 1 | 3 {
+/**
+ * 130 interrupted (no verdict: as a shell reports SIGINT); 3 the peer broke the stream;
+ * 1 differences (differed, missing or extra); 0 every answer matched.
+ */
+export function replayExitCode(report: ReplayReport): 0 | 1 | 3 | 130 {
+  if (report.interrupted) return 130;
   if (report.stream.broken) return 3;
   const c = report.counts;
   return c.differed + c.missing + c.extra > 0 ? 1 : 0;
@@ -92,6 +100,7 @@ export function replaySummaryLine(report: ReplayReport): string {
   const noun = report.played === 'host' ? 'answers' : 'host messages';
   let line = `${c.matched} ${noun} matched, ${c.differed} differed, ${c.missing} missing`;
   if (c.extra > 0) line += `, ${c.extra} unexpected`;
+  if (report.interrupted) line = `interrupted: ${line}, ${c.skipped} not reached`;
   return line;
 }
 

@@ -53,7 +53,7 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
   const max = options.maxValue ?? 200;
   const lines: string[] = [];
   for (const o of report.outcomes) {
-    if (o.status === 'matched') {
+    if (o.status === 'matched' || o.status === 'skipped') {
       if (options.verbose) lines.push(`${c.green('✓')} ${outcomeTitle(o)}${o.note ? c.dim(` — ${o.note}`) : ''}`);
       continue;
     }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Duplex as NodeDuplex } from 'node:stream';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Metadata, StreamStatus } from '../model/session.js';
+import { probePort } from './probe-port.js';
 
 /**
  * The grpc-js side of `Duplex`: play the host (gRPC server) or a worker (gRPC client) on
@@ -230,7 +231,7 @@ export function serverHttp2Stream(call: grpc.ServerDuplexStream<Buffer, Buffer>)
   return s as NodeDuplex;
 }
 
-/** Listen as a Functions host: a grpc-js server on `host:port` (port 0 = any free port). */
+/** Listen as a Functions host: a grpc-js server on `host:port` (port 0 = any free port); a taken port rejects without a grpc-js log line. */
 export function listenAsHost(opts: { host: string; port: number; maxMessageBytes?: number }): Promise<HostListener> {
   const max = opts.maxMessageBytes ?? HOST_MAX_MESSAGE_BYTES;
   const server = new grpc.Server(channelOptions(max));
@@ -244,7 +245,8 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
     },
   });
   const hostForBind = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  return new Promise((resolve, reject) => {
+  const free = opts.port !== 0 ? probePort(opts.host, opts.port) : Promise.resolve();
+  return free.then(() => new Promise((resolve, reject) => {
     server.bindAsync(`${hostForBind}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
       if (err) {
         server.forceShutdown();
@@ -271,7 +273,7 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
         },
       });
     });
-  });
+  }));
 }
 
 function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex {
