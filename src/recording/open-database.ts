@@ -129,10 +129,15 @@ export interface WriteOpenOptions {
  * (see checkRecordingFile), then WAL mode and migration to the current schema.
  */
 export function openForWriting(path: string, options: WriteOpenOptions = {}): Database.Database {
+  if (options.maxBytes !== undefined && options.maxBytes < MIN_MAX_BYTES) {
+    throw new RangeError(`${path}: a size cap of ${options.maxBytes} bytes cannot hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`);
+  }
   const check = checkRecordingFile(path, false);
+  let created = false;
   if (!check.exists) {
     try {
       closeSync(openSync(path, 'wx', 0o600));
+      created = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new RecordingError(`${path} cannot be created (${(err as Error).message})`, 'unreadable', path);
@@ -147,9 +152,17 @@ export function openForWriting(path: string, options: WriteOpenOptions = {}): Da
     return db;
   } catch (err) {
     db?.close();
+    // Never leave behind a file this call created and could not make a recording of.
+    if (created) removeRecordingFiles(path);
     throw asRecordingError(err, path);
   }
 }
+
+/**
+ * The smallest `maxBytes` a writer accepts: sixteen pages of 4 KiB. The empty schema takes
+ * six (24 KiB); the rest leaves room for session rows and a few messages.
+ */
+export const MIN_MAX_BYTES = 16 * 4096;
 
 /**
  * Page size of new recordings, unless a size cap asks for smaller. 16 KiB: a 4 KB message
