@@ -122,6 +122,12 @@ function hasWal(path: string): boolean {
 export interface WriteOpenOptions {
   /** Cap the database file at about this many bytes (SQLITE_FULL beyond). */
   maxBytes?: number;
+  /**
+   * 'wal' (default): switch the file to WAL. 'as-is': keep the file's journal mode (a
+   * rollback journal for a finished recording), so that a transaction rolled back leaves
+   * an existing file byte for byte as it was: the switch to WAL rewrites header bytes.
+   */
+  journal?: 'wal' | 'as-is';
 }
 
 /**
@@ -215,7 +221,7 @@ export function configureWriter(db: Database.Database, options: WriteOpenOptions
   // Several writers may open one new file at once (a host starting workers, each under its
   // own `functape wrap`), and one may be switching it back to a rollback journal as it
   // closes: SQLite then answers this switch SQLITE_BUSY at once, without its busy handler.
-  whileBusy(() => db.pragma('journal_mode = WAL'), BUSY_RETRY_MS);
+  if (options.journal !== 'as-is') whileBusy(() => db.pragma('journal_mode = WAL'), BUSY_RETRY_MS);
   db.pragma('synchronous = NORMAL');
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   // Checkpoint by size, not by page count, so a file's WAL stays ~16 MiB whatever its pages.
