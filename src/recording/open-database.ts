@@ -214,7 +214,7 @@ function whileBusy<T>(step: () => T, limitMs: number): T {
 
 /** Pragmas every writing connection uses. */
 export function configureWriter(db: Database.Database, options: WriteOpenOptions = {}): void {
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${BUSY_RETRY_MS}`);
   // NEW_FILE_PAGE_SIZE for new files (or smaller under a small cap: pageSizeForNewFile);
   // ignored once a file has tables, so older files keep theirs. Must precede the switch to WAL.
   db.pragma(`page_size = ${pageSizeForNewFile(options.maxBytes)}`);
@@ -256,6 +256,21 @@ export function settleForClose(db: Database.Database): void {
     db.pragma('journal_mode = DELETE');
   } catch {
     // another connection is using the file: it stays in WAL mode, which is fine
+  }
+}
+
+/**
+ * Checkpoint the whole WAL into the file and truncate the WAL, without waiting for other
+ * connections (a reader holding an old snapshot leaves part of it for later). For a
+ * writer short of disk space: the WAL's space is then free again. Throws what SQLite
+ * throws (SQLITE_FULL when the file cannot grow by the pages the WAL holds).
+ */
+export function checkpointNow(db: Database.Database): void {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_RETRY_MS}`);
   }
 }
 
