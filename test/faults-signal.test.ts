@@ -29,18 +29,7 @@ function isPrefix(prefix: string[], of: string[]): boolean {
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`record gets ${signal} with traffic in flight: everything forwarded is stored, streams end UNAVAILABLE, exit 0`, async (t) => {
-    const tmp = tempDir();
-    t.after(tmp.cleanup);
-    const host = await startTestHost(echo);
-    t.after(() => host.close());
-    const db = join(tmp.dir, 'sig.db');
-    const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off']);
-    t.after(() => rec.kill('SIGKILL'));
-    const workers = [0, 1, 2].map(() => dialTestWorker(rec.address));
-    const pumps = workers.map((w, i) => pump(w, `w${i}`));
-    await withTimeout((async () => {
-      while (workers.some((w) => w.received.length < 200)) await new Promise((r) => setTimeout(r, 5));
-    })(), 20_000, 'traffic flows');
+    const { db, host, rec, workers, pumps } = await busyRecorder(t, 'sig.db');
     rec.kill(signal);
     const ends = await withTimeout(Promise.all(workers.map((w) => w.duplex.done)), 10_000, 'workers see the end');
     await Promise.all(pumps);
@@ -120,7 +109,7 @@ async function busyRecorder(t: { after(fn: () => unknown): void }, name: string)
   await withTimeout((async () => {
     while (workers.some((w) => w.received.length < 200)) await new Promise((r) => setTimeout(r, 5));
   })(), 20_000, 'traffic flows');
-  return { db, rec, workers, pumps };
+  return { db, host, rec, workers, pumps };
 }
 
 test('two signals at once (timeout signals the process and its group): the stop still finishes, summary, sessions ended, exit 0', async (t) => {
