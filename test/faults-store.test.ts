@@ -3,6 +3,8 @@
 // counts what it could not store; `--on-store-error fail` ends the streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRecording, dialTestWorker, echoUntilEnd, startRecordProcess, startTestHost, tempDir, withTimeout, hexList } from './helpers/raw-peers.js';
 
@@ -43,10 +45,62 @@ test('database full with --on-store-error forward: traffic still flows unchanged
   assert.ok(m, `the summary counts what was not stored: ${stderr}`);
   assert.equal(Number(m[1]) + Number(m[2]), 2 * COUNT);
   assert.ok(Number(m[2]) > 0);
-  // What was stored is still a readable, consistent recording.
+  // What was stored is still a readable, consistent recording, and it says what the summary says.
+  assertFileAgrees(db, Number(m[1]), Number(m[2]));
+});
+
+/** The recording holds `stored` messages, every session ended, and its unstored counts add up to `unstored`. */
+function assertFileAgrees(db: string, stored: number, unstored: number): void {
   const sessions = readRecording(db);
-  const stored = sessions.reduce((n, s) => n + s.all.length, 0);
-  assert.equal(stored, Number(m[1]));
+  assert.equal(sessions.reduce((n, s) => n + s.all.length, 0), stored, 'stored: the file and the summary agree');
+  for (const s of sessions) assert.ok(s.info.end, `session ${s.info.id} ended in the file`);
+  assert.equal(sessions.reduce((n, s) => n + (s.info.end?.unstored ?? 0), 0), unstored, 'NOT stored: the file and the summary agree');
+}
+
+/** A 1 MiB tmpfs mounted for the test (root only); undefined when that is not possible here. */
+function mountSmallDisk(dir: string): (() => void) | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+  if (r.status !== 0) return undefined;
+  return () => void spawnSync('umount', [dir]);
+}
+
+test('a real full disk (1 MiB tmpfs): the summary and the file agree, the session ends, no WAL is left', async (t) => {
+  const tmp = tempDir();
+  const disk = join(tmp.dir, 'disk');
+  mkdirSync(disk);
+  const unmount = mountSmallDisk(disk);
+  t.after(() => {
+    unmount?.();
+    tmp.cleanup();
+  });
+  if (!unmount) return t.skip('needs root and tmpfs to mount a 1 MiB file system');
+  const host = await startTestHost(echoUntilEnd());
+  t.after(() => host.close());
+  const db = join(disk, 'full.db');
+  const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off']);
+  t.after(() => rec.kill('SIGKILL'));
+  // Small messages in many small batches: each commit appends its pages to the WAL.
+  const worker = dialTestWorker(rec.address);
+  const SMALL = 4000;
+  for (let i = 0; i < SMALL; i++) {
+    const bytes = Buffer.alloc(400, i % 251);
+    worker.sent.push(bytes);
+    if (!worker.duplex.send(bytes)) await worker.duplex.drained();
+    if (i % 20 === 19) await new Promise((r) => setTimeout(r, 1));
+  }
+  worker.duplex.end();
+  assert.equal((await withTimeout(worker.duplex.done, 30_000, 'worker call end')).status.code, 0);
+  assert.equal(worker.received.length, SMALL, 'forwarding went on');
+  rec.kill('SIGTERM');
+  assert.deepEqual(await withTimeout(rec.exited, 15_000, 'record exits'), { code: 0, signal: null });
+  const stderr = rec.stderr.join('\n');
+  const m = /(\d+) stored, (\d+) NOT stored/.exec(stderr);
+  assert.ok(m, `the summary counts what was not stored: ${stderr}`);
+  assert.equal(Number(m[1]) + Number(m[2]), 2 * SMALL);
+  assert.ok(Number(m[2]) > 0, 'the disk did fill up');
+  assertFileAgrees(db, Number(m[1]), Number(m[2]));
+  assert.deepEqual(readdirSync(disk), ['full.db'], 'one self-contained file, no -wal or -shm left');
 });
 
 test('database full with --on-store-error fail: the streams end with UNAVAILABLE and record exits 1', async (t) => {

@@ -71,12 +71,37 @@ function exitWhenFlushed(code: number): void {
   process.stderr.write('', () => process.stdout.write('', () => process.exit(code)));
 }
 
+/** How long a stop may go on after the second signal before the process quits anyway. */
+export const STUCK_STOP_MS = 30_000;
+
+/**
+ * What the n-th SIGINT/SIGTERM does: the first stops the command cleanly (a recorder
+ * flushes and ends its sessions); the second only says that the stop is still going on
+ * (`timeout` and a terminal's Ctrl-C signal the process and its group: one stop is often
+ * two signals) and starts the STUCK_STOP_MS deadline; the third quits at once (130).
+ */
+export function signalAction(n: number): 'stop' | 'remind' | 'quit' {
+  return n <= 1 ? 'stop' : n === 2 ? 'remind' : 'quit';
+}
+
+/** Quit now: SQLite's WAL keeps the file consistent (sessions not yet ended stay without an end). */
+function quit(): never {
+  process.exit(130);
+}
+
 export function runCli(): void {
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(130); // a second Ctrl-C: stop waiting for a clean close
+    const action = signalAction(++signals);
+    if (action === 'quit') quit();
+    if (action === 'remind') {
+      process.stderr.write(`functape: still stopping (writing what was recorded); a third signal quits at once, leaving sessions without an end\n`);
+      setTimeout(() => {
+        process.stderr.write(`functape: the stop did not finish within ${STUCK_STOP_MS / 1000} s of the second signal: quitting\n`, quit);
+      }, STUCK_STOP_MS).unref();
+      return;
+    }
     controller.abort(sig);
   };
   process.on('SIGINT', onSignal);

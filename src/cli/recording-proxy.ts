@@ -191,6 +191,7 @@ export function summaryLine(summary: RecordingSummary, where: HostPort | string)
     `${s.stored} stored`,
   ];
   if (s.failed > 0) parts.push(`${s.failed} NOT stored`);
+  if (s.unrecorded) parts.push(`the end or not-stored count of ${s.unrecorded} session(s) could NOT be written (the disk refused even that)`);
   if (summary.partialMessages > 0) parts.push(`${summary.partialMessages} stream(s) ended inside a message`);
   return `functape record: ${typeof where === 'string' ? where : formatHostPort(where)}: ${parts.join(', ')}`;
 }

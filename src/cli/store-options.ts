@@ -53,7 +53,13 @@ export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: st
   if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
   const settings: StoreSettings = { path: args.db, onStoreError: args['on-store-error'], redact };
   if (args.label !== undefined) settings.label = args.label;
-  if (args['max-db-bytes'] !== undefined) settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');
+  if (args['max-db-bytes'] !== undefined) {
+    const { MIN_MAX_BYTES } = await import('../recording/open-database.js');
+    settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');
+    if (settings.maxBytes < MIN_MAX_BYTES) {
+      throw new CliError(`--max-db-bytes ${args['max-db-bytes']} is too small to hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`);
+    }
+  }
   return settings;
 }
 

@@ -42,4 +42,10 @@ export interface StoreStats {
   failed: number;
   /** Frames waiting in memory. */
   queued: number;
+  /**
+   * Set at close when not 0: sessions whose start, end or count of unstored frames the file could
+   * not take at all (a full disk that refused even those small writes). When 0, the file's
+   * session rows say what `failed` says.
+   */
+  unrecorded?: number;
 }

@@ -236,6 +236,7 @@ function createThreadedStore(
     } else if (m.type === 'reserve-error') {
       refilling = false;
     } else if (m.type === 'closed') {
+      if (m.unrecorded > 0) stats.unrecorded = m.unrecorded;
       closed();
     }
   });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
-import { CHECKPOINT_BYTES, NEW_FILE_PAGE_SIZE, openForWriting, pageSizeForNewFile } from './open-database.js';
+import { CHECKPOINT_BYTES, MIN_MAX_BYTES, NEW_FILE_PAGE_SIZE, openForWriting, pageSizeForNewFile } from './open-database.js';
+import { openRecording } from './open-recording.js';
 
 function withDir(run: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'functape-open-'));
@@ -61,4 +62,28 @@ test('pageSizeForNewFile: 16 KiB unless the cap leaves fewer than 256 such pages
   assert.equal(pageSizeForNewFile(4 * 1024 * 1024 - 1), 8192);
   assert.equal(pageSizeForNewFile(2 * 1024 * 1024), 8192);
   assert.equal(pageSizeForNewFile(1000), 4096);
+});
+
+test('a size cap too small for a recording is refused before any file is created', () => {
+  withDir((dir) => {
+    const path = join(dir, 'tiny.db');
+    for (const cap of [4096, 8192, 16384, MIN_MAX_BYTES - 1]) {
+      assert.throws(() => openForWriting(path, { maxBytes: cap }), /cannot hold a recording \(at least 64K\)/);
+      assert.deepEqual(readdirSync(dir), [], `cap ${cap}: nothing created`);
+    }
+    const db = openForWriting(path, { maxBytes: MIN_MAX_BYTES });
+    db.close();
+    const recording = openRecording(path);
+    assert.equal(recording.sessions().length, 0, 'the smallest accepted cap makes a file every reader opens');
+    recording.close();
+  });
+});
+
+test('a new file that cannot be set up is removed, not left for readers to reject', () => {
+  withDir((dir) => {
+    const path = join(dir, 'blocked.db');
+    mkdirSync(`${path}-wal`); // SQLite cannot create its WAL
+    assert.throws(() => openForWriting(path));
+    assert.deepEqual(readdirSync(dir), ['blocked.db-wal'], 'the half-made database is gone');
+  });
 });

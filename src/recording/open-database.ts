@@ -122,6 +122,12 @@ function hasWal(path: string): boolean {
 export interface WriteOpenOptions {
   /** Cap the database file at about this many bytes (SQLITE_FULL beyond). */
   maxBytes?: number;
+  /**
+   * 'wal' (default): switch the file to WAL. 'as-is': keep the file's journal mode (a
+   * rollback journal for a finished recording), so that a transaction rolled back leaves
+   * an existing file byte for byte as it was: the switch to WAL rewrites header bytes.
+   */
+  journal?: 'wal' | 'as-is';
 }
 
 /**
@@ -129,10 +135,15 @@ export interface WriteOpenOptions {
  * (see checkRecordingFile), then WAL mode and migration to the current schema.
  */
 export function openForWriting(path: string, options: WriteOpenOptions = {}): Database.Database {
+  if (options.maxBytes !== undefined && options.maxBytes < MIN_MAX_BYTES) {
+    throw new RangeError(`${path}: a size cap of ${options.maxBytes} bytes cannot hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`);
+  }
   const check = checkRecordingFile(path, false);
+  let created = false;
   if (!check.exists) {
     try {
       closeSync(openSync(path, 'wx', 0o600));
+      created = true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new RecordingError(`${path} cannot be created (${(err as Error).message})`, 'unreadable', path);
@@ -147,9 +158,17 @@ export function openForWriting(path: string, options: WriteOpenOptions = {}): Da
     return db;
   } catch (err) {
     db?.close();
+    // Never leave behind a file this call created and could not make a recording of.
+    if (created) removeRecordingFiles(path);
     throw asRecordingError(err, path);
   }
 }
+
+/**
+ * The smallest `maxBytes` a writer accepts: sixteen pages of 4 KiB. The empty schema takes
+ * six (24 KiB); the rest leaves room for session rows and a few messages.
+ */
+export const MIN_MAX_BYTES = 16 * 4096;
 
 /**
  * Page size of new recordings, unless a size cap asks for smaller. 16 KiB: a 4 KB message
@@ -195,14 +214,14 @@ function whileBusy<T>(step: () => T, limitMs: number): T {
 
 /** Pragmas every writing connection uses. */
 export function configureWriter(db: Database.Database, options: WriteOpenOptions = {}): void {
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${BUSY_RETRY_MS}`);
   // NEW_FILE_PAGE_SIZE for new files (or smaller under a small cap: pageSizeForNewFile);
   // ignored once a file has tables, so older files keep theirs. Must precede the switch to WAL.
   db.pragma(`page_size = ${pageSizeForNewFile(options.maxBytes)}`);
   // Several writers may open one new file at once (a host starting workers, each under its
   // own `functape wrap`), and one may be switching it back to a rollback journal as it
   // closes: SQLite then answers this switch SQLITE_BUSY at once, without its busy handler.
-  whileBusy(() => db.pragma('journal_mode = WAL'), BUSY_RETRY_MS);
+  if (options.journal !== 'as-is') whileBusy(() => db.pragma('journal_mode = WAL'), BUSY_RETRY_MS);
   db.pragma('synchronous = NORMAL');
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   // Checkpoint by size, not by page count, so a file's WAL stays ~16 MiB whatever its pages.
@@ -247,6 +266,21 @@ export function settleForClose(db: Database.Database): void {
     db.pragma('journal_mode = DELETE');
   } catch {
     // another connection is using the file: it stays in WAL mode, which is fine
+  }
+}
+
+/**
+ * Checkpoint the whole WAL into the file and truncate the WAL, without waiting for other
+ * connections (a reader holding an old snapshot leaves part of it for later). For a
+ * writer short of disk space: the WAL's space is then free again. Throws what SQLite
+ * throws (SQLITE_FULL when the file cannot grow by the pages the WAL holds).
+ */
+export function checkpointNow(db: Database.Database): void {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_RETRY_MS}`);
   }
 }
 

@@ -15,8 +15,10 @@ export interface RecordingWriterOptions {
   batchFrames?: number;
   /**
    * All or nothing: everything goes into one transaction, committed by `close` and
-   * discarded by `abort` (import uses this so a bad line leaves the file as it was).
-   * Memory stays bounded: SQLite spills the open transaction to the WAL.
+   * discarded by `abort` (import uses this so a bad line leaves the file as it was, byte
+   * for byte: the file keeps its journal mode while the transaction is open, and a
+   * rollback journal restores every page it spilled). Memory stays bounded: SQLite spills
+   * the open transaction to the file (or to the WAL, for a file in WAL mode).
    */
   atomic?: boolean;
   /** See CaptureStoreTuning.deferIndexLimit (default DEFER_LIMIT). */
@@ -55,7 +57,8 @@ export interface RecordingWriter {
 type Pending = { type: 'start'; start: SessionStart & { workerId?: string } } | { type: 'frame'; frame: Frame; known?: KnownFrameIndex } | { type: 'end'; end: SessionEnd };
 
 export function createRecordingWriter(path: string, options: RecordingWriterOptions = {}): RecordingWriter {
-  const db: Database.Database = openForWriting(path);
+  // Atomic: a rolled-back import must leave an existing file byte-identical (see 'as-is').
+  const db: Database.Database = openForWriting(path, options.atomic ? { journal: 'as-is' } : {});
   const sink = createRecordSink(db, options.redact ?? {});
   const batchFrames = options.batchFrames ?? 5000;
   const ids = new Map<number, number>();

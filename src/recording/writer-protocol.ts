@@ -29,4 +29,5 @@ export type FromWriter =
   | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string }; group?: number; buffers?: BatchBuffers }
   | { type: 'reserved'; ids: number[] }
   | { type: 'reserve-error'; message: string }
-  | { type: 'closed' };
+  /** `unrecorded`: sessions whose start, end or unstored count could not be written at all. */
+  | { type: 'closed'; unrecorded: number };

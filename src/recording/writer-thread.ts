@@ -20,8 +20,10 @@
  * onStoreError 'fail', no frame is attempted after the first failed batch.
  */
 import Database from 'better-sqlite3';
+import { dirname } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { configureWriter, settleForClose } from './open-database.js';
+import { createRoomCheck, freeBytes } from './disk-room.js';
+import { CHECKPOINT_BYTES, checkpointNow, configureWriter, settleForClose } from './open-database.js';
 import { manageFrameIndexes, type FrameIndexes } from './frame-indexes.js';
 import { lowerThreadPriority } from './thread-priority.js';
 import { framesPerSession, readBatch, type BatchControl, type FrameBatch } from './frame-batch.js';
@@ -53,10 +55,19 @@ const CACHE_KIB = 4096;
 let db: Database.Database;
 let sink: RecordSink;
 let indexes: FrameIndexes;
+/** Whether the disk has room for a batch of this many bytes (disk-room.ts). */
+let roomFor: (batchBytes: number) => Error | undefined = () => undefined;
 try {
   db = new Database(config.path, { fileMustExist: true });
   configureWriter(db, config.maxBytes !== undefined ? { maxBytes: config.maxBytes } : {});
   db.pragma(`cache_size = -${CACHE_KIB}`);
+  const dir = dirname(config.path);
+  roomFor = createRoomCheck({
+    free: () => freeBytes(dir),
+    pageSize: db.pragma('page_size', { simple: true }) as number,
+    walAllowance: CHECKPOINT_BYTES,
+    checkpoint: () => checkpointNow(db),
+  });
   indexes = manageFrameIndexes(db, config.deferIndexLimit);
   sink = createRecordSink(db, config.redact);
   post({ type: 'ready' });
@@ -67,6 +78,13 @@ try {
 
 /** Frames per session this writer could not store. */
 const unstored = new Map<number, number>();
+/** Sessions whose unstored count in the file is behind `unstored`. */
+const countsBehind = new Set<number>();
+/**
+ * Session starts and ends of failed batches that could not be written on their own, in
+ * order: written with the next transaction that commits, and at close.
+ */
+let lateControls: BatchControl[] = [];
 /** With onStoreError 'fail', frames are no longer attempted after the first failure. */
 let stopped = false;
 
@@ -78,22 +96,46 @@ function applyControl(c: BatchControl): void {
   }
 }
 
+/**
+ * The session records still owed to the file (late starts and ends, unstored counts),
+ * written inside the caller's transaction; `accountingWritten` once it has committed.
+ * Counts are not committed on their own after every failed batch: each commit appends
+ * the sessions page to the WAL, and on a full disk that used up the room the ends needed.
+ */
+function writeAccounting(): void {
+  for (const c of lateControls) applyControl(c);
+  for (const id of countsBehind) sink.sql.noteUnstored(id, unstored.get(id)!);
+}
+function accountingWritten(): void {
+  lateControls = [];
+  countsBehind.clear();
+}
+
 function writeBatch(batch: FrameBatch): void {
-  if (stopped) return failBatch(batch, new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'));
+  if (stopped) return failBatches([batch], new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'));
   try {
-    sink.run(() => readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl }));
+    sink.run(() => {
+      writeAccounting();
+      readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl });
+    });
+    accountingWritten();
     growIndexes(batch.count); // before the ack: once flush() resolves, a crossing's indexes exist
     ack(batch, { stored: batch.count, failed: 0 });
   } catch (err) {
-    failBatch(batch, err);
+    failBatches([batch], err);
   }
 }
 
 /**
  * Write queued batches in one transaction and ack each; if that transaction fails, each
  * batch is written again on its own (writeBatch), so a failure fails no more than before.
+ * Batches are not tried when the disk lacks the room they may take plus the reserve for
+ * the session records (disk-room.ts): they fail as on a full disk, and the ends still fit.
  */
 function writeGroup(group: FrameBatch[]): void {
+  const bytes = group.reduce((n, b) => n + b.bytes, 0);
+  const noRoom = stopped ? undefined : roomFor(bytes);
+  if (noRoom) return failBatches(group, noRoom);
   if (group.length === 1 || stopped) {
     for (const batch of group) writeBatch(batch);
     return;
@@ -101,6 +143,7 @@ function writeGroup(group: FrameBatch[]): void {
   let rows = 0;
   try {
     sink.run(() => {
+      writeAccounting();
       for (const batch of group) {
         readBatch(batch, { frame: (f) => sink.frame(f), control: applyControl });
         rows += batch.count;
@@ -110,6 +153,7 @@ function writeGroup(group: FrameBatch[]): void {
     for (const batch of group) writeBatch(batch);
     return;
   }
+  accountingWritten();
   growIndexes(rows); // before the acks, as in writeBatch
   for (const batch of group) ack(batch, { stored: batch.count, failed: 0 }, group.length);
 }
@@ -124,32 +168,44 @@ function growIndexes(rows: number): void {
   }
 }
 
-function failBatch(batch: FrameBatch, err: unknown): void {
-  if (err !== undefined && config.onStoreError === 'fail') stopped = true;
-  const lost = framesPerSession(batch);
-  for (const [id, n] of lost) unstored.set(id, (unstored.get(id) ?? 0) + n);
-  for (const c of batch.controls) {
-    try {
-      sink.run(() => applyControl(c));
-    } catch {
-      // the database refuses even small writes; the count below says what was lost
+/**
+ * Count the frames of failed batches as unstored and write their session starts and ends
+ * (with what is owed from before) in one transaction; what does not fit waits for the
+ * next commit or close.
+ */
+function failBatches(batches: FrameBatch[], err: unknown): void {
+  if (config.onStoreError === 'fail') stopped = true;
+  for (const batch of batches) {
+    for (const [id, n] of framesPerSession(batch)) {
+      unstored.set(id, (unstored.get(id) ?? 0) + n);
+      countsBehind.add(id);
     }
+    lateControls.push(...batch.controls);
   }
-  for (const id of lost.keys()) {
-    try {
-      sink.run(() => sink.sql.noteUnstored(id, unstored.get(id)!));
-    } catch {
-      // as above
-    }
+  if (batches.some((b) => b.controls.length > 0)) writeAccountingAlone();
+  const error = {
+    message: err instanceof Error ? err.message : String(err),
+    ...(typeof (err as { code?: unknown }).code === 'string' ? { code: (err as { code: string }).code } : {}),
+  };
+  for (const batch of batches) ack(batch, { stored: 0, failed: batch.count, error });
+}
+
+/** Commit what is owed to the session rows; false when the database refuses even that. */
+function writeAccountingAlone(): boolean {
+  try {
+    sink.run(writeAccounting);
+    accountingWritten();
+    return true;
+  } catch {
+    return false;
   }
-  const error =
-    err === undefined
-      ? undefined
-      : {
-          message: err instanceof Error ? err.message : String(err),
-          ...(typeof (err as { code?: unknown }).code === 'string' ? { code: (err as { code: string }).code } : {}),
-        };
-  ack(batch, { stored: 0, failed: batch.count, ...(error ? { error } : {}) });
+}
+
+/** Sessions whose start, end or unstored count the file does not hold (nothing more could be written). */
+function unrecordedSessions(): number {
+  const ids = new Set(countsBehind);
+  for (const c of lateControls) ids.add(c.type === 'session-start' ? c.session.id : c.end.id);
+  return ids.size;
 }
 
 /** A group takes queued batches until it holds this many frames (or GROUP_BYTES bytes). */
@@ -195,10 +251,16 @@ function handle(m: ToWriter): void {
       }
       break;
     case 'close':
+      // The session records first, while there may still be room for them.
       try {
-        sink.sql.releaseIds(m.release);
+        sink.run(() => {
+          writeAccounting();
+          sink.sql.releaseIds(m.release);
+        });
+        accountingWritten();
       } catch {
         // reserved rows are invisible to readers; leaving them costs only an id gap
+        writeAccountingAlone();
       }
       try {
         indexes.finish();
@@ -208,7 +270,7 @@ function handle(m: ToWriter): void {
       }
       settleForClose(db);
       db.close();
-      post({ type: 'closed' });
+      post({ type: 'closed', unrecorded: unrecordedSessions() });
       port.close();
       break;
   }
