@@ -40,9 +40,14 @@ export function checkRecordingFile(path: string, mustExist: boolean): FileCheck 
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
+    const conn = db;
+    // One read transaction: a writer creating the file commits its tables, user_version and
+    // application_id together, and separate reads could see the tables without the id.
+    const { appId, version, tables } = conn.transaction(() => ({
+      appId: conn.pragma('application_id', { simple: true }) as number,
+      version: conn.pragma('user_version', { simple: true }) as number,
+      tables: (conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name),
+    }))();
     if (appId === 0 && version === 0 && tables.length === 0) {
       if (mustExist) throw new RecordingError(`${path} is an empty SQLite database, not a functape recording`, 'foreign', path);
       return { exists: true, version: 0 };
