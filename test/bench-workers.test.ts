@@ -101,6 +101,7 @@ test('a worker that cannot start, or dies mid-run, exits 3', { timeout: 60_000 }
   const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
   assert.equal(r.stopReason, 'worker-broke');
   assert.ok(r.overall.unanswered >= 1, 'the crashing invocation is unanswered');
-  assert.ok(r.notes.some((n) => /ended its stream/.test(n)), r.notes.join('; '));
+  assert.ok((r.incidents ?? []).some((i) => i.kind === 'worker-ended'), JSON.stringify(r.incidents));
+  assert.match(broke.stdout, /note: worker #1 \(.*\) ended its stream/);
   assert.match(broke.stdout, /stopped early: worker-broke/);
 });

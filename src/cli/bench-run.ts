@@ -105,9 +105,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
-    if (run.stopReason === 'worker-broke') {
-      for (const p of procs) if (p.stderrTail()) run.notes.push(`worker #${p.index + 1} stderr: ${stderrGist(p)}`);
-    }
+    const stderrNotes = run.stopReason !== 'worker-broke' ? [] : procs.filter((p) => p.stderrTail()).map((p) => `worker #${p.index + 1} stderr: ${stderrGist(p)}`);
     const { plan } = o;
     return {
       format: 'functape-bench',
@@ -126,7 +124,8 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       generator: run.generator,
       ...(run.verify ? { verify: run.verify } : {}),
       machine: machineInfo(),
-      notes: [...setupNotes, ...run.notes],
+      incidents: run.incidents,
+      notes: [...setupNotes, ...stderrNotes],
     };
   } finally {
     for (const d of duplexes) d.end({ code: 0, details: 'OK' });

@@ -1,4 +1,5 @@
 import type { Duplex } from '../model/duplex.js';
+import type { BenchIncident } from '../report/bench-incidents.js';
 import type { BenchReport } from '../report/bench-report.js';
 import type { BenchSource, BenchTemplate } from './bench-source.js';
 import type { InvocationIds } from './invocation-ids.js';
@@ -60,5 +61,5 @@ export interface BenchDriverOptions {
 /** What the load phase measured: the figures part of a BenchReport, plus when it started. */
 export type BenchRunResult = Pick<
   BenchReport,
-  'durationMs' | 'stopReason' | 'overall' | 'functions' | 'workers' | 'timeline' | 'warmup' | 'generator' | 'verify' | 'notes'
-> & { startedAtWallMs: number };
+  'durationMs' | 'stopReason' | 'overall' | 'functions' | 'workers' | 'timeline' | 'warmup' | 'generator' | 'verify'
+> & { startedAtWallMs: number; incidents: BenchIncident[] };

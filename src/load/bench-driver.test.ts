@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { incidentText } from '../report/bench-incidents.js';
 import assert from 'node:assert/strict';
 import { decodeMessage, encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import { createDuplexPair } from '../replay/memory-duplex.js';
@@ -115,7 +116,8 @@ test('two workers share the load; a broken stream stops the run', async () => {
   setTimeout(() => c.breakStream(), 100);
   const broke = await run({ concurrency: 2, duration: '10s' }, [c]);
   assert.equal(broke.stopReason, 'worker-broke');
-  assert.ok(broke.notes.some((n) => n.includes('ended its stream')));
+  assert.ok(broke.incidents.some((i) => i.kind === 'worker-ended' && i.worker === 1 && i.workerId === 'c'), JSON.stringify(broke.incidents));
+  assert.ok(broke.incidents.map(incidentText).some((n) => n.includes('ended its stream')));
 });
 
 test('a worker that stops answering ends a count-bound run instead of hanging it', async () => {
@@ -124,7 +126,8 @@ test('a worker that stops answering ends a count-bound run instead of hanging it
   assert.equal(r.stopReason, 'worker-broke');
   assert.equal(r.overall.sent, 2);
   assert.equal(r.overall.unanswered, 2);
-  assert.ok(r.notes.some((n) => n.includes('stopped answering')), r.notes.join('; '));
+  assert.deepEqual(r.incidents.filter((i) => i.kind === 'stalled'), [{ kind: 'stalled', silentMs: 300, inFlight: 2 }]);
+  assert.ok(r.incidents.map(incidentText).some((n) => n.includes('stopped answering')), JSON.stringify(r.incidents));
 });
 
 test('the sends of one event-loop turn go out as one batch when the stream can write several at once', async () => {

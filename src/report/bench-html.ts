@@ -1,5 +1,6 @@
 import type { BenchReport, Figures } from './bench-report.js';
 import { describeSource, formatNumber, formatPercent, formatUs } from './bench-format.js';
+import { incidentText } from './bench-incidents.js';
 import type { ChartAssets } from './uplot-assets.js';
 
 /**
@@ -8,6 +9,7 @@ import type { ChartAssets } from './uplot-assets.js';
  * chart library and the report data are inlined: the file needs no network.
  */
 export function renderBenchHtml(r: BenchReport, assets: ChartAssets): string {
+  const notes = [...(r.incidents ?? []).map(incidentText), ...r.notes];
   const title = `functape bench — ${r.load.description}`;
   const data = JSON.stringify({
     overall: pick(r.overall),
@@ -43,7 +45,7 @@ ${r.workers.map((w) => `<tr><td>#${w.index + 1} <code>${esc(w.workerId)}</code><
 </tbody></table>
 <p class="meta">warmup: ${r.warmup.sent} sent, ${r.warmup.completed} answered (not counted) · measured ${(r.durationMs / 1000).toFixed(2)} s · send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}${r.overall.backlog ? ` · <span class="bad">${r.overall.backlog} never sent (backlog)</span>` : ''}</p>
 ${r.comparison ? comparisonHtml(r.comparison) : ''}
-${r.notes.length > 0 ? `<ul class="meta">${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${notes.length > 0 ? `<ul class="meta">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <div class="charts">
 <div class="chart"><h2>Latency by percentile</h2><div id="percentiles"></div></div>
 <div class="chart"><h2>Latency histogram</h2><div id="histogram"></div></div>

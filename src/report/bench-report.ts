@@ -1,4 +1,5 @@
 import type { BenchComparison } from './bench-compare.js';
+import type { BenchIncident } from './bench-incidents.js';
 
 /**
  * The result of one `functape bench` run, as plain data (what `--json` writes and
@@ -35,7 +36,9 @@ export interface BenchReport {
   /** With --compare: the deltas against the baseline and the verdict. */
   comparison?: BenchComparison & { baseline: string };
   machine: MachineInfo;
-  /** Problems worth knowing that did not stop the run (a worker's stderr, dropped answers). */
+  /** What went wrong during the load phase, as data (absent in reports from before it was recorded). */
+  incidents?: BenchIncident[];
+  /** Other things worth knowing, as text (a worker's stderr, setup answers that differed). */
   notes: string[];
 }
 

@@ -1,4 +1,5 @@
 import type { BenchReport, Figures } from './bench-report.js';
+import { incidentText } from './bench-incidents.js';
 import { describeSource, formatNumber, formatUs, table } from './bench-format.js';
 
 export interface TextStyle {
@@ -49,7 +50,7 @@ export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): strin
       for (const d of s.differences.slice(0, 5)) out.push(`    ${s.function}: ${d.path}: ${d.recorded} → ${d.actual}\n`);
     }
   }
-  for (const n of r.notes) out.push(style.dim(`  note: ${n}`) + '\n');
+  for (const n of [...(r.incidents ?? []).map(incidentText), ...r.notes]) out.push(style.dim(`  note: ${n}`) + '\n');
   return out.join('');
 }
 
