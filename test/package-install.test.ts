@@ -4,7 +4,8 @@
 // rebuild its `prepare` would do (--ignore-scripts), and better-sqlite3's install script
 // finds this checkout's addon as a local prebuild (prebuild-install's
 // npm_config_<package>_local_prebuilds) instead of compiling SQLite again (~2 min).
-// npm installs from its cache where it can (--prefer-offline).
+// npm installs from its cache where it can (--prefer-offline). Last, a strict TypeScript
+// consumer type-checks against the installed declarations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,23 @@ async function localPrebuild(dir: string): Promise<string> {
   return dir;
 }
 
-test('the packed tarball installs into an empty project: npx functape demo runs and the library imports', async () => {
+/**
+ * Type-checks a consumer of the library in project with this checkout's TypeScript, strict
+ * and without skipLibCheck: every type the package's declarations name must install with it.
+ */
+async function typecheck(project: string): Promise<void> {
+  writeFileSync(join(project, 'check.ts'), [
+    "import { openRecording, decodeMessage, type Recording } from 'functape';",
+    "const recording: Recording = openRecording('demo/demo.db');",
+    'const first = recording.frames(recording.sessions()[0]!.id).next();',
+    "const kind: string | undefined = first.done ? undefined : decodeMessage(first.value.bytes).content.case;",
+    'console.log(kind);',
+  ].join('\n'));
+  const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
+  await run([tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'check.ts'], project);
+}
+
+test('the packed tarball installs into an empty project: npx functape demo runs, the library imports and type-checks', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-package-'));
   try {
     const { tarball, files } = await pack(dir);
@@ -81,6 +98,7 @@ test('the packed tarball installs into an empty project: npx functape demo runs 
     ].join('\n');
     const imported = await run([process.execPath, '--input-type=module', '-e', script], project);
     assert.deepEqual(JSON.parse(imported.stdout), { version: VERSION, sessions: 1, first: 'startStream' });
+    await typecheck(project);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
