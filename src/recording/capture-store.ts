@@ -3,7 +3,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { RedactRules } from '../codec/redact.js';
 import type { CaptureEvent } from '../model/event.js';
 import type { CaptureStore, StoreStats } from '../model/store.js';
-import { createBatchBuilder } from './frame-batch.js';
+import { createBatchBuilder, type BatchBuilder } from './frame-batch.js';
 import { DEFER_LIMIT } from './frame-indexes.js';
 import { openForWriting } from './open-database.js';
 import { RecordingError } from './recording-error.js';
@@ -133,6 +133,41 @@ export async function openCaptureStore(path: string, options: CaptureStoreOption
   return createThreadedStore(path, worker, pool, tuning, options.label);
 }
 
+/**
+ * The threaded store's named state, on the proxy's thread. Contracts: `stats.queued` and
+ * `queuedBytes` count what was accepted and not yet acknowledged (waiting in the batch or
+ * being written); each posted batch is in `inFlight` until its ack (or until the writer
+ * dies: then it counts as failed); `lastAcked` only grows; once `sealed`, frames count as
+ * failed and nothing more is posted.
+ */
+interface StoreState {
+  readonly path: string;
+  readonly worker: Worker;
+  readonly pool: number[];
+  readonly tuning: CaptureStoreTuning;
+  readonly label: string | undefined;
+  readonly handlers: ((err: Error) => void)[];
+  readonly builder: BatchBuilder;
+  readonly stats: StoreStats;
+  /** Frames (and bytes) per posted batch, to release on its ack. */
+  readonly inFlight: Map<number, { frames: number; bytes: number }>;
+  readonly flushWaiters: { id: number; resolve: () => void }[];
+  drainWaiters: (() => void)[];
+  queuedBytes: number;
+  nextBatch: number;
+  lastAcked: number;
+  timer: NodeJS.Timeout | undefined;
+  /** A reservation of session ids is on its way from the writer. */
+  refilling: boolean;
+  dead: Error | undefined;
+  closing: Promise<void> | undefined;
+  sealed: boolean;
+  /** A connection of this thread's own, for session ids when the pool ran dry. */
+  fallback: Database.Database | undefined;
+  closed: () => void;
+  readonly closedPromise: Promise<void>;
+}
+
 function createThreadedStore(
   path: string,
   worker: Worker,
@@ -140,205 +175,213 @@ function createThreadedStore(
   tuning: CaptureStoreTuning,
   label: string | undefined,
 ): CaptureStore {
-  const handlers: ((err: Error) => void)[] = [];
-  const builder = createBatchBuilder();
-  const stats: StoreStats = { accepted: 0, stored: 0, failed: 0, queued: 0 };
-  let queuedBytes = 0;
-  let nextBatch = 1;
-  let lastAcked = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let refilling = false;
-  let dead: Error | undefined;
-  let closing: Promise<void> | undefined;
-  /** Set once the last batch is posted during close: later writes count as failed. */
-  let sealed = false;
-  let fallback: Database.Database | undefined;
-  let extra: number[];
-  const flushWaiters: { id: number; resolve: () => void }[] = [];
-  let drainWaiters: (() => void)[] = [];
-  /** Frames (and bytes) per posted batch, to release on its ack. */
-  const inFlight = new Map<number, { frames: number; bytes: number }>();
   let closed: () => void = () => {};
   const closedPromise = new Promise<void>((r) => (closed = r));
-
-  const emit = (err: Error) => {
-    for (const h of handlers) {
-      try {
-        h(err);
-      } catch {
-        // a handler's failure must not break the store
-      }
-    }
+  const st: StoreState = {
+    path, worker, pool, tuning, label,
+    handlers: [],
+    builder: createBatchBuilder(),
+    stats: { accepted: 0, stored: 0, failed: 0, queued: 0 },
+    inFlight: new Map(),
+    flushWaiters: [],
+    drainWaiters: [],
+    queuedBytes: 0, nextBatch: 1, lastAcked: 0,
+    timer: undefined, refilling: false, dead: undefined, closing: undefined, sealed: false, fallback: undefined,
+    closed, closedPromise,
   };
-  const belowHigh = () => queuedBytes <= tuning.highWaterBytes && stats.queued <= tuning.highWaterFrames;
-  const belowLow = () => queuedBytes <= tuning.highWaterBytes / 2 && stats.queued <= tuning.highWaterFrames / 2;
-
-  function settle(): void {
-    while (flushWaiters.length > 0 && flushWaiters[0]!.id <= lastAcked) flushWaiters.shift()!.resolve();
-    if (drainWaiters.length > 0 && belowLow()) {
-      const w = drainWaiters;
-      drainWaiters = [];
-      for (const r of w) r();
-    }
-  }
-
-  function post(): void {
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (builder.empty) return;
-    const frames = builder.count;
-    const bytes = builder.bytes;
-    const batch = builder.take(nextBatch++);
-    if (dead) {
-      stats.failed += frames;
-      stats.queued -= frames;
-      queuedBytes -= bytes;
-      lastAcked = batch.id;
-      return settle();
-    }
-    inFlight.set(batch.id, { frames, bytes });
-    const message: ToWriter = { type: 'batch', batch };
-    worker.postMessage(message, [batch.data, batch.meta, batch.stamps]);
-  }
-
-  function failAllInFlight(err: Error): void {
-    dead = err;
-    for (const [id, b] of inFlight) {
-      stats.failed += b.frames;
-      stats.queued -= b.frames;
-      queuedBytes -= b.bytes;
-      lastAcked = Math.max(lastAcked, id);
-    }
-    inFlight.clear();
-    emit(err);
-    settle();
-  }
-
-  worker.on('message', (m: FromWriter) => {
-    if (m.type === 'ack') {
-      const b = inFlight.get(m.id);
-      inFlight.delete(m.id);
-      if (m.buffers) builder.recycle(m.buffers);
-      if (b) {
-        stats.queued -= b.frames;
-        queuedBytes -= b.bytes;
-      }
-      stats.stored += m.stored;
-      stats.failed += m.failed;
-      lastAcked = m.id;
-      if (m.error) emit(Object.assign(new Error(`recording store: ${m.error.message}`), { code: m.error.code }));
-      settle();
-    } else if (m.type === 'reserved') {
-      refilling = false;
-      pool.push(...m.ids);
-    } else if (m.type === 'reserve-error') {
-      refilling = false;
-    } else if (m.type === 'closed') {
-      if (m.unrecorded > 0) stats.unrecorded = m.unrecorded;
-      closed();
-    }
-  });
-  worker.on('error', (err) => failAllInFlight(Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err })));
+  worker.on('message', (m: FromWriter) => onWriterMessage(st, m));
+  worker.on('error', (err) => failAllInFlight(st, Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err })));
   worker.on('exit', () => {
-    if (!dead && !closing) failAllInFlight(new Error('recording store: writer thread exited'));
-    closed();
+    if (!st.dead && !st.closing) failAllInFlight(st, new Error('recording store: writer thread exited'));
+    st.closed();
   });
-
-  /** A frame written after close: counted, not stored. */
-  function refuseFrame(): boolean {
-    stats.accepted++;
-    stats.failed++;
-    return true;
-  }
-  /** Count a frame just added to the batch, then as `queued`. */
-  function accepted(bytes: number): boolean {
-    stats.accepted++;
-    stats.queued++;
-    queuedBytes += bytes;
-    return queued();
-  }
-  /** Post the batch when full, else make sure a timer will; true while below the high-water marks. */
-  function queued(): boolean {
-    if (builder.count >= tuning.batchFrames || builder.bytes >= tuning.batchBytes) post();
-    else if (!timer) {
-      timer = setTimeout(post, tuning.batchMs);
-      timer.unref();
-    }
-    return belowHigh();
-  }
-
   const store: CaptureStore = {
-    allocateSessionId() {
-      let id = pool.shift();
-      if (id === undefined) {
-        // A burst of sessions outran the refill: reserve on this thread (rare; one small
-        // transaction) rather than hand out an id another writer might take.
-        fallback ??= openForWriting(path);
-        [id, ...extra] = createRecordSql(fallback).reserveIds(ID_POOL);
-        pool.push(...extra);
-      }
-      if (pool.length <= ID_POOL / 2 && !refilling && !dead && !closing) {
-        refilling = true;
-        worker.postMessage({ type: 'reserve', n: ID_POOL } satisfies ToWriter);
-      }
-      return id;
-    },
+    allocateSessionId: () => allocateSessionId(st),
     write(event: CaptureEvent): boolean {
       if (event.type === 'frame') {
         const f = event.frame;
-        if (sealed) return refuseFrame();
-        builder.addFrame(f);
-        return accepted(f.bytes.length);
+        if (st.sealed) return refuseFrame(st);
+        st.builder.addFrame(f);
+        return accepted(st, f.bytes.length);
       }
-      if (sealed) return true; // after close: nothing more can be stored
+      if (st.sealed) return true; // after close: nothing more can be stored
       if (event.type === 'session-start') {
         const session = label !== undefined && event.session.label === undefined ? { ...event.session, label } : event.session;
-        builder.addControl({ type: 'session-start', session });
+        st.builder.addControl({ type: 'session-start', session });
       } else {
-        builder.addControl({ type: 'session-end', end: event.end });
+        st.builder.addControl({ type: 'session-end', end: event.end });
       }
-      return queued();
+      return queued(st);
     },
     writeFrame(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) {
-      if (sealed) return refuseFrame();
-      builder.addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes);
-      return accepted(bytes.length);
+      if (st.sealed) return refuseFrame(st);
+      st.builder.addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes);
+      return accepted(st, bytes.length);
     },
     drained() {
-      if (belowLow()) return Promise.resolve();
-      return new Promise<void>((resolve) => drainWaiters.push(resolve));
+      if (belowLow(st)) return Promise.resolve();
+      return new Promise<void>((resolve) => st.drainWaiters.push(resolve));
     },
-    flush() {
-      post();
-      const id = nextBatch - 1;
-      if (id <= lastAcked) return Promise.resolve();
-      return new Promise<void>((resolve) => flushWaiters.push({ id, resolve }));
-    },
+    flush: () => flush(st),
     close() {
-      closing ??= (async () => {
-        await store.flush();
-        fallback?.close();
-        fallback = undefined;
-        // Events written while the flush ran (e.g. session ends of streams being closed)
-        // go in one last batch, posted right before the close message.
-        post();
-        sealed = true;
-        if (!dead) {
-          worker.postMessage({ type: 'close', release: pool.splice(0) } satisfies ToWriter);
-          await closedPromise;
-        }
-        await worker.terminate();
-      })();
-      return closing;
+      st.closing ??= closeStore(st);
+      return st.closing;
     },
     onError(handler) {
-      handlers.push(handler);
+      st.handlers.push(handler);
     },
     stats() {
-      return { ...stats };
+      return { ...st.stats };
     },
   };
   return store;
+}
+
+function emit(st: StoreState, err: Error): void {
+  for (const h of st.handlers) {
+    try {
+      h(err);
+    } catch {
+      // a handler's failure must not break the store
+    }
+  }
+}
+
+const belowHigh = (st: StoreState) => st.queuedBytes <= st.tuning.highWaterBytes && st.stats.queued <= st.tuning.highWaterFrames;
+const belowLow = (st: StoreState) => st.queuedBytes <= st.tuning.highWaterBytes / 2 && st.stats.queued <= st.tuning.highWaterFrames / 2;
+
+/** Resolve the flushes whose batches were acknowledged, and the drain waiters once below the low mark. */
+function settle(st: StoreState): void {
+  while (st.flushWaiters.length > 0 && st.flushWaiters[0]!.id <= st.lastAcked) st.flushWaiters.shift()!.resolve();
+  if (st.drainWaiters.length > 0 && belowLow(st)) {
+    const w = st.drainWaiters;
+    st.drainWaiters = [];
+    for (const r of w) r();
+  }
+}
+
+/** Hand the current batch to the writer thread (its buffers transferred), or count it failed when the writer is gone. */
+function post(st: StoreState): void {
+  if (st.timer) {
+    clearTimeout(st.timer);
+    st.timer = undefined;
+  }
+  const { builder } = st;
+  if (builder.empty) return;
+  const frames = builder.count;
+  const bytes = builder.bytes;
+  const batch = builder.take(st.nextBatch++);
+  if (st.dead) {
+    st.stats.failed += frames;
+    st.stats.queued -= frames;
+    st.queuedBytes -= bytes;
+    st.lastAcked = batch.id;
+    return settle(st);
+  }
+  st.inFlight.set(batch.id, { frames, bytes });
+  const message: ToWriter = { type: 'batch', batch };
+  st.worker.postMessage(message, [batch.data, batch.meta, batch.stamps]);
+}
+
+function failAllInFlight(st: StoreState, err: Error): void {
+  st.dead = err;
+  for (const [id, b] of st.inFlight) {
+    st.stats.failed += b.frames;
+    st.stats.queued -= b.frames;
+    st.queuedBytes -= b.bytes;
+    st.lastAcked = Math.max(st.lastAcked, id);
+  }
+  st.inFlight.clear();
+  emit(st, err);
+  settle(st);
+}
+
+function onWriterMessage(st: StoreState, m: FromWriter): void {
+  if (m.type === 'ack') {
+    const b = st.inFlight.get(m.id);
+    st.inFlight.delete(m.id);
+    if (m.buffers) st.builder.recycle(m.buffers);
+    if (b) {
+      st.stats.queued -= b.frames;
+      st.queuedBytes -= b.bytes;
+    }
+    st.stats.stored += m.stored;
+    st.stats.failed += m.failed;
+    st.lastAcked = m.id;
+    if (m.error) emit(st, Object.assign(new Error(`recording store: ${m.error.message}`), { code: m.error.code }));
+    settle(st);
+  } else if (m.type === 'reserved') {
+    st.refilling = false;
+    st.pool.push(...m.ids);
+  } else if (m.type === 'reserve-error') {
+    st.refilling = false;
+  } else if (m.type === 'closed') {
+    if (m.unrecorded > 0) st.stats.unrecorded = m.unrecorded;
+    st.closed();
+  }
+}
+
+/** A frame written after close: counted, not stored. */
+function refuseFrame(st: StoreState): boolean {
+  st.stats.accepted++;
+  st.stats.failed++;
+  return true;
+}
+
+/** Count a frame just added to the batch, then as `queued`. */
+function accepted(st: StoreState, bytes: number): boolean {
+  st.stats.accepted++;
+  st.stats.queued++;
+  st.queuedBytes += bytes;
+  return queued(st);
+}
+
+/** Post the batch when full, else make sure a timer will; true while below the high-water marks. */
+function queued(st: StoreState): boolean {
+  const { builder, tuning } = st;
+  if (builder.count >= tuning.batchFrames || builder.bytes >= tuning.batchBytes) post(st);
+  else if (!st.timer) {
+    st.timer = setTimeout(() => post(st), tuning.batchMs);
+    st.timer.unref();
+  }
+  return belowHigh(st);
+}
+
+function allocateSessionId(st: StoreState): number {
+  let id = st.pool.shift();
+  if (id === undefined) {
+    // A burst of sessions outran the refill: reserve on this thread (rare; one small
+    // transaction) rather than hand out an id another writer might take.
+    st.fallback ??= openForWriting(st.path);
+    const [first, ...extra] = createRecordSql(st.fallback).reserveIds(ID_POOL);
+    id = first!;
+    st.pool.push(...extra);
+  }
+  if (st.pool.length <= ID_POOL / 2 && !st.refilling && !st.dead && !st.closing) {
+    st.refilling = true;
+    st.worker.postMessage({ type: 'reserve', n: ID_POOL } satisfies ToWriter);
+  }
+  return id;
+}
+
+function flush(st: StoreState): Promise<void> {
+  post(st);
+  const id = st.nextBatch - 1;
+  if (id <= st.lastAcked) return Promise.resolve();
+  return new Promise<void>((resolve) => st.flushWaiters.push({ id, resolve }));
+}
+
+async function closeStore(st: StoreState): Promise<void> {
+  await flush(st);
+  st.fallback?.close();
+  st.fallback = undefined;
+  // Events written while the flush ran (e.g. session ends of streams being closed)
+  // go in one last batch, posted right before the close message.
+  post(st);
+  st.sealed = true;
+  if (!st.dead) {
+    st.worker.postMessage({ type: 'close', release: st.pool.splice(0) } satisfies ToWriter);
+    await st.closedPromise;
+  }
+  await st.worker.terminate();
 }
