@@ -28,7 +28,7 @@ if (!existsSync(entry('cli/main.js'))) {
   process.exit(1);
 }
 
-/** CommonJS dependencies (grpc-js, cli-progress) call require(): give ESM output one. */
+/** CommonJS dependencies (grpc-js) call require(): give ESM output one. */
 const banner = { js: "import { createRequire as __functapeRequire } from 'node:module'; const require = __functapeRequire(import.meta.url);" };
 const common = {
   bundle: true,

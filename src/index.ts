@@ -62,7 +62,8 @@ export { loadUplotAssets } from './report/uplot-assets.js';
 export { compareBenchReports, renderBenchComparison, type BenchComparison } from './report/bench-compare.js';
 // Reference peers (issue 2): the worker and the scripted host, sans-IO cores and runners.
 export { rewriteHostAddress, type HostArgs, type ParsedHostArgs, type HostArgsResult } from './peers/host-args.js';
-export { EVENT_STREAM_PATH, HOST_MAX_MESSAGE_BYTES, type HostListener, type PeerDuplex } from './wire/grpc-peer.js';
+export { EVENT_STREAM_PATH, type HostListener, type PeerDuplex } from './wire/grpc-peer.js';
+export { HOST_MAX_MESSAGE_BYTES, formatHostPort, type HostPort } from './model/host-address.js';
 export { createWorkerProtocol, workerCapabilities, type WorkerProtocol, type WorkerConfig, type WorkerEffect } from './peers/worker-protocol.js';
 export { runWorker, type WorkerRunResult } from './peers/worker-runner.js';
 export { BUILTIN_FUNCTIONS, type BuiltinFunction } from './peers/builtin-functions.js';

@@ -9,7 +9,12 @@ export interface ProgressLine {
   done(): void;
 }
 
-/** A single line rewritten in place on a terminal: elapsed, invocations/s, p99 so far, errors. */
+/**
+ * A single line rewritten in place (`\r`, erase line; never a newline): elapsed,
+ * invocations/s, p99 so far, errors. Written by hand rather than with a progress-bar
+ * library: it is a status line, not a bar (a run bounded by --invocations has no known
+ * end time), and `--progress` asks for the same line on a stream that is not a terminal.
+ */
 export function createProgressLine(out: NodeJS.WritableStream, plan: LoadPlan): ProgressLine {
   const total = plan.warmupMs + plan.durationMs;
   let shown = false;

@@ -1,4 +1,4 @@
-import type { FunctapeCommand } from './command.js';
+import type { AnyCommand } from './command.js';
 import { demoCommand } from './demo.js';
 import { recordCommand } from './record.js';
 import { wrapCommand } from './wrap.js';
@@ -14,7 +14,7 @@ import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
-export const commands: FunctapeCommand[] = [
+export const commands: AnyCommand[] = [
   demoCommand,
   recordCommand,
   wrapCommand,

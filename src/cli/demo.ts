@@ -4,13 +4,6 @@ import type { TimelineRow } from '../report/timeline.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
 import { numberFlag } from './flag-values.js';
 
-interface DemoArgs {
-  dir: string;
-  /** As typed: cli/flag-values reads them. */
-  invocations: string;
-  concurrency: string;
-}
-
 export const DEMO_FUNCTIONS = ['echo', 'hello', 'sleep', 'log', 'fail', 'noop'];
 const FIRST_MESSAGES = 15;
 
@@ -39,7 +32,7 @@ async function functapeCommand(): Promise<{ argv: string[]; display: string }> {
   return { argv: [process.execPath, bin], display };
 }
 
-export const demoCommand = defineCommand<DemoArgs>({
+export const demoCommand = defineCommand({
   command: 'demo',
   describe: 'The main job on built-in defaults: record functape host → functape wrap → functape worker into DIR/demo.db, '
     + 'then print the sessions, a short timeline and the commands to look further',
@@ -47,7 +40,7 @@ export const demoCommand = defineCommand<DemoArgs>({
     y
       .option('dir', { type: 'string', default: './demo', describe: 'where demo.db goes (a previous demo.db there is replaced)' })
       .option('invocations', { alias: 'n', type: 'string', default: '300', describe: 'invocations the scripted host sends' })
-      .option('concurrency', { alias: 'c', type: 'string', default: '8', describe: 'invocations in flight at most' }) as never,
+      .option('concurrency', { alias: 'c', type: 'string', default: '8', describe: 'invocations in flight at most' }),
   run: async (args, io) => {
     const invocations = numberFlag('invocations', args.invocations, { integer: true, min: 1 });
     const concurrency = numberFlag('concurrency', args.concurrency, { integer: true, min: 1 });
@@ -77,7 +70,7 @@ export const demoCommand = defineCommand<DemoArgs>({
       + ` -f ${DEMO_FUNCTIONS.join(',')} --cancel-every ${cancelEvery} --reload-env)\n\n`);
 
     const hostCode = await hostCommand.run({
-      worker: workerCommand, invocations: String(invocations), concurrency: String(concurrency), function: DEMO_FUNCTIONS,
+      _: ['host'], worker: workerCommand, invocations: String(invocations), concurrency: String(concurrency), function: DEMO_FUNCTIONS,
       'cancel-every': String(cancelEvery), 'log-count': '5', 'big-mb': '1', 'reload-env': true, 'start-timeout': '30s', 'answer-timeout': '30s',
       json: false, verbose: false, 'app-dir': dir,
     }, io);

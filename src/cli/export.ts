@@ -9,15 +9,7 @@ import { checkOutputPath } from './output-path.js';
 /** Sessions with at least this many messages are converted on several threads. */
 const PARALLEL_FROM = 20_000;
 
-interface ExportArgs {
-  db: string;
-  /** As typed: cli/flag-values reads them. */
-  session?: string;
-  out?: string;
-  threads?: string;
-}
-
-export const exportCommand = defineCommand<ExportArgs>({
+export const exportCommand = defineCommand({
   command: 'export',
   describe: 'Write a recording as NDJSON: a session line, one line per message in seq order (proto3 JSON + base64 bytes), a session-end line',
   builder: (y) =>
@@ -25,7 +17,7 @@ export const exportCommand = defineCommand<ExportArgs>({
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
       .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
       .option('threads', { type: 'string', describe: 'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)' })
-      .option('out', { type: 'string', describe: 'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)' }) as never,
+      .option('out', { type: 'string', describe: 'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)' }),
   run: async (args, io) => {
     requireDb(args.db);
     const session = sessionFlag(args.session);

@@ -1,27 +1,11 @@
 import { statSync } from 'node:fs';
-import { CliError, defineCommand } from './command.js';
+import { CliError, defineCommand, usageError } from './command.js';
 import { durationFlag, numberFlag, timerMs } from './flag-values.js';
 
 export const DEFAULT_HOST_FUNCTIONS = ['echo', 'hello', 'sleep', 'log', 'fail', 'noop'];
 
-/** Numbers and durations as typed: cli/flag-values reads them. */
-interface HostArgs {
-  worker: string;
-  invocations: string;
-  concurrency: string;
-  function?: string[];
-  'cancel-every': string;
-  'log-count': string;
-  'big-mb': string;
-  'reload-env': boolean;
-  'app-dir'?: string;
-  'start-timeout': string;
-  'answer-timeout': string;
-  json: boolean;
-  verbose: boolean;
-}
-
-export const hostCommand = defineCommand<HostArgs>({
+/** Numbers and durations are declared as strings: cli/flag-values reads what was typed. */
+export const hostCommand = defineCommand({
   command: 'host',
   describe: 'A scripted Functions host: start a worker with the host arguments, init, metadata, load, '
     + 'N invocations, status, terminate; print a summary (exit 0 ok, 1 unexpected answers, 3 the worker broke)',
@@ -39,9 +23,9 @@ export const hostCommand = defineCommand<HostArgs>({
       .option('start-timeout', { type: 'string', default: '30s', describe: 'how long the worker may take to connect (0 = no limit)' })
       .option('answer-timeout', { type: 'string', default: '30s', describe: 'how long the worker may stay silent while an answer is due' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'copy the worker\'s output to stderr' }) as never,
+      .option('verbose', { type: 'boolean', default: false, describe: 'copy the worker\'s output to stderr' }),
   run: async (args, io) => {
-    const whole = (flag: keyof HostArgs & string, min: number) => numberFlag(flag, args[flag], { integer: true, min });
+    const whole = (flag: 'invocations' | 'concurrency' | 'cancel-every' | 'log-count', min: number) => numberFlag(flag, args[flag], { integer: true, min });
     const [invocations, concurrency, cancelEvery, logCount] = [whole('invocations', 0), whole('concurrency', 1), whole('cancel-every', 0), whole('log-count', 0)];
     const bigMb = numberFlag('big-mb', args['big-mb'], { min: 0 });
     const startTimeoutMs = durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
@@ -54,12 +38,7 @@ export const hostCommand = defineCommand<HostArgs>({
         import('../peers/shell-split.js'), import('../peers/spawn-worker.js'), import('../peers/host-runner.js'),
         import('../peers/host-report.js'), import('../wire/grpc-peer.js'), import('../version.js'), import('node:crypto'), import('node:path'),
       ]);
-    let command: string[];
-    try {
-      command = shellSplit(args.worker);
-    } catch (err) {
-      throw new CliError(`--worker: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const command = usageError(() => shellSplit(args.worker), '--worker');
     if (command.length === 0) throw new CliError('--worker is empty');
     const appDir = resolve(args['app-dir'] ?? process.cwd());
     if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--app-dir ${args['app-dir']} is not a directory`);

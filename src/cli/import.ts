@@ -4,13 +4,7 @@ import { FUNCTAPE_VERSION } from '../version.js';
 import { CliError, defineCommand } from './command.js';
 import { requireDb } from './sessions.js';
 
-interface ImportArgs {
-  db: string;
-  in: string;
-  redact: 'on' | 'off';
-}
-
-export const importCommand = defineCommand<ImportArgs>({
+export const importCommand = defineCommand({
   command: 'import',
   describe: 'Read NDJSON (as written by export) into a recording; all or nothing, the bytes are the truth',
   builder: (y) =>
@@ -21,7 +15,7 @@ export const importCommand = defineCommand<ImportArgs>({
         choices: ['on', 'off'] as const,
         default: 'off' as const,
         describe: 'run messages through the capture-time redactor (off: store the bytes exactly as given)',
-      }) as never,
+      }),
   run: async (args, io) => {
     requireDb(args.db);
     const { importNdjson, NdjsonError, RecordingError } = await import('../recording/index.js');

@@ -1,12 +1,9 @@
 import { isIP } from 'node:net';
 import type { Argv } from 'yargs';
+import type { HostPort } from '../model/host-address.js';
 import { CliError, type CliIo } from './command.js';
 
-/** A TCP endpoint as given on the command line. */
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export { formatHostPort, type HostPort } from '../model/host-address.js';
 
 /**
  * Parse `HOST:PORT` (`[::1]:7071` for IPv6). `allowZero` accepts port 0 (listen on any
@@ -31,20 +28,11 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
-/** `host:port` with IPv6 hosts bracketed. */
-export function formatHostPort(address: HostPort): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
-
 /** `--allow-remote`, declared here once for every command that takes a `--listen` address. */
-export interface AllowRemoteFlag {
-  'allow-remote': boolean;
-}
-
-export function allowRemoteFlag<T>(y: Argv<T>): Argv<T & AllowRemoteFlag> {
+export function allowRemoteFlag<T>(y: Argv<T>) {
   return y.option('allow-remote', {
     type: 'boolean', default: false, describe: 'allow --listen on a non-loopback address (the stream carries secrets: think twice)',
-  }) as Argv<T & AllowRemoteFlag>;
+  });
 }
 
 /**

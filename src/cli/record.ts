@@ -1,11 +1,6 @@
 import { CliError, defineCommand } from './command.js';
-import { allowRemoteFlag, formatHostPort, listenAddress, parseHostPort, type AllowRemoteFlag } from './listen-address.js';
-import { storeFlags, type StoreFlags } from './store-options.js';
-
-interface RecordArgs extends StoreFlags, AllowRemoteFlag {
-  listen: string;
-  upstream: string;
-}
+import { allowRemoteFlag, formatHostPort, listenAddress, parseHostPort } from './listen-address.js';
+import { storeFlags } from './store-options.js';
 
 /** Resolves when the signal fires (at once if it already has). */
 export function aborted(signal: AbortSignal): Promise<void> {
@@ -13,7 +8,7 @@ export function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-export const recordCommand = defineCommand<RecordArgs>({
+export const recordCommand = defineCommand({
   command: 'record',
   describe: 'Sit between workers and a host as a transparent gRPC proxy and record every message into SQLite',
   builder: (y) =>
@@ -21,7 +16,7 @@ export const recordCommand = defineCommand<RecordArgs>({
       y
         .option('listen', { type: 'string', default: '127.0.0.1:0', describe: 'HOST:PORT workers connect to (port 0: any free port, printed as "listening on HOST:PORT")' })
         .option('upstream', { type: 'string', demandOption: true, describe: 'HOST:PORT of the real host (its gRPC server)' }),
-    )) as never,
+    )),
   run: async (args, io) => {
     const upstream = parseHostPort(args.upstream, '--upstream');
     const listen = listenAddress(args.listen, args['allow-remote'], 'record', io);

@@ -1,19 +1,14 @@
 import type { Argv } from 'yargs';
 import type { RedactRules } from '../codec/redact.js';
-import { CliError } from './command.js';
+import { CliError, type FlagsOf } from './command.js';
 
 /**
  * `--redact on|off` and `--redact-rules FILE`, declared here once for every command that
  * stores or shows messages it did not write itself (record, wrap, replay, bench): the
  * same rules decide what `record` stores as a marker and what replay and bench compare
- * and print as one (docs/SECURITY.md).
+ * and print as one (docs/SECURITY.md). The flags' types are what yargs infers here.
  */
-export interface RedactFlags {
-  redact: 'on' | 'off';
-  'redact-rules'?: string;
-}
-
-export function redactFlags<T>(y: Argv<T>): Argv<T & RedactFlags> {
+export function redactFlags<T>(y: Argv<T>) {
   return y
     .option('redact', {
       type: 'string', default: 'on',
@@ -22,15 +17,18 @@ export function redactFlags<T>(y: Argv<T>): Argv<T & RedactFlags> {
     .option('redact-rules', {
       type: 'string',
       describe: 'a JSON file of extra redaction rules (see docs/SECURITY.md); a replay or bench takes the file its recording was made with',
-    }) as Argv<T & RedactFlags>;
+    });
 }
+
+export type RedactFlags = FlagsOf<ReturnType<typeof redactFlags<{}>>>;
 
 /**
  * The rules the flags ask for: `false` means none. A bad value or rules file is a
  * CliError (one line, exit 2).
  */
 export async function resolveRedactFlags(args: RedactFlags): Promise<RedactRules | false> {
-  if (args.redact !== 'on' && args.redact !== 'off') throw new CliError(`--redact ${JSON.stringify(args.redact)}: use on or off`);
+  const redact = args.redact;
+  if (redact !== 'on' && redact !== 'off') throw new CliError(`--redact ${JSON.stringify(redact)}: use on or off`);
   const { redactRulesFromFlags } = await import('./redact.js');
-  return redactRulesFromFlags(args.redact, args['redact-rules']);
+  return redactRulesFromFlags(redact, args['redact-rules']);
 }

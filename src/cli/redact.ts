@@ -2,14 +2,6 @@ import type { RedactRules } from '../codec/redact.js';
 import type { RedactInPlaceReport } from '../recording/redact-in-place.js';
 import { CliError, defineCommand } from './command.js';
 
-interface RedactArgs {
-  db: string;
-  'redact-rules'?: string;
-  'dry-run': boolean;
-  scan: boolean;
-  json: boolean;
-}
-
 /**
  * The rules a capturing command stores with, from its `--redact on|off` and
  * `--redact-rules FILE` flags: `false` means store everything. A bad rules file is a
@@ -40,7 +32,7 @@ function mb(n: number): string {
   return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export const redactCommand = defineCommand<RedactArgs>({
+export const redactCommand = defineCommand({
   command: 'redact',
   describe: 'Scrub secrets from an existing recording in place (same rules as capture-time redaction), then VACUUM so the old bytes leave the file',
   builder: (y) =>
@@ -49,7 +41,7 @@ export const redactCommand = defineCommand<RedactArgs>({
       .option('redact-rules', { type: 'string', describe: 'JSON file of extra rules: headers, query, env, keepEnv, fieldPaths, hashKey (docs/SECURITY.md)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'only count what would change (per message kind); the file is opened read-only; exit 1 when something would change or looks like a secret' })
       .option('scan', { type: 'boolean', default: true, describe: 'also look for credential-looking text no rule covers (JWTs, bearer tokens, account keys, passwords in bodies or logs); --no-scan skips it' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   run: async (args, io) => {
     const rules = args['redact-rules'] === undefined ? {} : await loadRules(args['redact-rules']);
     const { redactInPlace } = await import('../recording/redact-in-place.js');

@@ -1,11 +1,6 @@
 import type { SessionInfo } from '../model/session.js';
 import { CliError, defineCommand } from './command.js';
 
-interface SessionsArgs {
-  db: string;
-  json: boolean;
-}
-
 const CODES = [
   'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
   'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
@@ -70,13 +65,13 @@ export function formatSessionTable(sessions: readonly SessionInfo[]): string {
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
 
-export const sessionsCommand = defineCommand<SessionsArgs>({
+export const sessionsCommand = defineCommand({
   command: 'sessions',
   describe: 'List the sessions of a recording: id, label, worker id, start, duration, messages each way, final status',
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of sessions' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON array of sessions' }),
   run: async (args, io) => {
     requireDb(args.db);
     const { openRecording } = await import('../recording/index.js');

@@ -4,20 +4,10 @@ import type { Direction } from '../model/frame.js';
 import type { SessionInfo } from '../model/session.js';
 import type { LineOutput, Recording } from '../recording/index.js';
 import { FOLLOW_POLL_MS, followSessions, waitUntil } from './show-follow.js';
-import { CliError, defineCommand } from './command.js';
+import type { Argv } from 'yargs';
+import { CliError, defineCommand, type ArgsOf } from './command.js';
 import { sessionFlag } from './flag-values.js';
 import { formatFinalStatus, requireDb } from './sessions.js';
-
-interface ShowArgs {
-  db: string;
-  /** As typed: cli/flag-values reads it. */
-  session?: string;
-  kind?: string[];
-  direction?: Direction;
-  json: boolean;
-  follow: boolean;
-  invocation?: string;
-}
 
 /** The messages a timeline learns function names from. */
 const NAMING_KINDS = ['functionLoadRequest', 'functionLoadRequestCollection', 'functionMetadataResponse'];
@@ -37,23 +27,29 @@ export function parseKinds(values: readonly string[] | undefined): string[] | un
   return kinds;
 }
 
-export const showCommand = defineCommand<ShowArgs>({
+/** show's flags, declared once; `ShowArgs` is what yargs infers from them. */
+function showFlags(y: Argv) {
+  return y
+    .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
+    .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
+    .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
+    .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
+    .option('invocation', { type: 'string', describe: 'only the messages of one invocation (its id, or the first characters of it)' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' })
+    .option('follow', {
+      alias: 'f',
+      type: 'boolean',
+      default: false,
+      describe: 'like tail -F: wait for the file, print the newest session as it is recorded, then each new session, until Ctrl-C (with --session: that session, until it ends)',
+    });
+}
+
+type ShowArgs = ArgsOf<typeof showFlags>;
+
+export const showCommand = defineCommand({
   command: 'show',
   describe: 'Print the timeline of a recording: time, direction, kind, ids, size and a summary per message',
-  builder: (y) =>
-    y
-      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
-      .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
-      .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
-      .option('invocation', { type: 'string', describe: 'only the messages of one invocation (its id, or the first characters of it)' })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' })
-      .option('follow', {
-        alias: 'f',
-        type: 'boolean',
-        default: false,
-        describe: 'like tail -F: wait for the file, print the newest session as it is recorded, then each new session, until Ctrl-C (with --session: that session, until it ends)',
-      }) as never,
+  builder: showFlags,
   run: async (args, io) => {
     requireDb(args.db);
     const kinds = parseKinds(args.kind);

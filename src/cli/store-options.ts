@@ -1,18 +1,11 @@
 import type { Argv } from 'yargs';
 import type { CaptureStore } from '../model/store.js';
 import type { RedactRules } from '../codec/redact.js';
-import { CliError, type CliIo } from './command.js';
-import { redactFlags, resolveRedactFlags, type RedactFlags } from './redact-flags.js';
+import { CliError, type CliIo, type FlagsOf } from './command.js';
+import { redactFlags, resolveRedactFlags } from './redact-flags.js';
 
 /** The capture-store flags `record` and `wrap` share (declared here, once; the redaction flags in redact-flags.ts). */
-export interface StoreFlags extends RedactFlags {
-  db: string;
-  label?: string;
-  'on-store-error': 'forward' | 'fail';
-  'max-db-bytes'?: string;
-}
-
-export function storeFlags<T>(y: Argv<T>): Argv<T & StoreFlags> {
+export function storeFlags<T>(y: Argv<T>) {
   return redactFlags(y)
     .option('db', { type: 'string', demandOption: true, describe: 'the SQLite recording to write (created with mode 0600; an existing recording is appended to)' })
     .option('label', { type: 'string', describe: 'a label stored with every session of this run' })
@@ -20,8 +13,10 @@ export function storeFlags<T>(y: Argv<T>): Argv<T & StoreFlags> {
       type: 'string', default: 'forward',
       describe: 'forward|fail: when the database cannot be written (disk full, I/O error), keep forwarding and count what was not stored, or end the streams',
     })
-    .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' }) as Argv<T & StoreFlags>;
+    .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' });
 }
+
+export type StoreFlags = FlagsOf<ReturnType<typeof storeFlags<{}>>>;
 
 /** `123`, `64K`, `500M`, `2G` (binary multiples) → bytes. */
 export function parseByteSize(text: string, flag: string): number {
@@ -45,13 +40,14 @@ export interface StoreSettings {
 export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: string): Promise<StoreSettings> {
   if (!args.db.trim()) throw new CliError('--db needs a file name');
   // Validated here rather than with yargs `choices`, whose message spans several lines.
-  if (args['on-store-error'] !== 'forward' && args['on-store-error'] !== 'fail') {
-    throw new CliError(`--on-store-error ${JSON.stringify(args['on-store-error'])}: use forward or fail`);
+  const onStoreError = args['on-store-error'];
+  if (onStoreError !== 'forward' && onStoreError !== 'fail') {
+    throw new CliError(`--on-store-error ${JSON.stringify(onStoreError)}: use forward or fail`);
   }
   const redact = await resolveRedactFlags(args);
   const { REDACT_OFF_WARNING } = await import('./redact.js');
   if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
-  const settings: StoreSettings = { path: args.db, onStoreError: args['on-store-error'], redact };
+  const settings: StoreSettings = { path: args.db, onStoreError, redact };
   if (args.label !== undefined) settings.label = args.label;
   if (args['max-db-bytes'] !== undefined) {
     const { MIN_MAX_BYTES } = await import('../recording/open-database.js');

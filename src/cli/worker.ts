@@ -1,69 +1,36 @@
-import { CliError, defineCommand } from './command.js';
+import { formatHostPort } from '../model/host-address.js';
+import { defineCommand } from './command.js';
+import { hostArgFlags, hostConnection } from './host-arg-flags.js';
 
-/** The host connection flags, declared so strict parsing accepts them where a host puts them. */
-const HOST_FLAGS = [
-  'host', 'port', 'workerId', 'requestId', 'grpcMaxMessageLength',
-  'functions-uri', 'functions-worker-id', 'functions-request-id', 'functions-grpc-max-message-length',
-] as const;
-
-interface WorkerArgs {
-  greeting: string;
-  'load-collection': boolean;
-  'list-functions': boolean;
-  verbose: boolean;
-  'binding-name'?: string;
-  'log-worker-id': boolean;
-  _: Array<string | number>;
-  args?: Array<string | number>;
-  [flag: string]: unknown;
-}
-
-/** Rebuild the host arguments as a host passed them: declared flags plus whatever followed `--`. */
-function hostArgv(args: WorkerArgs): string[] {
-  const out: string[] = [];
-  for (const flag of HOST_FLAGS) {
-    const v = args[flag];
-    if (v === undefined) continue;
-    const last = Array.isArray(v) ? v[v.length - 1] : v;
-    out.push(`--${flag}`, String(last));
-  }
-  return [...out, ...(args.args ?? []).map(String), ...args._.slice(1).map(String)];
-}
-
-export const workerCommand = defineCommand<WorkerArgs>({
+export const workerCommand = defineCommand({
   // `[args..]`: a host puts its defaultWorkerPath (and configured arguments) before the host arguments.
   command: 'worker [args..]',
   describe: 'The reference language worker: started by a host with the host arguments appended '
     + '(functape worker [options] [--] --functions-uri http://H:P/ --functions-worker-id W ...)',
-  builder: (y) => {
-    let b = y
+  builder: (y) =>
+    hostArgFlags(y)
       .option('greeting', { type: 'string', default: 'Hello', describe: 'the word `hello` answers with ("Hi" makes a worker that changed one output field)' })
       .option('load-collection', { type: 'boolean', default: false, describe: 'advertise SupportsLoadResponseCollection (the host then loads all functions in one message)' })
       .option('list-functions', { type: 'boolean', default: false, describe: 'print the built-in functions and exit' })
       .option('binding-name', { type: 'string', describe: 'name the HTTP trigger binding this in the metadata (real apps do) and fail invocations whose input names another binding' })
       .option('log-worker-id', { type: 'boolean', default: false, describe: 'start every invocation with an RpcLog naming the worker id, as real workers do' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' });
-    b = b.positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' });
-    for (const flag of HOST_FLAGS) b = b.option(flag, { type: 'string', hidden: true });
-    return b as never;
-  },
+      .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' })
+      .positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' }),
   run: async (args, io) => {
     const { BUILTIN_FUNCTIONS } = await import('../peers/builtin-functions.js');
     if (args['list-functions']) {
       for (const f of BUILTIN_FUNCTIONS) io.stdout.write(`${f.name.padEnd(6)} ${f.summary}\n`);
       return 0;
     }
-    const { parseHostArgs } = await import('../peers/host-args.js');
-    const parsed = parseHostArgs(hostArgv(args));
-    if (!parsed.ok) throw new CliError(`worker: ${parsed.error}`);
-    const host = parsed.args;
+    // A host puts its defaultWorkerPath (and configured arguments) before the host arguments.
+    const host = hostConnection(args, [...(args.args ?? []), ...args._.slice(1)], 'worker');
     for (const w of host.warnings) io.stderr.write(`functape worker: warning: ${w}\n`);
 
     const [{ dialAsWorker }, { createWorkerProtocol }, { runWorker }, { FUNCTAPE_VERSION }] = await Promise.all([
       import('../wire/grpc-peer.js'), import('../peers/worker-protocol.js'), import('../peers/worker-runner.js'), import('../version.js'),
     ]);
-    const address = `${host.host.includes(':') ? `[${host.host}]` : host.host}:${host.port}`;
-    const duplex = dialAsWorker({ address, maxMessageBytes: host.maxMessageLength ?? 2147483647 });
+    const address = formatHostPort(host);
+    const duplex = dialAsWorker({ address, maxMessageBytes: host.maxMessageLength });
     const protocol = createWorkerProtocol({
       workerId: host.workerId,
       requestId: host.requestId,

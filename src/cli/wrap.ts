@@ -1,11 +1,5 @@
 import { CliError, defineCommand } from './command.js';
-import { storeFlags, type StoreFlags } from './store-options.js';
-
-interface WrapArgs extends StoreFlags {
-  quiet: boolean;
-  '--'?: Array<string | number>;
-  _: Array<string | number>;
-}
+import { storeFlags } from './store-options.js';
 
 /** How long, after the worker exited, its streams get to end by themselves. */
 const WORKER_GONE_GRACE_MS = 1000;
@@ -15,7 +9,7 @@ export function exitCodeForSignal(signal: NodeJS.Signals, constants: Record<stri
   return 128 + (constants[signal] ?? 0);
 }
 
-export const wrapCommand = defineCommand<WrapArgs>({
+export const wrapCommand = defineCommand({
   command: 'wrap',
   describe: 'Launcher shim: run a language worker with a recording proxy between it and the host '
     + '(functape wrap --db FILE -- WORKER_CMD [ARGS...] <host args>)',
@@ -27,7 +21,7 @@ export const wrapCommand = defineCommand<WrapArgs>({
         .usage('functape wrap --db FILE [options] -- WORKER_CMD [ARGS...]\n\n'
           + 'The host arguments (--host/--port or --functions-uri ...) may come anywhere after --; they are '
           + 'pointed at a recording proxy on 127.0.0.1, everything else is passed on unchanged.'),
-    ) as never,
+    ),
   run: async (args, io) => {
     const argv = (args['--'] ?? args._.slice(1)).map(String);
     if (argv.length === 0) throw new CliError('wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js');

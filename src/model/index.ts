@@ -1,4 +1,5 @@
 export * from './frame.js';
+export * from './host-address.js';
 export * from './session.js';
 export * from './event.js';
 export * from './duplex.js';

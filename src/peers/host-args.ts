@@ -6,11 +6,13 @@
  *   --functions-uri http://H:P/ --functions-worker-id W --functions-request-id R
  *   --functions-grpc-max-message-length N
  *
- * Pure: no imports, no I/O. Flags are recognised anywhere in an argv array, as
+ * Pure: no I/O. Flags are recognised anywhere in an argv array, as
  * `--flag value` or `--flag=value`. When both forms are present the `--functions-*`
  * form wins (it is what modern workers read) and a disagreement is reported in
  * `warnings`, never silently.
  */
+
+import { HOST_MAX_MESSAGE_BYTES, formatHostPort } from '../model/host-address.js';
 
 /** Where the worker must connect and who it is. */
 export interface HostArgs {
@@ -33,8 +35,11 @@ export type HostArgsResult = { ok: true; args: ParsedHostArgs } | { ok: false; e
 
 const SHORT = ['host', 'port', 'workerId', 'requestId', 'grpcMaxMessageLength'] as const;
 const LONG = ['functions-uri', 'functions-worker-id', 'functions-request-id', 'functions-grpc-max-message-length'] as const;
-type Flag = (typeof SHORT)[number] | (typeof LONG)[number];
-const FLAGS: ReadonlySet<string> = new Set<string>([...SHORT, ...LONG]);
+/** Every host connection flag, both forms: the one list a command that takes them declares. */
+export const HOST_ARG_FLAGS = [...SHORT, ...LONG] as const;
+export type HostArgFlag = (typeof HOST_ARG_FLAGS)[number];
+type Flag = HostArgFlag;
+const FLAGS: ReadonlySet<string> = new Set<string>(HOST_ARG_FLAGS);
 
 /** One occurrence of a host flag in an argv array. */
 interface Hit {
@@ -149,18 +154,14 @@ export function parseHostArgs(argv: readonly string[]): HostArgsResult {
   return { ok: true, args };
 }
 
-function uriHostPart(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 /** `http://H:P/` as a host writes it. */
 export function formatFunctionsUri(host: string, port: number): string {
-  return `http://${uriHostPart(host)}:${port}/`;
+  return `http://${formatHostPort({ host, port })}/`;
 }
 
-/** Both forms, in the order a host appends them. maxMessageLength defaults to 2147483647. */
+/** Both forms, in the order a host appends them. maxMessageLength defaults to HOST_MAX_MESSAGE_BYTES. */
 export function buildHostArgs(args: HostArgs): string[] {
-  const max = String(args.maxMessageLength ?? 2147483647);
+  const max = String(args.maxMessageLength ?? HOST_MAX_MESSAGE_BYTES);
   return [
     '--host', args.host, '--port', String(args.port), '--workerId', args.workerId, '--requestId', args.requestId,
     '--grpcMaxMessageLength', max,
@@ -192,5 +193,5 @@ export function rewriteHostAddress(argv: readonly string[], address: { host: str
 function rewriteUri(uri: string, address: { host: string; port: number }): string {
   const m = /^([a-z][a-z0-9+.-]*:\/\/)(\[[^\]]+\]|[^:/?#]+)(?::\d+)?(.*)$/i.exec(uri);
   if (!m) return formatFunctionsUri(address.host, address.port);
-  return `${m[1]}${uriHostPart(address.host)}:${address.port}${m[3]}`;
+  return `${m[1]}${formatHostPort(address)}${m[3]}`;
 }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex as NodeDuplex } from 'node:stream';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
+import { HOST_MAX_MESSAGE_BYTES, formatHostPort } from '../model/host-address.js';
 import type { Metadata, StreamStatus } from '../model/session.js';
 import { probePort } from './probe-port.js';
 
@@ -11,8 +12,6 @@ import { probePort } from './probe-port.js';
  */
 
 export const EVENT_STREAM_PATH = '/AzureFunctionsRpcMessages.FunctionRpc/EventStream';
-/** What a real host sets for both send and receive limits. */
-export const HOST_MAX_MESSAGE_BYTES = 2147483647;
 
 /** A Duplex with receive-side flow control: while paused, grpc-js stops reading from the socket. */
 export interface PeerDuplex extends Duplex {
@@ -244,10 +243,9 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
       else pending.push(duplex);
     },
   });
-  const hostForBind = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const free = opts.port !== 0 ? probePort(opts.host, opts.port) : Promise.resolve();
   return free.then(() => new Promise((resolve, reject) => {
-    server.bindAsync(`${hostForBind}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(formatHostPort(opts), grpc.ServerCredentials.createInsecure(), (err, port) => {
       if (err) {
         server.forceShutdown();
         reject(err);
@@ -256,7 +254,7 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
       let closing: Promise<void> | undefined;
       resolve({
         port,
-        address: `${hostForBind}:${port}`,
+        address: formatHostPort({ host: opts.host, port }),
         onStream(handler) {
           cb = handler;
           while (pending.length > 0) handler(pending.shift()!);

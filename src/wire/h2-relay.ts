@@ -1,6 +1,7 @@
 import http2, { type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type Settings } from 'node:http2';
 import net from 'node:net';
 import type { Direction } from '../model/frame.js';
+import { formatHostPort } from '../model/host-address.js';
 import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
 import type { StreamEndDecider } from '../model/stream-end.js';
 import { relayStream, type StreamRelayControl } from './h2-relay-stream.js';
@@ -116,8 +117,7 @@ const MAX_SESSION_MEMORY = 1 << 20;
 export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
   const clock = options.clock ?? systemClock;
   const maxBufferedBytes = Math.max(64 * 1024, options.maxBufferedBytes ?? 1024 * 1024);
-  const upstreamHost = options.upstream.host.includes(':') ? `[${options.upstream.host}]` : options.upstream.host;
-  const authority = `${upstreamHost}:${options.upstream.port}`;
+  const authority = formatHostPort(options.upstream);
   const streams = new Set<StreamRelayControl>();
   const downSessions = new Set<ServerHttp2Session>();
   /** Per worker connection, its upstream connections (the newest last; older ones went away). */
