@@ -1,5 +1,6 @@
 import { CliError, defineCommand } from './command.js';
 import { storeFlags, type StoreFlags } from './store-options.js';
+import type { CaptureStore } from '../model/store.js';
 
 interface WrapArgs extends StoreFlags {
   quiet: boolean;
@@ -39,40 +40,42 @@ export const wrapCommand = defineCommand<WrapArgs>({
 
     const { resolveStoreFlags, beginOpenStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'wrap');
-    // Load the relay's modules on this thread while the file is checked; then start the
-    // proxy and the worker at once: the proxy holds what it captures until the store's
-    // writer thread is ready (see record).
-    const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
-    const { ready, abandon } = await beginOpenStore(settings);
-    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
+    // A host waits for its worker at every cold start: the worker starts as soon as the
+    // proxy listens, and the store (the file check, SQLite, the writer thread) opens while
+    // it boots. The proxy holds what crosses meanwhile, in order, until the store is ready
+    // (see record); a file that cannot be used after all stops the worker (exit 2).
+    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await Promise.all([
+      import('./recording-proxy.js'), import('node:child_process'), import('node:os'),
+    ]);
+    const store = deferred<CaptureStore>();
     let proxy;
     try {
       proxy = await startRecordingProxy({
         listen: { host: '127.0.0.1', port: 0 },
         upstream: { host: host.host, port: host.port },
-        store: ready,
+        store: store.promise,
         onStoreError: settings.onStoreError,
         ...(settings.label !== undefined ? { label: settings.label } : {}),
         warn: (line) => io.stderr.write(`${line.replace(/^functape record:/, 'functape wrap:')}\n`),
       });
     } catch (err) {
-      await abandon(); // nothing was recorded: a file this run created goes too
       throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
     }
     const workerArgv = rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port });
+    // The worker keeps our cwd, environment and stdio: only the host address changed.
+    const child = spawn(workerArgv[0]!, workerArgv.slice(1), { stdio: 'inherit' });
     if (!args.quiet) {
       io.stderr.write(`functape wrap: recording ${argv[0]} <-> host ${host.host}:${host.port} via 127.0.0.1:${proxy.address.port} into ${settings.path}\n`);
     }
+    beginOpenStore(settings).then(({ ready }) => ready).then(store.resolve, store.reject);
 
-    // The worker keeps our cwd, environment and stdio: only the host address changed.
-    const child = spawn(workerArgv[0]!, workerArgv.slice(1), { stdio: 'inherit' });
     const forward = () => {
       const sig = typeof io.signal.reason === 'string' ? (io.signal.reason as NodeJS.Signals) : 'SIGTERM';
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     io.signal.addEventListener('abort', forward, { once: true });
-    // A store that cannot be opened after all stops the worker too: the same one line and
-    // exit 2 as when the file is refused before anything starts.
+    // A store that cannot be opened (a foreign, newer or corrupt file, a writer thread that
+    // fails) stops the worker: one line and exit 2, as for any unusable file.
     let unopened: Error | undefined;
     void proxy.unopened.then((err) => {
       unopened = err;
@@ -98,3 +101,14 @@ export const wrapCommand = defineCommand<WrapArgs>({
     return outcome.code;
   },
 });
+
+/** A promise with its settle functions, for a value that comes later. */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(err: unknown): void } {
+  let resolve: (value: T) => void = () => {};
+  let reject: (err: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
