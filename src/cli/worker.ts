@@ -8,6 +8,8 @@ const HOST_FLAGS = [
 
 interface WorkerArgs {
   greeting: string;
+  'work-us': number;
+  logs: number;
   'load-collection': boolean;
   'list-functions': boolean;
   verbose: boolean;
@@ -28,6 +30,16 @@ function hostArgv(args: WorkerArgs): string[] {
   return [...out, ...(args.args ?? []).map(String), ...args._.slice(1).map(String)];
 }
 
+/** Caps that keep one flag from stalling the worker (10 s of CPU, 100,000 logs per invocation). */
+const MAX_WORK_US = 10_000_000;
+const MAX_LOGS = 100_000;
+
+/** A whole number from 0 to `max`, or a one-line usage error. */
+function countFlag(value: number, flag: string, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new CliError(`${flag} must be a whole number from 0 to ${max} (got ${value})`);
+  return value;
+}
+
 export const workerCommand = defineCommand<WorkerArgs>({
   // `[args..]`: a host puts its defaultWorkerPath (and configured arguments) before the host arguments.
   command: 'worker [args..]',
@@ -38,7 +50,9 @@ export const workerCommand = defineCommand<WorkerArgs>({
       .option('greeting', { type: 'string', default: 'Hello', describe: 'the word `hello` answers with ("Hi" makes a worker that changed one output field)' })
       .option('load-collection', { type: 'boolean', default: false, describe: 'advertise SupportsLoadResponseCollection (the host then loads all functions in one message)' })
       .option('list-functions', { type: 'boolean', default: false, describe: 'print the built-in functions and exit' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' });
+      .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' })
+      .option('work-us', { type: 'number', default: 0, describe: 'CPU each invocation uses (µs, a busy loop), to cost like a real worker under load' })
+      .option('logs', { type: 'number', default: 0, describe: 'RpcLogs each invocation writes besides its function\'s own (a real worker writes ~2)' });
     b = b.positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' });
     for (const flag of HOST_FLAGS) b = b.option(flag, { type: 'string', hidden: true });
     return b as never;
@@ -49,6 +63,7 @@ export const workerCommand = defineCommand<WorkerArgs>({
       for (const f of BUILTIN_FUNCTIONS) io.stdout.write(`${f.name.padEnd(6)} ${f.summary}\n`);
       return 0;
     }
+    const cost = { workUs: countFlag(args['work-us'], '--work-us', MAX_WORK_US), logs: countFlag(args.logs, '--logs', MAX_LOGS) };
     const { parseHostArgs } = await import('../model/host-args.js');
     const parsed = parseHostArgs(hostArgv(args));
     if (!parsed.ok) throw new CliError(`worker: ${parsed.error}`);
@@ -65,6 +80,7 @@ export const workerCommand = defineCommand<WorkerArgs>({
       requestId: host.requestId,
       greeting: args.greeting,
       loadCollection: args['load-collection'],
+      cost,
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });
