@@ -32,21 +32,21 @@ export const wrapCommand = defineCommand<WrapArgs>({
   run: async (args, io) => {
     const argv = (args['--'] ?? args._.slice(1)).map(String);
     if (argv.length === 0) throw new CliError('wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js');
-    const { parseHostArgs, rewriteHostAddress } = await import('../model/host-args.js');
+    // Every module the worker's start waits for, loaded at once (not one await after another).
+    const [{ parseHostArgs, rewriteHostAddress }, { resolveStoreFlags, beginOpenStore }, { startRecordingProxy, summaryLine }, { spawn }, { constants }] = await Promise.all([
+      import('../model/host-args.js'), import('./store-options.js'), import('./recording-proxy.js'), import('node:child_process'), import('node:os'),
+      import('./redact.js'), // (resolveStoreFlags loads it)
+    ]);
     const parsed = parseHostArgs(argv);
     if (!parsed.ok) throw new CliError(`wrap: ${parsed.error} in the worker's arguments (a host appends them when it starts the worker)`);
     const host = parsed.args;
     for (const w of host.warnings) io.stderr.write(`functape wrap: warning: ${w}\n`);
 
-    const { resolveStoreFlags, beginOpenStore } = await import('./store-options.js');
     const settings = await resolveStoreFlags(args, io, 'wrap');
     // A host waits for its worker at every cold start: the worker starts as soon as the
     // proxy listens, and the store (the file check, SQLite, the writer thread) opens while
     // it boots. The proxy holds what crosses meanwhile, in order, until the store is ready
     // (see record); a file that cannot be used after all stops the worker (exit 2).
-    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await Promise.all([
-      import('./recording-proxy.js'), import('node:child_process'), import('node:os'),
-    ]);
     const store = deferred<CaptureStore>();
     let proxy;
     try {
