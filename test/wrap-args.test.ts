@@ -114,3 +114,22 @@ test('wrap starts the worker before its recording can be opened, and records wha
   assert.deepEqual(hexList(s.toWorker), hexList(host.streams[0]!.sent));
   assert.equal(s.toHost.length, 3);
 });
+
+for (const [flags, message] of [[['--on-store-error', 'maybe'], /^functape: --on-store-error "maybe"/], [['--bogus'], /^functape: Unknown argument: bogus/]] as const) {
+  test(`wrap flags refused after the worker was started early (${flags[0]}): the worker is stopped, one line, exit 2`, async (t) => {
+    const tmp = tempDir();
+    t.after(tmp.cleanup);
+    const host = await startTestHost(echoUntilEnd());
+    t.after(() => host.close());
+    const wrap = startChild(FUNCTAPE[0]!, [FUNCTAPE[1]!, 'wrap', '--db', join(tmp.dir, 'x.db'), ...flags, '--', process.execPath, RAW_PEERS, 'hostargs-worker', '--stay', ...MODERN(host.listener.port)]);
+    t.after(() => wrap.kill('SIGKILL'));
+    // Its stdout closes once every process holding it (wrap and the worker it started) is
+    // gone: a worker left running would hold it open.
+    const stdoutClosed = new Promise<void>((resolve) => wrap.proc.stdout!.once('close', () => resolve()));
+    assert.deepEqual(await withTimeout(wrap.exited, 15_000, 'wrap exits'), { code: 2, signal: null });
+    await withTimeout(stdoutClosed, 15_000, 'the worker is gone too');
+    const errors = wrap.stderr.filter((l) => l.trim() !== '');
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0]!, message);
+  });
+}
