@@ -8,6 +8,7 @@ import { pacingBenchmark } from './b6-pacing.js';
 import { generatorBenchmark } from './b7-generator.js';
 import { showExportBenchmark } from './b8-show-export.js';
 import { cliStartBenchmark } from './b9-cli-start.js';
+import { steadyCpuBenchmark } from './b10-steady-cpu.js';
 
-/** Every benchmark of issue 5's table, in order. */
-export const ALL_BENCHMARKS: readonly Benchmark[] = [throughputBenchmark, latencyBenchmark, completenessBenchmark, storeBenchmark, memoryBenchmark, pacingBenchmark, generatorBenchmark, showExportBenchmark, cliStartBenchmark];
+/** Every benchmark of the table, in order. */
+export const ALL_BENCHMARKS: readonly Benchmark[] = [throughputBenchmark, latencyBenchmark, completenessBenchmark, storeBenchmark, memoryBenchmark, pacingBenchmark, generatorBenchmark, showExportBenchmark, cliStartBenchmark, steadyCpuBenchmark];

@@ -67,6 +67,13 @@ test('the text summary names the outcome, throughput and latency', async () => {
   assert.match(r.stdout, /latency ms: p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+/);
 });
 
+test('a worker with an invocation cost (--work-us, --logs): every invocation comes with its logs, still answered right', async () => {
+  const { code, report } = await host(['--worker', `${WORKER} --work-us 200 --logs 2`, '-n', '12', '-c', '4', '-f', 'noop,hello']);
+  assert.equal(code, 0);
+  assert.equal(report.invocations.answered, 12);
+  assert.equal(report.logs.invocation, 24, 'two per invocation');
+});
+
 test('a worker with another greeting and a load collection still meets the host\'s expectations', async () => {
   // As a host starts it: a defaultWorkerPath-like word first, then options, then the host arguments.
   const { code, report } = await host(['--worker', `${WORKER} app/worker.js --greeting Hi --load-collection`, '-n', '8', '-f', 'hello,noop']);
@@ -122,6 +129,12 @@ test('bad flags: one line, exit 2', async () => {
   const w = await functape(['worker', '--functions-uri', 'http://127.0.0.1:1/']);
   assert.equal(w.code, 2);
   assert.match(w.stderr, /missing worker id/);
+  for (const [flag, value] of [['--work-us', '-1'], ['--work-us', '1.5'], ['--logs', 'many'], ['--logs', '100001']]) {
+    const c = await functape(['worker', flag!, value!, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
+    assert.equal(c.code, 2, `${flag} ${value}: ${c.stderr}`);
+    assert.equal(c.stderr.trim().split('\n').length, 1, c.stderr);
+    assert.match(c.stderr, new RegExp(`${flag} must be a whole number`));
+  }
 });
 
 for (const form of ['short', 'functions'] as const) {

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { openCaptureStore } from '../src/recording/capture-store.js';
 import type { CaptureStore } from '../src/model/store.js';
 import { startRecordingProxy } from '../src/cli/recording-proxy.js';
+import { listenEarly } from '../src/wire/early-listener.js';
 import {
   REPO, dialTestWorker, echoUntilEnd, hexList, readRecording, splitAddress, startChild, startTestHost, tempDir, withTimeout,
 } from './helpers/raw-peers.js';
@@ -112,3 +113,26 @@ for (const command of ['record', 'wrap'] as const) {
     assert.match(errors[0]!, /^functape: .*rec\.db.*writer-thread\.js/);
   });
 }
+
+test('a worker that connects and sends before the relay exists (wrap\'s early listener) is served once it does, nothing lost', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const host = await startTestHost(echoUntilEnd());
+  t.after(() => host.close());
+  const early = await listenEarly('127.0.0.1');
+  const w = dialTestWorker(`127.0.0.1:${early.address.port}`);
+  for (const text of ['before', 'the', 'relay']) await w.send(Buffer.from(text));
+  // Let the connection and its messages reach the listener's (unread) socket first.
+  await new Promise((r) => setTimeout(r, 200));
+  const db = join(tmp.dir, 'early.db');
+  const [h, p] = splitAddress(host.address);
+  const proxy = await startRecordingProxy({ listen: { early }, upstream: { host: h, port: p }, store: openCaptureStore(db, { redact: false }), onStoreError: 'forward', warn: () => {} });
+  assert.equal(proxy.address.port, early.address.port);
+  await withTimeout((async () => { while (w.received.length < 3) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'the echoes');
+  w.duplex.end();
+  assert.equal((await withTimeout(w.duplex.done, 10_000, 'the stream ends')).status.code, 0);
+  await withTimeout(proxy.stop(), 20_000, 'the proxy stops');
+  const [s] = readRecording(db);
+  assert.deepEqual(hexList(s!.toHost), hexList(w.sent));
+  assert.deepEqual(hexList(s!.toWorker), hexList(w.received));
+});

@@ -6,6 +6,8 @@ import type { LatencyResult, ThroughputResult } from './load-patterns.js';
 export interface LoadAgent {
   /** Port of the agent's echo server (the upstream a proxy forwards to). */
   serverPort: number;
+  /** Pid of the echo server's process (to read its CPU time: the grpc-js endpoint's cost). */
+  serverPid: number;
   pid: number;
   throughput(target: string, args: { size: number; count: number; inFlight: number; warmup: number }): Promise<ThroughputResult>;
   pingPong(target: string, args: { size: number; count: number; warmup: number }): Promise<LatencyResult>;
@@ -19,11 +21,11 @@ export async function startLoadAgent(): Promise<LoadAgent> {
   const child: ChildProcess = fork(AGENT, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let next = 1;
-  const port = await new Promise<number>((resolve, reject) => {
+  const ready = await new Promise<{ port: number; serverPid: number }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`load agent exited (${code}) before it was ready`)));
     child.on('message', (m: any) => {
-      if (m.ready) return resolve(m.port);
+      if (m.ready) return resolve({ port: m.port, serverPid: m.serverPid });
       const p = pending.get(m.id);
       if (!p) return;
       pending.delete(m.id);
@@ -43,7 +45,8 @@ export async function startLoadAgent(): Promise<LoadAgent> {
       child.send({ id, cmd, target, args });
     });
   return {
-    serverPort: port,
+    serverPort: ready.port,
+    serverPid: ready.serverPid,
     pid: child.pid!,
     throughput: (t, a) => call('throughput', t, a),
     pingPong: (t, a) => call('pingpong', t, a),

@@ -33,7 +33,7 @@ const server = {
       setTimeout(() => serverChild.kill('SIGKILL'), 3000).unref();
     }),
 };
-process.send!({ ready: true, port: server.port });
+process.send!({ ready: true, port: server.port, serverPid: serverChild.pid });
 
 process.on('message', async (req: Request) => {
   try {

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import type { WrapHead } from './wrap-early.js';
 
 /** Where a command writes; injected so tests can capture output. */
 export interface CliIo {
@@ -6,6 +7,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on SIGINT/SIGTERM; long-running commands stop cleanly when it fires. */
   signal: AbortSignal;
+  /** `wrap`: its worker, when the CLI's entry started it before parsing flags (wrap-early.ts). */
+  wrapHead?: Promise<WrapHead | undefined>;
 }
 
 /**

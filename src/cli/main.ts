@@ -1,7 +1,4 @@
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { CliError, type CliIo } from './command.js';
-import { commands } from './commands.js';
 import { joinNegativeValues } from './flag-values.js';
 import { FUNCTAPE_VERSION } from '../version.js';
 
@@ -12,6 +9,10 @@ import { FUNCTAPE_VERSION } from '../version.js';
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let code: number | undefined;
+  // yargs and the commands are the bulk of the CLI's start-up: a worker `wrap` starts
+  // early (wrap-early.ts) is started first.
+  await io.wrapHead;
+  const [{ default: yargs }, { commands }] = await Promise.all([import('yargs'), import('./commands.js')]);
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('functape')
     .version(FUNCTAPE_VERSION)
@@ -106,8 +107,12 @@ export function runCli(): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  main(hideBin(process.argv), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal }).then(
-    (exitCode) => {
+  // Node's own arguments are not in argv[2..] (what yargs' hideBin gives for node).
+  const argv = process.argv.slice(2);
+  const wrapHead = argv[0] === 'wrap' ? import('./wrap-early.js').then((m) => m.startWrapEarly(argv)).catch(() => undefined) : undefined;
+  main(argv, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal, ...(wrapHead ? { wrapHead } : {}) }).then(
+    async (exitCode) => {
+      await (await wrapHead)?.abandon(); // a worker started for flags that were then refused
       process.exitCode = exitCode;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -3,6 +3,7 @@ import type { StreamStatus } from '../model/session.js';
 import { createCaptureRecorder, type CaptureRecorder, type RecorderStats } from '../proxy/capture-recorder.js';
 import { createStreamEnd } from '../proxy/stream-end.js';
 import { startH2Relay, systemClock, type H2Relay, type RelayClock } from '../wire/h2-relay.js';
+import type { EarlyListener } from '../wire/early-listener.js';
 import { FUNCTAPE_VERSION, SCHEMA_VERSION } from '../version.js';
 import { formatHostPort, type HostPort } from './listen-address.js';
 import { createCaptureBacklog } from '../proxy/capture-backlog.js';
@@ -11,7 +12,8 @@ import { createCaptureBacklog } from '../proxy/capture-backlog.js';
 export const SHUTDOWN_STATUS: StreamStatus = { code: 14, details: 'functape record shutting down' };
 
 export interface RecordingProxyOptions {
-  listen: HostPort;
+  /** Where to listen, or a listener `wrap` opened before the CLI was loaded. */
+  listen: HostPort | { early: EarlyListener };
   upstream: HostPort;
   /**
    * The store, or the store still opening: then the proxy listens at once and holds what

@@ -1,6 +1,11 @@
 import { formatHostPort } from '../model/host-address.js';
 import { defineCommand } from './command.js';
+import { numberFlag } from './flag-values.js';
 import { hostArgFlags, hostConnection } from './host-arg-flags.js';
+
+/** Caps that keep one flag from stalling the worker (10 s of CPU, 100,000 logs per invocation). */
+const MAX_WORK_US = 10_000_000;
+const MAX_LOGS = 100_000;
 
 export const workerCommand = defineCommand({
   // `[args..]`: a host puts its defaultWorkerPath (and configured arguments) before the host arguments.
@@ -15,6 +20,8 @@ export const workerCommand = defineCommand({
       .option('binding-name', { type: 'string', describe: 'name the HTTP trigger binding this in the metadata (real apps do) and fail invocations whose input names another binding' })
       .option('log-worker-id', { type: 'boolean', default: false, describe: 'start every invocation with an RpcLog naming the worker id, as real workers do' })
       .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' })
+      .option('work-us', { type: 'string', default: '0', describe: 'CPU each invocation uses (µs, a busy loop), to cost like a real worker under load' })
+      .option('logs', { type: 'string', default: '0', describe: 'RpcLogs each invocation writes besides its function\'s own (a real worker writes ~2)' })
       .positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' }),
   run: async (args, io) => {
     const { BUILTIN_FUNCTIONS } = await import('../peers/builtin-functions.js');
@@ -22,6 +29,10 @@ export const workerCommand = defineCommand({
       for (const f of BUILTIN_FUNCTIONS) io.stdout.write(`${f.name.padEnd(6)} ${f.summary}\n`);
       return 0;
     }
+    const cost = {
+      workUs: numberFlag('work-us', args['work-us'], { integer: true, min: 0, max: MAX_WORK_US }),
+      logs: numberFlag('logs', args.logs, { integer: true, min: 0, max: MAX_LOGS }),
+    };
     // A host puts its defaultWorkerPath (and configured arguments) before the host arguments.
     const host = hostConnection(args, [...(args.args ?? []), ...args._.slice(1)], 'worker');
     for (const w of host.warnings) io.stderr.write(`functape worker: warning: ${w}\n`);
@@ -38,6 +49,7 @@ export const workerCommand = defineCommand({
       loadCollection: args['load-collection'],
       logWorkerId: args['log-worker-id'],
       ...(args['binding-name'] ? { bindingName: args['binding-name'] } : {}),
+      cost,
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });

@@ -1,13 +1,9 @@
 import { CliError, defineCommand } from './command.js';
 import { storeFlags } from './store-options.js';
+import type { CaptureStore } from '../model/store.js';
 
 /** How long, after the worker exited, its streams get to end by themselves. */
 const WORKER_GONE_GRACE_MS = 1000;
-
-/** 128 + the signal's number, as a shell reports a child killed by a signal. */
-export function exitCodeForSignal(signal: NodeJS.Signals, constants: Record<string, number>): number {
-  return 128 + (constants[signal] ?? 0);
-}
 
 export const wrapCommand = defineCommand({
   command: 'wrap',
@@ -25,58 +21,63 @@ export const wrapCommand = defineCommand({
   run: async (args, io) => {
     const argv = (args['--'] ?? args._.slice(1)).map(String);
     if (argv.length === 0) throw new CliError('wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js');
-    const { parseHostArgs, rewriteHostAddress } = await import('../peers/host-args.js');
+    // The worker and its listener when the CLI's entry started them before parsing our
+    // flags (wrap-early.ts); else every module the worker's start waits for, loaded at once.
+    const head = (await io.wrapHead)?.take(argv);
+    const [{ parseHostArgs, rewriteHostAddress }, { resolveStoreFlags, beginOpenStore }, { startRecordingProxy, summaryLine }, { startWorkerProcess }, { warnIfShared }] = await Promise.all([
+      import('../peers/host-args.js'), import('./store-options.js'), import('./recording-proxy.js'), import('./wrap-early.js'),
+      import('./private-file.js'), import('./redact.js'), // (resolveStoreFlags loads it)
+    ]);
     const parsed = parseHostArgs(argv);
+    const settings = await resolveStoreFlags(args, io, 'wrap').catch(async (err: unknown) => {
+      // A worker started early for flags that turn out wrong is stopped.
+      head?.child.kill('SIGTERM');
+      await Promise.all([head?.outcome, head?.listener.close()]);
+      throw err;
+    });
     if (!parsed.ok) throw new CliError(`wrap: ${parsed.error} in the worker's arguments (a host appends them when it starts the worker)`);
     const host = parsed.args;
     for (const w of host.warnings) io.stderr.write(`functape wrap: warning: ${w}\n`);
-
-    const { resolveStoreFlags, beginOpenStore } = await import('./store-options.js');
-    const settings = await resolveStoreFlags(args, io, 'wrap');
-    // Load the relay's modules on this thread while the file is checked; then start the
-    // proxy and the worker at once: the proxy holds what it captures until the store's
-    // writer thread is ready (see record).
-    const modules = Promise.all([import('./recording-proxy.js'), import('node:child_process'), import('node:os')]);
-    const { warnIfShared } = await import('./private-file.js');
-    const { ready, abandon } = await beginOpenStore(settings, () => warnIfShared(settings.path, 'wrap', io));
-    const [{ startRecordingProxy, summaryLine }, { spawn }, { constants }] = await modules;
+    // A host waits for its worker at every cold start: the worker starts as soon as the
+    // proxy listens, and the store (the file check, SQLite, the writer thread) opens while
+    // it boots. The proxy holds what crosses meanwhile, in order, until the store is ready
+    // (see record); a file that cannot be used after all stops the worker (exit 2).
+    const store = deferred<CaptureStore>();
     let proxy;
     try {
       proxy = await startRecordingProxy({
-        listen: { host: '127.0.0.1', port: 0 },
+        listen: head ? { early: head.listener } : { host: '127.0.0.1', port: 0 },
         upstream: { host: host.host, port: host.port },
-        store: ready,
+        store: store.promise,
         onStoreError: settings.onStoreError,
         ...(settings.label !== undefined ? { label: settings.label } : {}),
         warn: (line) => io.stderr.write(`${line.replace(/^functape record:/, 'functape wrap:')}\n`),
       });
     } catch (err) {
-      await abandon(); // nothing was recorded: a file this run created goes too
+      head?.child.kill('SIGTERM');
+      await head?.listener.close();
       throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const workerArgv = rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port });
+    const { child, outcome: exited } = head ?? (await startWorkerProcess(rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port })));
     if (!args.quiet) {
       io.stderr.write(`functape wrap: recording ${argv[0]} <-> host ${host.host}:${host.port} via 127.0.0.1:${proxy.address.port} into ${settings.path}\n`);
     }
+    beginOpenStore(settings, () => warnIfShared(settings.path, 'wrap', io)).then(({ ready }) => ready).then(store.resolve, store.reject);
 
-    // The worker keeps our cwd, environment and stdio: only the host address changed.
-    const child = spawn(workerArgv[0]!, workerArgv.slice(1), { stdio: 'inherit' });
     const forward = () => {
       const sig = typeof io.signal.reason === 'string' ? (io.signal.reason as NodeJS.Signals) : 'SIGTERM';
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     io.signal.addEventListener('abort', forward, { once: true });
-    // A store that cannot be opened after all stops the worker too: the same one line and
-    // exit 2 as when the file is refused before anything starts.
+    if (io.signal.aborted) forward(); // a signal while the CLI was loading
+    // A store that cannot be opened (a foreign, newer or corrupt file, a writer thread that
+    // fails) stops the worker: one line and exit 2, as for any unusable file.
     let unopened: Error | undefined;
     void proxy.unopened.then((err) => {
       unopened = err;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     });
-    const outcome = await new Promise<{ code: number } | { error: Error }>((resolve) => {
-      child.once('error', (error) => resolve({ error }));
-      child.once('exit', (code, signal) => resolve({ code: code ?? exitCodeForSignal(signal ?? 'SIGTERM', constants.signals) }));
-    });
+    const outcome = await exited;
     io.signal.removeEventListener('abort', forward);
     // The worker's connections close with its process, but its exit can be reported before
     // the relay has read that: let its streams end as the worker ended them (`worker-gone`)
@@ -93,3 +94,14 @@ export const wrapCommand = defineCommand({
     return outcome.code;
   },
 });
+
+/** A promise with its settle functions, for a value that comes later. */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(err: unknown): void } {
+  let resolve: (value: T) => void = () => {};
+  let reject: (err: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

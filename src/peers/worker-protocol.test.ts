@@ -197,3 +197,21 @@ test('the pre-encoded noop answer equals the ordinary encoding', () => {
   })));
   assert.deepEqual(fast, slow);
 });
+
+test('an invocation cost: every invocation (noop too) is work, then that many RpcLogs with its id, then the answer', () => {
+  const cost = { workUs: 40, logs: 2 };
+  for (const fn of ['noop', 'hello', 'log']) {
+    const effects = loadedWorker({ cost }).receive(enc(invocation('inv-c', fn, fn === 'log' ? { count: '1' } : {})));
+    assert.deepEqual(effects[0], { type: 'work', us: 40 }, fn);
+    const ms = sent(effects);
+    const logs = ms.filter((m) => m.content.case === 'rpcLog');
+    assert.equal(logs.length, fn === 'log' ? 3 : 2, `${fn}: the worker's 2, plus the function's own`);
+    for (const l of logs) assert.ok(l.content.case === 'rpcLog' && l.content.value.invocationId === 'inv-c');
+    assert.equal(response(ms.at(-1)!).result?.status, STATUS.Success);
+  }
+  // Without a cost (or a zero one) noop is still the pre-encoded answer alone.
+  for (const extra of [{}, { cost: { workUs: 0, logs: 0 } }]) {
+    const plain = loadedWorker(extra).receive(enc(invocation('inv-c', 'noop')));
+    assert.deepEqual(plain, [{ type: 'send', bytes: createNoopAnswer()('inv-c') }]);
+  }
+});

@@ -24,7 +24,9 @@ export type WorkerEffect =
   /** WorkerTerminate: half-close the stream and exit 0, cutting the stream after `graceMs`. */
   | { type: 'end'; graceMs: number }
   /** Exit the process at once with `code`, without closing the stream. */
-  | { type: 'exit'; code: number; reason: string };
+  | { type: 'exit'; code: number; reason: string }
+  /** Use `us` µs of CPU now (a busy loop), before the effects that follow: a function's own work. */
+  | { type: 'work'; us: number };
 
 export interface WorkerConfig {
   workerId: string;
@@ -47,6 +49,19 @@ export interface WorkerConfig {
   bindingName?: string;
   /** Start every invocation with a System RpcLog naming the worker id, as real workers do. */
   logWorkerId?: boolean;
+  /** What every invocation costs besides its function, to load a host like a real worker. */
+  cost?: InvocationCost;
+}
+
+/**
+ * A real worker's per-invocation overhead: its user code's CPU and the RpcLogs it writes
+ * (the Node.js worker logs ~2 per invocation). With either set, every invocation is decoded
+ * in full (no pre-encoded `noop` answer) and answered as: `work`, then `logs` RpcLogs
+ * carrying the invocation id, then the function's own logs and its InvocationResponse.
+ */
+export interface InvocationCost {
+  workUs: number;
+  logs: number;
 }
 
 export interface WorkerStats {
@@ -93,6 +108,7 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
   /** invocation_id → the sleeping invocation's request id and function name. */
   const sleeping = new Map<string, { requestId: string; fn: string; ms: number }>();
   const noop = createNoopAnswer();
+  const cost = config.cost && (config.cost.workUs > 0 || config.cost.logs > 0) ? config.cost : undefined;
   const stats: WorkerStats = { received: 0, ignored: 0, undecodable: 0, invocations: 0, sleeping: 0 };
   let terminating = false;
   const appDirectory = { value: '' };
@@ -173,7 +189,19 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
       }, requestId)));
       return;
     }
+    if (cost) spend(req.invocationId, fn.name, cost, out);
     respond(requestId, req.invocationId, fn.name, fn.run(readHttpInput(req) ?? EMPTY_INPUT, options), out);
+  }
+
+  /** The invocation's overhead (InvocationCost): CPU, then the worker's own RpcLogs. */
+  function spend(invocationId: string, fn: string, c: InvocationCost, out: WorkerEffect[]): void {
+    if (c.workUs > 0) out.push({ type: 'work', us: c.workUs });
+    for (let i = 1; i <= c.logs; i++) {
+      out.push(send(msg('rpcLog', {
+        invocationId, category: `Function.${fn}`, level: LOG_LEVEL.Information, logCategory: LOG_CATEGORY.System,
+        message: `Executing '${fn}' (invocation ${invocationId}): worker log ${i} of ${c.logs}`,
+      })));
+    }
   }
 
   function handle(m: StreamingMessage, out: WorkerEffect[]): void {
@@ -254,7 +282,7 @@ export function createWorkerProtocol(config: WorkerConfig): WorkerProtocol {
       }
       // Fast path: a noop invocation needs no decoding and a pre-encoded answer.
       const d = describe(bytes);
-      if (d.kind === 'invocationRequest' && !d.requestId && d.invocationId && d.functionId !== undefined && !config.logWorkerId && !config.bindingName) {
+      if (!cost && d.kind === 'invocationRequest' && !d.requestId && d.invocationId && d.functionId !== undefined && !config.logWorkerId && !config.bindingName) {
         const fn = loaded.get(d.functionId);
         if (fn?.name === 'noop') {
           stats.invocations++;

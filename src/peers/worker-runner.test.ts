@@ -120,3 +120,17 @@ test('a refused send pauses reading until the transport drains', async () => {
   assert.deepEqual(f.calls, ['pause', 'resume']);
   f.finish({ status: { code: 0, details: '' }, clean: true });
 });
+
+test('an invocation cost: its CPU is spent before the logs and the answer are sent', async () => {
+  const f = fakeDuplex();
+  const t = fakeTimers();
+  const order: string[] = [];
+  const p = createWorkerProtocol({ workerId: 'W', requestId: 'R', workerVersion: '1', runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 }, cost: { workUs: 250, logs: 2 } });
+  const result = runWorker(f.d, p, t.timers, (us) => order.push(`work ${us} after ${f.sent.length} sends`));
+  f.deliver(msg('functionLoadRequest', { functionId: 'noop', metadata: { name: 'noop' } }));
+  f.deliver(msg('invocationRequest', { invocationId: 'i1', functionId: 'noop' }));
+  assert.deepEqual(order, ['work 250 after 2 sends'], 'once, after StartStream and the load response');
+  assert.deepEqual(f.sent, ['startStream', 'functionLoadResponse', 'rpcLog', 'rpcLog', 'invocationResponse']);
+  f.finish({ status: { code: 0, details: 'OK' }, clean: true });
+  assert.equal((await result).exitCode, 0);
+});

@@ -22,6 +22,14 @@ export interface WorkerRunResult {
   crash: boolean;
 }
 
+/** Use `us` µs of CPU on this thread (a busy loop on the monotonic clock). */
+export function busyWait(us: number): void {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) {
+    // spin: the point is to use the CPU, as a function's own code would
+  }
+}
+
 /** A Duplex that can stop reading (wire/grpc-peer's PeerDuplex); plain Duplexes work too. */
 type PausableDuplex = Duplex & { pause?: () => void; resume?: () => void };
 
@@ -33,7 +41,9 @@ type PausableDuplex = Duplex & { pause?: () => void; resume?: () => void };
  * pause, reading stops until the buffer drains, so a host that does not read our answers
  * slows down its own requests instead of growing our memory.
  */
-export function runWorker(duplex: PausableDuplex, protocol: WorkerProtocol, timers: Timers = realTimers): Promise<WorkerRunResult> {
+export function runWorker(
+  duplex: PausableDuplex, protocol: WorkerProtocol, timers: Timers = realTimers, work: (us: number) => void = busyWait,
+): Promise<WorkerRunResult> {
   const pending = new Map<string, unknown>();
   let paused = false;
   const throttle = () => {
@@ -91,6 +101,9 @@ export function runWorker(duplex: PausableDuplex, protocol: WorkerProtocol, time
         }
         case 'exit':
           finish({ exitCode: e.code, reason: e.reason, crash: true });
+          break;
+        case 'work':
+          work(e.us);
           break;
       }
     }

@@ -179,7 +179,7 @@ export const MIN_MAX_BYTES = 16 * 4096;
  * Page size of new recordings, unless a size cap asks for smaller. 16 KiB: a 4 KB message
  * fits its page instead of spilling into overflow pages (~1.7x the insert rate of 4 KiB
  * pages). Larger pages insert 4 KB rows faster still (32 KiB ~1.4x, 64 KiB ~1.55x in a plain
- * insert) but each 20 ms commit rewrites the last pages it touched into the WAL, so at a
+ * insert) but each commit (every 20 ms when this was measured) rewrites the last pages it touched into the WAL, so at a
  * steady 5,000 small messages/s they write ~1.85x (32 KiB) and ~2.6x (64 KiB) the bytes
  * to disk, and cost 200 B messages as much CPU or more (docs/PERFORMANCE.md).
  */

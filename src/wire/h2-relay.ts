@@ -4,6 +4,7 @@ import type { Direction } from '../model/frame.js';
 import { formatHostPort } from '../model/host-address.js';
 import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
 import type { StreamEndDecider } from '../model/stream-end.js';
+import type { EarlyListener } from './early-listener.js';
 import { relayStream, type StreamRelayControl } from './h2-relay-stream.js';
 import { headersToMetadata, statusTrailers } from './relay-headers.js';
 
@@ -60,7 +61,8 @@ export interface RelayStreamTap {
 }
 
 export interface H2RelayOptions {
-  listen: { host: string; port: number };
+  /** Where to listen, or a listener already open (its waiting connections are served first). */
+  listen: { host: string; port: number } | { early: EarlyListener };
   upstream: { host: string; port: number };
   onStream(info: RelayStreamInfo): RelayStreamTap;
   clock?: RelayClock;
@@ -210,14 +212,26 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     streams.add(control);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = options.listen;
+  let bound: { address: string; port: number };
+  if ('early' in listen) {
+    listen.early.adopt((socket) => {
+      server.emit('connection', socket);
+      socket.resume(); // accepted unread (pauseOnConnect): the session reads it from here
     });
-  });
-  const bound = server.address() as net.AddressInfo;
+    bound = { address: listen.early.address.host, port: listen.early.address.port };
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    bound = server.address() as net.AddressInfo;
+  }
+  /** Stop accepting: the early listener's socket, or the server's own (its callback comes with an error when it never listened). */
+  const stopAccepting = () => ('early' in listen ? listen.early.close() : new Promise<void>((resolve) => server.close(() => resolve())));
 
   const abortAll = (status: StreamStatus, reason: EndReason) => {
     for (const control of [...streams]) control.abort(status, reason);
@@ -261,7 +275,7 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
       if (closed) return closed;
       closing = status;
       closed = (async () => {
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const serverClosed = stopAccepting();
         abortAll(status, 'shutdown');
         if (streams.size > 0) {
           let timer: NodeJS.Timeout | undefined;

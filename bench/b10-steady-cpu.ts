@@ -1,0 +1,101 @@
+import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
+import { interleave, metric } from './lib/benchmark.js';
+import { sampleCpu } from './lib/cpu-window.js';
+import { completeness, countCaptured, startRecord, startRelayOnly } from './lib/record-proxy.js';
+import type { LoadAgent } from './lib/load-agent-client.js';
+import type { LatencyResult } from './lib/load-patterns.js';
+
+/** What one paced run cost a process: µs of CPU per message it relayed or handled. */
+interface SteadyRun {
+  cpuUsPerMsg: number;
+  achievedRate: number;
+  result: LatencyResult;
+}
+
+/**
+ * One paced run (`rate` echoes/s of 200 B) while sampling `pid`'s CPU; per message = the CPU
+ * rate over the steady window ÷ (2 × rate): one echo is two messages, relayed (proxy) or
+ * handled (one read, one written: the echo server).
+ */
+async function pacedCpu(agent: LoadAgent, target: string, pid: number, rate: number, seconds: number): Promise<SteadyRun> {
+  const warmupSeconds = 0.7;
+  const sampler = sampleCpu(pid);
+  const result = await agent.paced(target, { size: 200, rate, seconds, warmupSeconds }).catch((err: unknown) => {
+    sampler.stop(0, 0);
+    throw err;
+  });
+  // (the window leaves out the connection, the warm-up and the last 200 ms)
+  const cpuMsPerSec = sampler.stop(warmupSeconds * 1000 + 300, 200);
+  const achievedRate = result.achievedRate ?? rate;
+  return { cpuUsPerMsg: (cpuMsPerSec * 1000) / (2 * achievedRate), achievedRate, result };
+}
+
+/**
+ * Benchmark 10: CPU per relayed message at the steady rates a worker stream really carries
+ * (1,000 and 5,000 echoes/s of a valid 200 B StreamingMessage, open loop), for `functape
+ * record` (capture on), for the same relay with capture dropped, and for the grpc-js echo
+ * server at the other end (the yardstick: what a grpc-js endpoint spends per message).
+ */
+export const steadyCpuBenchmark: Benchmark = {
+  id: 10,
+  title: 'Capture CPU at steady rates (200 B echoes, open loop)',
+  async run(ctx: BenchContext): Promise<BenchResult> {
+    const agent = await ctx.agent();
+    const direct = `127.0.0.1:${agent.serverPort}`;
+    const metrics: Metric[] = [];
+    const runs: unknown[] = [];
+    const notes: string[] = [];
+    let error: string | undefined;
+    for (const rate of [1000, 5000]) {
+      const seconds = ctx.quick ? 1.5 : rate === 1000 ? 3 : 2;
+      const relayOnly: SteadyRun[] = [];
+      const r = await interleave(
+        ctx.runs,
+        async (i) => {
+          const res = await pacedCpu(agent, direct, agent.serverPid, rate, seconds);
+          ctx.log(`  ${rate}/s grpc-js echo server run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message`);
+          return res;
+        },
+        async (i) => {
+          const proxy = await startRecord(ctx.tmp, agent.serverPort);
+          let res: SteadyRun;
+          try {
+            res = await pacedCpu(agent, proxy.target, proxy.child.pid, rate, seconds);
+          } finally {
+            await proxy.stop();
+          }
+          const rec = completeness(`10:${rate}/s`, res.result.sent, res.result.received, countCaptured(proxy.db));
+          ctx.completeness.push(rec);
+          try {
+            const relay = await startRelayOnly(agent.serverPort);
+            try {
+              relayOnly.push(await pacedCpu(agent, relay.target, relay.child.pid, rate, seconds));
+            } finally {
+              await relay.stop();
+            }
+          } catch (err) {
+            ctx.log(`  diagnosis failed: ${err instanceof Error ? err.message : String(err)}`);
+          }
+          ctx.log(`  ${rate}/s record run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message, captured ${rec.percent}%; relay without capture ${relayOnly.at(-1)?.cpuUsPerMsg.toFixed(1)} µs`);
+          return res;
+        },
+        ctx.log,
+      );
+      if (r.error) error = r.error;
+      runs.push({ rate, seconds, echoServer: r.a, record: r.b, relayOnly });
+      const bad = [...r.a, ...r.b].filter((x) => x.result.mismatches > 0 || x.result.status !== 0);
+      if (bad.length) notes.push(`${rate}/s: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
+      const k = `${rate / 1000}k`;
+      const record = r.b.map((x) => x.cpuUsPerMsg);
+      const echo = r.a.map((x) => x.cpuUsPerMsg).slice(0, record.length || undefined);
+      const relay = relayOnly.map((x) => x.cpuUsPerMsg);
+      metrics.push(metric(`steady-${k}-cpu`, `${rate.toLocaleString('en')}/s: \`record\` CPU per message (baseline: grpc-js echo server)`, 'µs', record, echo, { target: { kind: 'ratio-max', value: 1 }, text: '≤ 1.0× grpc-js' }, error));
+      if (relay.length === record.length) {
+        metrics.push(metric(`steady-${k}-vs-relay`, `${rate.toLocaleString('en')}/s: \`record\` CPU per message (baseline: relay with capture dropped)`, 'µs', record, relay, { target: { kind: 'ratio-max', value: 1.2 }, text: '≤ 1.2× relay' }, error));
+      }
+      metrics.push(metric(`steady-${k}-relay-cpu`, `${rate.toLocaleString('en')}/s diagnosis: relay CPU per message, capture dropped (baseline: grpc-js echo server)`, 'µs', relay, echo.slice(0, relay.length || undefined)));
+    }
+    notes.push('10: CPU per message = process CPU (all threads, /proc) over the steady window ÷ messages relayed (proxy) or read + written (echo server)');
+    return { id: 10, title: this.title, baseline: 'grpc-js echo server (the other end)', metrics, runs, notes, ...(error ? { error } : {}) };
+  },
+};
