@@ -133,7 +133,7 @@ test('bad flags: one line, exit 2', async () => {
     const c = await functape(['worker', flag!, value!, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
     assert.equal(c.code, 2, `${flag} ${value}: ${c.stderr}`);
     assert.equal(c.stderr.trim().split('\n').length, 1, c.stderr);
-    assert.match(c.stderr, new RegExp(`${flag} must be a whole number`));
+    assert.match(c.stderr, new RegExp(`${flag} takes a whole number from 0 to`));
   }
 });
 

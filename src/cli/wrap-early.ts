@@ -33,19 +33,40 @@ export interface WrapHead {
   abandon(): Promise<void>;
 }
 
+/** Flags that take a value but need no reading or checking before the worker may start. */
+const PLAIN_WITH_VALUE = new Set(['--db', '--label']);
+const PLAIN_ALONE = new Set(['--quiet', '--no-quiet']);
+
+/**
+ * Whether wrap's own flags can only be refused for reasons that leave the worker untouched
+ * either way: --db and --label with a value, --quiet. Any other flag (a size cap, redaction
+ * rules to read, a choice, --help, a typo) takes the usual path, so that a mistake in it is
+ * one line before any worker runs (a worker started early would print its own output).
+ */
+export function plainWrapFlags(flags: readonly string[]): boolean {
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const name = f.includes('=') ? f.slice(0, f.indexOf('=')) : f;
+    if (PLAIN_ALONE.has(f)) continue;
+    if (!PLAIN_WITH_VALUE.has(name)) return false;
+    if (name === f && (++i >= flags.length || flags[i]!.startsWith('-'))) return false;
+  }
+  return true;
+}
+
 /**
  * `functape wrap [flags] -- WORKER... <host args>`: listen and start the worker before the
  * CLI has loaded and parsed wrap's own flags, since a host waits for its worker at every
  * cold start. Only the words after `--` are read here (the worker command and the host
  * arguments, which wrap's flags never change). Undefined when there is nothing to start
- * this way (no `--`, no usable host arguments, --help or --version asked): `wrap` then
- * starts as usual and reports what is wrong. A worker started here whose wrap flags are
+ * this way (no `--`, no usable host arguments, wrap flags other than `plainWrapFlags`):
+ * `wrap` then starts as usual and reports what is wrong. A worker started here whose wrap flags are
  * then refused is stopped (`abandon`).
  */
 export async function startWrapEarly(args: readonly string[]): Promise<WrapHead | undefined> {
   const dash = args.indexOf('--');
   if (args[0] !== 'wrap' || dash < 0 || dash === args.length - 1) return undefined;
-  if (args.slice(1, dash).some((a) => a === '--help' || a === '-h' || a === '--version')) return undefined;
+  if (!plainWrapFlags(args.slice(1, dash))) return undefined;
   const argv = args.slice(dash + 1);
   const [{ parseHostArgs, rewriteHostAddress }, { listenEarly }] = await Promise.all([import('../peers/host-args.js'), import('../wire/early-listener.js')]);
   if (!parseHostArgs(argv).ok) return undefined;
