@@ -28,7 +28,7 @@ const { values } = parseArgs({
 
 if (values.render !== undefined) {
   const saved = JSON.parse(readFileSync(values.render, 'utf8'));
-  const date = String(saved.startedAt).slice(0, 16).replace('T', ' ') + ' UTC';
+  const date = `${String(saved.startedAt).slice(0, 16).replace('T', ' ')} UTC`;
   const docPath = join(REPO, 'docs', 'PERFORMANCE.md');
   let doc = readFileSync(docPath, 'utf8');
   doc = spliceTable(doc, renderTable(saved.benchmarks, saved.machine, { date, quick: saved.quick, runs: saved.runsPerSide, file: relative(REPO, values.render) }));
@@ -110,7 +110,7 @@ if (writeDocs) {
   } catch {
     doc = '# Performance\n';
   }
-  const date = started.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  const date = `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const table = renderTable(results, machine, { date, quick, runs, file: relative(REPO, file) });
   doc = spliceTable(doc, table);
   if (!only) doc = spliceBetween(doc, SUMMARY_START, SUMMARY_END, renderSummary(results, date));

@@ -101,7 +101,7 @@ test('export → import → export is byte-identical; the file format is the doc
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /renumbered: 1 → 3, 2 → 4/);
   const one = await cli('export', '--db', copy, '--session', '3');
-  assert.equal(one.stdout.replaceAll('"session":3', '"session":1'), first.stdout.split('\n').filter((l) => l.includes('"session":1')).join('\n') + '\n');
+  assert.equal(one.stdout.replaceAll('"session":3', '"session":1'), `${first.stdout.split('\n').filter((l) => l.includes('"session":1')).join('\n')}\n`);
 });
 
 test('import: frames without a session line get a session; a bad line is one error, exit 2, nothing imported', async (t) => {

@@ -127,7 +127,7 @@ test('functape redact scans for credential-looking text no rule covers, and --dr
     const dry = await cli(['redact', '--db', db, '--dry-run']);
     assert.equal(dry.code, 1);
     assert.equal(dry.out.split('\n')[0], `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 1 undecodable (kind unknown) left as they are`);
-    assert.match(dry.out, /possible secrets no rule covers.*\n  rpcLog\.message  jwt  2 frames \(first: session 1 seq 1\)\n$/);
+    assert.match(dry.out, /possible secrets no rule covers.*\n {2}rpcLog\.message {2}jwt {2}2 frames \(first: session 1 seq 1\)\n$/);
     assert.ok(!dry.out.includes(jwt), 'the report never shows the value');
 
     const rules = join(dir, 'rules.json');

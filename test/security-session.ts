@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { listenAsHost, dialAsWorker } from '../src/wire/grpc-peer.js';
+import { type listenAsHost, dialAsWorker } from '../src/wire/grpc-peer.js';
 import { encodeMessage, makeMessage } from '../src/codec/streaming-message.js';
 import type { SecretSample } from '../src/codec/redact-samples.js';
 

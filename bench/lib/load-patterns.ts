@@ -81,7 +81,7 @@ export async function runThroughput(target: string, a: { size: number; count: nu
         resolve();
       } else if (!waitingDrain) pump();
     });
-    c.done.then((code) => (received < a.count ? reject(new Error(`stream ended with status ${code} after ${received}/${a.count} echoes`)) : undefined));
+    void c.done.then((code) => (received < a.count ? reject(new Error(`stream ended with status ${code} after ${received}/${a.count} echoes`)) : undefined));
     pump();
   });
   const cpu = process.cpuUsage(cpu0);
@@ -130,7 +130,7 @@ export async function runPingPong(target: string, a: { size: number; count: numb
       if (received === total) resolve();
       else send();
     });
-    c.done.then((code) => (received < total ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`)) : undefined));
+    void c.done.then((code) => (received < total ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`)) : undefined));
     send();
   });
   const cpu = process.cpuUsage(cpu0);
@@ -193,7 +193,7 @@ export async function runPaced(target: string, a: { size: number; rate: number; 
         resolve();
       }
     });
-    c.done.then((code) => (received < total ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`)) : undefined));
+    void c.done.then((code) => (received < total ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`)) : undefined));
     start = now();
     tick();
   });

@@ -56,7 +56,7 @@ export function spawnFunctape(args: string[], opts: SpawnOptions = {}): Child {
  * the way to see which function dominates a benchmark that misses its target.
  */
 export function profileArgs(env: NodeJS.ProcessEnv): string[] {
-  const dir = env['FUNCTAPE_BENCH_PROFILE_DIR'];
+  const dir = env.FUNCTAPE_BENCH_PROFILE_DIR;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 

@@ -45,6 +45,7 @@ export interface FunctapeCommand<A> {
  * A command of any flags, as the command list and `main` hold them: yargs hands `main`
  * untyped arguments, and each command's own `run` is checked against its builder.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the command list holds commands of every argument type; each run is typed where it is defined
 export type AnyCommand = FunctapeCommand<any>;
 
 /** A user mistake or bad input: printed as one line, exit code 2 unless told otherwise. */

@@ -20,6 +20,7 @@ export function redactFlags<T>(y: Argv<T>) {
     });
 }
 
+// biome-ignore lint/complexity/noBannedTypes: {} is yargs' own type for an Argv with no flags yet
 export type RedactFlags = FlagsOf<ReturnType<typeof redactFlags<{}>>>;
 
 /**

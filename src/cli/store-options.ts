@@ -16,6 +16,7 @@ export function storeFlags<T>(y: Argv<T>) {
     .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' });
 }
 
+// biome-ignore lint/complexity/noBannedTypes: {} is yargs' own type for an Argv with no flags yet
 export type StoreFlags = FlagsOf<ReturnType<typeof storeFlags<{}>>>;
 
 /** `123`, `64K`, `500M`, `2G` (binary multiples) → bytes. */

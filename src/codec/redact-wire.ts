@@ -1,4 +1,4 @@
-import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { type BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 
 /**
  * Protobuf wire-level editing for redaction: a message is rewritten by replacing the

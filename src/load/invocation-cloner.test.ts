@@ -78,7 +78,7 @@ test('invocation ids: GUID-shaped, distinct per run and per invocation, read bac
   }
   assert.equal(new Set([0, 1, 2, 3].map((n) => a.id(n))).size, 4);
   assert.equal(a.seqOf(Buffer.from(a.id(3)), 0, 35), -1);
-  assert.equal(a.seqOf(Buffer.from(a.prefix + 'zzzzzzzzzzzz'), 0, 36), -1);
+  assert.equal(a.seqOf(Buffer.from(`${a.prefix}zzzzzzzzzzzz`), 0, 36), -1);
   assert.throws(() => a.writeSeq(Buffer.alloc(40), 0, -1), RangeError);
 });
 

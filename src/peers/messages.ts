@@ -1,4 +1,4 @@
-import { makeMessage, type StreamingMessage } from '../codec/streaming-message.js';
+import type { makeMessage, StreamingMessage } from '../codec/streaming-message.js';
 
 /** Shapes and small builders shared by the reference worker and the scripted host. */
 

@@ -37,7 +37,9 @@ export function missingSecondaryIndexes(db: Database.Database): string[] {
 /** Create the missing secondary indexes, all in one transaction (unless one is open); returns their names. */
 export function buildSecondaryIndexes(db: Database.Database): string[] {
   const missing = missingSecondaryIndexes(db);
-  if (missing.length > 0) inTransaction(db, () => SECONDARY_INDEXES.filter((i) => missing.includes(i.name)).forEach((i) => db.exec(i.sql)));
+  if (missing.length > 0) inTransaction(db, () => {
+      for (const i of SECONDARY_INDEXES) if (missing.includes(i.name)) db.exec(i.sql);
+    });
   return missing;
 }
 

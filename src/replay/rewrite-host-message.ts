@@ -46,7 +46,7 @@ export function rewriteHostMessage(kind: string, bytes: Uint8Array, ids: IdMap, 
 
 function rewriteLoad(r: { functionId: string; metadata?: { functionId: string } }, fn: (id: string) => string): void {
   r.functionId = fn(r.functionId);
-  if (r.metadata && r.metadata.functionId) r.metadata.functionId = fn(r.metadata.functionId);
+  if (r.metadata?.functionId) r.metadata.functionId = fn(r.metadata.functionId);
 }
 
 /** name → function id of every function a metadata response or load request names. */

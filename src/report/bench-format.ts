@@ -34,10 +34,10 @@ function visibleWidth(cell: string): number {
 export function table(rows: string[][], indent = '  '): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell)); });
-  return rows.map((r) => indent + r.map((cell, i) => {
+  return `${rows.map((r) => indent + r.map((cell, i) => {
     const pad = ' '.repeat(widths[i]! - visibleWidth(cell));
     return i === 0 ? cell + pad : pad + cell;
-  }).join('  ').trimEnd()).join('\n') + '\n';
+  }).join('  ').trimEnd()).join('\n')}\n`;
 }
 
 /** How many recorded invocations the load cycles through, and which were left out. */

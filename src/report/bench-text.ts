@@ -15,9 +15,9 @@ const PLAIN: TextStyle = { bold: (s) => s, dim: (s) => s, red: (s) => s, green: 
 export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): string {
   const o = r.overall;
   const out: string[] = [];
-  out.push(style.bold(`functape bench: ${r.load.description}; ${r.load.workers} worker${r.load.workers === 1 ? '' : 's'}`) + '\n');
-  out.push(style.dim(`  session ${r.source.sessionId} of ${r.source.db} (${describeSource(r.source)}); worker: ${r.source.workerCommand}`) + '\n');
-  if (r.stopReason !== 'done') out.push(style.red(`  stopped early: ${r.stopReason}`) + '\n');
+  out.push(`${style.bold(`functape bench: ${r.load.description}; ${r.load.workers} worker${r.load.workers === 1 ? '' : 's'}`)}\n`);
+  out.push(`${style.dim(`  session ${r.source.sessionId} of ${r.source.db} (${describeSource(r.source)}); worker: ${r.source.workerCommand}`)}\n`);
+  if (r.stopReason !== 'done') out.push(`${style.red(`  stopped early: ${r.stopReason}`)}\n`);
   out.push('\n');
   const statusText = Object.entries(o.statuses).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
   const countRows: string[][] = [
@@ -45,12 +45,12 @@ export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): strin
   if (r.verify) {
     const v = r.verify;
     const line = `  verify: ${v.compared} answers compared, ${v.matched} matched, ${v.differed} differed`;
-    out.push((v.differed > 0 ? style.red(line) : style.green(line)) + '\n');
+    out.push(`${v.differed > 0 ? style.red(line) : style.green(line)}\n`);
     for (const s of v.samples) {
       for (const d of s.differences.slice(0, 5)) out.push(`    ${s.function}: ${d.path}: ${d.recorded} → ${d.actual}\n`);
     }
   }
-  for (const n of [...(r.incidents ?? []).map(incidentText), ...r.notes]) out.push(style.dim(`  note: ${n}`) + '\n');
+  for (const n of [...(r.incidents ?? []).map(incidentText), ...r.notes]) out.push(`${style.dim(`  note: ${n}`)}\n`);
   return out.join('');
 }
 

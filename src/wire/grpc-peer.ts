@@ -224,7 +224,7 @@ export function frameMessages(list: readonly Uint8Array[]): Buffer {
  */
 export function serverHttp2Stream(call: grpc.ServerDuplexStream<Buffer, Buffer>): NodeDuplex | undefined {
   const base = (call as unknown as { call?: { stream?: unknown; metadataSent?: unknown } }).call;
-  if (!base || base.metadataSent !== true) return undefined;
+  if (base?.metadataSent !== true) return undefined;
   const s = base.stream as Partial<NodeDuplex & { respond: unknown; sendTrailers: unknown }> | undefined;
   if (!s || typeof s.write !== 'function' || typeof s.respond !== 'function' || typeof s.sendTrailers !== 'function') return undefined;
   return s as NodeDuplex;

@@ -52,7 +52,7 @@ export function statusFromHeaders(headers: IncomingHttpHeaders): StreamStatus | 
   };
   const metadata = headersToMetadata(headers, STATUS_HEADERS);
   delete metadata['content-type'];
-  delete metadata['date'];
+  delete metadata.date;
   if (Object.keys(metadata).length > 0) status.metadata = metadata;
   return status;
 }
