@@ -50,10 +50,10 @@ test('database full with --on-store-error forward: traffic still flows unchanged
 });
 
 /** The recording holds `stored` messages, every session ended, and its unstored counts add up to `unstored`. */
-function assertFileAgrees(db: string, stored: number, unstored: number): void {
+function assertFileAgrees(db: string, stored: number, unstored: number, stderr = ''): void {
   const sessions = readRecording(db);
   assert.equal(sessions.reduce((n, s) => n + s.all.length, 0), stored, 'stored: the file and the summary agree');
-  for (const s of sessions) assert.ok(s.info.end, `session ${s.info.id} ended in the file`);
+  for (const s of sessions) assert.ok(s.info.end, `session ${s.info.id} ended in the file (record said: ${stderr})`);
   assert.equal(sessions.reduce((n, s) => n + (s.info.end?.unstored ?? 0), 0), unstored, 'NOT stored: the file and the summary agree');
 }
 
@@ -99,7 +99,7 @@ test('a real full disk (1 MiB tmpfs): the summary and the file agree, the sessio
   assert.ok(m, `the summary counts what was not stored: ${stderr}`);
   assert.equal(Number(m[1]) + Number(m[2]), 2 * SMALL);
   assert.ok(Number(m[2]) > 0, 'the disk did fill up');
-  assertFileAgrees(db, Number(m[1]), Number(m[2]));
+  assertFileAgrees(db, Number(m[1]), Number(m[2]), stderr);
   assert.deepEqual(readdirSync(disk), ['full.db'], 'one self-contained file, no -wal or -shm left');
 });
 

@@ -259,8 +259,17 @@ function handle(m: ToWriter): void {
         });
         accountingWritten();
       } catch {
-        // reserved rows are invisible to readers; leaving them costs only an id gap
-        writeAccountingAlone();
+        // reserved rows are invisible to readers; leaving them costs only an id gap. On a
+        // full disk the WAL's old page images may hold the room the records need: fold
+        // them into the file and try once more.
+        if (!writeAccountingAlone()) {
+          try {
+            checkpointNow(db);
+          } catch {
+            // the file cannot grow by the pages the WAL holds
+          }
+          writeAccountingAlone();
+        }
       }
       try {
         indexes.finish();
