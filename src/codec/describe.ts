@@ -53,18 +53,19 @@ export function describeWith(span: MessageSpan, bytes: Uint8Array): FrameIndex {
  */
 export function describeSpans(span: MessageSpan): FrameIndex {
   if (span.end === span.start) return { kind: 'empty' };
-  span.reader.pos = span.start;
+  const { reader: r, buf } = span;
+  r.pos = span.start;
   const f = newField();
   const out: FrameIndex = { kind: 'unknown' };
   let sawContent = false;
-  while (nextField(span, span.end, f)) {
+  while (nextField(r, buf, span.end, f)) {
     const kind = KIND_BY_FIELD.get(f.no);
-    if (f.no === REQUEST_ID && f.wireType === WireType.LengthDelimited) out.requestId = stringAt(span, f);
+    if (f.no === REQUEST_ID && f.wireType === WireType.LengthDelimited) out.requestId = stringAt(r, f);
     else if (kind !== undefined) {
       if (f.wireType !== WireType.LengthDelimited) throw new Error('malformed');
       out.kind = kind;
       sawContent = true;
-      readIdSpans(span, f, ID_FIELDS[kind], out);
+      readIdSpans(r, buf, f, ID_FIELDS[kind], out);
     }
   }
   if (!sawContent) throw new Error('no known member');
@@ -72,12 +73,12 @@ export function describeSpans(span: MessageSpan): FrameIndex {
 }
 
 /** The ids among the content member's own fields (`f`, left after the member). */
-function readIdSpans(m: MessageSpan, f: Field, ids: ReadonlyArray<readonly [number, IdField]> | undefined, out: FrameIndex): void {
+function readIdSpans(r: BinaryReader, buf: Uint8Array, f: Field, ids: ReadonlyArray<readonly [number, IdField]> | undefined, out: FrameIndex): void {
   const end = f.end;
-  m.reader.pos = f.start;
-  while (nextField(m, end, f)) {
+  r.pos = f.start;
+  while (nextField(r, buf, end, f)) {
     if (ids === undefined || f.wireType !== WireType.LengthDelimited) continue;
-    for (const [n, name] of ids) if (n === f.no) out[name] = stringAt(m, f);
+    for (const [n, name] of ids) if (n === f.no) out[name] = stringAt(r, f);
   }
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { encodeMessage, makeMessage } from './streaming-message.js';
 import * as scan from './field-lookup.js';
 import * as reference from './field-lookup-reference.js';
+import { contentField, F } from './field-numbers.js';
 import { messageSpan, type Span } from './message-reader.js';
 
 /** A small deterministic PRNG, so a failure names a reproducible case. */
@@ -129,4 +130,20 @@ test('the span scanner agrees with the reference on damaged and random bytes (gr
     for (let k = 0; k < 3; k++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
     assertSame(bytes, `mutated ${i}`);
   }
+});
+
+test('fieldPath seeks down a path of field numbers, as subMessage level by level, and stops at the first missing level', () => {
+  const [, response] = valid;
+  const m = messageSpan(response!);
+  const step = (s: Span | undefined, no: number) => scan.subMessage(m, s, no);
+  const path = [contentField('invocationResponse'), F.invocationResponse.returnValue, F.typedData.http];
+  const byLevels = step(step(step(m, path[0]!), path[1]!), path[2]!);
+  assert.ok(byLevels);
+  assert.deepEqual(scan.fieldPath(m, m, path), byLevels);
+  assert.equal(scan.stringField(m, byLevels, F.rpcHttp.statusCode), '201');
+  assert.deepEqual(scan.fieldPath(m, m, []), m);
+  assert.equal(scan.fieldPath(m, m, [path[0]!, 99, path[2]!]), undefined);
+  assert.equal(scan.fieldPath(m, undefined, path), undefined);
+  // the message cut inside the http value: the path is malformed there, not read on
+  assert.equal(scan.fieldPath(m, { start: 0, end: byLevels.end - 1 }, path), undefined);
 });

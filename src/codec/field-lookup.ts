@@ -47,7 +47,7 @@ export function repeatedField(m: WireReader, s: Span | undefined, fieldNo: numbe
 /** The first `fieldNo` string field of `s` (UTF-8 as protobuf-es reads it); undefined when absent or malformed. */
 export function stringField(m: WireReader, s: Span | undefined, fieldNo: number): string | undefined {
   const f = s && find(m, s, fieldNo, WireType.LengthDelimited, s.start);
-  return f && stringAt(m, f);
+  return f && stringAt(m.reader, f);
 }
 
 /** The first `fieldNo` varint field (enums, bools, ints); 0 when absent (proto3 default), undefined when malformed. */
@@ -56,7 +56,7 @@ export function varintField(m: WireReader, s: Span | undefined, fieldNo: number)
   const f = newField();
   try {
     m.reader.pos = s.start;
-    while (nextField(m, s.end, f)) if (f.no === fieldNo && f.wireType === WireType.Varint) return int32At(m, f);
+    while (nextField(m.reader, m.buf, s.end, f)) if (f.no === fieldNo && f.wireType === WireType.Varint) return int32At(m.reader, f);
     return 0;
   } catch {
     return undefined;
@@ -68,15 +68,28 @@ export function countField(m: WireReader, s: Span | undefined, fieldNo: number):
   let n = 0;
   if (!s) return n;
   const f = newField();
+  const r = m.reader;
+  let at = s.start;
   try {
-    m.reader.pos = s.start;
-    while (nextField(m, s.end, f)) if (f.no === fieldNo) n++;
+    r.pos = at;
+    for (; nextField(r, m.buf, s.end, f); at = r.pos) if (f.no === fieldNo) n++;
   } catch {
-    // A last entry whose tag was read but whose value is damaged counts, as the
-    // reference counts it before its skip throws.
-    if (f.no === fieldNo) n++;
+    // A last entry whose tag is whole inside the span but whose value is damaged counts,
+    // as the reference counts it before its skip throws.
+    if (tagAt(m, at, s.end) === fieldNo) n++;
   }
   return n;
+}
+
+/** The field number of a well-formed tag at `at` that ends by `end`, or 0. */
+function tagAt(m: WireReader, at: number, end: number): number {
+  try {
+    m.reader.pos = at;
+    const [no] = m.reader.tag();
+    return m.reader.pos <= end ? no : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The first field `fieldNo` of wire type `wireType` of `s` from byte `from`, or undefined (absent or malformed). */
@@ -84,7 +97,7 @@ function find(m: WireReader, s: Span, fieldNo: number, wireType: WireType, from:
   const f = newField();
   try {
     m.reader.pos = from;
-    while (nextField(m, s.end, f)) if (f.no === fieldNo && f.wireType === wireType) return f;
+    while (nextField(m.reader, m.buf, s.end, f)) if (f.no === fieldNo && f.wireType === wireType) return f;
   } catch {
     // malformed: nothing found
   }

@@ -42,7 +42,7 @@ export interface Edit {
  * low 32 bits).
  */
 export function nextLenField(m: WireReader, limit: number, f: Field): boolean {
-  while (nextField(m, limit, f)) {
+  while (nextField(m.reader, m.buf, limit, f)) {
     switch (f.wireType) {
       case WireType.LengthDelimited: {
         const n = f.start - f.at;

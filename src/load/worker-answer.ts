@@ -1,7 +1,7 @@
-import { WireType } from '@bufbuild/protobuf/wire';
+import { WireType, type BinaryReader } from '@bufbuild/protobuf/wire';
 import { int32At, newField, nextField, type Field } from '../codec/field-reader.js';
 import { contentField, F } from '../codec/field-numbers.js';
-import { createMessageSpans, type MessageSpan, type WireReader } from '../codec/message-reader.js';
+import { createMessageSpans, type MessageSpan } from '../codec/message-reader.js';
 
 /** What the load driver needs from a worker message, read without a full decode. */
 export type WorkerAnswer =
@@ -69,13 +69,13 @@ export function scanWorkerAnswer(bytes: Uint8Array, out: AnswerScan): AnswerScan
   out.idLen = 0;
   out.status = -1;
   try {
-    const span = out.spans(bytes);
+    const { reader: r, buf, start, end } = out.spans(bytes);
     const f = out.field;
-    span.reader.pos = span.start;
-    while (nextField(span, span.end, f)) {
+    r.pos = start;
+    while (nextField(r, buf, end, f)) {
       if (f.wireType === WireType.LengthDelimited && (f.no === RESPONSE || f.no === LOG)) {
-        scanMember(span, f, out, f.no === RESPONSE ? ANSWER_RESPONSE : ANSWER_LOG);
-        out.idStart -= span.start;
+        scanMember(r, buf, f, out, f.no === RESPONSE ? ANSWER_RESPONSE : ANSWER_LOG);
+        out.idStart -= start;
         return out;
       }
     }
@@ -97,25 +97,25 @@ export function readWorkerAnswer(bytes: Uint8Array): WorkerAnswer {
 }
 
 /** InvocationResponse or RpcLog (the member `f`): the invocation id (the last one), and the response's result. */
-function scanMember(m: WireReader, f: Field, out: AnswerScan, kind: number): void {
+function scanMember(r: BinaryReader, buf: Uint8Array, f: Field, out: AnswerScan, kind: number): void {
   const idField = kind === ANSWER_RESPONSE ? RESPONSE_ID : LOG_ID;
   const end = f.end;
-  m.reader.pos = f.start;
-  while (nextField(m, end, f)) {
+  r.pos = f.start;
+  while (nextField(r, buf, end, f)) {
     if (f.wireType !== WireType.LengthDelimited) continue;
     if (f.no === idField) {
       out.idStart = f.start;
       out.idLen = f.end - f.start;
-    } else if (kind === ANSWER_RESPONSE && f.no === RESPONSE_RESULT) out.status = readStatus(m, f);
+    } else if (kind === ANSWER_RESPONSE && f.no === RESPONSE_RESULT) out.status = readStatus(r, buf, f);
   }
   out.kind = kind;
 }
 
 /** StatusResult.status (an enum varint, the last one) of the result `f`, left after it; proto3: absent = 0 = Failure. */
-function readStatus(m: WireReader, f: Field): number {
+function readStatus(r: BinaryReader, buf: Uint8Array, f: Field): number {
   let n = 0;
   const end = f.end;
-  m.reader.pos = f.start;
-  while (nextField(m, end, f)) if (f.no === STATUS && f.wireType === WireType.Varint) n = int32At(m, f);
+  r.pos = f.start;
+  while (nextField(r, buf, end, f)) if (f.no === STATUS && f.wireType === WireType.Varint) n = int32At(r, f);
   return n;
 }
