@@ -4,6 +4,9 @@ import { isMarkerBytes, type MarkSecret } from './redact-marker.js';
 import type { PathMatcher, PathStates } from './redact-paths.js';
 import { redactJsonObject, redactUrl, type MarkText } from './redact-text.js';
 import type { BinaryWriter } from '@bufbuild/protobuf/wire';
+import * as G from '../gen/FunctionRpc_pb.js';
+import { RpcClaimSchema } from '../gen/identity/ClaimsIdentityRpc_pb.js';
+import { F } from './field-numbers.js';
 import { newField } from './field-reader.js';
 import { messageSpan, type MessageSpan, type WireReader } from './message-reader.js';
 import { applySplices, nextLenField, type Edit, type Splice } from './redact-wire.js';
@@ -47,15 +50,16 @@ export interface Level {
 /** What the built-in rules do with one field. */
 export type Builtin = 'env-map' | 'header-map' | 'query-map' | 'trigger-map' | 'url' | 'always';
 
-/** Built-in rules: message type → field number → action. */
+/** Built-in rules: message type → field number → action (numbers from the generated descriptors). */
 export const BUILTIN_RULES: ReadonlyMap<string, ReadonlyMap<number, Builtin>> = new Map([
-  ['AzureFunctionsRpcMessages.FunctionEnvironmentReloadRequest', new Map([[1, 'env-map']])],
-  ['AzureFunctionsRpcMessages.RpcHttp', new Map<number, Builtin>([
-    [2, 'url'], [3, 'header-map'], [20, 'header-map'], [15, 'query-map'], [22, 'query-map'],
+  [G.FunctionEnvironmentReloadRequestSchema.typeName, new Map([[F.functionEnvironmentReloadRequest.environmentVariables, 'env-map']])],
+  [G.RpcHttpSchema.typeName, new Map<number, Builtin>([
+    [F.rpcHttp.url, 'url'], [F.rpcHttp.headers, 'header-map'], [F.rpcHttp.nullableHeaders, 'header-map'],
+    [F.rpcHttp.query, 'query-map'], [F.rpcHttp.nullableQuery, 'query-map'],
   ])],
-  ['AzureFunctionsRpcMessages.RpcHttpCookie', new Map([[2, 'always']])],
-  ['RpcClaim', new Map([[1, 'always']])],
-  ['AzureFunctionsRpcMessages.InvocationRequest', new Map([[4, 'trigger-map']])],
+  [G.RpcHttpCookieSchema.typeName, new Map([[F.rpcHttpCookie.value, 'always']])],
+  [RpcClaimSchema.typeName, new Map([[F.rpcClaim.value, 'always']])],
+  [G.InvocationRequestSchema.typeName, new Map([[F.invocationRequest.triggerMetadata, 'trigger-map']])],
 ]);
 
 /**
@@ -65,7 +69,9 @@ export const BUILTIN_RULES: ReadonlyMap<string, ReadonlyMap<number, Builtin>> = 
  */
 export type Mode = 'none' | 'all' | 'json-headers' | 'json-query';
 
-const TYPED_DATA = 'AzureFunctionsRpcMessages.TypedData';
+const TYPED_DATA = G.TypedDataSchema.typeName;
+/** TypedData members holding text a trigger_metadata `Headers`/`Query` entry carries as JSON. */
+const TYPED_TEXT = [F.typedData.string, F.typedData.json];
 
 function isText(scalar: ScalarType | undefined): boolean {
   return scalar === ScalarType.STRING || scalar === ScalarType.BYTES;
@@ -143,7 +149,7 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
         const payload = buf.subarray(start, end);
         if (fAll || builtin === 'always') out = redactValue(payload, w);
         else if (builtin === 'url' && mayHoldUrlSecret(payload)) out = redactTextWith(payload, w, (t) => redactUrl(t, w.query, w.markText));
-        else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && (fieldNo === 1 || fieldNo === 2)) {
+        else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && TYPED_TEXT.includes(fieldNo)) {
           const names = mode === 'json-headers' ? w.header : w.query;
           out = redactTextWith(payload, w, (t) => redactJsonObject(t, names, w.markText));
         }
