@@ -1,5 +1,6 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { FrameIndex } from '../model/frame.js';
+import { newField, nextField, stringAt, type Field } from './field-reader.js';
 import { F, KIND_BY_FIELD } from './field-numbers.js';
 import { messageSpan, type MessageSpan } from './message-reader.js';
 
@@ -45,45 +46,40 @@ export function describeWith(span: MessageSpan, bytes: Uint8Array): FrameIndex {
 }
 
 /**
- * The fast path: nested levels as spans of one reader. Throws on anything malformed,
- * including a read that leaves its span (exported for the test that keeps well-formed
- * messages on this path: a fallback would hide a slowdown, not a wrong answer).
+ * The fast path: the shared field reader (field-reader.ts), nested levels as spans of
+ * one reader. Throws on anything malformed, including a read that leaves its span
+ * (exported for the test that keeps well-formed messages on this path: a fallback would
+ * hide a slowdown, not a wrong answer).
  */
 export function describeSpans(span: MessageSpan): FrameIndex {
-  const { reader, start, end: stop } = span;
-  if (stop === start) return { kind: 'empty' };
-  reader.pos = start;
+  if (span.end === span.start) return { kind: 'empty' };
+  const { reader: r, buf } = span;
+  r.pos = span.start;
+  const f = newField();
   const out: FrameIndex = { kind: 'unknown' };
   let sawContent = false;
-  while (reader.pos < stop) {
-    const [fieldNo, wireType] = reader.tag();
-    const kind = KIND_BY_FIELD.get(fieldNo);
-    if (fieldNo === REQUEST_ID && wireType === WireType.LengthDelimited) out.requestId = reader.string();
-    else if (kind !== undefined && wireType === WireType.LengthDelimited) {
-      const len = reader.uint32();
-      const end = reader.pos + len;
-      if (end > stop) throw new RangeError('premature EOF');
+  while (nextField(r, buf, span.end, f)) {
+    const kind = KIND_BY_FIELD.get(f.no);
+    if (f.no === REQUEST_ID && f.wireType === WireType.LengthDelimited) out.requestId = stringAt(r, f);
+    else if (kind !== undefined) {
+      if (f.wireType !== WireType.LengthDelimited) throw new Error('malformed');
       out.kind = kind;
       sawContent = true;
-      const ids = ID_FIELDS[kind];
-      while (reader.pos < end) {
-        const [no, wt] = reader.tag();
-        let hit: IdField | undefined;
-        if (ids !== undefined && wt === WireType.LengthDelimited) for (const [n, name] of ids) if (n === no) hit = name;
-        if (hit !== undefined) out[hit] = reader.string();
-        // skip() would also return the skipped bytes (a subarray per field)
-        else if (wt === WireType.LengthDelimited) {
-          const size = reader.uint32();
-          reader.pos += size;
-        } else reader.skip(wt, no);
-        if (reader.pos > end) throw new RangeError('premature EOF');
-      }
-    } else if (kind !== undefined) throw new Error('malformed');
-    else reader.skip(wireType, fieldNo);
-    if (reader.pos > stop) throw new RangeError('premature EOF');
+      readIdSpans(r, buf, f, ID_FIELDS[kind], out);
+    }
   }
   if (!sawContent) throw new Error('no known member');
   return out;
+}
+
+/** The ids among the content member's own fields (`f`, left after the member). */
+function readIdSpans(r: BinaryReader, buf: Uint8Array, f: Field, ids: ReadonlyArray<readonly [number, IdField]> | undefined, out: FrameIndex): void {
+  const end = f.end;
+  r.pos = f.start;
+  while (nextField(r, buf, end, f)) {
+    if (ids === undefined || f.wireType !== WireType.LengthDelimited) continue;
+    for (const [n, name] of ids) if (n === f.no) out[name] = stringAt(r, f);
+  }
 }
 
 /** The reference reading, one reader per level: gives the exact decodeError of malformed bytes. */

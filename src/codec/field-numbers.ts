@@ -2,10 +2,12 @@ import type { DescMessage } from '@bufbuild/protobuf';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
 import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import * as G from '../gen/FunctionRpc_pb.js';
+import { RpcClaimSchema } from '../gen/identity/ClaimsIdentityRpc_pb.js';
 
 /**
  * Field numbers for the code that reads StreamingMessage wire bytes without decoding
- * them (describe, the timeline, bench's answer reader, the request encoder), taken from
+ * them (describe, redaction's built-in rules, the timeline, bench's answer reader, the
+ * request encoder), taken from
  * the generated descriptors (`src/gen/`), never typed by hand: a schema update that
  * renumbers or renames a field changes them here or fails to compile (names are checked
  * against the generated message types) or to load (a field the schema lost throws).
@@ -57,11 +59,13 @@ export const F = {
   functionMetadataResponse: numbers(G.FunctionMetadataResponseSchema, ['functionMetadataResults', 'result']),
   functionEnvironmentReloadRequest: numbers(G.FunctionEnvironmentReloadRequestSchema, ['environmentVariables']),
   functionEnvironmentReloadResponse: numbers(G.FunctionEnvironmentReloadResponseSchema, ['result']),
-  invocationRequest: numbers(G.InvocationRequestSchema, ['invocationId', 'functionId', 'inputData']),
+  invocationRequest: numbers(G.InvocationRequestSchema, ['invocationId', 'functionId', 'inputData', 'triggerMetadata']),
   invocationResponse: numbers(G.InvocationResponseSchema, ['invocationId', 'outputData', 'returnValue', 'result']),
   invocationCancel: numbers(G.InvocationCancelSchema, ['invocationId']),
   parameterBinding: { data: fieldNumber(G.ParameterBindingSchema, 'data') },
-  typedData: { http: fieldNumber(G.TypedDataSchema, 'http') },
-  rpcHttp: numbers(G.RpcHttpSchema, ['method', 'url', 'statusCode']),
+  typedData: { http: fieldNumber(G.TypedDataSchema, 'http'), string: fieldNumber(G.TypedDataSchema, 'string'), json: fieldNumber(G.TypedDataSchema, 'json') },
+  rpcHttp: numbers(G.RpcHttpSchema, ['method', 'url', 'statusCode', 'headers', 'nullableHeaders', 'query', 'nullableQuery']),
+  rpcHttpCookie: numbers(G.RpcHttpCookieSchema, ['value']),
+  rpcClaim: numbers(RpcClaimSchema, ['value']),
   rpcLog: numbers(G.RpcLogSchema, ['invocationId', 'level', 'message']),
 } as const;

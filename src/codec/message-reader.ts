@@ -1,18 +1,30 @@
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 
+/** A stretch of a reader's buffer: bytes [start, end). A message or one of its length-delimited fields. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * One message as the codec's readers see it: bytes [start, end) of `buf`, read by
- * @bufbuild/protobuf's `reader` (which reads `buf`). Describe and redaction share it, so
- * a stored frame costs at most one reader; nested levels are spans of the same buffer.
- * Every read is kept inside [start, end): bytes around the message are never believed.
+ * A @bufbuild/protobuf `BinaryReader` and the buffer it reads. The field reader
+ * (field-reader.ts) moves `reader.pos` and reads `buf` directly where the library would
+ * build a subarray (skipping a varint or a payload).
  */
-export interface MessageSpan {
+export interface WireReader {
   reader: BinaryReader;
   /** A plain Uint8Array (not a Buffer: every subarray of a Buffer is a new Buffer, a JS-level constructor). */
   buf: Uint8Array;
-  start: number;
-  end: number;
 }
+
+/**
+ * One message as the codec's readers see it: bytes [start, end) of `buf`, read by
+ * `reader`. Describe, redaction, the timeline and bench's answer reader all read
+ * messages this way, so a stored frame costs at most one reader; nested levels are spans
+ * of the same buffer. Every read is kept inside [start, end): bytes around the message
+ * are never believed.
+ */
+export interface MessageSpan extends WireReader, Span {}
 
 function plain(bytes: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);

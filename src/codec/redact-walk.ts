@@ -3,9 +3,13 @@ import type { NameTest } from './redact-glob.js';
 import { isMarkerBytes, type MarkSecret } from './redact-marker.js';
 import type { PathMatcher, PathStates } from './redact-paths.js';
 import { redactJsonObject, redactUrl, type MarkText } from './redact-text.js';
-import type { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
-import { messageSpan, type MessageSpan } from './message-reader.js';
-import { applySplices, nextLenField, type Edit, type LenField, type Splice } from './redact-wire.js';
+import type { BinaryWriter } from '@bufbuild/protobuf/wire';
+import * as G from '../gen/FunctionRpc_pb.js';
+import { RpcClaimSchema } from '../gen/identity/ClaimsIdentityRpc_pb.js';
+import { F } from './field-numbers.js';
+import { newField } from './field-reader.js';
+import { messageSpan, type MessageSpan, type WireReader } from './message-reader.js';
+import { applySplices, nextLenField, type Edit, type Splice } from './redact-wire.js';
 
 /**
  * The schema-driven walk behind `createRedactor`: it reads protobuf wire bytes, goes
@@ -46,15 +50,16 @@ export interface Level {
 /** What the built-in rules do with one field. */
 export type Builtin = 'env-map' | 'header-map' | 'query-map' | 'trigger-map' | 'url' | 'always';
 
-/** Built-in rules: message type → field number → action. */
+/** Built-in rules: message type → field number → action (numbers from the generated descriptors). */
 export const BUILTIN_RULES: ReadonlyMap<string, ReadonlyMap<number, Builtin>> = new Map([
-  ['AzureFunctionsRpcMessages.FunctionEnvironmentReloadRequest', new Map([[1, 'env-map']])],
-  ['AzureFunctionsRpcMessages.RpcHttp', new Map<number, Builtin>([
-    [2, 'url'], [3, 'header-map'], [20, 'header-map'], [15, 'query-map'], [22, 'query-map'],
+  [G.FunctionEnvironmentReloadRequestSchema.typeName, new Map([[F.functionEnvironmentReloadRequest.environmentVariables, 'env-map']])],
+  [G.RpcHttpSchema.typeName, new Map<number, Builtin>([
+    [F.rpcHttp.url, 'url'], [F.rpcHttp.headers, 'header-map'], [F.rpcHttp.nullableHeaders, 'header-map'],
+    [F.rpcHttp.query, 'query-map'], [F.rpcHttp.nullableQuery, 'query-map'],
   ])],
-  ['AzureFunctionsRpcMessages.RpcHttpCookie', new Map([[2, 'always']])],
-  ['RpcClaim', new Map([[1, 'always']])],
-  ['AzureFunctionsRpcMessages.InvocationRequest', new Map([[4, 'trigger-map']])],
+  [G.RpcHttpCookieSchema.typeName, new Map([[F.rpcHttpCookie.value, 'always']])],
+  [RpcClaimSchema.typeName, new Map([[F.rpcClaim.value, 'always']])],
+  [G.InvocationRequestSchema.typeName, new Map([[F.invocationRequest.triggerMetadata, 'trigger-map']])],
 ]);
 
 /**
@@ -64,7 +69,9 @@ export const BUILTIN_RULES: ReadonlyMap<string, ReadonlyMap<number, Builtin>> = 
  */
 export type Mode = 'none' | 'all' | 'json-headers' | 'json-query';
 
-const TYPED_DATA = 'AzureFunctionsRpcMessages.TypedData';
+const TYPED_DATA = G.TypedDataSchema.typeName;
+/** TypedData members holding text a trigger_metadata `Headers`/`Query` entry carries as JSON. */
+const TYPED_TEXT = [F.typedData.string, F.typedData.json];
 
 function isText(scalar: ScalarType | undefined): boolean {
   return scalar === ScalarType.STRING || scalar === ScalarType.BYTES;
@@ -99,11 +106,11 @@ function mayHoldUrlSecret(payload: Uint8Array): boolean {
 }
 
 /**
- * One message being walked: a single BinaryReader over its bytes (a plain Uint8Array
- * view), every nested level a span [start, end) of them.
+ * One message being walked: a single reader over its bytes (a plain Uint8Array view),
+ * every nested level a span [start, end) of them.
  */
 interface Walk {
-  r: BinaryReader;
+  m: WireReader;
   buf: Uint8Array;
   w: Walker;
 }
@@ -112,7 +119,7 @@ interface Walk {
 export function walkMessage(
   bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode, span: MessageSpan = messageSpan(bytes),
 ): Uint8Array | null {
-  const k: Walk = { r: span.reader, buf: span.buf, w };
+  const k: Walk = { m: span, buf: span.buf, w };
   const edit = walkSpan(k, span.start, span.end, desc, states, mode);
   // The whole message is written once, however deep its changes are.
   return edit === null ? null : applySplices(k.buf, edit.splices, edit.from, edit.to, w.writer);
@@ -120,15 +127,15 @@ export function walkMessage(
 
 /** Walk the message of type `desc` at [from, to); its edit, or null when nothing in it changed. */
 function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Edit | null {
-  const { r, buf, w } = k;
+  const { m, buf, w } = k;
   const { fields, builtins, builtinFields } = w.levelOf(desc);
   const onlyBuiltin = mode === 'none' && states.length === 0 ? builtinFields : undefined;
   let splices: Splice[] | undefined;
   let listIndex: Map<number, number> | undefined;
-  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  r.pos = from;
-  while (nextLenField(r, buf, to, f)) {
-    const { fieldNo, lenPos, start, end } = f;
+  const f = newField();
+  m.reader.pos = from;
+  while (nextLenField(m, to, f)) {
+    const { no: fieldNo, at: lenPos, start, end } = f;
     if (onlyBuiltin !== undefined && !onlyBuiltin.has(fieldNo)) continue;
     const field = fields.get(fieldNo);
     if (field === undefined) continue;
@@ -142,7 +149,7 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
         const payload = buf.subarray(start, end);
         if (fAll || builtin === 'always') out = redactValue(payload, w);
         else if (builtin === 'url' && mayHoldUrlSecret(payload)) out = redactTextWith(payload, w, (t) => redactUrl(t, w.query, w.markText));
-        else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && (fieldNo === 1 || fieldNo === 2)) {
+        else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && TYPED_TEXT.includes(fieldNo)) {
           const names = mode === 'json-headers' ? w.header : w.query;
           out = redactTextWith(payload, w, (t) => redactJsonObject(t, names, w.markText));
         }
@@ -168,7 +175,7 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
         break;
     }
     // A nested walk moved the reader: carry on after this field.
-    r.pos = end;
+    m.reader.pos = end;
     if (out !== null) (splices ??= []).push({ from: lenPos, to: end, payload: out });
   }
   return splices === undefined ? null : { from, to, splices };
@@ -183,16 +190,16 @@ function descend(k: Walk, from: number, to: number, desc: DescMessage, states: P
 function walkMapEntry(
   k: Walk, from: number, to: number, field: DescField & { fieldKind: 'map' }, states: PathStates, all: boolean, builtin: Builtin | undefined,
 ): Edit | null {
-  const { r, buf, w } = k;
+  const { m, buf, w } = k;
   let key = '';
   let lenPos = -1;
   let start = 0;
   let end = 0;
-  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  r.pos = from;
-  while (nextLenField(r, buf, to, f)) {
-    if (f.fieldNo === 1) key = decodeKey(buf, f.start, f.end, w);
-    else if (f.fieldNo === 2) ({ lenPos, start, end } = f);
+  const f = newField();
+  m.reader.pos = from;
+  while (nextLenField(m, to, f)) {
+    if (f.no === 1) key = decodeKey(buf, f.start, f.end, w);
+    else if (f.no === 2) ({ at: lenPos, start, end } = f);
   }
   if (lenPos < 0) return null;
   const kStates = w.paths.step(states, key);

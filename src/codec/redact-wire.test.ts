@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { applySplices, nextLenField, type LenField } from './redact-wire.js';
+import { newField } from './field-reader.js';
+import { applySplices, nextLenField } from './redact-wire.js';
 import { messageSpan } from './message-reader.js';
 import { createRedactor } from './redact.js';
 import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './streaming-message.js';
@@ -9,9 +10,9 @@ import { markerText } from './redact-marker.js';
 
 /** Every length-delimited field of a whole message, in wire order, as the redaction walker meets them. */
 function forEachLenField(buf: Uint8Array, visit: (fieldNo: number, lenPos: number, start: number, end: number) => void): void {
-  const { reader, buf: view } = messageSpan(buf);
-  const f: LenField = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  while (nextLenField(reader, view, view.length, f)) visit(f.fieldNo, f.lenPos, f.start, f.end);
+  const m = messageSpan(buf);
+  const f = newField();
+  while (nextLenField(m, m.end, f)) visit(f.no, f.at, f.start, f.end);
 }
 
 test('forEachLenField sees exactly the length-delimited fields protobuf-es sees, with their positions', () => {
@@ -60,21 +61,21 @@ test('length prefixes past 32 bits or 5 bytes throw instead of being cut to thei
 test('nextLenField keeps every read inside its span: a nested level cannot run into the bytes after it', () => {
   // field 1 holds [field 2, length 3, "ab"]: its inner length runs past field 1's end, into field 3
   const buf = Uint8Array.from([0x0a, 0x04, 0x12, 0x03, 0x61, 0x62, 0x1a, 0x01, 0x63]);
-  const f = { fieldNo: 0, lenPos: 0, start: 0, end: 0 };
-  const r = messageSpan(buf).reader;
-  assert.ok(nextLenField(r, buf, buf.length, f));
-  assert.deepEqual([f.fieldNo, f.start, f.end], [1, 2, 6]);
-  r.pos = f.start;
-  assert.throws(() => nextLenField(r, buf, 6, f), /runs past the end/);
+  const f = newField();
+  const m = messageSpan(buf);
+  assert.ok(nextLenField(m, buf.length, f));
+  assert.deepEqual([f.no, f.start, f.end], [1, 2, 6]);
+  m.reader.pos = f.start;
+  assert.throws(() => nextLenField(m, 6, f), /runs past the end/);
   // a varint or a fixed-size value that crosses the span's end is truncated as well
   const varint = Uint8Array.from([0x0a, 0x02, 0x08, 0x96, 0x01, 0x1a, 0x00]);
-  const rv = messageSpan(varint).reader;
-  rv.pos = 2;
-  assert.throws(() => nextLenField(rv, varint, 4, f), /truncated/);
+  const mv = messageSpan(varint);
+  mv.reader.pos = 2;
+  assert.throws(() => nextLenField(mv, 4, f), /truncated/);
   const fixed = Uint8Array.from([0x0a, 0x03, 0x0d, 0x01, 0x02, 0x03, 0x04, 0x00]);
-  const rf = messageSpan(fixed).reader;
-  rf.pos = 2;
-  assert.throws(() => nextLenField(rf, fixed, 5, f), /truncated/);
+  const mf = messageSpan(fixed);
+  mf.reader.pos = 2;
+  assert.throws(() => nextLenField(mf, 5, f), /truncated/);
 });
 
 test('applySplices rewrites length prefixes, also when their varint grows or shrinks', () => {

@@ -1,23 +1,17 @@
-import { type BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { nextField, type Field } from './field-reader.js';
+import type { WireReader } from './message-reader.js';
 
 /**
  * Protobuf wire-level editing for redaction: a message is rewritten by replacing the
  * payload of some length-delimited fields and copying every other byte unchanged, so
  * a redacted message differs from the original only where a secret was.
  *
- * Reading is @bufbuild/protobuf's BinaryReader (tags, varints, skips, bounds), ONE
- * reader per message: a nested level is a span [start, end) of the reader's buffer, so
- * going down a level costs no new reader and no subarray. This file only keeps every
- * read inside its span and rejects what StreamingMessage never carries (groups).
+ * Reading is the shared field reader (field-reader.ts), ONE reader per message: a
+ * nested level is a span [start, end) of the reader's buffer, so going down a level
+ * costs no new reader and no subarray. This file adds the strictness redaction needs
+ * (it rejects what StreamingMessage never carries: groups, overlong varints).
  */
-
-/** One length-delimited field occurrence: `lenPos` is where its length varint starts, the payload is [start, end). */
-export interface LenField {
-  fieldNo: number;
-  lenPos: number;
-  start: number;
-  end: number;
-}
 
 /**
  * Replace bytes [from, to) (a length prefix and its payload) by a length-delimited
@@ -38,44 +32,32 @@ export interface Edit {
 }
 
 /**
- * Move `r` to the next length-delimited field of the span that ends at `limit` and fill
- * `f` with it; `r.pos` is left after its payload. Varint and fixed-size fields on the way
- * are skipped. Returns false at the end of the span. Throws on malformed or truncated
- * bytes (anything that runs past `limit`), and on (deprecated) groups, which no
- * StreamingMessage field uses.
+ * Move to the next length-delimited field of the span that ends at `limit` (the shared
+ * field reader, field-reader.ts) and fill `f` with it; `reader.pos` is left after its
+ * payload. Varint and fixed-size fields on the way are passed over. Returns false at the
+ * end of the span. Stricter than the reader, as redaction must not guess: throws on
+ * malformed or truncated bytes (anything that runs past `limit`), on (deprecated)
+ * groups, which no StreamingMessage field uses, on a varint of more than 10 bytes, and
+ * on a length prefix of more than 5 bytes or past 32 bits (the library would read its
+ * low 32 bits).
  */
-export function nextLenField(r: BinaryReader, buf: Uint8Array, limit: number, f: LenField): boolean {
-  while (r.pos < limit) {
-    const [fieldNo, wireType] = r.tag();
-    switch (wireType) {
+export function nextLenField(m: WireReader, limit: number, f: Field): boolean {
+  while (nextField(m.reader, m.buf, limit, f)) {
+    switch (f.wireType) {
       case WireType.LengthDelimited: {
-        const lenPos = r.pos;
-        const size = r.uint32();
-        // A length varint of more than 5 bytes, or one past 32 bits, is malformed (the
-        // library would read its low 32 bits).
-        const n = r.pos - lenPos;
-        if (n > 5 || (n === 5 && buf[r.pos - 1]! > 0x0f)) throw new Error('malformed length');
-        const end = r.pos + size;
-        if (end > limit) throw new Error(`field ${fieldNo}: length ${size} runs past the end of the message`);
-        f.fieldNo = fieldNo;
-        f.lenPos = lenPos;
-        f.start = r.pos;
-        f.end = end;
-        r.pos = end;
+        const n = f.start - f.at;
+        if (n > 5 || (n === 5 && m.buf[f.start - 1]! > 0x0f)) throw new Error('malformed length');
         return true;
       }
       case WireType.Varint:
-        // Reads (and drops) a varint of at most 10 bytes; a longer one throws.
-        r.uint32();
+        if (f.end - f.at > 10) throw new Error('invalid varint');
         break;
       case WireType.Bit64:
       case WireType.Bit32:
-        r.skip(wireType, fieldNo);
         break;
       default:
-        throw new Error(`field ${fieldNo}: unsupported wire type ${wireType}`);
+        throw new Error(`field ${f.no}: unsupported wire type ${f.wireType}`);
     }
-    if (r.pos > limit) throw new Error('truncated message');
   }
   return false;
 }

@@ -1,9 +1,8 @@
-import type { BinaryReader } from '@bufbuild/protobuf/wire';
 import { messageFrame } from '../codec/compression.js';
+import { countField, fieldPath, nextOccurrence, repeatedField, stringField, subMessage, varintField } from '../codec/field-lookup.js';
 import { contentField, F } from '../codec/field-numbers.js';
-import { createMessageSpans } from '../codec/message-reader.js';
+import { createMessageSpans, type Span, type WireReader } from '../codec/message-reader.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
-import { countField, nextField, repeatedField, stringField, subMessage, varintField, type Span } from './timeline-scan.js';
 
 /** One row of `functape show`: plain data, printed by timeline-text or as JSON. */
 export interface TimelineRow {
@@ -35,6 +34,9 @@ const SUMMARISED: ReadonlyMap<string, number> = new Map([
 const STATUS = ['Failure', 'Success', 'Cancelled'];
 const LEVEL = ['Trace', 'Debug', 'Information', 'Warning', 'Error', 'Critical', 'None'];
 const MAX_TEXT = 100;
+/** InvocationResponse.return_value.http, and ParameterBinding.data.http. */
+const RETURN_HTTP = [F.invocationResponse.returnValue, F.typedData.http];
+const BINDING_HTTP = [F.parameterBinding.data, F.typedData.http];
 
 /**
  * Builds timeline rows for one session's frames, in seq order. Keeps function names
@@ -51,13 +53,13 @@ export function createTimeline(): Timeline {
   const invocations = new Map<string, string>();
   const spans = createMessageSpans();
 
-  function learnMetadata(r: BinaryReader, meta: Span | undefined, fallbackId?: string): void {
+  function learnMetadata(r: WireReader, meta: Span | undefined, fallbackId?: string): void {
     const name = stringField(r, meta, F.rpcFunctionMetadata.name);
     const id = stringField(r, meta, F.rpcFunctionMetadata.functionId) || fallbackId;
     if (name && id) names.set(id, name);
   }
 
-  function summarize(r: BinaryReader, f: StoredFrame, inner: Span | undefined, row: TimelineRow): string {
+  function summarize(r: WireReader, f: StoredFrame, inner: Span | undefined, row: TimelineRow): string {
     switch (f.kind) {
       case 'startStream':
         return `worker ${stringField(r, inner, F.startStream.workerId) ?? ''}`;
@@ -136,7 +138,7 @@ export function createTimeline(): Timeline {
         // One reader per buffer (a page of stored messages shares one): every lookup below
         // walks spans of it, and never reads outside the message's own span.
         const m = spans(messageFrame(f).bytes);
-        row.summary = summarize(m.reader, f, subMessage(m.reader, { start: m.start, end: m.end }, field), row);
+        row.summary = summarize(m, f, subMessage(m, m, field), row);
       } else if (f.kind === 'unknown') {
         row.summary = f.decodeError ?? '';
       }
@@ -148,11 +150,11 @@ export function createTimeline(): Timeline {
 }
 
 /** `GET /api/hello?name=x` from the first HTTP input binding. */
-function httpRequest(r: BinaryReader, inner: Span | undefined): string {
+function httpRequest(r: WireReader, inner: Span | undefined): string {
   if (!inner) return '';
   // The first HTTP binding ends the scan: the rest of the level (trigger metadata) is not walked.
   const input = F.invocationRequest.inputData;
-  for (let binding = nextField(r, inner, input, inner.start); binding; binding = nextField(r, inner, input, binding.end)) {
+  for (let binding = nextOccurrence(r, inner, input, inner.start); binding; binding = nextOccurrence(r, inner, input, binding.end)) {
     const http = httpOf(r, binding);
     if (!http) continue;
     const method = stringField(r, http, F.rpcHttp.method) ?? '';
@@ -170,12 +172,12 @@ function httpRequest(r: BinaryReader, inner: Span | undefined): string {
 }
 
 /** The HTTP status of an invocation's answer: return value first, then output bindings. */
-function httpStatus(r: BinaryReader, inner: Span | undefined): string | undefined {
-  const fromReturn = stringField(r, subMessage(r, subMessage(r, inner, F.invocationResponse.returnValue), F.typedData.http), F.rpcHttp.statusCode);
+function httpStatus(r: WireReader, inner: Span | undefined): string | undefined {
+  const fromReturn = stringField(r, fieldPath(r, inner, RETURN_HTTP), F.rpcHttp.statusCode);
   if (fromReturn) return fromReturn;
   if (!inner) return undefined;
   const output = F.invocationResponse.outputData;
-  for (let binding = nextField(r, inner, output, inner.start); binding; binding = nextField(r, inner, output, binding.end)) {
+  for (let binding = nextOccurrence(r, inner, output, inner.start); binding; binding = nextOccurrence(r, inner, output, binding.end)) {
     const code = stringField(r, httpOf(r, binding), F.rpcHttp.statusCode);
     if (code) return code;
   }
@@ -183,11 +185,11 @@ function httpStatus(r: BinaryReader, inner: Span | undefined): string | undefine
 }
 
 /** The RpcHttp of a ParameterBinding's TypedData, if it holds one. */
-function httpOf(r: BinaryReader, binding: Span): Span | undefined {
-  return subMessage(r, subMessage(r, binding, F.parameterBinding.data), F.typedData.http);
+function httpOf(r: WireReader, binding: Span): Span | undefined {
+  return fieldPath(r, binding, BINDING_HTTP);
 }
 
-function status(r: BinaryReader, result: Span | undefined): string {
+function status(r: WireReader, result: Span | undefined): string {
   if (!result) return '';
   const s = STATUS[varintField(r, result, F.statusResult.status) ?? -1] ?? 'status?';
   const message = stringField(r, subMessage(r, result, F.statusResult.exception), F.rpcException.message);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
-import { BinaryReader } from '@bufbuild/protobuf/wire';
-import * as scan from './timeline-scan.js';
-import * as reference from './timeline-fields.js';
+import { encodeMessage, makeMessage } from './streaming-message.js';
+import * as scan from './field-lookup.js';
+import * as reference from './field-lookup-reference.js';
+import { contentField, F } from './field-numbers.js';
+import { messageSpan, type Span } from './message-reader.js';
 
 /** A small deterministic PRNG, so a failure names a reproducible case. */
 function rng(seed: number): () => number {
@@ -21,16 +22,16 @@ const FIELDS = [1, 2, 3, 4, 5, 12, 13, 15, 16, 31];
  * spans compared by content). `buf` may hold bytes after the span (the enclosing message),
  * which the scanner must not believe.
  */
-function assertSameSpan(buf: Uint8Array, span: scan.Span | undefined, label: string): void {
-  const r = new BinaryReader(buf);
+function assertSameSpan(buf: Uint8Array, span: Span | undefined, label: string): void {
+  const r = messageSpan(buf);
   const bytes = span && buf.subarray(span.start, span.end);
-  const content = (s: scan.Span | undefined) => s && buf.subarray(s.start, s.end);
+  const content = (s: Span | undefined) => s && buf.subarray(s.start, s.end);
   for (const no of FIELDS) {
     assert.deepEqual(content(scan.subMessage(r, span, no)), reference.subMessage(bytes, no), `${label}: subMessage ${no}`);
     assert.equal(scan.stringField(r, span, no), reference.stringField(bytes, no), `${label}: stringField ${no}`);
     assert.equal(scan.varintField(r, span, no), reference.varintField(bytes, no), `${label}: varintField ${no}`);
     assert.deepEqual(scan.repeatedField(r, span, no).map(content), reference.repeatedField(bytes, no), `${label}: repeatedField ${no}`);
-    assert.deepEqual(content(span && scan.nextField(r, span, no, span.start)), reference.repeatedField(bytes, no)[0], `${label}: nextField ${no}`);
+    assert.deepEqual(content(span && scan.nextOccurrence(r, span, no, span.start)), reference.repeatedField(bytes, no)[0], `${label}: nextField ${no}`);
     assert.equal(scan.countField(r, span, no), reference.countField(bytes, no), `${label}: countField ${no}`);
   }
 }
@@ -41,7 +42,7 @@ function assertSame(bytes: Uint8Array | undefined, label: string): void {
     assertSameSpan(new Uint8Array(0), undefined, `${label} (no span)`);
     return;
   }
-  assertSameSpan(bytes, scan.wholeMessage(bytes), label);
+  assertSameSpan(bytes, messageSpan(bytes), label);
   for (const tail of TAILS) {
     const buf = new Uint8Array(bytes.length + tail.length + 2);
     buf.set([0x08, 0x01]);
@@ -87,9 +88,9 @@ test('the span scanner reads valid messages, their nested levels and every trunc
 
 test('spans the scanner found inside a message (as the timeline walks them) read like their subarrays, also when cut short', () => {
   for (const [i, bytes] of valid.entries()) {
-    const r = new BinaryReader(bytes);
+    const r = messageSpan(bytes);
     for (const no of FIELDS) {
-      const inner = scan.subMessage(r, scan.wholeMessage(bytes), no);
+      const inner = scan.subMessage(r, messageSpan(bytes), no);
       if (!inner) continue;
       for (const no2 of [undefined, ...FIELDS]) {
         const span = no2 === undefined ? inner : scan.subMessage(r, inner, no2);
@@ -129,4 +130,20 @@ test('the span scanner agrees with the reference on damaged and random bytes (gr
     for (let k = 0; k < 3; k++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
     assertSame(bytes, `mutated ${i}`);
   }
+});
+
+test('fieldPath seeks down a path of field numbers, as subMessage level by level, and stops at the first missing level', () => {
+  const [, response] = valid;
+  const m = messageSpan(response!);
+  const step = (s: Span | undefined, no: number) => scan.subMessage(m, s, no);
+  const path = [contentField('invocationResponse'), F.invocationResponse.returnValue, F.typedData.http];
+  const byLevels = step(step(step(m, path[0]!), path[1]!), path[2]!);
+  assert.ok(byLevels);
+  assert.deepEqual(scan.fieldPath(m, m, path), byLevels);
+  assert.equal(scan.stringField(m, byLevels, F.rpcHttp.statusCode), '201');
+  assert.deepEqual(scan.fieldPath(m, m, []), m);
+  assert.equal(scan.fieldPath(m, m, [path[0]!, 99, path[2]!]), undefined);
+  assert.equal(scan.fieldPath(m, undefined, path), undefined);
+  // the message cut inside the http value: the path is malformed there, not read on
+  assert.equal(scan.fieldPath(m, { start: 0, end: byLevels.end - 1 }, path), undefined);
 });

@@ -1,10 +1,11 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 
 /**
- * The reference for timeline-scan.ts (which the timeline uses: one reader per message,
- * nested levels as spans): the same lookups, one BinaryReader per call over `bytes`.
- * Each call scans one level of `bytes` and skips everything else. Malformed input gives
- * undefined. timeline-scan.test.ts checks the two agree on valid, cut and damaged bytes.
+ * The test oracle for field-lookup.ts (one reader per message, nested levels as spans):
+ * the same lookups, one BinaryReader per call over `bytes`, using nothing but the
+ * library. Each call scans one level of `bytes` and skips everything else. Malformed
+ * input gives undefined. field-lookup.test.ts checks the two agree on valid, cut and
+ * damaged bytes.
  */
 export function subMessage(bytes: Uint8Array | undefined, fieldNo: number): Uint8Array | undefined {
   if (!bytes) return undefined;
