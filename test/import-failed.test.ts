@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importNdjson, NdjsonError } from '../src/recording/index.js';
-import { frameLine, sessionLine } from '../src/recording/ndjson.js';
+import { frameLine, sessionLine } from '../src/codec/ndjson.js';
 import { tempDir } from './helpers/raw-peers.js';
 import { writeSampleRecording } from './recording-sample.js';
 

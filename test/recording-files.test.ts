@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openCaptureStore } from '../src/recording/capture-store.js';
-import { createFrameLiner, sessionEndLine, sessionLine } from '../src/recording/ndjson.js';
+import { createFrameLiner, sessionEndLine, sessionLine } from '../src/codec/ndjson.js';
 import { openRecording, type Recording } from '../src/recording/open-recording.js';
 import { RecordingError, type RecordingErrorReason } from '../src/recording/recording-error.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createFrameLiner } from '../src/recording/ndjson.js';
+import { createFrameLiner } from '../src/codec/ndjson.js';
 import { openRecording } from '../src/recording/open-recording.js';
 import { parallelExport } from '../src/recording/parallel-export.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';

@@ -6,7 +6,7 @@
  * the caller.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createFrameLiner } from './ndjson.js';
+import { createFrameLiner } from '../codec/ndjson.js';
 import { openRecording } from './open-recording.js';
 import type { FromExportThread, ToExportThread } from './parallel-export.js';
 

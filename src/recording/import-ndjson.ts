@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { RedactRules } from '../codec/redact.js';
 import type { Direction } from '../model/frame.js';
-import { NdjsonError, parseLine } from './ndjson.js';
+import { NdjsonError, parseLine } from '../codec/ndjson.js';
 import { removeRecordingFiles } from './open-database.js';
 import { createRecordingWriter } from './recording-writer.js';
 

@@ -3,7 +3,7 @@ export { openRecording, type Recording, type FrameFilter } from './open-recordin
 export { createRecordingWriter, type RecordingWriter, type RecordingWriterOptions } from './recording-writer.js';
 export { RecordingError, type RecordingErrorReason } from './recording-error.js';
 export { verifyRecording, type VerifyReport, type VerifyProblem, type VerifyProblemKind } from './verify-recording.js';
-export { frameLine, createFrameLiner, sessionLine, sessionEndLine, parseLine, NdjsonError, type NdjsonRecord, type NdjsonFrame } from './ndjson.js';
+export { frameLine, createFrameLiner, sessionLine, sessionEndLine, parseLine, NdjsonError, type NdjsonRecord, type NdjsonFrame } from '../codec/ndjson.js';
 export { importNdjson, type ImportOptions, type ImportReport } from './import-ndjson.js';
 export { SCHEMA_VERSION, APPLICATION_ID } from './schema.js';
 export { removeRecordingFiles, isRecordingYet } from './open-database.js';

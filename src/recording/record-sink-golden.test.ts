@@ -9,7 +9,7 @@ import { encodeMessage, makeMessage, messageFromJson } from '../codec/streaming-
 import { secretSamples } from '../codec/redact-samples.js';
 import type { RedactRules } from '../codec/redact.js';
 import type { Frame } from '../model/frame.js';
-import { parseLine } from './ndjson.js';
+import { parseLine } from '../codec/ndjson.js';
 import { createRecordSink } from './record-sink.js';
 import { migrate } from './schema.js';
 

@@ -1,6 +1,6 @@
-import { messageFrame } from '../codec/compression.js';
+import { messageFrame } from './compression.js';
 import type { JsonValue } from '@bufbuild/protobuf';
-import { bytesToJson } from '../codec/streaming-message.js';
+import { bytesToJson } from './streaming-message.js';
 import { DIRECTIONS, type Direction, type StoredFrame } from '../model/frame.js';
 import type { EndReason, Metadata, SessionEnd, SessionInfo, SessionStart, StreamStatus } from '../model/session.js';
 
