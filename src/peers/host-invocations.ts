@@ -1,11 +1,11 @@
 import { checkResponse, planInvocation, type PlanOptions } from './invocation-plan.js';
-import { LOG_CATEGORY, msg, STATUS_NAME } from './messages.js';
-import { hex, note, out, terminate, type Content, type HostEffect, type ScriptState } from './host-script-state.js';
+import { LOG_CATEGORY, msg, STATUS_NAME, type Member } from './messages.js';
+import { hex, note, out, terminate, type HostEffect, type ScriptState } from './host-script-state.js';
 
 /** The scripted host's invoking phase: at most `concurrency` invocations unanswered, each answer checked once. */
 
 /** Counts a log; a User log of an invocation in flight counts towards its plan. */
-export function onLog(s: ScriptState, log: Content<'rpcLog'>): void {
+export function onLog(s: ScriptState, log: Member<'rpcLog'>): void {
   const inv = log.invocationId ? s.inFlight.get(log.invocationId) : undefined;
   if (inv) {
     // Only the function's own (User) logs are what the plan counts: real workers add System ones.
@@ -64,7 +64,7 @@ export function sendInvocation(s: ScriptState, effects: HostEffect[], options: P
 }
 
 /** Checks an answer against its plan exactly once (an unknown id is noted), then refills the slots. */
-export function onInvocationResponse(s: ScriptState, effects: HostEffect[], m: Content<'invocationResponse'>): void {
+export function onInvocationResponse(s: ScriptState, effects: HostEffect[], m: Member<'invocationResponse'>): void {
   const inv = s.inFlight.get(m.invocationId);
   if (!inv) return note(s, `an InvocationResponse for unknown invocation ${m.invocationId}`);
   s.inFlight.delete(m.invocationId);

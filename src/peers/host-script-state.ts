@@ -1,4 +1,4 @@
-import { encodeMessage, makeMessage, type StreamingMessage } from '../codec/streaming-message.js';
+import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import { emptyCounts, type FunctionCounts } from './host-report.js';
 import type { Expectation, PlanOptions } from './invocation-plan.js';
 import { createRequestEncoder } from './request-encoder.js';
@@ -98,8 +98,6 @@ export interface ScriptState {
   /** The request id of the WorkerStatusRequest sent ('' before). */
   statusRequestId: string;
 }
-
-export type Content<K extends StreamingMessage['content']['case']> = Extract<StreamingMessage['content'], { case: K }>['value'];
 
 export function createScriptState(config: HostScriptConfig): ScriptState {
   const st: HostScriptState = {

@@ -1,8 +1,8 @@
 import { decodeMessage, type StreamingMessage } from '../codec/streaming-message.js';
 import { triggerBindingName } from './trigger-binding.js';
-import { msg, STATUS, type RpcFunctionMetadata } from './messages.js';
+import { msg, STATUS, type Member, type RpcFunctionMetadata } from './messages.js';
 import {
-  abort, createScriptState, note, out, terminate, type Content, type HostEffect, type HostScriptConfig, type HostScriptState,
+  abort, createScriptState, note, out, terminate, type HostEffect, type HostScriptConfig, type HostScriptState,
   type ScriptState,
 } from './host-script-state.js';
 import { onInvocationResponse, onLog, sendInvocations } from './host-invocations.js';
@@ -112,7 +112,7 @@ function onStartStream(s: ScriptState, effects: HostEffect[], c: StreamingMessag
   }));
 }
 
-function onInitResponse(s: ScriptState, effects: HostEffect[], r: Content<'workerInitResponse'>): void {
+function onInitResponse(s: ScriptState, effects: HostEffect[], r: Member<'workerInitResponse'>): void {
   if (r.result?.status !== STATUS.Success) return abort(s, effects, `worker init failed: ${r.result?.exception?.message ?? r.result?.result ?? 'no result'}`);
   s.capabilities = r.capabilities;
   s.st.workerCapabilities = Object.keys(s.capabilities).sort();
@@ -135,7 +135,7 @@ function sendMetadataRequest(s: ScriptState, effects: HostEffect[]): void {
 }
 
 /** Every function the script invokes must be in the metadata; otherwise it terminates. */
-function onMetadataResponse(s: ScriptState, effects: HostEffect[], r: Content<'functionMetadataResponse'>): void {
+function onMetadataResponse(s: ScriptState, effects: HostEffect[], r: Member<'functionMetadataResponse'>): void {
   const md = r.functionMetadataResults;
   const missing = s.config.functions.filter((fn) => !md.some((f) => f.name === fn));
   if (missing.length > 0) {
@@ -163,7 +163,7 @@ function sendLoads(s: ScriptState, effects: HostEffect[], metadata: RpcFunctionM
 }
 
 /** Invoking starts once every load is answered, unless a load of a scripted function failed. */
-function onLoadResponses(s: ScriptState, effects: HostEffect[], responses: Content<'functionLoadResponse'>[]): void {
+function onLoadResponses(s: ScriptState, effects: HostEffect[], responses: Member<'functionLoadResponse'>[]): void {
   for (const r of responses) {
     s.pendingLoads.delete(r.functionId);
     const name = [...s.functionIds].find(([, id]) => id === r.functionId)?.[0];
