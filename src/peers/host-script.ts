@@ -75,21 +75,29 @@ function onPhase(s: ScriptState, m: StreamingMessage, effects: HostEffect[]): bo
       onStartStream(s, effects, c);
       return true;
     case 'await-init':
-      return c.case === 'workerInitResponse' && (onInitResponse(s, effects, c.value), true);
+      if (c.case !== 'workerInitResponse') return false;
+      onInitResponse(s, effects, c.value);
+      return true;
     case 'await-reload':
       if (c.case !== 'functionEnvironmentReloadResponse') return false;
       if (c.value.result?.status !== STATUS.Success) note(s, 'the environment reload failed');
       sendMetadataRequest(s, effects);
       return true;
     case 'await-metadata':
-      return c.case === 'functionMetadataResponse' && (onMetadataResponse(s, effects, c.value), true);
+      if (c.case !== 'functionMetadataResponse') return false;
+      onMetadataResponse(s, effects, c.value);
+      return true;
     case 'await-load': {
       const responses = c.case === 'functionLoadResponse' ? [c.value]
         : c.case === 'functionLoadResponseCollection' ? c.value.functionLoadResponses : undefined;
-      return responses !== undefined && (onLoadResponses(s, effects, responses), true);
+      if (responses === undefined) return false;
+      onLoadResponses(s, effects, responses);
+      return true;
     }
     case 'invoking':
-      return c.case === 'invocationResponse' && (onInvocationResponse(s, effects, c.value), true);
+      if (c.case !== 'invocationResponse') return false;
+      onInvocationResponse(s, effects, c.value);
+      return true;
     case 'await-status':
       if (c.case !== 'workerStatusResponse') return false;
       s.st.statusEchoed = m.requestId === s.statusRequestId;
