@@ -11,4 +11,15 @@ import { cliStartBenchmark } from './b9-cli-start.js';
 import { steadyCpuBenchmark } from './b10-steady-cpu.js';
 
 /** Every benchmark of the table, in order. */
-export const ALL_BENCHMARKS: readonly Benchmark[] = [throughputBenchmark, latencyBenchmark, completenessBenchmark, storeBenchmark, memoryBenchmark, pacingBenchmark, generatorBenchmark, showExportBenchmark, cliStartBenchmark, steadyCpuBenchmark];
+export const ALL_BENCHMARKS: readonly Benchmark[] = [
+  throughputBenchmark,
+  latencyBenchmark,
+  completenessBenchmark,
+  storeBenchmark,
+  memoryBenchmark,
+  pacingBenchmark,
+  generatorBenchmark,
+  showExportBenchmark,
+  cliStartBenchmark,
+  steadyCpuBenchmark,
+];

@@ -52,7 +52,9 @@ export const throughputBenchmark: Benchmark = {
             try {
               const relayCpu0 = cpuMs(relay.child.pid) ?? NaN;
               relayOnly.push((await agent.throughput(relay.target, args)).msgsPerSec);
-              relayCpuUsPerMsg.push((((cpuMs(relay.child.pid) ?? NaN) - relayCpu0) * 1000) / (args.count * 2));
+              relayCpuUsPerMsg.push(
+                (((cpuMs(relay.child.pid) ?? NaN) - relayCpu0) * 1000) / (args.count * 2),
+              );
             } finally {
               await relay.stop();
             }
@@ -61,22 +63,77 @@ export const throughputBenchmark: Benchmark = {
             relayCpuUsPerMsg.push(NaN);
             ctx.log(`  diagnosis failed: ${err instanceof Error ? err.message : String(err)}`);
           }
-          ctx.log(`  ${size} B record  run ${i + 1}: ${Math.round(res.msgsPerSec)} msgs/s, captured ${rec.percent}%; relay without capture ${Math.round(relayOnly.at(-1)!)} msgs/s`);
+          ctx.log(
+            `  ${size} B record  run ${i + 1}: ${Math.round(res.msgsPerSec)} msgs/s, captured ${rec.percent}%; relay without capture ${Math.round(relayOnly.at(-1)!)} msgs/s`,
+          );
           return res;
         },
         ctx.log,
       );
       if (r.error) error = r.error;
-      runs.push({ size, args, direct: r.a, record: r.b, proxyCpuUsPerMsg, relayOnlyMsgsPerSec: relayOnly, relayOnlyCpuUsPerMsg: relayCpuUsPerMsg });
+      runs.push({
+        size,
+        args,
+        direct: r.a,
+        record: r.b,
+        proxyCpuUsPerMsg,
+        relayOnlyMsgsPerSec: relayOnly,
+        relayOnlyCpuUsPerMsg: relayCpuUsPerMsg,
+      });
       const bad = [...r.a, ...r.b].filter((x) => x.mismatches > 0 || x.status !== 0);
       if (bad.length) notes.push(`${size} B: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
-      const target = size === 200 ? { target: { kind: 'ratio-min' as const, value: 1.0 }, text: '≥ 1.0× direct' } : { target: { kind: 'ratio-min' as const, value: 0.8 }, text: '≥ 0.8× direct' };
-      metrics.push(metric(`msgs-per-sec-${size}`, `${size === 200 ? '200 B' : '4 KB'} msgs/s`, 'msgs/s', r.b.map((x) => x.msgsPerSec), r.a.map((x) => x.msgsPerSec).slice(0, r.b.length || undefined), target, error));
-      metrics.push(metric(`proxy-cpu-${size}`, `${size === 200 ? '200 B' : '4 KB'} proxy CPU per message (all threads)`, 'µs', proxyCpuUsPerMsg, undefined));
+      const target =
+        size === 200
+          ? { target: { kind: 'ratio-min' as const, value: 1.0 }, text: '≥ 1.0× direct' }
+          : { target: { kind: 'ratio-min' as const, value: 0.8 }, text: '≥ 0.8× direct' };
+      metrics.push(
+        metric(
+          `msgs-per-sec-${size}`,
+          `${size === 200 ? '200 B' : '4 KB'} msgs/s`,
+          'msgs/s',
+          r.b.map((x) => x.msgsPerSec),
+          r.a.map((x) => x.msgsPerSec).slice(0, r.b.length || undefined),
+          target,
+          error,
+        ),
+      );
+      metrics.push(
+        metric(
+          `proxy-cpu-${size}`,
+          `${size === 200 ? '200 B' : '4 KB'} proxy CPU per message (all threads)`,
+          'µs',
+          proxyCpuUsPerMsg,
+          undefined,
+        ),
+      );
       // What the capture costs in CPU is the difference between the two per-message figures.
-      metrics.push(metric(`relay-only-cpu-${size}`, `${size === 200 ? '200 B' : '4 KB'} diagnosis: relay CPU per message, capture dropped`, 'µs', relayCpuUsPerMsg.filter((x) => Number.isFinite(x)), undefined));
-      metrics.push(metric(`relay-only-${size}`, `${size === 200 ? '200 B' : '4 KB'} diagnosis: relay with capture dropped`, 'msgs/s', relayOnly, r.a.map((x) => x.msgsPerSec).slice(0, relayOnly.length || undefined)));
+      metrics.push(
+        metric(
+          `relay-only-cpu-${size}`,
+          `${size === 200 ? '200 B' : '4 KB'} diagnosis: relay CPU per message, capture dropped`,
+          'µs',
+          relayCpuUsPerMsg.filter((x) => Number.isFinite(x)),
+          undefined,
+        ),
+      );
+      metrics.push(
+        metric(
+          `relay-only-${size}`,
+          `${size === 200 ? '200 B' : '4 KB'} diagnosis: relay with capture dropped`,
+          'msgs/s',
+          relayOnly,
+          r.a.map((x) => x.msgsPerSec).slice(0, relayOnly.length || undefined),
+        ),
+      );
     }
-    return { id: 1, title: this.title, baseline: 'grpc-js client ↔ echo server, direct', metrics, runs, notes, ...(error ? { error } : {}) };
+    return {
+      id: 1,
+      title: this.title,
+      baseline: 'grpc-js client ↔ echo server, direct',
+      metrics,
+      runs,
+      notes,
+      ...(error ? { error } : {}),
+    };
   },
 };

@@ -17,13 +17,21 @@ interface SteadyRun {
  * rate over the steady window ÷ (2 × rate): one echo is two messages, relayed (proxy) or
  * handled (one read, one written: the echo server).
  */
-async function pacedCpu(agent: LoadAgent, target: string, pid: number, rate: number, seconds: number): Promise<SteadyRun> {
+async function pacedCpu(
+  agent: LoadAgent,
+  target: string,
+  pid: number,
+  rate: number,
+  seconds: number,
+): Promise<SteadyRun> {
   const warmupSeconds = 0.7;
   const sampler = sampleCpu(pid);
-  const result = await agent.paced(target, { size: 200, rate, seconds, warmupSeconds }).catch((err: unknown) => {
-    sampler.stop(0, 0);
-    throw err;
-  });
+  const result = await agent
+    .paced(target, { size: 200, rate, seconds, warmupSeconds })
+    .catch((err: unknown) => {
+      sampler.stop(0, 0);
+      throw err;
+    });
   // (the window leaves out the connection, the warm-up and the last 200 ms)
   const cpuMsPerSec = sampler.stop(warmupSeconds * 1000 + 300, 200);
   const achievedRate = result.achievedRate ?? rate;
@@ -53,7 +61,9 @@ export const steadyCpuBenchmark: Benchmark = {
         ctx.runs,
         async (i) => {
           const res = await pacedCpu(agent, direct, agent.serverPid, rate, seconds);
-          ctx.log(`  ${rate}/s grpc-js echo server run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message`);
+          ctx.log(
+            `  ${rate}/s grpc-js echo server run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message`,
+          );
           return res;
         },
         async (i) => {
@@ -64,7 +74,12 @@ export const steadyCpuBenchmark: Benchmark = {
           } finally {
             await proxy.stop();
           }
-          const rec = completeness(`10:${rate}/s`, res.result.sent, res.result.received, countCaptured(proxy.db));
+          const rec = completeness(
+            `10:${rate}/s`,
+            res.result.sent,
+            res.result.received,
+            countCaptured(proxy.db),
+          );
           ctx.completeness.push(rec);
           try {
             const relay = await startRelayOnly(agent.serverPort);
@@ -76,7 +91,9 @@ export const steadyCpuBenchmark: Benchmark = {
           } catch (err) {
             ctx.log(`  diagnosis failed: ${err instanceof Error ? err.message : String(err)}`);
           }
-          ctx.log(`  ${rate}/s record run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message, captured ${rec.percent}%; relay without capture ${relayOnly.at(-1)?.cpuUsPerMsg.toFixed(1)} µs`);
+          ctx.log(
+            `  ${rate}/s record run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message, captured ${rec.percent}%; relay without capture ${relayOnly.at(-1)?.cpuUsPerMsg.toFixed(1)} µs`,
+          );
           return res;
         },
         ctx.log,
@@ -89,13 +106,51 @@ export const steadyCpuBenchmark: Benchmark = {
       const record = r.b.map((x) => x.cpuUsPerMsg);
       const echo = r.a.map((x) => x.cpuUsPerMsg).slice(0, record.length || undefined);
       const relay = relayOnly.map((x) => x.cpuUsPerMsg);
-      metrics.push(metric(`steady-${k}-cpu`, `${rate.toLocaleString('en')}/s: \`record\` CPU per message (baseline: grpc-js echo server)`, 'µs', record, echo, { target: { kind: 'ratio-max', value: 1 }, text: '≤ 1.0× grpc-js' }, error));
+      metrics.push(
+        metric(
+          `steady-${k}-cpu`,
+          `${rate.toLocaleString('en')}/s: \`record\` CPU per message (baseline: grpc-js echo server)`,
+          'µs',
+          record,
+          echo,
+          { target: { kind: 'ratio-max', value: 1 }, text: '≤ 1.0× grpc-js' },
+          error,
+        ),
+      );
       if (relay.length === record.length) {
-        metrics.push(metric(`steady-${k}-vs-relay`, `${rate.toLocaleString('en')}/s: \`record\` CPU per message (baseline: relay with capture dropped)`, 'µs', record, relay, { target: { kind: 'ratio-max', value: 1.2 }, text: '≤ 1.2× relay' }, error));
+        metrics.push(
+          metric(
+            `steady-${k}-vs-relay`,
+            `${rate.toLocaleString('en')}/s: \`record\` CPU per message (baseline: relay with capture dropped)`,
+            'µs',
+            record,
+            relay,
+            { target: { kind: 'ratio-max', value: 1.2 }, text: '≤ 1.2× relay' },
+            error,
+          ),
+        );
       }
-      metrics.push(metric(`steady-${k}-relay-cpu`, `${rate.toLocaleString('en')}/s diagnosis: relay CPU per message, capture dropped (baseline: grpc-js echo server)`, 'µs', relay, echo.slice(0, relay.length || undefined)));
+      metrics.push(
+        metric(
+          `steady-${k}-relay-cpu`,
+          `${rate.toLocaleString('en')}/s diagnosis: relay CPU per message, capture dropped (baseline: grpc-js echo server)`,
+          'µs',
+          relay,
+          echo.slice(0, relay.length || undefined),
+        ),
+      );
     }
-    notes.push('10: CPU per message = process CPU (all threads, /proc) over the steady window ÷ messages relayed (proxy) or read + written (echo server)');
-    return { id: 10, title: this.title, baseline: 'grpc-js echo server (the other end)', metrics, runs, notes, ...(error ? { error } : {}) };
+    notes.push(
+      '10: CPU per message = process CPU (all threads, /proc) over the steady window ÷ messages relayed (proxy) or read + written (echo server)',
+    );
+    return {
+      id: 10,
+      title: this.title,
+      baseline: 'grpc-js echo server (the other end)',
+      metrics,
+      runs,
+      notes,
+      ...(error ? { error } : {}),
+    };
   },
 };

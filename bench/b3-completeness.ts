@@ -24,7 +24,15 @@ export const completenessBenchmark: Benchmark = {
       { label: 'under 2 (latency)', recs: recs.filter((r) => r.benchmark.startsWith('2:')) },
     ];
     const metrics = groups.map((g, i) =>
-      metric(`captured-${i + 1}`, `captured / forwarded ${g.label}`, '%', g.recs.map((r) => r.percent), undefined, { target: { kind: 'every', value: 100 }, text: '100%, every run' }, 'no proxied run completed'),
+      metric(
+        `captured-${i + 1}`,
+        `captured / forwarded ${g.label}`,
+        '%',
+        g.recs.map((r) => r.percent),
+        undefined,
+        { target: { kind: 'every', value: 100 }, text: '100%, every run' },
+        'no proxied run completed',
+      ),
     );
     const forwarded = recs.reduce((a, r) => a + r.forwardedToHost + r.forwardedToWorker, 0);
     return {

@@ -28,7 +28,12 @@ export const storeBenchmark: Benchmark = {
       const count = ctx.quick ? (size === 200 ? 50_000 : 10_000) : size === 200 ? 100_000 : 25_000;
       const go = (mode: string) => {
         n += 1;
-        return runChildScript<StoreRun>('store-child.js', [mode, String(size), String(count), join(ctx.tmp, `store-${mode}-${n}.db`)]);
+        return runChildScript<StoreRun>('store-child.js', [
+          mode,
+          String(size),
+          String(count),
+          join(ctx.tmp, `store-${mode}-${n}.db`),
+        ]);
       };
       const r = await interleave(
         ctx.runs,
@@ -47,8 +52,26 @@ export const storeBenchmark: Benchmark = {
       if (r.error) error = r.error;
       runs.push({ size, count, sqlite: r.a, functape: r.b });
       const label = size === 200 ? '200 B' : '4 KB';
-      metrics.push(metric(`rows-per-sec-${size}`, `${label} rows/s`, 'rows/s', r.b.map((x) => x.rowsPerSec), r.a.map((x) => x.rowsPerSec).slice(0, r.b.length || undefined), { target: { kind: 'ratio-min', value: 0.8 }, text: '≥ 0.8× plain insert' }, error));
+      metrics.push(
+        metric(
+          `rows-per-sec-${size}`,
+          `${label} rows/s`,
+          'rows/s',
+          r.b.map((x) => x.rowsPerSec),
+          r.a.map((x) => x.rowsPerSec).slice(0, r.b.length || undefined),
+          { target: { kind: 'ratio-min', value: 0.8 }, text: '≥ 0.8× plain insert' },
+          error,
+        ),
+      );
     }
-    return { id: 4, title: this.title, baseline: 'plain better-sqlite3 batched insert, same rows', metrics, runs, notes: [], ...(error ? { error } : {}) };
+    return {
+      id: 4,
+      title: this.title,
+      baseline: 'plain better-sqlite3 batched insert, same rows',
+      metrics,
+      runs,
+      notes: [],
+      ...(error ? { error } : {}),
+    };
   },
 };

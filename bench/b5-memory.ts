@@ -16,7 +16,8 @@ export const MILLION_DB = 'million.db';
 export function rssGrowthMB(samples: readonly Sample[]): number {
   const n = samples.length;
   if (n < 8) return NaN;
-  const q = (a: number, b: number) => summarize(samples.slice(Math.floor(n * a), Math.floor(n * b)).map((s) => s.rssMB)).median;
+  const q = (a: number, b: number) =>
+    summarize(samples.slice(Math.floor(n * a), Math.floor(n * b)).map((s) => s.rssMB)).median;
   return q(0.75, 1) - q(0.25, 0.5);
 }
 
@@ -46,7 +47,12 @@ export const memoryBenchmark: Benchmark = {
         let samples: Sample[] = [];
         let stopped: Awaited<ReturnType<typeof proxy.stop>>;
         try {
-          res = await agent.throughput(proxy.target, { size: 200, count: echoes, inFlight: 1000, warmup: Math.round(echoes / 20) });
+          res = await agent.throughput(proxy.target, {
+            size: 200,
+            count: echoes,
+            inFlight: 1000,
+            warmup: Math.round(echoes / 20),
+          });
         } finally {
           samples = sampler.stop();
           stopped = await proxy.stop();
@@ -56,11 +62,23 @@ export const memoryBenchmark: Benchmark = {
         peak.push(p);
         growth.push(rssGrowthMB(samples));
         rate.push(res.msgsPerSec * 2);
-        runs.push({ echoes, messages: res.sent + res.received, msgsPerSec: res.msgsPerSec * 2, peakRssMB: p, growthMB: growth.at(-1), captured: rec, samples, exit: stopped });
-        ctx.log(`  run ${i + 1}: ${res.sent + res.received} messages at ${Math.round(res.msgsPerSec * 2)} msgs/s, peak RSS ${p.toFixed(0)} MB, growth ${growth.at(-1)!.toFixed(1)} MB, captured ${rec.percent}%`);
+        runs.push({
+          echoes,
+          messages: res.sent + res.received,
+          msgsPerSec: res.msgsPerSec * 2,
+          peakRssMB: p,
+          growthMB: growth.at(-1),
+          captured: rec,
+          samples,
+          exit: stopped,
+        });
+        ctx.log(
+          `  run ${i + 1}: ${res.sent + res.received} messages at ${Math.round(res.msgsPerSec * 2)} msgs/s, peak RSS ${p.toFixed(0)} MB, growth ${growth.at(-1)!.toFixed(1)} MB, captured ${rec.percent}%`,
+        );
         if (i === runsN - 1) {
           copyFileSync(proxy.db, join(ctx.tmp, MILLION_DB));
-          if (existsSync(`${proxy.db}-wal`)) copyFileSync(`${proxy.db}-wal`, join(ctx.tmp, `${MILLION_DB}-wal`));
+          if (existsSync(`${proxy.db}-wal`))
+            copyFileSync(`${proxy.db}-wal`, join(ctx.tmp, `${MILLION_DB}-wal`));
         }
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
@@ -72,8 +90,24 @@ export const memoryBenchmark: Benchmark = {
       id: 5,
       title: this.title,
       metrics: [
-        metric('peak-rss', 'peak RSS', 'MB', peak, undefined, { target: { kind: 'max', value: 150 }, text: '≤ 150 MB' }, error),
-        metric('rss-growth', 'RSS growth, last vs 2nd quarter of the run', 'MB', growth, undefined, { target: { kind: 'max', value: 10 }, text: 'flat (≤ 10 MB)' }, error),
+        metric(
+          'peak-rss',
+          'peak RSS',
+          'MB',
+          peak,
+          undefined,
+          { target: { kind: 'max', value: 150 }, text: '≤ 150 MB' },
+          error,
+        ),
+        metric(
+          'rss-growth',
+          'RSS growth, last vs 2nd quarter of the run',
+          'MB',
+          growth,
+          undefined,
+          { target: { kind: 'max', value: 10 }, text: 'flat (≤ 10 MB)' },
+          error,
+        ),
         metric('rate', 'messages/s relayed (both ways)', 'msgs/s', rate, undefined),
       ],
       runs,

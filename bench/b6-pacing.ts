@@ -28,37 +28,110 @@ export const pacingBenchmark: Benchmark = {
     const floors = new Map<number, PacingRun[]>();
     let error: string | undefined;
     for (const g of gaps) {
-      const go = (mode: string) => runChildScript<PacingRun>('pacing-child.js', [mode, String(g.gap), String(g.count)]);
+      const go = (mode: string) =>
+        runChildScript<PacingRun>('pacing-child.js', [mode, String(g.gap), String(g.count)]);
       const r = await interleave(
         ctx.runs,
         async (i) => {
           const res = await go('baseline');
-          ctx.log(`  gap ${g.gap} ms setTimeout run ${i + 1}: |error| p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, CPU ${res.cpuPct.toFixed(1)}%`);
+          ctx.log(
+            `  gap ${g.gap} ms setTimeout run ${i + 1}: |error| p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, CPU ${res.cpuPct.toFixed(1)}%`,
+          );
           if (g.gap >= 1) {
             const fl = await go('floor');
-            ctx.log(`  gap ${g.gap} ms timer+spin run ${i + 1} (diagnosis): |error| p50 ${fl.p50Us.toFixed(0)} µs p99 ${fl.p99Us.toFixed(0)} µs`);
+            ctx.log(
+              `  gap ${g.gap} ms timer+spin run ${i + 1} (diagnosis): |error| p50 ${fl.p50Us.toFixed(0)} µs p99 ${fl.p99Us.toFixed(0)} µs`,
+            );
             floors.set(g.gap, [...(floors.get(g.gap) ?? []), fl]);
           }
           return res;
         },
         async (i) => {
           const res = await go('functape');
-          ctx.log(`  gap ${g.gap} ms functape   run ${i + 1}: |error| p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, CPU ${res.cpuPct.toFixed(1)}%`);
+          ctx.log(
+            `  gap ${g.gap} ms functape   run ${i + 1}: |error| p50 ${res.p50Us.toFixed(0)} µs p99 ${res.p99Us.toFixed(0)} µs, CPU ${res.cpuPct.toFixed(1)}%`,
+          );
           return res;
         },
         ctx.log,
       );
       if (r.error) error = r.error;
-      runs.push({ gapMs: g.gap, count: g.count, setTimeout: r.a, functape: r.b, ...(floors.has(g.gap) ? { timerSpin: floors.get(g.gap) } : {}) });
+      runs.push({
+        gapMs: g.gap,
+        count: g.count,
+        setTimeout: r.a,
+        functape: r.b,
+        ...(floors.has(g.gap) ? { timerSpin: floors.get(g.gap) } : {}),
+      });
       const base = r.a.slice(0, r.b.length || undefined);
-      const target = g.gap >= 1 ? { target: { kind: 'max' as const, value: 100 }, text: '≤ 100 µs' } : undefined;
-      metrics.push(metric(`error-p99-${g.gap}`, `gap ${g.gap} ms: |error| p99`, 'µs', r.b.map((x) => x.p99Us), base.map((x) => x.p99Us), target, error));
-      metrics.push(metric(`error-p50-${g.gap}`, `gap ${g.gap} ms: |error| p50`, 'µs', r.b.map((x) => x.p50Us), base.map((x) => x.p50Us), undefined, error));
+      const target =
+        g.gap >= 1 ? { target: { kind: 'max' as const, value: 100 }, text: '≤ 100 µs' } : undefined;
+      metrics.push(
+        metric(
+          `error-p99-${g.gap}`,
+          `gap ${g.gap} ms: |error| p99`,
+          'µs',
+          r.b.map((x) => x.p99Us),
+          base.map((x) => x.p99Us),
+          target,
+          error,
+        ),
+      );
+      metrics.push(
+        metric(
+          `error-p50-${g.gap}`,
+          `gap ${g.gap} ms: |error| p50`,
+          'µs',
+          r.b.map((x) => x.p50Us),
+          base.map((x) => x.p50Us),
+          undefined,
+          error,
+        ),
+      );
       const fl = floors.get(g.gap);
-      if (fl) metrics.push(metric(`floor-p99-${g.gap}`, `diagnosis: gap ${g.gap} ms, setTimeout + busy-wait alone (no functape): |error| p99`, 'µs', fl.map((x) => x.p99Us), base.map((x) => x.p99Us)));
-      if (g.gap === 1) metrics.push(metric('offset', 'start-up offset before the first message', 'µs', r.b.map((x) => x.offsetUs), base.map((x) => x.offsetUs), undefined, error));
-      if (g.gap === 10) metrics.push(metric('cpu-10', 'gap 10 ms: CPU of the replaying process', '%', r.b.map((x) => x.cpuPct), base.map((x) => x.cpuPct), { target: { kind: 'max', value: 25 }, text: '≤ 25%' }, error));
+      if (fl)
+        metrics.push(
+          metric(
+            `floor-p99-${g.gap}`,
+            `diagnosis: gap ${g.gap} ms, setTimeout + busy-wait alone (no functape): |error| p99`,
+            'µs',
+            fl.map((x) => x.p99Us),
+            base.map((x) => x.p99Us),
+          ),
+        );
+      if (g.gap === 1)
+        metrics.push(
+          metric(
+            'offset',
+            'start-up offset before the first message',
+            'µs',
+            r.b.map((x) => x.offsetUs),
+            base.map((x) => x.offsetUs),
+            undefined,
+            error,
+          ),
+        );
+      if (g.gap === 10)
+        metrics.push(
+          metric(
+            'cpu-10',
+            'gap 10 ms: CPU of the replaying process',
+            '%',
+            r.b.map((x) => x.cpuPct),
+            base.map((x) => x.cpuPct),
+            { target: { kind: 'max', value: 25 }, text: '≤ 25%' },
+            error,
+          ),
+        );
     }
-    return { id: 6, title: this.title, baseline: 'setTimeout scheduling of the same instants', metrics, runs, notes: [], ...(error ? { error } : {}) };
+    return {
+      id: 6,
+      title: this.title,
+      baseline: 'setTimeout scheduling of the same instants',
+      metrics,
+      runs,
+      notes: [],
+      ...(error ? { error } : {}),
+    };
   },
 };

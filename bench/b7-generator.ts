@@ -9,9 +9,20 @@ const workerCommand = `${NODE} ${FUNCTAPE_BIN} worker`;
 
 /** Record a session of `noop` invocations: functape host → wrap (recording) → functape worker. */
 async function recordNoopSession(db: string): Promise<void> {
-  const child = spawnFunctape(['host', '--worker', `${NODE} ${FUNCTAPE_BIN} wrap --db ${db} -- ${workerCommand}`, '-f', 'noop', '-n', '200', '-c', '8']);
+  const child = spawnFunctape([
+    'host',
+    '--worker',
+    `${NODE} ${FUNCTAPE_BIN} wrap --db ${db} -- ${workerCommand}`,
+    '-f',
+    'noop',
+    '-n',
+    '200',
+    '-c',
+    '8',
+  ]);
   const { code } = await child.exited;
-  if (code !== 0) throw new Error(`recording the noop session failed (${code}): ${child.stderr().trim().slice(-300)}`);
+  if (code !== 0)
+    throw new Error(`recording the noop session failed (${code}): ${child.stderr().trim().slice(-300)}`);
 }
 
 interface GeneratorRun {
@@ -32,9 +43,32 @@ interface GeneratorRun {
  * bench process's CPU time (from /proc, sampled every 200 ms) over the measured window the
  * report gives, less its first 500 ms and last 250 ms, divided by its throughput.
  */
-async function runBench(ctx: BenchContext, db: string, worker: string, concurrency: number, seconds: number, name: string): Promise<GeneratorRun> {
+async function runBench(
+  ctx: BenchContext,
+  db: string,
+  worker: string,
+  concurrency: number,
+  seconds: number,
+  name: string,
+): Promise<GeneratorRun> {
   const json = join(ctx.tmp, `${name}.json`);
-  const child = spawnFunctape(['bench', '--db', db, '--worker', worker, '-c', String(concurrency), '-d', `${seconds}s`, '--warmup', '1s', '--json', json, '--progress', 'false']);
+  const child = spawnFunctape([
+    'bench',
+    '--db',
+    db,
+    '--worker',
+    worker,
+    '-c',
+    String(concurrency),
+    '-d',
+    `${seconds}s`,
+    '--warmup',
+    '1s',
+    '--json',
+    json,
+    '--progress',
+    'false',
+  ]);
   const samples: Array<{ t: number; cpu: number }> = [];
   const timer = setInterval(() => {
     const c = cpuMs(child.pid);
@@ -67,13 +101,26 @@ const REALISTIC_FLAGS = '--work-us 200 --logs 2';
 const REALISTIC_CONCURRENCY = 32;
 
 /** Bench against the worker with REALISTIC_FLAGS (~3k invocations/s on one core): what bench costs at a real worker's pace. */
-async function realisticWorkerRuns(ctx: BenchContext, db: string, seconds: number): Promise<{ metrics: Metric[]; runs: GeneratorRun[]; error?: string }> {
+async function realisticWorkerRuns(
+  ctx: BenchContext,
+  db: string,
+  seconds: number,
+): Promise<{ metrics: Metric[]; runs: GeneratorRun[]; error?: string }> {
   const runs: GeneratorRun[] = [];
   let error: string | undefined;
   for (let i = 0; i < ctx.runs; i += 1) {
     try {
-      const run = await runBench(ctx, db, `${workerCommand} ${REALISTIC_FLAGS}`, REALISTIC_CONCURRENCY, seconds, `b7-real-${i}`);
-      ctx.log(`  realistic worker run ${i + 1}: ${Math.round(run.invocationsPerSec)} invocations/s, bench ${run.cpuUsPerInvocation.toFixed(1)} µs CPU/invocation, worker ${run.workerCpuUsPerInvocation} µs`);
+      const run = await runBench(
+        ctx,
+        db,
+        `${workerCommand} ${REALISTIC_FLAGS}`,
+        REALISTIC_CONCURRENCY,
+        seconds,
+        `b7-real-${i}`,
+      );
+      ctx.log(
+        `  realistic worker run ${i + 1}: ${Math.round(run.invocationsPerSec)} invocations/s, bench ${run.cpuUsPerInvocation.toFixed(1)} µs CPU/invocation, worker ${run.workerCpuUsPerInvocation} µs`,
+      );
       runs.push(run);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
@@ -82,9 +129,29 @@ async function realisticWorkerRuns(ctx: BenchContext, db: string, seconds: numbe
     }
   }
   const metrics = [
-    metric('real-invocations-per-sec', `realistic worker (${REALISTIC_FLAGS}): invocations/s`, 'inv/s', runs.map((x) => x.invocationsPerSec), undefined),
-    metric('real-cpu-per-invocation', 'realistic worker: generator CPU per invocation', 'µs', runs.map((x) => x.cpuUsPerInvocation), undefined, { target: { kind: 'max', value: 30 }, text: '≤ 30 µs' }, error),
-    metric('real-worker-cpu', 'realistic worker: the worker\'s CPU per invocation', 'µs', runs.map((x) => x.workerCpuUsPerInvocation), undefined),
+    metric(
+      'real-invocations-per-sec',
+      `realistic worker (${REALISTIC_FLAGS}): invocations/s`,
+      'inv/s',
+      runs.map((x) => x.invocationsPerSec),
+      undefined,
+    ),
+    metric(
+      'real-cpu-per-invocation',
+      'realistic worker: generator CPU per invocation',
+      'µs',
+      runs.map((x) => x.cpuUsPerInvocation),
+      undefined,
+      { target: { kind: 'max', value: 30 }, text: '≤ 30 µs' },
+      error,
+    ),
+    metric(
+      'real-worker-cpu',
+      "realistic worker: the worker's CPU per invocation",
+      'µs',
+      runs.map((x) => x.workerCpuUsPerInvocation),
+      undefined,
+    ),
   ];
   return { metrics, runs, ...(error ? { error } : {}) };
 }
@@ -97,7 +164,7 @@ async function realisticWorkerRuns(ctx: BenchContext, db: string, seconds: numbe
  */
 export const generatorBenchmark: Benchmark = {
   id: 7,
-  title: '`functape bench` against the reference worker\'s `noop`',
+  title: "`functape bench` against the reference worker's `noop`",
   async run(ctx: BenchContext): Promise<BenchResult> {
     const agent = await ctx.agent();
     const db = join(ctx.tmp, 'noop.db');
@@ -108,14 +175,23 @@ export const generatorBenchmark: Benchmark = {
     const r = await interleave(
       ctx.runs,
       async (i) => {
-        const res = await agent.throughput(`127.0.0.1:${agent.serverPort}`, { size: 200, count: ctx.quick ? 20_000 : 60_000, inFlight: 1000, warmup: 5000 });
+        const res = await agent.throughput(`127.0.0.1:${agent.serverPort}`, {
+          size: 200,
+          count: ctx.quick ? 20_000 : 60_000,
+          inFlight: 1000,
+          warmup: 5000,
+        });
         const cpuUsPerEcho = (res.loadCpuMs * 1000) / res.received;
-        ctx.log(`  grpc-js echo run ${i + 1}: ${Math.round(res.msgsPerSec)} echoes/s, ${cpuUsPerEcho.toFixed(1)} µs client CPU per echo`);
+        ctx.log(
+          `  grpc-js echo run ${i + 1}: ${Math.round(res.msgsPerSec)} echoes/s, ${cpuUsPerEcho.toFixed(1)} µs client CPU per echo`,
+        );
         return { ...res, cpuUsPerEcho };
       },
       async (i) => {
         const run = await runBench(ctx, db, workerCommand, concurrency, seconds, `b7-${(n += 1)}`);
-        ctx.log(`  functape bench run ${i + 1}: ${Math.round(run.invocationsPerSec)} invocations/s, ${run.cpuUsPerInvocation.toFixed(1)} µs CPU/invocation (/proc; it reports ${run.reportedCpuUsPerInvocation})`);
+        ctx.log(
+          `  functape bench run ${i + 1}: ${Math.round(run.invocationsPerSec)} invocations/s, ${run.cpuUsPerInvocation.toFixed(1)} µs CPU/invocation (/proc; it reports ${run.reportedCpuUsPerInvocation})`,
+        );
         return run;
       },
       ctx.log,
@@ -127,10 +203,38 @@ export const generatorBenchmark: Benchmark = {
       title: this.title,
       baseline: 'minimal grpc-js echo pair (msgs/s)',
       metrics: [
-        metric('invocations-per-sec', 'invocations/s (baseline: echoes/s)', 'inv/s', r.b.map((x) => x.invocationsPerSec), base.map((x) => x.msgsPerSec), { target: { kind: 'min', value: 15_000 }, text: '≥ 15k/s' }, r.error),
-        metric('cpu-per-invocation', 'generator CPU per invocation (baseline: grpc-js client per echo)', 'µs', r.b.map((x) => x.cpuUsPerInvocation), base.map((x) => x.cpuUsPerEcho), { target: { kind: 'max', value: 15 }, text: '≤ 15 µs' }, r.error),
-        metric('reported-cpu', 'generator CPU per invocation, as bench reports it', 'µs', r.b.map((x) => x.reportedCpuUsPerInvocation), undefined),
-        metric('latency-p99', `invocation latency p99 at ${concurrency} in flight`, 'µs', r.b.map((x) => x.p99Us), undefined),
+        metric(
+          'invocations-per-sec',
+          'invocations/s (baseline: echoes/s)',
+          'inv/s',
+          r.b.map((x) => x.invocationsPerSec),
+          base.map((x) => x.msgsPerSec),
+          { target: { kind: 'min', value: 15_000 }, text: '≥ 15k/s' },
+          r.error,
+        ),
+        metric(
+          'cpu-per-invocation',
+          'generator CPU per invocation (baseline: grpc-js client per echo)',
+          'µs',
+          r.b.map((x) => x.cpuUsPerInvocation),
+          base.map((x) => x.cpuUsPerEcho),
+          { target: { kind: 'max', value: 15 }, text: '≤ 15 µs' },
+          r.error,
+        ),
+        metric(
+          'reported-cpu',
+          'generator CPU per invocation, as bench reports it',
+          'µs',
+          r.b.map((x) => x.reportedCpuUsPerInvocation),
+          undefined,
+        ),
+        metric(
+          'latency-p99',
+          `invocation latency p99 at ${concurrency} in flight`,
+          'µs',
+          r.b.map((x) => x.p99Us),
+          undefined,
+        ),
         ...realistic.metrics,
       ],
       runs: [{ concurrency, seconds, echo: r.a, bench: r.b }, { realistic: realistic.runs }],
@@ -138,7 +242,7 @@ export const generatorBenchmark: Benchmark = {
         `closed loop, ${concurrency} in flight, ${seconds} s after 1 s warmup, one worker process`,
         `realistic worker: \`functape worker ${REALISTIC_FLAGS}\` (a real worker's ~300 µs and 2 RpcLogs per invocation), closed loop, ${REALISTIC_CONCURRENCY} in flight`,
       ],
-      ...(r.error ?? realistic.error ? { error: r.error ?? realistic.error } : {}),
+      ...((r.error ?? realistic.error) ? { error: r.error ?? realistic.error } : {}),
     };
   },
 };

@@ -36,7 +36,9 @@ export const showExportBenchmark: Benchmark = {
     }
     const captured = countCaptured(db);
     const messages = captured.toHost + captured.toWorker;
-    ctx.log(`  recording: ${messages} messages in ${captured.sessions} session(s), ${(statSync(db).size / 2 ** 20).toFixed(0)} MB`);
+    ctx.log(
+      `  recording: ${messages} messages in ${captured.sessions} session(s), ${(statSync(db).size / 2 ** 20).toFixed(0)} MB`,
+    );
     const metrics: Metric[] = [];
     const runs: unknown[] = [];
     const notes: string[] = [];
@@ -45,13 +47,18 @@ export const showExportBenchmark: Benchmark = {
       { name: 'show', args: ['show', '--db', db] },
       { name: 'export', args: ['export', '--db', db] },
     ];
-    const figures = new Map(commands.map((c) => [c.name, { rate: [] as number[], peak: [] as number[], growth: [] as number[] }]));
+    const figures = new Map(
+      commands.map((c) => [c.name, { rate: [] as number[], peak: [] as number[], growth: [] as number[] }]),
+    );
     const runsN = ctx.runs;
     for (let i = 0; i < runsN && !error; i += 1) {
       for (const c of commands) {
         const out = join(ctx.tmp, `b8-${c.name}.out`);
         const t0 = performance.now();
-        const child = spawnFunctape(c.args, { measure: join(ctx.tmp, `b8-${c.name}.exit.json`), stdoutFile: out });
+        const child = spawnFunctape(c.args, {
+          measure: join(ctx.tmp, `b8-${c.name}.exit.json`),
+          stdoutFile: out,
+        });
         const sampler = sampleRss(child.pid, 100);
         const { code } = await child.exited;
         const seconds = (performance.now() - t0) / 1000;
@@ -69,17 +76,52 @@ export const showExportBenchmark: Benchmark = {
         f.rate.push(messages / seconds);
         f.peak.push(peak);
         f.growth.push(rssGrowthMB(samples));
-        runs.push({ command: c.name, run: i + 1, messages, seconds, lines, outputMB: bytes / 2 ** 20, peakRssMB: peak, samples });
-        ctx.log(`  ${c.name} run ${i + 1}: ${Math.round(messages / seconds)} msgs/s, ${lines} lines, peak RSS ${peak.toFixed(0)} MB`);
+        runs.push({
+          command: c.name,
+          run: i + 1,
+          messages,
+          seconds,
+          lines,
+          outputMB: bytes / 2 ** 20,
+          peakRssMB: peak,
+          samples,
+        });
+        ctx.log(
+          `  ${c.name} run ${i + 1}: ${Math.round(messages / seconds)} msgs/s, ${lines} lines, peak RSS ${peak.toFixed(0)} MB`,
+        );
       }
     }
     for (const c of commands) {
       const f = figures.get(c.name)!;
-      metrics.push(metric(`${c.name}-rate`, `${c.name} msgs/s`, 'msgs/s', f.rate, undefined, { target: { kind: 'min', value: 200_000 }, text: '≥ 200k msgs/s' }, error));
-      metrics.push(metric(`${c.name}-peak-rss`, `${c.name} peak RSS`, 'MB', f.peak, undefined, undefined, error));
-      metrics.push(metric(`${c.name}-rss-growth`, `${c.name} RSS growth`, 'MB', f.growth, undefined, { target: { kind: 'max', value: 10 }, text: 'flat (≤ 10 MB)' }, error));
+      metrics.push(
+        metric(
+          `${c.name}-rate`,
+          `${c.name} msgs/s`,
+          'msgs/s',
+          f.rate,
+          undefined,
+          { target: { kind: 'min', value: 200_000 }, text: '≥ 200k msgs/s' },
+          error,
+        ),
+      );
+      metrics.push(
+        metric(`${c.name}-peak-rss`, `${c.name} peak RSS`, 'MB', f.peak, undefined, undefined, error),
+      );
+      metrics.push(
+        metric(
+          `${c.name}-rss-growth`,
+          `${c.name} RSS growth`,
+          'MB',
+          f.growth,
+          undefined,
+          { target: { kind: 'max', value: 10 }, text: 'flat (≤ 10 MB)' },
+          error,
+        ),
+      );
     }
-    notes.push(`${runsN} runs of each command over ${messages} messages; output written to a file; time includes process start-up`);
+    notes.push(
+      `${runsN} runs of each command over ${messages} messages; output written to a file; time includes process start-up`,
+    );
     return { id: 8, title: this.title, metrics, runs, notes, ...(error ? { error } : {}) };
   },
 };

@@ -21,7 +21,20 @@ async function timeStart(start: () => ReturnType<typeof spawnNode>, until?: RegE
 }
 
 /** A worker that only says it started (`sh`: its own start is ~1 ms), with host arguments appended as a host does. */
-const WORKER = ['sh', '-c', 'echo started', 'sh', '--host', '127.0.0.1', '--port', '9', '--workerId', 'w', '--requestId', 'r'];
+const WORKER = [
+  'sh',
+  '-c',
+  'echo started',
+  'sh',
+  '--host',
+  '127.0.0.1',
+  '--port',
+  '9',
+  '--workerId',
+  'w',
+  '--requestId',
+  'r',
+];
 
 /** ms from spawning WORKER directly until it prints `started`. */
 function timeWorkerDirect(): Promise<number> {
@@ -33,7 +46,9 @@ function timeWorkerDirect(): Promise<number> {
       if (ms === undefined && d.toString().includes('started')) ms = performance.now() - t0;
     });
     child.once('error', reject);
-    child.once('close', () => (ms === undefined ? reject(new Error('the worker printed nothing')) : resolve(ms)));
+    child.once('close', () =>
+      ms === undefined ? reject(new Error('the worker printed nothing')) : resolve(ms),
+    );
   });
 }
 
@@ -60,10 +75,21 @@ export const cliStartBenchmark: Benchmark = {
       try {
         help.push(await timeStart(() => spawnFunctape(['--help'])));
         const db = join(ctx.tmp, `b9-${i}.db`);
-        record.push(await timeStart(() => spawnFunctape(['record', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:9', '--db', db]), /listening on \S+:\d+/));
+        record.push(
+          await timeStart(
+            () =>
+              spawnFunctape(['record', '--listen', '127.0.0.1:0', '--upstream', '127.0.0.1:9', '--db', db]),
+            /listening on \S+:\d+/,
+          ),
+        );
         direct.push(await timeWorkerDirect());
         const wrapDb = join(ctx.tmp, `b9-wrap-${i}.db`);
-        wrap.push(await timeStart(() => spawnFunctape(['wrap', '--db', wrapDb, '--quiet', '--', ...WORKER]), /^started$/m));
+        wrap.push(
+          await timeStart(
+            () => spawnFunctape(['wrap', '--db', wrapDb, '--quiet', '--', ...WORKER]),
+            /^started$/m,
+          ),
+        );
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
         break;
@@ -72,16 +98,45 @@ export const cliStartBenchmark: Benchmark = {
     ctx.log(`  node -e '': ${node.map((v) => v.toFixed(0)).join(' ')} ms`);
     ctx.log(`  --help:     ${help.map((v) => v.toFixed(0)).join(' ')} ms`);
     ctx.log(`  record:     ${record.map((v) => v.toFixed(0)).join(' ')} ms`);
-    ctx.log(`  worker:     ${direct.map((v) => v.toFixed(0)).join(' ')} ms direct, ${wrap.map((v) => v.toFixed(0)).join(' ')} ms under wrap`);
+    ctx.log(
+      `  worker:     ${direct.map((v) => v.toFixed(0)).join(' ')} ms direct, ${wrap.map((v) => v.toFixed(0)).join(' ')} ms under wrap`,
+    );
     const paired = (xs: number[]) => node.slice(0, xs.length || undefined);
     return {
       id: 9,
       title: this.title,
       baseline: "node -e ''",
       metrics: [
-        metric('help-ms', '`functape --help` to exit', 'ms', help, paired(help), { target: { kind: 'max', value: 150 }, text: '≤ 150 ms' }, error),
-        metric('record-ms', '`record` to `listening on`', 'ms', record, paired(record), { target: { kind: 'max', value: 300 }, text: '≤ 300 ms' }, error),
-        { ...metric('wrap-worker-start-ms', 'spawn to worker started: under `wrap` (baseline: the worker alone)', 'ms', wrap, direct.slice(0, wrap.length || undefined), { target: { kind: 'delta-max', value: 100 }, text: '≤ +100 ms' }, error), compare: 'delta' },
+        metric(
+          'help-ms',
+          '`functape --help` to exit',
+          'ms',
+          help,
+          paired(help),
+          { target: { kind: 'max', value: 150 }, text: '≤ 150 ms' },
+          error,
+        ),
+        metric(
+          'record-ms',
+          '`record` to `listening on`',
+          'ms',
+          record,
+          paired(record),
+          { target: { kind: 'max', value: 300 }, text: '≤ 300 ms' },
+          error,
+        ),
+        {
+          ...metric(
+            'wrap-worker-start-ms',
+            'spawn to worker started: under `wrap` (baseline: the worker alone)',
+            'ms',
+            wrap,
+            direct.slice(0, wrap.length || undefined),
+            { target: { kind: 'delta-max', value: 100 }, text: '≤ +100 ms' },
+            error,
+          ),
+          compare: 'delta',
+        },
       ],
       runs: [{ node, help, record, workerDirect: direct, workerUnderWrap: wrap }],
       notes: [`${runsN} runs each`],

@@ -36,8 +36,22 @@ function findPid(needle: string, not: number | undefined): number | undefined {
 async function oneRun(warmupMs: number): Promise<{ lossMs: number; stored: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'functape-kill9-'));
   const db = join(dir, 'k.db');
-  const host = spawn(process.execPath, [FUNCTAPE, 'host', '-n', '1000000', '-c', '16', '-f', 'echo',
-    '--worker', `${FUNCTAPE} wrap --quiet --db ${db} -- ${FUNCTAPE} worker`], { stdio: 'ignore' });
+  const host = spawn(
+    process.execPath,
+    [
+      FUNCTAPE,
+      'host',
+      '-n',
+      '1000000',
+      '-c',
+      '16',
+      '-f',
+      'echo',
+      '--worker',
+      `${FUNCTAPE} wrap --quiet --db ${db} -- ${FUNCTAPE} worker`,
+    ],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise((r) => host.once('exit', r));
   await new Promise((r) => setTimeout(r, warmupMs));
   const pid = findPid(db, host.pid); // the host's own command line names the db too
@@ -47,7 +61,10 @@ async function oneRun(warmupMs: number): Promise<{ lossMs: number; stored: numbe
   host.kill('SIGKILL');
   await exited;
   const d = new Database(db, { readonly: true });
-  const row = d.prepare('SELECT max(wall_ms) AS last, count(*) AS n FROM frames').get() as { last: number; n: number };
+  const row = d.prepare('SELECT max(wall_ms) AS last, count(*) AS n FROM frames').get() as {
+    last: number;
+    n: number;
+  };
   d.close();
   rmSync(dir, { recursive: true, force: true });
   return { lossMs: killedAt - row.last, stored: row.n };
@@ -59,7 +76,11 @@ const results = [];
 for (let i = 0; i < runs; i++) {
   const r = await oneRun(warmupMs);
   results.push(r);
-  console.log(`run ${i + 1}: ${r.stored} messages stored, last one ${r.lossMs.toFixed(1)} ms before the kill`);
+  console.log(
+    `run ${i + 1}: ${r.stored} messages stored, last one ${r.lossMs.toFixed(1)} ms before the kill`,
+  );
 }
 const losses = results.map((r) => r.lossMs).sort((a, b) => a - b);
-console.log(`loss: min ${losses[0]!.toFixed(1)} ms, median ${losses[Math.floor(losses.length / 2)]!.toFixed(1)} ms, max ${losses[losses.length - 1]!.toFixed(1)} ms`);
+console.log(
+  `loss: min ${losses[0]!.toFixed(1)} ms, median ${losses[Math.floor(losses.length / 2)]!.toFixed(1)} ms, max ${losses[losses.length - 1]!.toFixed(1)} ms`,
+);

@@ -31,8 +31,17 @@ if (values.render !== undefined) {
   const date = `${String(saved.startedAt).slice(0, 16).replace('T', ' ')} UTC`;
   const docPath = join(REPO, 'docs', 'PERFORMANCE.md');
   let doc = readFileSync(docPath, 'utf8');
-  doc = spliceTable(doc, renderTable(saved.benchmarks, saved.machine, { date, quick: saved.quick, runs: saved.runsPerSide, file: relative(REPO, values.render) }));
-  if (!saved.only) doc = spliceBetween(doc, SUMMARY_START, SUMMARY_END, renderSummary(saved.benchmarks, date));
+  doc = spliceTable(
+    doc,
+    renderTable(saved.benchmarks, saved.machine, {
+      date,
+      quick: saved.quick,
+      runs: saved.runsPerSide,
+      file: relative(REPO, values.render),
+    }),
+  );
+  if (!saved.only)
+    doc = spliceBetween(doc, SUMMARY_START, SUMMARY_END, renderSummary(saved.benchmarks, date));
   writeFileSync(docPath, doc);
   process.stdout.write(`docs/PERFORMANCE.md regenerated from ${relative(REPO, values.render)}\n`);
   process.exit(0);
@@ -42,7 +51,9 @@ const quick = values.quick!;
 const runs = values.runs ? Number(values.runs) : quick ? 2 : 5;
 const only = values.only ? new Set(values.only.split(',').map((s) => Number(s.trim()))) : undefined;
 if (only && [...only].some((n) => !ALL_BENCHMARKS.some((b) => b.id === n))) {
-  process.stderr.write(`bench: --only takes benchmark numbers among ${ALL_BENCHMARKS.map((b) => b.id).join(',')}\n`);
+  process.stderr.write(
+    `bench: --only takes benchmark numbers among ${ALL_BENCHMARKS.map((b) => b.id).join(',')}\n`,
+  );
   process.exit(2);
 }
 const selected: Benchmark[] = ALL_BENCHMARKS.filter((b) => !only || only.has(b.id));
@@ -61,7 +72,9 @@ const ctx: BenchContext = {
 
 const machine = describeMachine(REPO);
 const started = new Date();
-process.stderr.write(`functape bench: ${selected.map((b) => b.id).join(', ')}; ${quick ? 'quick' : 'full'}, ${runs} runs per side; ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}\n`);
+process.stderr.write(
+  `functape bench: ${selected.map((b) => b.id).join(', ')}; ${quick ? 'quick' : 'full'}, ${runs} runs per side; ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}\n`,
+);
 const results: BenchResult[] = [];
 try {
   for (const b of selected) {
@@ -84,7 +97,10 @@ try {
 }
 
 const finished = new Date();
-const stamp = started.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+const stamp = started
+  .toISOString()
+  .replace(/[:]/g, '-')
+  .replace(/\.\d+Z$/, 'Z');
 const resultsDir = join(REPO, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `${stamp}${quick ? '-quick' : ''}.json`);
@@ -98,10 +114,15 @@ const payload = {
   machine,
   /** Load average when the run ended (the machine's own load is in `machine.loadAverage`, at the start). */
   loadAverageAtEnd: loadavg().map((v) => Math.round(v * 100) / 100),
-  benchmarks: results.map((r) => ({ ...r, summary: r.metrics.map((m) => ({ key: m.key, ...summarizeMetric(m) })) })),
+  benchmarks: results.map((r) => ({
+    ...r,
+    summary: r.metrics.map((m) => ({ key: m.key, ...summarizeMetric(m) })),
+  })),
 };
 writeFileSync(file, `${JSON.stringify(payload, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
-process.stdout.write(`${renderText(results)}\n\nresults: ${relative(REPO, file)} (${payload.seconds.toFixed(0)} s)\n`);
+process.stdout.write(
+  `${renderText(results)}\n\nresults: ${relative(REPO, file)} (${payload.seconds.toFixed(0)} s)\n`,
+);
 if (writeDocs) {
   const docPath = join(REPO, 'docs', 'PERFORMANCE.md');
   let doc = '';

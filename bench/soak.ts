@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { FUNCTAPE_BIN, REPO, childrenOf, commandLine, cpuMs, openHandles, rssMB, spawnFunctape } from './lib/proc.js';
+import {
+  FUNCTAPE_BIN,
+  REPO,
+  childrenOf,
+  commandLine,
+  cpuMs,
+  openHandles,
+  rssMB,
+  spawnFunctape,
+} from './lib/proc.js';
 import { summarize } from './lib/stats.js';
 
 const { values } = parseArgs({
@@ -30,7 +39,10 @@ if (!(minutes > 0) || !(rate > 0) || !(intervalS > 0)) {
 const NODE = process.execPath;
 const worker = `${NODE} ${FUNCTAPE_BIN} worker`;
 const tmp = mkdtempSync(join(tmpdir(), 'functape-soak-'));
-const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+const stamp = new Date()
+  .toISOString()
+  .replace(/:/g, '-')
+  .replace(/\.\d+Z$/, 'Z');
 const out = values.out ?? join(REPO, 'bench', 'results', `soak-${stamp}.jsonl`);
 mkdirSync(join(out, '..'), { recursive: true });
 writeFileSync(out, '');
@@ -43,20 +55,48 @@ const emit = (o: object) => {
 try {
   // 1. A recording of noop invocations for the host to clone.
   const template = join(tmp, 'noop.db');
-  const host = spawnFunctape(['host', '--worker', `${NODE} ${FUNCTAPE_BIN} wrap --db ${template} -- ${worker}`, '-f', 'noop', '-n', '200', '-c', '8']);
-  if ((await host.exited).code !== 0) throw new Error(`recording the noop template failed: ${host.stderr().trim().slice(-300)}`);
+  const host = spawnFunctape([
+    'host',
+    '--worker',
+    `${NODE} ${FUNCTAPE_BIN} wrap --db ${template} -- ${worker}`,
+    '-f',
+    'noop',
+    '-n',
+    '200',
+    '-c',
+    '8',
+  ]);
+  if ((await host.exited).code !== 0)
+    throw new Error(`recording the noop template failed: ${host.stderr().trim().slice(-300)}`);
 
   // 2. host (bench, open loop) → wrap (record) → worker, for `minutes`.
   const db = join(tmp, 'soak.db');
   const report = join(tmp, 'bench.json');
-  const bench = spawnFunctape(['bench', '--db', template, '--worker', `${NODE} ${FUNCTAPE_BIN} wrap --db ${db} -- ${worker}`, '--rate', String(rate), '-d', `${minutes * 60}s`, '--json', report, '--progress', 'false', '--start-timeout', '60s']);
+  const bench = spawnFunctape([
+    'bench',
+    '--db',
+    template,
+    '--worker',
+    `${NODE} ${FUNCTAPE_BIN} wrap --db ${db} -- ${worker}`,
+    '--rate',
+    String(rate),
+    '-d',
+    `${minutes * 60}s`,
+    '--json',
+    report,
+    '--progress',
+    'false',
+    '--start-timeout',
+    '60s',
+  ]);
   emit({ type: 'start', minutes, rate, intervalS, node: process.version, db, out: relative(REPO, out) });
 
   let wrapPid: number | undefined;
   let workerPid: number | undefined;
   const find = () => {
     wrapPid ??= childrenOf(bench.pid).find((p) => commandLine(p).includes(' wrap '));
-    if (wrapPid !== undefined) workerPid ??= childrenOf(wrapPid).find((p) => commandLine(p).includes(' worker'));
+    if (wrapPid !== undefined)
+      workerPid ??= childrenOf(wrapPid).find((p) => commandLine(p).includes(' worker'));
   };
   const countFrames = (): number | undefined => {
     try {
@@ -77,19 +117,28 @@ try {
     find();
     const t = performance.now();
     const frames = countFrames() ?? last.frames;
-    const cpu = wrapPid !== undefined ? cpuMs(wrapPid) ?? last.cpu : 0;
+    const cpu = wrapPid !== undefined ? (cpuMs(wrapPid) ?? last.cpu) : 0;
     const dt = (t - last.t) / 1000;
     const row = {
       type: 'sample',
       minute: Math.round(((t - t0) / 60_000) * 100) / 100,
-      proxy: { pid: wrapPid, rssMB: wrapPid ? rssMB(wrapPid) : undefined, handles: wrapPid ? openHandles(wrapPid) : undefined, cpuPct: Math.round(((cpu - last.cpu) / 10 / dt) * 10) / 10 },
-      worker: { rssMB: workerPid ? rssMB(workerPid) : undefined, handles: workerPid ? openHandles(workerPid) : undefined },
+      proxy: {
+        pid: wrapPid,
+        rssMB: wrapPid ? rssMB(wrapPid) : undefined,
+        handles: wrapPid ? openHandles(wrapPid) : undefined,
+        cpuPct: Math.round(((cpu - last.cpu) / 10 / dt) * 10) / 10,
+      },
+      worker: {
+        rssMB: workerPid ? rssMB(workerPid) : undefined,
+        handles: workerPid ? openHandles(workerPid) : undefined,
+      },
       host: { rssMB: rssMB(bench.pid), handles: openHandles(bench.pid) },
       framesStored: frames,
       framesPerSec: Math.round((frames - last.frames) / dt),
     };
     last = { t, frames, cpu };
-    if (row.proxy.rssMB !== undefined) rows.push({ rss: row.proxy.rssMB, handles: row.proxy.handles ?? NaN, fps: row.framesPerSec });
+    if (row.proxy.rssMB !== undefined)
+      rows.push({ rss: row.proxy.rssMB, handles: row.proxy.handles ?? NaN, fps: row.framesPerSec });
     emit(row);
   };
   const timer = setInterval(sample, intervalS * 1000);
@@ -106,7 +155,9 @@ try {
   const fps = steady.map((r) => r.fps);
   // Growth: median of the last third minus median of the first third (a drop is not a leak).
   const third = Math.max(1, Math.floor(rss.length / 3));
-  const growth = rss.length ? summarize(rss.slice(-third)).median - summarize(rss.slice(0, third)).median : NaN;
+  const growth = rss.length
+    ? summarize(rss.slice(-third)).median - summarize(rss.slice(0, third)).median
+    : NaN;
   const frames = countFrames();
   emit({
     type: 'summary',

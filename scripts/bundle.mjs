@@ -29,7 +29,9 @@ if (!existsSync(entry('cli/main.js'))) {
 }
 
 /** CommonJS dependencies (grpc-js) call require(): give ESM output one. */
-const banner = { js: "import { createRequire as __functapeRequire } from 'node:module'; const require = __functapeRequire(import.meta.url);" };
+const banner = {
+  js: "import { createRequire as __functapeRequire } from 'node:module'; const require = __functapeRequire(import.meta.url);",
+};
 const common = {
   bundle: true,
   platform: 'node',
@@ -52,7 +54,10 @@ const knownWidthFront = {
   name: 'known-width-front',
   setup(b) {
     b.onResolve({ filter: /^string-width$/ }, (args) =>
-      args.namespace === 'known-width-front' ? undefined : { path: args.resolveDir, namespace: 'known-width-front' });
+      args.namespace === 'known-width-front'
+        ? undefined
+        : { path: args.resolveDir, namespace: 'known-width-front' },
+    );
     b.onLoad({ filter: /.*/, namespace: 'known-width-front' }, (args) => ({
       resolveDir: args.path,
       loader: 'js',
@@ -74,7 +79,14 @@ rmSync(join(dist, 'bundle'), { recursive: true, force: true });
 await Promise.all([
   // The CLI: one entry chunk with yargs and every command's options; what a command needs
   // only when it runs (its dynamic imports) becomes a chunk loaded then.
-  build({ ...common, entryPoints: { main: entry('cli/main.js') }, outdir: out, splitting: true, chunkNames: 'chunk-[hash]', plugins: [knownWidthFront] }),
+  build({
+    ...common,
+    entryPoints: { main: entry('cli/main.js') },
+    outdir: out,
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    plugins: [knownWidthFront],
+  }),
   // Each worker thread's entry: one self-contained file, so a new isolate reads one module.
   build({ ...common, entryPoints: { 'writer-thread': entry('recording/writer-thread.js') }, outdir: out }),
   build({ ...common, entryPoints: { 'export-thread': entry('recording/export-thread.js') }, outdir: out }),

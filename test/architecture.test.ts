@@ -42,7 +42,8 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specs: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g))
+    specs.push(m[1]!);
   for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
   return specs;
 }
@@ -61,22 +62,25 @@ test('src modules import only what the architecture allows', () => {
         const target = resolve(dirname(file), spec);
         if (relative(SRC, target).startsWith('..')) {
           // Unit tests may use the shared test helpers and fixtures; code under src/ may not.
-          if (!file.endsWith('.test.ts')) problems.push(`${relative(SRC, file)} imports ${spec}, outside src/`);
+          if (!file.endsWith('.test.ts'))
+            problems.push(`${relative(SRC, file)} imports ${spec}, outside src/`);
           continue;
         }
         const to = moduleOf(target);
-        if (to === from || to === '(root)' && from === '(root)') continue;
+        if (to === from || (to === '(root)' && from === '(root)')) continue;
         if (from === '(root)') {
           if (to === 'cli') problems.push(`${relative(SRC, file)} (the library API) imports cli`);
           continue;
         }
         const allowed = ALLOWED[from];
-        if (!allowed) problems.push(`${relative(SRC, file)}: module ${from} is not in the architecture table`);
+        if (!allowed)
+          problems.push(`${relative(SRC, file)}: module ${from} is not in the architecture table`);
         else if (!allowed.includes('*') && !allowed.includes(to))
           problems.push(`${relative(SRC, file)}: ${from} may not import ${to}`);
       } else {
         const owner = OWNED[spec];
-        if (owner && owner !== from && !file.endsWith('.test.ts')) problems.push(`${relative(SRC, file)}: only ${owner}/ may import ${spec}`);
+        if (owner && owner !== from && !file.endsWith('.test.ts'))
+          problems.push(`${relative(SRC, file)}: only ${owner}/ may import ${spec}`);
       }
     }
   }
@@ -92,7 +96,11 @@ function styleTable(text: string): Record<string, string[]> {
   for (const m of text.matchAll(/^\|\s*`([a-z]+)\/`\s*\|[^|]*\|([^|]*)\|\s*$/gm)) {
     const cell = m[2]!.replace(/\([^)]*\)/g, '').trim();
     if (cell === 'everything') table[m[1]!] = ['*'];
-    else table[m[1]!] = cell.split(',').map((w) => w.trim()).filter((w) => /^[a-z]+$/.test(w) && w !== 'nothing');
+    else
+      table[m[1]!] = cell
+        .split(',')
+        .map((w) => w.trim())
+        .filter((w) => /^[a-z]+$/.test(w) && w !== 'nothing');
   }
   return table;
 }

@@ -26,16 +26,24 @@ export interface CliRun {
 }
 
 /** Run `functape ARGS` as a user would; killed (and the test fails) after `timeoutMs`. */
-export function functape(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function functape(
+  args: string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`functape ${args.join(' ')} took longer than ${options.timeoutMs ?? 60_000} ms\n${stderr}`));
+      reject(
+        new Error(`functape ${args.join(' ')} took longer than ${options.timeoutMs ?? 60_000} ms\n${stderr}`),
+      );
     }, options.timeoutMs ?? 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -49,8 +57,14 @@ export function functape(args: string[], options: { cwd?: string; timeoutMs?: nu
  * `functape wrap --db FILE` (the recording shim), `n` invocations of `functions` cycled;
  * `workerFlags` are added to the worker's command line.
  */
-export async function recordWithWrap(db: string, functions: string[], n: number, workerFlags = ''): Promise<void> {
-  const worker = `${process.execPath} ${BIN} wrap --db ${db} -- ${process.execPath} ${BIN} worker ${workerFlags}`.trim();
+export async function recordWithWrap(
+  db: string,
+  functions: string[],
+  n: number,
+  workerFlags = '',
+): Promise<void> {
+  const worker =
+    `${process.execPath} ${BIN} wrap --db ${db} -- ${process.execPath} ${BIN} worker ${workerFlags}`.trim();
   const r = await functape(['host', '--worker', worker, '-n', String(n), '-f', functions.join(',')]);
   if (r.code !== 0) throw new Error(`recording failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
 }
@@ -59,23 +73,39 @@ export async function recordWithWrap(db: string, functions: string[], n: number,
  * Record one session of `functape host` driving `functape worker` (the same scripted host
  * the CLI runs), capturing every message both ways with its time, as a recorder would.
  */
-export async function recordReferenceSession(functions: string[], invocations: number): Promise<ReplayFrame[]> {
+export async function recordReferenceSession(
+  functions: string[],
+  invocations: number,
+): Promise<ReplayFrame[]> {
   const frames: ReplayFrame[] = [];
   const t0 = process.hrtime.bigint();
   const capture = (direction: Direction, bytes: Uint8Array) => {
-    frames.push(frameOf(frames.length, direction, Number(process.hrtime.bigint() - t0) / 1e6, Uint8Array.from(bytes)));
+    frames.push(
+      frameOf(frames.length, direction, Number(process.hrtime.bigint() - t0) / 1e6, Uint8Array.from(bytes)),
+    );
   };
   const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
   try {
     const report = await runHost({
-      listener: { host: '127.0.0.1', port: listener.port, onStream: (cb) => listener.onStream((d) => cb(tap(d, capture))) },
+      listener: {
+        host: '127.0.0.1',
+        port: listener.port,
+        onStream: (cb) => listener.onStream((d) => cb(tap(d, capture))),
+      },
       startWorker: (hostArgs) => spawnWorker([process.execPath, BIN, 'worker'], hostArgs),
-      functions, invocations, concurrency: 2,
+      functions,
+      invocations,
+      concurrency: 2,
       plan: { logCount: 2, bigMb: 1, cancelEvery: 0 },
-      reloadEnv: false, hostVersion: 'functape-test', appDirectory: process.cwd(),
-      newGuid: randomUUID, now: () => process.hrtime.bigint(), wallNow: () => Date.now(),
+      reloadEnv: false,
+      hostVersion: 'functape-test',
+      appDirectory: process.cwd(),
+      newGuid: randomUUID,
+      now: () => process.hrtime.bigint(),
+      wallNow: () => Date.now(),
     });
-    if (report.outcome !== 'ok') throw new Error(`recording the reference session failed: ${JSON.stringify(report.outcome)}`);
+    if (report.outcome !== 'ok')
+      throw new Error(`recording the reference session failed: ${JSON.stringify(report.outcome)}`);
   } finally {
     await listener.close(500);
   }
@@ -111,14 +141,37 @@ function tap(d: HostSideDuplex, capture: (dir: Direction, bytes: Uint8Array) => 
 export function writeRecording(path: string, frames: readonly ReplayFrame[]): number {
   const w = createRecordingWriter(path, { redact: false });
   const startWallMs = Date.now();
-  const id = w.addSession({ id: 1, startWallMs, upstream: '', path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream', metadata: {}, functapeVersion: 'test', schemaVersion: 'test' });
+  const id = w.addSession({
+    id: 1,
+    startWallMs,
+    upstream: '',
+    path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream',
+    metadata: {},
+    functapeVersion: 'test',
+    schemaVersion: 'test',
+  });
   const dirSeq = { toHost: 0, toWorker: 0 };
   for (const f of frames) {
-    const frame: Frame = { sessionId: id, seq: f.seq, dirSeq: dirSeq[f.direction]++, direction: f.direction, tNs: f.tNs, wallMs: startWallMs + Number(f.tNs) / 1e6, compressed: false, bytes: f.bytes };
+    const frame: Frame = {
+      sessionId: id,
+      seq: f.seq,
+      dirSeq: dirSeq[f.direction]++,
+      direction: f.direction,
+      tNs: f.tNs,
+      wallMs: startWallMs + Number(f.tNs) / 1e6,
+      compressed: false,
+      bytes: f.bytes,
+    };
     w.addFrame(frame);
   }
   const last = frames[frames.length - 1];
-  w.endSession({ id, endNs: last ? last.tNs : 0n, endWallMs: Date.now(), status: { code: 0, details: 'OK' }, reason: 'completed' });
+  w.endSession({
+    id,
+    endNs: last ? last.tNs : 0n,
+    endWallMs: Date.now(),
+    status: { code: 0, details: 'OK' },
+    reason: 'completed',
+  });
   w.close();
   return id;
 }

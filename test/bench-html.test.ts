@@ -13,7 +13,10 @@ import { loadUplotAssets } from '../src/report/uplot-assets.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-test('the HTML report renders its charts in headless Chromium', { skip: !existsSync(CHROMIUM) && 'Debian chromium not installed (scripts/install-test-deps.sh)', timeout: 60_000 }, async () => {
+test('the HTML report renders its charts in headless Chromium', {
+  skip: !existsSync(CHROMIUM) && 'Debian chromium not installed (scripts/install-test-deps.sh)',
+  timeout: 60_000,
+}, async () => {
   const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(join(tmpdir(), 'functape-html-'));
   // A fresh profile each run (launchPersistentContext is how playwright takes a user-data-dir).
@@ -21,20 +24,36 @@ test('the HTML report renders its charts in headless Chromium', { skip: !existsS
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1300, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const file = join(dir, 'report.html');
     const report = makeSampleBenchReport(1.5);
-    report.comparison = { ...compareBenchReports(makeSampleBenchReport(), report, 10), baseline: 'baseline.json' };
+    report.comparison = {
+      ...compareBenchReports(makeSampleBenchReport(), report, 10),
+      baseline: 'baseline.json',
+    };
     const html = renderBenchHtml(report, loadUplotAssets());
     assert.ok(!/<script[^>]+src=|<link[^>]+href=/.test(html), 'nothing is fetched from elsewhere');
     writeFileSync(file, html);
     const page = await browser.newPage();
     const problems: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('request', (req) => { if (!req.url().startsWith('file:')) problems.push(`request: ${req.url()}`); });
+    page.on('request', (req) => {
+      if (!req.url().startsWith('file:')) problems.push(`request: ${req.url()}`);
+    });
     await page.goto(`file://${file}`);
     await page.waitForSelector('body[data-charts]', { timeout: 10_000 });
     assert.deepEqual(problems, []);
@@ -44,7 +63,11 @@ test('the HTML report renders its charts in headless Chromium', { skip: !existsS
     assert.match(title ?? '', /closed loop/);
     const summary = await page.textContent('#summary');
     assert.match(summary ?? '', /HttpTrigger/);
-    assert.match((await page.textContent('#comparison')) ?? '', /REGRESSION/, 'the --compare deltas are on the page');
+    assert.match(
+      (await page.textContent('#comparison')) ?? '',
+      /REGRESSION/,
+      'the --compare deltas are on the page',
+    );
     assert.match((await page.textContent('#workers')) ?? '', /bbbbbbbb/);
     for (const id of ['percentiles', 'histogram', 'throughput', 'latency']) {
       const png = await page.locator(`#${id} canvas`).screenshot();
@@ -63,13 +86,19 @@ test('the HTML report renders its charts in headless Chromium', { skip: !existsS
 /** Count distinct RGB colours in an 8-bit RGBA/RGB PNG (non-interlaced), decoding it by hand. */
 function distinctColours(png: Buffer): number {
   let pos = 8;
-  let width = 0, height = 0, channels = 4;
+  let width = 0,
+    height = 0,
+    channels = 4;
   const idat: Buffer[] = [];
   while (pos < png.length) {
     const len = png.readUInt32BE(pos);
     const type = png.toString('ascii', pos + 4, pos + 8);
     const body = png.subarray(pos + 8, pos + 8 + len);
-    if (type === 'IHDR') { width = body.readUInt32BE(0); height = body.readUInt32BE(4); channels = body[9] === 6 ? 4 : 3; }
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      channels = body[9] === 6 ? 4 : 3;
+    }
     if (type === 'IDAT') idat.push(body);
     pos += 12 + len;
   }
@@ -86,8 +115,16 @@ function distinctColours(png: Buffer): number {
       const b = prev[x]!;
       const c = x >= channels ? prev[x - channels]! : 0;
       let v = line[x]!;
-      if (filter === 1) v += a; else if (filter === 2) v += b; else if (filter === 3) v += (a + b) >> 1;
-      else if (filter === 4) { const p = a + b - c; const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c); v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c; }
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
       cur[x] = v & 255;
     }
     for (let x = 0; x < stride; x += channels) seen.add((cur[x]! << 16) | (cur[x + 1]! << 8) | cur[x + 2]!);

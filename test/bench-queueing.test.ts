@@ -18,13 +18,41 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('open loop above capacity shows latency growing; closed loop hides it', { timeout: 90_000 }, async () => {
+test('open loop above capacity shows latency growing; closed loop hides it', {
+  timeout: 90_000,
+}, async () => {
   const openJson = join(dir, 'open.json');
   const closedJson = join(dir, 'closed.json');
   // At most one in flight and 1-5 ms each: well under 400/s, whatever the machine.
-  const open = await functape(['bench', '--db', db, '--worker', WORKER, '--rate', '400', '--concurrency', '1', '--duration', '1500ms', '--json', openJson]);
+  const open = await functape([
+    'bench',
+    '--db',
+    db,
+    '--worker',
+    WORKER,
+    '--rate',
+    '400',
+    '--concurrency',
+    '1',
+    '--duration',
+    '1500ms',
+    '--json',
+    openJson,
+  ]);
   assert.equal(open.code, 0, open.stderr);
-  const closed = await functape(['bench', '--db', db, '--worker', WORKER, '--concurrency', '1', '--duration', '1s', '--json', closedJson]);
+  const closed = await functape([
+    'bench',
+    '--db',
+    db,
+    '--worker',
+    WORKER,
+    '--concurrency',
+    '1',
+    '--duration',
+    '1s',
+    '--json',
+    closedJson,
+  ]);
   assert.equal(closed.code, 0, closed.stderr);
   const o = JSON.parse(readFileSync(openJson, 'utf8')) as BenchReport;
   const c = JSON.parse(readFileSync(closedJson, 'utf8')) as BenchReport;
@@ -38,7 +66,12 @@ test('open loop above capacity shows latency growing; closed loop hides it', { t
   const first = points[0]!.p50Us;
   const last = points[points.length - 1]!.p50Us;
   assert.ok(last > 1.5 * first, `latency grows over time: first second p50 ${first} µs, last ${last} µs`);
-  assert.ok(o.overall.latency!.p50Us > 10 * c.overall.latency!.p99Us,
-    `queueing is visible: open-loop p50 ${o.overall.latency!.p50Us} µs vs closed-loop p99 ${c.overall.latency!.p99Us} µs`);
-  assert.ok(o.generator.maxSendLagUs > 100_000, 'sends were held back by the in-flight cap (and counted in latency)');
+  assert.ok(
+    o.overall.latency!.p50Us > 10 * c.overall.latency!.p99Us,
+    `queueing is visible: open-loop p50 ${o.overall.latency!.p50Us} µs vs closed-loop p99 ${c.overall.latency!.p99Us} µs`,
+  );
+  assert.ok(
+    o.generator.maxSendLagUs > 100_000,
+    'sends were held back by the in-flight cap (and counted in latency)',
+  );
 });

@@ -29,17 +29,37 @@ function alive(pid: number): boolean {
   }
 }
 
-test('--workers 3 starts three processes and spreads invocations across them', { timeout: 60_000 }, async () => {
+test('--workers 3 starts three processes and spreads invocations across them', {
+  timeout: 60_000,
+}, async () => {
   const json = join(dir, 'w3.json');
-  const run = await functape(['bench', '--db', db, '--worker', WORKER, '--workers', '3', '-c', '6', '-n', '300', '--json', json]);
+  const run = await functape([
+    'bench',
+    '--db',
+    db,
+    '--worker',
+    WORKER,
+    '--workers',
+    '3',
+    '-c',
+    '6',
+    '-n',
+    '300',
+    '--json',
+    json,
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
   assert.equal(r.workers.length, 3);
   const pids = r.workers.map((w) => w.pid);
   assert.equal(new Set(pids).size, 3, `three distinct processes: ${pids}`);
   assert.equal(new Set(r.workers.map((w) => w.workerId)).size, 3, 'three worker ids');
-  for (const w of r.workers) assert.ok(w.completed >= 30, `worker #${w.index + 1} took a share (${w.completed} of 300)`);
-  assert.equal(r.workers.reduce((a, w) => a + w.completed, 0), 300);
+  for (const w of r.workers)
+    assert.ok(w.completed >= 30, `worker #${w.index + 1} took a share (${w.completed} of 300)`);
+  assert.equal(
+    r.workers.reduce((a, w) => a + w.completed, 0),
+    300,
+  );
   assert.equal(r.overall.completed, 300);
   for (const pid of pids) assert.ok(!alive(pid!), `worker ${pid} is gone after the run`);
 });
@@ -69,11 +89,29 @@ test('bad input exits 2 with one line', { timeout: 60_000 }, async () => {
     let stdout = '';
     let stderr = '';
     const io = {
-      stdout: new Writable({ write: (c, _e, cb) => { stdout += String(c); cb(); } }),
-      stderr: new Writable({ write: (c, _e, cb) => { stderr += String(c); cb(); } }),
+      stdout: new Writable({
+        write: (c, _e, cb) => {
+          stdout += String(c);
+          cb();
+        },
+      }),
+      stderr: new Writable({
+        write: (c, _e, cb) => {
+          stderr += String(c);
+          cb();
+        },
+      }),
       signal: new AbortController().signal,
     };
-    const code = await main(['bench', '--worker', args[0] === 'unterminated' ? "node 'unterminated" : WORKER, ...args.slice(args[0] === 'unterminated' ? 1 : 0)], io);
+    const code = await main(
+      [
+        'bench',
+        '--worker',
+        args[0] === 'unterminated' ? "node 'unterminated" : WORKER,
+        ...args.slice(args[0] === 'unterminated' ? 1 : 0),
+      ],
+      io,
+    );
     assert.equal(code, 2, `${args.join(' ')} → ${code}: ${stderr}`);
     assert.match(stderr, re);
     assert.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);
@@ -86,22 +124,53 @@ test('a worker that cannot start, or dies mid-run, exits 3', { timeout: 60_000 }
   assert.equal(none.code, 3, none.stderr);
   assert.match(none.stderr, /worker #1 exited/);
   // A Node.js app that is not there: its error line is shown, not just `} | Node.js v20`.
-  const missing = await functape(['bench', '--db', db, '--worker', `${process.execPath} ${join(dir, 'no-such-app.js')}`, '-n', '10']);
+  const missing = await functape([
+    'bench',
+    '--db',
+    db,
+    '--worker',
+    `${process.execPath} ${join(dir, 'no-such-app.js')}`,
+    '-n',
+    '10',
+  ]);
   assert.equal(missing.code, 3, missing.stderr);
   assert.match(missing.stderr, /its stderr ends with: Error: Cannot find module '.*no-such-app\.js'/);
   assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
   // A recording whose second invocation is the reference worker's `crash` (it kills the
   // worker process): set up fine, then the worker dies mid-run, deterministically.
   const crashDb = join(dir, 'crash.db');
-  const rec = await functape(['host', '--worker', `${process.execPath} ${BIN} wrap --db ${crashDb} -- ${WORKER}`, '-n', '4', '-f', 'noop,crash']);
+  const rec = await functape([
+    'host',
+    '--worker',
+    `${process.execPath} ${BIN} wrap --db ${crashDb} -- ${WORKER}`,
+    '-n',
+    '4',
+    '-f',
+    'noop,crash',
+  ]);
   assert.equal(rec.code, 3, 'the recorded host saw its worker die too');
   const json = join(dir, 'broke.json');
-  const broke = await functape(['bench', '--db', crashDb, '--worker', WORKER, '-c', '2', '-d', '20s', '--json', json]);
+  const broke = await functape([
+    'bench',
+    '--db',
+    crashDb,
+    '--worker',
+    WORKER,
+    '-c',
+    '2',
+    '-d',
+    '20s',
+    '--json',
+    json,
+  ]);
   assert.equal(broke.code, 3, broke.stdout + broke.stderr);
   const r = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
   assert.equal(r.stopReason, 'worker-broke');
   assert.ok(r.overall.unanswered >= 1, 'the crashing invocation is unanswered');
-  assert.ok((r.incidents ?? []).some((i) => i.kind === 'worker-ended'), JSON.stringify(r.incidents));
+  assert.ok(
+    (r.incidents ?? []).some((i) => i.kind === 'worker-ended'),
+    JSON.stringify(r.incidents),
+  );
   assert.match(broke.stdout, /note: worker #1 \(.*\) ended its stream/);
   assert.match(broke.stdout, /stopped early: worker-broke/);
 });

@@ -4,7 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,17 +73,26 @@ test('launcherCommand reads the environment and Node flags of an `env -S` first 
   const real = launcherCommand(readFileSync(BIN, 'utf8'));
   assert.deepEqual(real, { env: { MALLOC_MMAP_THRESHOLD_: '1048576' }, nodeArgs: [] });
   assert.deepEqual(launcherCommand('#!/usr/bin/env node\nrest'), { env: {}, nodeArgs: [] });
-  assert.deepEqual(launcherCommand('#!/usr/bin/env -S A=1 B=x=y /opt/node/bin/node --a --b=2\n'), { env: { A: '1', B: 'x=y' }, nodeArgs: ['--a', '--b=2'] });
+  assert.deepEqual(launcherCommand('#!/usr/bin/env -S A=1 B=x=y /opt/node/bin/node --a --b=2\n'), {
+    env: { A: '1', B: 'x=y' },
+    nodeArgs: ['--a', '--b=2'],
+  });
   assert.throws(() => launcherCommand('#!/usr/bin/env -S A=1 deno run\n'), /runs deno, not node/);
 });
 
-test('bin/functape run as a program: glibc gets the mmap threshold at start, the programs functape starts do not', { skip: envSplits ? false : 'this env has no -S (BusyBox)' }, () => {
+test('bin/functape run as a program: glibc gets the mmap threshold at start, the programs functape starts do not', {
+  skip: envSplits ? false : 'this env has no -S (BusyBox)',
+}, () => {
   const root = fakeInstall();
   try {
     const direct = report(join(root, 'bin', 'functape'), ['record', '--db', 'x.db']);
     assert.deepEqual(direct.args, ['record', '--db', 'x.db']);
     assert.deepEqual(direct.execArgv, [], 'no V8 flags (they would cost Node its built-in code cache)');
-    assert.deepEqual(direct.startEnv, ['MALLOC_MMAP_THRESHOLD_=1048576'], 'in the environment the process started with (what glibc reads)');
+    assert.deepEqual(
+      direct.startEnv,
+      ['MALLOC_MMAP_THRESHOLD_=1048576'],
+      'in the environment the process started with (what glibc reads)',
+    );
     assert.equal(direct.ownEnv, null, 'removed from process.env once started');
     assert.equal(direct.childEnv, 'undefined', 'not passed on to the programs functape starts');
 
@@ -83,7 +101,11 @@ test('bin/functape run as a program: glibc gets the mmap threshold at start, the
     assert.deepEqual([plain.args, plain.execArgv, plain.startEnv, plain.ownEnv], [['--help'], [], [], null]);
 
     // A value of the user's own is left alone for the programs functape starts.
-    const own = spawnSync(process.execPath, [join(root, 'bin', 'functape')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PATH, MALLOC_MMAP_THRESHOLD_: '4194304' } });
+    const own = spawnSync(process.execPath, [join(root, 'bin', 'functape')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, PATH, MALLOC_MMAP_THRESHOLD_: '4194304' },
+    });
     assert.equal(own.status, 0, own.stderr);
     assert.equal((JSON.parse(own.stdout) as Report).childEnv, '4194304');
   } finally {
@@ -91,7 +113,9 @@ test('bin/functape run as a program: glibc gets the mmap threshold at start, the
   }
 });
 
-test('the real bin/functape, run as a program, answers as `node bin/functape` does', { skip: envSplits ? false : 'this env has no -S (BusyBox)' }, () => {
+test('the real bin/functape, run as a program, answers as `node bin/functape` does', {
+  skip: envSplits ? false : 'this env has no -S (BusyBox)',
+}, () => {
   const env = { ...process.env, PATH };
   const direct = spawnSync(BIN, ['--version'], { encoding: 'utf8', timeout: 20_000, env });
   const plain = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', timeout: 20_000, env });
@@ -104,11 +128,21 @@ test('profileArgs: with FUNCTAPE_BENCH_PROFILE_DIR, the process writes a CPU pro
   assert.deepEqual(profileArgs({}), []);
   const dir = mkdtempSync(join(tmpdir(), 'functape-prof-'));
   try {
-    const r = spawnSync(process.execPath, [...profileArgs({ FUNCTAPE_BENCH_PROFILE_DIR: dir }), '-e', 'let x = 0; for (let i = 0; i < 1e5; i++) x += i;'], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        ...profileArgs({ FUNCTAPE_BENCH_PROFILE_DIR: dir }),
+        '-e',
+        'let x = 0; for (let i = 0; i < 1e5; i++) x += i;',
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
     assert.equal(files.length, 1);
-    assert.ok(Array.isArray((JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as { nodes: unknown[] }).nodes));
+    assert.ok(
+      Array.isArray((JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as { nodes: unknown[] }).nodes),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,17 +12,27 @@ const BIN = resolve(process.cwd(), 'bin/functape');
 
 function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, timeout: 90_000, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 function shell(line: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile('/bin/sh', ['-c', line], { cwd, timeout: 90_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      '/bin/sh',
+      ['-c', line],
+      { cwd, timeout: 90_000, killSignal: 'SIGKILL' },
+      (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -76,15 +86,27 @@ test('functape demo records the whole session and prints sessions, timeline and 
     // The bench the demo suggests, as a new user copies it: the 5 recorded 60 s sleeps that the
     // host cancelled are left out (a clone is never cancelled: each would hold a slot for a
     // minute), so every invocation is answered and the report says what was left out.
-    const suggested = r.stdout.split('\n').map((l) => l.trim()).find((l) => / bench --db /.test(l));
+    const suggested = r.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => / bench --db /.test(l));
     assert.ok(suggested, r.stdout);
     const bench = await shell(`${suggested} -n 600 --drain-timeout 2s --json -`, dir);
     assert.equal(bench.code, 0, bench.stderr);
-    const report = JSON.parse(bench.stdout) as { source: { templates: number; cancelledLeftOut: number }; overall: { sent: number; completed: number; unanswered: number } };
+    const report = JSON.parse(bench.stdout) as {
+      source: { templates: number; cancelledLeftOut: number };
+      overall: { sent: number; completed: number; unanswered: number };
+    };
     assert.deepEqual(report.source.templates, 295);
     assert.equal(report.source.cancelledLeftOut, 5);
-    assert.deepEqual([report.overall.sent, report.overall.completed, report.overall.unanswered], [600, 600, 0]);
-    assert.match(bench.stderr, /295 recorded invocations cycled; 5 cancelled by the host in the recording left out/);
+    assert.deepEqual(
+      [report.overall.sent, report.overall.completed, report.overall.unanswered],
+      [600, 600, 0],
+    );
+    assert.match(
+      bench.stderr,
+      /295 recorded invocations cycled; 5 cancelled by the host in the recording left out/,
+    );
 
     const again = await run(['demo', '--dir', 'out', '-n', '12'], dir);
     assert.equal(again.code, 0, again.stderr);

@@ -5,11 +5,22 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { DuplexEnd } from '../src/model/duplex.js';
 import {
-  dialTestWorker, hexList, readRecording, stableStatus, startPeerProcess, startTestHost, startTestProxy, tempDir, withTimeout,
+  dialTestWorker,
+  hexList,
+  readRecording,
+  stableStatus,
+  startPeerProcess,
+  startTestHost,
+  startTestProxy,
+  tempDir,
+  withTimeout,
 } from './helpers/raw-peers.js';
 
 /** A worker process sends 5 messages, gets 5 echoes, and is SIGKILLed; returns how the host saw the call end. */
-async function killWorkerMidStream(address: string, hostStream: () => Promise<{ duplex: { done: Promise<DuplexEnd> }; received: Uint8Array[] }>) {
+async function killWorkerMidStream(
+  address: string,
+  hostStream: () => Promise<{ duplex: { done: Promise<DuplexEnd> }; received: Uint8Array[] }>,
+) {
   const worker = startPeerProcess('worker', [address, '5']);
   try {
     await worker.line(/^echo 5 /);
@@ -63,7 +74,13 @@ test('host dies mid-session: the worker sees the same status as directly; the se
       try {
         const worker = dialTestWorker(proxy ? `127.0.0.1:${proxy.address.port}` : `127.0.0.1:${port}`);
         await worker.send(Buffer.from('before'));
-        await withTimeout((async () => { while (worker.received.length < 1) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'echo');
+        await withTimeout(
+          (async () => {
+            while (worker.received.length < 1) await new Promise((r) => setTimeout(r, 5));
+          })(),
+          10_000,
+          'echo',
+        );
         hostProc.kill('SIGKILL');
         const end = await withTimeout(worker.duplex.done, 10_000, 'worker sees the call end');
         return { status: stableStatus(end.status), received: hexList(worker.received) };

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openRecording } from '../src/recording/open-recording.js';
 import {
-  dialTestWorker, echo, hexList, readRecording, startRecordProcess, startTestHost, tempDir, withTimeout, type LoggedDuplex,
+  dialTestWorker,
+  echo,
+  hexList,
+  readRecording,
+  startRecordProcess,
+  startTestHost,
+  tempDir,
+  withTimeout,
+  type LoggedDuplex,
 } from './helpers/raw-peers.js';
 
 /** Keep sending numbered messages until the call ends. */
@@ -31,11 +39,20 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`record gets ${signal} with traffic in flight: everything forwarded is stored, streams end UNAVAILABLE, exit 0`, async (t) => {
     const { db, host, rec, workers, pumps } = await busyRecorder(t, 'sig.db');
     rec.kill(signal);
-    const ends = await withTimeout(Promise.all(workers.map((w) => w.duplex.done)), 10_000, 'workers see the end');
+    const ends = await withTimeout(
+      Promise.all(workers.map((w) => w.duplex.done)),
+      10_000,
+      'workers see the end',
+    );
     await Promise.all(pumps);
     const exit = await withTimeout(rec.exited, 10_000, 'record exits');
     assert.deepEqual(exit, { code: 0, signal: null }, rec.stderr.join('\n'));
-    for (const end of ends) assert.deepEqual(end.status, { code: 14, details: 'functape record shutting down', metadata: end.status.metadata });
+    for (const end of ends)
+      assert.deepEqual(end.status, {
+        code: 14,
+        details: 'functape record shutting down',
+        metadata: end.status.metadata,
+      });
     assert.match(rec.stderr.join('\n'), /3 sessions, \d+ messages .*\d+ stored/);
     assert.doesNotMatch(rec.stderr.join('\n'), /NOT stored/);
 
@@ -46,12 +63,26 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       assert.equal(s.info.end?.status?.code, 14);
       const tag = Buffer.from(s.toHost[0]!.bytes).toString().split('-')[0]!;
       const w = workers[Number(tag.slice(1))]!;
-      const hostSide = host.streams.find((h) => Buffer.from(h.received[0]!).toString().startsWith(`${tag}-`))!;
+      const hostSide = host.streams.find((h) =>
+        Buffer.from(h.received[0]!).toString().startsWith(`${tag}-`),
+      )!;
       // Forwarded ⊆ recorded ⊆ sent, as prefixes, per direction.
-      assert.ok(isPrefix(hexList(hostSide.received), hexList(s.toHost)), 'every message the host got is recorded');
-      assert.ok(isPrefix(hexList(s.toHost), hexList(w.sent)), 'recorded worker messages are what the worker sent, in order');
-      assert.ok(isPrefix(hexList(w.received), hexList(s.toWorker)), 'every message the worker got is recorded');
-      assert.ok(isPrefix(hexList(s.toWorker), hexList(hostSide.sent)), 'recorded host messages are what the host sent, in order');
+      assert.ok(
+        isPrefix(hexList(hostSide.received), hexList(s.toHost)),
+        'every message the host got is recorded',
+      );
+      assert.ok(
+        isPrefix(hexList(s.toHost), hexList(w.sent)),
+        'recorded worker messages are what the worker sent, in order',
+      );
+      assert.ok(
+        isPrefix(hexList(w.received), hexList(s.toWorker)),
+        'every message the worker got is recorded',
+      );
+      assert.ok(
+        isPrefix(hexList(s.toWorker), hexList(hostSide.sent)),
+        'recorded host messages are what the host sent, in order',
+      );
       assert.ok(w.received.length >= 200);
     }
   });
@@ -69,18 +100,22 @@ test('record killed with SIGKILL: the database opens cleanly and holds a consist
   const pumping = pump(worker, 'k');
   // Read the recording while it is being written, until some frames are committed.
   let seen = 0;
-  await withTimeout((async () => {
-    while (seen < 100) {
-      await new Promise((r) => setTimeout(r, 20));
-      const r = openRecording(db);
-      try {
-        const s = r.sessions()[0];
-        seen = s ? s.counts.toHost : 0;
-      } finally {
-        r.close();
+  await withTimeout(
+    (async () => {
+      while (seen < 100) {
+        await new Promise((r) => setTimeout(r, 20));
+        const r = openRecording(db);
+        try {
+          const s = r.sessions()[0];
+          seen = s ? s.counts.toHost : 0;
+        } finally {
+          r.close();
+        }
       }
-    }
-  })(), 20_000, 'frames committed while recording');
+    })(),
+    20_000,
+    'frames committed while recording',
+  );
   rec.kill('SIGKILL');
   await rec.exited;
   const end = await withTimeout(worker.duplex.done, 10_000, 'worker sees the end');
@@ -89,7 +124,10 @@ test('record killed with SIGKILL: the database opens cleanly and holds a consist
 
   const [s] = readRecording(db);
   assert.ok(s, 'the session is there');
-  assert.ok(s.toHost.length >= seen, `${s.toHost.length} frames after the kill, ${seen} seen committed before`);
+  assert.ok(
+    s.toHost.length >= seen,
+    `${s.toHost.length} frames after the kill, ${seen} seen committed before`,
+  );
   assert.ok(isPrefix(hexList(s.toHost), hexList(worker.sent)));
   assert.ok(isPrefix(hexList(s.toWorker), hexList(host.streams[0]!.sent)));
   assert.equal(s.info.end, undefined, 'a session cut by SIGKILL has no end row');
@@ -106,9 +144,13 @@ async function busyRecorder(t: { after(fn: () => unknown): void }, name: string)
   t.after(() => rec.kill('SIGKILL'));
   const workers = [0, 1, 2].map(() => dialTestWorker(rec.address));
   const pumps = workers.map((w, i) => pump(w, `w${i}`));
-  await withTimeout((async () => {
-    while (workers.some((w) => w.received.length < 200)) await new Promise((r) => setTimeout(r, 5));
-  })(), 20_000, 'traffic flows');
+  await withTimeout(
+    (async () => {
+      while (workers.some((w) => w.received.length < 200)) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    20_000,
+    'traffic flows',
+  );
   return { db, host, rec, workers, pumps };
 }
 
@@ -120,7 +162,11 @@ test('two signals at once (timeout signals the process and its group): the stop 
   rec.kill('SIGTERM');
   await withTimeout(Promise.all(workers.map((w) => w.duplex.done)), 10_000, 'workers see the end');
   await Promise.all(pumps);
-  assert.deepEqual(await withTimeout(rec.exited, 20_000, 'record exits'), { code: 0, signal: null }, rec.stderr.join('\n'));
+  assert.deepEqual(
+    await withTimeout(rec.exited, 20_000, 'record exits'),
+    { code: 0, signal: null },
+    rec.stderr.join('\n'),
+  );
   const stderr = rec.stderr.join('\n');
   assert.match(stderr, /3 sessions, \d+ messages .*\d+ stored/, 'the summary is printed');
   const sessions = readRecording(db);
@@ -135,13 +181,22 @@ test('a third signal quits at once (130); the file still opens and holds a consi
     await new Promise((r) => setTimeout(r, 10));
   }
   const exit = await withTimeout(rec.exited, 20_000, 'record exits');
-  await withTimeout(Promise.all(workers.map((w) => w.duplex.done.catch(() => undefined))), 10_000, 'workers see the end');
+  await withTimeout(
+    Promise.all(workers.map((w) => w.duplex.done.catch(() => undefined))),
+    10_000,
+    'workers see the end',
+  );
   await Promise.all(pumps);
   // Usually 130; if the stop finished between two signals, a clean 0.
   assert.ok(exit.code === 130 || exit.code === 0, JSON.stringify(exit));
   const sessions = readRecording(db);
   for (const s of sessions) {
-    const tag = Buffer.from(s.toHost[0]?.bytes ?? Buffer.from('w0-')).toString().split('-')[0]!;
-    assert.ok(isPrefix(hexList(s.toHost), hexList(workers[Number(tag.slice(1))]!.sent)), 'recorded = a prefix of what was sent');
+    const tag = Buffer.from(s.toHost[0]?.bytes ?? Buffer.from('w0-'))
+      .toString()
+      .split('-')[0]!;
+    assert.ok(
+      isPrefix(hexList(s.toHost), hexList(workers[Number(tag.slice(1))]!.sent)),
+      'recorded = a prefix of what was sent',
+    );
   }
 });

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRecording, dialTestWorker, echoUntilEnd, startRecordProcess, startTestHost, tempDir, withTimeout, hexList } from './helpers/raw-peers.js';
+import {
+  readRecording,
+  dialTestWorker,
+  echoUntilEnd,
+  startRecordProcess,
+  startTestHost,
+  tempDir,
+  withTimeout,
+  hexList,
+} from './helpers/raw-peers.js';
 
 const MESSAGE = 16 * 1024;
 const COUNT = 200; // 3.2 MB each way into a 256 KiB database
@@ -30,7 +39,18 @@ test('database full with --on-store-error forward: traffic still flows unchanged
   const host = await startTestHost(echoUntilEnd());
   t.after(() => host.close());
   const db = join(tmp.dir, 'full.db');
-  const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off', '--max-db-bytes', '256K', '--on-store-error', 'forward']);
+  const rec = await startRecordProcess([
+    '--upstream',
+    host.address,
+    '--db',
+    db,
+    '--redact',
+    'off',
+    '--max-db-bytes',
+    '256K',
+    '--on-store-error',
+    'forward',
+  ]);
   t.after(() => rec.kill('SIGKILL'));
   const { worker, end } = await drive(rec.address);
   assert.equal(end.status.code, 0);
@@ -52,9 +72,18 @@ test('database full with --on-store-error forward: traffic still flows unchanged
 /** The recording holds `stored` messages, every session ended, and its unstored counts add up to `unstored`. */
 function assertFileAgrees(db: string, stored: number, unstored: number, stderr = ''): void {
   const sessions = readRecording(db);
-  assert.equal(sessions.reduce((n, s) => n + s.all.length, 0), stored, 'stored: the file and the summary agree');
-  for (const s of sessions) assert.ok(s.info.end, `session ${s.info.id} ended in the file (record said: ${stderr})`);
-  assert.equal(sessions.reduce((n, s) => n + (s.info.end?.unstored ?? 0), 0), unstored, 'NOT stored: the file and the summary agree');
+  assert.equal(
+    sessions.reduce((n, s) => n + s.all.length, 0),
+    stored,
+    'stored: the file and the summary agree',
+  );
+  for (const s of sessions)
+    assert.ok(s.info.end, `session ${s.info.id} ended in the file (record said: ${stderr})`);
+  assert.equal(
+    sessions.reduce((n, s) => n + (s.info.end?.unstored ?? 0), 0),
+    unstored,
+    'NOT stored: the file and the summary agree',
+  );
 }
 
 /** A 1 MiB tmpfs mounted for the test (root only); undefined when that is not possible here. */
@@ -109,18 +138,33 @@ test('database full with --on-store-error fail: the streams end with UNAVAILABLE
   const host = await startTestHost(echoUntilEnd());
   t.after(() => host.close());
   const db = join(tmp.dir, 'full-fail.db');
-  const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off', '--max-db-bytes', '256K', '--on-store-error', 'fail']);
+  const rec = await startRecordProcess([
+    '--upstream',
+    host.address,
+    '--db',
+    db,
+    '--redact',
+    'off',
+    '--max-db-bytes',
+    '256K',
+    '--on-store-error',
+    'fail',
+  ]);
   t.after(() => rec.kill('SIGKILL'));
   // Keep sending (far more than the file can hold) until record ends the stream: how many
   // messages cross before the first failed batch depends on the machine's load.
   const worker = dialTestWorker(rec.address);
   let ended = false;
-  void worker.duplex.done.then(() => (ended = true), () => (ended = true));
+  void worker.duplex.done.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
   const LIMIT = 20 * COUNT;
   for (let i = 0; i < LIMIT && !ended; i++) {
     const bytes = Buffer.alloc(MESSAGE, i % 251);
     worker.sent.push(bytes);
-    if (!worker.duplex.send(bytes)) await Promise.race([worker.duplex.drained(), worker.duplex.done.catch(() => undefined)]);
+    if (!worker.duplex.send(bytes))
+      await Promise.race([worker.duplex.drained(), worker.duplex.done.catch(() => undefined)]);
     if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
   }
   assert.ok(ended, `record ended the stream before ${LIMIT} messages (64 MB) crossed`);
@@ -128,6 +172,9 @@ test('database full with --on-store-error fail: the streams end with UNAVAILABLE
   assert.equal(end.status.code, 14);
   assert.match(end.status.details, /functape record cannot store the capture/);
   assert.ok(worker.received.length < worker.sent.length, 'the stream ended before all traffic crossed');
-  assert.deepEqual(await withTimeout(rec.exited, 15_000, 'record exits by itself'), { code: 1, signal: null });
+  assert.deepEqual(await withTimeout(rec.exited, 15_000, 'record exits by itself'), {
+    code: 1,
+    signal: null,
+  });
   assert.match(rec.stderr.join('\n'), /--on-store-error fail: ending every stream/);
 });

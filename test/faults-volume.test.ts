@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openRecording } from '../src/recording/open-recording.js';
 import {
-  createRunningHash, dialTestWorker, echoUntilEnd, startRecordProcess, startTestHost, tempDir, withTimeout,
+  createRunningHash,
+  dialTestWorker,
+  echoUntilEnd,
+  startRecordProcess,
+  startTestHost,
+  tempDir,
+  withTimeout,
 } from './helpers/raw-peers.js';
 
 const STREAMS = 10;
@@ -21,22 +27,24 @@ test(`${STREAMS} streams x ${MESSAGES} messages: count and running hash per stre
   const rec = await startRecordProcess(['--upstream', host.address, '--db', db, '--redact', 'off']);
   t.after(() => rec.kill('SIGKILL'));
 
-  const workers = await Promise.all(Array.from({ length: STREAMS }, async (_, w) => {
-    const worker = dialTestWorker(rec.address, { 'x-stream': [String(w)] });
-    const sent = createRunningHash();
-    for (let i = 0; i < MESSAGES; i++) {
-      // Sizes vary (0..~300 bytes) so framing boundaries land everywhere.
-      const bytes = Buffer.alloc((i * 37 + w) % 301, `${w}:${i};`);
-      sent.update(bytes);
-      if (!worker.duplex.send(bytes)) await worker.duplex.drained();
-    }
-    worker.duplex.end();
-    const end = await withTimeout(worker.duplex.done, 60_000, `stream ${w} end`);
-    assert.equal(end.status.code, 0);
-    const received = createRunningHash();
-    for (const m of worker.received) received.update(m);
-    return { sent: sent.digest(), received: received.digest() };
-  }));
+  const workers = await Promise.all(
+    Array.from({ length: STREAMS }, async (_, w) => {
+      const worker = dialTestWorker(rec.address, { 'x-stream': [String(w)] });
+      const sent = createRunningHash();
+      for (let i = 0; i < MESSAGES; i++) {
+        // Sizes vary (0..~300 bytes) so framing boundaries land everywhere.
+        const bytes = Buffer.alloc((i * 37 + w) % 301, `${w}:${i};`);
+        sent.update(bytes);
+        if (!worker.duplex.send(bytes)) await worker.duplex.drained();
+      }
+      worker.duplex.end();
+      const end = await withTimeout(worker.duplex.done, 60_000, `stream ${w} end`);
+      assert.equal(end.status.code, 0);
+      const received = createRunningHash();
+      for (const m of worker.received) received.update(m);
+      return { sent: sent.digest(), received: received.digest() };
+    }),
+  );
 
   rec.kill('SIGTERM');
   assert.deepEqual(await withTimeout(rec.exited, 20_000, 'record exits'), { code: 0, signal: null });

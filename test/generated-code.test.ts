@@ -23,12 +23,25 @@ test('src/gen matches a fresh generation from proto/', () => {
     writeFileSync(tpl, template);
     const buf = resolve(ROOT, 'node_modules/.bin/buf');
     const PATH = `${resolve(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`;
-    execFileSync(buf, ['generate', '--template', tpl], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, PATH } });
-    const fresh = files(out).filter((f) => f.endsWith('.ts')).map((f) => relative(out, f)).sort();
-    const checkedIn = files(join(ROOT, 'src/gen')).map((f) => relative(join(ROOT, 'src/gen'), f)).sort();
+    execFileSync(buf, ['generate', '--template', tpl], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      env: { ...process.env, PATH },
+    });
+    const fresh = files(out)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => relative(out, f))
+      .sort();
+    const checkedIn = files(join(ROOT, 'src/gen'))
+      .map((f) => relative(join(ROOT, 'src/gen'), f))
+      .sort();
     assert.deepEqual(checkedIn, fresh, 'same generated files');
     for (const f of fresh) {
-      assert.equal(readFileSync(join(ROOT, 'src/gen', f), 'utf8'), readFileSync(join(out, f), 'utf8'), `${f} is up to date (run npm run generate)`);
+      assert.equal(
+        readFileSync(join(ROOT, 'src/gen', f), 'utf8'),
+        readFileSync(join(out, f), 'utf8'),
+        `${f} is up to date (run npm run generate)`,
+      );
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -14,10 +14,30 @@ const T0 = Date.UTC(2026, 0, 3);
 
 /** A session of `count` unknown messages of `size` bytes each, then a line that is not NDJSON. */
 function* badImport(count: number, size: number): Generator<string> {
-  yield sessionLine({ id: 7, startWallMs: T0, upstream: '', path: '', metadata: {}, functapeVersion: 'x', schemaVersion: '1' });
+  yield sessionLine({
+    id: 7,
+    startWallMs: T0,
+    upstream: '',
+    path: '',
+    metadata: {},
+    functapeVersion: 'x',
+    schemaVersion: '1',
+  });
   for (let seq = 0; seq < count; seq++) {
     const bytes = Buffer.alloc(size, seq % 251);
-    yield frameLine({ sessionId: 7, seq, dirSeq: seq, direction: 'toHost', tNs: BigInt(seq), wallMs: T0 + seq, compressed: false, bytes, kind: 'unknown', size, redacted: false });
+    yield frameLine({
+      sessionId: 7,
+      seq,
+      dirSeq: seq,
+      direction: 'toHost',
+      tNs: BigInt(seq),
+      wallMs: T0 + seq,
+      compressed: false,
+      bytes,
+      kind: 'unknown',
+      size,
+      redacted: false,
+    });
   }
   yield '{ this is not json';
 }
@@ -25,12 +45,19 @@ function* badImport(count: number, size: number): Generator<string> {
 test('a failed import leaves an existing recording byte-identical, header included', async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
-  for (const [name, count, size] of [['small', 3, 100], ['spilled', 200, 128 * 1024]] as const) {
+  for (const [name, count, size] of [
+    ['small', 3, 100],
+    ['spilled', 200, 128 * 1024],
+  ] as const) {
     const db = join(tmp.dir, `${name}.db`);
     writeSampleRecording(db);
     const before = readFileSync(db);
     await assert.rejects(importNdjson(db, badImport(count, size)), NdjsonError, name);
     assert.deepEqual(readFileSync(db), before, `${name}: the file is byte-identical`);
-    assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.startsWith(`${name}.db-`)), [], `${name}: no -wal, -shm or -journal left`);
+    assert.deepEqual(
+      readdirSync(tmp.dir).filter((f) => f.startsWith(`${name}.db-`)),
+      [],
+      `${name}: no -wal, -shm or -journal left`,
+    );
   }
 });

@@ -17,7 +17,21 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-const COMMANDS = ['demo', 'record', 'wrap', 'worker', 'host', 'sessions', 'show', 'export', 'import', 'verify', 'replay', 'redact', 'bench'];
+const COMMANDS = [
+  'demo',
+  'record',
+  'wrap',
+  'worker',
+  'host',
+  'sessions',
+  'show',
+  'export',
+  'import',
+  'verify',
+  'replay',
+  'redact',
+  'bench',
+];
 
 test('every command that takes --listen also takes --allow-remote', async () => {
   const listening: string[] = [];
@@ -44,12 +58,31 @@ test('a non-loopback --listen: refused without --allow-remote, warned about with
     for (const address of ['0.0.0.0:0', '[::]:0', '10.1.2.3:7071']) {
       const r = await run([...argv, '--listen', address]);
       assert.equal(r.code, 2, `${name} --listen ${address}: ${r.stderr}`);
-      assert.equal(r.stderr, `functape: --listen ${address} is not a loopback address; add --allow-remote to accept workers from other machines\n`, name);
+      assert.equal(
+        r.stderr,
+        `functape: --listen ${address} is not a loopback address; add --allow-remote to accept workers from other machines\n`,
+        name,
+      );
       assert.equal(r.stdout, '', `${name}: nothing started`);
     }
   }
   // Accepted with --allow-remote, with the warning; no worker comes, so the replay gives up (exit 3).
-  const r = await run(['replay', 'host', '--db', db, '--session', '1', '--listen', '0.0.0.0:0', '--allow-remote', '--start-timeout', '1s']);
+  const r = await run([
+    'replay',
+    'host',
+    '--db',
+    db,
+    '--session',
+    '1',
+    '--listen',
+    '0.0.0.0:0',
+    '--allow-remote',
+    '--start-timeout',
+    '1s',
+  ]);
   assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stderr, /^functape replay: warning: listening on 0\.0\.0\.0:0: any machine that can reach it can connect/m);
+  assert.match(
+    r.stderr,
+    /^functape replay: warning: listening on 0\.0\.0\.0:0: any machine that can reach it can connect/m,
+  );
 });

@@ -36,7 +36,10 @@ async function run(argv: string[], cwd: string, env = npmEnv()): Promise<Process
 
 /** Packs the repository into dir; returns the tarball's path and the files it holds. */
 async function pack(dir: string): Promise<{ tarball: string; files: string[] }> {
-  const { stdout } = await run(['npm', 'pack', '--ignore-scripts', '--json', '--pack-destination', dir], REPO);
+  const { stdout } = await run(
+    ['npm', 'pack', '--ignore-scripts', '--json', '--pack-destination', dir],
+    REPO,
+  );
   const [info] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
   return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
 }
@@ -56,22 +59,49 @@ async function localPrebuild(dir: string): Promise<string> {
  * and without skipLibCheck: every type the package's declarations name must install with it.
  */
 async function typecheck(project: string): Promise<void> {
-  writeFileSync(join(project, 'check.ts'), [
-    "import { openRecording, decodeMessage, type Recording } from 'functape';",
-    "const recording: Recording = openRecording('demo/demo.db');",
-    'const first = recording.frames(recording.sessions()[0]!.id).next();',
-    "const kind: string | undefined = first.done ? undefined : decodeMessage(first.value.bytes).content.case;",
-    'console.log(kind);',
-  ].join('\n'));
+  writeFileSync(
+    join(project, 'check.ts'),
+    [
+      "import { openRecording, decodeMessage, type Recording } from 'functape';",
+      "const recording: Recording = openRecording('demo/demo.db');",
+      'const first = recording.frames(recording.sessions()[0]!.id).next();',
+      'const kind: string | undefined = first.done ? undefined : decodeMessage(first.value.bytes).content.case;',
+      'console.log(kind);',
+    ].join('\n'),
+  );
   const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
-  await run([tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'check.ts'], project);
+  await run(
+    [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      'check.ts',
+    ],
+    project,
+  );
 }
 
 test('the packed tarball installs into an empty project: npx functape demo runs, the library imports and type-checks', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-package-'));
   try {
     const { tarball, files } = await pack(dir);
-    for (const needed of ['bin/functape', 'dist/bundle/cli/main.js', 'dist/bundle/cli/writer-thread.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/locales/en.json', 'README.md']) {
+    for (const needed of [
+      'bin/functape',
+      'dist/bundle/cli/main.js',
+      'dist/bundle/cli/writer-thread.js',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/locales/en.json',
+      'README.md',
+    ]) {
       assert.ok(files.includes(needed), `the tarball lacks ${needed}`);
     }
     const extra = files.filter((f) => /^(src|test|bench|dist\/test|dist\/bench)\/|\.test\.|\.map$/.test(f));
@@ -79,9 +109,16 @@ test('the packed tarball installs into an empty project: npx functape demo runs,
 
     const project = join(dir, 'project');
     mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+    );
     const prebuilds = await localPrebuild(join(dir, 'prebuilds'));
-    await run(['npm', 'install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project, npmEnv({ npm_config_better_sqlite3_local_prebuilds: prebuilds }));
+    await run(
+      ['npm', 'install', '--prefer-offline', '--no-audit', '--no-fund', tarball],
+      project,
+      npmEnv({ npm_config_better_sqlite3_local_prebuilds: prebuilds }),
+    );
 
     const demo = await run(['npx', '--no', 'functape', 'demo'], project);
     assert.match(demo.stdout, /functape host: OK/);

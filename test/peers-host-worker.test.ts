@@ -12,7 +12,10 @@ import { listenAsHost } from '../src/wire/grpc-peer.js';
 const BIN = resolve(process.cwd(), 'bin/functape');
 const WORKER = `${process.execPath} ${BIN} worker`;
 
-function functape(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function functape(
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
@@ -34,8 +37,25 @@ async function host(args: string[]): Promise<{ code: number; report: HostReport;
 
 test('every function kind, cancellation, env reload, status echo and terminate → exit 0', async () => {
   const { code, report } = await host([
-    '--worker', WORKER, '--invocations', '42', '--concurrency', '4', '--cancel-every', '2', '--reload-env', '--big-mb', '0.25', '--log-count', '3',
-    '--function', 'echo,hello,sleep', '--function', 'fail', '--function', 'log,big,noop',
+    '--worker',
+    WORKER,
+    '--invocations',
+    '42',
+    '--concurrency',
+    '4',
+    '--cancel-every',
+    '2',
+    '--reload-env',
+    '--big-mb',
+    '0.25',
+    '--log-count',
+    '3',
+    '--function',
+    'echo,hello,sleep',
+    '--function',
+    'fail',
+    '--function',
+    'log,big,noop',
   ]);
   assert.equal(report.outcome, 'ok', report.problem);
   assert.equal(code, 0);
@@ -68,21 +88,41 @@ test('the text summary names the outcome, throughput and latency', async () => {
 });
 
 test('a worker with an invocation cost (--work-us, --logs): every invocation comes with its logs, still answered right', async () => {
-  const { code, report } = await host(['--worker', `${WORKER} --work-us 200 --logs 2`, '-n', '12', '-c', '4', '-f', 'noop,hello']);
+  const { code, report } = await host([
+    '--worker',
+    `${WORKER} --work-us 200 --logs 2`,
+    '-n',
+    '12',
+    '-c',
+    '4',
+    '-f',
+    'noop,hello',
+  ]);
   assert.equal(code, 0);
   assert.equal(report.invocations.answered, 12);
   assert.equal(report.logs.invocation, 24, 'two per invocation');
 });
 
-test('a worker with another greeting and a load collection still meets the host\'s expectations', async () => {
+test("a worker with another greeting and a load collection still meets the host's expectations", async () => {
   // As a host starts it: a defaultWorkerPath-like word first, then options, then the host arguments.
-  const { code, report } = await host(['--worker', `${WORKER} app/worker.js --greeting Hi --load-collection`, '-n', '8', '-f', 'hello,noop']);
+  const { code, report } = await host([
+    '--worker',
+    `${WORKER} app/worker.js --greeting Hi --load-collection`,
+    '-n',
+    '8',
+    '-f',
+    'hello,noop',
+  ]);
   assert.equal(code, 0, report.problem);
   assert.ok(report.workerCapabilities.includes('SupportsLoadResponseCollection'));
-  assert.equal(report.messages.toWorker, 1 + 1 + 1 + 8 + 1 + 1, 'one FunctionLoadRequestCollection instead of 8 loads');
+  assert.equal(
+    report.messages.toWorker,
+    1 + 1 + 1 + 8 + 1 + 1,
+    'one FunctionLoadRequestCollection instead of 8 loads',
+  );
 });
 
-test('a worker that crashes mid-invocation: exit 3 with the worker\'s last words', async () => {
+test("a worker that crashes mid-invocation: exit 3 with the worker's last words", async () => {
   const { code, report } = await host(['--worker', WORKER, '-n', '4', '-c', '1', '-f', 'hello,crash']);
   assert.equal(code, 3);
   assert.equal(report.outcome, 'broken');
@@ -114,9 +154,15 @@ test('bad flags: one line, exit 2', async () => {
   assert.match(r.stderr, /--concurrency takes a whole number ≥ 1 \(got "0"\)/);
   // flags that used to start a run that could only fail: one line, exit 2 instead of exit 3
   for (const [flags, message] of [
-    [['--start-timeout', '-1'], /--start-timeout takes a duration ≥ 0 \(500ms, 30s, 2m, 1m30s, or plain seconds; got "-1"\)/],
+    [
+      ['--start-timeout', '-1'],
+      /--start-timeout takes a duration ≥ 0 \(500ms, 30s, 2m, 1m30s, or plain seconds; got "-1"\)/,
+    ],
     [['--answer-timeout', 'soon'], /--answer-timeout takes a duration > 0 \(.*plain seconds; got "soon"\)/],
-    [['--app-dir', resolve(process.cwd(), 'no-such-app-dir')], /--app-dir .*no-such-app-dir is not a directory/],
+    [
+      ['--app-dir', resolve(process.cwd(), 'no-such-app-dir')],
+      /--app-dir .*no-such-app-dir is not a directory/,
+    ],
   ] as const) {
     const b = await functape(['host', '--worker', WORKER, ...flags]);
     assert.equal(b.code, 2, `${flags.join(' ')}: ${b.stderr}`);
@@ -129,8 +175,23 @@ test('bad flags: one line, exit 2', async () => {
   const w = await functape(['worker', '--functions-uri', 'http://127.0.0.1:1/']);
   assert.equal(w.code, 2);
   assert.match(w.stderr, /missing worker id/);
-  for (const [flag, value] of [['--work-us', '-1'], ['--work-us', '1.5'], ['--logs', 'many'], ['--logs', '100001']]) {
-    const c = await functape(['worker', flag!, value!, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
+  for (const [flag, value] of [
+    ['--work-us', '-1'],
+    ['--work-us', '1.5'],
+    ['--logs', 'many'],
+    ['--logs', '100001'],
+  ]) {
+    const c = await functape([
+      'worker',
+      flag!,
+      value!,
+      '--functions-uri',
+      'http://127.0.0.1:1/',
+      '--functions-worker-id',
+      'w',
+      '--functions-request-id',
+      'r',
+    ]);
     assert.equal(c.code, 2, `${flag} ${value}: ${c.stderr}`);
     assert.equal(c.stderr.trim().split('\n').length, 1, c.stderr);
     assert.match(c.stderr, new RegExp(`${flag} takes a whole number from 0 to`));
@@ -145,12 +206,21 @@ for (const form of ['short', 'functions'] as const) {
         listener: { host: '127.0.0.1', port: listener.port, onStream: (cb) => listener.onStream(cb) },
         startWorker: (hostArgs) => {
           const cut = hostArgs.indexOf('--functions-uri');
-          return spawnWorker([process.execPath, BIN, 'worker'], form === 'short' ? hostArgs.slice(0, cut) : hostArgs.slice(cut));
+          return spawnWorker(
+            [process.execPath, BIN, 'worker'],
+            form === 'short' ? hostArgs.slice(0, cut) : hostArgs.slice(cut),
+          );
         },
-        functions: ['hello'], invocations: 2, concurrency: 1,
-        plan: { logCount: 1, bigMb: 0, cancelEvery: 0 }, reloadEnv: false,
-        hostVersion: 'test', appDirectory: process.cwd(), newGuid: randomUUID,
-        now: () => process.hrtime.bigint(), wallNow: () => Date.now(),
+        functions: ['hello'],
+        invocations: 2,
+        concurrency: 1,
+        plan: { logCount: 1, bigMb: 0, cancelEvery: 0 },
+        reloadEnv: false,
+        hostVersion: 'test',
+        appDirectory: process.cwd(),
+        newGuid: randomUUID,
+        now: () => process.hrtime.bigint(),
+        wallNow: () => Date.now(),
       });
       assert.equal(report.outcome, 'ok', report.problem);
       assert.equal(report.worker.exitCode, 0);
@@ -166,9 +236,23 @@ test('through functape wrap the host sees exactly what it sees directly', async 
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'functape-peers-'));
   try {
-    const args = ['-n', '24', '-c', '3', '--cancel-every', '2', '--reload-env', '-f', 'echo,hello,sleep,fail,log,noop'];
+    const args = [
+      '-n',
+      '24',
+      '-c',
+      '3',
+      '--cancel-every',
+      '2',
+      '--reload-env',
+      '-f',
+      'echo,hello,sleep,fail,log,noop',
+    ];
     const direct = await host(['--worker', WORKER, ...args]);
-    const wrapped = await host(['--worker', `${process.execPath} ${BIN} wrap --db ${join(dir, 'w.db')} --quiet -- ${WORKER}`, ...args]);
+    const wrapped = await host([
+      '--worker',
+      `${process.execPath} ${BIN} wrap --db ${join(dir, 'w.db')} --quiet -- ${WORKER}`,
+      ...args,
+    ]);
     const why = (r: HostReport) => `${r.problem}\n${r.worker.stderrTail.join('\n')}`;
     assert.equal(direct.code, 0, why(direct.report));
     assert.equal(wrapped.code, 0, why(wrapped.report));
@@ -184,7 +268,14 @@ test('through functape wrap the host sees exactly what it sees directly', async 
 
 test('the HTTP input goes under the trigger binding the metadata names, not a fixed `req`', async () => {
   // --binding-name: the worker's metadata names the trigger as real apps do, and it refuses unknown inputs.
-  const { code, report } = await host(['--worker', `${WORKER} --binding-name httpTrigger624a`, '-n', '12', '-f', 'echo,hello,log']);
+  const { code, report } = await host([
+    '--worker',
+    `${WORKER} --binding-name httpTrigger624a`,
+    '-n',
+    '12',
+    '-f',
+    'echo,hello,log',
+  ]);
   assert.equal(report.outcome, 'ok', `${report.problem} ${report.invocations.examples.join('; ')}`);
   assert.equal(code, 0);
   assert.equal(report.invocations.answered, 12);

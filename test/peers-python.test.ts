@@ -6,7 +6,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostReport } from '../src/peers/host-report.js';
-import { FUNCTAPE, REPO, assertPythonGrpc, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog, runProcess, shellJoin } from './helpers/python.js';
+import {
+  FUNCTAPE,
+  REPO,
+  assertPythonGrpc,
+  hostSummary,
+  pythonHostArgv,
+  pythonWorkerArgv,
+  readPeerLog,
+  runProcess,
+  shellJoin,
+} from './helpers/python.js';
 import { describe as describeBytes } from '../src/codec/describe.js';
 
 before(() => assertPythonGrpc());
@@ -20,10 +30,21 @@ for (const argForm of ['functions', 'short'] as const) {
     const dir = tempDir();
     try {
       const log = join(dir, 'host.ndjson');
-      const result = await runProcess(pythonHostArgv({
-        worker: shellJoin([...FUNCTAPE, 'worker']), log, invocations: 28, concurrency: 4, argForm,
-        functions: ['echo', 'hello', 'sleep', 'log', 'fail', 'noop', 'big'], sleepMs: 20, cancelEvery: 5, envReload: true, bigBodyMb: 1,
-      }), { timeoutMs: 60_000, cwd: REPO });
+      const result = await runProcess(
+        pythonHostArgv({
+          worker: shellJoin([...FUNCTAPE, 'worker']),
+          log,
+          invocations: 28,
+          concurrency: 4,
+          argForm,
+          functions: ['echo', 'hello', 'sleep', 'log', 'fail', 'noop', 'big'],
+          sleepMs: 20,
+          cancelEvery: 5,
+          envReload: true,
+          bigBodyMb: 1,
+        }),
+        { timeoutMs: 60_000, cwd: REPO },
+      );
       const s = hostSummary(result);
       assert.equal(s.outcome, 'completed', `${s.error}\n${result.stderr}`);
       assert.equal(s.unexpected, 0);
@@ -37,7 +58,8 @@ for (const argForm of ['functions', 'short'] as const) {
       assert.deepEqual(s.functions, ['big', 'crash', 'echo', 'fail', 'hello', 'log', 'noop', 'sleep']);
       const peer = readPeerLog(log);
       assert.equal(describeBytes(peer.received[0]!).kind, 'startStream');
-      for (const bytes of peer.received) assert.equal(describeBytes(bytes).decodeError, undefined, 'every worker message decodes');
+      for (const bytes of peer.received)
+        assert.equal(describeBytes(bytes).decodeError, undefined, 'every worker message decodes');
       const echoed = peer.received.map(describeBytes).filter((d) => d.kind === 'workerStatusResponse');
       assert.equal(echoed.length, 1);
       assert.ok(echoed[0]!.requestId, 'the status answer carries the request id it was asked with');
@@ -51,8 +73,25 @@ test('functape host → Python grpcio worker: the scripted host works with anoth
   const dir = tempDir();
   try {
     const worker = shellJoin(pythonWorkerArgv(join(dir, 'worker.ndjson')));
-    const result = await runProcess([...FUNCTAPE, 'host', '--json', '--worker', worker, '-n', '30', '-c', '4',
-      '-f', 'echo,hello,sleep,log,fail,noop', '--cancel-every', '3', '--reload-env'], { timeoutMs: 60_000, cwd: REPO });
+    const result = await runProcess(
+      [
+        ...FUNCTAPE,
+        'host',
+        '--json',
+        '--worker',
+        worker,
+        '-n',
+        '30',
+        '-c',
+        '4',
+        '-f',
+        'echo,hello,sleep,log,fail,noop',
+        '--cancel-every',
+        '3',
+        '--reload-env',
+      ],
+      { timeoutMs: 60_000, cwd: REPO },
+    );
     const report = JSON.parse(result.stdout) as HostReport;
     assert.equal(result.code, 0, `${report.problem}\n${report.worker.stderrTail.join('\n')}`);
     assert.equal(report.outcome, 'ok');
@@ -61,7 +100,10 @@ test('functape host → Python grpcio worker: the scripted host works with anoth
     assert.equal(report.invocations.byFunction.sleep!.cancelled, 1);
     assert.equal(report.statusEchoed, true);
     const peer = readPeerLog(join(dir, 'worker.ndjson'));
-    assert.ok(peer.received.some((b) => describeBytes(b).kind === 'functionLoadRequestCollection'), 'loads went as one collection');
+    assert.ok(
+      peer.received.some((b) => describeBytes(b).kind === 'functionLoadRequestCollection'),
+      'loads went as one collection',
+    );
     assert.equal(describeBytes(peer.received.at(-1)!).kind, 'workerTerminate');
   } finally {
     rmSync(dir, { recursive: true, force: true });

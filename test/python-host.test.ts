@@ -8,8 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, assertTransparentRun, describeRun, FUNCTAPE, runPythonHostSession,
-  type HostOptions, type PythonHostRun, type Route,
+  assertPythonGrpc,
+  assertTransparentRun,
+  describeRun,
+  FUNCTAPE,
+  runPythonHostSession,
+  type HostOptions,
+  type PythonHostRun,
+  type Route,
 } from './helpers/python.js';
 
 /** Odd invocations are 5 s sleeps cancelled at once; the first carries a 4.5 MiB body echoed back. */
@@ -28,7 +34,13 @@ describe('python grpcio host ↔ functape worker', { timeout: 150_000 }, () => {
   let dir = '';
   let direct: PythonHostRun | undefined;
   const run = (route: Route) =>
-    runPythonHostSession(route, { dir, name: 'fworker', script: SCRIPT, workerLogged: false, workerArgv: () => [...FUNCTAPE, 'worker'] });
+    runPythonHostSession(route, {
+      dir,
+      name: 'fworker',
+      script: SCRIPT,
+      workerLogged: false,
+      workerArgv: () => [...FUNCTAPE, 'worker'],
+    });
 
   before(() => {
     assertPythonGrpc();
@@ -41,13 +53,27 @@ describe('python grpcio host ↔ functape worker', { timeout: 150_000 }, () => {
     const s = r.summary;
     assert.equal(r.host.code, 0, describeRun(r));
     assert.deepEqual(
-      [s.outcome, s.invocations, s.succeeded, s.failed, s.cancelled, s.statusResponses, s.envReloads, s.workerExit, s.workerEnd, s.unexpected],
+      [
+        s.outcome,
+        s.invocations,
+        s.succeeded,
+        s.failed,
+        s.cancelled,
+        s.statusResponses,
+        s.envReloads,
+        s.workerExit,
+        s.workerEnd,
+        s.unexpected,
+      ],
       ['completed', 24, 9, 3, 12, 1, 1, 0, 'half-close', 0],
       describeRun(r),
     );
     assert.ok(s.logs >= 3 * 2, `log invocations emitted their RpcLogs (${s.logs})`);
     assert.ok(s.functions.includes('echo') && s.functions.includes('sleep'), 'worker-indexed functions');
-    assert.ok(r.hostLog.received.some((b) => b.length > 4.5 * 1024 * 1024), 'the 4.5 MiB body came back');
+    assert.ok(
+      r.hostLog.received.some((b) => b.length > 4.5 * 1024 * 1024),
+      'the 4.5 MiB body came back',
+    );
     direct = r;
   });
 

@@ -9,11 +9,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  assertPythonGrpc, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog,
-  readRecording, runProcess, showJson, shellJoin, startPythonHost, startProcess, startRecord, stopProcess, transparencyProblems,
+  assertPythonGrpc,
+  hostArgs,
+  hostSummary,
+  pythonHostArgv,
+  pythonWorkerArgv,
+  readPeerLog,
+  readRecording,
+  runProcess,
+  showJson,
+  shellJoin,
+  startPythonHost,
+  startProcess,
+  startRecord,
+  stopProcess,
+  transparencyProblems,
 } from './helpers/python.js';
 
-const FAIL = { invocations: 6, concurrency: 3, functions: ['echo', 'log'], failWith: 'INTERNAL:host gave up: boom' } as const;
+const FAIL = {
+  invocations: 6,
+  concurrency: 3,
+  functions: ['echo', 'log'],
+  failWith: 'INTERNAL:host gave up: boom',
+} as const;
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {
@@ -35,7 +53,11 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
   test('a host that ends the stream with INTERNAL + trailers: same status, details, trailers through record', async (t) => {
     const directLog = join(dir, 'fail-direct-worker.ndjson');
     const r = await runProcess(
-      pythonHostArgv({ ...FAIL, worker: shellJoin(pythonWorkerArgv(directLog)), log: join(dir, 'fail-direct-host.ndjson') }),
+      pythonHostArgv({
+        ...FAIL,
+        worker: shellJoin(pythonWorkerArgv(directLog)),
+        log: join(dir, 'fail-direct-host.ndjson'),
+      }),
       { timeoutMs: 60_000 },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -53,7 +75,10 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
     let record: Awaited<ReturnType<typeof startRecord>> | undefined;
     try {
       record = await startRecord(db, host.port);
-      const worker = startProcess([...pythonWorkerArgv(workerLog), ...hostArgs(record.port, workerId, requestId)], { timeoutMs: 60_000 });
+      const worker = startProcess(
+        [...pythonWorkerArgv(workerLog), ...hostArgs(record.port, workerId, requestId)],
+        { timeoutMs: 60_000 },
+      );
       const [w, h] = await Promise.all([worker.done, host.proc.done]);
       assert.equal(w.code, 1, 'the worker exits 1 on a non-OK status');
       assert.equal(h.code, 0, h.stderr);
@@ -64,10 +89,21 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
       assert.deepEqual(proxied.trailers, direct.trailers);
       assert.equal(hostSummary(h).outcome, 'completed');
       const { frames, sessions } = readRecording(db);
-      assert.equal(sessions[0]?.end?.status?.code, 13, `recorded status INTERNAL: ${showJson(sessions[0]?.end)}`);
+      assert.equal(
+        sessions[0]?.end?.status?.code,
+        13,
+        `recorded status INTERNAL: ${showJson(sessions[0]?.end)}`,
+      );
       assert.equal(sessions[0]?.end?.status?.details, 'host gave up: boom');
-      assert.deepEqual(sessions[0]?.end?.status?.metadata?.['x-host-abort'], ['internal'], 'trailers recorded');
-      assert.deepEqual(transparencyProblems(frames, { host: readPeerLog(hostLog), worker: readPeerLog(workerLog) }), []);
+      assert.deepEqual(
+        sessions[0]?.end?.status?.metadata?.['x-host-abort'],
+        ['internal'],
+        'trailers recorded',
+      );
+      assert.deepEqual(
+        transparencyProblems(frames, { host: readPeerLog(hostLog), worker: readPeerLog(workerLog) }),
+        [],
+      );
     } finally {
       record?.proc.kill();
       host.proc.kill();
@@ -78,14 +114,20 @@ describe('status transparency toward a python grpcio worker', { timeout: 120_000
   test('host down: the worker gets UNAVAILABLE through record as it does direct', async (t) => {
     const port = await closedPort();
     const directLog = join(dir, 'down-direct.ndjson');
-    const d = await runProcess([...pythonWorkerArgv(directLog, ['--timeout', '20']), ...hostArgs(port, randomUUID(), randomUUID())], { timeoutMs: 40_000 });
+    const d = await runProcess(
+      [...pythonWorkerArgv(directLog, ['--timeout', '20']), ...hostArgs(port, randomUUID(), randomUUID())],
+      { timeoutMs: 40_000 },
+    );
     assert.equal(d.code, 1);
     assert.equal(readPeerLog(directLog).summary?.status, 'UNAVAILABLE');
 
     const record = await startRecord(join(dir, 'down.db'), port);
     try {
       const log = join(dir, 'down-proxied.ndjson');
-      const p = await runProcess([...pythonWorkerArgv(log, ['--timeout', '20']), ...hostArgs(record.port, randomUUID(), randomUUID())], { timeoutMs: 40_000 });
+      const p = await runProcess(
+        [...pythonWorkerArgv(log, ['--timeout', '20']), ...hostArgs(record.port, randomUUID(), randomUUID())],
+        { timeoutMs: 40_000 },
+      );
       assert.equal(p.code, 1, p.stderr);
       assert.equal(readPeerLog(log).summary?.status, 'UNAVAILABLE', JSON.stringify(readPeerLog(log).summary));
     } finally {

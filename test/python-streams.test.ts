@@ -9,18 +9,48 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  assertPythonGrpc, FUNCTAPE, hostArgs, hostSummary, pythonHostArgv, pythonWorkerArgv, readPeerLog, readRecording,
-  runProcess, shellJoin, showJson, startProcess, startRecord, stopProcess, transparencyProblems, type ProcessResult, type RunningProcess,
+  assertPythonGrpc,
+  FUNCTAPE,
+  hostArgs,
+  hostSummary,
+  pythonHostArgv,
+  pythonWorkerArgv,
+  readPeerLog,
+  readRecording,
+  runProcess,
+  shellJoin,
+  showJson,
+  startProcess,
+  startRecord,
+  stopProcess,
+  transparencyProblems,
+  type ProcessResult,
+  type RunningProcess,
 } from './helpers/python.js';
 
 const WORKERS = 3;
-const SCRIPT = { invocations: 8, concurrency: 4, functions: ['echo', 'log', 'hello', 'fail'], envReload: true, timeoutSec: 30 };
+const SCRIPT = {
+  invocations: 8,
+  concurrency: 4,
+  functions: ['echo', 'log', 'hello', 'fail'],
+  envReload: true,
+  timeoutSec: 30,
+};
 
 /** Every session matches its host stream's log and its worker's log; nothing crossed over. */
-function assertSessions(db: string, hostLogBase: string, summary: Record<string, any>, workerLogs: Map<string, string>): void {
+function assertSessions(
+  db: string,
+  hostLogBase: string,
+  summary: Record<string, any>,
+  workerLogs: Map<string, string>,
+): void {
   const { sessions, frames } = readRecording(db);
   assert.equal(sessions.length, WORKERS, `one session per worker, got ${sessions.length}`);
-  assert.deepEqual(sessions.map((s) => s.workerId).sort(), summary.sessions.map((s: any) => s.workerId).sort(), 'each worker id once');
+  assert.deepEqual(
+    sessions.map((s) => s.workerId).sort(),
+    summary.sessions.map((s: any) => s.workerId).sort(),
+    'each worker id once',
+  );
   for (const session of sessions) {
     const hostSide = summary.sessions.find((s: any) => s.workerId === session.workerId);
     assert.ok(hostSide?.log?.startsWith(hostLogBase), `host session for ${session.workerId}`);
@@ -43,7 +73,12 @@ describe(`${WORKERS} python grpcio workers at once`, { timeout: 150_000 }, () =>
   test('direct: every session completes on its own stream', async () => {
     const log = join(dir, 'direct-host.ndjson');
     const r = await runProcess(
-      pythonHostArgv({ ...SCRIPT, worker: shellJoin(pythonWorkerArgv(join(dir, 'direct-worker.ndjson'))), log, workers: WORKERS }),
+      pythonHostArgv({
+        ...SCRIPT,
+        worker: shellJoin(pythonWorkerArgv(join(dir, 'direct-worker.ndjson'))),
+        log,
+        workers: WORKERS,
+      }),
       { timeoutMs: 60_000 },
     );
     const s = hostSummary(r);
@@ -51,28 +86,41 @@ describe(`${WORKERS} python grpcio workers at once`, { timeout: 150_000 }, () =>
     assert.deepEqual(s.workerExit, [0, 0, 0]);
     assert.equal(s.sessions.length, WORKERS);
     assert.equal(new Set(s.sessions.map((x: any) => x.workerId)).size, WORKERS);
-    for (const x of s.sessions) assert.deepEqual([x.outcome, x.invocations, x.succeeded, x.failed], ['completed', 8, 6, 2]);
+    for (const x of s.sessions)
+      assert.deepEqual([x.outcome, x.invocations, x.succeeded, x.failed], ['completed', 8, 6, 2]);
   });
 
   test('through one functape record: one session per stream, each exactly its stream', async (t) => {
     const db = join(dir, 'record.db');
     const hostLog = join(dir, 'record-host.ndjson');
-    const host = startProcess(pythonHostArgv({ ...SCRIPT, log: hostLog, workers: WORKERS }), { timeoutMs: 90_000 });
+    const host = startProcess(pythonHostArgv({ ...SCRIPT, log: hostLog, workers: WORKERS }), {
+      timeoutMs: 90_000,
+    });
     let record: { proc: RunningProcess; port: number } | undefined;
     const workers: RunningProcess[] = [];
     try {
       await host.line(new RegExp(`^worker ${WORKERS - 1}: `));
       const port = Number(host.stdout().match(/^listening on 127\.0\.0\.1:(\d+)$/m)![1]);
-      const ids = [...host.stdout().matchAll(/^worker \d+: (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+      const ids = [...host.stdout().matchAll(/^worker \d+: (\S+) (\S+)$/gm)].map(
+        (m) => [m[1]!, m[2]!] as const,
+      );
       record = await startRecord(db, port);
       const workerLogs = new Map<string, string>();
       for (const [w, rid] of ids) {
         workerLogs.set(w, join(dir, `record-worker-${w}.ndjson`));
-        workers.push(startProcess([...pythonWorkerArgv(workerLogs.get(w)!), ...hostArgs(record.port, w, rid)], { timeoutMs: 90_000 }));
+        workers.push(
+          startProcess([...pythonWorkerArgv(workerLogs.get(w)!), ...hostArgs(record.port, w, rid)], {
+            timeoutMs: 90_000,
+          }),
+        );
       }
       const ends: ProcessResult[] = await Promise.all(workers.map((w) => w.done));
       const h = await host.done;
-      assert.deepEqual(ends.map((e) => e.code), [0, 0, 0], ends.map((e) => e.stderr).join('\n'));
+      assert.deepEqual(
+        ends.map((e) => e.code),
+        [0, 0, 0],
+        ends.map((e) => e.stderr).join('\n'),
+      );
       assert.equal(h.code, 0, h.stderr);
       const stopped = await stopProcess(record.proc);
       assert.equal(stopped.signal, null, stopped.stderr);
@@ -88,12 +136,25 @@ describe(`${WORKERS} python grpcio workers at once`, { timeout: 150_000 }, () =>
     const hostLog = join(dir, 'wrap-host.ndjson');
     // The worker command is the same for every process (as from worker.config.json), so each
     // worker names its log by the worker id it was given.
-    const worker = shellJoin([...FUNCTAPE, 'wrap', '--db', db, '--redact', 'off', '--', ...pythonWorkerArgv(join(dir, 'wrap-worker.ndjson'), ['--log-per-worker'])]);
-    const r = await runProcess(pythonHostArgv({ ...SCRIPT, worker, log: hostLog, workers: WORKERS }), { timeoutMs: 90_000 });
+    const worker = shellJoin([
+      ...FUNCTAPE,
+      'wrap',
+      '--db',
+      db,
+      '--redact',
+      'off',
+      '--',
+      ...pythonWorkerArgv(join(dir, 'wrap-worker.ndjson'), ['--log-per-worker']),
+    ]);
+    const r = await runProcess(pythonHostArgv({ ...SCRIPT, worker, log: hostLog, workers: WORKERS }), {
+      timeoutMs: 90_000,
+    });
     const s = hostSummary(r);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(s.workerExit, [0, 0, 0], 'wrap passed each worker\'s exit code through');
-    const workerLogs = new Map<string, string>(s.sessions.map((x: any) => [x.workerId, join(dir, `wrap-worker.ndjson.${x.workerId}`)]));
+    assert.deepEqual(s.workerExit, [0, 0, 0], "wrap passed each worker's exit code through");
+    const workerLogs = new Map<string, string>(
+      s.sessions.map((x: any) => [x.workerId, join(dir, `wrap-worker.ndjson.${x.workerId}`)]),
+    );
     assertSessions(db, hostLog, s, workerLogs);
   });
 });

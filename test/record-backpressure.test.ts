@@ -4,7 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { createStreamEnd } from '../src/proxy/stream-end.js';
-import { createRunningHash, dialTestWorker, readRecording, startTestHost, startTestProxy, tempDir, withTimeout } from './helpers/raw-peers.js';
+import {
+  createRunningHash,
+  dialTestWorker,
+  readRecording,
+  startTestHost,
+  startTestProxy,
+  tempDir,
+  withTimeout,
+} from './helpers/raw-peers.js';
 
 const CHUNK = 64 * 1024;
 
@@ -31,7 +39,10 @@ test('a host that stops reading stops the worker; nothing is lost or reordered w
     worker.sent.push(bytes);
     accepted += bytes.length;
     if (worker.duplex.send(bytes)) continue;
-    const drained = await Promise.race([worker.duplex.drained().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500))]);
+    const drained = await Promise.race([
+      worker.duplex.drained().then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
+    ]);
     if (!drained) break;
     assert.ok(accepted < 512 * 1024 * 1024, 'the worker was never stopped');
   }
@@ -83,13 +94,25 @@ test('relay.hold() (store backpressure) stops reading from both peers until rele
       if (!worker.duplex.send(bytes)) await worker.duplex.drained();
     }
   })();
-  await withTimeout((async () => { while (tapped < 20) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'traffic flows');
+  await withTimeout(
+    (async () => {
+      while (tapped < 20) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    10_000,
+    'traffic flows',
+  );
   relay.hold();
   const atHold = tapped;
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(tapped, atHold, 'nothing is read while held');
   relay.release();
-  await withTimeout((async () => { while (tapped < atHold + 20) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'traffic flows again');
+  await withTimeout(
+    (async () => {
+      while (tapped < atHold + 20) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    10_000,
+    'traffic flows again',
+  );
   stop = true;
   await pumping;
   worker.duplex.end();
@@ -98,6 +121,12 @@ test('relay.hold() (store backpressure) stops reading from both peers until rele
   for (const m of host.streams[0]!.received) received.update(m);
   assert.equal(received.digest(), sent.digest());
   assert.equal(tapped, sent.count);
-  await withTimeout((async () => { while (!ended) await new Promise((r) => setTimeout(r, 5)); })(), 5_000, 'tap end');
+  await withTimeout(
+    (async () => {
+      while (!ended) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    5_000,
+    'tap end',
+  );
   assert.equal(ended, 'completed');
 });

@@ -11,9 +11,16 @@ import { FUNCTAPE, readRecording, tempDir } from './helpers/raw-peers.js';
 const F = FUNCTAPE.map((p) => (p.includes(' ') ? JSON.stringify(p) : p)).join(' ');
 
 function runHost(worker: string, cwd: string) {
-  const r = spawnSync(FUNCTAPE[0]!, [FUNCTAPE[1]!, 'host', '--worker', worker, '-n', '60', '-c', '8', '--json'], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    FUNCTAPE[0]!,
+    [FUNCTAPE[1]!, 'host', '--worker', worker, '-n', '60', '-c', '8', '--json'],
+    { cwd, encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, `functape host --worker "${worker}": ${r.stderr}`);
-  return JSON.parse(r.stdout) as Record<string, unknown> & { workerId: string; messages: { toHost: number; toWorker: number } };
+  return JSON.parse(r.stdout) as Record<string, unknown> & {
+    workerId: string;
+    messages: { toHost: number; toWorker: number };
+  };
 }
 
 /** The report without what differs from run to run (ids, pids, timings). */
@@ -43,9 +50,20 @@ test('host → wrap (record) → worker behaves exactly like host → worker, an
   assert.equal(kinds('toWorker', 'invocationRequest'), 60);
   assert.equal(kinds('toHost', 'invocationResponse'), 60);
   assert.equal(kinds('toWorker', 'workerTerminate'), 1);
-  assert.ok(s.all.every((f) => f.kind !== 'unknown'), 'every message decodes');
-  assert.deepEqual(s.all.map((f) => f.seq), s.all.map((_, i) => i));
-  const invocationIds = new Set(s.toWorker.filter((f) => f.kind === 'invocationRequest').map((f) => f.invocationId));
-  assert.deepEqual(new Set(s.toHost.filter((f) => f.kind === 'invocationResponse').map((f) => f.invocationId)), invocationIds);
+  assert.ok(
+    s.all.every((f) => f.kind !== 'unknown'),
+    'every message decodes',
+  );
+  assert.deepEqual(
+    s.all.map((f) => f.seq),
+    s.all.map((_, i) => i),
+  );
+  const invocationIds = new Set(
+    s.toWorker.filter((f) => f.kind === 'invocationRequest').map((f) => f.invocationId),
+  );
+  assert.deepEqual(
+    new Set(s.toHost.filter((f) => f.kind === 'invocationResponse').map((f) => f.invocationId)),
+    invocationIds,
+  );
   assert.equal(s.info.end?.reason, 'completed');
 });

@@ -11,7 +11,16 @@ import type { CaptureStore } from '../src/model/store.js';
 import { startRecordingProxy } from '../src/cli/recording-proxy.js';
 import { listenEarly } from '../src/wire/early-listener.js';
 import {
-  REPO, dialTestWorker, echoUntilEnd, hexList, readRecording, splitAddress, startChild, startTestHost, tempDir, withTimeout,
+  REPO,
+  dialTestWorker,
+  echoUntilEnd,
+  hexList,
+  readRecording,
+  splitAddress,
+  startChild,
+  startTestHost,
+  tempDir,
+  withTimeout,
 } from './helpers/raw-peers.js';
 
 test('streams relayed while the store is still opening are recorded whole and in order once it opens', async (t) => {
@@ -24,7 +33,13 @@ test('streams relayed while the store is still opening are recorded whole and in
   const gate = new Promise<void>((r) => (openNow = r));
   const store: Promise<CaptureStore> = gate.then(() => openCaptureStore(db, { redact: false }));
   const [h, p] = splitAddress(host.address);
-  const proxy = await startRecordingProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: { host: h, port: p }, store, onStoreError: 'forward', warn: () => {} });
+  const proxy = await startRecordingProxy({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host: h, port: p },
+    store,
+    onStoreError: 'forward',
+    warn: () => {},
+  });
   const address = `127.0.0.1:${proxy.address.port}`;
 
   // Two workers talk, interleaved, and the first one finishes, all before the store exists.
@@ -34,7 +49,13 @@ test('streams relayed while the store is still opening are recorded whole and in
     await a.send(Buffer.from(`a${i}`));
     await b.send(Buffer.from(`b${i}`));
   }
-  await withTimeout((async () => { while (a.received.length < 20 || b.received.length < 20) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'echoes before the store opens');
+  await withTimeout(
+    (async () => {
+      while (a.received.length < 20 || b.received.length < 20) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    10_000,
+    'echoes before the store opens',
+  );
   a.duplex.end();
   assert.equal((await withTimeout(a.duplex.done, 10_000, 'a ends')).status.code, 0);
   openNow();
@@ -54,8 +75,15 @@ test('streams relayed while the store is still opening are recorded whole and in
   assert.deepEqual(hexList(byFirst.get('b')!.toHost), hexList(b.sent));
   assert.deepEqual(hexList(byFirst.get('b')!.toWorker), hexList(b.received));
   for (const s of sessions) {
-    assert.deepEqual(s.all.map((f) => f.seq), s.all.map((_, i) => i), 'seq in order');
-    assert.ok(s.all.every((f, i) => i === 0 || f.tNs >= s.all[i - 1]!.tNs), 'the relay\'s times, never re-stamped out of order');
+    assert.deepEqual(
+      s.all.map((f) => f.seq),
+      s.all.map((_, i) => i),
+      'seq in order',
+    );
+    assert.ok(
+      s.all.every((f, i) => i === 0 || f.tNs >= s.all[i - 1]!.tNs),
+      "the relay's times, never re-stamped out of order",
+    );
     assert.equal(s.info.end?.reason, 'completed', 'each session ended, as it did');
   }
   // Held messages keep the time they crossed: a's last message is before the store opened.
@@ -68,10 +96,22 @@ test('a store that fails to open after the proxy listens: in-flight streams end 
   let fail: (err: Error) => void = () => {};
   const store = new Promise<CaptureStore>((_, reject) => (fail = reject));
   const [h, p] = splitAddress(host.address);
-  const proxy = await startRecordingProxy({ listen: { host: '127.0.0.1', port: 0 }, upstream: { host: h, port: p }, store, onStoreError: 'forward', warn: () => {} });
+  const proxy = await startRecordingProxy({
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host: h, port: p },
+    store,
+    onStoreError: 'forward',
+    warn: () => {},
+  });
   const w = dialTestWorker(`127.0.0.1:${proxy.address.port}`);
   await w.send(Buffer.from('hello'));
-  await withTimeout((async () => { while (w.received.length < 1) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'echo');
+  await withTimeout(
+    (async () => {
+      while (w.received.length < 1) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    10_000,
+    'echo',
+  );
   fail(new Error('x.db: cannot open for writing (disk I/O error)'));
   assert.match((await withTimeout(proxy.unopened, 5000, 'unopened')).message, /disk I\/O error/);
   const end = await withTimeout(w.duplex.done, 10_000, 'the stream ends');
@@ -88,7 +128,10 @@ function bundleWithoutWriter(t: { after: (fn: () => void) => void }): string {
   cpSync(join(REPO, 'dist', 'bundle', 'cli'), join(root, 'cli'), { recursive: true });
   rmSync(join(root, 'cli', 'writer-thread.js'));
   const launcher = join(root, 'launch.mjs');
-  writeFileSync(launcher, `import(${JSON.stringify(pathToFileURL(join(root, 'cli', 'main.js')).href)}).then((cli) => cli.runCli());\n`);
+  writeFileSync(
+    launcher,
+    `import(${JSON.stringify(pathToFileURL(join(root, 'cli', 'main.js')).href)}).then((cli) => cli.runCli());\n`,
+  );
   return launcher;
 }
 
@@ -100,10 +143,25 @@ for (const command of ['record', 'wrap'] as const) {
     const db = join(tmp.dir, 'rec.db');
     const worker = join(tmp.dir, 'idle-worker.mjs');
     writeFileSync(worker, 'setTimeout(() => {}, 60_000);\n');
-    const args = command === 'record'
-      ? ['record', '--upstream', '127.0.0.1:9', '--db', db]
-      // The worker would wait a minute: wrap must stop it.
-      : ['wrap', '--db', db, '--quiet', '--', process.execPath, worker, '--functions-uri', 'http://127.0.0.1:9/', '--functions-worker-id', 'w1', '--functions-request-id', 'r1'];
+    const args =
+      command === 'record'
+        ? ['record', '--upstream', '127.0.0.1:9', '--db', db]
+        : // The worker would wait a minute: wrap must stop it.
+          [
+            'wrap',
+            '--db',
+            db,
+            '--quiet',
+            '--',
+            process.execPath,
+            worker,
+            '--functions-uri',
+            'http://127.0.0.1:9/',
+            '--functions-worker-id',
+            'w1',
+            '--functions-request-id',
+            'r1',
+          ];
     const child = startChild(process.execPath, [launcher, ...args]);
     t.after(() => child.kill('SIGKILL'));
     const { code } = await withTimeout(child.exited, 20_000, `${command} exits by itself`);
@@ -114,7 +172,7 @@ for (const command of ['record', 'wrap'] as const) {
   });
 }
 
-test('a worker that connects and sends before the relay exists (wrap\'s early listener) is served once it does, nothing lost', async (t) => {
+test("a worker that connects and sends before the relay exists (wrap's early listener) is served once it does, nothing lost", async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const host = await startTestHost(echoUntilEnd());
@@ -126,9 +184,21 @@ test('a worker that connects and sends before the relay exists (wrap\'s early li
   await new Promise((r) => setTimeout(r, 200));
   const db = join(tmp.dir, 'early.db');
   const [h, p] = splitAddress(host.address);
-  const proxy = await startRecordingProxy({ listen: { early }, upstream: { host: h, port: p }, store: openCaptureStore(db, { redact: false }), onStoreError: 'forward', warn: () => {} });
+  const proxy = await startRecordingProxy({
+    listen: { early },
+    upstream: { host: h, port: p },
+    store: openCaptureStore(db, { redact: false }),
+    onStoreError: 'forward',
+    warn: () => {},
+  });
   assert.equal(proxy.address.port, early.address.port);
-  await withTimeout((async () => { while (w.received.length < 3) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'the echoes');
+  await withTimeout(
+    (async () => {
+      while (w.received.length < 3) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    10_000,
+    'the echoes',
+  );
   w.duplex.end();
   assert.equal((await withTimeout(w.duplex.done, 10_000, 'the stream ends')).status.code, 0);
   await withTimeout(proxy.stop(), 20_000, 'the proxy stops');

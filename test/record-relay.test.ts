@@ -8,8 +8,18 @@ import { join } from 'node:path';
 import { encodeMessage, makeMessage } from '../src/codec/streaming-message.js';
 import type { StreamStatus } from '../src/model/session.js';
 import {
-  dialTestWorker, echo, echoUntilEnd, hexList, readRecording, stableStatus, startTestHost, startTestProxy, tempDir, withTimeout,
-  type HostBehavior, type LoggedDuplex,
+  dialTestWorker,
+  echo,
+  echoUntilEnd,
+  hexList,
+  readRecording,
+  stableStatus,
+  startTestHost,
+  startTestProxy,
+  tempDir,
+  withTimeout,
+  type HostBehavior,
+  type LoggedDuplex,
 } from './helpers/raw-peers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -23,7 +33,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Run one worker conversation against `address`: send all, half-close, wait for the end. */
-async function converse(address: string, messages: Uint8Array[], metadata?: Record<string, string[]>): Promise<{ worker: LoggedDuplex; status: StreamStatus; headers: Record<string, string[]> }> {
+async function converse(
+  address: string,
+  messages: Uint8Array[],
+  metadata?: Record<string, string[]>,
+): Promise<{ worker: LoggedDuplex; status: StreamStatus; headers: Record<string, string[]> }> {
   const worker = dialTestWorker(address, metadata);
   for (const m of messages) await worker.send(m);
   worker.duplex.end();
@@ -43,7 +57,9 @@ test('every message both ways is forwarded and recorded once, same bytes, same o
   const db = join(tmp.dir, 'rec.db');
   const proxy = await startTestProxy(host.address, db);
   const messages = [
-    encodeMessage(makeMessage({ requestId: 'r-1', content: { case: 'startStream', value: { workerId: 'worker-7' } } })),
+    encodeMessage(
+      makeMessage({ requestId: 'r-1', content: { case: 'startStream', value: { workerId: 'worker-7' } } }),
+    ),
     new Uint8Array(0),
     new Uint8Array([0xff, 0xff, 0xff, 0x01]), // not a StreamingMessage
     Buffer.from('hello'),
@@ -69,13 +85,28 @@ test('every message both ways is forwarded and recorded once, same bytes, same o
   const [s] = sessions;
   assert.deepEqual(hexList(s!.toHost), hexList(viaProxy.worker.sent));
   assert.deepEqual(hexList(s!.toWorker), hexList(hostSide.sent));
-  assert.deepEqual(s!.all.map((f) => f.seq), s!.all.map((_, i) => i));
-  assert.deepEqual(s!.toHost.map((f) => f.dirSeq), s!.toHost.map((_, i) => i));
-  assert.deepEqual(s!.toHost.map((f) => f.kind), ['startStream', 'empty', 'unknown', 'unknown', 'unknown']);
+  assert.deepEqual(
+    s!.all.map((f) => f.seq),
+    s!.all.map((_, i) => i),
+  );
+  assert.deepEqual(
+    s!.toHost.map((f) => f.dirSeq),
+    s!.toHost.map((_, i) => i),
+  );
+  assert.deepEqual(
+    s!.toHost.map((f) => f.kind),
+    ['startStream', 'empty', 'unknown', 'unknown', 'unknown'],
+  );
   assert.equal(s!.toHost[0]!.requestId, 'r-1');
   assert.ok(s!.toHost[2]!.decodeError, 'the undecodable message carries its decode error');
-  assert.deepEqual(s!.toHost.map((f) => f.size), messages.map((m) => m.length));
-  assert.ok(s!.all.every((f, i) => i === 0 || f.tNs >= s!.all[i - 1]!.tNs), 'monotonic time never runs backwards');
+  assert.deepEqual(
+    s!.toHost.map((f) => f.size),
+    messages.map((m) => m.length),
+  );
+  assert.ok(
+    s!.all.every((f, i) => i === 0 || f.tNs >= s!.all[i - 1]!.tNs),
+    'monotonic time never runs backwards',
+  );
   assert.equal(s!.info.workerId, 'worker-7');
   assert.deepEqual(s!.info.metadata['x-worker'], ['w1']);
   assert.equal(s!.info.path, '/AzureFunctionsRpcMessages.FunctionRpc/EventStream');
@@ -101,15 +132,28 @@ test('a 0-byte, a 4 MiB + 1 and a 64 MiB message cross intact both ways and are 
   assert.equal(status.code, 0);
   assert.deepEqual(worker.received.map(sha), messages.map(sha));
   const [s] = readRecording(db);
-  assert.deepEqual(s!.toHost.map((f) => sha(f.bytes)), messages.map(sha));
-  assert.deepEqual(s!.toWorker.map((f) => sha(f.bytes)), messages.map(sha));
-  assert.deepEqual(s!.toWorker.map((f) => f.size), messages.map((m) => m.length));
+  assert.deepEqual(
+    s!.toHost.map((f) => sha(f.bytes)),
+    messages.map(sha),
+  );
+  assert.deepEqual(
+    s!.toWorker.map((f) => sha(f.bytes)),
+    messages.map(sha),
+  );
+  assert.deepEqual(
+    s!.toWorker.map((f) => f.size),
+    messages.map((m) => m.length),
+  );
 });
 
 test('the host ending with an error status reaches the worker as it would directly (trailers-only and after data)', async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
-  const failing: StreamStatus = { code: 9, details: 'nope: ü 100% (precondition)', metadata: { 'x-why': ['because'] } };
+  const failing: StreamStatus = {
+    code: 9,
+    details: 'nope: ü 100% (precondition)',
+    metadata: { 'x-why': ['because'] },
+  };
   const immediate = await startTestHost((s) => s.duplex.end(failing));
   const afterData = await startTestHost((s) => {
     s.duplex.onMessage((bytes) => {
@@ -118,7 +162,10 @@ test('the host ending with an error status reaches the worker as it would direct
     });
   });
   t.after(() => Promise.all([immediate.close(), afterData.close()]));
-  for (const [name, host] of [['trailers-only', immediate], ['after data', afterData]] as const) {
+  for (const [name, host] of [
+    ['trailers-only', immediate],
+    ['after data', afterData],
+  ] as const) {
     const db = join(tmp.dir, `${name}.db`);
     const proxy = await startTestProxy(host.address, db);
     const direct = await converse(host.address, [Buffer.from('x')]);
@@ -151,7 +198,11 @@ test('an unreachable host gives the worker the same UNAVAILABLE as a direct conn
   const [s] = readRecording(db);
   assert.equal(s!.info.end?.reason, 'host-gone');
   assert.equal(s!.info.end?.status?.code, 14);
-  assert.deepEqual(hexList(s!.toHost), hexList([Buffer.from('x')]), 'what the worker sent is recorded even though no host took it');
+  assert.deepEqual(
+    hexList(s!.toHost),
+    hexList([Buffer.from('x')]),
+    'what the worker sent is recorded even though no host took it',
+  );
 });
 
 test('10 concurrent streams are 10 sessions, each with exactly its own messages', async (t) => {
@@ -162,8 +213,15 @@ test('10 concurrent streams are 10 sessions, each with exactly its own messages'
   const db = join(tmp.dir, 'ten.db');
   const proxy = await startTestProxy(host.address, db);
   const address = `127.0.0.1:${proxy.address.port}`;
-  const runs = await Promise.all(Array.from({ length: 10 }, (_, w) =>
-    converse(address, Array.from({ length: 50 }, (_, i) => Buffer.from(`worker ${w} message ${i}`)), { 'x-n': [String(w)] })));
+  const runs = await Promise.all(
+    Array.from({ length: 10 }, (_, w) =>
+      converse(
+        address,
+        Array.from({ length: 50 }, (_, i) => Buffer.from(`worker ${w} message ${i}`)),
+        { 'x-n': [String(w)] },
+      ),
+    ),
+  );
   await proxy.stop();
   const sessions = readRecording(db);
   assert.equal(sessions.length, 10);
@@ -183,7 +241,8 @@ test('the worker cancelling, and the host ending while the worker still sends, l
   const host = await startTestHost((s) => {
     s.duplex.onMessage((bytes) => {
       s.received.push(Buffer.from(bytes));
-      if (s.received.length === 1) void s.send(Buffer.from('bye')).then(() => s.duplex.end({ code: 0, details: 'OK' }));
+      if (s.received.length === 1)
+        void s.send(Buffer.from('bye')).then(() => s.duplex.end({ code: 0, details: 'OK' }));
     });
   });
   t.after(() => host.close());
@@ -208,7 +267,13 @@ test('the worker cancelling, and the host ending while the worker still sends, l
     const worker = dialTestWorker(address);
     await worker.send(Buffer.from('one'));
     const stream = await echoHost.stream(n);
-    await withTimeout((async () => { while (worker.received.length < 1) await new Promise((r) => setTimeout(r, 5)); })(), 10_000, 'answer');
+    await withTimeout(
+      (async () => {
+        while (worker.received.length < 1) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      10_000,
+      'answer',
+    );
     worker.duplex.cancel();
     const workerEnd = await withTimeout(worker.duplex.done, 10_000, 'worker end');
     const hostEnd = await withTimeout(stream.duplex.done, 10_000, 'host end');
@@ -221,7 +286,10 @@ test('the worker cancelling, and the host ending while the worker still sends, l
   assert.equal(relayed.host.clean, false);
   await proxy.stop();
   await proxy2.stop();
-  assert.deepEqual(readRecording(db).map((s) => s.info.end?.reason), ['completed']);
+  assert.deepEqual(
+    readRecording(db).map((s) => s.info.end?.reason),
+    ['completed'],
+  );
   const [cancelled] = readRecording(db2);
   assert.equal(cancelled!.info.end?.reason, 'worker-gone');
   assert.deepEqual(hexList(cancelled!.toHost), hexList([Buffer.from('one')]));
@@ -247,7 +315,12 @@ test('a host that shuts down gracefully (GOAWAY) finishes the call in flight and
       const late = dialTestWorker(address);
       const lateEnd = await withTimeout(late.duplex.done, 10_000, 'new call refused');
       const lateDetails = lateEnd.status.details.replace(host.address, 'HOST'); // each run has its own host port
-      return { inFlight: stableStatus(end.status), received: hexList(worker.received), late: lateEnd.status.code, lateDetails };
+      return {
+        inFlight: stableStatus(end.status),
+        received: hexList(worker.received),
+        late: lateEnd.status.code,
+        lateDetails,
+      };
     } finally {
       await proxy?.stop();
       await host.close();
@@ -262,5 +335,8 @@ test('a host that shuts down gracefully (GOAWAY) finishes the call in flight and
   assert.equal(relayed.late, 14);
   assert.equal(relayed.lateDetails, direct.lateDetails);
   const sessions = readRecording(join(tmp.dir, 'goaway.db'));
-  assert.deepEqual(sessions.map((s) => s.info.end?.reason), ['completed', 'host-gone']);
+  assert.deepEqual(
+    sessions.map((s) => s.info.end?.reason),
+    ['completed', 'host-gone'],
+  );
 });

@@ -14,18 +14,26 @@ import { openRecording } from '../src/recording/open-recording.js';
 const THREADS = 4;
 const ROUNDS = 30;
 
-test('writers opening one new file at once all succeed; every session is stored', { timeout: 60_000 }, async (t) => {
+test('writers opening one new file at once all succeed; every session is stored', {
+  timeout: 60_000,
+}, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-concurrent-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const barrier = new SharedArrayBuffer(4 * ROUNDS);
   const failures: string[] = [];
   await Promise.all(
-    Array.from({ length: THREADS }, (_, thread) => new Promise<void>((resolve, reject) => {
-      const w = new Worker(new URL('./helpers/concurrent-open-worker.js', import.meta.url), { workerData: { dir, barrier, thread, threads: THREADS, rounds: ROUNDS } });
-      w.on('message', (m: string) => failures.push(m));
-      w.on('error', reject);
-      w.on('exit', () => resolve());
-    })),
+    Array.from(
+      { length: THREADS },
+      (_, thread) =>
+        new Promise<void>((resolve, reject) => {
+          const w = new Worker(new URL('./helpers/concurrent-open-worker.js', import.meta.url), {
+            workerData: { dir, barrier, thread, threads: THREADS, rounds: ROUNDS },
+          });
+          w.on('message', (m: string) => failures.push(m));
+          w.on('error', reject);
+          w.on('exit', () => resolve());
+        }),
+    ),
   );
   assert.deepEqual(failures, []);
   for (let r = 0; r < ROUNDS; r++) {

@@ -3,7 +3,16 @@
 // checked-in NDJSON, and are migrated by writers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -63,7 +72,9 @@ test('a text file is not an SQLite database', async (t) => {
 test("another program's SQLite database", async (t) => {
   const path = join(tmpDir(t), 'other.db');
   const db = new Database(path);
-  db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES (\'x\')');
+  db.exec(
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('x')",
+  );
   db.close();
   await assertRefused(path, 'foreign', /another program.*customers/);
 });
@@ -74,7 +85,11 @@ test('a recording from a newer functape (user_version above ours)', async (t) =>
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   db.pragma('journal_mode = DELETE');
   db.close();
-  await assertRefused(path, 'newer-schema', new RegExp(`schema version ${SCHEMA_VERSION + 1}.*upgrade functape`));
+  await assertRefused(
+    path,
+    'newer-schema',
+    new RegExp(`schema version ${SCHEMA_VERSION + 1}.*upgrade functape`),
+  );
 });
 
 test('a truncated recording is corrupt', async (t) => {
@@ -108,9 +123,18 @@ test('a recording whose schema page is garbage is corrupt', async (t) => {
 
 test('a missing file: readers say so; writers create it', async (t) => {
   const dir = tmpDir(t);
-  assert.throws(() => openRecording(join(dir, 'nope.db')), (e: unknown) => e instanceof RecordingError && e.reason === 'missing');
-  assert.throws(() => verifyRecording(join(dir, 'nope.db')), (e: unknown) => e instanceof RecordingError && e.reason === 'missing');
-  assert.throws(() => createRecordingWriter(join(dir, 'no-such-dir', 'x.db')), (e: unknown) => e instanceof RecordingError);
+  assert.throws(
+    () => openRecording(join(dir, 'nope.db')),
+    (e: unknown) => e instanceof RecordingError && e.reason === 'missing',
+  );
+  assert.throws(
+    () => verifyRecording(join(dir, 'nope.db')),
+    (e: unknown) => e instanceof RecordingError && e.reason === 'missing',
+  );
+  assert.throws(
+    () => createRecordingWriter(join(dir, 'no-such-dir', 'x.db')),
+    (e: unknown) => e instanceof RecordingError,
+  );
   const w = createRecordingWriter(join(dir, 'new.db'));
   w.close();
   const db = new Database(join(dir, 'new.db'), { readonly: true });
@@ -133,7 +157,8 @@ function exportText(rec: Recording): string {
 const goldens = readdirSync(FIXTURES).filter((f) => /^v\d+\.db$/.test(f));
 
 test('there is a golden recording for every schema version', () => {
-  for (let v = 1; v <= SCHEMA_VERSION; v++) assert.ok(goldens.includes(`v${v}.db`), `fixtures/recordings/v${v}.db`);
+  for (let v = 1; v <= SCHEMA_VERSION; v++)
+    assert.ok(goldens.includes(`v${v}.db`), `fixtures/recordings/v${v}.db`);
 });
 
 for (const golden of goldens) {
@@ -158,12 +183,23 @@ for (const golden of goldens) {
     const oldIds = rec0.sessions().map((s) => s.id);
     rec0.close();
     const w = createRecordingWriter(path);
-    const id = w.addSession({ id: 1, startWallMs: 5, upstream: '', path: '', metadata: {}, functapeVersion: 'x', schemaVersion: 'y' });
+    const id = w.addSession({
+      id: 1,
+      startWallMs: 5,
+      upstream: '',
+      path: '',
+      metadata: {},
+      functapeVersion: 'x',
+      schemaVersion: 'y',
+    });
     assert.ok(!oldIds.includes(id), 'a taken id is not reused');
     w.close();
     const rec = openRecording(path);
     assert.equal(rec.schemaVersion, SCHEMA_VERSION);
-    assert.deepEqual(rec.sessions().map((s) => s.id), [...oldIds, id]);
+    assert.deepEqual(
+      rec.sessions().map((s) => s.id),
+      [...oldIds, id],
+    );
     const after = exportText(rec).split('\n');
     rec.close();
     assert.ok(after.join('\n').startsWith(old.trimEnd()), 'the old sessions read back the same');

@@ -14,7 +14,9 @@ import { verifyRecording } from '../src/recording/verify-recording.js';
 
 const CHILD = fileURLToPath(new URL('./recording-kill-child.js', import.meta.url));
 
-test('SIGKILL while recording: WAL recovers, committed frames are all there, verify reports the unended session', { timeout: 30_000 }, async (t) => {
+test('SIGKILL while recording: WAL recovers, committed frames are all there, verify reports the unended session', {
+  timeout: 30_000,
+}, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-kill-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'rec.db');
@@ -35,7 +37,8 @@ test('SIGKILL while recording: WAL recovers, committed frames are all there, ver
   child.kill('SIGKILL');
   await exited;
 
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(file).mode & 0o777, 0o600, `${file} is private`);
+  for (const file of [path, `${path}-wal`, `${path}-shm`])
+    assert.equal(statSync(file).mode & 0o777, 0o600, `${file} is private`);
   const rec = openRecording(path);
   const [session, ...others] = rec.sessions();
   assert.equal(others.length, 0);
@@ -43,20 +46,44 @@ test('SIGKILL while recording: WAL recovers, committed frames are all there, ver
   const seqs = [...rec.frames(session!.id)].map((f) => f.seq);
   rec.close();
   assert.ok(seqs.length >= confirmed, `${seqs.length} frames stored, ${confirmed} were confirmed`);
-  assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), 'a gap-free prefix');
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: seqs.length }, (_, i) => i),
+    'a gap-free prefix',
+  );
   assert.equal(session!.counts.toWorker, seqs.length);
 
   const report = verifyRecording(path);
-  assert.deepEqual(report.problems.map((p) => p.kind), ['not-ended']);
+  assert.deepEqual(
+    report.problems.map((p) => p.kind),
+    ['not-ended'],
+  );
   assert.equal(report.frames, seqs.length);
 
   const store = await openCaptureStore(path);
   const id = store.allocateSessionId();
   assert.notEqual(id, session!.id);
-  store.write({ type: 'session-start', session: { id, startWallMs: 1, upstream: '', path: '', metadata: {}, functapeVersion: '', schemaVersion: '' } });
-  store.write({ type: 'session-end', end: { id, endNs: 1n, endWallMs: 2, status: null, reason: 'shutdown' } });
+  store.write({
+    type: 'session-start',
+    session: {
+      id,
+      startWallMs: 1,
+      upstream: '',
+      path: '',
+      metadata: {},
+      functapeVersion: '',
+      schemaVersion: '',
+    },
+  });
+  store.write({
+    type: 'session-end',
+    end: { id, endNs: 1n, endWallMs: 2, status: null, reason: 'shutdown' },
+  });
   await store.close();
   const again = openRecording(path);
-  assert.deepEqual(again.sessions().map((s) => s.id), [session!.id, id]);
+  assert.deepEqual(
+    again.sessions().map((s) => s.id),
+    [session!.id, id],
+  );
   again.close();
 });

@@ -21,7 +21,16 @@ function startSession(store: CaptureStore, label?: string): number {
   const id = store.allocateSessionId();
   store.write({
     type: 'session-start',
-    session: { id, startWallMs: 1_700_000_000_000, upstream: '127.0.0.1:9', path: '/p', metadata: { a: ['1'] }, functapeVersion: '0.1.0', schemaVersion: 's', ...(label ? { label } : {}) },
+    session: {
+      id,
+      startWallMs: 1_700_000_000_000,
+      upstream: '127.0.0.1:9',
+      path: '/p',
+      metadata: { a: ['1'] },
+      functapeVersion: '0.1.0',
+      schemaVersion: 's',
+      ...(label ? { label } : {}),
+    },
   });
   return id;
 }
@@ -30,12 +39,28 @@ function frames(sessionId: number, n: number, bytes: (i: number) => Uint8Array):
   const dirSeq: Record<Direction, number> = { toHost: 0, toWorker: 0 };
   return Array.from({ length: n }, (_, i) => {
     const direction: Direction = i % 3 === 0 ? 'toHost' : 'toWorker';
-    return { sessionId, seq: i, dirSeq: dirSeq[direction]++, direction, tNs: BigInt(i) * 1000n + 7n, wallMs: 1_700_000_000_000 + i / 1000, compressed: i === 5, bytes: bytes(i) };
+    return {
+      sessionId,
+      seq: i,
+      dirSeq: dirSeq[direction]++,
+      direction,
+      tNs: BigInt(i) * 1000n + 7n,
+      wallMs: 1_700_000_000_000 + i / 1000,
+      compressed: i === 5,
+      bytes: bytes(i),
+    };
   });
 }
 
-const startStream = encodeMessage(makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'W-42' } } }));
-const invocation = (i: number) => encodeMessage(makeMessage({ content: { case: 'invocationRequest', value: { invocationId: `inv-${i}`, functionId: 'f' } } }));
+const startStream = encodeMessage(
+  makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'W-42' } } }),
+);
+const invocation = (i: number) =>
+  encodeMessage(
+    makeMessage({
+      content: { case: 'invocationRequest', value: { invocationId: `inv-${i}`, functionId: 'f' } },
+    }),
+  );
 
 test('round trip: every frame, session row, worker id from StartStream, counts, end; new file is mode 0600', async (t) => {
   const path = tmp(t);
@@ -44,12 +69,23 @@ test('round trip: every frame, session row, worker id from StartStream, counts, 
   const b = startSession(store, 'own label');
   assert.notEqual(a, b);
   const fa = frames(a, 500, (i) => (i === 0 ? startStream : invocation(i)));
-  const fb = frames(b, 3, (i) => (i === 1 ? new Uint8Array([0xff, 0xff, 0x01]) : i === 2 ? new Uint8Array(0) : invocation(i)));
+  const fb = frames(b, 3, (i) =>
+    i === 1 ? new Uint8Array([0xff, 0xff, 0x01]) : i === 2 ? new Uint8Array(0) : invocation(i),
+  );
   for (let i = 0; i < 500; i++) {
     store.write({ type: 'frame', frame: fa[i]! });
     if (i < 3) store.write({ type: 'frame', frame: fb[i]! });
   }
-  store.write({ type: 'session-end', end: { id: a, endNs: 9_000_000n, endWallMs: 1_700_000_000_009, status: { code: 14, details: 'gone', metadata: { t: ['x'] } }, reason: 'host-gone' } });
+  store.write({
+    type: 'session-end',
+    end: {
+      id: a,
+      endNs: 9_000_000n,
+      endWallMs: 1_700_000_000_009,
+      status: { code: 14, details: 'gone', metadata: { t: ['x'] } },
+      reason: 'host-gone',
+    },
+  });
   await store.close();
   await store.close(); // idempotent
   assert.deepEqual(store.stats(), { accepted: 503, stored: 503, failed: 0, queued: 0 });
@@ -58,20 +94,32 @@ test('round trip: every frame, session row, worker id from StartStream, counts, 
   const rec = openRecording(path);
   t.after(() => rec.close());
   const sessions = rec.sessions();
-  assert.deepEqual(sessions.map((s) => s.id), [a, b]);
+  assert.deepEqual(
+    sessions.map((s) => s.id),
+    [a, b],
+  );
   const sa = rec.session(a)!;
   assert.equal(sa.label, 'run-1');
   assert.equal(rec.session(b)!.label, 'own label');
   assert.equal(sa.workerId, 'W-42');
   assert.deepEqual(sa.metadata, { a: ['1'] });
   assert.deepEqual(sa.counts, { toHost: 167, toWorker: 333 });
-  assert.deepEqual(sa.end, { id: a, endNs: 9_000_000n, endWallMs: 1_700_000_000_009, status: { code: 14, details: 'gone', metadata: { t: ['x'] } }, reason: 'host-gone' });
+  assert.deepEqual(sa.end, {
+    id: a,
+    endNs: 9_000_000n,
+    endWallMs: 1_700_000_000_009,
+    status: { code: 14, details: 'gone', metadata: { t: ['x'] } },
+    reason: 'host-gone',
+  });
   assert.equal(rec.session(b)!.end, undefined);
   const back = [...rec.frames(a)];
   assert.equal(back.length, 500);
   back.forEach((f, i) => {
     const w = fa[i]!;
-    assert.deepEqual([f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, f.compressed], [w.seq, w.dirSeq, w.direction, w.tNs, w.wallMs, w.compressed]);
+    assert.deepEqual(
+      [f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, f.compressed],
+      [w.seq, w.dirSeq, w.direction, w.tNs, w.wallMs, w.compressed],
+    );
     assert.deepEqual(new Uint8Array(f.bytes), w.bytes);
     assert.equal(f.size, w.bytes.length);
   });
@@ -82,7 +130,10 @@ test('round trip: every frame, session row, worker id from StartStream, counts, 
   assert.equal(bad[1]!.kind, 'unknown');
   assert.ok(bad[1]!.decodeError);
   assert.equal(bad[2]!.size, 0);
-  assert.deepEqual([...rec.frames(a, { kinds: ['startStream'] })].map((f) => f.seq), [0]);
+  assert.deepEqual(
+    [...rec.frames(a, { kinds: ['startStream'] })].map((f) => f.seq),
+    [0],
+  );
   assert.equal([...rec.frames(a, { directions: ['toHost'] })].length, 167);
 });
 
@@ -105,7 +156,9 @@ test('batching: nothing is lost between batches; flush makes frames readable whi
 
 test('bounded queue: write returns false above the high-water mark and drained() resolves once written', async (t) => {
   const path = tmp(t);
-  const store = await openCaptureStore(path, { tuning: { highWaterFrames: 50, highWaterBytes: 1 << 30, batchFrames: 1_000_000, batchMs: 60_000 } });
+  const store = await openCaptureStore(path, {
+    tuning: { highWaterFrames: 50, highWaterBytes: 1 << 30, batchFrames: 1_000_000, batchMs: 60_000 },
+  });
   const id = startSession(store);
   const results = frames(id, 80, invocation).map((f) => store.write({ type: 'frame', frame: f }));
   assert.equal(results.indexOf(false), 50, 'the 51st frame crosses the mark');
@@ -124,7 +177,9 @@ test('bounded queue: write returns false above the high-water mark and drained()
 
 test('bounded queue by bytes', async (t) => {
   const path = tmp(t);
-  const store = await openCaptureStore(path, { tuning: { highWaterBytes: 64 * 1024, batchFrames: 1_000_000, batchBytes: 1 << 30, batchMs: 60_000 } });
+  const store = await openCaptureStore(path, {
+    tuning: { highWaterBytes: 64 * 1024, batchFrames: 1_000_000, batchBytes: 1 << 30, batchMs: 60_000 },
+  });
   const id = startSession(store);
   const big = new Uint8Array(16 * 1024);
   const results = frames(id, 6, () => big).map((f) => store.write({ type: 'frame', frame: f }));
@@ -136,13 +191,26 @@ test('bounded queue by bytes', async (t) => {
 
 test('store errors: a size-capped database counts what it could not store, tells onError, keeps going, records unstored', async (t) => {
   const path = tmp(t);
-  const store = await openCaptureStore(path, { maxBytes: 160 * 1024, redact: false, tuning: { batchFrames: 4, batchMs: 5 } });
+  const store = await openCaptureStore(path, {
+    maxBytes: 160 * 1024,
+    redact: false,
+    tuning: { batchFrames: 4, batchMs: 5 },
+  });
   const errors: Error[] = [];
   store.onError((e) => errors.push(e));
   const id = startSession(store);
   const payload = new Uint8Array(8 * 1024).fill(7);
   for (const f of frames(id, 60, () => payload)) store.write({ type: 'frame', frame: f });
-  store.write({ type: 'session-end', end: { id, endNs: 1n, endWallMs: 1_700_000_000_001, status: { code: 0, details: '' }, reason: 'completed' } });
+  store.write({
+    type: 'session-end',
+    end: {
+      id,
+      endNs: 1n,
+      endWallMs: 1_700_000_000_001,
+      status: { code: 0, details: '' },
+      reason: 'completed',
+    },
+  });
   await store.close();
   const s = store.stats();
   assert.equal(s.accepted, 60);
@@ -162,7 +230,12 @@ test('store errors: a size-capped database counts what it could not store, tells
 
 test("store errors with onStoreError 'fail': no frame is stored after the first failure", async (t) => {
   const path = tmp(t);
-  const store = await openCaptureStore(path, { maxBytes: 160 * 1024, redact: false, onStoreError: 'fail', tuning: { batchFrames: 4, batchMs: 5 } });
+  const store = await openCaptureStore(path, {
+    maxBytes: 160 * 1024,
+    redact: false,
+    onStoreError: 'fail',
+    tuning: { batchFrames: 4, batchMs: 5 },
+  });
   let calls = 0;
   store.onError(() => calls++);
   const id = startSession(store);
@@ -174,17 +247,40 @@ test("store errors with onStoreError 'fail': no frame is stored after the first 
   const rec = openRecording(path);
   t.after(() => rec.close());
   const seqs = [...rec.frames(id)].map((f) => f.seq);
-  assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i), 'a prefix, no resumption');
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: seqs.length }, (_, i) => i),
+    'a prefix, no resumption',
+  );
 });
 
 test('redaction at capture time: secrets are stored redacted (marked, wire size kept); redact:false stores as seen', async (t) => {
   const secret = 'Sup3rS3cretConnectionString';
-  const reload = encodeMessage(makeMessage({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { AzureWebJobsStorage: secret } } } }));
+  const reload = encodeMessage(
+    makeMessage({
+      content: {
+        case: 'functionEnvironmentReloadRequest',
+        value: { environmentVariables: { AzureWebJobsStorage: secret } },
+      },
+    }),
+  );
   for (const redact of [undefined, false] as const) {
     const path = tmp(t);
     const store = await openCaptureStore(path, redact === false ? { redact } : {});
     const id = startSession(store);
-    store.write({ type: 'frame', frame: { sessionId: id, seq: 0, dirSeq: 0, direction: 'toWorker', tNs: 0n, wallMs: 1, compressed: false, bytes: reload } });
+    store.write({
+      type: 'frame',
+      frame: {
+        sessionId: id,
+        seq: 0,
+        dirSeq: 0,
+        direction: 'toWorker',
+        tNs: 0n,
+        wallMs: 1,
+        compressed: false,
+        bytes: reload,
+      },
+    });
     await store.close();
     const rec = openRecording(path);
     const [f] = [...rec.frames(id)];
@@ -227,7 +323,16 @@ test('close: events written while it flushes are still stored; writes after it a
   for (const f of fs.slice(0, 10)) store.write({ type: 'frame', frame: f });
   const closing = store.close();
   for (const f of fs.slice(10)) store.write({ type: 'frame', frame: f }); // a proxy closing its streams
-  store.write({ type: 'session-end', end: { id, endNs: 5n, endWallMs: 6, status: { code: 1, details: 'functape shutting down' }, reason: 'shutdown' } });
+  store.write({
+    type: 'session-end',
+    end: {
+      id,
+      endNs: 5n,
+      endWallMs: 6,
+      status: { code: 1, details: 'functape shutting down' },
+      reason: 'shutdown',
+    },
+  });
   await closing;
   store.write({ type: 'frame', frame: { ...fs[0]!, seq: 99 } });
   assert.deepEqual(store.stats(), { accepted: 21, stored: 20, failed: 1, queued: 0 });
@@ -248,21 +353,33 @@ test('reader: messages above the inline size and empty ones read back exactly; b
   const rec = openRecording(path);
   t.after(() => rec.close());
   const back = [...rec.frames(id)];
-  assert.deepEqual(back.map((f) => f.bytes.length), sizes);
+  assert.deepEqual(
+    back.map((f) => f.bytes.length),
+    sizes,
+  );
   back.forEach((f, i) => assert.ok(Buffer.from(f.bytes).equals(Buffer.from(fs[i]!.bytes)), `frame ${i}`));
   const cut = [...rec.frames(id, { bytesLimit: 100 })];
-  assert.deepEqual(cut.map((f) => f.bytes.length), sizes.map((n) => Math.min(n, 100)));
-  assert.deepEqual(cut.map((f) => f.size), sizes);
+  assert.deepEqual(
+    cut.map((f) => f.bytes.length),
+    sizes.map((n) => Math.min(n, 100)),
+  );
+  assert.deepEqual(
+    cut.map((f) => f.size),
+    sizes,
+  );
   assert.ok(Buffer.from(cut[4]!.bytes).equals(Buffer.from(fs[4]!.bytes.subarray(0, 100))));
 });
 
 test('several recorders on one file at once (as wrap per worker process): every frame of every one is stored', async (t) => {
   const path = tmp(t);
-  const stores = await Promise.all([0, 1, 2].map(() => openCaptureStore(path, { tuning: { batchFrames: 200 } })));
+  const stores = await Promise.all(
+    [0, 1, 2].map(() => openCaptureStore(path, { tuning: { batchFrames: 200 } })),
+  );
   const ids = stores.map((s) => startSession(s));
   await Promise.all(
     stores.map(async (s, k) => {
-      for (const f of frames(ids[k]!, 3000, invocation)) if (!s.write({ type: 'frame', frame: f })) await s.drained();
+      for (const f of frames(ids[k]!, 3000, invocation))
+        if (!s.write({ type: 'frame', frame: f })) await s.drained();
       await s.close();
     }),
   );

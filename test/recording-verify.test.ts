@@ -14,7 +14,9 @@ function sample(t: { after: (fn: () => void) => void }, plant?: (db: Database.Da
   const path = join(dir, 'rec.db');
   writeSampleRecording(path);
   const db = new Database(path);
-  db.prepare(`UPDATE sessions SET end_reason = 'completed', end_ns = 1, end_wall_ms = 1, status_code = 0 WHERE id = 2`).run();
+  db.prepare(
+    `UPDATE sessions SET end_reason = 'completed', end_ns = 1, end_wall_ms = 1, status_code = 0 WHERE id = 2`,
+  ).run();
   plant?.(db);
   db.close();
   return path;
@@ -62,7 +64,9 @@ test('planted problems: a missing frame, a wrong size, a session that never ende
 });
 
 test('a redacted frame may differ in size from its stored bytes', (t) => {
-  const path = sample(t, (db) => db.prepare('UPDATE frames SET size = 999, redacted = 1 WHERE session_id = 1 AND seq = 5').run());
+  const path = sample(t, (db) =>
+    db.prepare('UPDATE frames SET size = 999, redacted = 1 WHERE session_id = 1 AND seq = 5').run(),
+  );
   assert.deepEqual(verifyRecording(path).problems, []);
 });
 
@@ -73,5 +77,8 @@ test('damaged pages are reported as integrity problems (not a crash)', (t) => {
   for (let i = 2 * pageSize + 8; i < bytes.length; i++) bytes[i] = (i * 31) & 0xff; // pages 3..: frames and indexes
   writeFileSync(path, bytes);
   const report = verifyRecording(path);
-  assert.ok(report.problems.some((p) => p.kind === 'integrity'), JSON.stringify(report.problems));
+  assert.ok(
+    report.problems.some((p) => p.kind === 'integrity'),
+    JSON.stringify(report.problems),
+  );
 });

@@ -20,7 +20,13 @@ const FIXTURES = resolve(process.cwd(), 'fixtures/sessions');
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const sink = (add: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { add(String(chunk)); cb(); } });
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        add(String(chunk));
+        cb();
+      },
+    });
   const code = await main(argv, {
     stdout: sink((s) => (stdout += s)),
     stderr: sink((s) => (stderr += s)),
@@ -45,18 +51,51 @@ async function importFixture(dir: string, name: string): Promise<string> {
 test('record (host → wrap → reference worker), then replay host against the same worker: exit 0, zero diffs, JSON and JUnit written', async (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'rec.db');
-  const rec = await run(['host', '--worker', `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`, '-n', '16', '-c', '4', '--cancel-every', '3',
-    '-f', 'hello,sleep,log,echo,fail', '--app-dir', dir]);
+  const rec = await run([
+    'host',
+    '--worker',
+    `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`,
+    '-n',
+    '16',
+    '-c',
+    '4',
+    '--cancel-every',
+    '3',
+    '-f',
+    'hello,sleep,log,echo,fail',
+    '--app-dir',
+    dir,
+  ]);
   assert.equal(rec.code, 0, rec.stdout + rec.stderr);
   const json = join(dir, 'report.json');
   const xml = join(dir, 'report.xml');
   const out = join(dir, 'replayed.db');
-  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} worker`, '--pace', 'fast', '--report', json, '--junit', xml, '--record', out, '--app-dir', dir]);
+  const r = await run([
+    'replay',
+    'host',
+    '--db',
+    db,
+    '--worker',
+    `${FUNCTAPE} worker`,
+    '--pace',
+    'fast',
+    '--report',
+    json,
+    '--junit',
+    xml,
+    '--record',
+    out,
+    '--app-dir',
+    dir,
+  ]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^\d+ answers matched, 0 differed, 0 missing/m);
   const report = JSON.parse(readFileSync(json, 'utf8'));
   assert.equal(report.exitCode, 0);
-  assert.deepEqual({ differed: report.counts.differed, missing: report.counts.missing, extra: report.counts.extra }, { differed: 0, missing: 0, extra: 0 });
+  assert.deepEqual(
+    { differed: report.counts.differed, missing: report.counts.missing, extra: report.counts.extra },
+    { differed: 0, missing: 0, extra: 0 },
+  );
   assert.equal(report.outcomes.filter((o: { kind: string }) => o.kind === 'invocationResponse').length, 16);
   const junit = readFileSync(xml, 'utf8');
   assert.equal((junit.match(/<testcase /g) ?? []).length, report.outcomes.length);
@@ -70,7 +109,11 @@ test('record (host → wrap → reference worker), then replay host against the 
     const [s] = replayed.sessions();
     const [o] = original.sessions();
     assert.equal(s!.counts.toWorker, report.sent, 'every message sent is in the --record file');
-    assert.deepEqual(s!.counts, o!.counts, 'the replayed session has as many messages each way as the recorded one');
+    assert.deepEqual(
+      s!.counts,
+      o!.counts,
+      'the replayed session has as many messages each way as the recorded one',
+    );
   } finally {
     replayed.close();
     original.close();
@@ -81,22 +124,54 @@ test('golden fixture replayed against a worker that changed one output field: ex
   const dir = tempDir(t);
   const db = await importFixture(dir, 'reference-mixed');
   const xml = join(dir, 'report.xml');
-  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} worker --greeting Hi`, '--pace', '10x', '--junit', xml, '--app-dir', dir]);
+  const r = await run([
+    'replay',
+    'host',
+    '--db',
+    db,
+    '--worker',
+    `${FUNCTAPE} worker --greeting Hi`,
+    '--pace',
+    '10x',
+    '--junit',
+    xml,
+    '--app-dir',
+    dir,
+  ]);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /✗ differs invocationResponse 'hello'/);
-  assert.match(r.stdout, /invocationResponse\.returnValue\.http\.body\.string\n\s+- "Hello, \w+!"\n\s+\+ "Hi, \w+!"/);
+  assert.match(
+    r.stdout,
+    /invocationResponse\.returnValue\.http\.body\.string\n\s+- "Hello, \w+!"\n\s+\+ "Hi, \w+!"/,
+  );
   assert.match(r.stdout, /answers matched, [1-9]\d* differed, 0 missing/);
-  assert.match(readFileSync(xml, 'utf8'), /<failure type="differed" message="1 field\(s\) differ: invocationResponse.returnValue.http.body.string">/);
+  assert.match(
+    readFileSync(xml, 'utf8'),
+    /<failure type="differed" message="1 field\(s\) differ: invocationResponse.returnValue.http.body.string">/,
+  );
 });
 
 test('replay host driving replay worker from the same recording: both exit 0 (round trip)', async (t) => {
   const dir = tempDir(t);
   const db = await importFixture(dir, 'reference-mixed');
   const workerReport = join(dir, 'worker.json');
-  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} replay worker --db "${db}" --pace recorded --report "${workerReport}"`, '--pace', 'recorded']);
+  const r = await run([
+    'replay',
+    'host',
+    '--db',
+    db,
+    '--worker',
+    `${FUNCTAPE} replay worker --db "${db}" --pace recorded --report "${workerReport}"`,
+    '--pace',
+    'recorded',
+  ]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const w = JSON.parse(readFileSync(workerReport, 'utf8'));
-  assert.equal(w.exitCode, 0, JSON.stringify(w.outcomes.filter((o: { status: string }) => o.status !== 'matched')));
+  assert.equal(
+    w.exitCode,
+    0,
+    JSON.stringify(w.outcomes.filter((o: { status: string }) => o.status !== 'matched')),
+  );
   assert.equal(w.played, 'worker');
   assert.equal(w.notReceived, 0);
 });
@@ -107,7 +182,9 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
   const noHost = await importFixture(dir, 'no-host-messages');
   const foreign = join(dir, 'foreign.db');
   const fdb = new Database(foreign);
-  fdb.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);');
+  fdb.exec(
+    'CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);',
+  );
   fdb.close();
   const emptyNdjson = join(dir, 'empty.ndjson');
   writeFileSync(emptyNdjson, '');
@@ -124,10 +201,22 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
     ['neither --worker nor --listen', ['--db', good], /exactly one of --worker/],
     ['a bad --answer-timeout', ['--db', good, '--answer-timeout', 'soon', ...worker], /--answer-timeout/],
     // checked before the worker is spawned (was exit 3, "spawn ... ENOENT")
-    ['a missing --app-dir', ['--db', good, '--app-dir', join(dir, 'no-such-app'), ...worker], /^functape: --app-dir .*no-such-app is not a directory\n$/],
+    [
+      'a missing --app-dir',
+      ['--db', good, '--app-dir', join(dir, 'no-such-app'), ...worker],
+      /^functape: --app-dir .*no-such-app is not a directory\n$/,
+    ],
     // output paths are checked before the worker starts, not after the replay
-    ['a --report in a missing directory', ['--db', good, '--report', join(dir, 'nope', 'r.json'), ...worker], /--report .*r\.json: no such directory/],
-    ['an --ignore that leaves nothing to compare', ['--db', good, '--ignore', '**', ...worker], /--ignore "\*\*" would ignore every message whole/],
+    [
+      'a --report in a missing directory',
+      ['--db', good, '--report', join(dir, 'nope', 'r.json'), ...worker],
+      /--report .*r\.json: no such directory/,
+    ],
+    [
+      'an --ignore that leaves nothing to compare',
+      ['--db', good, '--ignore', '**', ...worker],
+      /--ignore "\*\*" would ignore every message whole/,
+    ],
     ['a --junit that is a directory', ['--db', good, '--junit', dir, ...worker], /--junit .* is a directory/],
   ];
   for (const [what, argv, message] of table) {
@@ -137,19 +226,62 @@ test('bad input is one clear line and exit 2; a worker that cannot start is exit
     assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line`);
     assert.equal(r.stdout, '', `${what}: nothing ran`);
   }
-  const bad = await run(['replay', 'worker', '--db', noHost, '--functions-uri', 'http://127.0.0.1:1/', '--functions-worker-id', 'w', '--functions-request-id', 'r']);
+  const bad = await run([
+    'replay',
+    'worker',
+    '--db',
+    noHost,
+    '--functions-uri',
+    'http://127.0.0.1:1/',
+    '--functions-worker-id',
+    'w',
+    '--functions-request-id',
+    'r',
+  ]);
   assert.equal(bad.code, 2, 'replay worker checks its input the same way');
-  const gone = await run(['replay', 'host', '--db', good, '--worker', `"${process.execPath}" -e "process.exit(7)" --`]);
+  const gone = await run([
+    'replay',
+    'host',
+    '--db',
+    good,
+    '--worker',
+    `"${process.execPath}" -e "process.exit(7)" --`,
+  ]);
   assert.equal(gone.code, 3, gone.stderr);
   assert.match(gone.stderr, /exited before connecting \(code 7\)/);
 });
 
-test('a recorded crash replays as a broken stream: exit 3, with the worker\'s last words', async (t) => {
+test("a recorded crash replays as a broken stream: exit 3, with the worker's last words", async (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'crash.db');
-  const rec = await run(['host', '--worker', `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`, '-n', '4', '-c', '1', '-f', 'hello,crash', '--app-dir', dir]);
+  const rec = await run([
+    'host',
+    '--worker',
+    `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`,
+    '-n',
+    '4',
+    '-c',
+    '1',
+    '-f',
+    'hello,crash',
+    '--app-dir',
+    dir,
+  ]);
   assert.equal(rec.code, 3, 'the scripted host saw the worker crash while recording');
-  const r = await run(['replay', 'host', '--db', db, '--worker', `${FUNCTAPE} worker`, '--pace', 'fast', '--answer-timeout', '5s', '--app-dir', dir]);
+  const r = await run([
+    'replay',
+    'host',
+    '--db',
+    db,
+    '--worker',
+    `${FUNCTAPE} worker`,
+    '--pace',
+    'fast',
+    '--answer-timeout',
+    '5s',
+    '--app-dir',
+    dir,
+  ]);
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout, /stream broken: the worker ended the stream early/);
   assert.match(r.stderr, /crashed the worker/);
@@ -166,7 +298,12 @@ test('--listen prints the host arguments; a stray stream with another worker id 
   let announced!: (args: string[]) => void;
   const hostArgs = new Promise<string[]>((r) => (announced = r));
   const code = main(['replay', 'host', '--db', db, '--listen', '127.0.0.1:0', '--pace', 'fast'], {
-    stdout: new Writable({ write(c, _e, cb) { stdout += String(c); cb(); } }),
+    stdout: new Writable({
+      write(c, _e, cb) {
+        stdout += String(c);
+        cb();
+      },
+    }),
     stderr: new Writable({
       write(c, _e, cb) {
         stderr += String(c);
@@ -180,7 +317,11 @@ test('--listen prints the host arguments; a stray stream with another worker id 
   const args = await hostArgs;
   const uri = args[args.indexOf('--functions-uri') + 1]!;
   const stray = dialAsWorker({ address: uri.replace(/^http:\/\/|\/$/g, '') });
-  stray.send(encodeMessage(makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'someone-else' } } })));
+  stray.send(
+    encodeMessage(
+      makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'someone-else' } } }),
+    ),
+  );
   const strayEnd = await stray.done;
   assert.notEqual(strayEnd.status.code, 0, 'the stray stream was refused');
   const worker = spawn(process.execPath, [BIN, 'worker', ...args], { stdio: 'ignore' });
@@ -190,7 +331,7 @@ test('--listen prints the host arguments; a stray stream with another worker id 
   assert.match(stdout, /answers matched, 0 differed, 0 missing/);
 });
 
-test('replay host --listen on a taken port: only functape\'s own line, exit 2', async (t) => {
+test("replay host --listen on a taken port: only functape's own line, exit 2", async (t) => {
   const dir = tempDir(t);
   const good = await importFixture(dir, 'reference-mixed');
   const taken = createServer();
@@ -198,9 +339,17 @@ test('replay host --listen on a taken port: only functape\'s own line, exit 2', 
   t.after(() => taken.close());
   const port = (taken.address() as AddressInfo).port;
   const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-    execFile(process.execPath, [resolve('bin/functape'), 'replay', 'host', '--db', good, '--listen', `127.0.0.1:${port}`], { timeout: 60_000 }, (err, _out, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }));
+    execFile(
+      process.execPath,
+      [resolve('bin/functape'), 'replay', 'host', '--db', good, '--listen', `127.0.0.1:${port}`],
+      { timeout: 60_000 },
+      (err, _out, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }),
+    );
   });
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, new RegExp(`^functape: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE[^\n]*\n$`));
+  assert.match(
+    r.stderr,
+    new RegExp(`^functape: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE[^\n]*\n$`),
+  );
 });

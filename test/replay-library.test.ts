@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../src/cli/main.js';
-import { buildHostArgs, formatReplayText, listenAsHost, openRecording, replayHost, type Duplex } from '../src/index.js';
+import {
+  buildHostArgs,
+  formatReplayText,
+  listenAsHost,
+  openRecording,
+  replayHost,
+  type Duplex,
+} from '../src/index.js';
 
 const BIN = resolve(process.cwd(), 'bin/functape');
 
@@ -17,7 +24,10 @@ test('README example: a regression test with replayHost from functape', async (t
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const db = join(dir, 'hello.db');
   const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  const imported = await main(['import', '--db', db, '--in', resolve('fixtures/sessions/reference-mixed.ndjson')], { stdout: quiet, stderr: quiet, signal: new AbortController().signal });
+  const imported = await main(
+    ['import', '--db', db, '--in', resolve('fixtures/sessions/reference-mixed.ndjson')],
+    { stdout: quiet, stderr: quiet, signal: new AbortController().signal },
+  );
   assert.equal(imported, 0);
 
   // --- as in the README ---
@@ -27,7 +37,11 @@ test('README example: a regression test with replayHost from functape', async (t
 
   const host = await listenAsHost({ host: '127.0.0.1', port: 0 });
   const ids = { workerId: randomUUID(), requestId: randomUUID() };
-  const worker = spawn(process.execPath, [BIN, 'worker', ...buildHostArgs({ host: '127.0.0.1', port: host.port, ...ids })], { stdio: 'ignore' });
+  const worker = spawn(
+    process.execPath,
+    [BIN, 'worker', ...buildHostArgs({ host: '127.0.0.1', port: host.port, ...ids })],
+    { stdio: 'ignore' },
+  );
   const duplex = await new Promise<Duplex>((resolve) => host.onStream(resolve));
 
   const report = await replayHost({ frames, duplex, ...ids, pace: 'fast' });

@@ -23,7 +23,12 @@ export interface ScriptOptions {
 }
 
 /** The reference worker on one end of a stream, as `functape worker` runs it. */
-export function runReferenceWorker(duplex: Duplex, ids: { workerId: string; requestId: string }, greeting?: string, loadCollection = false): Promise<WorkerRunResult> {
+export function runReferenceWorker(
+  duplex: Duplex,
+  ids: { workerId: string; requestId: string },
+  greeting?: string,
+  loadCollection = false,
+): Promise<WorkerRunResult> {
   const protocol = createWorkerProtocol({
     workerId: ids.workerId,
     requestId: ids.requestId,
@@ -38,10 +43,14 @@ export function runReferenceWorker(duplex: Duplex, ids: { workerId: string; requ
 /** Record scripted host ↔ reference worker over an in-memory stream; frames as a recording stores them. */
 export async function recordInMemory(o: ScriptOptions): Promise<ReplayFrame[]> {
   const pair = createDuplexPair();
-  const ids = { workerId: 'rec-worker-0000-0000-000000000000', requestId: 'rec-request-000-0000-000000000000' };
+  const ids = {
+    workerId: 'rec-worker-0000-0000-000000000000',
+    requestId: 'rec-request-000-0000-000000000000',
+  };
   const t0 = performance.now();
   const frames: ReplayFrame[] = [];
-  const tap = (direction: 'toHost' | 'toWorker', bytes: Uint8Array) => frames.push(frameOf(frames.length, direction, performance.now() - t0, bytes));
+  const tap = (direction: 'toHost' | 'toWorker', bytes: Uint8Array) =>
+    frames.push(frameOf(frames.length, direction, performance.now() - t0, bytes));
   const config: HostScriptConfig = {
     workerId: ids.workerId,
     functions: o.functions,

@@ -13,14 +13,29 @@ import { secretSamples, type SecretSample } from '../src/codec/redact-samples.js
 import { encodeMessage, messageFromJson } from '../src/codec/streaming-message.js';
 import { describe as describeBytes } from '../src/codec/describe.js';
 import { openRecording } from '../src/recording/open-recording.js';
-import { assertWireUntouched, databaseBytes, listeningAddress, runSecretSession, startFunctape } from './security-session.js';
+import {
+  assertWireUntouched,
+  databaseBytes,
+  listeningAddress,
+  runSecretSession,
+  startFunctape,
+} from './security-session.js';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 
 async function recordSession(db: string, tag: string, extra: string[] = [], more: SecretSample[] = []) {
   const samples = [...secretSamples(tag), ...more];
   const host = await listenAsHost({ host: '127.0.0.1', port: 0 });
-  const rec = startFunctape(['record', '--listen', '127.0.0.1:0', '--upstream', host.address, '--db', db, ...extra]);
+  const rec = startFunctape([
+    'record',
+    '--listen',
+    '127.0.0.1:0',
+    '--upstream',
+    host.address,
+    '--db',
+    db,
+    ...extra,
+  ]);
   try {
     const address = await listeningAddress(rec);
     const outcome = await runSecretSession(host, address, samples);
@@ -51,13 +66,18 @@ test('record redacts every secret kind before storing; the wire is untouched; fi
     assertWireUntouched(outcome);
     assert.equal(code, 0, stderr);
     assert.ok(walBytes > 0, 'the frames were in the -wal file while recording');
-    for (const k of samples.flatMap((s) => s.keep)) assert.ok(live.includes(k), `while recording, ${k} is in the files`);
-    for (const s of samples) for (const secret of s.secrets) assert.ok(!live.includes(secret), `while recording (db + -wal): ${secret} must not be there`);
+    for (const k of samples.flatMap((s) => s.keep))
+      assert.ok(live.includes(k), `while recording, ${k} is in the files`);
+    for (const s of samples)
+      for (const secret of s.secrets)
+        assert.ok(!live.includes(secret), `while recording (db + -wal): ${secret} must not be there`);
     assert.ok(modes.length >= 1);
     for (const [p, m] of modes) assert.equal(m.toString(8), '600', `${p} mode`);
 
     const bytes = databaseBytes(db);
-    for (const s of samples) for (const secret of s.secrets) assert.ok(!bytes.includes(secret), `${s.what}: ${secret} must not be in the database file`);
+    for (const s of samples)
+      for (const secret of s.secrets)
+        assert.ok(!bytes.includes(secret), `${s.what}: ${secret} must not be in the database file`);
     for (const k of samples.flatMap((s) => s.keep)) assert.ok(bytes.includes(k), `non-secret ${k} is stored`);
 
     const rec = openRecording(db);
@@ -67,10 +87,15 @@ test('record redacts every secret kind before storing; the wire is untouched; fi
       const frames = [...rec.frames(session.id)];
       assert.equal(frames.length, 1 + samples.length, 'StartStream and every sample stored');
       for (const s of samples) {
-        const f = frames.find((x) => x.kind === describeBytes(s.bytes).kind && x.size === s.bytes.length && x.redacted);
+        const f = frames.find(
+          (x) => x.kind === describeBytes(s.bytes).kind && x.size === s.bytes.length && x.redacted,
+        );
         assert.ok(f, `${s.what}: stored redacted, with its wire size`);
       }
-      assert.ok(!frames.find((f) => f.kind === 'startStream')!.redacted, 'messages without secrets are stored as they were');
+      assert.ok(
+        !frames.find((f) => f.kind === 'startStream')!.redacted,
+        'messages without secrets are stored as they were',
+      );
     } finally {
       rec.close();
     }
@@ -86,7 +111,8 @@ test('record --redact off stores secrets with a warning; functape redact then sc
     const { samples, outcome, code, stderr, live } = await recordSession(db, 'rec-off', ['--redact', 'off']);
     assertWireUntouched(outcome);
     assert.equal(code, 0, stderr);
-    for (const s of samples.flatMap((x) => x.secrets)) assert.ok(live.includes(s), `the grep finds ${s} when it is stored (the check can see secrets)`);
+    for (const s of samples.flatMap((x) => x.secrets))
+      assert.ok(live.includes(s), `the grep finds ${s} when it is stored (the check can see secrets)`);
     assert.match(stderr, /warning: --redact off/);
     const secrets = samples.flatMap((s) => s.secrets);
     const before = databaseBytes(db);
@@ -123,34 +149,73 @@ test('record --redact-rules: extra headers and field paths are redacted at captu
   const dir = mkdtempSync(join(tmpdir(), 'functape-sec-'));
   try {
     const rules = join(dir, 'rules.json');
-    writeFileSync(rules, JSON.stringify({ headers: ['x-tenant-*'], fieldPaths: ['**.rawBody', 'rpcLog.message'] }));
+    writeFileSync(
+      rules,
+      JSON.stringify({ headers: ['x-tenant-*'], fieldPaths: ['**.rawBody', 'rpcLog.message'] }),
+    );
     const custom: SecretSample[] = [
       {
-        what: 'a custom header and a raw body (rules file)', direction: 'toWorker',
-        bytes: encodeMessage(messageFromJson({ invocationRequest: { invocationId: 'inv-rules', inputData: [{ name: 'req', data: { http: {
-          headers: { 'X-Tenant-Token': 'TENANT-rules-S3CR3T', accept: 'text/html' }, rawBody: { string: 'password=RAWBODY-rules-S3CR3T' },
-        } } }] } })),
-        secrets: ['TENANT-rules-S3CR3T', 'RAWBODY-rules-S3CR3T'], keep: ['inv-rules', 'text/html'],
+        what: 'a custom header and a raw body (rules file)',
+        direction: 'toWorker',
+        bytes: encodeMessage(
+          messageFromJson({
+            invocationRequest: {
+              invocationId: 'inv-rules',
+              inputData: [
+                {
+                  name: 'req',
+                  data: {
+                    http: {
+                      headers: { 'X-Tenant-Token': 'TENANT-rules-S3CR3T', accept: 'text/html' },
+                      rawBody: { string: 'password=RAWBODY-rules-S3CR3T' },
+                    },
+                  },
+                },
+              ],
+            },
+          }),
+        ),
+        secrets: ['TENANT-rules-S3CR3T', 'RAWBODY-rules-S3CR3T'],
+        keep: ['inv-rules', 'text/html'],
       },
       {
-        what: 'a log line (rules file)', direction: 'toHost',
-        bytes: encodeMessage(messageFromJson({ rpcLog: { invocationId: 'inv-rules', category: 'cat-rules', message: 'token LOGLINE-rules-S3CR3T' } })),
-        secrets: ['LOGLINE-rules-S3CR3T'], keep: ['cat-rules'],
+        what: 'a log line (rules file)',
+        direction: 'toHost',
+        bytes: encodeMessage(
+          messageFromJson({
+            rpcLog: {
+              invocationId: 'inv-rules',
+              category: 'cat-rules',
+              message: 'token LOGLINE-rules-S3CR3T',
+            },
+          }),
+        ),
+        secrets: ['LOGLINE-rules-S3CR3T'],
+        keep: ['cat-rules'],
       },
     ];
     const db = join(dir, 'rules.db');
-    const { samples, outcome, code, stderr } = await recordSession(db, 'rec-rules', ['--redact-rules', rules], custom);
+    const { samples, outcome, code, stderr } = await recordSession(
+      db,
+      'rec-rules',
+      ['--redact-rules', rules],
+      custom,
+    );
     assertWireUntouched(outcome);
     assert.equal(code, 0, stderr);
     const bytes = databaseBytes(db);
-    for (const s of samples) for (const secret of s.secrets) assert.ok(!bytes.includes(secret), `${s.what}: ${secret}`);
+    for (const s of samples)
+      for (const secret of s.secrets) assert.ok(!bytes.includes(secret), `${s.what}: ${secret}`);
     for (const k of custom.flatMap((s) => s.keep)) assert.ok(bytes.includes(k), `${k} kept`);
 
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"headers": "x-tenant-token"}');
     const cases: Array<[string[], RegExp]> = [
       [['--redact-rules', bad], /^functape: .*bad\.json: "headers" must be an array of strings\n$/],
-      [['--redact-rules', join(dir, 'missing.json')], /^functape: cannot read redact rules .*missing\.json: no such file\n$/],
+      [
+        ['--redact-rules', join(dir, 'missing.json')],
+        /^functape: cannot read redact rules .*missing\.json: no such file\n$/,
+      ],
       [['--redact', 'off', '--redact-rules', rules], /^functape: .*--redact.*\n$/],
     ];
     for (const [flags, re] of cases) {

@@ -18,16 +18,43 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 function fileBytes(path: string): Buffer {
-  return Buffer.concat([path, `${path}-wal`, `${path}-journal`].filter(existsSync).map((p) => readFileSync(p)));
+  return Buffer.concat(
+    [path, `${path}-wal`, `${path}-journal`].filter(existsSync).map((p) => readFileSync(p)),
+  );
 }
 
 /** A recording made with redaction off (as `record --redact off` would), holding every sample. */
 function recordUnredacted(path: string, samples: SecretSample[]): void {
   const w = createRecordingWriter(path, { redact: false });
-  const id = w.addSession({ id: 1, startWallMs: Date.now(), upstream: '127.0.0.1:9', path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream', metadata: {}, functapeVersion: 't', schemaVersion: 't' });
+  const id = w.addSession({
+    id: 1,
+    startWallMs: Date.now(),
+    upstream: '127.0.0.1:9',
+    path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream',
+    metadata: {},
+    functapeVersion: 't',
+    schemaVersion: 't',
+  });
   const dirSeq = { toHost: 0, toWorker: 0 };
-  samples.forEach((s, seq) => w.addFrame({ sessionId: id, seq, dirSeq: dirSeq[s.direction]++, direction: s.direction, tNs: BigInt(seq * 1000), wallMs: Date.now(), compressed: false, bytes: s.bytes }));
-  w.endSession({ id, endNs: 10_000n, endWallMs: Date.now(), status: { code: 0, details: '' }, reason: 'completed' });
+  samples.forEach((s, seq) =>
+    w.addFrame({
+      sessionId: id,
+      seq,
+      dirSeq: dirSeq[s.direction]++,
+      direction: s.direction,
+      tNs: BigInt(seq * 1000),
+      wallMs: Date.now(),
+      compressed: false,
+      bytes: s.bytes,
+    }),
+  );
+  w.endSession({
+    id,
+    endNs: 10_000n,
+    endWallMs: Date.now(),
+    status: { code: 0, details: '' },
+    reason: 'completed',
+  });
   w.close();
 }
 
@@ -41,9 +68,32 @@ test('functape redact removes every secret kind from the file, with extra rules 
     // one more frame whose only secret is covered by a rules-file header pattern
     const w = createRecordingWriter(db, { redact: false });
     const { encodeMessage, messageFromJson } = await import('../src/codec/streaming-message.js');
-    const id = w.addSession({ id: 2, startWallMs: Date.now(), upstream: '', path: '', metadata: {}, functapeVersion: 't', schemaVersion: 't' });
-    w.addFrame({ sessionId: id, seq: 0, dirSeq: 0, direction: 'toWorker', tNs: 0n, wallMs: Date.now(), compressed: false,
-      bytes: encodeMessage(messageFromJson({ invocationRequest: { invocationId: 'i', inputData: [{ name: 'req', data: { http: { headers: { 'x-tenant-secret': extra } } } }] } })) });
+    const id = w.addSession({
+      id: 2,
+      startWallMs: Date.now(),
+      upstream: '',
+      path: '',
+      metadata: {},
+      functapeVersion: 't',
+      schemaVersion: 't',
+    });
+    w.addFrame({
+      sessionId: id,
+      seq: 0,
+      dirSeq: 0,
+      direction: 'toWorker',
+      tNs: 0n,
+      wallMs: Date.now(),
+      compressed: false,
+      bytes: encodeMessage(
+        messageFromJson({
+          invocationRequest: {
+            invocationId: 'i',
+            inputData: [{ name: 'req', data: { http: { headers: { 'x-tenant-secret': extra } } } }],
+          },
+        }),
+      ),
+    });
     w.close();
     const secrets = [...samples.flatMap((s) => s.secrets), extra];
     const before = fileBytes(db);
@@ -53,13 +103,19 @@ test('functape redact removes every secret kind from the file, with extra rules 
     writeFileSync(rules, JSON.stringify({ headers: ['x-tenant-*'] }));
     const dry = await cli(['redact', '--db', db, '--redact-rules', rules, '--dry-run']);
     assert.equal(dry.code, 1, 'a dry run that finds something is a finding (exit 1)');
-    assert.match(dry.out, /^.*off\.db: 7 of 7 frames would be redacted \(dry run, nothing written\) \[invocationRequest 4, .*functionEnvironmentReloadRequest 1.*\]\n$/);
+    assert.match(
+      dry.out,
+      /^.*off\.db: 7 of 7 frames would be redacted \(dry run, nothing written\) \[invocationRequest 4, .*functionEnvironmentReloadRequest 1.*\]\n$/,
+    );
     assert.deepEqual(fileBytes(db), before, 'a dry run writes nothing');
 
     const r = await cli(['redact', '--db', db, '--redact-rules', rules]);
     assert.equal(r.err, '');
     assert.equal(r.code, 0);
-    assert.match(r.out, /off\.db: 7 of 7 frames redacted now \[invocationRequest 4, .*\]; file .* after VACUUM/);
+    assert.match(
+      r.out,
+      /off\.db: 7 of 7 frames redacted now \[invocationRequest 4, .*\]; file .* after VACUUM/,
+    );
 
     const after = fileBytes(db);
     for (const s of secrets) assert.ok(!after.includes(s), `${s} is gone from the database file bytes`);
@@ -68,7 +124,10 @@ test('functape redact removes every secret kind from the file, with extra rules 
 
     chmodSync(db, 0o644);
     const loose = await cli(['redact', '--db', db, '--dry-run']);
-    assert.match(loose.err, /^functape redact: warning: .*off\.db can be read by other users \(mode 0644\); `chmod 600 .*off\.db` keeps it to you\n$/);
+    assert.match(
+      loose.err,
+      /^functape redact: warning: .*off\.db can be read by other users \(mode 0644\); `chmod 600 .*off\.db` keeps it to you\n$/,
+    );
     chmodSync(db, 0o600);
 
     const again = await cli(['redact', '--db', db, '--json']);
@@ -88,12 +147,18 @@ test('functape redact: bad rules, missing or foreign database → one line, exit
     recordUnredacted(db, secretSamples('bad'));
     const original = fileBytes(db);
     const cases: Array<[string[], RegExp]> = [
-      [['redact', '--db', db, '--redact-rules', join(dir, 'missing.json')], /^functape: cannot read redact rules .*missing\.json: no such file\n$/],
+      [
+        ['redact', '--db', db, '--redact-rules', join(dir, 'missing.json')],
+        /^functape: cannot read redact rules .*missing\.json: no such file\n$/,
+      ],
       [['redact', '--db', join(dir, 'nope.db')], /^functape: .*nope\.db: no such recording\n$/],
     ];
     const badRules = join(dir, 'bad.json');
     writeFileSync(badRules, '{"fieldPaths": ["invocationRequest.inputDta"]}');
-    cases.push([['redact', '--db', db, '--redact-rules', badRules], /^functape: .*bad\.json: fieldPaths\[0\] "invocationRequest\.inputDta" no field matches "inputDta" in InvocationRequest\n$/]);
+    cases.push([
+      ['redact', '--db', db, '--redact-rules', badRules],
+      /^functape: .*bad\.json: fieldPaths\[0\] "invocationRequest\.inputDta" no field matches "inputDta" in InvocationRequest\n$/,
+    ]);
     const text = join(dir, 'notes.db');
     writeFileSync(text, 'x'.repeat(200));
     cases.push([['redact', '--db', text], /^functape: .*notes\.db is not an SQLite database.*\n$/]);
@@ -118,16 +183,38 @@ test('functape redact scans for credential-looking text no rule covers, and --dr
     const { encodeMessage, messageFromJson } = await import('../src/codec/streaming-message.js');
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzY2FuLXRlc3QifQ.c2lnbmF0dXJlLXNjYW4tdGVzdA';
     const logged = (seq: number, message: string) => ({
-      what: 'a log line', direction: 'toHost' as const, secrets: [], keep: [],
-      bytes: encodeMessage(messageFromJson({ rpcLog: { invocationId: `inv-${seq}`, category: 'scan', message } })),
+      what: 'a log line',
+      direction: 'toHost' as const,
+      secrets: [],
+      keep: [],
+      bytes: encodeMessage(
+        messageFromJson({ rpcLog: { invocationId: `inv-${seq}`, category: 'scan', message } }),
+      ),
     });
-    const garbage = { what: 'not a message', direction: 'toHost' as const, secrets: [], keep: [], bytes: Uint8Array.from([0xff, 0xff, 0xff, 0x01]) };
-    recordUnredacted(db, [logged(0, 'starting'), logged(1, `calling the API with ${jwt}`), logged(2, `retry with ${jwt}`), garbage]);
+    const garbage = {
+      what: 'not a message',
+      direction: 'toHost' as const,
+      secrets: [],
+      keep: [],
+      bytes: Uint8Array.from([0xff, 0xff, 0xff, 0x01]),
+    };
+    recordUnredacted(db, [
+      logged(0, 'starting'),
+      logged(1, `calling the API with ${jwt}`),
+      logged(2, `retry with ${jwt}`),
+      garbage,
+    ]);
 
     const dry = await cli(['redact', '--db', db, '--dry-run']);
     assert.equal(dry.code, 1);
-    assert.equal(dry.out.split('\n')[0], `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 1 undecodable (kind unknown) left as they are`);
-    assert.match(dry.out, /possible secrets no rule covers.*\n {2}rpcLog\.message {2}jwt {2}2 frames \(first: session 1 seq 1\)\n$/);
+    assert.equal(
+      dry.out.split('\n')[0],
+      `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 1 undecodable (kind unknown) left as they are`,
+    );
+    assert.match(
+      dry.out,
+      /possible secrets no rule covers.*\n {2}rpcLog\.message {2}jwt {2}2 frames \(first: session 1 seq 1\)\n$/,
+    );
     assert.ok(!dry.out.includes(jwt), 'the report never shows the value');
 
     const rules = join(dir, 'rules.json');
@@ -138,7 +225,10 @@ test('functape redact scans for credential-looking text no rule covers, and --dr
     assert.ok(!fileBytes(db).includes(jwt));
     const clean = await cli(['redact', '--db', db, '--redact-rules', rules, '--dry-run']);
     assert.equal(clean.code, 0, 'nothing left: the check passes');
-    assert.equal(clean.out, `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 3 were already redacted; 1 undecodable (kind unknown) left as they are\n`);
+    assert.equal(
+      clean.out,
+      `${db}: 0 of 4 frames would be redacted (dry run, nothing written); 3 were already redacted; 1 undecodable (kind unknown) left as they are\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,7 +249,10 @@ test('functape redact refuses a recording a running record is writing to (one li
   const busy = await cli(['redact', '--db', db]);
   assert.notEqual(busy.code, 0);
   assert.equal(busy.out, '', 'no claim that anything was redacted');
-  assert.equal(busy.err, `functape: ${db} is open in another process (a record or wrap still writing to it?): stop it, then run redact again\n`);
+  assert.equal(
+    busy.err,
+    `functape: ${db} is open in another process (a record or wrap still writing to it?): stop it, then run redact again\n`,
+  );
   // The writer is unharmed: it goes on recording and stops cleanly.
   await runSecretSession(upstream, await listeningAddress(rec), samples.slice(2, 4));
   rec.child.kill('SIGTERM');
@@ -169,5 +262,6 @@ test('functape redact refuses a recording a running record is writing to (one li
   const done = await cli(['redact', '--db', db]);
   assert.equal(done.code, 0, done.err);
   assert.match(done.out, /redacted now/);
-  for (const s of samples.slice(0, 4)) for (const secret of s.secrets) assert.ok(!fileBytes(db).includes(secret), `${secret} scrubbed`);
+  for (const s of samples.slice(0, 4))
+    for (const secret of s.secrets) assert.ok(!fileBytes(db).includes(secret), `${secret} scrubbed`);
 });

@@ -16,7 +16,9 @@ export const FUNCTAPE_BIN = join(REPO, 'bin', 'functape');
 
 /** The database file and its -wal/-journal, as raw bytes: what an attacker with the file would see. */
 export function databaseBytes(path: string): Buffer {
-  return Buffer.concat([path, `${path}-wal`, `${path}-journal`].filter(existsSync).map((p) => readFileSync(p)));
+  return Buffer.concat(
+    [path, `${path}-wal`, `${path}-journal`].filter(existsSync).map((p) => readFileSync(p)),
+  );
 }
 
 export interface FunctapeProcess {
@@ -33,7 +35,9 @@ export function startFunctape(args: string[]): FunctapeProcess {
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | string>((res) => child.on('exit', (code, signal) => res(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((res) =>
+    child.on('exit', (code, signal) => res(code ?? signal ?? -1)),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -65,9 +69,14 @@ export interface SessionOutcome {
  * sample; the worker sends StartStream and the toHost samples.
  */
 export async function runSecretSession(
-  host: Awaited<ReturnType<typeof listenAsHost>>, proxyAddress: string, samples: SecretSample[], timeoutMs = 20_000,
+  host: Awaited<ReturnType<typeof listenAsHost>>,
+  proxyAddress: string,
+  samples: SecretSample[],
+  timeoutMs = 20_000,
 ): Promise<SessionOutcome> {
-  const start = encodeMessage(makeMessage({ requestId: 'req-1', content: { case: 'startStream', value: { workerId: 'worker-sec' } } }));
+  const start = encodeMessage(
+    makeMessage({ requestId: 'req-1', content: { case: 'startStream', value: { workerId: 'worker-sec' } } }),
+  );
   const sentToHost = [start, ...samples.filter((s) => s.direction === 'toHost').map((s) => s.bytes)];
   const sentToWorker = samples.filter((s) => s.direction === 'toWorker').map((s) => s.bytes);
   const hostGot: Uint8Array[] = [];
@@ -87,7 +96,15 @@ export async function runSecretSession(
   const worker = dialAsWorker({ address: proxyAddress });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`session timed out: host got ${hostGot.length}/${sentToHost.length}, worker got ${workerGot.length}/${sentToWorker.length}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        rej(
+          new Error(
+            `session timed out: host got ${hostGot.length}/${sentToHost.length}, worker got ${workerGot.length}/${sentToWorker.length}`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   try {
     const gotAll = new Promise<void>((r) => {
@@ -111,6 +128,14 @@ export async function runSecretSession(
 
 /** The wire is never touched: each peer received exactly the bytes the other sent. */
 export function assertWireUntouched(o: SessionOutcome): void {
-  assert.deepEqual(o.hostGot.map((b) => Buffer.from(b).toString('hex')), o.sentToHost.map((b) => Buffer.from(b).toString('hex')), 'host received the worker bytes unchanged');
-  assert.deepEqual(o.workerGot.map((b) => Buffer.from(b).toString('hex')), o.sentToWorker.map((b) => Buffer.from(b).toString('hex')), 'worker received the host bytes unchanged');
+  assert.deepEqual(
+    o.hostGot.map((b) => Buffer.from(b).toString('hex')),
+    o.sentToHost.map((b) => Buffer.from(b).toString('hex')),
+    'host received the worker bytes unchanged',
+  );
+  assert.deepEqual(
+    o.workerGot.map((b) => Buffer.from(b).toString('hex')),
+    o.sentToWorker.map((b) => Buffer.from(b).toString('hex')),
+    'worker received the host bytes unchanged',
+  );
 }

@@ -10,7 +10,8 @@ import { listenAsHost } from '../src/wire/grpc-peer.js';
 import { FUNCTAPE_BIN, listeningAddress, startFunctape } from './security-session.js';
 import { writeSampleRecording } from './recording-sample.js';
 
-const quote = (argv: string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
+const quote = (argv: string[]) =>
+  argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 /** `: > file; chmod 644 file` */
 function sharedEmptyFile(path: string): string {
@@ -43,8 +44,27 @@ test('writing into an existing recording others can read: one warning line from 
   assert.equal(count(rec.stderr(), warning('record', recDb)), 1, rec.stderr());
 
   const wrapDb = sharedEmptyFile(join(dir, 'wrap.db'));
-  const wrap = quote([process.execPath, FUNCTAPE_BIN, 'wrap', '--db', wrapDb, '--', process.execPath, FUNCTAPE_BIN, 'worker']);
-  const host = startFunctape(['host', '--worker', wrap, '--invocations', '2', '--function', 'echo', '--verbose']);
+  const wrap = quote([
+    process.execPath,
+    FUNCTAPE_BIN,
+    'wrap',
+    '--db',
+    wrapDb,
+    '--',
+    process.execPath,
+    FUNCTAPE_BIN,
+    'worker',
+  ]);
+  const host = startFunctape([
+    'host',
+    '--worker',
+    wrap,
+    '--invocations',
+    '2',
+    '--function',
+    'echo',
+    '--verbose',
+  ]);
   assert.equal(await finish(host), 0, host.stderr());
   assert.equal(count(host.stderr(), `[worker] ${warning('wrap', wrapDb)}`), 1, host.stderr());
 
@@ -67,12 +87,36 @@ test('writing into an existing recording others can read: one warning line from 
   const replayDb = sharedEmptyFile(join(dir, 'replay.db'));
   const report = sharedEmptyFile(join(dir, 'report.json'));
   const junit = join(dir, 'new.xml');
-  const replay = startFunctape(['replay', 'host', '--db', sample, '--session', '1', '--pace', 'fast', '--worker', quote([process.execPath, FUNCTAPE_BIN, 'worker']),
-    '--record', replayDb, '--report', report, '--junit', junit]);
-  assert.ok([0, 1].includes(await finish(replay) as number), replay.stderr());
+  const replay = startFunctape([
+    'replay',
+    'host',
+    '--db',
+    sample,
+    '--session',
+    '1',
+    '--pace',
+    'fast',
+    '--worker',
+    quote([process.execPath, FUNCTAPE_BIN, 'worker']),
+    '--record',
+    replayDb,
+    '--report',
+    report,
+    '--junit',
+    junit,
+  ]);
+  assert.ok([0, 1].includes((await finish(replay)) as number), replay.stderr());
   assert.equal(count(replay.stderr(), warning('replay', replayDb)), 1, replay.stderr());
   assert.equal(count(replay.stderr(), warning('replay', report)), 1, replay.stderr());
   assert.equal(mode(junit), '600', 'a report file functape creates is 0600');
 
-  for (const [path, m] of [[recDb, '644'], [wrapDb, '644'], [importDb, '644'], [replayDb, '644'], [report, '644'], [sample, '600']] as const) assert.equal(mode(path), m, `${path} keeps its mode`);
+  for (const [path, m] of [
+    [recDb, '644'],
+    [wrapDb, '644'],
+    [importDb, '644'],
+    [replayDb, '644'],
+    [report, '644'],
+    [sample, '600'],
+  ] as const)
+    assert.equal(mode(path), m, `${path} keeps its mode`);
 });

@@ -8,7 +8,12 @@ if (file) {
   const started = performance.now();
   process.on('exit', () => {
     const u = process.resourceUsage();
-    const report = { maxRssMB: u.maxRSS / 1024, userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000, aliveMs: performance.now() - started };
+    const report = {
+      maxRssMB: u.maxRSS / 1024,
+      userMs: u.userCPUTime / 1000,
+      systemMs: u.systemCPUTime / 1000,
+      aliveMs: performance.now() - started,
+    };
     try {
       writeFileSync(file, JSON.stringify(report));
     } catch {

@@ -18,21 +18,32 @@ async function tryImport(specs: string[]): Promise<Record<string, any>> {
 }
 
 /** functape's `openCaptureStore(path, opts)` (worker-thread batched SQLite writer). */
-export async function loadCaptureStore(): Promise<(path: string, opts?: Record<string, unknown>) => Promise<CaptureStore>> {
-  const mod = await tryImport(['../../src/index.js', '../../src/recording/capture-store.js', '../../src/recording/index.js']);
+export async function loadCaptureStore(): Promise<
+  (path: string, opts?: Record<string, unknown>) => Promise<CaptureStore>
+> {
+  const mod = await tryImport([
+    '../../src/index.js',
+    '../../src/recording/capture-store.js',
+    '../../src/recording/index.js',
+  ]);
   const fn = mod.openCaptureStore;
   if (typeof fn !== 'function') {
     const alt = await tryImport(['../../src/recording/capture-store.js', '../../src/recording/index.js']);
-    if (typeof alt.openCaptureStore !== 'function') throw new MissingPiece('openCaptureStore is not exported yet');
+    if (typeof alt.openCaptureStore !== 'function')
+      throw new MissingPiece('openCaptureStore is not exported yet');
     return alt.openCaptureStore;
   }
   return fn;
 }
 
 /** functape's replay host driver and the in-memory duplex pair. */
-export async function loadReplay(): Promise<{ replayHost: (o: any) => Promise<unknown>; createDuplexPair: () => any }> {
+export async function loadReplay(): Promise<{
+  replayHost: (o: any) => Promise<unknown>;
+  createDuplexPair: () => any;
+}> {
   const host = await tryImport(['../../src/replay/replay-host.js']);
   const mem = await tryImport(['../../src/replay/memory-duplex.js']);
-  if (typeof host.replayHost !== 'function' || typeof mem.createDuplexPair !== 'function') throw new MissingPiece('replayHost / createDuplexPair not exported');
+  if (typeof host.replayHost !== 'function' || typeof mem.createDuplexPair !== 'function')
+    throw new MissingPiece('replayHost / createDuplexPair not exported');
   return { replayHost: host.replayHost, createDuplexPair: mem.createDuplexPair };
 }

@@ -9,9 +9,15 @@ export interface LoadAgent {
   /** Pid of the echo server's process (to read its CPU time: the grpc-js endpoint's cost). */
   serverPid: number;
   pid: number;
-  throughput(target: string, args: { size: number; count: number; inFlight: number; warmup: number }): Promise<ThroughputResult>;
+  throughput(
+    target: string,
+    args: { size: number; count: number; inFlight: number; warmup: number },
+  ): Promise<ThroughputResult>;
   pingPong(target: string, args: { size: number; count: number; warmup: number }): Promise<LatencyResult>;
-  paced(target: string, args: { size: number; rate: number; seconds: number; warmupSeconds: number }): Promise<LatencyResult>;
+  paced(
+    target: string,
+    args: { size: number; rate: number; seconds: number; warmupSeconds: number },
+  ): Promise<LatencyResult>;
   close(): Promise<void>;
 }
 

@@ -13,7 +13,9 @@ interface Request {
   args?: any;
 }
 
-const serverChild = fork(fileURLToPath(new URL('./echo-server.js', import.meta.url)), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const serverChild = fork(fileURLToPath(new URL('./echo-server.js', import.meta.url)), [], {
+  stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+});
 const port = await new Promise<number>((resolve, reject) => {
   let out = '';
   serverChild.stdout!.setEncoding('utf8').on('data', (d: string) => {

@@ -40,7 +40,10 @@ function finish(call: ReturnType<typeof openEventStream>): Promise<number> {
  * Keep `inFlight` messages outstanding on one stream until `count` have come back; the rate
  * counts echoes after the first `warmup` (messages per second, one echo = one message each way).
  */
-export async function runThroughput(target: string, a: { size: number; count: number; inFlight: number; warmup: number; collect?: boolean }): Promise<ThroughputResult> {
+export async function runThroughput(
+  target: string,
+  a: { size: number; count: number; inFlight: number; warmup: number; collect?: boolean },
+): Promise<ThroughputResult> {
   const source = createMessageSource(a.size);
   const RING = 2048; // > inFlight: the echo of message n is checked against what was sent
   if (a.inFlight >= RING) throw new Error(`inFlight must be < ${RING}`);
@@ -81,12 +84,23 @@ export async function runThroughput(target: string, a: { size: number; count: nu
         resolve();
       } else if (!waitingDrain) pump();
     });
-    void c.done.then((code) => (received < a.count ? reject(new Error(`stream ended with status ${code} after ${received}/${a.count} echoes`)) : undefined));
+    void c.done.then((code) =>
+      received < a.count
+        ? reject(new Error(`stream ended with status ${code} after ${received}/${a.count} echoes`))
+        : undefined,
+    );
     pump();
   });
   const cpu = process.cpuUsage(cpu0);
   const status = await finish(c);
-  const out: ThroughputResult = { sent, received, mismatches, status, msgsPerSec: ((a.count - a.warmup) * 1e9) / (tEnd - tWarm), loadCpuMs: (cpu.user + cpu.system) / 1000 };
+  const out: ThroughputResult = {
+    sent,
+    received,
+    mismatches,
+    status,
+    msgsPerSec: ((a.count - a.warmup) * 1e9) / (tEnd - tWarm),
+    loadCpuMs: (cpu.user + cpu.system) / 1000,
+  };
   if (collected) out.messages = collected;
   return out;
 }
@@ -103,7 +117,10 @@ export interface LatencyResult extends StreamTally {
 }
 
 /** One message in flight: send, wait for its echo, repeat. Round trips after `warmup` are recorded. */
-export async function runPingPong(target: string, a: { size: number; count: number; warmup: number }): Promise<LatencyResult> {
+export async function runPingPong(
+  target: string,
+  a: { size: number; count: number; warmup: number },
+): Promise<LatencyResult> {
   const source = createMessageSource(a.size);
   let last = source.next();
   const c = openEventStream(target);
@@ -130,12 +147,26 @@ export async function runPingPong(target: string, a: { size: number; count: numb
       if (received === total) resolve();
       else send();
     });
-    void c.done.then((code) => (received < total ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`)) : undefined));
+    void c.done.then((code) =>
+      received < total
+        ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`))
+        : undefined,
+    );
     send();
   });
   const cpu = process.cpuUsage(cpu0);
   const status = await finish(c);
-  const out = { sent, received, mismatches, status, loadCpuMs: (cpu.user + cpu.system) / 1000, p50Us: rec.percentileUs(50), p99Us: rec.percentileUs(99), p999Us: rec.percentileUs(99.9), maxUs: rec.maxUs() };
+  const out = {
+    sent,
+    received,
+    mismatches,
+    status,
+    loadCpuMs: (cpu.user + cpu.system) / 1000,
+    p50Us: rec.percentileUs(50),
+    p99Us: rec.percentileUs(99),
+    p999Us: rec.percentileUs(99.9),
+    maxUs: rec.maxUs(),
+  };
   rec.destroy();
   return out;
 }
@@ -148,7 +179,10 @@ export async function runPingPong(target: string, a: { size: number; count: numb
  * recorded. `p99FromScheduleUs` times from the due instant instead (includes the sender's
  * own lateness).
  */
-export async function runPaced(target: string, a: { size: number; rate: number; seconds: number; warmupSeconds: number }): Promise<LatencyResult> {
+export async function runPaced(
+  target: string,
+  a: { size: number; rate: number; seconds: number; warmupSeconds: number },
+): Promise<LatencyResult> {
   const source = createMessageSource(a.size);
   const c = openEventStream(target);
   const rec = createLatencyRecorder();
@@ -193,15 +227,26 @@ export async function runPaced(target: string, a: { size: number; rate: number; 
         resolve();
       }
     });
-    void c.done.then((code) => (received < total ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`)) : undefined));
+    void c.done.then((code) =>
+      received < total
+        ? reject(new Error(`stream ended with status ${code} after ${received}/${total}`))
+        : undefined,
+    );
     start = now();
     tick();
   });
   const cpu = process.cpuUsage(cpu0);
   const status = await finish(c);
   const out: LatencyResult = {
-    sent, received, mismatches, status, loadCpuMs: (cpu.user + cpu.system) / 1000,
-    p50Us: rec.percentileUs(50), p99Us: rec.percentileUs(99), p999Us: rec.percentileUs(99.9), maxUs: rec.maxUs(),
+    sent,
+    received,
+    mismatches,
+    status,
+    loadCpuMs: (cpu.user + cpu.system) / 1000,
+    p50Us: rec.percentileUs(50),
+    p99Us: rec.percentileUs(99),
+    p999Us: rec.percentileUs(99.9),
+    maxUs: rec.maxUs(),
     p99FromScheduleUs: fromSchedule.percentileUs(99),
     achievedRate: ((total - warm) * 1e9) / (tLast - tWarm),
   };

@@ -13,7 +13,11 @@ export function invocationResponseOfSize(size: number, invocationId = TEMPLATE_I
       makeMessage({
         content: {
           case: 'invocationResponse',
-          value: { invocationId, returnValue: { data: { case: 'string', value: 'x'.repeat(pad) } }, result: { status: 1 } },
+          value: {
+            invocationId,
+            returnValue: { data: { case: 'string', value: 'x'.repeat(pad) } },
+            result: { status: 1 },
+          },
         },
       }),
     );

@@ -103,17 +103,35 @@ async function functape(): Promise<PacingResult> {
   const workerId = '11111111-1111-4111-8111-111111111111';
   const requestId = '22222222-2222-4222-8222-222222222222';
   const functionId = 'fn-bench';
-  const startStream = encodeMessage(makeMessage({ requestId, content: { case: 'startStream', value: { workerId } } }));
-  const frames: Array<{ seq: number; direction: 'toHost' | 'toWorker'; tNs: bigint; bytes: Uint8Array; kind: string; invocationId?: string; functionId?: string }> = [
-    { seq: 0, direction: 'toHost', tNs: 0n, bytes: startStream, kind: 'startStream' },
-  ];
+  const startStream = encodeMessage(
+    makeMessage({ requestId, content: { case: 'startStream', value: { workerId } } }),
+  );
+  const frames: Array<{
+    seq: number;
+    direction: 'toHost' | 'toWorker';
+    tNs: bigint;
+    bytes: Uint8Array;
+    kind: string;
+    invocationId?: string;
+    functionId?: string;
+  }> = [{ seq: 0, direction: 'toHost', tNs: 0n, bytes: startStream, kind: 'startStream' }];
   const delays: number[] = [];
   for (let i = 0; i < count; i += 1) {
     const invocationId = `00000000-0000-4000-8000-${i.toString().padStart(12, '0')}`;
     const ms = FIRST_MS + i * gapMs;
     delays.push(ms);
-    const bytes = encodeMessage(makeMessage({ content: { case: 'invocationRequest', value: { invocationId, functionId } } }));
-    frames.push({ seq: i + 1, direction: 'toWorker', tNs: BigInt(Math.round(ms * 1e6)), bytes, kind: 'invocationRequest', invocationId, functionId });
+    const bytes = encodeMessage(
+      makeMessage({ content: { case: 'invocationRequest', value: { invocationId, functionId } } }),
+    );
+    frames.push({
+      seq: i + 1,
+      direction: 'toWorker',
+      tNs: BigInt(Math.round(ms * 1e6)),
+      bytes,
+      kind: 'invocationRequest',
+      invocationId,
+      functionId,
+    });
   }
   const pair = createDuplexPair();
   const arrivals: number[] = [];
@@ -124,7 +142,14 @@ async function functape(): Promise<PacingResult> {
     diagnosis?.arrived();
     if (arrivals.length === count) pair.worker.end();
   });
-  const report = replayHost({ frames, duplex: pair.host, workerId, requestId, pace: 'recorded', answerTimeoutMs: 1 });
+  const report = replayHost({
+    frames,
+    duplex: pair.host,
+    workerId,
+    requestId,
+    pace: 'recorded',
+    answerTimeoutMs: 1,
+  });
   // After replayHost's synchronous warm-up, so that it counts from the release.
   const diagnosis = process.env.PACING_LATE ? createPacingDiagnosis() : undefined;
   cpu0 = process.cpuUsage();
@@ -132,9 +157,23 @@ async function functape(): Promise<PacingResult> {
   pair.worker.send(startStream);
   await report;
   if (arrivals.length !== count) throw new Error(`the replay sent ${arrivals.length} of ${count} messages`);
-  if (process.env.PACING_DEBUG) process.stderr.write(`${arrivals.slice(0, 8).map((t, i) => (t - releasedAt - delays[i]!).toFixed(2)).join(" ")}\n`);
-  diagnosis?.print(arrivals.map((t, i) => t - (releasedAt + delays[i]!)), arrivals.map((t) => t - releasedAt), releasedAt);
-  return finish(arrivals.map((t, i) => t - (releasedAt + delays[i]!)), cpu0, releasedAt);
+  if (process.env.PACING_DEBUG)
+    process.stderr.write(
+      `${arrivals
+        .slice(0, 8)
+        .map((t, i) => (t - releasedAt - delays[i]!).toFixed(2))
+        .join(' ')}\n`,
+    );
+  diagnosis?.print(
+    arrivals.map((t, i) => t - (releasedAt + delays[i]!)),
+    arrivals.map((t) => t - releasedAt),
+    releasedAt,
+  );
+  return finish(
+    arrivals.map((t, i) => t - (releasedAt + delays[i]!)),
+    cpu0,
+    releasedAt,
+  );
 }
 
 const result = mode === 'baseline' ? await baseline() : mode === 'floor' ? await floor() : await functape();

@@ -28,7 +28,12 @@ export function createPacingDiagnosis(): PacingDiagnosis {
   const waits: number[] = [runQueueWaitMs()];
   const gcs: Array<{ at: number; ms: number; kind: number }> = [];
   const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ at: e.startTime, ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+    for (const e of list.getEntries())
+      gcs.push({
+        at: e.startTime,
+        ms: e.duration,
+        kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0,
+      });
   });
   observer.observe({ entryTypes: ['gc'] });
   return {
@@ -36,7 +41,9 @@ export function createPacingDiagnosis(): PacingDiagnosis {
     print(errorsMs, atMs, releasedAt) {
       observer.disconnect();
       const out: string[] = [];
-      for (const g of gcs) if (g.at + g.ms >= releasedAt) out.push(`gc kind ${g.kind} at ${(g.at - releasedAt).toFixed(1)} ms: ${g.ms.toFixed(2)} ms`);
+      for (const g of gcs)
+        if (g.at + g.ms >= releasedAt)
+          out.push(`gc kind ${g.kind} at ${(g.at - releasedAt).toFixed(1)} ms: ${g.ms.toFixed(2)} ms`);
       const anchor = Math.min(...errorsMs);
       errorsMs.forEach((e, i) => {
         const late = e - anchor;
@@ -45,7 +52,9 @@ export function createPacingDiagnosis(): PacingDiagnosis {
         // Sent in the same burst as a late predecessor: its lateness is that one's.
         const knockOn = i > 0 && errorsMs[i - 1]! - anchor > 0.1 && atMs[i]! - atMs[i - 1]! < 0.2;
         const why = knockOn ? ' (knock-on)' : rq >= late / 2 ? ' (cpu)' : '';
-        out.push(`late #${i} at ${atMs[i]!.toFixed(1)} ms: ${(late * 1000).toFixed(0)} µs; run-queue wait since the previous message ${rq.toFixed(3)} ms${why}`);
+        out.push(
+          `late #${i} at ${atMs[i]!.toFixed(1)} ms: ${(late * 1000).toFixed(0)} µs; run-queue wait since the previous message ${rq.toFixed(3)} ms${why}`,
+        );
       });
       process.stderr.write(`${out.join('\n')}\n`);
     },

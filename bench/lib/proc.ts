@@ -26,7 +26,10 @@ export interface Child {
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Send `signal` (default SIGTERM), wait for exit; SIGKILL after `graceMs`. */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(
+    signal?: NodeJS.Signals,
+    graceMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The exit report, once exited (undefined when not measured or not written). */
   exitReport(): ExitReport | undefined;
 }
@@ -47,7 +50,10 @@ export interface SpawnOptions {
 export function spawnFunctape(args: string[], opts: SpawnOptions = {}): Child {
   const { env, nodeArgs } = launcherCommand(readFileSync(FUNCTAPE_BIN, 'utf8'));
   const preload = opts.measure ? ['--import', EXIT_REPORT] : [];
-  return spawnNode([...preload, ...profileArgs(process.env), ...nodeArgs, FUNCTAPE_BIN, ...args], { ...opts, env: { ...env, ...opts.env } });
+  return spawnNode([...preload, ...profileArgs(process.env), ...nodeArgs, FUNCTAPE_BIN, ...args], {
+    ...opts,
+    env: { ...env, ...opts.env },
+  });
 }
 
 /**
@@ -77,15 +83,24 @@ export function launcherCommand(source: string): { env: Record<string, string>; 
     const w = words[i]!;
     env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
   }
-  if (i < words.length && !/(^|\/)node$/.test(words[i]!)) throw new Error(`bin/functape's first line runs ${words[i]}, not node: ${first}`);
+  if (i < words.length && !/(^|\/)node$/.test(words[i]!))
+    throw new Error(`bin/functape's first line runs ${words[i]}, not node: ${first}`);
   return { env, nodeArgs: words.slice(i + 1) };
 }
 
 export function spawnNode(nodeArgs: string[], opts: SpawnOptions = {}): Child {
   if (opts.measure && existsSync(opts.measure)) rmSync(opts.measure);
-  const env = { ...process.env, ...opts.env, ...(opts.measure ? { FUNCTAPE_BENCH_EXIT_REPORT: opts.measure } : {}) };
+  const env = {
+    ...process.env,
+    ...opts.env,
+    ...(opts.measure ? { FUNCTAPE_BENCH_EXIT_REPORT: opts.measure } : {}),
+  };
   const fd = opts.stdoutFile ? openSync(opts.stdoutFile, 'w') : undefined;
-  const proc = spawn(process.execPath, nodeArgs, { cwd: opts.cwd ?? REPO, env, stdio: ['ignore', fd ?? 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, nodeArgs, {
+    cwd: opts.cwd ?? REPO,
+    env,
+    stdio: ['ignore', fd ?? 'pipe', 'pipe'],
+  });
   if (fd !== undefined) closeSync(fd);
   let out = '';
   let err = '';
@@ -109,11 +124,19 @@ export function spawnNode(nodeArgs: string[], opts: SpawnOptions = {}): Child {
     exited,
     waitFor: (re, timeoutMs = 15_000) =>
       new Promise((res, rej) => {
-        const timer = setTimeout(() => done(new Error(`timed out waiting for ${re} (stderr: ${err.trim().slice(-300)})`)), timeoutMs);
+        const timer = setTimeout(
+          () => done(new Error(`timed out waiting for ${re} (stderr: ${err.trim().slice(-300)})`)),
+          timeoutMs,
+        );
         const check = () => {
           const m = out.match(re);
           if (m) return done(undefined, m);
-          if (proc.exitCode !== null || proc.signalCode !== null) done(new Error(`exited (${proc.exitCode ?? proc.signalCode}) before ${re}: ${err.trim().slice(-300)}`));
+          if (proc.exitCode !== null || proc.signalCode !== null)
+            done(
+              new Error(
+                `exited (${proc.exitCode ?? proc.signalCode}) before ${re}: ${err.trim().slice(-300)}`,
+              ),
+            );
         };
         const done = (e?: Error, m?: RegExpMatchArray) => {
           clearTimeout(timer);
@@ -162,7 +185,6 @@ export function openHandles(pid: number): number | undefined {
   }
 }
 
-
 /** CPU time (user+system, ms) a process has used so far, from /proc/PID/stat. */
 export function cpuMs(pid: number): number | undefined {
   try {
@@ -187,7 +209,8 @@ export function sampleRss(pid: number, everyMs: number): { stop(): Sample[] } {
   const samples: Sample[] = [];
   const take = () => {
     const r = rssMB(pid);
-    if (r !== undefined) samples.push({ tMs: Math.round(performance.now() - t0), rssMB: Math.round(r * 10) / 10 });
+    if (r !== undefined)
+      samples.push({ tMs: Math.round(performance.now() - t0), rssMB: Math.round(r * 10) / 10 });
   };
   take();
   const timer = setInterval(take, everyMs);
@@ -205,7 +228,11 @@ export function childrenOf(pid: number): number[] {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
       try {
-        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map(Number);
       } catch {
         return [];
       }

@@ -5,7 +5,10 @@ import * as grpc from '@grpc/grpc-js';
 import { RAW_EVENT_STREAM as definition } from '../../src/wire/grpc-peer.js';
 
 const MAX = 2147483647;
-const options: grpc.ChannelOptions = { 'grpc.max_send_message_length': MAX, 'grpc.max_receive_message_length': MAX };
+const options: grpc.ChannelOptions = {
+  'grpc.max_send_message_length': MAX,
+  'grpc.max_receive_message_length': MAX,
+};
 
 export interface RawServer {
   port: number;
@@ -32,7 +35,9 @@ export async function startEchoServer(): Promise<RawServer> {
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   return {
     port,

@@ -18,11 +18,26 @@ export interface RecordProxy {
 let counter = 0;
 
 /** Start `functape record --listen 127.0.0.1:0 --upstream 127.0.0.1:PORT --db FILE` and wait for `listening on`. */
-export async function startRecord(tmp: string, upstreamPort: number, extra: string[] = []): Promise<RecordProxy> {
+export async function startRecord(
+  tmp: string,
+  upstreamPort: number,
+  extra: string[] = [],
+): Promise<RecordProxy> {
   counter += 1;
   const db = join(tmp, `record-${process.pid}-${counter}.db`);
   const child = spawnFunctape(
-    ['record', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstreamPort}`, '--db', db, '--label', 'bench', ...extra],
+    [
+      'record',
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      `127.0.0.1:${upstreamPort}`,
+      '--db',
+      db,
+      '--label',
+      'bench',
+      ...extra,
+    ],
     { measure: `${db}.exit.json` },
   );
   try {
@@ -56,11 +71,18 @@ export interface CapturedCounts {
 export function countCaptured(db: string): CapturedCounts {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    const rows = d.prepare('SELECT direction, count(*) AS n FROM frames GROUP BY direction').all() as Array<{ direction: string; n: number }>;
+    const rows = d.prepare('SELECT direction, count(*) AS n FROM frames GROUP BY direction').all() as Array<{
+      direction: string;
+      n: number;
+    }>;
     const seq = d
-      .prepare('SELECT session_id, count(*) AS n, count(DISTINCT seq) AS d, max(seq) AS mx FROM frames GROUP BY session_id')
+      .prepare(
+        'SELECT session_id, count(*) AS n, count(DISTINCT seq) AS d, max(seq) AS mx FROM frames GROUP BY session_id',
+      )
       .all() as Array<{ n: number; d: number; mx: number }>;
-    const sessions = (d.prepare('SELECT count(*) AS n FROM sessions WHERE start_wall_ms IS NOT NULL').get() as { n: number }).n;
+    const sessions = (
+      d.prepare('SELECT count(*) AS n FROM sessions WHERE start_wall_ms IS NOT NULL').get() as { n: number }
+    ).n;
     return {
       toHost: rows.find((r) => r.direction === 'toHost')?.n ?? 0,
       toWorker: rows.find((r) => r.direction === 'toWorker')?.n ?? 0,
@@ -81,16 +103,36 @@ export interface CompletenessRecord {
   percent: number;
 }
 
-export function completeness(benchmark: string, forwardedToHost: number, forwardedToWorker: number, captured: CapturedCounts): CompletenessRecord {
-  const exact = captured.toHost === forwardedToHost && captured.toWorker === forwardedToWorker && captured.seqProblems === 0;
+export function completeness(
+  benchmark: string,
+  forwardedToHost: number,
+  forwardedToWorker: number,
+  captured: CapturedCounts,
+): CompletenessRecord {
+  const exact =
+    captured.toHost === forwardedToHost &&
+    captured.toWorker === forwardedToWorker &&
+    captured.seqProblems === 0;
   const forwarded = forwardedToHost + forwardedToWorker;
-  const percent = exact ? 100 : Math.min(99.999, (100 * Math.min(captured.toHost, forwardedToHost) + 100 * Math.min(captured.toWorker, forwardedToWorker)) / forwarded);
+  const percent = exact
+    ? 100
+    : Math.min(
+        99.999,
+        (100 * Math.min(captured.toHost, forwardedToHost) +
+          100 * Math.min(captured.toWorker, forwardedToWorker)) /
+          forwarded,
+      );
   return { benchmark, forwardedToHost, forwardedToWorker, captured, percent };
 }
 
 /** functape's relay with capture dropped (see relay-child.ts): for telling relay cost from capture cost. */
-export async function startRelayOnly(upstreamPort: number): Promise<{ target: string; child: Child; stop(): Promise<unknown> }> {
-  const child = spawnNode([fileURLToPath(new URL('./relay-child.js', import.meta.url)), String(upstreamPort)]);
+export async function startRelayOnly(
+  upstreamPort: number,
+): Promise<{ target: string; child: Child; stop(): Promise<unknown> }> {
+  const child = spawnNode([
+    fileURLToPath(new URL('./relay-child.js', import.meta.url)),
+    String(upstreamPort),
+  ]);
   try {
     const m = await child.waitFor(/listening on (\S+):(\d+)/);
     return { target: `127.0.0.1:${m[2]}`, child, stop: () => child.stop('SIGTERM') };

@@ -9,7 +9,8 @@ export const TABLE_END = '<!-- bench:table:end -->';
 function num(v: number, unit: string): string {
   if (!Number.isFinite(v)) return '–';
   if (unit === '%') return v === 100 ? '100' : Math.abs(v) >= 99 ? v.toFixed(3) : v.toFixed(1);
-  if (unit === 'msgs/s' || unit === 'rows/s' || unit === 'inv/s') return v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0);
+  if (unit === 'msgs/s' || unit === 'rows/s' || unit === 'inv/s')
+    return v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0);
   const a = Math.abs(v);
   if (a >= 100) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);
@@ -28,7 +29,9 @@ function comparison(m: Metric, s: MetricSummary): string {
   if ((m.target?.kind === 'delta-max' || m.compare === 'delta') && s.delta) {
     const sign = (v: number) => (v >= 0 ? `+${num(v, m.unit)}` : num(v, m.unit));
     const d = s.delta;
-    return d.n === 1 ? `${sign(d.median)} ${m.unit}` : `${sign(d.median)} ${m.unit} (${sign(d.min)}…${sign(d.max)})`;
+    return d.n === 1
+      ? `${sign(d.median)} ${m.unit}`
+      : `${sign(d.median)} ${m.unit} (${sign(d.min)}…${sign(d.max)})`;
   }
   if (s.ratio) return range(s.ratio, '×', '×');
   return '';
@@ -41,7 +44,11 @@ function metCell(m: Metric, s: MetricSummary): string {
 }
 
 /** The Markdown table of docs/PERFORMANCE.md: one row per figure. */
-export function renderTable(results: readonly BenchResult[], machine: Machine, meta: { date: string; quick: boolean; runs: number; file: string }): string {
+export function renderTable(
+  results: readonly BenchResult[],
+  machine: Machine,
+  meta: { date: string; quick: boolean; runs: number; file: string },
+): string {
   const lines = [
     `Measured ${meta.date} on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}${machine.dirty ? ' (uncommitted changes)' : ''}; ` +
       `${meta.quick ? 'quick run' : 'full run'}, ${meta.runs} runs per side unless noted, baseline and functape interleaved run by run. ` +
@@ -52,19 +59,27 @@ export function renderTable(results: readonly BenchResult[], machine: Machine, m
   ];
   for (const r of results) {
     if (r.metrics.length === 0) {
-      lines.push(`| ${r.id} | ${r.title} | – | – | – | – | – | ${r.error ? `error: ${r.error.slice(0, 120)}` : ''} |`);
+      lines.push(
+        `| ${r.id} | ${r.title} | – | – | – | – | – | ${r.error ? `error: ${r.error.slice(0, 120)}` : ''} |`,
+      );
       continue;
     }
     r.metrics.forEach((m, i) => {
       const s = summarizeMetric(m);
       const first = i === 0;
-      const f = m.missing && s.functape.n === 0 ? `not measured: ${m.missing.slice(0, 100)}` : range(s.functape, m.unit);
+      const f =
+        m.missing && s.functape.n === 0
+          ? `not measured: ${m.missing.slice(0, 100)}`
+          : range(s.functape, m.unit);
       lines.push(
         `| ${first ? r.id : ''} | ${first ? r.title : ''} | ${m.label} | ${range(s.baseline, m.unit)} | ${f} | ${comparison(m, s)} | ${m.targetText ?? ''} | ${metCell(m, s)} |`,
       );
     });
   }
-  const notes = results.flatMap((r) => [...r.notes.map((n) => `- ${r.id}: ${n}`), ...(r.error ? [`- ${r.id}: error: ${r.error}`] : [])]);
+  const notes = results.flatMap((r) => [
+    ...r.notes.map((n) => `- ${r.id}: ${n}`),
+    ...(r.error ? [`- ${r.id}: error: ${r.error}`] : []),
+  ]);
   if (notes.length) lines.push('', 'Notes from this run:', '', ...notes);
   return lines.join('\n');
 }
@@ -82,11 +97,15 @@ export function spliceTable(doc: string, table: string): string {
 export function renderText(results: readonly BenchResult[]): string {
   const out: string[] = [];
   for (const r of results) {
-    out.push(`${r.id}. ${r.title}${r.seconds !== undefined ? ` (${r.seconds.toFixed(0)} s)` : ''}${r.error ? `  [error: ${r.error}]` : ''}`);
+    out.push(
+      `${r.id}. ${r.title}${r.seconds !== undefined ? ` (${r.seconds.toFixed(0)} s)` : ''}${r.error ? `  [error: ${r.error}]` : ''}`,
+    );
     for (const m of r.metrics) {
       const s = summarizeMetric(m);
       const met = metCell(m, s).replace(/\*/g, '');
-      out.push(`   ${m.label.padEnd(34)} base ${range(s.baseline, m.unit).padEnd(28)} functape ${range(s.functape, m.unit).padEnd(28)} ${comparison(m, s).padEnd(24)} ${m.targetText ?? ''} ${met}`);
+      out.push(
+        `   ${m.label.padEnd(34)} base ${range(s.baseline, m.unit).padEnd(28)} functape ${range(s.functape, m.unit).padEnd(28)} ${comparison(m, s).padEnd(24)} ${m.targetText ?? ''} ${met}`,
+      );
     }
   }
   return out.join('\n');

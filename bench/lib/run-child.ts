@@ -10,7 +10,13 @@ export async function runChildScript<T>(script: string, args: string[], timeoutM
   clearTimeout(timer);
   const last = child.stdout().trim().split('\n').pop() ?? '';
   if (code !== 0 || !last.startsWith('{')) {
-    const why = child.stderr().trim().split('\n').filter((l) => !l.startsWith('    at ')).slice(-3).join(' | ');
+    const why = child
+      .stderr()
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('    at '))
+      .slice(-3)
+      .join(' | ');
     throw new Error(`${script} ${args[0] ?? ''} failed (${code ?? signal}): ${why || last}`);
   }
   return JSON.parse(last) as T;

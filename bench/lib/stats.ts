@@ -12,7 +12,12 @@ export function summarize(values: readonly number[]): Summary {
   const finite = values.filter((v) => Number.isFinite(v));
   if (finite.length === 0) return { n: 0, median: NaN, min: NaN, max: NaN };
   const sorted = [...finite].sort((a, b) => a - b);
-  return { n: sorted.length, median: percentileOfSorted(sorted, 50), min: sorted[0]!, max: sorted[sorted.length - 1]! };
+  return {
+    n: sorted.length,
+    median: percentileOfSorted(sorted, 50),
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+  };
 }
 
 /** Percentile with linear interpolation between closest ranks (p in 0..100). */
@@ -25,7 +30,10 @@ export function percentileOfSorted(sorted: readonly number[], p: number): number
 }
 
 export function percentile(values: readonly number[], p: number): number {
-  return percentileOfSorted([...values].sort((a, b) => a - b), p);
+  return percentileOfSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
 }
 
 /** Element-wise a[i] / b[i]: ratios are computed run by run, never from medians. */
@@ -48,7 +56,12 @@ export interface LatencyRecorder {
 }
 
 export function createLatencyRecorder(): LatencyRecorder {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e9, numberOfSignificantValueDigits: 3, bitBucketSize: 64 });
+  const h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60e9,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 64,
+  });
   return {
     record: (ns) => h.recordValue(Math.max(1, Math.round(ns))),
     count: () => h.totalCount,

@@ -39,12 +39,29 @@ async function baseline(): Promise<number> {
     for (const m of MIGRATIONS) db.exec(m.sql);
   })();
   db.prepare(`INSERT INTO sessions (id, start_wall_ms, label) VALUES (1, ?, 'bench')`).run(t0Wall);
-  const insert = db.prepare(`INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind,
+  const insert =
+    db.prepare(`INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind,
       request_id, invocation_id, function_id, size, redacted, decode_error, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   // "The same rows": index fields computed before the clock starts, as a plain insert would get them.
   const rows = frames.map((f) => {
     const ix = describe(f.bytes);
-    return [f.sessionId, f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, 0, ix.kind, ix.requestId ?? null, ix.invocationId ?? null, ix.functionId ?? null, f.bytes.length, 0, null, f.bytes] as const;
+    return [
+      f.sessionId,
+      f.seq,
+      f.dirSeq,
+      f.direction,
+      f.tNs,
+      f.wallMs,
+      0,
+      ix.kind,
+      ix.requestId ?? null,
+      ix.invocationId ?? null,
+      ix.functionId ?? null,
+      f.bytes.length,
+      0,
+      null,
+      f.bytes,
+    ] as const;
   });
   const writeBatch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i += 1) insert.run(...rows[i]!);
@@ -61,11 +78,32 @@ async function functape(): Promise<number> {
   const id = store.allocateSessionId();
   for (const f of frames) f.sessionId = id;
   const t0 = performance.now();
-  store.write({ type: 'session-start', session: { id, label: 'bench', startWallMs: t0Wall, upstream: '', path: '', metadata: {}, functapeVersion: '', schemaVersion: '' } });
+  store.write({
+    type: 'session-start',
+    session: {
+      id,
+      label: 'bench',
+      startWallMs: t0Wall,
+      upstream: '',
+      path: '',
+      metadata: {},
+      functapeVersion: '',
+      schemaVersion: '',
+    },
+  });
   for (const f of frames) {
     if (!store.write({ type: 'frame', frame: f })) await store.drained();
   }
-  store.write({ type: 'session-end', end: { id, endNs: BigInt(count) * 20_000n, endWallMs: Date.now(), status: { code: 0, details: '' }, reason: 'completed' } });
+  store.write({
+    type: 'session-end',
+    end: {
+      id,
+      endNs: BigInt(count) * 20_000n,
+      endWallMs: Date.now(),
+      status: { code: 0, details: '' },
+      reason: 'completed',
+    },
+  });
   // Until close() resolves, not flush(): the store builds the frames table's secondary
   // indexes at close (the baseline keeps them live), so that work is inside the timing.
   await store.close();
@@ -79,4 +117,6 @@ const seconds = mode === 'baseline' ? await baseline() : await functape();
 const check = new Database(path, { readonly: true });
 const stored = (check.prepare('SELECT count(*) AS n FROM frames').get() as { n: number }).n;
 check.close();
-process.stdout.write(`${JSON.stringify({ rowsPerSec: count / seconds, seconds, stored, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rowsPerSec: count / seconds, seconds, stored, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
+);

@@ -24,11 +24,18 @@ export function createProgressLine(out: NodeJS.WritableStream, plan: LoadPlan): 
   };
   return {
     update(p) {
-      const clock = Number.isFinite(total) ? `${(p.elapsedMs / 1000).toFixed(1)}/${(total / 1000).toFixed(0)}s` : `${(p.elapsedMs / 1000).toFixed(1)}s`;
+      const clock = Number.isFinite(total)
+        ? `${(p.elapsedMs / 1000).toFixed(1)}/${(total / 1000).toFixed(0)}s`
+        : `${(p.elapsedMs / 1000).toFixed(1)}s`;
       const errors = p.errors > 0 ? `\x1b[31m${p.errors} errors\x1b[0m` : '0 errors';
       const p99 = p.completed > 0 ? formatUs(p.p99Us) : '-';
-      const target = plan.model === 'open' ? `target ${formatNumber(Math.round(p.level))}/s` : `target ${p.level} in flight`;
-      write(`bench ${p.phase.padEnd(7)} ${clock}  ${formatNumber(Math.round(p.recentRate))} inv/s (${target})  p99 ${p99}  ${p.completed} measured  ${p.inFlight} in flight  ${errors}`);
+      const target =
+        plan.model === 'open'
+          ? `target ${formatNumber(Math.round(p.level))}/s`
+          : `target ${p.level} in flight`;
+      write(
+        `bench ${p.phase.padEnd(7)} ${clock}  ${formatNumber(Math.round(p.recentRate))} inv/s (${target})  p99 ${p99}  ${p.completed} measured  ${p.inFlight} in flight  ${errors}`,
+      );
     },
     phase(text) {
       write(`bench: ${text}…`);

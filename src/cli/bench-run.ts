@@ -75,44 +75,104 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
         else early.set(workerId, duplex);
       });
     });
-    for (let i = 0; i < o.workers; i++) procs.push(startWorkerProcess(i, o.workerCommand, { host: '127.0.0.1', port: listener.port }, o.cwd !== undefined ? { cwd: o.cwd } : {}));
-    const targets: BenchTarget[] = await Promise.all(procs.map(async (p) => {
-      const duplex = await withTimeout(new Promise<Duplex>((resolve, reject) => {
-        const got = early.get(p.workerId);
-        if (got) return resolve(got);
-        waiting.set(p.workerId, resolve);
-        void p.exited.then((code) => reject(workerFailure(p, `exited (${code}) before opening its stream`)));
-        o.signal?.addEventListener('abort', () => reject(new CliError('interrupted while the workers were starting', 130)), { once: true });
-      }), startMs, () => workerFailure(p, `did not connect within ${startMs} ms`));
-      duplexes.push(duplex);
-      const setup = await withTimeout(replayHostSetup({
-        frames: o.frames, duplex, workerId: p.workerId, requestId: p.requestId, pace: 'fast',
-        answerTimeoutMs: startMs, ...(o.signal ? { signal: o.signal } : {}), ...(o.redact !== undefined ? { redact: o.redact } : {}),
-      }), Math.min(startMs * 2, NO_LIMIT_MS), () => workerFailure(p, 'did not finish the setup phase'));
-      if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
-      if (setup.ended) throw workerFailure(p, `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`);
-      const bad = setup.outcomes.filter((x) => x.status !== 'matched');
-      if (bad.some((x) => x.status === 'missing')) throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
-      setupNotes.push(...bad.map((x) => `worker #${p.index + 1} setup: ${x.kind} ${x.status}${x.differences[0] ? ` at ${x.differences[0].path}` : ''}`));
-      return { duplex, workerId: p.workerId, pid: p.pid, liveFunctionId: setup.liveFunctionId, space: setup.space };
-    }));
+    for (let i = 0; i < o.workers; i++)
+      procs.push(
+        startWorkerProcess(
+          i,
+          o.workerCommand,
+          { host: '127.0.0.1', port: listener.port },
+          o.cwd !== undefined ? { cwd: o.cwd } : {},
+        ),
+      );
+    const targets: BenchTarget[] = await Promise.all(
+      procs.map(async (p) => {
+        const duplex = await withTimeout(
+          new Promise<Duplex>((resolve, reject) => {
+            const got = early.get(p.workerId);
+            if (got) return resolve(got);
+            waiting.set(p.workerId, resolve);
+            void p.exited.then((code) =>
+              reject(workerFailure(p, `exited (${code}) before opening its stream`)),
+            );
+            o.signal?.addEventListener(
+              'abort',
+              () => reject(new CliError('interrupted while the workers were starting', 130)),
+              { once: true },
+            );
+          }),
+          startMs,
+          () => workerFailure(p, `did not connect within ${startMs} ms`),
+        );
+        duplexes.push(duplex);
+        const setup = await withTimeout(
+          replayHostSetup({
+            frames: o.frames,
+            duplex,
+            workerId: p.workerId,
+            requestId: p.requestId,
+            pace: 'fast',
+            answerTimeoutMs: startMs,
+            ...(o.signal ? { signal: o.signal } : {}),
+            ...(o.redact !== undefined ? { redact: o.redact } : {}),
+          }),
+          Math.min(startMs * 2, NO_LIMIT_MS),
+          () => workerFailure(p, 'did not finish the setup phase'),
+        );
+        if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
+        if (setup.ended)
+          throw workerFailure(
+            p,
+            `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`,
+          );
+        const bad = setup.outcomes.filter((x) => x.status !== 'matched');
+        if (bad.some((x) => x.status === 'missing'))
+          throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
+        setupNotes.push(
+          ...bad.map(
+            (x) =>
+              `worker #${p.index + 1} setup: ${x.kind} ${x.status}${x.differences[0] ? ` at ${x.differences[0].path}` : ''}`,
+          ),
+        );
+        return {
+          duplex,
+          workerId: p.workerId,
+          pid: p.pid,
+          liveFunctionId: setup.liveFunctionId,
+          space: setup.space,
+        };
+      }),
+    );
     o.onPhase?.('load');
     const pacer = createPacer(o.plan);
     const run = await runBenchLoad({
-      pacer, source, targets, drainTimeoutMs: o.drainTimeoutMs,
+      pacer,
+      source,
+      targets,
+      drainTimeoutMs: o.drainTimeoutMs,
       workerCpu: () => procs.map((p) => p.cpuUs()),
-      ...(o.verify ? { verify: createBenchVerifier(targets, o.ignore, createSecretMask(o.redact ?? {})) } : {}),
+      ...(o.verify
+        ? { verify: createBenchVerifier(targets, o.ignore, createSecretMask(o.redact ?? {})) }
+        : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     });
-    const stderrNotes = run.stopReason !== 'worker-broke' ? [] : procs.filter((p) => p.stderrTail()).map((p) => `worker #${p.index + 1} stderr: ${stderrGist(p)}`);
+    const stderrNotes =
+      run.stopReason !== 'worker-broke'
+        ? []
+        : procs.filter((p) => p.stderrTail()).map((p) => `worker #${p.index + 1} stderr: ${stderrGist(p)}`);
     const { plan } = o;
     return {
       format: 'functape-bench',
       formatVersion: 1,
       functapeVersion: FUNCTAPE_VERSION,
       startedAt: new Date(run.startedAtWallMs).toISOString(),
-      source: { db: o.source.db, sessionId: o.source.sessionId, templates: source.templates.length, cancelledLeftOut: source.cancelledLeftOut, workerCommand: o.workerCommand },
+      source: {
+        db: o.source.db,
+        sessionId: o.source.sessionId,
+        templates: source.templates.length,
+        cancelledLeftOut: source.cancelledLeftOut,
+        workerCommand: o.workerCommand,
+      },
       load: benchLoad(plan, o.workers),
       durationMs: Math.round(run.durationMs * 1000) / 1000,
       stopReason: run.stopReason,
@@ -129,10 +189,12 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     };
   } finally {
     for (const d of duplexes) d.end({ code: 0, details: 'OK' });
-    await Promise.all(procs.map(async (p) => {
-      await Promise.race([p.exited, sleep(1000)]);
-      await p.stop(2000);
-    }));
+    await Promise.all(
+      procs.map(async (p) => {
+        await Promise.race([p.exited, sleep(1000)]);
+        await p.stop(2000);
+      }),
+    );
     await listener.close(500);
   }
 }
@@ -157,7 +219,10 @@ function sleep(ms: number): Promise<void> {
 async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms))),
+    ]);
   } finally {
     if (timer) clearTimeout(timer);
   }

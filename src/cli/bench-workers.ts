@@ -28,7 +28,12 @@ const STDERR_TAIL = 4096;
  * forms), in its own process group so that stopping it also stops what it started (a
  * `wrap` shim and its worker). Throws on a command line that does not split.
  */
-export function startWorkerProcess(index: number, command: string, address: { host: string; port: number }, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): WorkerProcess {
+export function startWorkerProcess(
+  index: number,
+  command: string,
+  address: { host: string; port: number },
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): WorkerProcess {
   const workerId = randomUUID();
   const requestId = randomUUID();
   const args = buildHostArgs({ host: address.host, port: address.port, workerId, requestId });

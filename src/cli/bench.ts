@@ -6,9 +6,10 @@ import { benchFlags, resolveBenchFlags, type BenchArgs, type BenchSettings } fro
 
 export const benchCommand = defineCommand({
   command: 'bench',
-  describe: 'Load-benchmark a worker from a recording: setup as recorded, then the recorded invocations cloned '
-    + 'at a closed- or open-loop load; HDR latency from the intended send time (exit 0 done, 1 regression or '
-    + 'verify differences, 2 bad input, 3 a worker broke)',
+  describe:
+    'Load-benchmark a worker from a recording: setup as recorded, then the recorded invocations cloned ' +
+    'at a closed- or open-loop load; HDR latency from the intended send time (exit 0 done, 1 regression or ' +
+    'verify differences, 2 bad input, 3 a worker broke)',
   builder: benchFlags,
   run: async (args, io) => runBenchCommand(args, io),
 });
@@ -19,15 +20,28 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   const { readSessionFrames } = await import('./session-frames.js');
   const { session, frames } = await readSessionFrames(args.db, settings.session, 'last-with-invocations');
   if (baseline) await checkComparable(baseline, args.compare!, workers, plan, frames, functions);
-  const [{ runBench }, { createProgressLine }] = await Promise.all([import('./bench-run.js'), import('./bench-progress.js')]);
+  const [{ runBench }, { createProgressLine }] = await Promise.all([
+    import('./bench-run.js'),
+    import('./bench-progress.js'),
+  ]);
   const showProgress = args.progress ?? Boolean(io.stderr.isTTY);
   const progress = showProgress ? createProgressLine(io.stderr, plan) : undefined;
   let report;
   try {
     report = await runBench({
-      frames, source: { db: args.db, sessionId: session.id }, functions, workerCommand: args.worker, workers, ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
-      plan, verify: args.verify, ...(args.ignore ? { ignore: args.ignore } : {}), redact: settings.redact,
-      startTimeoutMs: settings.startTimeoutMs, drainTimeoutMs: settings.drainTimeoutMs, signal: io.signal,
+      frames,
+      source: { db: args.db, sessionId: session.id },
+      functions,
+      workerCommand: args.worker,
+      workers,
+      ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
+      plan,
+      verify: args.verify,
+      ...(args.ignore ? { ignore: args.ignore } : {}),
+      redact: settings.redact,
+      startTimeoutMs: settings.startTimeoutMs,
+      drainTimeoutMs: settings.drainTimeoutMs,
+      signal: io.signal,
       ...(progress ? { onProgress: progress.update, onPhase: progress.phase } : {}),
     });
   } finally {
@@ -37,14 +51,29 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
 }
 
 /** The summary (and the comparison), the --json and --html files; returns the exit code. */
-async function writeBenchOutputs(report: BenchReport, args: BenchArgs, settings: BenchSettings, io: CliIo): Promise<number> {
-  const [{ compareBenchReports, renderBenchComparison }, { renderBenchText }, pc, { writePrivateFile }] = await Promise.all([
-    import('../report/bench-compare.js'), import('../report/bench-text.js'), import('picocolors'), import('./private-file.js'),
-  ]);
+async function writeBenchOutputs(
+  report: BenchReport,
+  args: BenchArgs,
+  settings: BenchSettings,
+  io: CliIo,
+): Promise<number> {
+  const [{ compareBenchReports, renderBenchComparison }, { renderBenchText }, pc, { writePrivateFile }] =
+    await Promise.all([
+      import('../report/bench-compare.js'),
+      import('../report/bench-text.js'),
+      import('picocolors'),
+      import('./private-file.js'),
+    ]);
   const { baseline } = settings;
   const summaryOut = args.json === '-' ? io.stderr : io.stdout;
-  const style = summaryOut.isTTY ? { bold: pc.default.bold, dim: pc.default.dim, red: pc.default.red, green: pc.default.green } : undefined;
-  if (baseline) report.comparison = { ...compareBenchReports(baseline, report, settings.maxRegression), baseline: args.compare! };
+  const style = summaryOut.isTTY
+    ? { bold: pc.default.bold, dim: pc.default.dim, red: pc.default.red, green: pc.default.green }
+    : undefined;
+  if (baseline)
+    report.comparison = {
+      ...compareBenchReports(baseline, report, settings.maxRegression),
+      baseline: args.compare!,
+    };
   summaryOut.write(renderBenchText(report, style));
   if (args.json !== undefined) {
     const text = `${JSON.stringify(report, null, 2)}\n`;
@@ -52,7 +81,10 @@ async function writeBenchOutputs(report: BenchReport, args: BenchArgs, settings:
     else writePrivateFile(args.json, text, 'bench', io);
   }
   if (args.html !== undefined) {
-    const [{ renderBenchHtml }, { loadUplotAssets }] = await Promise.all([import('../report/bench-html.js'), import('../report/uplot-assets.js')]);
+    const [{ renderBenchHtml }, { loadUplotAssets }] = await Promise.all([
+      import('../report/bench-html.js'),
+      import('../report/uplot-assets.js'),
+    ]);
     writePrivateFile(args.html, renderBenchHtml(report, loadUplotAssets()), 'bench', io);
   }
   let code = 0;
@@ -70,12 +102,20 @@ async function writeBenchOutputs(report: BenchReport, args: BenchArgs, settings:
 
 /** `--compare` with a baseline whose load, functions or workers differ is exit 2, before the run. */
 async function checkComparable(
-  baseline: BenchReport, path: string, workers: number, plan: LoadPlan, frames: ReplayFrame[], functions: string[],
+  baseline: BenchReport,
+  path: string,
+  workers: number,
+  plan: LoadPlan,
+  frames: ReplayFrame[],
+  functions: string[],
 ): Promise<void> {
   const [{ incomparabilities }, { benchLoad }, { collectBenchSource }] = await Promise.all([
-    import('../report/bench-comparable.js'), import('../load/load-plan.js'), import('../load/bench-source.js'),
+    import('../report/bench-comparable.js'),
+    import('../load/load-plan.js'),
+    import('../load/bench-source.js'),
   ]);
   const names = usageError(() => collectBenchSource(frames, functions).functions.map((f) => f.name));
   const why = incomparabilities(baseline, { load: benchLoad(plan, workers), functions: names });
-  if (why.length > 0) throw new CliError(`--compare ${path}: not comparable with this run (${why.join('; ')})`);
+  if (why.length > 0)
+    throw new CliError(`--compare ${path}: not comparable with this run (${why.join('; ')})`);
 }

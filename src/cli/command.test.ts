@@ -50,7 +50,12 @@ const probe = defineCommand({
 /** Compile-time only: the flags of the real commands, as their run() receives them. */
 export type RealCommandFlags = [
   Parameters<typeof hostCommand.run>[0]['cancel-every'],
-  ReplayArgs['answer-timeout'] | ReplayArgs['functions-uri'] | ReplayArgs['allow-remote'] | ReplayArgs['redact'],
+  (
+    | ReplayArgs['answer-timeout']
+    | ReplayArgs['functions-uri']
+    | ReplayArgs['allow-remote']
+    | ReplayArgs['redact']
+  ),
   BenchArgs['max-regression'] | BenchArgs['redact-rules'],
   // @ts-expect-error host declares --cancel-every, not --cancel-each
   Parameters<typeof hostCommand.run>[0]['cancel-each'],
@@ -61,7 +66,11 @@ export type RealCommandFlags = [
 ];
 
 async function runParsed(command: AnyCommand, argv: string[]): Promise<number | undefined> {
-  const io: CliIo = { stdout: new PassThrough(), stderr: new PassThrough(), signal: new AbortController().signal };
+  const io: CliIo = {
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    signal: new AbortController().signal,
+  };
   let code: number | undefined;
   await yargs(argv)
     .strict()
@@ -83,13 +92,42 @@ async function runParsed(command: AnyCommand, argv: string[]): Promise<number | 
 
 test('run receives what the builder declares, shared flag groups included', async () => {
   seen.length = 0;
-  const argv = ['probe', '--db', 'x.db', '--kind', 'a', '--kind', 'b', '--direction', 'toHost', '--allow-remote'];
+  const argv = [
+    'probe',
+    '--db',
+    'x.db',
+    '--kind',
+    'a',
+    '--kind',
+    'b',
+    '--direction',
+    'toHost',
+    '--allow-remote',
+  ];
   assert.equal(await runParsed(probe, argv), 0);
   assert.equal(seen.length, 1);
   const got = seen[0] as Record<string, unknown>;
   assert.deepEqual(
-    { db: got.db, json: got.json, threads: got.threads, kinds: got.kinds, direction: got.direction, redact: got.redact, rules: got.rules, remote: got.remote },
-    { db: 'x.db', json: false, threads: undefined, kinds: ['a', 'b'], direction: 'toHost', redact: 'on', rules: undefined, remote: true },
+    {
+      db: got.db,
+      json: got.json,
+      threads: got.threads,
+      kinds: got.kinds,
+      direction: got.direction,
+      redact: got.redact,
+      rules: got.rules,
+      remote: got.remote,
+    },
+    {
+      db: 'x.db',
+      json: false,
+      threads: undefined,
+      kinds: ['a', 'b'],
+      direction: 'toHost',
+      redact: 'on',
+      rules: undefined,
+      remote: true,
+    },
   );
   assert.deepEqual(got.rest, ['probe']);
 });
@@ -100,15 +138,51 @@ test('a flag the builder does not declare is refused at run time too (strict)', 
 
 test('usageError turns a thrown parse error into one CliError line, naming the flag once', () => {
   const cases: Array<[() => unknown, string | undefined, RegExp]> = [
-    [() => { throw new Error('bad pace "2y"'); }, '--pace', /^--pace: bad pace "2y"$/],
-    [() => { throw new Error('--pace takes recorded, fast or <N>x'); }, '--pace', /^--pace takes recorded/],
-    [() => { throw new Error('give either --duration or --invocations'); }, undefined, /^give either --duration or --invocations$/],
-    [() => { throw 'a string'; }, '--worker', /^--worker: a string$/],
+    [
+      () => {
+        throw new Error('bad pace "2y"');
+      },
+      '--pace',
+      /^--pace: bad pace "2y"$/,
+    ],
+    [
+      () => {
+        throw new Error('--pace takes recorded, fast or <N>x');
+      },
+      '--pace',
+      /^--pace takes recorded/,
+    ],
+    [
+      () => {
+        throw new Error('give either --duration or --invocations');
+      },
+      undefined,
+      /^give either --duration or --invocations$/,
+    ],
+    [
+      () => {
+        throw 'a string';
+      },
+      '--worker',
+      /^--worker: a string$/,
+    ],
   ];
   for (const [fn, flag, message] of cases) {
-    assert.throws(() => usageError(fn, flag), (err: unknown) => err instanceof CliError && err.exitCode === 2 && message.test(err.message));
+    assert.throws(
+      () => usageError(fn, flag),
+      (err: unknown) => err instanceof CliError && err.exitCode === 2 && message.test(err.message),
+    );
   }
   const own = new CliError('already one line', 3);
-  assert.throws(() => usageError(() => { throw own; }, '--x'), (err: unknown) => err === own);
-  assert.equal(usageError(() => 42, '--x'), 42);
+  assert.throws(
+    () =>
+      usageError(() => {
+        throw own;
+      }, '--x'),
+    (err: unknown) => err === own,
+  );
+  assert.equal(
+    usageError(() => 42, '--x'),
+    42,
+  );
 });

@@ -23,7 +23,9 @@ export type CommandArgs<A> = A & { _: Array<string | number>; '--'?: Array<strin
 export type FlagsOf<B> = B extends Argv<infer A> ? A : never;
 
 /** `run`'s arguments for a builder declared as a named function (for helpers that take them). */
-export type ArgsOf<Builder extends (yargs: Argv) => Argv<unknown>> = CommandArgs<FlagsOf<ReturnType<Builder>>>;
+export type ArgsOf<Builder extends (yargs: Argv) => Argv<unknown>> = CommandArgs<
+  FlagsOf<ReturnType<Builder>>
+>;
 
 /**
  * One CLI command. Each flag is declared once, in `builder`; `run`'s argument type is
@@ -50,7 +52,10 @@ export type AnyCommand = FunctapeCommand<any>;
 
 /** A user mistake or bad input: printed as one line, exit code 2 unless told otherwise. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -11,19 +11,36 @@ const PARALLEL_FROM = 20_000;
 
 export const exportCommand = defineCommand({
   command: 'export',
-  describe: 'Write a recording as NDJSON: a session line, one line per message in seq order (proto3 JSON + base64 bytes), a session-end line',
+  describe:
+    'Write a recording as NDJSON: a session line, one line per message in seq order (proto3 JSON + base64 bytes), a session-end line',
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
       .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
-      .option('threads', { type: 'string', describe: 'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)' })
-      .option('out', { type: 'string', describe: 'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)' }),
+      .option('threads', {
+        type: 'string',
+        describe:
+          'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
+      })
+      .option('out', {
+        type: 'string',
+        describe:
+          'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)',
+      }),
   run: async (args, io) => {
     requireDb(args.db);
     const session = sessionFlag(args.session);
     const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
     checkOutputPath('--out', args.out);
-    const { openRecording, selectSessions, createLineOutput, createFrameLiner, sessionLine, sessionEndLine, parallelExport } = await import('../recording/index.js');
+    const {
+      openRecording,
+      selectSessions,
+      createLineOutput,
+      createFrameLiner,
+      sessionLine,
+      sessionEndLine,
+      parallelExport,
+    } = await import('../recording/index.js');
     const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     let file: ReturnType<typeof createWriteStream> | undefined;
     try {
@@ -52,7 +69,13 @@ export const exportCommand = defineCommand({
         if (threads > 1 && lastSeq !== undefined && s.counts.toHost + s.counts.toWorker >= PARALLEL_FROM) {
           // Big sessions: convert windows of messages on worker threads, written in order.
           const stopped = () => io.signal.aborted || out.closed;
-          messages += await parallelExport(args.db, s.id, lastSeq, (bytes, release) => out.bytes(bytes, release), { threads, stopped });
+          messages += await parallelExport(
+            args.db,
+            s.id,
+            lastSeq,
+            (bytes, release) => out.bytes(bytes, release),
+            { threads, stopped },
+          );
         } else {
           for (const frame of rec.frames(s.id)) {
             if (io.signal.aborted || out.closed) break;
@@ -68,7 +91,9 @@ export const exportCommand = defineCommand({
       if (file) {
         file.end();
         await once(file, 'finish');
-        io.stderr.write(`functape export: ${selection.sessions.length} session(s), ${messages} messages → ${args.out}\n`);
+        io.stderr.write(
+          `functape export: ${selection.sessions.length} session(s), ${messages} messages → ${args.out}\n`,
+        );
       }
       return io.signal.aborted ? 130 : 0;
     } catch (err) {

@@ -24,9 +24,12 @@ export function durationFlag(flag: string, value: unknown, rule: DurationRule = 
     if (text.trim().startsWith('-')) throw new Error('negative');
     ms = parseDuration(text);
   } catch {
-    throw new CliError(`--${flag} takes a duration ${rule.zero === 'allowed' ? '≥' : '>'} 0 (${DURATION_FORMS}; got ${JSON.stringify(text)})`);
+    throw new CliError(
+      `--${flag} takes a duration ${rule.zero === 'allowed' ? '≥' : '>'} 0 (${DURATION_FORMS}; got ${JSON.stringify(text)})`,
+    );
   }
-  if (ms === 0 && rule.zero !== 'allowed') throw new CliError(`--${flag} takes a duration > 0 (${DURATION_FORMS}; got ${JSON.stringify(text)})`);
+  if (ms === 0 && rule.zero !== 'allowed')
+    throw new CliError(`--${flag} takes a duration > 0 (${DURATION_FORMS}; got ${JSON.stringify(text)})`);
   return ms;
 }
 
@@ -39,7 +42,11 @@ export function timerMs(limitMs: number): number {
 }
 
 /** The optional form: undefined when the flag was not given. */
-export function optionalDurationFlag(flag: string, value: unknown, rule: DurationRule = {}): number | undefined {
+export function optionalDurationFlag(
+  flag: string,
+  value: unknown,
+  rule: DurationRule = {},
+): number | undefined {
   return value === undefined ? undefined : durationFlag(flag, value, rule);
 }
 
@@ -72,12 +79,17 @@ export function optionalNumberFlag(flag: string, value: unknown, rule: NumberRul
 
 /** `--session ID`: a session id as `functape sessions` lists them. */
 export function sessionFlag(value: unknown): number | undefined {
-  return optionalNumberFlag('session', value, { integer: true, min: 1, what: 'a session id (see functape sessions), a whole number' });
+  return optionalNumberFlag('session', value, {
+    integer: true,
+    min: 1,
+    what: 'a session id (see functape sessions), a whole number',
+  });
 }
 
 /** The text of a flag given once (a number from a caller in code is taken as typed). */
 function single(flag: string, value: unknown): string {
-  if (Array.isArray(value)) throw new CliError(`give --${flag} once (got ${value.map((v) => JSON.stringify(String(v))).join(', ')})`);
+  if (Array.isArray(value))
+    throw new CliError(`give --${flag} once (got ${value.map((v) => JSON.stringify(String(v))).join(', ')})`);
   if (typeof value === 'number') return String(value);
   if (typeof value !== 'string') throw new CliError(`--${flag} needs a value`);
   return value;

@@ -33,7 +33,11 @@ export function hostArgv(args: HostArgFlags, rest: ReadonlyArray<string | number
 }
 
 /** The host connection the flags and `rest` give; a missing or bad one is a CliError naming `command`. */
-export function hostConnection(args: HostArgFlags, rest: ReadonlyArray<string | number>, command: string): ParsedHostArgs {
+export function hostConnection(
+  args: HostArgFlags,
+  rest: ReadonlyArray<string | number>,
+  command: string,
+): ParsedHostArgs {
   const parsed = parseHostArgs(hostArgv(args, rest));
   if (!parsed.ok) throw new CliError(`${command}: ${parsed.error}`);
   return parsed.args;

@@ -22,7 +22,8 @@ export function knownWidth(text: string, ambiguousIsNarrow = true): number | und
 /** Space to tilde. */
 const ASCII_PRINTABLE = /^[\x20-\x7E]*$/;
 /** Printable ASCII plus « µ · » × – — … ← → ≤ ≥ (all single UTF-16 units). */
-const NARROW_WITH_AMBIGUOUS = /^[\x20-\x7E\u00AB\u00B5\u00B7\u00BB\u00D7\u2013\u2014\u2026\u2190\u2192\u2264\u2265]*$/;
+const NARROW_WITH_AMBIGUOUS =
+  /^[\x20-\x7E\u00AB\u00B5\u00B7\u00BB\u00D7\u2013\u2014\u2026\u2190\u2192\u2264\u2265]*$/;
 
 /** The characters besides printable ASCII that `knownWidth` measures (for its test). */
 export const KNOWN_NARROW_EXTRAS = '\u00AB\u00B5\u00B7\u00BB\u00D7\u2013\u2014\u2026\u2190\u2192\u2264\u2265';

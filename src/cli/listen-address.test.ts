@@ -17,8 +17,10 @@ test('HOST:PORT parsing, IPv6 in brackets, port 0 only where allowed', () => {
 });
 
 test('loopback addresses', () => {
-  for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '::ffff:127.0.0.1', 'LOCALHOST']) assert.ok(isLoopback(h), h);
-  for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '::ffff:10.0.0.1']) assert.ok(!isLoopback(h), h);
+  for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '::ffff:127.0.0.1', 'LOCALHOST'])
+    assert.ok(isLoopback(h), h);
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '::ffff:10.0.0.1'])
+    assert.ok(!isLoopback(h), h);
 });
 
 test('byte sizes', () => {
@@ -27,5 +29,6 @@ test('byte sizes', () => {
   assert.equal(parseByteSize('500M', '--max-db-bytes'), 500 * 1024 * 1024);
   assert.equal(parseByteSize('2GiB', '--max-db-bytes'), 2 * 1024 ** 3);
   assert.equal(parseByteSize('1.5g', '--max-db-bytes'), 1.5 * 1024 ** 3);
-  for (const bad of ['lots', '', '10X', '-5M', '100']) assert.throws(() => parseByteSize(bad, '--max-db-bytes'), CliError, bad);
+  for (const bad of ['lots', '', '10X', '-5M', '100'])
+    assert.throws(() => parseByteSize(bad, '--max-db-bytes'), CliError, bad);
 });

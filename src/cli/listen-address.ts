@@ -11,11 +11,14 @@ export { formatHostPort, type HostPort } from '../model/host-address.js';
  */
 export function parseHostPort(text: string, flag: string, allowZero = false): HostPort {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text.trim());
-  if (!m) throw new CliError(`${flag} ${JSON.stringify(text)} is not HOST:PORT (e.g. 127.0.0.1:7071, [::1]:7071)`);
+  if (!m)
+    throw new CliError(`${flag} ${JSON.stringify(text)} is not HOST:PORT (e.g. 127.0.0.1:7071, [::1]:7071)`);
   const host = (m[1] ?? m[2])!;
   const port = Number(m[3]);
-  if (port > 65535 || (port === 0 && !allowZero)) throw new CliError(`${flag} ${text}: port must be ${allowZero ? '0' : '1'}-65535`);
-  if (m[1] !== undefined && isIP(host) !== 6) throw new CliError(`${flag} ${text}: ${host} is not an IPv6 address`);
+  if (port > 65535 || (port === 0 && !allowZero))
+    throw new CliError(`${flag} ${text}: port must be ${allowZero ? '0' : '1'}-65535`);
+  if (m[1] !== undefined && isIP(host) !== 6)
+    throw new CliError(`${flag} ${text}: ${host} is not an IPv6 address`);
   return { host, port };
 }
 
@@ -31,7 +34,9 @@ export function isLoopback(host: string): boolean {
 /** `--allow-remote`, declared here once for every command that takes a `--listen` address. */
 export function allowRemoteFlag<T>(y: Argv<T>) {
   return y.option('allow-remote', {
-    type: 'boolean', default: false, describe: 'allow --listen on a non-loopback address (the stream carries secrets: think twice)',
+    type: 'boolean',
+    default: false,
+    describe: 'allow --listen on a non-loopback address (the stream carries secrets: think twice)',
   });
 }
 
@@ -40,10 +45,20 @@ export function allowRemoteFlag<T>(y: Argv<T>) {
  * `--listen` must be a loopback address unless `--allow-remote` is given, which then
  * costs one warning line. Throws CliError (exit 2) for a bad or refused address.
  */
-export function listenAddress(text: string, allowRemote: boolean, command: string, io: Pick<CliIo, 'stderr'>): HostPort {
+export function listenAddress(
+  text: string,
+  allowRemote: boolean,
+  command: string,
+  io: Pick<CliIo, 'stderr'>,
+): HostPort {
   const address = parseHostPort(text, '--listen', true);
   if (isLoopback(address.host)) return address;
-  if (!allowRemote) throw new CliError(`--listen ${text} is not a loopback address; add --allow-remote to accept workers from other machines`);
-  io.stderr.write(`functape ${command}: warning: listening on ${text}: any machine that can reach it can connect, and the stream carries secrets\n`);
+  if (!allowRemote)
+    throw new CliError(
+      `--listen ${text} is not a loopback address; add --allow-remote to accept workers from other machines`,
+    );
+  io.stderr.write(
+    `functape ${command}: warning: listening on ${text}: any machine that can reach it can connect, and the stream carries secrets\n`,
+  );
   return address;
 }

@@ -16,7 +16,14 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 test('usage mistakes are one line on stderr and exit 2; the handler never runs', async () => {
-  for (const argv of [['bogus'], [], ['show'], ['show', '--db'], ['record', '--upstream', '127.0.0.1:1'], ['sessions', '--db', 'x.db', '--nope']]) {
+  for (const argv of [
+    ['bogus'],
+    [],
+    ['show'],
+    ['show', '--db'],
+    ['record', '--upstream', '127.0.0.1:1'],
+    ['sessions', '--db', 'x.db', '--nope'],
+  ]) {
     const r = await run(argv);
     assert.equal(r.code, 2, argv.join(' '));
     assert.match(r.err, /^functape: [^\n]+\n$/, `one line for ${argv.join(' ')}: ${JSON.stringify(r.err)}`);
@@ -48,6 +55,10 @@ test('an unusable recording is one line and exit 2 in every command that reads o
   ]) {
     const r = await run(argv);
     assert.equal(r.code, 2, `${argv[0]}: ${r.err}`);
-    assert.match(r.err, /^functape: [^\n]*notes\.db[^\n]*\n$/, `${argv[0]} names the file on one line: ${JSON.stringify(r.err)}`);
+    assert.match(
+      r.err,
+      /^functape: [^\n]*notes\.db[^\n]*\n$/,
+      `${argv[0]} names the file on one line: ${JSON.stringify(r.err)}`,
+    );
   }
 });

@@ -97,9 +97,14 @@ export function runCli(): void {
     const action = signalAction(++signals);
     if (action === 'quit') quit();
     if (action === 'remind') {
-      process.stderr.write(`functape: still stopping (writing what was recorded); a third signal quits at once, leaving sessions without an end\n`);
+      process.stderr.write(
+        `functape: still stopping (writing what was recorded); a third signal quits at once, leaving sessions without an end\n`,
+      );
       setTimeout(() => {
-        process.stderr.write(`functape: the stop did not finish within ${STUCK_STOP_MS / 1000} s of the second signal: quitting\n`, quit);
+        process.stderr.write(
+          `functape: the stop did not finish within ${STUCK_STOP_MS / 1000} s of the second signal: quitting\n`,
+          quit,
+        );
       }, STUCK_STOP_MS).unref();
       return;
     }
@@ -109,8 +114,16 @@ export function runCli(): void {
   process.on('SIGTERM', onSignal);
   // Node's own arguments are not in argv[2..] (what yargs' hideBin gives for node).
   const argv = process.argv.slice(2);
-  const wrapHead = argv[0] === 'wrap' ? import('./wrap-early.js').then((m) => m.startWrapEarly(argv)).catch(() => undefined) : undefined;
-  main(argv, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal, ...(wrapHead ? { wrapHead } : {}) }).then(
+  const wrapHead =
+    argv[0] === 'wrap'
+      ? import('./wrap-early.js').then((m) => m.startWrapEarly(argv)).catch(() => undefined)
+      : undefined;
+  main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+    ...(wrapHead ? { wrapHead } : {}),
+  }).then(
     async (exitCode) => {
       await (await wrapHead)?.abandon(); // a worker started for flags that were then refused
       process.exitCode = exitCode;

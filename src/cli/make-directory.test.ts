@@ -20,7 +20,9 @@ test('makeDirectory creates every missing level, and accepts one that exists', (
   makeDirectory(root);
 });
 
-test('makeDirectory throws (does not spin) where a parent cannot hold children', { skip: existsSync('/proc/self') ? false : 'no procfs' }, () => {
+test('makeDirectory throws (does not spin) where a parent cannot hold children', {
+  skip: existsSync('/proc/self') ? false : 'no procfs',
+}, () => {
   assert.throws(() => makeDirectory('/proc/functape-no-such/dir'), { code: 'ENOENT' });
   assert.throws(() => makeDirectory('/proc/functape-no-such'), { code: 'ENOENT' });
 });

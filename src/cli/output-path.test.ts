@@ -22,7 +22,10 @@ test('checkOutputPath: a missing directory, a directory, an empty name are one-l
   mkdirSync(join(dir, 'sub'));
   writeFileSync(join(dir, 'file'), '');
   const fails = (path: string, message: RegExp) =>
-    assert.throws(() => checkOutputPath('--junit', path), (err: unknown) => err instanceof CliError && message.test(err.message) && !err.message.includes('\n'));
+    assert.throws(
+      () => checkOutputPath('--junit', path),
+      (err: unknown) => err instanceof CliError && message.test(err.message) && !err.message.includes('\n'),
+    );
   fails(join(dir, 'nope', 'r.xml'), /^--junit .*r\.xml: no such directory .*nope$/);
   fails(join(dir, 'file', 'r.xml'), /no such directory/);
   fails(join(dir, 'sub'), /^--junit .*sub is a directory$/);

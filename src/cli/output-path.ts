@@ -12,6 +12,8 @@ export function checkOutputPath(flag: string, path: string | undefined): void {
   if (path === undefined || path === '-') return;
   if (path === '') throw new CliError(`${flag} needs a file name`);
   const dir = dirname(path);
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`${flag} ${path}: no such directory ${dir}`);
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`${flag} ${path} is a directory`);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`${flag} ${path}: no such directory ${dir}`);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`${flag} ${path} is a directory`);
 }

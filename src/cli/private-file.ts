@@ -12,11 +12,18 @@ export function warnIfShared(path: string, command: string, io: Pick<CliIo, 'std
   const mode = statSync(path, { throwIfNoEntry: false })?.mode;
   if (mode === undefined || (mode & 0o077) === 0) return;
   const bits = (mode & 0o777).toString(8).padStart(4, '0');
-  io.stderr.write(`functape ${command}: warning: ${path} can be read by other users (mode ${bits}); \`chmod 600 ${path}\` keeps it to you\n`);
+  io.stderr.write(
+    `functape ${command}: warning: ${path} can be read by other users (mode ${bits}); \`chmod 600 ${path}\` keeps it to you\n`,
+  );
 }
 
 /** Write a report file under the rule above; a failure is a one-line CliError. */
-export function writePrivateFile(path: string, text: string, command: string, io: Pick<CliIo, 'stderr'>): void {
+export function writePrivateFile(
+  path: string,
+  text: string,
+  command: string,
+  io: Pick<CliIo, 'stderr'>,
+): void {
   warnIfShared(path, command, io);
   try {
     writeFileSync(path, text, { mode: 0o600 });

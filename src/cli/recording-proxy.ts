@@ -1,6 +1,10 @@
 import type { CaptureStore, StoreStats } from '../model/store.js';
 import type { StreamStatus } from '../model/session.js';
-import { createCaptureRecorder, type CaptureRecorder, type RecorderStats } from '../proxy/capture-recorder.js';
+import {
+  createCaptureRecorder,
+  type CaptureRecorder,
+  type RecorderStats,
+} from '../proxy/capture-recorder.js';
 import { createStreamEnd } from '../proxy/stream-end.js';
 import { startH2Relay, systemClock, type H2Relay, type RelayClock } from '../wire/h2-relay.js';
 import type { EarlyListener } from '../wire/early-listener.js';
@@ -104,7 +108,9 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
           reportFailure(err);
         } else if (!warnedStoreError) {
           warnedStoreError = true;
-          options.warn(`functape record: ${err.message}; still forwarding (--on-store-error forward), counting what is not stored`);
+          options.warn(
+            `functape record: ${err.message}; still forwarding (--on-store-error forward), counting what is not stored`,
+          );
         }
       },
     });
@@ -127,7 +133,13 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
     clock,
     decideEnd: createStreamEnd,
     onStream(info) {
-      const session = backlog.open({ upstream: info.upstream, path: info.path, metadata: info.metadata, hrNs: info.atNs, wallMs: info.wallMs });
+      const session = backlog.open({
+        upstream: info.upstream,
+        path: info.path,
+        metadata: info.metadata,
+        hrNs: info.atNs,
+        wallMs: info.wallMs,
+      });
       return {
         message: (direction, compressed, bytes, atNs) => session.message(direction, compressed, bytes, atNs),
         end: (outcome) => {
@@ -140,8 +152,11 @@ export async function startRecordingProxy(options: RecordingProxyOptions): Promi
   const started = relay;
   // What happened while the relay was starting.
   if (holds.size > 0) started.hold();
-  if (storeFailure) endEveryStream(`functape record cannot store the capture: ${storeFailure.message}`, 'store-error');
-  void unopened.then((err) => endEveryStream(`functape record cannot open the recording: ${err.message}`, 'store-error'));
+  if (storeFailure)
+    endEveryStream(`functape record cannot store the capture: ${storeFailure.message}`, 'store-error');
+  void unopened.then((err) =>
+    endEveryStream(`functape record cannot open the recording: ${err.message}`, 'store-error'),
+  );
 
   let stopping: Promise<RecordingSummary> | undefined;
   return {
@@ -179,7 +194,14 @@ function isStore(store: CaptureStore | Promise<CaptureStore>): store is CaptureS
 }
 
 function emptyRecorderStats(): RecorderStats {
-  return { sessionsOpened: 0, sessionsClosed: 0, frames: { toHost: 0, toWorker: 0 }, bytes: { toHost: 0, toWorker: 0 }, pauses: 0, storeErrors: 0 };
+  return {
+    sessionsOpened: 0,
+    sessionsClosed: 0,
+    frames: { toHost: 0, toWorker: 0 },
+    bytes: { toHost: 0, toWorker: 0 },
+    pauses: 0,
+    storeErrors: 0,
+  };
 }
 
 /** One line for stderr when recording stops. */
@@ -193,7 +215,10 @@ export function summaryLine(summary: RecordingSummary, where: HostPort | string)
     `${s.stored} stored`,
   ];
   if (s.failed > 0) parts.push(`${s.failed} NOT stored`);
-  if (s.unrecorded) parts.push(`the end or not-stored count of ${s.unrecorded} session(s) could NOT be written (the disk refused even that)`);
+  if (s.unrecorded)
+    parts.push(
+      `the end or not-stored count of ${s.unrecorded} session(s) could NOT be written (the disk refused even that)`,
+    );
   if (summary.partialMessages > 0) parts.push(`${summary.partialMessages} stream(s) ended inside a message`);
   return `functape record: ${typeof where === 'string' ? where : formatHostPort(where)}: ${parts.join(', ')}`;
 }

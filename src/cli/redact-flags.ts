@@ -11,12 +11,15 @@ import { CliError, type FlagsOf } from './command.js';
 export function redactFlags<T>(y: Argv<T>) {
   return y
     .option('redact', {
-      type: 'string', default: 'on',
-      describe: 'on|off: replace secrets with markers before they are stored, compared or printed (off: every byte as seen)',
+      type: 'string',
+      default: 'on',
+      describe:
+        'on|off: replace secrets with markers before they are stored, compared or printed (off: every byte as seen)',
     })
     .option('redact-rules', {
       type: 'string',
-      describe: 'a JSON file of extra redaction rules (see docs/SECURITY.md); a replay or bench takes the file its recording was made with',
+      describe:
+        'a JSON file of extra redaction rules (see docs/SECURITY.md); a replay or bench takes the file its recording was made with',
     });
 }
 
@@ -29,7 +32,8 @@ export type RedactFlags = FlagsOf<ReturnType<typeof redactFlags<{}>>>;
  */
 export async function resolveRedactFlags(args: RedactFlags): Promise<RedactRules | false> {
   const redact = args.redact;
-  if (redact !== 'on' && redact !== 'off') throw new CliError(`--redact ${JSON.stringify(redact)}: use on or off`);
+  if (redact !== 'on' && redact !== 'off')
+    throw new CliError(`--redact ${JSON.stringify(redact)}: use on or off`);
   const { redactRulesFromFlags } = await import('./redact.js');
   return redactRulesFromFlags(redact, args['redact-rules']);
 }

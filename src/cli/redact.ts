@@ -7,9 +7,13 @@ import { CliError, defineCommand } from './command.js';
  * `--redact-rules FILE` flags: `false` means store everything. A bad rules file is a
  * CliError (one line, exit 2). For `record`/`wrap` (which declare those flags).
  */
-export async function redactRulesFromFlags(redact: 'on' | 'off' | boolean | undefined, rulesFile: string | undefined): Promise<RedactRules | false> {
+export async function redactRulesFromFlags(
+  redact: 'on' | 'off' | boolean | undefined,
+  rulesFile: string | undefined,
+): Promise<RedactRules | false> {
   const off = redact === 'off' || redact === false;
-  if (off && rulesFile !== undefined) throw new CliError('--redact off and --redact-rules exclude each other');
+  if (off && rulesFile !== undefined)
+    throw new CliError('--redact off and --redact-rules exclude each other');
   if (off) return false;
   return rulesFile === undefined ? {} : loadRules(rulesFile);
 }
@@ -34,13 +38,28 @@ function mb(n: number): string {
 
 export const redactCommand = defineCommand({
   command: 'redact',
-  describe: 'Scrub secrets from an existing recording in place (same rules as capture-time redaction), then VACUUM so the old bytes leave the file',
+  describe:
+    'Scrub secrets from an existing recording in place (same rules as capture-time redaction), then VACUUM so the old bytes leave the file',
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file) to scrub' })
-      .option('redact-rules', { type: 'string', describe: 'JSON file of extra rules: headers, query, env, keepEnv, fieldPaths, hashKey (docs/SECURITY.md)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'only count what would change (per message kind); the file is opened read-only; exit 1 when something would change or looks like a secret' })
-      .option('scan', { type: 'boolean', default: true, describe: 'also look for credential-looking text no rule covers (JWTs, bearer tokens, account keys, passwords in bodies or logs); --no-scan skips it' })
+      .option('redact-rules', {
+        type: 'string',
+        describe:
+          'JSON file of extra rules: headers, query, env, keepEnv, fieldPaths, hashKey (docs/SECURITY.md)',
+      })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'only count what would change (per message kind); the file is opened read-only; exit 1 when something would change or looks like a secret',
+      })
+      .option('scan', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'also look for credential-looking text no rule covers (JWTs, bearer tokens, account keys, passwords in bodies or logs); --no-scan skips it',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   run: async (args, io) => {
     const rules = args['redact-rules'] === undefined ? {} : await loadRules(args['redact-rules']);
@@ -49,9 +68,12 @@ export const redactCommand = defineCommand({
     const report = redactInPlace(args.db, rules, { dryRun: args['dry-run'], scan: args.scan });
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatRedactReport(report));
-    if ((report.mode & 0o077) !== 0) (await import('./private-file.js')).warnIfShared(report.path, 'redact', io);
+    if ((report.mode & 0o077) !== 0)
+      (await import('./private-file.js')).warnIfShared(report.path, 'redact', io);
     if (!report.walCleared) {
-      io.stderr.write(`functape redact: warning: another process has ${report.path} open, so its -wal file may still hold old bytes; run redact again once it is closed\n`);
+      io.stderr.write(
+        `functape redact: warning: another process has ${report.path} open, so its -wal file may still hold old bytes; run redact again once it is closed\n`,
+      );
       return 1;
     }
     if (report.dryRun && (report.changed > 0 || report.hints.length > 0)) return 1;
@@ -61,13 +83,17 @@ export const redactCommand = defineCommand({
 
 /** The text form of a redact report: one summary line, then the scan's hints if any. */
 export function formatRedactReport(report: RedactInPlaceReport): string {
-  const kinds = Object.entries(report.changedByKind).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
-  let out = `${report.path}: ${report.changed} of ${report.frames} frames ${report.dryRun ? 'would be redacted (dry run, nothing written)' : 'redacted now'}`
-    + (kinds ? ` [${kinds}]` : '')
-    + (report.alreadyRedacted > 0 ? `; ${report.alreadyRedacted} were already redacted` : '')
-    + (report.undecodable > 0 ? `; ${report.undecodable} undecodable (kind unknown) left as they are` : '')
-    + (report.dryRun ? '' : `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM`)
-    + '\n';
+  const kinds = Object.entries(report.changedByKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  let out =
+    `${report.path}: ${report.changed} of ${report.frames} frames ${report.dryRun ? 'would be redacted (dry run, nothing written)' : 'redacted now'}` +
+    (kinds ? ` [${kinds}]` : '') +
+    (report.alreadyRedacted > 0 ? `; ${report.alreadyRedacted} were already redacted` : '') +
+    (report.undecodable > 0 ? `; ${report.undecodable} undecodable (kind unknown) left as they are` : '') +
+    (report.dryRun ? '' : `; file ${mb(report.bytesBefore)} → ${mb(report.bytesAfter)} after VACUUM`) +
+    '\n';
   if (report.hints.length > 0) {
     out += `possible secrets no rule covers (a heuristic: if they are real, add these field paths to a --redact-rules file):\n`;
     for (const h of report.hints) {

@@ -10,24 +10,83 @@ import { redactFlags, resolveRedactFlags } from './redact-flags.js';
 
 /** replay's flags, declared once (the host connection flags for `replay worker` are hostArgFlags). */
 export function replayFlags(y: Argv) {
-  return hostArgFlags(allowRemoteFlag(redactFlags(y)))
-    // `<side>` in the command makes it required (yargs drops demandOption on a positional; it types it).
-    .positional('side', { choices: ['host', 'worker'] as const, demandOption: true, describe: 'which side functape plays' })
-    .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite, as written by record/wrap/import)' })
-    .option('session', { type: 'string', describe: 'session id to replay (default: the only session in the file)' })
-    .option('worker', { type: 'string', describe: 'host: the worker command line to start (host arguments are appended)' })
-    .option('listen', { type: 'string', describe: 'host: listen on HOST:PORT and wait for a worker started by hand (prints its host arguments)' })
-    .option('pace', { type: 'string', default: 'recorded', describe: 'recorded (keep recorded delays after each causal release), fast (none) or <N>x (scaled)' })
-    .option('ignore', { type: 'string', array: true, describe: 'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date' })
-    .option('default-ignores', { type: 'boolean', default: true, describe: 'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them' })
-    .option('max-in-flight', { type: 'string', describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)" })
-    .option('answer-timeout', { type: 'string', default: '10s', describe: 'host: how long an answer may take before it counts as missing' })
-    .option('start-timeout', { type: 'string', default: '30s', describe: 'host: how long the worker may take to connect (0 = no limit, the default with --listen)' })
-    .option('report', { type: 'string', describe: 'write the report as JSON to this file' })
-    .option('junit', { type: 'string', describe: 'write a JUnit XML file (one test case per answer) for CI dashboards' })
-    .option('record', { type: 'string', describe: 'record the replayed session itself into this SQLite file' })
-    .option('app-dir', { type: 'string', describe: "host: the live function app directory: the worker's working directory, and sent in place of the recorded one (default: current directory, recorded paths kept)" })
-    .option('verbose', { type: 'boolean', default: false, describe: "list matched answers too, and copy the worker's output to stderr" });
+  return (
+    hostArgFlags(allowRemoteFlag(redactFlags(y)))
+      // `<side>` in the command makes it required (yargs drops demandOption on a positional; it types it).
+      .positional('side', {
+        choices: ['host', 'worker'] as const,
+        demandOption: true,
+        describe: 'which side functape plays',
+      })
+      .option('db', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the recording (SQLite, as written by record/wrap/import)',
+      })
+      .option('session', {
+        type: 'string',
+        describe: 'session id to replay (default: the only session in the file)',
+      })
+      .option('worker', {
+        type: 'string',
+        describe: 'host: the worker command line to start (host arguments are appended)',
+      })
+      .option('listen', {
+        type: 'string',
+        describe:
+          'host: listen on HOST:PORT and wait for a worker started by hand (prints its host arguments)',
+      })
+      .option('pace', {
+        type: 'string',
+        default: 'recorded',
+        describe: 'recorded (keep recorded delays after each causal release), fast (none) or <N>x (scaled)',
+      })
+      .option('ignore', {
+        type: 'string',
+        array: true,
+        describe:
+          'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date',
+      })
+      .option('default-ignores', {
+        type: 'boolean',
+        default: true,
+        describe:
+          'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them',
+      })
+      .option('max-in-flight', {
+        type: 'string',
+        describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)",
+      })
+      .option('answer-timeout', {
+        type: 'string',
+        default: '10s',
+        describe: 'host: how long an answer may take before it counts as missing',
+      })
+      .option('start-timeout', {
+        type: 'string',
+        default: '30s',
+        describe: 'host: how long the worker may take to connect (0 = no limit, the default with --listen)',
+      })
+      .option('report', { type: 'string', describe: 'write the report as JSON to this file' })
+      .option('junit', {
+        type: 'string',
+        describe: 'write a JUnit XML file (one test case per answer) for CI dashboards',
+      })
+      .option('record', {
+        type: 'string',
+        describe: 'record the replayed session itself into this SQLite file',
+      })
+      .option('app-dir', {
+        type: 'string',
+        describe:
+          "host: the live function app directory: the worker's working directory, and sent in place of the recorded one (default: current directory, recorded paths kept)",
+      })
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        describe: "list matched answers too, and copy the worker's output to stderr",
+      })
+  );
 }
 
 export type ReplayArgs = ArgsOf<typeof replayFlags>;
@@ -50,13 +109,18 @@ export interface ReplaySettings {
  * paths: a typo should not cost a whole replay). Every refusal is a one-line CliError.
  */
 export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<ReplaySettings> {
-  const [{ parsePace }, { compileIgnores }] = await Promise.all([import('../replay/pace.js'), import('../replay/ignore-paths.js')]);
+  const [{ parsePace }, { compileIgnores }] = await Promise.all([
+    import('../replay/pace.js'),
+    import('../replay/ignore-paths.js'),
+  ]);
   const pace = usageError(() => parsePace(args.pace), '--pace');
   const ignore = (args.ignore ?? []).map(String);
   usageError(() => compileIgnores(ignore), '--ignore');
   const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
-  const startTimeoutMs = args.listen !== undefined && args['start-timeout'] === '30s'
-    ? 0 : durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
+  const startTimeoutMs =
+    args.listen !== undefined && args['start-timeout'] === '30s'
+      ? 0
+      : durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
   const maxInFlight = optionalNumberFlag('max-in-flight', args['max-in-flight'], { integer: true, min: 0 });
   const session = sessionFlag(args.session);
   if (args.side === 'host' && (args.worker === undefined) === (args.listen === undefined))
@@ -64,19 +128,30 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
   if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
     throw new CliError('replay worker takes the host arguments, not --worker/--listen');
   const { listenAddress } = await import('./listen-address.js');
-  const listen = args.listen !== undefined ? listenAddress(args.listen, args['allow-remote'], 'replay', io) : undefined;
+  const listen =
+    args.listen !== undefined ? listenAddress(args.listen, args['allow-remote'], 'replay', io) : undefined;
   const appDir = args['app-dir'];
   if (args.side === 'host' && appDir !== undefined) {
     const { statSync } = await import('node:fs');
-    if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`--app-dir ${appDir} is not a directory`);
+    if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory())
+      throw new CliError(`--app-dir ${appDir} is not a directory`);
   }
   const { checkOutputPath } = await import('./output-path.js');
   checkOutputPath('--report', args.report);
   checkOutputPath('--junit', args.junit);
   const redact = await resolveRedactFlags(args);
-  if (redact === false) io.stderr.write('functape replay: warning: --redact off: secrets in live messages are compared, printed and written as they are\n');
+  if (redact === false)
+    io.stderr.write(
+      'functape replay: warning: --redact off: secrets in live messages are compared, printed and written as they are\n',
+    );
   return {
-    pace, ignore, answerTimeoutMs, startTimeoutMs, session, redact,
-    ...(maxInFlight !== undefined ? { maxInFlight } : {}), ...(listen ? { listen } : {}),
+    pace,
+    ignore,
+    answerTimeoutMs,
+    startTimeoutMs,
+    session,
+    redact,
+    ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+    ...(listen ? { listen } : {}),
   };
 }

@@ -15,20 +15,39 @@ export type HostCommon = Omit<ReplayHostOptions, 'duplex' | 'workerId' | 'reques
  * Returns the report, or the exit code when no worker came (3; 130 when interrupted).
  */
 export async function replayHostCli(
-  args: ReplayArgs, settings: ReplaySettings, io: CliIo, options: HostCommon,
+  args: ReplayArgs,
+  settings: ReplaySettings,
+  io: CliIo,
+  options: HostCommon,
 ): Promise<ReplayReport | number> {
-  const [{ listenAsHost }, { buildHostArgs }, { spawnWorker }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }] = await Promise.all([
-    import('../wire/grpc-peer.js'), import('../peers/host-args.js'), import('../peers/spawn-worker.js'), import('../peers/shell-split.js'),
-    import('../replay/replay-host.js'), import('node:crypto'), import('node:path'),
+  const [
+    { listenAsHost },
+    { buildHostArgs },
+    { spawnWorker },
+    { shellSplit },
+    { replayHost },
+    { randomUUID },
+    { resolve },
+  ] = await Promise.all([
+    import('../wire/grpc-peer.js'),
+    import('../peers/host-args.js'),
+    import('../peers/spawn-worker.js'),
+    import('../peers/shell-split.js'),
+    import('../replay/replay-host.js'),
+    import('node:crypto'),
+    import('node:path'),
   ]);
-  const command = args.worker !== undefined ? usageError(() => shellSplit(args.worker!), '--worker') : undefined;
+  const command =
+    args.worker !== undefined ? usageError(() => shellSplit(args.worker!), '--worker') : undefined;
   if (command?.length === 0) throw new CliError('--worker is empty');
   const address = settings.listen ?? { host: '127.0.0.1', port: 0 };
   let listener;
   try {
     listener = await listenAsHost(address);
   } catch (err) {
-    throw new CliError(`cannot listen on ${formatHostPort(address)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(
+      `cannot listen on ${formatHostPort(address)}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const workerId = randomUUID();
   const requestId = randomUUID();
@@ -46,20 +65,31 @@ export async function replayHostCli(
         ...(args.verbose ? { onLine: (line: string) => io.stderr.write(`[worker] ${line}\n`) } : {}),
       });
     } else {
-      io.stderr.write(`functape replay: listening on ${formatHostPort({ host: address.host, port: listener.port })}; start the worker with these host arguments:\n  ${hostArgs.join(' ')}\n`);
+      io.stderr.write(
+        `functape replay: listening on ${formatHostPort({ host: address.host, port: listener.port })}; start the worker with these host arguments:\n  ${hostArgs.join(' ')}\n`,
+      );
     }
     const limit = settings.startTimeoutMs;
     const first = await firstOf(stream, worker?.exited, limit, io.signal);
     if (first.type !== 'stream') {
-      const why = first.type === 'exited'
-        ? `the worker exited before connecting (${first.exit.error ?? (first.exit.signal ? `signal ${first.exit.signal}` : `code ${first.exit.code}`)})`
-        : first.type === 'timeout' ? `no worker connected within ${limit} ms${rejected.length ? ` (${rejected[rejected.length - 1]})` : ''}` : 'interrupted before a worker connected';
+      const why =
+        first.type === 'exited'
+          ? `the worker exited before connecting (${first.exit.error ?? (first.exit.signal ? `signal ${first.exit.signal}` : `code ${first.exit.code}`)})`
+          : first.type === 'timeout'
+            ? `no worker connected within ${limit} ms${rejected.length ? ` (${rejected[rejected.length - 1]})` : ''}`
+            : 'interrupted before a worker connected';
       io.stderr.write(`functape replay: ${why}\n`);
       for (const line of worker?.tail() ?? []) io.stderr.write(`  [worker] ${line}\n`);
       return first.type === 'aborted' ? 130 : 3;
     }
     const appDirectory = args['app-dir'] !== undefined ? { appDirectory: resolve(args['app-dir']) } : {};
-    const report = await replayHost({ ...options, ...appDirectory, duplex: first.duplex, workerId, requestId });
+    const report = await replayHost({
+      ...options,
+      ...appDirectory,
+      duplex: first.duplex,
+      workerId,
+      requestId,
+    });
     if (worker) await settleWorker(worker, report, io);
     return report;
   } finally {
@@ -72,7 +102,8 @@ export async function replayHostCli(
 async function settleWorker(worker: SpawnedWorker, report: ReplayReport, io: CliIo): Promise<void> {
   const exit = await Promise.race([worker.exited, sleep(5000).then(() => undefined)]);
   if (!exit) worker.kill('SIGTERM');
-  else if (report.stream.broken && (exit.code ?? 0) !== 0) report.stream.detail = `${report.stream.detail ?? 'stream broken'}; the worker exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
+  else if (report.stream.broken && (exit.code ?? 0) !== 0)
+    report.stream.detail = `${report.stream.detail ?? 'stream broken'}; the worker exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;
   if (report.stream.broken) for (const line of worker.tail()) io.stderr.write(`  [worker] ${line}\n`);
 }
 
@@ -81,12 +112,19 @@ async function settleWorker(worker: SpawnedWorker, report: ReplayReport, io: Cli
  * with our worker id, as a real host checks it. Any other stream (a stray client, a worker
  * with the wrong id) is cancelled and reported; the first message is kept for the replay.
  */
-function acceptWorker(listener: HostListener, workerId: string, reject: (why: string) => void): Promise<Duplex> {
+function acceptWorker(
+  listener: HostListener,
+  workerId: string,
+  reject: (why: string) => void,
+): Promise<Duplex> {
   return new Promise((resolve) => {
     let accepted = false;
     listener.onStream((raw) => {
       void (async () => {
-        const [{ readFirstMessage }, { describe }] = await Promise.all([import('../replay/first-message.js'), import('../codec/describe.js')]);
+        const [{ readFirstMessage }, { describe }] = await Promise.all([
+          import('../replay/first-message.js'),
+          import('../codec/describe.js'),
+        ]);
         const { first, duplex } = await readFirstMessage(raw, 30_000);
         const d = first ? describe(first) : undefined;
         if (!accepted && d?.kind === 'startStream' && d.workerId === workerId) {
@@ -96,7 +134,12 @@ function acceptWorker(listener: HostListener, workerId: string, reject: (why: st
         }
         raw.cancel({ code: 9, details: 'functape replay: unexpected stream' });
         if (accepted) reject('a second worker connected');
-        else reject(d ? `it began with ${d.kind}${d.workerId !== undefined ? ` worker_id=${d.workerId}` : ''}, not StartStream worker_id=${workerId}` : 'it sent nothing');
+        else
+          reject(
+            d
+              ? `it began with ${d.kind}${d.workerId !== undefined ? ` worker_id=${d.workerId}` : ''}, not StartStream worker_id=${workerId}`
+              : 'it sent nothing',
+          );
       })();
     });
   });
@@ -118,12 +161,15 @@ async function firstOf(
   let onAbort: (() => void) | undefined;
   const racers: Array<Promise<First>> = [stream.then((duplex) => ({ type: 'stream', duplex }) as First)];
   if (exited) racers.push(exited.then((exit) => ({ type: 'exited', exit }) as First));
-  if (timeoutMs > 0) racers.push(new Promise((r) => (timer = setTimeout(() => r({ type: 'timeout' }), timeoutMs))));
-  racers.push(new Promise((r) => {
-    onAbort = () => r({ type: 'aborted' });
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  }));
+  if (timeoutMs > 0)
+    racers.push(new Promise((r) => (timer = setTimeout(() => r({ type: 'timeout' }), timeoutMs))));
+  racers.push(
+    new Promise((r) => {
+      onAbort = () => r({ type: 'aborted' });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }),
+  );
   try {
     return await Promise.race(racers);
   } finally {

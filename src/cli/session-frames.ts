@@ -16,7 +16,9 @@ export type SessionDefault = 'only' | 'last-with-invocations';
  * CliError (exit 2).
  */
 export async function readSessionFrames(
-  db: string, wanted: number | undefined, byDefault: SessionDefault,
+  db: string,
+  wanted: number | undefined,
+  byDefault: SessionDefault,
 ): Promise<{ session: SessionInfo; frames: StoredFrame[] }> {
   const { openRecording } = await import('../recording/index.js');
   const rec = openRecording(db);
@@ -29,7 +31,8 @@ export async function readSessionFrames(
       session = rec.session(wanted);
       if (!session) throw new CliError(`${db} has no session ${wanted} (sessions: ${ids()})`);
     } else if (byDefault === 'only') {
-      if (sessions.length > 1) throw new CliError(`${db} holds ${sessions.length} sessions (${ids()}): pick one with --session`);
+      if (sessions.length > 1)
+        throw new CliError(`${db} holds ${sessions.length} sessions (${ids()}): pick one with --session`);
       session = sessions[0]!;
     } else {
       session = [...sessions].reverse().find((s) => {

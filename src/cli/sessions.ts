@@ -2,9 +2,23 @@ import type { SessionInfo } from '../model/session.js';
 import { CliError, defineCommand } from './command.js';
 
 const CODES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
-  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ];
 
 /**
@@ -21,9 +35,13 @@ export function formatFinalStatus(s: SessionInfo): string {
   if (!s.end) return 'not ended';
   const st = s.end.status;
   // A normal shutdown reads as one, whatever status the broken-off call left.
-  if (s.end.reason === 'terminated') return `${st?.details || 'the worker ended its stream after WorkerTerminate'} (terminated)`;
+  if (s.end.reason === 'terminated')
+    return `${st?.details || 'the worker ended its stream after WorkerTerminate'} (terminated)`;
   const code = st ? (CODES[st.code] ?? `code ${st.code}`) : 'no status';
-  const details = st?.details && st.details.toUpperCase() !== code ? `: ${st.details.length > 60 ? `${st.details.slice(0, 59)}…` : st.details}` : '';
+  const details =
+    st?.details && st.details.toUpperCase() !== code
+      ? `: ${st.details.length > 60 ? `${st.details.slice(0, 59)}…` : st.details}`
+      : '';
   const unstored = s.end.unstored ? `, ${s.end.unstored} unstored` : '';
   return `${code}${details} (${s.end.reason}${unstored})`;
 }
@@ -61,13 +79,17 @@ export function formatSessionTable(sessions: readonly SessionInfo[]): string {
   const right = new Set([0, 4, 5, 6]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) =>
-    r.map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    r
+      .map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(head), ...rows.map(fmt)].join('\n');
 }
 
 export const sessionsCommand = defineCommand({
   command: 'sessions',
-  describe: 'List the sessions of a recording: id, label, worker id, start, duration, messages each way, final status',
+  describe:
+    'List the sessions of a recording: id, label, worker id, start, duration, messages each way, final status',
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })

@@ -5,7 +5,11 @@ import type { SessionInfo } from '../model/session.js';
 export const FOLLOW_POLL_MS = 200;
 
 /** Poll `ready` every `pollMs` until it is true (→ true) or `signal` aborts (→ false). */
-export async function waitUntil(ready: () => boolean, signal: AbortSignal, pollMs = FOLLOW_POLL_MS): Promise<boolean> {
+export async function waitUntil(
+  ready: () => boolean,
+  signal: AbortSignal,
+  pollMs = FOLLOW_POLL_MS,
+): Promise<boolean> {
   for (;;) {
     if (signal.aborted) return false;
     if (ready()) return true;
@@ -19,15 +23,23 @@ export async function waitUntil(ready: () => boolean, signal: AbortSignal, pollM
  * it appears, until `signal` aborts. The caller shows each to its end before asking for
  * the next, so sessions started meanwhile come one after another, none skipped.
  */
-export async function* followSessions(list: () => readonly SessionInfo[], signal: AbortSignal, pollMs = FOLLOW_POLL_MS): AsyncGenerator<SessionInfo> {
+export async function* followSessions(
+  list: () => readonly SessionInfo[],
+  signal: AbortSignal,
+  pollMs = FOLLOW_POLL_MS,
+): AsyncGenerator<SessionInfo> {
   let last: number | undefined;
   for (;;) {
     let next: SessionInfo | undefined;
-    const found = await waitUntil(() => {
-      const all = list();
-      next = last === undefined ? all[all.length - 1] : all.find((s) => s.id > last!);
-      return next !== undefined;
-    }, signal, pollMs);
+    const found = await waitUntil(
+      () => {
+        const all = list();
+        next = last === undefined ? all[all.length - 1] : all.find((s) => s.id > last!);
+        return next !== undefined;
+      },
+      signal,
+      pollMs,
+    );
     if (!found || !next) return;
     last = next.id;
     yield next;

@@ -16,12 +16,17 @@ const NAMING_KINDS = ['functionLoadRequest', 'functionLoadRequestCollection', 'f
 export function parseKinds(values: readonly string[] | undefined): string[] | undefined {
   if (values === undefined) return undefined;
   const known = new Set([...MESSAGE_KINDS, 'unknown', 'empty']);
-  const kinds = values.flatMap((v) => String(v).split(',')).map((k) => k.trim()).filter((k) => k !== '');
+  const kinds = values
+    .flatMap((v) => String(v).split(','))
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   if (kinds.length === 0) throw new CliError(`--kind needs a message kind; kinds: ${[...known].join(', ')}`);
   for (const k of kinds) {
     if (!known.has(k)) {
       const near = [...known].filter((n) => n.toLowerCase().includes(k.toLowerCase()));
-      throw new CliError(`unknown message kind ${JSON.stringify(k)}${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; kinds: ${[...known].join(', ')}`);
+      throw new CliError(
+        `unknown message kind ${JSON.stringify(k)}${near.length ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; kinds: ${[...known].join(', ')}`,
+      );
     }
   }
   return kinds;
@@ -32,15 +37,30 @@ function showFlags(y: Argv) {
   return y
     .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
     .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
-    .option('kind', { type: 'string', array: true, describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)' })
-    .option('direction', { choices: ['toHost', 'toWorker'] as const, describe: 'only messages going this way' })
-    .option('invocation', { type: 'string', describe: 'only the messages of one invocation (its id, or the first characters of it)' })
-    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per message (NDJSON) instead of text' })
+    .option('kind', {
+      type: 'string',
+      array: true,
+      describe: 'only these message kinds, comma-separated (e.g. invocationRequest,invocationResponse)',
+    })
+    .option('direction', {
+      choices: ['toHost', 'toWorker'] as const,
+      describe: 'only messages going this way',
+    })
+    .option('invocation', {
+      type: 'string',
+      describe: 'only the messages of one invocation (its id, or the first characters of it)',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'one JSON object per message (NDJSON) instead of text',
+    })
     .option('follow', {
       alias: 'f',
       type: 'boolean',
       default: false,
-      describe: 'like tail -F: wait for the file, print the newest session as it is recorded, then each new session, until Ctrl-C (with --session: that session, until it ends)',
+      describe:
+        'like tail -F: wait for the file, print the newest session as it is recorded, then each new session, until Ctrl-C (with --session: that session, until it ends)',
     });
 }
 
@@ -55,7 +75,8 @@ export const showCommand = defineCommand({
     const kinds = parseKinds(args.kind);
     const session = sessionFlag(args.session);
     // An empty id (an unset shell variable) would match every message: say so instead.
-    if (args.invocation !== undefined && args.invocation.trim() === '') throw new CliError('--invocation needs an invocation id (or its first characters)');
+    if (args.invocation !== undefined && args.invocation.trim() === '')
+      throw new CliError('--invocation needs an invocation id (or its first characters)');
     const [recording, { createTimeline }, text] = await Promise.all([
       import('../recording/index.js'),
       import('../report/timeline.js'),
@@ -68,7 +89,16 @@ export const showCommand = defineCommand({
     }
     const rec = recording.openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     const out = recording.createLineOutput(io.stdout);
-    const show: ShowContext = { args, kinds, rec, out, text, createTimeline, color: !args.json && io.stdout.isTTY === true, signal: io.signal };
+    const show: ShowContext = {
+      args,
+      kinds,
+      rec,
+      out,
+      text,
+      createTimeline,
+      color: !args.json && io.stdout.isTTY === true,
+      signal: io.signal,
+    };
     try {
       if (args.follow && session === undefined) {
         // tail -F: the newest session, then each new one, until interrupted.
@@ -81,9 +111,15 @@ export const showCommand = defineCommand({
         if (!selection.ok) throw new CliError(selection.error);
         // Following, the invocation may still come; otherwise an id that matches nothing is a mistake.
         const prefix = args.invocation;
-        if (prefix !== undefined && !args.follow && !selection.sessions.some((s) => carriesInvocation(rec, s.id, prefix))) {
+        if (
+          prefix !== undefined &&
+          !args.follow &&
+          !selection.sessions.some((s) => carriesInvocation(rec, s.id, prefix))
+        ) {
           const where = session !== undefined ? `session ${session} of ${args.db}` : args.db;
-          throw new CliError(`no message in ${where} carries an invocation id starting with ${JSON.stringify(prefix)}`);
+          throw new CliError(
+            `no message in ${where} carries an invocation id starting with ${JSON.stringify(prefix)}`,
+          );
         }
         if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
         if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
@@ -128,7 +164,9 @@ async function showSession(c: ShowContext, s: SessionInfo): Promise<void> {
     const label = s.label ? ` "${s.label}"` : '';
     const worker = s.workerId ? ` worker ${s.workerId}` : '';
     const upstream = s.upstream ? ` upstream ${s.upstream}` : '';
-    await out.line(`session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`);
+    await out.line(
+      `session ${s.id}${label}${worker}${upstream}, started ${new Date(s.startWallMs).toISOString()}, ${s.counts.toHost} → host, ${s.counts.toWorker} → worker`,
+    );
   }
   const timeline = c.createTimeline();
   const wanted = (f: { kind: string; direction: Direction; invocationId?: string }) =>
@@ -151,13 +189,17 @@ async function showSession(c: ShowContext, s: SessionInfo): Promise<void> {
   let final = s;
   let after = -1;
   while (true) {
-    const before = args.follow ? rec.session(s.id) ?? s : s; // its state before this pass
+    const before = args.follow ? (rec.session(s.id) ?? s) : s; // its state before this pass
     for (const frame of rec.frames(s.id, { ...filter, afterSeq: after })) {
       if (c.signal.aborted || out.closed) break;
       after = frame.seq;
       if (args.follow && !wanted(frame)) continue;
       const row = timeline.row(frame);
-      const wait = out.line(args.json ? JSON.stringify(text.timelineRowJson(row)) : text.formatTimelineRow(row, { color: c.color }));
+      const wait = out.line(
+        args.json
+          ? JSON.stringify(text.timelineRowJson(row))
+          : text.formatTimelineRow(row, { color: c.color }),
+      );
       if (wait) await wait;
     }
     final = before;
@@ -166,6 +208,8 @@ async function showSession(c: ShowContext, s: SessionInfo): Promise<void> {
     await sleep(FOLLOW_POLL_MS, undefined, { signal: c.signal }).catch(() => undefined);
   }
   if (!args.json && !out.closed) {
-    await out.line(`end: ${formatFinalStatus(final)}${final.end ? ` after ${text.formatOffset(final.end.endNs).trim()}` : ''}`);
+    await out.line(
+      `end: ${formatFinalStatus(final)}${final.end ? ` after ${text.formatOffset(final.end.endNs).trim()}` : ''}`,
+    );
   }
 }

@@ -7,13 +7,23 @@ import { redactFlags, resolveRedactFlags } from './redact-flags.js';
 /** The capture-store flags `record` and `wrap` share (declared here, once; the redaction flags in redact-flags.ts). */
 export function storeFlags<T>(y: Argv<T>) {
   return redactFlags(y)
-    .option('db', { type: 'string', demandOption: true, describe: 'the SQLite recording to write (created with mode 0600; an existing recording is appended to)' })
+    .option('db', {
+      type: 'string',
+      demandOption: true,
+      describe:
+        'the SQLite recording to write (created with mode 0600; an existing recording is appended to)',
+    })
     .option('label', { type: 'string', describe: 'a label stored with every session of this run' })
     .option('on-store-error', {
-      type: 'string', default: 'forward',
-      describe: 'forward|fail: when the database cannot be written (disk full, I/O error), keep forwarding and count what was not stored, or end the streams',
+      type: 'string',
+      default: 'forward',
+      describe:
+        'forward|fail: when the database cannot be written (disk full, I/O error), keep forwarding and count what was not stored, or end the streams',
     })
-    .option('max-db-bytes', { type: 'string', describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk' });
+    .option('max-db-bytes', {
+      type: 'string',
+      describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk',
+    });
 }
 
 // biome-ignore lint/complexity/noBannedTypes: {} is yargs' own type for an Argv with no flags yet
@@ -23,7 +33,9 @@ export type StoreFlags = FlagsOf<ReturnType<typeof storeFlags<{}>>>;
 export function parseByteSize(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim());
   if (!m) throw new CliError(`${flag} ${JSON.stringify(text)} is not a size (e.g. 1048576, 64K, 500M, 2G)`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[
+    m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'
+  ];
   const bytes = Math.floor(Number(m[1]) * mult);
   if (bytes < 4096) throw new CliError(`${flag} ${text} is too small (at least 4K)`);
   return bytes;
@@ -38,7 +50,11 @@ export interface StoreSettings {
   maxBytes?: number;
 }
 
-export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: string): Promise<StoreSettings> {
+export async function resolveStoreFlags(
+  args: StoreFlags,
+  io: CliIo,
+  command: string,
+): Promise<StoreSettings> {
   if (!args.db.trim()) throw new CliError('--db needs a file name');
   // Validated here rather than with yargs `choices`, whose message spans several lines.
   const onStoreError = args['on-store-error'];
@@ -54,7 +70,9 @@ export async function resolveStoreFlags(args: StoreFlags, io: CliIo, command: st
     const { MIN_MAX_BYTES } = await import('../recording/open-database.js');
     settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');
     if (settings.maxBytes < MIN_MAX_BYTES) {
-      throw new CliError(`--max-db-bytes ${args['max-db-bytes']} is too small to hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`);
+      throw new CliError(
+        `--max-db-bytes ${args['max-db-bytes']} is too small to hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`,
+      );
     }
   }
   return settings;
@@ -84,10 +102,13 @@ export async function openStore(settings: StoreSettings): Promise<CaptureStore> 
  * leaves nothing behind; an existing recording is kept.
  */
 export async function beginOpenStore(
-  settings: StoreSettings, onChecked?: () => void,
+  settings: StoreSettings,
+  onChecked?: () => void,
 ): Promise<{ ready: Promise<CaptureStore>; abandon(): Promise<void> }> {
   const [{ openCaptureStore }, { removeRecordingFiles }, { existsSync }] = await Promise.all([
-    import('../recording/capture-store.js'), import('../recording/open-database.js'), import('node:fs'),
+    import('../recording/capture-store.js'),
+    import('../recording/open-database.js'),
+    import('node:fs'),
   ]);
   const existed = existsSync(settings.path);
   const ready = openCaptureStore(settings.path, {
@@ -107,7 +128,10 @@ export async function beginOpenStore(
   return {
     ready,
     abandon: async () => {
-      await ready.then((store) => store.close(), () => {});
+      await ready.then(
+        (store) => store.close(),
+        () => {},
+      );
       if (!existed) removeRecordingFiles(settings.path);
     },
   };

@@ -4,16 +4,26 @@ import { requireDb } from './sessions.js';
 
 export function formatVerifyReport(r: VerifyReport): string {
   const head = `${r.path}: schema v${r.schemaVersion}, ${r.sessions} session(s), ${r.frames} messages`;
-  if (r.problems.length === 0) return `${head}\nok: integrity, seq and dirSeq without gaps, sizes match, every session ended`;
-  return [head, ...r.problems.map((p) => `problem: ${p.message}`), `${r.problems.length} problem(s) found`].join('\n');
+  if (r.problems.length === 0)
+    return `${head}\nok: integrity, seq and dirSeq without gaps, sizes match, every session ended`;
+  return [
+    head,
+    ...r.problems.map((p) => `problem: ${p.message}`),
+    `${r.problems.length} problem(s) found`,
+  ].join('\n');
 }
 
 export const verifyCommand = defineCommand({
   command: 'verify',
-  describe: 'Check a recording: SQLite integrity, seq/dirSeq without gaps per session and direction, stored sizes, sessions that never ended (exit 1 on problems)',
+  describe:
+    'Check a recording: SQLite integrity, seq/dirSeq without gaps per session and direction, stored sizes, sessions that never ended (exit 1 on problems)',
   builder: (y) =>
     y
-      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file); opened read-only' })
+      .option('db', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the recording (SQLite file); opened read-only',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   run: async (args, io) => {
     requireDb(args.db);

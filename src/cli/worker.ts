@@ -10,19 +10,57 @@ const MAX_LOGS = 100_000;
 export const workerCommand = defineCommand({
   // `[args..]`: a host puts its defaultWorkerPath (and configured arguments) before the host arguments.
   command: 'worker [args..]',
-  describe: 'The reference language worker: started by a host with the host arguments appended '
-    + '(functape worker [options] [--] --functions-uri http://H:P/ --functions-worker-id W ...)',
+  describe:
+    'The reference language worker: started by a host with the host arguments appended ' +
+    '(functape worker [options] [--] --functions-uri http://H:P/ --functions-worker-id W ...)',
   builder: (y) =>
     hostArgFlags(y)
-      .option('greeting', { type: 'string', default: 'Hello', describe: 'the word `hello` answers with ("Hi" makes a worker that changed one output field)' })
-      .option('load-collection', { type: 'boolean', default: false, describe: 'advertise SupportsLoadResponseCollection (the host then loads all functions in one message)' })
-      .option('list-functions', { type: 'boolean', default: false, describe: 'print the built-in functions and exit' })
-      .option('binding-name', { type: 'string', describe: 'name the HTTP trigger binding this in the metadata (real apps do) and fail invocations whose input names another binding' })
-      .option('log-worker-id', { type: 'boolean', default: false, describe: 'start every invocation with an RpcLog naming the worker id, as real workers do' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'print what the worker does to stderr' })
-      .option('work-us', { type: 'string', default: '0', describe: 'CPU each invocation uses (µs, a busy loop), to cost like a real worker under load' })
-      .option('logs', { type: 'string', default: '0', describe: 'RpcLogs each invocation writes besides its function\'s own (a real worker writes ~2)' })
-      .positional('args', { type: 'string', array: true, describe: 'ignored words (e.g. the defaultWorkerPath a host passes)' }),
+      .option('greeting', {
+        type: 'string',
+        default: 'Hello',
+        describe: 'the word `hello` answers with ("Hi" makes a worker that changed one output field)',
+      })
+      .option('load-collection', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'advertise SupportsLoadResponseCollection (the host then loads all functions in one message)',
+      })
+      .option('list-functions', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the built-in functions and exit',
+      })
+      .option('binding-name', {
+        type: 'string',
+        describe:
+          'name the HTTP trigger binding this in the metadata (real apps do) and fail invocations whose input names another binding',
+      })
+      .option('log-worker-id', {
+        type: 'boolean',
+        default: false,
+        describe: 'start every invocation with an RpcLog naming the worker id, as real workers do',
+      })
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        describe: 'print what the worker does to stderr',
+      })
+      .option('work-us', {
+        type: 'string',
+        default: '0',
+        describe: 'CPU each invocation uses (µs, a busy loop), to cost like a real worker under load',
+      })
+      .option('logs', {
+        type: 'string',
+        default: '0',
+        describe: "RpcLogs each invocation writes besides its function's own (a real worker writes ~2)",
+      })
+      .positional('args', {
+        type: 'string',
+        array: true,
+        describe: 'ignored words (e.g. the defaultWorkerPath a host passes)',
+      }),
   run: async (args, io) => {
     const { BUILTIN_FUNCTIONS } = await import('../peers/builtin-functions.js');
     if (args['list-functions']) {
@@ -37,9 +75,13 @@ export const workerCommand = defineCommand({
     const host = hostConnection(args, [...(args.args ?? []), ...args._.slice(1)], 'worker');
     for (const w of host.warnings) io.stderr.write(`functape worker: warning: ${w}\n`);
 
-    const [{ dialAsWorker }, { createWorkerProtocol }, { runWorker }, { FUNCTAPE_VERSION }] = await Promise.all([
-      import('../wire/grpc-peer.js'), import('../peers/worker-protocol.js'), import('../peers/worker-runner.js'), import('../version.js'),
-    ]);
+    const [{ dialAsWorker }, { createWorkerProtocol }, { runWorker }, { FUNCTAPE_VERSION }] =
+      await Promise.all([
+        import('../wire/grpc-peer.js'),
+        import('../peers/worker-protocol.js'),
+        import('../peers/worker-runner.js'),
+        import('../version.js'),
+      ]);
     const address = formatHostPort(host);
     const duplex = dialAsWorker({ address, maxMessageBytes: host.maxMessageLength });
     const protocol = createWorkerProtocol({
@@ -70,7 +112,9 @@ export const workerCommand = defineCommand({
     if (result.exitCode !== 0 || args.verbose) io.stderr.write(`functape worker: ${result.reason}\n`);
     if (args.verbose) {
       const s = protocol.stats();
-      io.stderr.write(`functape worker: ${s.received} messages received, ${s.invocations} invocations, ${s.ignored} ignored, ${s.undecodable} undecodable\n`);
+      io.stderr.write(
+        `functape worker: ${s.received} messages received, ${s.invocations} invocations, ${s.ignored} ignored, ${s.undecodable} undecodable\n`,
+      );
     }
     return result.exitCode;
   },

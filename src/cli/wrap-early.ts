@@ -20,7 +20,9 @@ export async function startWorkerProcess(argv: readonly string[]): Promise<Start
   const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
   const outcome = new Promise<WorkerOutcome>((resolve) => {
     child.once('error', (error) => resolve({ error }));
-    child.once('exit', (code, signal) => resolve({ code: code ?? 128 + (constants.signals[signal ?? 'SIGTERM'] ?? 0) }));
+    child.once('exit', (code, signal) =>
+      resolve({ code: code ?? 128 + (constants.signals[signal ?? 'SIGTERM'] ?? 0) }),
+    );
   });
   return { child, outcome };
 }
@@ -68,10 +70,15 @@ export async function startWrapEarly(args: readonly string[]): Promise<WrapHead 
   if (args[0] !== 'wrap' || dash < 0 || dash === args.length - 1) return undefined;
   if (!plainWrapFlags(args.slice(1, dash))) return undefined;
   const argv = args.slice(dash + 1);
-  const [{ parseHostArgs, rewriteHostAddress }, { listenEarly }] = await Promise.all([import('../peers/host-args.js'), import('../wire/early-listener.js')]);
+  const [{ parseHostArgs, rewriteHostAddress }, { listenEarly }] = await Promise.all([
+    import('../peers/host-args.js'),
+    import('../wire/early-listener.js'),
+  ]);
   if (!parseHostArgs(argv).ok) return undefined;
   const listener = await listenEarly('127.0.0.1');
-  const worker = await startWorkerProcess(rewriteHostAddress(argv, { host: '127.0.0.1', port: listener.address.port }));
+  const worker = await startWorkerProcess(
+    rewriteHostAddress(argv, { host: '127.0.0.1', port: listener.address.port }),
+  );
   let taken = false;
   return {
     take(given) {

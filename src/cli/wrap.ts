@@ -7,26 +7,46 @@ const WORKER_GONE_GRACE_MS = 1000;
 
 export const wrapCommand = defineCommand({
   command: 'wrap',
-  describe: 'Launcher shim: run a language worker with a recording proxy between it and the host '
-    + '(functape wrap --db FILE -- WORKER_CMD [ARGS...] <host args>)',
+  describe:
+    'Launcher shim: run a language worker with a recording proxy between it and the host ' +
+    '(functape wrap --db FILE -- WORKER_CMD [ARGS...] <host args>)',
   builder: (y) =>
     storeFlags(
       y
         .parserConfiguration({ 'populate--': true, 'unknown-options-as-args': false })
-        .option('quiet', { type: 'boolean', default: false, describe: 'print nothing of its own unless something goes wrong' })
-        .usage('functape wrap --db FILE [options] -- WORKER_CMD [ARGS...]\n\n'
-          + 'The host arguments (--host/--port or --functions-uri ...) may come anywhere after --; they are '
-          + 'pointed at a recording proxy on 127.0.0.1, everything else is passed on unchanged.'),
+        .option('quiet', {
+          type: 'boolean',
+          default: false,
+          describe: 'print nothing of its own unless something goes wrong',
+        })
+        .usage(
+          'functape wrap --db FILE [options] -- WORKER_CMD [ARGS...]\n\n' +
+            'The host arguments (--host/--port or --functions-uri ...) may come anywhere after --; they are ' +
+            'pointed at a recording proxy on 127.0.0.1, everything else is passed on unchanged.',
+        ),
     ),
   run: async (args, io) => {
     const argv = (args['--'] ?? args._.slice(1)).map(String);
-    if (argv.length === 0) throw new CliError('wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js');
+    if (argv.length === 0)
+      throw new CliError(
+        'wrap: give the worker command after --, e.g. functape wrap --db rec.db -- node worker.js',
+      );
     // The worker and its listener when the CLI's entry started them before parsing our
     // flags (wrap-early.ts); else every module the worker's start waits for, loaded at once.
     const head = (await io.wrapHead)?.take(argv);
-    const [{ parseHostArgs, rewriteHostAddress }, { resolveStoreFlags, beginOpenStore }, { startRecordingProxy, summaryLine }, { startWorkerProcess }, { warnIfShared }] = await Promise.all([
-      import('../peers/host-args.js'), import('./store-options.js'), import('./recording-proxy.js'), import('./wrap-early.js'),
-      import('./private-file.js'), import('./redact.js'), // (resolveStoreFlags loads it)
+    const [
+      { parseHostArgs, rewriteHostAddress },
+      { resolveStoreFlags, beginOpenStore },
+      { startRecordingProxy, summaryLine },
+      { startWorkerProcess },
+      { warnIfShared },
+    ] = await Promise.all([
+      import('../peers/host-args.js'),
+      import('./store-options.js'),
+      import('./recording-proxy.js'),
+      import('./wrap-early.js'),
+      import('./private-file.js'),
+      import('./redact.js'), // (resolveStoreFlags loads it)
     ]);
     const parsed = parseHostArgs(argv);
     const settings = await resolveStoreFlags(args, io, 'wrap').catch(async (err: unknown) => {
@@ -35,7 +55,10 @@ export const wrapCommand = defineCommand({
       await Promise.all([head?.outcome, head?.listener.close()]);
       throw err;
     });
-    if (!parsed.ok) throw new CliError(`wrap: ${parsed.error} in the worker's arguments (a host appends them when it starts the worker)`);
+    if (!parsed.ok)
+      throw new CliError(
+        `wrap: ${parsed.error} in the worker's arguments (a host appends them when it starts the worker)`,
+      );
     const host = parsed.args;
     for (const w of host.warnings) io.stderr.write(`functape wrap: warning: ${w}\n`);
     // A host waits for its worker at every cold start: the worker starts as soon as the
@@ -56,13 +79,21 @@ export const wrapCommand = defineCommand({
     } catch (err) {
       head?.child.kill('SIGTERM');
       await head?.listener.close();
-      throw new CliError(`wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CliError(
+        `wrap: cannot start the recording proxy: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
-    const { child, outcome: exited } = head ?? (await startWorkerProcess(rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port })));
+    const { child, outcome: exited } =
+      head ??
+      (await startWorkerProcess(rewriteHostAddress(argv, { host: '127.0.0.1', port: proxy.address.port })));
     if (!args.quiet) {
-      io.stderr.write(`functape wrap: recording ${argv[0]} <-> host ${host.host}:${host.port} via 127.0.0.1:${proxy.address.port} into ${settings.path}\n`);
+      io.stderr.write(
+        `functape wrap: recording ${argv[0]} <-> host ${host.host}:${host.port} via 127.0.0.1:${proxy.address.port} into ${settings.path}\n`,
+      );
     }
-    beginOpenStore(settings, () => warnIfShared(settings.path, 'wrap', io)).then(({ ready }) => ready).then(store.resolve, store.reject);
+    beginOpenStore(settings, () => warnIfShared(settings.path, 'wrap', io))
+      .then(({ ready }) => ready)
+      .then(store.resolve, store.reject);
 
     const forward = () => {
       const sig = typeof io.signal.reason === 'string' ? (io.signal.reason as NodeJS.Signals) : 'SIGTERM';
@@ -87,10 +118,15 @@ export const wrapCommand = defineCommand({
     if (unopened) throw unopened;
     if ('error' in outcome) {
       const code = (outcome.error as NodeJS.ErrnoException).code;
-      io.stderr.write(`functape wrap: cannot start ${argv[0]}: ${code === 'ENOENT' ? 'no such command' : outcome.error.message}\n`);
+      io.stderr.write(
+        `functape wrap: cannot start ${argv[0]}: ${code === 'ENOENT' ? 'no such command' : outcome.error.message}\n`,
+      );
       return code === 'ENOENT' ? 127 : 126;
     }
-    if (!args.quiet || summary.store.failed > 0) io.stderr.write(`${summaryLine(summary, settings.path).replace(/^functape record:/, 'functape wrap:')}\n`);
+    if (!args.quiet || summary.store.failed > 0)
+      io.stderr.write(
+        `${summaryLine(summary, settings.path).replace(/^functape record:/, 'functape wrap:')}\n`,
+      );
     return outcome.code;
   },
 });

@@ -5,7 +5,9 @@ import { decompressPayload, messageFrame } from './compression.js';
 import { describe } from './describe.js';
 import { encodeMessage, makeMessage } from './streaming-message.js';
 
-const plain = encodeMessage(makeMessage({ content: { case: 'invocationResponse', value: { invocationId: 'inv-9' } } }));
+const plain = encodeMessage(
+  makeMessage({ content: { case: 'invocationResponse', value: { invocationId: 'inv-9' } } }),
+);
 
 test('gzip and deflate payloads are recognised and inflated', () => {
   assert.deepEqual(decompressPayload(gzipSync(plain)), Buffer.from(plain));

@@ -8,7 +8,8 @@ import { gunzipSync, inflateSync } from 'node:zlib';
  */
 export function decompressPayload(bytes: Uint8Array): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return gunzipSync(bytes);
-  if (bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0) return inflateSync(bytes);
+  if (bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0)
+    return inflateSync(bytes);
   throw new Error('compressed with an encoding functape cannot read (only gzip and deflate)');
 }
 

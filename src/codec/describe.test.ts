@@ -8,21 +8,58 @@ import { secretSamples } from './redact-samples.js';
 import { encodeMessage, makeMessage, decodeMessage } from './streaming-message.js';
 
 test('describe reads kind and ids of an InvocationRequest without a full decode', () => {
-  const bytes = encodeMessage(makeMessage({
+  const bytes = encodeMessage(
+    makeMessage({
+      requestId: 'r1',
+      content: {
+        case: 'invocationRequest',
+        value: {
+          invocationId: 'inv-1',
+          functionId: 'fn-1',
+          inputData: [
+            {
+              name: 'req',
+              rpcData: { case: 'data', value: { data: { case: 'string', value: 'x'.repeat(1000) } } },
+            },
+          ],
+        },
+      },
+    }),
+  );
+  assert.deepEqual(describe(bytes), {
+    kind: 'invocationRequest',
     requestId: 'r1',
-    content: { case: 'invocationRequest', value: { invocationId: 'inv-1', functionId: 'fn-1', inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'string', value: 'x'.repeat(1000) } } } }] } },
-  }));
-  assert.deepEqual(describe(bytes), { kind: 'invocationRequest', requestId: 'r1', invocationId: 'inv-1', functionId: 'fn-1' });
+    invocationId: 'inv-1',
+    functionId: 'fn-1',
+  });
 });
 
 test('describe covers the id-carrying kinds', () => {
   const cases = [
-    [{ case: 'startStream', value: { workerId: 'w' } }, { kind: 'startStream', workerId: 'w' }],
-    [{ case: 'invocationResponse', value: { invocationId: 'i' } }, { kind: 'invocationResponse', invocationId: 'i' }],
-    [{ case: 'invocationCancel', value: { invocationId: 'i' } }, { kind: 'invocationCancel', invocationId: 'i' }],
-    [{ case: 'rpcLog', value: { invocationId: 'i', message: 'hi' } }, { kind: 'rpcLog', invocationId: 'i' }],
-    [{ case: 'functionLoadRequest', value: { functionId: 'f' } }, { kind: 'functionLoadRequest', functionId: 'f' }],
-    [{ case: 'functionLoadResponse', value: { functionId: 'f' } }, { kind: 'functionLoadResponse', functionId: 'f' }],
+    [
+      { case: 'startStream', value: { workerId: 'w' } },
+      { kind: 'startStream', workerId: 'w' },
+    ],
+    [
+      { case: 'invocationResponse', value: { invocationId: 'i' } },
+      { kind: 'invocationResponse', invocationId: 'i' },
+    ],
+    [
+      { case: 'invocationCancel', value: { invocationId: 'i' } },
+      { kind: 'invocationCancel', invocationId: 'i' },
+    ],
+    [
+      { case: 'rpcLog', value: { invocationId: 'i', message: 'hi' } },
+      { kind: 'rpcLog', invocationId: 'i' },
+    ],
+    [
+      { case: 'functionLoadRequest', value: { functionId: 'f' } },
+      { kind: 'functionLoadRequest', functionId: 'f' },
+    ],
+    [
+      { case: 'functionLoadResponse', value: { functionId: 'f' } },
+      { kind: 'functionLoadResponse', functionId: 'f' },
+    ],
     [{ case: 'workerStatusRequest', value: {} }, { kind: 'workerStatusRequest' }],
     [{ case: 'workerWarmupRequest', value: { workerDirectory: '/x' } }, { kind: 'workerWarmupRequest' }],
   ] as const;
@@ -37,7 +74,9 @@ test('describe never throws on garbage and says why', () => {
   const d = describe(garbage);
   assert.equal(d.kind, 'unknown');
   assert.match(d.decodeError ?? '', /./);
-  const truncated = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { message: 'hello world' } } })).slice(0, 5);
+  const truncated = encodeMessage(
+    makeMessage({ content: { case: 'rpcLog', value: { message: 'hello world' } } }),
+  ).slice(0, 5);
   assert.equal(describe(truncated).kind, 'unknown');
   assert.throws(() => decodeMessage(truncated));
   assert.deepEqual(describe(new Uint8Array()), { kind: 'empty' });
@@ -66,7 +105,9 @@ test('well-formed messages are described on the one-reader fast path, with the s
 });
 
 test('a content member whose field runs past it, into the bytes after it, is malformed (as with a reader per level)', () => {
-  const inner = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'abc', message: 'm' } } }));
+  const inner = encodeMessage(
+    makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'abc', message: 'm' } } }),
+  );
   // cut the content member's length by 2, so its last field runs into what follows (a requestId)
   const bytes = Uint8Array.from([...inner]);
   bytes[1] = bytes[1]! - 2;
@@ -77,14 +118,26 @@ test('a content member whose field runs past it, into the bytes after it, is mal
 });
 
 test('messages that share one ArrayBuffer (a capture batch) are described from one reader, each inside its own bytes', () => {
-  const a = encodeMessage(makeMessage({ requestId: 'r', content: { case: 'invocationResponse', value: { invocationId: 'inv-a' } } }));
-  const b = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'inv-b', message: 'hello' } } }));
+  const a = encodeMessage(
+    makeMessage({
+      requestId: 'r',
+      content: { case: 'invocationResponse', value: { invocationId: 'inv-a' } },
+    }),
+  );
+  const b = encodeMessage(
+    makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'inv-b', message: 'hello' } } }),
+  );
   const batch = new Uint8Array(a.length + b.length + 3);
   batch.set(a, 0);
   batch.set(b, a.length);
   batch.set([0x0a, 0x01, 0x78], a.length + b.length); // bytes after the last message: never read
   const spans = createMessageSpans();
-  const views = [batch.subarray(0, a.length), batch.subarray(a.length, a.length + b.length), batch.subarray(a.length, a.length + b.length - 2), batch.subarray(0, 0)];
+  const views = [
+    batch.subarray(0, a.length),
+    batch.subarray(a.length, a.length + b.length),
+    batch.subarray(a.length, a.length + b.length - 2),
+    batch.subarray(0, 0),
+  ];
   const readers = new Set<unknown>();
   for (const view of views) {
     const span = spans(view);
@@ -92,7 +145,11 @@ test('messages that share one ArrayBuffer (a capture batch) are described from o
     assert.deepEqual(describeWith(span, view), describe(Uint8Array.from(view)));
   }
   assert.equal(readers.size, 1, 'one reader for the batch');
-  assert.equal(describeWith(spans(views[2]!), views[2]!).kind, 'unknown', 'a cut message does not read on into the next bytes');
+  assert.equal(
+    describeWith(spans(views[2]!), views[2]!).kind,
+    'unknown',
+    'a cut message does not read on into the next bytes',
+  );
   // another buffer gets its own reader
   assert.notEqual(spans(Uint8Array.from(a)).reader, [...readers][0]);
 });

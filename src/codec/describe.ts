@@ -9,7 +9,10 @@ export const MESSAGE_KINDS: readonly string[] = [...KIND_BY_FIELD.values()];
 type IdField = 'invocationId' | 'functionId' | 'workerId';
 /** Which fields of the content member carry correlation ids, per kind. */
 const ID_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [number, IdField]>>> = {
-  invocationRequest: [[F.invocationRequest.invocationId, 'invocationId'], [F.invocationRequest.functionId, 'functionId']],
+  invocationRequest: [
+    [F.invocationRequest.invocationId, 'invocationId'],
+    [F.invocationRequest.functionId, 'functionId'],
+  ],
   invocationResponse: [[F.invocationResponse.invocationId, 'invocationId']],
   invocationCancel: [[F.invocationCancel.invocationId, 'invocationId']],
   rpcLog: [[F.rpcLog.invocationId, 'invocationId']],
@@ -73,7 +76,13 @@ export function describeSpans(span: MessageSpan): FrameIndex {
 }
 
 /** The ids among the content member's own fields (`f`, left after the member). */
-function readIdSpans(r: BinaryReader, buf: Uint8Array, f: Field, ids: ReadonlyArray<readonly [number, IdField]> | undefined, out: FrameIndex): void {
+function readIdSpans(
+  r: BinaryReader,
+  buf: Uint8Array,
+  f: Field,
+  ids: ReadonlyArray<readonly [number, IdField]> | undefined,
+  out: FrameIndex,
+): void {
   const end = f.end;
   r.pos = f.start;
   while (nextField(r, buf, end, f)) {
@@ -104,7 +113,8 @@ function describeNested(bytes: Uint8Array): FrameIndex {
         else checkWellFormed(inner);
         continue;
       }
-      if (kind !== undefined) throw new Error(`field ${fieldNo} (${kind}) has wire type ${wireType}, expected length-delimited`);
+      if (kind !== undefined)
+        throw new Error(`field ${fieldNo} (${kind}) has wire type ${wireType}, expected length-delimited`);
       reader.skip(wireType, fieldNo);
     }
     if (!sawContent && bytes.length > 0) {

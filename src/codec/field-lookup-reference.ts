@@ -62,11 +62,15 @@ export function repeatedField(bytes: Uint8Array | undefined, fieldNo: number): U
 export function countField(bytes: Uint8Array | undefined, fieldNo: number): number {
   let n = 0;
   if (!bytes) return n;
-  walk(bytes, (no, wt, r) => {
-    if (no === fieldNo) n++;
-    r.skip(wt, no);
-    return false;
-  }, true);
+  walk(
+    bytes,
+    (no, wt, r) => {
+      if (no === fieldNo) n++;
+      r.skip(wt, no);
+      return false;
+    },
+    true,
+  );
   return n;
 }
 
@@ -75,7 +79,11 @@ export function countField(bytes: Uint8Array | undefined, fieldNo: number): numb
  * after consuming) or, for fields it does not want, the walker skips them. Returns false
  * on malformed input.
  */
-function walk(bytes: Uint8Array, visit: (no: number, wt: WireType, r: BinaryReader) => boolean, visitorSkips = false): boolean {
+function walk(
+  bytes: Uint8Array,
+  visit: (no: number, wt: WireType, r: BinaryReader) => boolean,
+  visitorSkips = false,
+): boolean {
   try {
     const r = new BinaryReader(bytes);
     while (r.pos < r.len) {

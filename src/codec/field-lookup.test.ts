@@ -27,11 +27,31 @@ function assertSameSpan(buf: Uint8Array, span: Span | undefined, label: string):
   const bytes = span && buf.subarray(span.start, span.end);
   const content = (s: Span | undefined) => s && buf.subarray(s.start, s.end);
   for (const no of FIELDS) {
-    assert.deepEqual(content(scan.subMessage(r, span, no)), reference.subMessage(bytes, no), `${label}: subMessage ${no}`);
-    assert.equal(scan.stringField(r, span, no), reference.stringField(bytes, no), `${label}: stringField ${no}`);
-    assert.equal(scan.varintField(r, span, no), reference.varintField(bytes, no), `${label}: varintField ${no}`);
-    assert.deepEqual(scan.repeatedField(r, span, no).map(content), reference.repeatedField(bytes, no), `${label}: repeatedField ${no}`);
-    assert.deepEqual(content(span && scan.nextOccurrence(r, span, no, span.start)), reference.repeatedField(bytes, no)[0], `${label}: nextField ${no}`);
+    assert.deepEqual(
+      content(scan.subMessage(r, span, no)),
+      reference.subMessage(bytes, no),
+      `${label}: subMessage ${no}`,
+    );
+    assert.equal(
+      scan.stringField(r, span, no),
+      reference.stringField(bytes, no),
+      `${label}: stringField ${no}`,
+    );
+    assert.equal(
+      scan.varintField(r, span, no),
+      reference.varintField(bytes, no),
+      `${label}: varintField ${no}`,
+    );
+    assert.deepEqual(
+      scan.repeatedField(r, span, no).map(content),
+      reference.repeatedField(bytes, no),
+      `${label}: repeatedField ${no}`,
+    );
+    assert.deepEqual(
+      content(span && scan.nextOccurrence(r, span, no, span.start)),
+      reference.repeatedField(bytes, no)[0],
+      `${label}: nextField ${no}`,
+    );
     assert.equal(scan.countField(r, span, no), reference.countField(bytes, no), `${label}: countField ${no}`);
   }
 }
@@ -53,21 +73,54 @@ function assertSame(bytes: Uint8Array | undefined, label: string): void {
 }
 
 /** Bytes after a span that would complete a value cut at its end, if the scanner read on. */
-const TAILS = [Uint8Array.of(0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41), Uint8Array.of(0x01, 0x12, 0x00, 0x08, 0x01, 0x0c, 0x1a, 0x00)];
+const TAILS = [
+  Uint8Array.of(0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41, 0x41),
+  Uint8Array.of(0x01, 0x12, 0x00, 0x08, 0x01, 0x0c, 0x1a, 0x00),
+];
 
 const valid = [
-  encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'i1', level: 4, message: `héllo\u{1F600} ${'x'.repeat(80)}`, category: 'c' } } })),
+  encodeMessage(
+    makeMessage({
+      content: {
+        case: 'rpcLog',
+        value: { invocationId: 'i1', level: 4, message: `héllo\u{1F600} ${'x'.repeat(80)}`, category: 'c' },
+      },
+    }),
+  ),
   encodeMessage(
     makeMessage({
       requestId: 'r',
       content: {
         case: 'invocationResponse',
-        value: { invocationId: 'inv', result: { status: 1, exception: { message: 'boom' } }, returnValue: { data: { case: 'http', value: { statusCode: '201', body: { data: { case: 'string', value: 'b' } } } } } },
+        value: {
+          invocationId: 'inv',
+          result: { status: 1, exception: { message: 'boom' } },
+          returnValue: {
+            data: {
+              case: 'http',
+              value: { statusCode: '201', body: { data: { case: 'string', value: 'b' } } },
+            },
+          },
+        },
       },
     }),
   ),
-  encodeMessage(makeMessage({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { A: '1', B: '2', C: '\uFEFFbom' } } } })),
-  encodeMessage(makeMessage({ content: { case: 'workerInitRequest', value: { hostVersion: '4.0', capabilities: { a: 'b', c: 'd' }, functionAppDirectory: '/home' } } })),
+  encodeMessage(
+    makeMessage({
+      content: {
+        case: 'functionEnvironmentReloadRequest',
+        value: { environmentVariables: { A: '1', B: '2', C: '\uFEFFbom' } },
+      },
+    }),
+  ),
+  encodeMessage(
+    makeMessage({
+      content: {
+        case: 'workerInitRequest',
+        value: { hostVersion: '4.0', capabilities: { a: 'b', c: 'd' }, functionAppDirectory: '/home' },
+      },
+    }),
+  ),
 ];
 
 test('the span scanner reads valid messages, their nested levels and every truncation exactly as the reference', () => {
@@ -79,10 +132,12 @@ test('the span scanner reads valid messages, their nested levels and every trunc
       const inner = reference.subMessage(bytes, no);
       if (inner) {
         assertSame(inner, `valid ${i} field ${no}`);
-        for (const no2 of FIELDS) assertSame(reference.subMessage(inner, no2), `valid ${i} field ${no}.${no2}`);
+        for (const no2 of FIELDS)
+          assertSame(reference.subMessage(inner, no2), `valid ${i} field ${no}.${no2}`);
       }
     }
-    for (let cut = 0; cut < bytes.length; cut++) assertSame(bytes.subarray(0, cut), `valid ${i} cut at ${cut}`);
+    for (let cut = 0; cut < bytes.length; cut++)
+      assertSame(bytes.subarray(0, cut), `valid ${i} cut at ${cut}`);
   }
 });
 
@@ -96,7 +151,11 @@ test('spans the scanner found inside a message (as the timeline walks them) read
         const span = no2 === undefined ? inner : scan.subMessage(r, inner, no2);
         if (!span) continue;
         for (let cut = 0; cut <= span.end - span.start; cut++) {
-          assertSameSpan(bytes, { start: span.start, end: span.end - cut }, `valid ${i} field ${no}.${no2 ?? ''} cut by ${cut}`);
+          assertSameSpan(
+            bytes,
+            { start: span.start, end: span.end - cut },
+            `valid ${i} field ${no}.${no2 ?? ''} cut by ${cut}`,
+          );
         }
       }
     }

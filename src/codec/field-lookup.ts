@@ -40,7 +40,8 @@ export function nextOccurrence(m: WireReader, s: Span, fieldNo: number, from: nu
 export function repeatedField(m: WireReader, s: Span | undefined, fieldNo: number): Span[] {
   const out: Span[] = [];
   if (!s) return out;
-  for (let e = nextOccurrence(m, s, fieldNo, s.start); e; e = nextOccurrence(m, s, fieldNo, e.end)) out.push(e);
+  for (let e = nextOccurrence(m, s, fieldNo, s.start); e; e = nextOccurrence(m, s, fieldNo, e.end))
+    out.push(e);
   return out;
 }
 
@@ -56,7 +57,8 @@ export function varintField(m: WireReader, s: Span | undefined, fieldNo: number)
   const f = newField();
   try {
     m.reader.pos = s.start;
-    while (nextField(m.reader, m.buf, s.end, f)) if (f.no === fieldNo && f.wireType === WireType.Varint) return int32At(m.reader, f);
+    while (nextField(m.reader, m.buf, s.end, f))
+      if (f.no === fieldNo && f.wireType === WireType.Varint) return int32At(m.reader, f);
     return 0;
   } catch {
     return undefined;

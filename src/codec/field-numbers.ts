@@ -29,7 +29,9 @@ function fieldNumber(schema: DescMessage, localName: string): number {
 
 /** StreamingMessage.content members: field number → kind (the member's JSON-style name). */
 export const KIND_BY_FIELD: ReadonlyMap<number, string> = new Map(
-  G.StreamingMessageSchema.oneofs.find((o) => o.localName === 'content')!.fields.map((f) => [f.number, f.localName]),
+  G.StreamingMessageSchema.oneofs
+    .find((o) => o.localName === 'content')!
+    .fields.map((f) => [f.number, f.localName]),
 );
 /** StreamingMessage.content members: kind → field number. */
 export const FIELD_OF_KIND: ReadonlyMap<string, number> = new Map([...KIND_BY_FIELD].map(([n, k]) => [k, n]));
@@ -57,14 +59,38 @@ export const F = {
   functionLoadResponseCollection: numbers(G.FunctionLoadResponseCollectionSchema, ['functionLoadResponses']),
   rpcFunctionMetadata: numbers(G.RpcFunctionMetadataSchema, ['name', 'functionId']),
   functionMetadataResponse: numbers(G.FunctionMetadataResponseSchema, ['functionMetadataResults', 'result']),
-  functionEnvironmentReloadRequest: numbers(G.FunctionEnvironmentReloadRequestSchema, ['environmentVariables']),
+  functionEnvironmentReloadRequest: numbers(G.FunctionEnvironmentReloadRequestSchema, [
+    'environmentVariables',
+  ]),
   functionEnvironmentReloadResponse: numbers(G.FunctionEnvironmentReloadResponseSchema, ['result']),
-  invocationRequest: numbers(G.InvocationRequestSchema, ['invocationId', 'functionId', 'inputData', 'triggerMetadata']),
-  invocationResponse: numbers(G.InvocationResponseSchema, ['invocationId', 'outputData', 'returnValue', 'result']),
+  invocationRequest: numbers(G.InvocationRequestSchema, [
+    'invocationId',
+    'functionId',
+    'inputData',
+    'triggerMetadata',
+  ]),
+  invocationResponse: numbers(G.InvocationResponseSchema, [
+    'invocationId',
+    'outputData',
+    'returnValue',
+    'result',
+  ]),
   invocationCancel: numbers(G.InvocationCancelSchema, ['invocationId']),
   parameterBinding: { data: fieldNumber(G.ParameterBindingSchema, 'data') },
-  typedData: { http: fieldNumber(G.TypedDataSchema, 'http'), string: fieldNumber(G.TypedDataSchema, 'string'), json: fieldNumber(G.TypedDataSchema, 'json') },
-  rpcHttp: numbers(G.RpcHttpSchema, ['method', 'url', 'statusCode', 'headers', 'nullableHeaders', 'query', 'nullableQuery']),
+  typedData: {
+    http: fieldNumber(G.TypedDataSchema, 'http'),
+    string: fieldNumber(G.TypedDataSchema, 'string'),
+    json: fieldNumber(G.TypedDataSchema, 'json'),
+  },
+  rpcHttp: numbers(G.RpcHttpSchema, [
+    'method',
+    'url',
+    'statusCode',
+    'headers',
+    'nullableHeaders',
+    'query',
+    'nullableQuery',
+  ]),
   rpcHttpCookie: numbers(G.RpcHttpCookieSchema, ['value']),
   rpcClaim: numbers(RpcClaimSchema, ['value']),
   rpcLog: numbers(G.RpcLogSchema, ['invocationId', 'level', 'message']),

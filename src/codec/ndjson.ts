@@ -2,7 +2,14 @@ import { messageFrame } from './compression.js';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { bytesToJson } from './streaming-message.js';
 import { DIRECTIONS, type Direction, type StoredFrame } from '../model/frame.js';
-import type { EndReason, Metadata, SessionEnd, SessionInfo, SessionStart, StreamStatus } from '../model/session.js';
+import type {
+  EndReason,
+  Metadata,
+  SessionEnd,
+  SessionInfo,
+  SessionStart,
+  StreamStatus,
+} from '../model/session.js';
 
 /**
  * The NDJSON export format, one JSON object per line. A session is written as
@@ -41,7 +48,10 @@ export interface NdjsonFrame {
 }
 
 export class NdjsonError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
     this.name = 'NdjsonError';
   }
@@ -101,7 +111,9 @@ export function sessionEndLine(e: SessionEnd): string {
     session: e.id,
     endNs: e.endNs.toString(),
     endTime: isoMicros(e.endWallMs),
-    status: e.status ? { code: e.status.code, details: e.status.details, metadata: e.status.metadata ?? {} } : null,
+    status: e.status
+      ? { code: e.status.code, details: e.status.details, metadata: e.status.metadata ?? {} }
+      : null,
     reason: e.reason,
     unstored: e.unstored ?? 0,
   });
@@ -109,7 +121,8 @@ export function sessionEndLine(e: SessionEnd): string {
 
 /** Printable ASCII but `"` and `\\`: JSON.stringify only adds the quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const str = (v: string | undefined): string => (v === undefined ? 'null' : PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
+const str = (v: string | undefined): string =>
+  v === undefined ? 'null' : PLAIN.test(v) ? `"${v}"` : JSON.stringify(v);
 
 /** The text of each number below 1000, and the same as three digits ("007"): built once. */
 const SMALL = Array.from({ length: 1000 }, (_, i) => i.toFixed(0));
@@ -142,15 +155,23 @@ export function frameLine(f: StoredFrame, message?: JsonValue | null): string {
 export function createFrameLiner(): (f: StoredFrame, message?: JsonValue | null) => string {
   const iso = createIsoMicros();
   return (f, message) => {
-    if (message !== undefined || f.kind === 'unknown') return frameLineWith(iso, f, message ?? null, f.decodeError);
+    if (message !== undefined || f.kind === 'unknown')
+      return frameLineWith(iso, f, message ?? null, f.decodeError);
     // Bytes that index fine but fail a full decode (a bad nested field) say why, too.
     const { json, error } = bytesToJson(messageFrame(f).bytes);
     return frameLineWith(iso, f, json, f.decodeError ?? error);
   };
 }
 
-function frameLineWith(isoMicros: (ms: number) => string, f: StoredFrame, message: JsonValue | null, decodeError: string | undefined): string {
-  const view = Buffer.isBuffer(f.bytes) ? f.bytes : Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
+function frameLineWith(
+  isoMicros: (ms: number) => string,
+  f: StoredFrame,
+  message: JsonValue | null,
+  decodeError: string | undefined,
+): string {
+  const view = Buffer.isBuffer(f.bytes)
+    ? f.bytes
+    : Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
   const bytes = view.toString('base64');
   let line =
     `{"session":${f.sessionId},"seq":${decimal(f.seq)},"direction":"${f.direction}","tNs":"${f.tNs}",` +
@@ -174,7 +195,8 @@ export function parseLine(text: string, lineNo: number): NdjsonRecord | null {
   } catch (err) {
     throw new NdjsonError(lineNo, `not JSON (${(err as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new NdjsonError(lineNo, 'not a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new NdjsonError(lineNo, 'not a JSON object');
   const o = v as Obj;
   const get = new Fields(o, lineNo);
   if (o.type === 'session') {
@@ -207,8 +229,10 @@ export function parseLine(text: string, lineNo: number): NdjsonRecord | null {
   }
   if (o.type !== undefined) throw new NdjsonError(lineNo, `unknown line type ${JSON.stringify(o.type)}`);
   const direction = get.str('direction') as Direction;
-  if (!DIRECTIONS.includes(direction)) throw new NdjsonError(lineNo, `"direction" must be toHost or toWorker`);
-  if (typeof o.bytes !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.bytes)) throw new NdjsonError(lineNo, `"bytes" must be base64`);
+  if (!DIRECTIONS.includes(direction))
+    throw new NdjsonError(lineNo, `"direction" must be toHost or toWorker`);
+  if (typeof o.bytes !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.bytes))
+    throw new NdjsonError(lineNo, `"bytes" must be base64`);
   const bytes = Buffer.from(o.bytes, 'base64');
   const redacted = o.redacted === true;
   return {
@@ -229,13 +253,17 @@ export function parseLine(text: string, lineNo: number): NdjsonRecord | null {
 
 /** Typed reads of one line's members, with line-numbered errors. */
 class Fields {
-  constructor(private readonly o: Obj, private readonly line: number) {}
+  constructor(
+    private readonly o: Obj,
+    private readonly line: number,
+  ) {}
   private fail(name: string, what: string): never {
     throw new NdjsonError(this.line, `"${name}" ${what}`);
   }
   int(name: string): number {
     const v = this.o[name];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) this.fail(name, 'must be a non-negative integer');
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      this.fail(name, 'must be a non-negative integer');
     return v;
   }
   id(name: string): number {
@@ -272,7 +300,8 @@ class Fields {
     if (v === undefined || v === null) return {};
     if (typeof v !== 'object' || Array.isArray(v)) this.fail(name, 'must be an object of string arrays');
     for (const values of Object.values(v as Obj)) {
-      if (!Array.isArray(values) || values.some((x) => typeof x !== 'string')) this.fail(name, 'must be an object of string arrays');
+      if (!Array.isArray(values) || values.some((x) => typeof x !== 'string'))
+        this.fail(name, 'must be an object of string arrays');
     }
     return v as Metadata;
   }

@@ -35,7 +35,10 @@ test('field paths are checked against the schema', () => {
   assert.equal(checkFieldPath('**.rawBody'), undefined);
   assert.equal(checkFieldPath('invocationRequest.triggerMetadata.Headers.json'), undefined);
   assert.equal(checkFieldPath('functionEnvironmentReloadRequest.environmentVariables.*'), undefined);
-  assert.match(checkFieldPath('invocationRequest.inputdata2')!, /no field matches "inputdata2" in InvocationRequest/);
+  assert.match(
+    checkFieldPath('invocationRequest.inputdata2')!,
+    /no field matches "inputdata2" in InvocationRequest/,
+  );
   assert.match(checkFieldPath('invocationRequest.inputData.data')!, /index or \*/);
   assert.match(checkFieldPath('rpcLog.level')!, /number, boolean or enum/);
   assert.match(checkFieldPath('rpcLog..message')!, /empty segment/);

@@ -37,7 +37,9 @@ export function splitFieldPath(path: string): string[] {
 
 export function createPathMatcher(paths: readonly string[]): PathMatcher {
   const patterns: Segment[][] = paths.map((p) =>
-    splitFieldPath(p).slice(0, MAX_SEGMENTS).map((s): Segment => (s === '**' ? { deep: true } : { deep: false, test: compileGlob(s) })),
+    splitFieldPath(p)
+      .slice(0, MAX_SEGMENTS)
+      .map((s): Segment => (s === '**' ? { deep: true } : { deep: false, test: compileGlob(s) })),
   );
   const closure = (states: number[]): PathStates => {
     const seen = new Set<number>();
@@ -91,11 +93,16 @@ function isText(scalar: ScalarType | undefined): boolean {
 
 function fieldPosition(f: DescField): Position {
   switch (f.fieldKind) {
-    case 'list': return { t: 'list', field: f };
-    case 'map': return { t: 'map', field: f };
-    case 'message': return { t: 'msg', desc: f.message };
-    case 'scalar': return isText(f.scalar) ? { t: 'text' } : { t: 'number' };
-    default: return { t: 'number' };
+    case 'list':
+      return { t: 'list', field: f };
+    case 'map':
+      return { t: 'map', field: f };
+    case 'message':
+      return { t: 'msg', desc: f.message };
+    case 'scalar':
+      return isText(f.scalar) ? { t: 'text' } : { t: 'number' };
+    default:
+      return { t: 'number' };
   }
 }
 
@@ -117,7 +124,8 @@ function stepPosition(p: Position, seg: string | null): Position[] {
     const test = seg === null ? null : compileGlob(seg);
     return p.desc.fields.filter((f) => test === null || test(f.jsonName) || test(f.name)).map(fieldPosition);
   }
-  if (p.t === 'list') return seg === null || /^\d+$/.test(seg) || compileGlob(seg)('0') ? [elementPosition(p.field)] : [];
+  if (p.t === 'list')
+    return seg === null || /^\d+$/.test(seg) || compileGlob(seg)('0') ? [elementPosition(p.field)] : [];
   if (p.t === 'map') return [elementPosition(p.field)];
   return [];
 }
@@ -158,12 +166,15 @@ export function checkFieldPath(path: string): string | undefined {
     const next = dedupe(positions.flatMap((p) => stepPosition(p, seg)));
     if (next.length === 0) {
       const where = positions.filter((p) => p.t === 'msg').map((p) => (p as { desc: DescMessage }).desc.name);
-      if (where.length > 0) return `no field matches "${seg}" in ${[...new Set(where)].slice(0, 4).join(', ')}`;
-      if (positions.some((p) => p.t === 'list')) return `"${seg}" follows a list: give an index or * first (e.g. inputData.*.data)`;
+      if (where.length > 0)
+        return `no field matches "${seg}" in ${[...new Set(where)].slice(0, 4).join(', ')}`;
+      if (positions.some((p) => p.t === 'list'))
+        return `"${seg}" follows a list: give an index or * first (e.g. inputData.*.data)`;
       return `"${seg}" goes below a value that has no fields`;
     }
     positions = next;
   }
-  if (positions.every((p) => p.t === 'number')) return 'ends at a number, boolean or enum field; only text, bytes and messages can be redacted';
+  if (positions.every((p) => p.t === 'number'))
+    return 'ends at a number, boolean or enum field; only text, bytes and messages can be redacted';
   return undefined;
 }

@@ -32,7 +32,8 @@ const MEMBERS: readonly string[] = [...LIST_MEMBERS, 'hashKey', '$comment'];
 function stringList(value: unknown, member: string, where: string): string[] {
   if (!Array.isArray(value)) throw new RedactRulesError(`${where}: "${member}" must be an array of strings`);
   return value.map((v, i) => {
-    if (typeof v !== 'string' || v.trim() === '') throw new RedactRulesError(`${where}: ${member}[${i}] must be a non-empty string`);
+    if (typeof v !== 'string' || v.trim() === '')
+      throw new RedactRulesError(`${where}: ${member}[${i}] must be a non-empty string`);
     if (/\s/.test(v)) throw new RedactRulesError(`${where}: ${member}[${i}] "${v}" contains white space`);
     return v;
   });
@@ -44,13 +45,18 @@ export function parseRedactRules(text: string, where = 'redact rules'): RedactRu
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new RedactRulesError(`${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new RedactRulesError(
+      `${where}: not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RedactRulesError(`${where}: must be a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new RedactRulesError(`${where}: must be a JSON object`);
   const obj = json as Record<string, unknown>;
   const unknown = Object.keys(obj).filter((k) => !MEMBERS.includes(k));
   if (unknown.length > 0) {
-    throw new RedactRulesError(`${where}: unknown member "${unknown[0]}" (allowed: ${MEMBERS.filter((m) => m !== '$comment').join(', ')})`);
+    throw new RedactRulesError(
+      `${where}: unknown member "${unknown[0]}" (allowed: ${MEMBERS.filter((m) => m !== '$comment').join(', ')})`,
+    );
   }
   const rules: RedactRules = {};
   for (const m of LIST_MEMBERS) if (obj[m] !== undefined) rules[m] = stringList(obj[m], m, where);
@@ -59,7 +65,8 @@ export function parseRedactRules(text: string, where = 'redact rules'): RedactRu
     if (problem !== undefined) throw new RedactRulesError(`${where}: fieldPaths[${i}] "${path}" ${problem}`);
   }
   if (obj.hashKey !== undefined) {
-    if (typeof obj.hashKey !== 'string' || obj.hashKey.length < 8) throw new RedactRulesError(`${where}: "hashKey" must be a string of at least 8 characters`);
+    if (typeof obj.hashKey !== 'string' || obj.hashKey.length < 8)
+      throw new RedactRulesError(`${where}: "hashKey" must be a string of at least 8 characters`);
     rules.hashKey = obj.hashKey;
   }
   return rules;
@@ -72,7 +79,9 @@ export function readRedactRulesFile(file: string): RedactRules {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new RedactRulesError(`cannot read redact rules ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`);
+    throw new RedactRulesError(
+      `cannot read redact rules ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`,
+    );
   }
   return parseRedactRules(text, file);
 }

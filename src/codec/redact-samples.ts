@@ -22,16 +22,32 @@ const enc = (json: Record<string, unknown>) => encodeMessage(messageFromJson(jso
 /** `tag` makes the secrets unique per call (e.g. per test), so runs cannot mask each other. */
 export function secretSamples(tag = 'x'): SecretSample[] {
   const s = (name: string) => `${name}-${tag}-S3CR3T`;
-  const request = (invocationId: string, http: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    enc({ invocationRequest: { invocationId, functionId: 'fn-http', inputData: [{ name: 'req', data: { http } }], ...extra } });
+  const request = (
+    invocationId: string,
+    http: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) =>
+    enc({
+      invocationRequest: {
+        invocationId,
+        functionId: 'fn-http',
+        inputData: [{ name: 'req', data: { http } }],
+        ...extra,
+      },
+    });
   return [
     {
       what: 'environment variables of a reload request',
       direction: 'toWorker',
-      bytes: enc({ functionEnvironmentReloadRequest: {
-        environmentVariables: { AzureWebJobsStorage: `AccountKey=${s('env')}`, FUNCTIONS_WORKER_RUNTIME: s('runtime') },
-        functionAppDirectory: '/home/site/wwwroot',
-      } }),
+      bytes: enc({
+        functionEnvironmentReloadRequest: {
+          environmentVariables: {
+            AzureWebJobsStorage: `AccountKey=${s('env')}`,
+            FUNCTIONS_WORKER_RUNTIME: s('runtime'),
+          },
+          functionAppDirectory: '/home/site/wwwroot',
+        },
+      }),
       secrets: [s('env'), s('runtime')],
       keep: ['AzureWebJobsStorage', '/home/site/wwwroot'],
     },
@@ -39,12 +55,20 @@ export function secretSamples(tag = 'x'): SecretSample[] {
       what: 'authorization, cookie, x-functions-key, x-ms-*token*, proxy-authorization headers',
       direction: 'toWorker',
       bytes: request('inv-headers', {
-        method: 'POST', url: 'http://localhost/api/echo',
+        method: 'POST',
+        url: 'http://localhost/api/echo',
         headers: {
-          Authorization: `Bearer ${s('auth')}`, Cookie: `sid=${s('cookiehdr')}`, 'x-functions-key': s('fkey'),
-          'X-MS-TOKEN-AAD-ID-TOKEN': s('aad'), 'Proxy-Authorization': `Basic ${s('proxy')}`, 'content-type': 'application/json',
+          Authorization: `Bearer ${s('auth')}`,
+          Cookie: `sid=${s('cookiehdr')}`,
+          'x-functions-key': s('fkey'),
+          'X-MS-TOKEN-AAD-ID-TOKEN': s('aad'),
+          'Proxy-Authorization': `Basic ${s('proxy')}`,
+          'content-type': 'application/json',
         },
-        nullableHeaders: { authorization: { value: `Bearer ${s('nullauth')}` }, 'content-type': { value: 'application/json' } },
+        nullableHeaders: {
+          authorization: { value: `Bearer ${s('nullauth')}` },
+          'content-type': { value: 'application/json' },
+        },
         body: { json: '{"hello":"world"}' },
       }),
       secrets: [s('auth'), s('cookiehdr'), s('fkey'), s('aad'), s('proxy'), s('nullauth')],
@@ -54,9 +78,14 @@ export function secretSamples(tag = 'x'): SecretSample[] {
       what: 'query parameters code/sig/key/token/access_token in query, nullable_query and url',
       direction: 'toWorker',
       bytes: request('inv-query', {
-        method: 'GET', url: `http://localhost/api/echo?name=ann&code=${s('code')}&sig=${s('sig')}`,
+        method: 'GET',
+        url: `http://localhost/api/echo?name=ann&code=${s('code')}&sig=${s('sig')}`,
         query: { name: 'ann', code: s('code'), key: s('key') },
-        nullableQuery: { token: { value: s('token') }, access_token: { value: s('access') }, name: { value: 'ann' } },
+        nullableQuery: {
+          token: { value: s('token') },
+          access_token: { value: s('access') },
+          name: { value: 'ann' },
+        },
       }),
       secrets: [s('code'), s('sig'), s('key'), s('token'), s('access')],
       keep: ['inv-query', 'name=ann', '/api/echo'],
@@ -64,28 +93,55 @@ export function secretSamples(tag = 'x'): SecretSample[] {
     {
       what: 'cookie values and claims',
       direction: 'toWorker',
-      bytes: request('inv-claims', {
-        method: 'GET', url: 'http://localhost/api/echo',
-        cookies: [{ name: 'session', value: s('cookie') }],
-        identities: [{ authenticationType: { value: 'aad' }, claims: [{ type: 'email', value: s('claim') }] }],
-      }, { triggerMetadata: { Headers: { json: JSON.stringify({ Authorization: s('metaauth'), Host: 'localhost' }) } } }),
+      bytes: request(
+        'inv-claims',
+        {
+          method: 'GET',
+          url: 'http://localhost/api/echo',
+          cookies: [{ name: 'session', value: s('cookie') }],
+          identities: [
+            { authenticationType: { value: 'aad' }, claims: [{ type: 'email', value: s('claim') }] },
+          ],
+        },
+        {
+          triggerMetadata: {
+            Headers: { json: JSON.stringify({ Authorization: s('metaauth'), Host: 'localhost' }) },
+          },
+        },
+      ),
       secrets: [s('cookie'), s('claim'), s('metaauth')],
       keep: ['inv-claims', 'session', 'email', 'localhost'],
     },
     {
       what: 'set-cookie and cookies in an HTTP response',
       direction: 'toHost',
-      bytes: enc({ invocationResponse: {
-        invocationId: 'inv-claims', result: { status: 'Success' },
-        returnValue: { http: { statusCode: '200', headers: { 'Set-Cookie': `sid=${s('setcookie')}`, 'x-trace': 'trace-1' }, cookies: [{ name: 'sid', value: s('respcookie') }], body: { string: 'ok' } } },
-      } }),
+      bytes: enc({
+        invocationResponse: {
+          invocationId: 'inv-claims',
+          result: { status: 'Success' },
+          returnValue: {
+            http: {
+              statusCode: '200',
+              headers: { 'Set-Cookie': `sid=${s('setcookie')}`, 'x-trace': 'trace-1' },
+              cookies: [{ name: 'sid', value: s('respcookie') }],
+              body: { string: 'ok' },
+            },
+          },
+        },
+      }),
       secrets: [s('setcookie'), s('respcookie')],
       keep: ['inv-claims', 'trace-1'],
     },
     {
       what: 'an RpcHttp inside a log propertiesMap',
       direction: 'toHost',
-      bytes: enc({ rpcLog: { invocationId: 'inv-claims', message: 'handled', propertiesMap: { req: { http: { headers: { authorization: s('logauth') } } } } } }),
+      bytes: enc({
+        rpcLog: {
+          invocationId: 'inv-claims',
+          message: 'handled',
+          propertiesMap: { req: { http: { headers: { authorization: s('logauth') } } } },
+        },
+      }),
       secrets: [s('logauth')],
       keep: ['handled'],
     },

@@ -34,7 +34,8 @@ export function redactUrl(url: string, query: NameTest, mark: MarkText): string 
       const password = authority.slice(colon + 1, at);
       const plain = decodeComponent(password);
       if (password !== '' && !isMarkerText(plain)) {
-        out = out.slice(0, authStart + colon + 1) + encodeURIComponent(mark(plain)) + out.slice(authStart + at);
+        out =
+          out.slice(0, authStart + colon + 1) + encodeURIComponent(mark(plain)) + out.slice(authStart + at);
         changed = true;
       }
     }

@@ -52,11 +52,20 @@ export type Builtin = 'env-map' | 'header-map' | 'query-map' | 'trigger-map' | '
 
 /** Built-in rules: message type → field number → action (numbers from the generated descriptors). */
 export const BUILTIN_RULES: ReadonlyMap<string, ReadonlyMap<number, Builtin>> = new Map([
-  [G.FunctionEnvironmentReloadRequestSchema.typeName, new Map([[F.functionEnvironmentReloadRequest.environmentVariables, 'env-map']])],
-  [G.RpcHttpSchema.typeName, new Map<number, Builtin>([
-    [F.rpcHttp.url, 'url'], [F.rpcHttp.headers, 'header-map'], [F.rpcHttp.nullableHeaders, 'header-map'],
-    [F.rpcHttp.query, 'query-map'], [F.rpcHttp.nullableQuery, 'query-map'],
-  ])],
+  [
+    G.FunctionEnvironmentReloadRequestSchema.typeName,
+    new Map([[F.functionEnvironmentReloadRequest.environmentVariables, 'env-map']]),
+  ],
+  [
+    G.RpcHttpSchema.typeName,
+    new Map<number, Builtin>([
+      [F.rpcHttp.url, 'url'],
+      [F.rpcHttp.headers, 'header-map'],
+      [F.rpcHttp.nullableHeaders, 'header-map'],
+      [F.rpcHttp.query, 'query-map'],
+      [F.rpcHttp.nullableQuery, 'query-map'],
+    ]),
+  ],
   [G.RpcHttpCookieSchema.typeName, new Map([[F.rpcHttpCookie.value, 'always']])],
   [RpcClaimSchema.typeName, new Map([[F.rpcClaim.value, 'always']])],
   [G.InvocationRequestSchema.typeName, new Map([[F.invocationRequest.triggerMetadata, 'trigger-map']])],
@@ -83,7 +92,11 @@ function redactValue(payload: Uint8Array, w: Walker): Uint8Array | null {
   return w.markBytes(payload);
 }
 
-function redactTextWith(payload: Uint8Array, w: Walker, edit: (text: string) => string | null): Uint8Array | null {
+function redactTextWith(
+  payload: Uint8Array,
+  w: Walker,
+  edit: (text: string) => string | null,
+): Uint8Array | null {
   const out = edit(w.decoder.decode(payload));
   return out === null ? null : w.encoder.encode(out);
 }
@@ -117,7 +130,12 @@ interface Walk {
 
 /** `span`: the message's span from message-reader.ts (e.g. the one describe used), or none for a reader of its own. */
 export function walkMessage(
-  bytes: Uint8Array, desc: DescMessage, w: Walker, states: PathStates, mode: Mode, span: MessageSpan = messageSpan(bytes),
+  bytes: Uint8Array,
+  desc: DescMessage,
+  w: Walker,
+  states: PathStates,
+  mode: Mode,
+  span: MessageSpan = messageSpan(bytes),
 ): Uint8Array | null {
   const k: Walk = { m: span, buf: span.buf, w };
   const edit = walkSpan(k, span.start, span.end, desc, states, mode);
@@ -126,7 +144,14 @@ export function walkMessage(
 }
 
 /** Walk the message of type `desc` at [from, to); its edit, or null when nothing in it changed. */
-function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Edit | null {
+function walkSpan(
+  k: Walk,
+  from: number,
+  to: number,
+  desc: DescMessage,
+  states: PathStates,
+  mode: Mode,
+): Edit | null {
   const { m, buf, w } = k;
   const { fields, builtins, builtinFields } = w.levelOf(desc);
   const onlyBuiltin = mode === 'none' && states.length === 0 ? builtinFields : undefined;
@@ -148,8 +173,13 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
         if (!isText(field.scalar)) break;
         const payload = buf.subarray(start, end);
         if (fAll || builtin === 'always') out = redactValue(payload, w);
-        else if (builtin === 'url' && mayHoldUrlSecret(payload)) out = redactTextWith(payload, w, (t) => redactUrl(t, w.query, w.markText));
-        else if ((mode === 'json-headers' || mode === 'json-query') && desc.typeName === TYPED_DATA && TYPED_TEXT.includes(fieldNo)) {
+        else if (builtin === 'url' && mayHoldUrlSecret(payload))
+          out = redactTextWith(payload, w, (t) => redactUrl(t, w.query, w.markText));
+        else if (
+          (mode === 'json-headers' || mode === 'json-query') &&
+          desc.typeName === TYPED_DATA &&
+          TYPED_TEXT.includes(fieldNo)
+        ) {
           const names = mode === 'json-headers' ? w.header : w.query;
           out = redactTextWith(payload, w, (t) => redactJsonObject(t, names, w.markText));
         }
@@ -164,8 +194,10 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
         listIndex.set(fieldNo, index + 1);
         const eStates = fStates.length === 0 ? fStates : w.paths.step(fStates, String(index));
         const eAll = fAll || w.paths.accepts(eStates);
-        if (field.listKind === 'message') out = descend(k, start, end, field.message, eStates, eAll ? 'all' : 'none');
-        else if (field.listKind === 'scalar' && isText(field.scalar) && eAll) out = redactValue(buf.subarray(start, end), w);
+        if (field.listKind === 'message')
+          out = descend(k, start, end, field.message, eStates, eAll ? 'all' : 'none');
+        else if (field.listKind === 'scalar' && isText(field.scalar) && eAll)
+          out = redactValue(buf.subarray(start, end), w);
         break;
       }
       case 'map':
@@ -181,14 +213,27 @@ function walkSpan(k: Walk, from: number, to: number, desc: DescMessage, states: 
   return splices === undefined ? null : { from, to, splices };
 }
 
-function descend(k: Walk, from: number, to: number, desc: DescMessage, states: PathStates, mode: Mode): Edit | null {
+function descend(
+  k: Walk,
+  from: number,
+  to: number,
+  desc: DescMessage,
+  states: PathStates,
+  mode: Mode,
+): Edit | null {
   if (mode === 'none' && states.length === 0 && !k.w.levelOf(desc).reaches) return null;
   return walkSpan(k, from, to, desc, states, mode);
 }
 
 /** A map entry is a small message: key = 1, value = 2. Values are redacted by key. */
 function walkMapEntry(
-  k: Walk, from: number, to: number, field: DescField & { fieldKind: 'map' }, states: PathStates, all: boolean, builtin: Builtin | undefined,
+  k: Walk,
+  from: number,
+  to: number,
+  field: DescField & { fieldKind: 'map' },
+  states: PathStates,
+  all: boolean,
+  builtin: Builtin | undefined,
 ): Edit | null {
   const { m, buf, w } = k;
   let key = '';
@@ -219,7 +264,10 @@ function walkMapEntry(
       // Hosts also copy each query parameter into the binding data as its own entry.
       else if (w.query(key)) mode = 'all';
     }
-    out = mode === 'none' ? descend(k, start, end, field.message, kStates, mode) : walkSpan(k, start, end, field.message, kStates, mode);
+    out =
+      mode === 'none'
+        ? descend(k, start, end, field.message, kStates, mode)
+        : walkSpan(k, start, end, field.message, kStates, mode);
   }
   return out === null ? null : { from, to, splices: [{ from: lenPos, to: end, payload: out }] };
 }

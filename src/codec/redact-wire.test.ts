@@ -9,7 +9,10 @@ import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from './
 import { markerText } from './redact-marker.js';
 
 /** Every length-delimited field of a whole message, in wire order, as the redaction walker meets them. */
-function forEachLenField(buf: Uint8Array, visit: (fieldNo: number, lenPos: number, start: number, end: number) => void): void {
+function forEachLenField(
+  buf: Uint8Array,
+  visit: (fieldNo: number, lenPos: number, start: number, end: number) => void,
+): void {
   const m = messageSpan(buf);
   const f = newField();
   while (nextLenField(m, m.end, f)) visit(f.no, f.at, f.start, f.end);
@@ -41,7 +44,13 @@ test('forEachLenField sees exactly the length-delimited fields protobuf-es sees,
 });
 
 test('malformed bytes throw: truncated length, runaway varint, group wire type, field 0', () => {
-  for (const bad of [[0x12, 0x05, 0x61], [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x0b], [0x02, 0x00], [0x12]]) {
+  for (const bad of [
+    [0x12, 0x05, 0x61],
+    [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+    [0x0b],
+    [0x02, 0x00],
+    [0x12],
+  ]) {
     assert.throws(() => forEachLenField(Uint8Array.from(bad), () => {}), `${bad}`);
   }
 });
@@ -51,10 +60,14 @@ test('length prefixes past 32 bits or 5 bytes throw instead of being cut to thei
   const big = [0x12, 0x83, 0x80, 0x80, 0x80, 0x10, 0x61, 0x62, 0x63];
   // 3 written in 6 bytes
   const long = [0x12, 0x83, 0x80, 0x80, 0x80, 0x80, 0x00, 0x61, 0x62, 0x63];
-  for (const bad of [big, long]) assert.throws(() => forEachLenField(Uint8Array.from(bad), () => {}), /malformed length/, `${bad}`);
+  for (const bad of [big, long])
+    assert.throws(() => forEachLenField(Uint8Array.from(bad), () => {}), /malformed length/, `${bad}`);
   // the same 3 in 5 bytes is well-formed
   const seen: number[] = [];
-  forEachLenField(Uint8Array.from([0x12, 0x83, 0x80, 0x80, 0x80, 0x00, 0x61, 0x62, 0x63]), (no, _l, start, end) => seen.push(no, start, end));
+  forEachLenField(
+    Uint8Array.from([0x12, 0x83, 0x80, 0x80, 0x80, 0x00, 0x61, 0x62, 0x63]),
+    (no, _l, start, end) => seen.push(no, start, end),
+  );
   assert.deepEqual(seen, [2, 6, 9]);
 });
 
@@ -93,16 +106,33 @@ test('redaction that grows or shrinks nested messages across the 127/128-byte bo
   for (const secretLength of [1, 5, 100, 104, 110, 200, 5000]) {
     for (const pad of [0, 60, 90, 100, 110]) {
       const secret = 's'.repeat(secretLength);
-      const json = { invocationRequest: { invocationId: 'i'.repeat(pad), inputData: [{ name: 'req', data: { http: {
-        headers: { authorization: secret, accept: 'a'.repeat(pad) }, cookies: [{ name: 'c', value: secret }],
-      } } }] } };
+      const json = {
+        invocationRequest: {
+          invocationId: 'i'.repeat(pad),
+          inputData: [
+            {
+              name: 'req',
+              data: {
+                http: {
+                  headers: { authorization: secret, accept: 'a'.repeat(pad) },
+                  cookies: [{ name: 'c', value: secret }],
+                },
+              },
+            },
+          ],
+        },
+      };
       const out = createRedactor()(encodeMessage(messageFromJson(json)), 'invocationRequest');
       assert.ok(out);
       const m = markerText(new TextEncoder().encode(secret));
       const expected = structuredClone(json);
       expected.invocationRequest.inputData[0]!.data.http.headers.authorization = m;
       expected.invocationRequest.inputData[0]!.data.http.cookies[0]!.value = m;
-      assert.deepEqual(messageToJson(decodeMessage(out)), messageToJson(messageFromJson(expected)), `secret ${secretLength}, pad ${pad}`);
+      assert.deepEqual(
+        messageToJson(decodeMessage(out)),
+        messageToJson(messageFromJson(expected)),
+        `secret ${secretLength}, pad ${pad}`,
+      );
     }
   }
 });

@@ -68,7 +68,13 @@ export function nextLenField(m: WireReader, limit: number, f: Field): boolean {
  * the caller owns. Lengths are written by the library's BinaryWriter (`w`, reused by
  * callers that apply many).
  */
-export function applySplices(buf: Uint8Array, splices: Splice[], from = 0, to = buf.length, w = new BinaryWriter()): Uint8Array {
+export function applySplices(
+  buf: Uint8Array,
+  splices: Splice[],
+  from = 0,
+  to = buf.length,
+  w = new BinaryWriter(),
+): Uint8Array {
   try {
     writeEdit(buf, { from, to, splices }, w);
   } catch (err) {

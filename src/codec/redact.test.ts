@@ -9,7 +9,12 @@ import { secretSamples } from './redact-samples.js';
 
 /** Build message bytes from the proto3 JSON form of the content member (oneofs are plain fields there). */
 const enc = (init: { requestId?: string; content: { case: string; value: unknown } }) =>
-  encodeMessage(messageFromJson({ ...(init.requestId ? { requestId: init.requestId } : {}), [init.content.case]: init.content.value } as JsonValue));
+  encodeMessage(
+    messageFromJson({
+      ...(init.requestId ? { requestId: init.requestId } : {}),
+      [init.content.case]: init.content.value,
+    } as JsonValue),
+  );
 const msg = (init: { content: { case: string; value: unknown } }) => decodeMessage(enc(init));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const has = (hay: Uint8Array, needle: string) => Buffer.from(hay).includes(Buffer.from(needle));
@@ -35,8 +40,12 @@ const http = (over: Record<string, unknown> = {}) => ({
   method: 'GET',
   url: 'https://app.example/api/hello?name=ann&code=FUNCCODE123&sig=SIGVALUE9#top',
   headers: {
-    Authorization: 'Bearer AUTHSECRET1', 'X-Functions-Key': 'FKEYSECRET', Cookie: 'session=COOKIEHDR',
-    'x-ms-token-aad-access-token': 'AADTOKEN77', 'Proxy-Authorization': 'Basic PROXYSECRET', 'content-type': 'text/plain',
+    Authorization: 'Bearer AUTHSECRET1',
+    'X-Functions-Key': 'FKEYSECRET',
+    Cookie: 'session=COOKIEHDR',
+    'x-ms-token-aad-access-token': 'AADTOKEN77',
+    'Proxy-Authorization': 'Basic PROXYSECRET',
+    'content-type': 'text/plain',
     accept: 'application/json',
   },
   nullableHeaders: { authorization: { value: 'Bearer NULLAUTH1' }, 'user-agent': { value: 'curl/8' } },
@@ -50,30 +59,85 @@ const http = (over: Record<string, unknown> = {}) => ({
 });
 
 test('environment variable values are redacted, names and the app directory kept', () => {
-  const bytes = enc({ content: { case: 'functionEnvironmentReloadRequest', value: {
-    environmentVariables: { AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountKey=STORAGEKEY', PATH: '/usr/bin' },
-    functionAppDirectory: '/home/site/wwwroot',
-  } } });
-  const json = check(bytes, ['STORAGEKEY', '/usr/bin'], ['AzureWebJobsStorage', 'PATH', '/home/site/wwwroot']);
+  const bytes = enc({
+    content: {
+      case: 'functionEnvironmentReloadRequest',
+      value: {
+        environmentVariables: {
+          AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountKey=STORAGEKEY',
+          PATH: '/usr/bin',
+        },
+        functionAppDirectory: '/home/site/wwwroot',
+      },
+    },
+  });
+  const json = check(
+    bytes,
+    ['STORAGEKEY', '/usr/bin'],
+    ['AzureWebJobsStorage', 'PATH', '/home/site/wwwroot'],
+  );
   assert.equal(json.functionEnvironmentReloadRequest.environmentVariables.PATH, mark('/usr/bin'));
 });
 
 test('keepEnv keeps named values; env forces some back', () => {
-  const bytes = enc({ content: { case: 'functionEnvironmentReloadRequest', value: {
-    environmentVariables: { FUNCTIONS_WORKER_RUNTIME: 'node', FUNCTIONS_SECRET_KEY: 'FSK1', OTHER: 'OTHERVAL' },
-  } } });
+  const bytes = enc({
+    content: {
+      case: 'functionEnvironmentReloadRequest',
+      value: {
+        environmentVariables: {
+          FUNCTIONS_WORKER_RUNTIME: 'node',
+          FUNCTIONS_SECRET_KEY: 'FSK1',
+          OTHER: 'OTHERVAL',
+        },
+      },
+    },
+  });
   const json = check(bytes, ['FSK1', 'OTHERVAL'], ['node'], { keepEnv: ['FUNCTIONS_*'], env: ['*secret*'] });
   assert.equal(json.functionEnvironmentReloadRequest.environmentVariables.FUNCTIONS_WORKER_RUNTIME, 'node');
 });
 
 test('secret headers, query parameters, url, cookies and claims in input data are redacted', () => {
-  const bytes = enc({ content: { case: 'invocationRequest', value: {
-    invocationId: 'inv-1', functionId: 'fn-1', inputData: [{ name: 'req', data: { http: http() } }],
-  } } });
+  const bytes = enc({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        invocationId: 'inv-1',
+        functionId: 'fn-1',
+        inputData: [{ name: 'req', data: { http: http() } }],
+      },
+    },
+  });
   const json = check(
     bytes,
-    ['AUTHSECRET1', 'FKEYSECRET', 'COOKIEHDR', 'AADTOKEN77', 'PROXYSECRET', 'NULLAUTH1', 'FUNCCODE123', 'SIGVALUE9', 'ACCESSTOK5', 'NULLTOKEN4', 'COOKIEVAL2', 'CLAIMVAL3'],
-    ['inv-1', 'fn-1', 'text/plain', 'application/json', 'curl/8', 'ann', 'hello body', 'session', 'email', 'aad', 'Authorization', 'X-Functions-Key', '#top'],
+    [
+      'AUTHSECRET1',
+      'FKEYSECRET',
+      'COOKIEHDR',
+      'AADTOKEN77',
+      'PROXYSECRET',
+      'NULLAUTH1',
+      'FUNCCODE123',
+      'SIGVALUE9',
+      'ACCESSTOK5',
+      'NULLTOKEN4',
+      'COOKIEVAL2',
+      'CLAIMVAL3',
+    ],
+    [
+      'inv-1',
+      'fn-1',
+      'text/plain',
+      'application/json',
+      'curl/8',
+      'ann',
+      'hello body',
+      'session',
+      'email',
+      'aad',
+      'Authorization',
+      'X-Functions-Key',
+      '#top',
+    ],
   );
   const h = json.invocationRequest.inputData[0].data.http;
   assert.equal(h.headers.Authorization, mark('Bearer AUTHSECRET1'));
@@ -92,73 +156,178 @@ test('secret headers, query parameters, url, cookies and claims in input data ar
 });
 
 test('trigger metadata: RpcHttp entries and the Headers/Query JSON of older hosts', () => {
-  const bytes = enc({ content: { case: 'invocationRequest', value: {
-    invocationId: 'inv-2',
-    triggerMetadata: {
-      $request: { http: http() },
-      Headers: { json: JSON.stringify({ Authorization: 'Bearer AUTHSECRET1', Host: 'app.example', Cookie: ['a=COOKIEHDR'] }) },
-      Query: { json: JSON.stringify({ code: 'FUNCCODE123', name: 'ann' }) },
-      sys: { json: '{"MethodName":"hello"}' },
-      code: { string: 'FUNCCODE123' },
-      name: { string: 'ann' },
+  const bytes = enc({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        invocationId: 'inv-2',
+        triggerMetadata: {
+          $request: { http: http() },
+          Headers: {
+            json: JSON.stringify({
+              Authorization: 'Bearer AUTHSECRET1',
+              Host: 'app.example',
+              Cookie: ['a=COOKIEHDR'],
+            }),
+          },
+          Query: { json: JSON.stringify({ code: 'FUNCCODE123', name: 'ann' }) },
+          sys: { json: '{"MethodName":"hello"}' },
+          code: { string: 'FUNCCODE123' },
+          name: { string: 'ann' },
+        },
+      },
     },
-  } } });
-  const json = check(bytes, ['AUTHSECRET1', 'COOKIEHDR', 'FUNCCODE123', 'CLAIMVAL3'], ['app.example', 'MethodName', 'ann']);
+  });
+  const json = check(
+    bytes,
+    ['AUTHSECRET1', 'COOKIEHDR', 'FUNCCODE123', 'CLAIMVAL3'],
+    ['app.example', 'MethodName', 'ann'],
+  );
   const headers = JSON.parse(json.invocationRequest.triggerMetadata.Headers.json);
   assert.equal(headers.Authorization, mark('Bearer AUTHSECRET1'));
   assert.deepEqual(headers.Cookie, [mark('a=COOKIEHDR')]);
   assert.equal(JSON.parse(json.invocationRequest.triggerMetadata.Query.json).code, mark('FUNCCODE123'));
-  assert.equal(json.invocationRequest.triggerMetadata.code.string, mark('FUNCCODE123'), 'a query parameter copied into the binding data');
+  assert.equal(
+    json.invocationRequest.triggerMetadata.code.string,
+    mark('FUNCCODE123'),
+    'a query parameter copied into the binding data',
+  );
   assert.equal(json.invocationRequest.triggerMetadata.name.string, 'ann');
 });
 
 test('invocation responses: return value, output data and result logs', () => {
-  const bytes = enc({ content: { case: 'invocationResponse', value: {
-    invocationId: 'inv-3',
-    returnValue: { http: { statusCode: '200', headers: { 'Set-Cookie': 'sid=SETCOOKIE8; HttpOnly', 'x-trace': 'T1' }, cookies: [{ name: 'sid', value: 'RESPCOOKIE6' }] } },
-    outputData: [{ name: 'res', data: { http: { headers: { 'x-ms-client-principal-token': 'PRINCTOKEN' } } } }],
-    result: { status: 'Success', logs: [{ message: 'log line', propertiesMap: { req: { http: { headers: { authorization: 'LOGAUTH9' } } } } }] },
-  } } });
+  const bytes = enc({
+    content: {
+      case: 'invocationResponse',
+      value: {
+        invocationId: 'inv-3',
+        returnValue: {
+          http: {
+            statusCode: '200',
+            headers: { 'Set-Cookie': 'sid=SETCOOKIE8; HttpOnly', 'x-trace': 'T1' },
+            cookies: [{ name: 'sid', value: 'RESPCOOKIE6' }],
+          },
+        },
+        outputData: [
+          { name: 'res', data: { http: { headers: { 'x-ms-client-principal-token': 'PRINCTOKEN' } } } },
+        ],
+        result: {
+          status: 'Success',
+          logs: [
+            {
+              message: 'log line',
+              propertiesMap: { req: { http: { headers: { authorization: 'LOGAUTH9' } } } },
+            },
+          ],
+        },
+      },
+    },
+  });
   check(bytes, ['SETCOOKIE8', 'RESPCOOKIE6', 'PRINCTOKEN', 'LOGAUTH9'], ['inv-3', 'T1', 'log line', 'sid']);
 });
 
 test('rpcLog properties map carrying an RpcHttp is redacted', () => {
-  const bytes = enc({ content: { case: 'rpcLog', value: {
-    invocationId: 'inv-4', message: 'hello', propertiesMap: { http: { http: { cookies: [{ name: 'c', value: 'LOGCOOKIE1' }] } } },
-  } } });
+  const bytes = enc({
+    content: {
+      case: 'rpcLog',
+      value: {
+        invocationId: 'inv-4',
+        message: 'hello',
+        propertiesMap: { http: { http: { cookies: [{ name: 'c', value: 'LOGCOOKIE1' }] } } },
+      },
+    },
+  });
   check(bytes, ['LOGCOOKIE1'], ['inv-4', 'hello']);
 });
 
 test('the same secret gives the same marker across messages; different secrets differ', () => {
-  const a = redact(enc({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { A: 'same-secret', B: 'other-secret' } } } }))!;
-  const b = redact(enc({ content: { case: 'invocationRequest', value: { inputData: [{ data: { http: { headers: { authorization: 'same-secret' } } } }] } } }))!;
+  const a = redact(
+    enc({
+      content: {
+        case: 'functionEnvironmentReloadRequest',
+        value: { environmentVariables: { A: 'same-secret', B: 'other-secret' } },
+      },
+    }),
+  )!;
+  const b = redact(
+    enc({
+      content: {
+        case: 'invocationRequest',
+        value: { inputData: [{ data: { http: { headers: { authorization: 'same-secret' } } } }] },
+      },
+    }),
+  )!;
   const ja: any = messageToJson(decodeMessage(a));
   const jb: any = messageToJson(decodeMessage(b));
   const m = ja.functionEnvironmentReloadRequest.environmentVariables.A;
   assert.match(m, /^«redacted:[0-9a-f]{8}:<=16»$/);
-  assert.ok([...m].every((c) => c.charCodeAt(0) <= 255), 'a marker is a ByteString (a valid fetch Headers value)');
+  assert.ok(
+    [...m].every((c) => c.charCodeAt(0) <= 255),
+    'a marker is a ByteString (a valid fetch Headers value)',
+  );
   assert.doesNotThrow(() => new Headers({ authorization: m }));
   assert.equal(jb.invocationRequest.inputData[0].data.http.headers.authorization, m);
   assert.notEqual(ja.functionEnvironmentReloadRequest.environmentVariables.B, m);
-  const keyed: any = messageToJson(decodeMessage(redact(enc({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { A: 'same-secret' } } } }), { hashKey: 'k' })!));
-  assert.notEqual(keyed.functionEnvironmentReloadRequest.environmentVariables.A, m, 'a hash key changes markers');
+  const keyed: any = messageToJson(
+    decodeMessage(
+      redact(
+        enc({
+          content: {
+            case: 'functionEnvironmentReloadRequest',
+            value: { environmentVariables: { A: 'same-secret' } },
+          },
+        }),
+        { hashKey: 'k' },
+      )!,
+    ),
+  );
+  assert.notEqual(
+    keyed.functionEnvironmentReloadRequest.environmentVariables.A,
+    m,
+    'a hash key changes markers',
+  );
 });
 
 test('messages without secrets, and kinds that cannot carry any, give null', () => {
   const plain = [
     enc({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'w' } } }),
-    enc({ content: { case: 'workerInitRequest', value: { hostVersion: '4', capabilities: { MultiStream: '10' } } } }),
-    enc({ content: { case: 'functionLoadRequest', value: { functionId: 'f', metadata: { name: 'hello' } } } }),
-    enc({ content: { case: 'invocationRequest', value: { invocationId: 'i', inputData: [{ name: 'req', data: { http: { headers: { accept: '*/*' }, url: 'http://x/api?name=a' } } }] } } }),
-    enc({ content: { case: 'invocationResponse', value: { invocationId: 'i', returnValue: { string: 'ok' } } } }),
-    enc({ content: { case: 'rpcLog', value: { invocationId: 'i', message: 'password=hunter2 is in a log line' } } }),
-    enc({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { EMPTY: '' } } } }),
+    enc({
+      content: {
+        case: 'workerInitRequest',
+        value: { hostVersion: '4', capabilities: { MultiStream: '10' } },
+      },
+    }),
+    enc({
+      content: { case: 'functionLoadRequest', value: { functionId: 'f', metadata: { name: 'hello' } } },
+    }),
+    enc({
+      content: {
+        case: 'invocationRequest',
+        value: {
+          invocationId: 'i',
+          inputData: [
+            { name: 'req', data: { http: { headers: { accept: '*/*' }, url: 'http://x/api?name=a' } } },
+          ],
+        },
+      },
+    }),
+    enc({
+      content: { case: 'invocationResponse', value: { invocationId: 'i', returnValue: { string: 'ok' } } },
+    }),
+    enc({
+      content: { case: 'rpcLog', value: { invocationId: 'i', message: 'password=hunter2 is in a log line' } },
+    }),
+    enc({
+      content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { EMPTY: '' } } },
+    }),
   ];
   for (const bytes of plain) assert.equal(redact(bytes), null, describeBytes(bytes).kind);
 });
 
 test('undecodable bytes and unknown kinds give null', () => {
-  const good = enc({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { K: 'V' } } } });
+  const good = enc({
+    content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { K: 'V' } } },
+  });
   assert.equal(redact(good.subarray(0, good.length - 2)), null);
   assert.equal(createRedactor()(Uint8Array.from([0xff, 0xff, 0xff]), 'unknown'), null);
   assert.equal(createRedactor()(new Uint8Array(0), 'empty'), null);
@@ -166,14 +335,29 @@ test('undecodable bytes and unknown kinds give null', () => {
 });
 
 test('redacted bytes differ from the original only inside secret values', () => {
-  const original = msg({ content: { case: 'invocationRequest', value: {
-    invocationId: 'inv-5', functionId: 'f', inputData: [{ name: 'req', data: { http: http() } }], traceContext: { traceParent: 'tp' },
-  } } });
+  const original = msg({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        invocationId: 'inv-5',
+        functionId: 'f',
+        inputData: [{ name: 'req', data: { http: http() } }],
+        traceContext: { traceParent: 'tp' },
+      },
+    },
+  });
   const out = redact(encodeMessage(original))!;
   const json: any = messageToJson(decodeMessage(out));
   const expected: any = messageToJson(original);
   const h = expected.invocationRequest.inputData[0].data.http;
-  for (const k of ['Authorization', 'X-Functions-Key', 'Cookie', 'x-ms-token-aad-access-token', 'Proxy-Authorization']) h.headers[k] = mark(h.headers[k]);
+  for (const k of [
+    'Authorization',
+    'X-Functions-Key',
+    'Cookie',
+    'x-ms-token-aad-access-token',
+    'Proxy-Authorization',
+  ])
+    h.headers[k] = mark(h.headers[k]);
   h.nullableHeaders.authorization.value = mark('Bearer NULLAUTH1');
   h.query.code = mark('FUNCCODE123');
   h.query.access_token = mark('ACCESSTOK5');
@@ -185,23 +369,56 @@ test('redacted bytes differ from the original only inside secret values', () => 
 });
 
 test('field paths from rules: exact, list index, map key, ** and whole subtrees', () => {
-  const bytes = enc({ content: { case: 'invocationRequest', value: {
-    invocationId: 'inv-6',
-    inputData: [{ name: 'order', data: { json: '{"card":"CARDNUM"}' } }, { name: 'blob', data: { bytes: Buffer.from('BLOBDATA').toString('base64') } }],
-    triggerMetadata: { sys: { json: '{"x":"SYSVAL"}' }, keepme: { string: 'KEEPVAL' } },
-  } } });
-  check(bytes, ['CARDNUM', 'BLOBDATA', 'SYSVAL'], ['order', 'blob', 'KEEPVAL', 'inv-6'],
-    { fieldPaths: ['invocationRequest.inputData.0.data.json', 'invocationRequest.input_data.*.data.bytes', 'invocationRequest.triggerMetadata.sys'] });
-  const log = enc({ content: { case: 'rpcLog', value: { invocationId: 'i', message: 'user LOGSECRET', category: 'cat' } } });
+  const bytes = enc({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        invocationId: 'inv-6',
+        inputData: [
+          { name: 'order', data: { json: '{"card":"CARDNUM"}' } },
+          { name: 'blob', data: { bytes: Buffer.from('BLOBDATA').toString('base64') } },
+        ],
+        triggerMetadata: { sys: { json: '{"x":"SYSVAL"}' }, keepme: { string: 'KEEPVAL' } },
+      },
+    },
+  });
+  check(bytes, ['CARDNUM', 'BLOBDATA', 'SYSVAL'], ['order', 'blob', 'KEEPVAL', 'inv-6'], {
+    fieldPaths: [
+      'invocationRequest.inputData.0.data.json',
+      'invocationRequest.input_data.*.data.bytes',
+      'invocationRequest.triggerMetadata.sys',
+    ],
+  });
+  const log = enc({
+    content: { case: 'rpcLog', value: { invocationId: 'i', message: 'user LOGSECRET', category: 'cat' } },
+  });
   check(log, ['LOGSECRET'], ['cat'], { fieldPaths: ['**.message'] });
   check(log, ['LOGSECRET', 'cat'], [], { fieldPaths: ['rpcLog'] });
 });
 
 test('extra header and query patterns from rules', () => {
-  const bytes = enc({ content: { case: 'invocationRequest', value: { inputData: [{ data: { http: {
-    headers: { 'X-Tenant-Secret': 'TENANTSEC', 'x-other': 'OTHER' }, query: { sessionid: 'SESSID1' }, url: 'http://h/p?SessionId=SESSID1',
-  } } }] } } });
-  check(bytes, ['TENANTSEC', 'SESSID1'], ['OTHER', 'SessionId'], { headers: ['x-*-secret'], query: ['sessionid'] });
+  const bytes = enc({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        inputData: [
+          {
+            data: {
+              http: {
+                headers: { 'X-Tenant-Secret': 'TENANTSEC', 'x-other': 'OTHER' },
+                query: { sessionid: 'SESSID1' },
+                url: 'http://h/p?SessionId=SESSID1',
+              },
+            },
+          },
+        ],
+      },
+    },
+  });
+  check(bytes, ['TENANTSEC', 'SESSID1'], ['OTHER', 'SessionId'], {
+    headers: ['x-*-secret'],
+    query: ['sessionid'],
+  });
 });
 
 test('every secret sample (one per secret kind) is fully redacted by the default rules', () => {
@@ -216,7 +433,7 @@ test('every secret sample (one per secret kind) is fully redacted by the default
 test('damaged bytes never make the redactor throw, and what it returns still parses', () => {
   const redactor = createRedactor();
   let seed = 7;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
   for (const sample of secretSamples('fuzz')) {
     for (let i = 0; i < 200; i++) {
       const b = Uint8Array.from(sample.bytes);
@@ -229,26 +446,47 @@ test('damaged bytes never make the redactor throw, and what it returns still par
 });
 
 test('fields this schema does not know (a newer protocol) survive redaction byte for byte', () => {
-  const m = msg({ content: { case: 'invocationRequest', value: { invocationId: 'inv-u', inputData: [{ name: 'req', data: { http: { headers: { authorization: 'UNKAUTH1' } } } }] } } });
-  const value = m.content.value as { inputData: Array<{ rpcData: { value: { data: { value: { $unknown?: unknown[] } } } } }> };
+  const m = msg({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        invocationId: 'inv-u',
+        inputData: [{ name: 'req', data: { http: { headers: { authorization: 'UNKAUTH1' } } } }],
+      },
+    },
+  });
+  const value = m.content.value as {
+    inputData: Array<{ rpcData: { value: { data: { value: { $unknown?: unknown[] } } } } }>;
+  };
   const future = utf8('a field from the future');
-  value.inputData[0]!.rpcData.value.data.value.$unknown = [{ no: 99, wireType: 2, data: Uint8Array.from([future.length, ...future]) }];
+  value.inputData[0]!.rpcData.value.data.value.$unknown = [
+    { no: 99, wireType: 2, data: Uint8Array.from([future.length, ...future]) },
+  ];
   const bytes = encodeMessage(m);
   const out = redact(bytes)!;
   assert.ok(!has(out, 'UNKAUTH1'));
   assert.ok(has(out, 'a field from the future'));
   const back = decodeMessage(out).content.value as typeof value;
-  assert.deepEqual(back.inputData[0]!.rpcData.value.data.value.$unknown, value.inputData[0]!.rpcData.value.data.value.$unknown);
+  assert.deepEqual(
+    back.inputData[0]!.rpcData.value.data.value.$unknown,
+    value.inputData[0]!.rpcData.value.data.value.$unknown,
+  );
 });
 
 test('the marker cache never mixes up secrets whose cache hashes collide', () => {
   // "secret-54a" and "secret-rg30" have the same 32-bit FNV-1a hash (the cache's key).
   const redactor = createRedactor();
-  const reload = (value: string) => enc({ content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { K: value } } } });
+  const reload = (value: string) =>
+    enc({
+      content: { case: 'functionEnvironmentReloadRequest', value: { environmentVariables: { K: value } } },
+    });
   for (const secret of ['secret-54a', 'secret-rg30', 'secret-54a', 'secret-rg30']) {
     const out = redactor(reload(secret), 'functionEnvironmentReloadRequest');
     assert.ok(out);
-    assert.equal((messageToJson(decodeMessage(out)) as any).functionEnvironmentReloadRequest.environmentVariables.K, mark(secret));
+    assert.equal(
+      (messageToJson(decodeMessage(out)) as any).functionEnvironmentReloadRequest.environmentVariables.K,
+      mark(secret),
+    );
   }
   assert.notEqual(mark('secret-54a'), mark('secret-rg30'));
 });

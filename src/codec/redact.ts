@@ -54,12 +54,29 @@ export interface RedactRules {
 export type Redactor = (bytes: Uint8Array, kind: string, span?: MessageSpan) => Uint8Array | null;
 
 export const DEFAULT_SECRET_HEADERS: readonly string[] = [
-  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-functions-key', 'x-ms-*token*',
-  'x-ms-client-principal', 'x-api-key', 'ocp-apim-subscription-key',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-functions-key',
+  'x-ms-*token*',
+  'x-ms-client-principal',
+  'x-api-key',
+  'ocp-apim-subscription-key',
 ];
 
 export const DEFAULT_SECRET_QUERY: readonly string[] = [
-  'code', 'sig', 'key', 'token', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'api_key', 'apikey', 'password',
+  'code',
+  'sig',
+  'key',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'api_key',
+  'apikey',
+  'password',
 ];
 
 /** Every message type from which the built-in rules can reach a secret (fixpoint over the schema). */
@@ -145,7 +162,13 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
         level = {
           fields: new Map(desc.fields.map((f) => [f.number, f])),
           builtins,
-          builtinFields: new Set(desc.fields.filter((f) => builtins?.has(f.number) || (f.message !== undefined && reach.has(f.message.typeName))).map((f) => f.number)),
+          builtinFields: new Set(
+            desc.fields
+              .filter(
+                (f) => builtins?.has(f.number) || (f.message !== undefined && reach.has(f.message.typeName)),
+              )
+              .map((f) => f.number),
+          ),
           reaches: reach.has(desc.typeName),
         };
         levels.set(desc, level);
@@ -163,8 +186,11 @@ export function createRedactor(rules: RedactRules = {}): Redactor {
     if (v === undefined) {
       const member = StreamingMessageSchema.fields.find((f) => f.jsonName === kind);
       const topPaths = paths.step(paths.start, 'requestId', 'request_id').length > 0;
-      v = member !== undefined && (topPaths || paths.step(paths.start, member.jsonName, member.name).length > 0
-        || (member.message !== undefined && reach.has(member.message.typeName)));
+      v =
+        member !== undefined &&
+        (topPaths ||
+          paths.step(paths.start, member.jsonName, member.name).length > 0 ||
+          (member.message !== undefined && reach.has(member.message.typeName)));
       kindIsLive.set(kind, v);
     }
     return v;

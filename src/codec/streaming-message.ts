@@ -1,8 +1,5 @@
 import { create, fromBinary, fromJson, toBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
-import {
-  StreamingMessageSchema,
-  type StreamingMessage,
-} from '../gen/FunctionRpc_pb.js';
+import { StreamingMessageSchema, type StreamingMessage } from '../gen/FunctionRpc_pb.js';
 
 export type { StreamingMessage };
 export { StreamingMessageSchema };
@@ -20,7 +17,9 @@ export function encodeMessage(message: StreamingMessage): Uint8Array {
 }
 
 /** Build a message from a partial init, e.g. `{ content: { case: 'startStream', value: { workerId } } }`. */
-export function makeMessage(init: Parameters<typeof create<typeof StreamingMessageSchema>>[1]): StreamingMessage {
+export function makeMessage(
+  init: Parameters<typeof create<typeof StreamingMessageSchema>>[1],
+): StreamingMessage {
   return create(StreamingMessageSchema, init);
 }
 

@@ -61,5 +61,13 @@ export interface BenchDriverOptions {
 /** What the load phase measured: the figures part of a BenchReport, plus when it started. */
 export type BenchRunResult = Pick<
   BenchReport,
-  'durationMs' | 'stopReason' | 'overall' | 'functions' | 'workers' | 'timeline' | 'warmup' | 'generator' | 'verify'
+  | 'durationMs'
+  | 'stopReason'
+  | 'overall'
+  | 'functions'
+  | 'workers'
+  | 'timeline'
+  | 'warmup'
+  | 'generator'
+  | 'verify'
 > & { startedAtWallMs: number; incidents: BenchIncident[] };

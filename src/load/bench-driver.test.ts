@@ -33,7 +33,10 @@ interface FakeWorker {
  * time when `serial` (a worker with a capacity), with one RpcLog first for `alpha`.
  * Function `beta` fails.
  */
-function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean; silent?: boolean }): FakeWorker {
+function fakeWorker(
+  name: string,
+  opts: { serviceMs: number; serial?: boolean; silent?: boolean },
+): FakeWorker {
   const pair = createDuplexPair();
   const received: FakeWorker['received'] = [];
   let busyUntil = 0;
@@ -46,28 +49,61 @@ function fakeWorker(name: string, opts: { serviceMs: number; serial?: boolean; s
     const start = opts.serial ? Math.max(performance.now(), busyUntil) : performance.now();
     busyUntil = start + opts.serviceMs;
     setTimeout(() => {
-      if (functionId === `${name}-alpha`) pair.worker.send(encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId, message: 'hi' } } })));
+      if (functionId === `${name}-alpha`)
+        pair.worker.send(
+          encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId, message: 'hi' } } })),
+        );
       const status = functionId === `${name}-beta` ? 0 : 1;
-      pair.worker.send(encodeMessage(makeMessage({ content: { case: 'invocationResponse', value: { invocationId, result: { status } } } })));
+      pair.worker.send(
+        encodeMessage(
+          makeMessage({
+            content: { case: 'invocationResponse', value: { invocationId, result: { status } } },
+          }),
+        ),
+      );
     }, busyUntil - performance.now());
   });
   const target: BenchTarget = {
-    duplex: pair.host, workerId: name, pid: null,
+    duplex: pair.host,
+    workerId: name,
+    pid: null,
     liveFunctionId: (id) => `${name}-${id === 'rec-a' ? 'alpha' : 'beta'}`,
-    space: { ids: { toRecorded: (id) => (id === `${name}-alpha` ? 'rec-a' : id === `${name}-beta` ? 'rec-b' : undefined) } },
+    space: {
+      ids: {
+        toRecorded: (id) => (id === `${name}-alpha` ? 'rec-a' : id === `${name}-beta` ? 'rec-b' : undefined),
+      },
+    },
   };
   return { target, received, breakStream: () => pair.worker.cancel() };
 }
 
 async function run(flags: LoadFlags, workers: FakeWorker[], only: string[] = [], drainTimeoutMs = 2000) {
-  return runBenchLoad({ pacer: createPacer(resolveLoadPlan(flags)), source: collectBenchSource(frames, only), targets: workers.map((w) => w.target), drainTimeoutMs });
+  return runBenchLoad({
+    pacer: createPacer(resolveLoadPlan(flags)),
+    source: collectBenchSource(frames, only),
+    targets: workers.map((w) => w.target),
+    drainTimeoutMs,
+  });
 }
 
 test('the source: recorded requests in order, with names, answers and logs', () => {
   const s = collectBenchSource(frames);
-  assert.deepEqual(s.functions, [{ name: 'alpha', recordedFunctionId: 'rec-a' }, { name: 'beta', recordedFunctionId: 'rec-b' }]);
-  assert.deepEqual(s.templates.map((t) => [t.fn, t.recordedInvocationId, Boolean(t.answer), t.logs.length]), [[0, 'i1', true, 1], [1, 'i2', true, 0], [0, 'i3', true, 0]]);
-  assert.deepEqual(collectBenchSource(frames, ['beta']).templates.map((t) => t.recordedInvocationId), ['i2']);
+  assert.deepEqual(s.functions, [
+    { name: 'alpha', recordedFunctionId: 'rec-a' },
+    { name: 'beta', recordedFunctionId: 'rec-b' },
+  ]);
+  assert.deepEqual(
+    s.templates.map((t) => [t.fn, t.recordedInvocationId, Boolean(t.answer), t.logs.length]),
+    [
+      [0, 'i1', true, 1],
+      [1, 'i2', true, 0],
+      [0, 'i3', true, 0],
+    ],
+  );
+  assert.deepEqual(
+    collectBenchSource(frames, ['beta']).templates.map((t) => t.recordedInvocationId),
+    ['i2'],
+  );
   assert.throws(() => collectBenchSource(frames, ['gamma']), /"gamma".*alpha, beta/);
   assert.throws(() => collectBenchSource(frames.slice(0, 2)), /no recorded InvocationRequest/);
 });
@@ -80,11 +116,24 @@ test('closed loop: fresh ids, live function ids, recorded order, counts that add
   assert.equal(r.overall.completed, 60);
   assert.equal(w.received.length, 60);
   assert.equal(new Set(w.received.map((x) => x.invocationId)).size, 60, 'every invocation id is fresh');
-  assert.deepEqual(w.received.slice(0, 6).map((x) => x.functionId), ['w1-alpha', 'w1-beta', 'w1-alpha', 'w1-alpha', 'w1-beta', 'w1-alpha'], 'templates cycled in recorded order, live function ids');
+  assert.deepEqual(
+    w.received.slice(0, 6).map((x) => x.functionId),
+    ['w1-alpha', 'w1-beta', 'w1-alpha', 'w1-alpha', 'w1-beta', 'w1-alpha'],
+    'templates cycled in recorded order, live function ids',
+  );
   assert.deepEqual(r.overall.statuses, { Success: 40, Failure: 20 });
   assert.equal(r.overall.errors, 20);
-  assert.deepEqual(r.functions.map((f) => [f.name, f.completed, f.rpcLogs]), [['alpha', 40, 40], ['beta', 20, 0]]);
-  assert.ok(r.overall.latency!.p50Us >= 1000, `latency includes the 2 ms service time (${r.overall.latency!.p50Us} µs)`);
+  assert.deepEqual(
+    r.functions.map((f) => [f.name, f.completed, f.rpcLogs]),
+    [
+      ['alpha', 40, 40],
+      ['beta', 20, 0],
+    ],
+  );
+  assert.ok(
+    r.overall.latency!.p50Us >= 1000,
+    `latency includes the 2 ms service time (${r.overall.latency!.p50Us} µs)`,
+  );
 });
 
 test('open loop: the schedule decides the sends; a slow serial worker shows growing latency', async () => {
@@ -92,7 +141,10 @@ test('open loop: the schedule decides the sends; a slow serial worker shows grow
   const r = await run({ rate: 200, duration: '500ms' }, [w]);
   assert.equal(r.overall.sent + r.overall.backlog, 100);
   assert.equal(r.overall.completed, r.overall.sent);
-  assert.ok(r.overall.latency!.maxUs > 200_000, `the backlog shows in latency (max ${r.overall.latency!.maxUs} µs)`);
+  assert.ok(
+    r.overall.latency!.maxUs > 200_000,
+    `the backlog shows in latency (max ${r.overall.latency!.maxUs} µs)`,
+  );
   assert.ok(r.overall.latency!.minUs < 50_000, `the first ones were quick (${r.overall.latency!.minUs} µs)`);
 });
 
@@ -108,15 +160,27 @@ test('two workers share the load; a broken stream stops the run', async () => {
   const a = fakeWorker('a', { serviceMs: 1 });
   const b = fakeWorker('b', { serviceMs: 1 });
   const r = await run({ concurrency: 4, invocations: 100 }, [a, b]);
-  assert.deepEqual(r.workers.map((x) => x.completed).reduce((x, y) => x + y), 100);
-  assert.ok(a.received.length >= 30 && b.received.length >= 30, `${a.received.length} / ${b.received.length}`);
-  assert.ok(b.received.every((x) => x.functionId.startsWith('b-')), 'each stream gets its own live function ids');
+  assert.deepEqual(
+    r.workers.map((x) => x.completed).reduce((x, y) => x + y),
+    100,
+  );
+  assert.ok(
+    a.received.length >= 30 && b.received.length >= 30,
+    `${a.received.length} / ${b.received.length}`,
+  );
+  assert.ok(
+    b.received.every((x) => x.functionId.startsWith('b-')),
+    'each stream gets its own live function ids',
+  );
 
   const c = fakeWorker('c', { serviceMs: 5 });
   setTimeout(() => c.breakStream(), 100);
   const broke = await run({ concurrency: 2, duration: '10s' }, [c]);
   assert.equal(broke.stopReason, 'worker-broke');
-  assert.ok(broke.incidents.some((i) => i.kind === 'worker-ended' && i.worker === 1 && i.workerId === 'c'), JSON.stringify(broke.incidents));
+  assert.ok(
+    broke.incidents.some((i) => i.kind === 'worker-ended' && i.worker === 1 && i.workerId === 'c'),
+    JSON.stringify(broke.incidents),
+  );
   assert.ok(broke.incidents.map(incidentText).some((n) => n.includes('ended its stream')));
 });
 
@@ -126,8 +190,14 @@ test('a worker that stops answering ends a count-bound run instead of hanging it
   assert.equal(r.stopReason, 'worker-broke');
   assert.equal(r.overall.sent, 2);
   assert.equal(r.overall.unanswered, 2);
-  assert.deepEqual(r.incidents.filter((i) => i.kind === 'stalled'), [{ kind: 'stalled', silentMs: 300, inFlight: 2 }]);
-  assert.ok(r.incidents.map(incidentText).some((n) => n.includes('stopped answering')), JSON.stringify(r.incidents));
+  assert.deepEqual(
+    r.incidents.filter((i) => i.kind === 'stalled'),
+    [{ kind: 'stalled', silentMs: 300, inFlight: 2 }],
+  );
+  assert.ok(
+    r.incidents.map(incidentText).some((n) => n.includes('stopped answering')),
+    JSON.stringify(r.incidents),
+  );
 });
 
 test('the sends of one event-loop turn go out as one batch when the stream can write several at once', async () => {
@@ -143,11 +213,18 @@ test('the sends of one event-loop turn go out as one batch when the stream can w
     },
   });
   const r = await runBenchLoad({
-    pacer: createPacer(resolveLoadPlan({ concurrency: 8, invocations: 40 })), source: collectBenchSource(frames), targets: [{ ...w.target, duplex: batching }], drainTimeoutMs: 2000,
+    pacer: createPacer(resolveLoadPlan({ concurrency: 8, invocations: 40 })),
+    source: collectBenchSource(frames),
+    targets: [{ ...w.target, duplex: batching }],
+    drainTimeoutMs: 2000,
   });
   assert.equal(r.stopReason, 'done');
   assert.equal(r.overall.completed, 40);
   assert.equal(w.received.length, 40);
   assert.equal(batches[0], 8, 'the first pump fills the window in one write');
-  assert.equal(batches.reduce((a, b) => a + b, 0), 40, 'every invocation went through sendMany, once');
+  assert.equal(
+    batches.reduce((a, b) => a + b, 0),
+    40,
+    'every invocation went through sendMany, once',
+  );
 });

@@ -6,9 +6,22 @@ import type { BenchTemplate } from './bench-source.js';
 import { createInvocationCloner, type InvocationCloner } from './invocation-cloner.js';
 import { createInvocationIds, type InvocationIds } from './invocation-ids.js';
 import type { Pacer } from './pacer.js';
-import { ANSWER_OTHER, ANSWER_LOG, newAnswerScan, scanWorkerAnswer, statusName, type AnswerScan } from './worker-answer.js';
+import {
+  ANSWER_OTHER,
+  ANSWER_LOG,
+  newAnswerScan,
+  scanWorkerAnswer,
+  statusName,
+  type AnswerScan,
+} from './worker-answer.js';
 
-export type { BenchTarget, AnswerVerifier, BenchProgress, BenchDriverOptions, BenchRunResult } from './bench-driver-types.js';
+export type {
+  BenchTarget,
+  AnswerVerifier,
+  BenchProgress,
+  BenchDriverOptions,
+  BenchRunResult,
+} from './bench-driver-types.js';
 
 interface Pending {
   /** When it was meant to be sent, ms since the run started. */
@@ -136,10 +149,18 @@ function createDriverState(o: BenchDriverOptions, resolveRun: () => void): Drive
   const t0 = now();
   const warm = pacer.plan.warmupMs > 0;
   return {
-    o, now, cpu, workerCpu, pacer, targets,
+    o,
+    now,
+    cpu,
+    workerCpu,
+    pacer,
+    targets,
     ids: o.ids ?? createInvocationIds(),
     scan: newAnswerScan(),
-    recorder: createBenchRecorder({ functions: source.functions, workers: targets.map((t) => ({ workerId: t.workerId, pid: t.pid })) }),
+    recorder: createBenchRecorder({
+      functions: source.functions,
+      workers: targets.map((t) => ({ workerId: t.workerId, pid: t.pid })),
+    }),
     incidents: [],
     cloners: targets.map(() => new Array(source.templates.length)),
     inFlightBy: targets.map(() => 0),
@@ -152,7 +173,12 @@ function createDriverState(o: BenchDriverOptions, resolveRun: () => void): Drive
     measureStartAbs: t0 + pacer.plan.warmupMs,
     startedAtWallMs: Date.now() + pacer.plan.warmupMs,
     flushScheduled: false,
-    sent: 0, warmupSent: 0, warmupCompleted: 0, inFlight: 0, cursor: 0, rr: 0,
+    sent: 0,
+    warmupSent: 0,
+    warmupCompleted: 0,
+    inFlight: 0,
+    cursor: 0,
+    rr: 0,
     sending: true,
     sendEndAbs: 0,
     lastMeasuredDoneAbs: t0 + pacer.plan.warmupMs,
@@ -160,7 +186,8 @@ function createDriverState(o: BenchDriverOptions, resolveRun: () => void): Drive
     stopReason: 'done',
     cpuStart: warm ? undefined : cpu(),
     workerCpuStart: warm ? undefined : workerCpu(),
-    lateAnswers: 0, answered: 0,
+    lateAnswers: 0,
+    answered: 0,
     lastAnswerAbs: t0,
     finished: false,
     timers: { wakeAt: Infinity },
@@ -175,11 +202,14 @@ function wake(st: DriverState, delayMs: number): void {
   if (t.wake && t.wakeAt <= at) return;
   if (t.wake) clearTimeout(t.wake);
   t.wakeAt = at;
-  t.wake = setTimeout(() => {
-    t.wake = undefined;
-    t.wakeAt = Infinity;
-    pump(st);
-  }, Math.max(0, Math.floor(delayMs)));
+  t.wake = setTimeout(
+    () => {
+      t.wake = undefined;
+      t.wakeAt = Infinity;
+      pump(st);
+    },
+    Math.max(0, Math.floor(delayMs)),
+  );
 }
 
 /** The unblocked target with the fewest in flight, starting the search round-robin; -1 when all are full. */
@@ -203,7 +233,11 @@ function sendOne(st: DriverState, dueMs: number, nowMs: number, w: number): void
   const template = templates[ti]!;
   let cloner = st.cloners[w]![ti];
   if (!cloner) {
-    cloner = createInvocationCloner(template.request, st.targets[w]!.liveFunctionId(template.recordedFunctionId), st.ids);
+    cloner = createInvocationCloner(
+      template.request,
+      st.targets[w]!.liveFunctionId(template.recordedFunctionId),
+      st.ids,
+    );
     st.cloners[w]![ti] = cloner;
   }
   const seq = st.sent; // ids are numbered by send order: unique for the run
@@ -299,7 +333,12 @@ function stalled(st: DriverState): void {
 function workerEnded(st: DriverState, w: number, status: { code: number; details: string }): void {
   if (st.finished) return;
   st.stopReason = 'worker-broke';
-  st.incidents.push({ kind: 'worker-ended', worker: w + 1, workerId: st.targets[w]!.workerId, status: { code: status.code, details: status.details } });
+  st.incidents.push({
+    kind: 'worker-ended',
+    worker: w + 1,
+    workerId: st.targets[w]!.workerId,
+    status: { code: status.code, details: status.details },
+  });
   st.sending = false;
   if (!st.sendEndAbs) st.sendEndAbs = st.now();
   finish(st);
@@ -335,7 +374,13 @@ function onMessage(st: DriverState, w: number, bytes: Uint8Array): void {
   st.inFlight -= 1;
   st.inFlightBy[p.target]! -= 1;
   if (p.measured) {
-    st.recorder.completed(p.fn, w, (t - st.t0 - p.dueMs) * 1000, statusName(a.status), t - st.measureStartAbs);
+    st.recorder.completed(
+      p.fn,
+      w,
+      (t - st.t0 - p.dueMs) * 1000,
+      statusName(a.status),
+      t - st.measureStartAbs,
+    );
     if (t > st.lastMeasuredDoneAbs) st.lastMeasuredDoneAbs = t;
     if (st.verify) verifyAnswer(st, st.verify, p, bytes, seq, w);
   } else st.warmupCompleted += 1;
@@ -346,13 +391,26 @@ function onMessage(st: DriverState, w: number, bytes: Uint8Array): void {
   else if (st.inFlight === 0) finish(st);
 }
 
-function verifyAnswer(st: DriverState, v: VerifyFigures, p: Pending, bytes: Uint8Array, seq: number, w: number): void {
-  const differences = st.o.verify!(p.template, { answer: bytes, logs: p.logs ?? [], invocationId: st.ids.id(seq), target: w });
+function verifyAnswer(
+  st: DriverState,
+  v: VerifyFigures,
+  p: Pending,
+  bytes: Uint8Array,
+  seq: number,
+  w: number,
+): void {
+  const differences = st.o.verify!(p.template, {
+    answer: bytes,
+    logs: p.logs ?? [],
+    invocationId: st.ids.id(seq),
+    target: w,
+  });
   v.compared += 1;
   if (differences.length === 0) v.matched += 1;
   else {
     v.differed += 1;
-    if (v.samples.length < 5) v.samples.push({ function: st.o.source.functions[p.fn]!.name, differences: differences.slice(0, 10) });
+    if (v.samples.length < 5)
+      v.samples.push({ function: st.o.source.functions[p.fn]!.name, differences: differences.slice(0, 10) });
   }
 }
 
@@ -368,7 +426,11 @@ function startProgress(st: DriverState): NodeJS.Timeout | undefined {
     o.onProgress!({
       elapsedMs: t - st.t0,
       phase: st.sending ? (t - st.t0 < pacer.plan.warmupMs ? 'warmup' : 'measure') : 'drain',
-      completed: pr.completed, errors: pr.errors, p99Us: pr.p99Us, recentRate: rate, inFlight: st.inFlight,
+      completed: pr.completed,
+      errors: pr.errors,
+      p99Us: pr.p99Us,
+      recentRate: rate,
+      inFlight: st.inFlight,
       level: pacer.plan.model === 'open' ? pacer.levelAt(t - st.t0) : pacer.inFlightLimit(t - st.t0),
     });
   }, o.progressIntervalMs ?? 250);
@@ -389,7 +451,12 @@ function buildResult(st: DriverState): BenchRunResult {
   }
   if (owed > 0) st.incidents.push({ kind: 'backlog', count: owed });
   if (pending.size > 0) {
-    const when = st.stopReason === 'worker-broke' ? 'worker-broke' : st.stopReason === 'interrupted' ? 'interrupted' : 'drained';
+    const when =
+      st.stopReason === 'worker-broke'
+        ? 'worker-broke'
+        : st.stopReason === 'interrupted'
+          ? 'interrupted'
+          : 'drained';
     st.incidents.push({ kind: 'unanswered', count: pending.size, when, drainTimeoutMs: st.o.drainTimeoutMs });
   }
   pending.clear();
@@ -416,7 +483,8 @@ function buildResult(st: DriverState): BenchRunResult {
     generator: {
       cpuUserUs,
       cpuSystemUs,
-      cpuUsPerInvocation: built.overall.completed > 0 ? round2((cpuUserUs + cpuSystemUs) / built.overall.completed) : 0,
+      cpuUsPerInvocation:
+        built.overall.completed > 0 ? round2((cpuUserUs + cpuSystemUs) / built.overall.completed) : 0,
       meanSendLagUs: lag.count > 0 ? Math.round((lag.sumMs / lag.count) * 1000) : 0,
       maxSendLagUs: Math.round(lag.maxMs * 1000),
     },

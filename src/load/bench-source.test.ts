@@ -25,14 +25,23 @@ const frames = buildFrames([
 
 test('invocations the host cancelled before their answer are left out and counted', () => {
   const s = collectBenchSource(frames);
-  assert.deepEqual(s.templates.map((t) => t.recordedInvocationId), ['short', 'echo1']);
+  assert.deepEqual(
+    s.templates.map((t) => t.recordedInvocationId),
+    ['short', 'echo1'],
+  );
   assert.equal(s.cancelledLeftOut, 2);
   const sleeps = collectBenchSource(frames, ['sleep']);
-  assert.deepEqual(sleeps.templates.map((t) => t.recordedInvocationId), ['short']);
+  assert.deepEqual(
+    sleeps.templates.map((t) => t.recordedInvocationId),
+    ['short'],
+  );
   assert.equal(sleeps.cancelledLeftOut, 1);
 });
 
 test('a selection of only cancelled invocations is refused', () => {
   const onlyCancelled = frames.filter((f) => f.invocationId !== 'short' && f.invocationId !== 'echo1');
-  assert.throws(() => collectBenchSource(onlyCancelled), /every recorded invocation was cancelled by the host/);
+  assert.throws(
+    () => collectBenchSource(onlyCancelled),
+    /every recorded invocation was cancelled by the host/,
+  );
 });

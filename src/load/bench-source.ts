@@ -35,15 +35,23 @@ export interface BenchSource {
  * metadata response; one never named is called by its id. Throws a user-facing message
  * when nothing is left to send or a name is unknown.
  */
-export function collectBenchSource(frames: readonly ReplayFrame[], only: readonly string[] = []): BenchSource {
+export function collectBenchSource(
+  frames: readonly ReplayFrame[],
+  only: readonly string[] = [],
+): BenchSource {
   const names = new Map<string, string>();
   const requests: ReplayFrame[] = [];
   const answers = new Map<string, Uint8Array>();
   const logs = new Map<string, Uint8Array[]>();
   const cancelled = new Set<string>();
   for (const f of messageFrames(frames)) {
-    if (f.kind === 'functionLoadRequest' || f.kind === 'functionLoadRequestCollection' || f.kind === 'functionMetadataResponse') {
-      for (const n of functionNames(f.bytes)) if (n.name && !names.has(n.functionId)) names.set(n.functionId, n.name);
+    if (
+      f.kind === 'functionLoadRequest' ||
+      f.kind === 'functionLoadRequestCollection' ||
+      f.kind === 'functionMetadataResponse'
+    ) {
+      for (const n of functionNames(f.bytes))
+        if (n.name && !names.has(n.functionId)) names.set(n.functionId, n.name);
     } else if (f.kind === 'invocationRequest' && f.direction === 'toWorker' && f.invocationId) {
       requests.push(f);
     } else if (f.kind === 'invocationResponse' && f.direction === 'toHost' && f.invocationId) {
@@ -63,7 +71,9 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
     const known = new Set(requests.map((r) => nameOf(r.functionId ?? '')));
     const unknown = [...wanted].filter((n) => !known.has(n));
     if (unknown.length > 0)
-      throw new Error(`no recorded invocations of ${unknown.map((n) => `"${n}"`).join(', ')} (the session has: ${[...known].sort().join(', ')})`);
+      throw new Error(
+        `no recorded invocations of ${unknown.map((n) => `"${n}"`).join(', ')} (the session has: ${[...known].sort().join(', ')})`,
+      );
   }
   const functions: BenchSource['functions'] = [];
   const fnIndex = new Map<string, number>();
@@ -83,11 +93,20 @@ export function collectBenchSource(frames: readonly ReplayFrame[], only: readonl
       functions.push({ name, recordedFunctionId: fid });
       fnIndex.set(fid, fn);
     }
-    const t: BenchTemplate = { fn, request: r.bytes, recordedInvocationId: r.invocationId!, recordedFunctionId: fid, logs: logs.get(r.invocationId!) ?? [] };
+    const t: BenchTemplate = {
+      fn,
+      request: r.bytes,
+      recordedInvocationId: r.invocationId!,
+      recordedFunctionId: fid,
+      logs: logs.get(r.invocationId!) ?? [],
+    };
     const a = answers.get(r.invocationId!);
     if (a) t.answer = a;
     templates.push(t);
   }
-  if (templates.length === 0) throw new Error(`every recorded invocation${wanted.size > 0 ? ' of those functions' : ''} was cancelled by the host: nothing to send`);
+  if (templates.length === 0)
+    throw new Error(
+      `every recorded invocation${wanted.size > 0 ? ' of those functions' : ''} was cancelled by the host: nothing to send`,
+    );
   return { functions, templates, cancelledLeftOut };
 }

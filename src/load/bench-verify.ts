@@ -14,20 +14,41 @@ import type { AnswerVerifier, BenchTarget } from './bench-driver.js';
  * Both sides are compared redacted by `secrets` (default: the built-in rules), as replay
  * does: a difference shows markers, never a secret.
  */
-export function createBenchVerifier(targets: readonly BenchTarget[], ignore: readonly string[] = [], secrets: SecretMask = createSecretMask()): AnswerVerifier {
+export function createBenchVerifier(
+  targets: readonly BenchTarget[],
+  ignore: readonly string[] = [],
+  secrets: SecretMask = createSecretMask(),
+): AnswerVerifier {
   const matcher = compileIgnores([...DEFAULT_IGNORES, ...ignore]);
   const show = (v: JsonValue | undefined) => (v === undefined ? '(absent)' : JSON.stringify(v));
   return (template, live) => {
-    if (!template.answer) return [{ path: 'invocationResponse', recorded: '(not recorded)', actual: '(answered)' }];
+    if (!template.answer)
+      return [{ path: 'invocationResponse', recorded: '(not recorded)', actual: '(answered)' }];
     const space = targets[live.target]!.space;
     const invocation = { live: live.invocationId, recorded: template.recordedInvocationId };
-    const options: CompareOptions = { ignore: matcher, secrets, toRecordedSpace: (json) => toRecordedSpace(json, space, invocation) };
-    const out = compareAnswer(template.answer, live.answer, options).map((d) => ({ path: d.path, recorded: show(d.recorded), actual: show(d.live) }));
+    const options: CompareOptions = {
+      ignore: matcher,
+      secrets,
+      toRecordedSpace: (json) => toRecordedSpace(json, space, invocation),
+    };
+    const out = compareAnswer(template.answer, live.answer, options).map((d) => ({
+      path: d.path,
+      recorded: show(d.recorded),
+      actual: show(d.live),
+    }));
     if (template.logs.length > 0 || live.logs.length > 0) {
       const logs = compareLogGroup(template.logs, live.logs, options);
-      for (const d of logs.differed) for (const x of d.differences) out.push({ path: `rpcLog.${x.path.replace(/^rpcLog\./, '')}`, recorded: show(x.recorded), actual: show(x.live) });
-      if (logs.missing.length > 0) out.push({ path: 'rpcLog', recorded: `${logs.missing.length} more log(s)`, actual: '(missing)' });
-      if (logs.extra.length > 0) out.push({ path: 'rpcLog', recorded: '(none)', actual: `${logs.extra.length} extra log(s)` });
+      for (const d of logs.differed)
+        for (const x of d.differences)
+          out.push({
+            path: `rpcLog.${x.path.replace(/^rpcLog\./, '')}`,
+            recorded: show(x.recorded),
+            actual: show(x.live),
+          });
+      if (logs.missing.length > 0)
+        out.push({ path: 'rpcLog', recorded: `${logs.missing.length} more log(s)`, actual: '(missing)' });
+      if (logs.extra.length > 0)
+        out.push({ path: 'rpcLog', recorded: '(none)', actual: `${logs.extra.length} extra log(s)` });
     }
     return out;
   };

@@ -4,8 +4,16 @@ import { formatDuration, parseDuration } from './duration.js';
 
 test('parseDuration reads the usual forms', () => {
   const table: Array<[string, number]> = [
-    ['30s', 30_000], ['500ms', 500], ['2m', 120_000], ['1h', 3_600_000], ['1.5s', 1500],
-    ['1m30s', 90_000], ['5', 5000], ['250us', 0.25], [' 10s ', 10_000], ['0s', 0],
+    ['30s', 30_000],
+    ['500ms', 500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1.5s', 1500],
+    ['1m30s', 90_000],
+    ['5', 5000],
+    ['250us', 0.25],
+    [' 10s ', 10_000],
+    ['0s', 0],
   ];
   for (const [text, ms] of table) assert.equal(parseDuration(text), ms, text);
 });

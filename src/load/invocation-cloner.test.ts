@@ -6,19 +6,35 @@ import { createInvocationIds } from './invocation-ids.js';
 import { ANSWER_RESPONSE, newAnswerScan, readWorkerAnswer, scanWorkerAnswer } from './worker-answer.js';
 
 function recordedRequest(traceParent?: string): Uint8Array {
-  return encodeMessage(makeMessage({
-    content: { case: 'invocationRequest', value: {
-      invocationId: 'rec-invocation-1',
-      functionId: 'rec-function-1',
-      inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'string', value: 'body text' } } } }],
-      ...(traceParent !== undefined ? { traceContext: { traceParent, traceState: 'k=v', attributes: { OperationName: 'hello' } } } : {}),
-    } },
-  }));
+  return encodeMessage(
+    makeMessage({
+      content: {
+        case: 'invocationRequest',
+        value: {
+          invocationId: 'rec-invocation-1',
+          functionId: 'rec-function-1',
+          inputData: [
+            {
+              name: 'req',
+              rpcData: { case: 'data', value: { data: { case: 'string', value: 'body text' } } },
+            },
+          ],
+          ...(traceParent !== undefined
+            ? { traceContext: { traceParent, traceState: 'k=v', attributes: { OperationName: 'hello' } } }
+            : {}),
+        },
+      },
+    }),
+  );
 }
 
 test('clones carry fresh ids and trace parents and keep everything else', () => {
   const idSpace = createInvocationIds();
-  const c = createInvocationCloner(recordedRequest('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), 'live-fn-1234', idSpace);
+  const c = createInvocationCloner(
+    recordedRequest('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'),
+    'live-fn-1234',
+    idSpace,
+  );
   assert.equal(c.recordedInvocationId, 'rec-invocation-1');
   assert.equal(c.recordedFunctionId, 'rec-function-1');
   const seqs = [1, 0xabcdef];
@@ -35,7 +51,10 @@ test('clones carry fresh ids and trace parents and keep everything else', () => 
     parents.add(r.traceContext!.traceParent);
     assert.equal(r.traceContext!.traceState, 'k=v');
     assert.equal(r.traceContext!.attributes.OperationName, 'hello');
-    assert.equal(r.inputData[0]!.rpcData.case === 'data' && r.inputData[0]!.rpcData.value.data.value, 'body text');
+    assert.equal(
+      r.inputData[0]!.rpcData.case === 'data' && r.inputData[0]!.rpcData.value.data.value,
+      'body text',
+    );
   });
   assert.equal(parents.size, 2);
 });
@@ -44,21 +63,59 @@ test('a recording without a trace parent clones without one', () => {
   const c = createInvocationCloner(recordedRequest(), 'f', createInvocationIds());
   const m = decodeMessage(c.clone(7));
   assert.equal(m.content.case === 'invocationRequest' && m.content.value.traceContext, undefined);
-  assert.throws(() => createInvocationCloner(encodeMessage(makeMessage({ content: { case: 'workerTerminate', value: {} } })), 'f', createInvocationIds()), /invocationRequest/);
+  assert.throws(
+    () =>
+      createInvocationCloner(
+        encodeMessage(makeMessage({ content: { case: 'workerTerminate', value: {} } })),
+        'f',
+        createInvocationIds(),
+      ),
+    /invocationRequest/,
+  );
 });
 
 test('readWorkerAnswer reads responses, statuses and logs without decoding payloads', () => {
-  const resp = (status?: number) => encodeMessage(makeMessage({ content: { case: 'invocationResponse', value: {
-    invocationId: 'inv-1', returnValue: { data: { case: 'string', value: 'x'.repeat(1000) } },
-    ...(status !== undefined ? { result: { status, result: 'r' } } : {}),
-  } } }));
-  assert.deepEqual(readWorkerAnswer(resp(1)), { kind: 'invocationResponse', invocationId: 'inv-1', status: 'Success' });
-  assert.deepEqual(readWorkerAnswer(resp(0)), { kind: 'invocationResponse', invocationId: 'inv-1', status: 'Failure' });
-  assert.deepEqual(readWorkerAnswer(resp(2)), { kind: 'invocationResponse', invocationId: 'inv-1', status: 'Cancelled' });
-  assert.deepEqual(readWorkerAnswer(resp()), { kind: 'invocationResponse', invocationId: 'inv-1', status: 'none' });
-  const log = encodeMessage(makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'inv-2', message: 'hi' } } }));
+  const resp = (status?: number) =>
+    encodeMessage(
+      makeMessage({
+        content: {
+          case: 'invocationResponse',
+          value: {
+            invocationId: 'inv-1',
+            returnValue: { data: { case: 'string', value: 'x'.repeat(1000) } },
+            ...(status !== undefined ? { result: { status, result: 'r' } } : {}),
+          },
+        },
+      }),
+    );
+  assert.deepEqual(readWorkerAnswer(resp(1)), {
+    kind: 'invocationResponse',
+    invocationId: 'inv-1',
+    status: 'Success',
+  });
+  assert.deepEqual(readWorkerAnswer(resp(0)), {
+    kind: 'invocationResponse',
+    invocationId: 'inv-1',
+    status: 'Failure',
+  });
+  assert.deepEqual(readWorkerAnswer(resp(2)), {
+    kind: 'invocationResponse',
+    invocationId: 'inv-1',
+    status: 'Cancelled',
+  });
+  assert.deepEqual(readWorkerAnswer(resp()), {
+    kind: 'invocationResponse',
+    invocationId: 'inv-1',
+    status: 'none',
+  });
+  const log = encodeMessage(
+    makeMessage({ content: { case: 'rpcLog', value: { invocationId: 'inv-2', message: 'hi' } } }),
+  );
   assert.deepEqual(readWorkerAnswer(log), { kind: 'rpcLog', invocationId: 'inv-2' });
-  assert.deepEqual(readWorkerAnswer(encodeMessage(makeMessage({ content: { case: 'workerStatusResponse', value: {} } }))), { kind: 'other' });
+  assert.deepEqual(
+    readWorkerAnswer(encodeMessage(makeMessage({ content: { case: 'workerStatusResponse', value: {} } }))),
+    { kind: 'other' },
+  );
   assert.deepEqual(readWorkerAnswer(new Uint8Array([0xff, 0xff, 0xff])), { kind: 'other' });
 });
 
@@ -83,7 +140,11 @@ test('invocation ids: GUID-shaped, distinct per run and per invocation, read bac
 });
 
 test('scanWorkerAnswer points at the id bytes and reads the status number', () => {
-  const bytes = encodeMessage(makeMessage({ content: { case: 'invocationResponse', value: { invocationId: 'abc', result: { status: 2 } } } }));
+  const bytes = encodeMessage(
+    makeMessage({
+      content: { case: 'invocationResponse', value: { invocationId: 'abc', result: { status: 2 } } },
+    }),
+  );
   const s = scanWorkerAnswer(bytes, newAnswerScan());
   assert.equal(s.kind, ANSWER_RESPONSE);
   assert.equal(s.status, 2);

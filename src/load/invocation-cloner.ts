@@ -22,9 +22,14 @@ export interface InvocationCloner {
 const TRACE_PARENT = /^([0-9a-f]{2})-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})$/i;
 
 /** Throws when the bytes are not an InvocationRequest. */
-export function createInvocationCloner(recorded: Uint8Array, liveFunctionId: string, ids: InvocationIds): InvocationCloner {
+export function createInvocationCloner(
+  recorded: Uint8Array,
+  liveFunctionId: string,
+  ids: InvocationIds,
+): InvocationCloner {
   const m = decodeMessage(recorded);
-  if (m.content.case !== 'invocationRequest') throw new Error(`expected an invocationRequest, got ${m.content.case ?? 'nothing'}`);
+  if (m.content.case !== 'invocationRequest')
+    throw new Error(`expected an invocationRequest, got ${m.content.case ?? 'nothing'}`);
   const req = m.content.value;
   const recordedInvocationId = req.invocationId;
   const recordedFunctionId = req.functionId;

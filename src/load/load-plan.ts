@@ -37,8 +37,10 @@ export function resolveLoadPlan(flags: LoadFlags): LoadPlan {
     throw new Error('give either --duration or --invocations, not both');
   if (flags.invocations !== undefined && !(Number.isInteger(flags.invocations) && flags.invocations >= 1))
     throw new Error(`--invocations must be a whole number ≥ 1 (got ${flags.invocations})`);
-  if (open && flags.rate === undefined && stages.length === 0) throw new Error('--rate is required for the open loop');
-  if (open && flags.rate === 0 && stages.length === 0) throw new Error('--rate 0 sends nothing: give a rate or --stages');
+  if (open && flags.rate === undefined && stages.length === 0)
+    throw new Error('--rate is required for the open loop');
+  if (open && flags.rate === 0 && stages.length === 0)
+    throw new Error('--rate 0 sends nothing: give a rate or --stages');
 
   const warmupMs = flags.warmup !== undefined ? parseDuration(flags.warmup) : 0;
   const stagesMs = stages.reduce((a, s) => a + s.durationMs, 0);
@@ -67,15 +69,21 @@ export function resolveLoadPlan(flags: LoadFlags): LoadPlan {
 
 /** One line saying what the plan does, for the summary and the report. */
 export function describeLoadPlan(plan: LoadPlan): string {
-  const cap = plan.model === 'open' && Number.isFinite(plan.concurrency) ? `, at most ${plan.concurrency} in flight` : '';
+  const cap =
+    plan.model === 'open' && Number.isFinite(plan.concurrency)
+      ? `, at most ${plan.concurrency} in flight`
+      : '';
   const unit = plan.model === 'open' ? '/s' : '';
   const base = plan.model === 'open' ? plan.rate : plan.concurrency;
-  const level = plan.stages.length > 0
-    ? `${plan.model} loop, ${plan.model === 'open' ? 'rate' : 'concurrency'} ${base}${unit} → ${plan.stages.map((s) => `${s.target}${unit} over ${s.durationMs / 1000}s`).join(' → ')}${cap}`
-    : plan.model === 'open'
-      ? `open loop at ${plan.rate}/s${cap}`
-      : `closed loop, ${plan.concurrency} in flight`;
-  const stop = Number.isFinite(plan.invocations) ? `${plan.invocations} invocations` : `${plan.durationMs / 1000}s`;
+  const level =
+    plan.stages.length > 0
+      ? `${plan.model} loop, ${plan.model === 'open' ? 'rate' : 'concurrency'} ${base}${unit} → ${plan.stages.map((s) => `${s.target}${unit} over ${s.durationMs / 1000}s`).join(' → ')}${cap}`
+      : plan.model === 'open'
+        ? `open loop at ${plan.rate}/s${cap}`
+        : `closed loop, ${plan.concurrency} in flight`;
+  const stop = Number.isFinite(plan.invocations)
+    ? `${plan.invocations} invocations`
+    : `${plan.durationMs / 1000}s`;
   const warm = plan.warmupMs > 0 ? ` after ${plan.warmupMs / 1000}s warmup` : '';
   return `${level}; ${stop}${warm}`;
 }

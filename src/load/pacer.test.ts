@@ -4,14 +4,27 @@ import { createPacer, type LoadPlan } from './pacer.js';
 import { parseStages } from './stages.js';
 import { resolveLoadPlan } from './load-plan.js';
 
-const base: LoadPlan = { model: 'open', concurrency: Infinity, rate: 10, stages: [], warmupMs: 0, durationMs: 1000, invocations: Infinity };
+const base: LoadPlan = {
+  model: 'open',
+  concurrency: Infinity,
+  rate: 10,
+  stages: [],
+  warmupMs: 0,
+  durationMs: 1000,
+  invocations: Infinity,
+};
 
 test('open loop: a constant rate schedules sends evenly and stops at the end', () => {
   const p = createPacer(base);
   const table: Array<[elapsed: number, sent: number, wait: number, stop: boolean]> = [
-    [0, 0, 0, false], [0, 1, 100, false], [50, 1, 50, false], [100, 1, 0, false],
-    [250, 3, 50, false], [400, 3, 0, false], // late: send now, never wait negative
-    [900, 9, 0, false], [900, 10, 0, true], // the 11th is due at 1000 = end
+    [0, 0, 0, false],
+    [0, 1, 100, false],
+    [50, 1, 50, false],
+    [100, 1, 0, false],
+    [250, 3, 50, false],
+    [400, 3, 0, false], // late: send now, never wait negative
+    [900, 9, 0, false],
+    [900, 10, 0, true], // the 11th is due at 1000 = end
     [1500, 5, 0, false], // late (held back by the cap): still owed after the end
   ];
   for (const [elapsed, sent, wait, stop] of table) {
@@ -53,24 +66,57 @@ test('open loop: stages ramp the rate, and a ramp to 0 ends the run', () => {
 test('closed loop: concurrency gates, duration or count stops', () => {
   const p = createPacer({ ...base, model: 'closed', concurrency: 4, rate: 0 });
   const table: Array<[elapsed: number, sent: number, wait: number, stop: boolean]> = [
-    [0, 0, 0, false], [10, 1000, 0, false], [999, 5, 0, false], [1000, 5, 0, true],
+    [0, 0, 0, false],
+    [10, 1000, 0, false],
+    [999, 5, 0, false],
+    [1000, 5, 0, true],
   ];
-  for (const [elapsed, sent, wait, stop] of table) assert.deepEqual(p.pace(elapsed, sent, 0), { waitMs: wait, stop });
+  for (const [elapsed, sent, wait, stop] of table)
+    assert.deepEqual(p.pace(elapsed, sent, 0), { waitMs: wait, stop });
   assert.equal(p.inFlightLimit(10), 4);
-  const counted = createPacer({ ...base, model: 'closed', concurrency: 4, warmupMs: 100, durationMs: Infinity, invocations: 10 });
+  const counted = createPacer({
+    ...base,
+    model: 'closed',
+    concurrency: 4,
+    warmupMs: 100,
+    durationMs: Infinity,
+    invocations: 10,
+  });
   assert.equal(counted.pace(50, 30, 0).stop, false, 'warmup sends do not count');
   assert.equal(counted.pace(150, 39, 30).stop, false);
   assert.equal(counted.pace(150, 40, 30).stop, true);
 });
 
 test('closed loop: stages ramp the concurrency', () => {
-  const p = createPacer({ ...base, model: 'closed', concurrency: 0, stages: parseStages('10s:10,10s:0'), durationMs: 20_000 });
-  const table: Array<[number, number]> = [[0, 0], [1, 1], [5000, 5], [9999, 10], [10_000, 10], [15_000, 5], [20_000, 0]];
+  const p = createPacer({
+    ...base,
+    model: 'closed',
+    concurrency: 0,
+    stages: parseStages('10s:10,10s:0'),
+    durationMs: 20_000,
+  });
+  const table: Array<[number, number]> = [
+    [0, 0],
+    [1, 1],
+    [5000, 5],
+    [9999, 10],
+    [10_000, 10],
+    [15_000, 5],
+    [20_000, 0],
+  ];
   for (const [t, limit] of table) assert.equal(p.inFlightLimit(t), limit, `t=${t}`);
 });
 
 test('resolveLoadPlan applies the flag rules', () => {
-  assert.deepEqual(resolveLoadPlan({}), { model: 'closed', concurrency: 10, rate: 0, stages: [], warmupMs: 0, durationMs: 10_000, invocations: Infinity });
+  assert.deepEqual(resolveLoadPlan({}), {
+    model: 'closed',
+    concurrency: 10,
+    rate: 0,
+    stages: [],
+    warmupMs: 0,
+    durationMs: 10_000,
+    invocations: Infinity,
+  });
   const open = resolveLoadPlan({ rate: 200, concurrency: 50, duration: '3s', warmup: '1s' });
   assert.equal(open.model, 'open');
   assert.equal(open.concurrency, 50);
@@ -94,8 +140,20 @@ test('resolveLoadPlan applies the flag rules', () => {
 
 test('describeLoadPlan says what the run does', async () => {
   const { describeLoadPlan } = await import('./load-plan.js');
-  assert.equal(describeLoadPlan(resolveLoadPlan({ concurrency: 4, duration: '2s' })), 'closed loop, 4 in flight; 2s');
-  assert.equal(describeLoadPlan(resolveLoadPlan({ rate: 100, concurrency: 5, invocations: 50, warmup: '1s' })), 'open loop at 100/s, at most 5 in flight; 50 invocations after 1s warmup');
-  assert.equal(describeLoadPlan(resolveLoadPlan({ stages: '10s:100/s,5s:0/s' })), 'open loop, rate 0/s → 100/s over 10s → 0/s over 5s; 15s');
-  assert.equal(describeLoadPlan(resolveLoadPlan({ stages: '1s:8,1s:1' })), 'closed loop, concurrency 0 → 8 over 1s → 1 over 1s; 2s');
+  assert.equal(
+    describeLoadPlan(resolveLoadPlan({ concurrency: 4, duration: '2s' })),
+    'closed loop, 4 in flight; 2s',
+  );
+  assert.equal(
+    describeLoadPlan(resolveLoadPlan({ rate: 100, concurrency: 5, invocations: 50, warmup: '1s' })),
+    'open loop at 100/s, at most 5 in flight; 50 invocations after 1s warmup',
+  );
+  assert.equal(
+    describeLoadPlan(resolveLoadPlan({ stages: '10s:100/s,5s:0/s' })),
+    'open loop, rate 0/s → 100/s over 10s → 0/s over 5s; 15s',
+  );
+  assert.equal(
+    describeLoadPlan(resolveLoadPlan({ stages: '1s:8,1s:1' })),
+    'closed loop, concurrency 0 → 8 over 1s → 1 over 1s; 2s',
+  );
 });

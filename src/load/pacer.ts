@@ -94,7 +94,8 @@ export function createPacer(plan: LoadPlan): Pacer {
       const due = dueAt(sent);
       if (due >= endMs || due === Infinity) return { waitMs: 0, stop: true };
       // Open loop: the warmup share is known in advance, so the count is exact.
-      if (Number.isFinite(plan.invocations) && countDone(sent, openWarmupCount())) return { waitMs: 0, stop: true };
+      if (Number.isFinite(plan.invocations) && countDone(sent, openWarmupCount()))
+        return { waitMs: 0, stop: true };
       return { waitMs: Math.max(0, due - elapsedMs), stop: false };
     },
   };

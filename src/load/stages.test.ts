@@ -9,12 +9,21 @@ test('parseStages reads durations, targets and rate marks', () => {
     { durationMs: 10_000, target: 0, rate: false },
   ]);
   assert.deepEqual(parseStages('500ms:20/s'), [{ durationMs: 500, target: 20, rate: true }]);
-  for (const bad of ['', '10s', '10s:-1', 'x:5', '0s:5', '10s:abc']) assert.throws(() => parseStages(bad), Error, bad);
+  for (const bad of ['', '10s', '10s:-1', 'x:5', '0s:5', '10s:abc'])
+    assert.throws(() => parseStages(bad), Error, bad);
 });
 
 test('levels ramp linearly and hold after the last stage', () => {
   const seg = buildSegments(0, 0, 0, parseStages('10s:100,10s:100,10s:0'));
-  const table: Array<[number, number]> = [[0, 0], [5000, 50], [10_000, 100], [15_000, 100], [25_000, 50], [30_000, 0], [99_000, 0]];
+  const table: Array<[number, number]> = [
+    [0, 0],
+    [5000, 50],
+    [10_000, 100],
+    [15_000, 100],
+    [25_000, 50],
+    [30_000, 0],
+    [99_000, 0],
+  ];
   for (const [t, level] of table) assert.equal(levelAt(seg, t), level, `t=${t}`);
 });
 

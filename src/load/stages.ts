@@ -13,7 +13,10 @@ export interface Stage {
  * message fit for the user. Every stage has a positive duration and a target ≥ 0.
  */
 export function parseStages(text: string): Stage[] {
-  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new Error('--stages is empty (expected e.g. "10s:100,30s:500,10s:0")');
   return parts.map((part) => {
     const m = /^([^:]+):\s*(\d+(?:\.\d+)?)\s*(\/s|rps)?$/.exec(part);
@@ -37,7 +40,12 @@ export interface Segment {
 }
 
 /** The segments of a run: warmup held at `warmupLevel`, then the stages ramping from `base`. */
-export function buildSegments(warmupMs: number, warmupLevel: number, base: number, stages: readonly Stage[]): Segment[] {
+export function buildSegments(
+  warmupMs: number,
+  warmupLevel: number,
+  base: number,
+  stages: readonly Stage[],
+): Segment[] {
   const out: Segment[] = [];
   let t = 0;
   if (warmupMs > 0) {
@@ -86,7 +94,7 @@ export function timeForCount(segments: readonly Segment[], n: number): number {
   let sum = 0;
   for (const s of segments) {
     const slope = s.durationMs === Infinity ? 0 : (s.to - s.from) / s.durationMs;
-    const area = s.durationMs === Infinity ? Infinity : ((s.from + s.to) / 2) * s.durationMs / 1000;
+    const area = s.durationMs === Infinity ? Infinity : (((s.from + s.to) / 2) * s.durationMs) / 1000;
     if (sum + area >= n) {
       const need = (n - sum) * 1000; // in level·ms
       if (slope === 0) return s.from > 0 ? s.startMs + need / s.from : Infinity;

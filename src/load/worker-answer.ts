@@ -38,7 +38,14 @@ export interface AnswerScan {
 }
 
 export function newAnswerScan(): AnswerScan {
-  return { kind: ANSWER_OTHER, idStart: 0, idLen: 0, status: -1, spans: createMessageSpans(), field: newField() };
+  return {
+    kind: ANSWER_OTHER,
+    idStart: 0,
+    idLen: 0,
+    status: -1,
+    spans: createMessageSpans(),
+    field: newField(),
+  };
 }
 
 /** Field numbers read here (from the generated descriptors). */
@@ -51,7 +58,7 @@ const STATUS = F.statusResult.status;
 
 /** The name of a status number as `readWorkerAnswer` gives it. */
 export function statusName(status: number): string {
-  return status < 0 ? 'none' : STATUS_NAMES[status] ?? `status-${status}`;
+  return status < 0 ? 'none' : (STATUS_NAMES[status] ?? `status-${status}`);
 }
 
 /**
@@ -93,7 +100,9 @@ export function readWorkerAnswer(bytes: Uint8Array): WorkerAnswer {
   const s = scanWorkerAnswer(bytes, newAnswerScan());
   if (s.kind === ANSWER_OTHER) return OTHER;
   const invocationId = Buffer.from(bytes.buffer, bytes.byteOffset + s.idStart, s.idLen).toString('utf8');
-  return s.kind === ANSWER_LOG ? { kind: 'rpcLog', invocationId } : { kind: 'invocationResponse', invocationId, status: statusName(s.status) };
+  return s.kind === ANSWER_LOG
+    ? { kind: 'rpcLog', invocationId }
+    : { kind: 'invocationResponse', invocationId, status: statusName(s.status) };
 }
 
 /** InvocationResponse or RpcLog (the member `f`): the invocation id (the last one), and the response's result. */

@@ -21,7 +21,14 @@ export interface CaptureStore {
    * keeps it as exactly as `write` keeps a bigint. Optional: a store without it gets `write`.
    */
   writeFrame?(
-    sessionId: number, seq: number, dirSeq: number, direction: Direction, tNs: number, wallMs: number, compressed: boolean, bytes: Uint8Array,
+    sessionId: number,
+    seq: number,
+    dirSeq: number,
+    direction: Direction,
+    tNs: number,
+    wallMs: number,
+    compressed: boolean,
+    bytes: Uint8Array,
   ): boolean;
   drained(): Promise<void>;
   /** Resolves when everything written so far is committed to disk. */

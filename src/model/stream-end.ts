@@ -18,7 +18,13 @@ export type StreamEndEvent =
    * connection failed or closed; `connected`: the connection had been established; `error`:
    * the connection's (or the stream's) error, used when it never connected.
    */
-  | { type: 'upstream-closed'; rstCode?: number; dropped: boolean; connected: boolean; error?: { name?: string; message: string } }
+  | {
+      type: 'upstream-closed';
+      rstCode?: number;
+      dropped: boolean;
+      connected: boolean;
+      error?: { name?: string; message: string };
+    }
   /** The worker half-closed its side (END_STREAM received). */
   | { type: 'worker-end' }
   | { type: 'worker-closed'; rstCode?: number }

@@ -49,7 +49,8 @@ const text = (body: string): HttpOutput => ({ status: 200, contentType: 'text/pl
 export function bigBody(bytes: number): Uint8Array {
   const out = new Uint8Array(bytes);
   const pattern = new TextEncoder().encode('functape big body 0123456789abcdefghijklmnopqrstuvwxyz\n');
-  for (let i = 0; i < bytes; i += pattern.length) out.set(pattern.subarray(0, Math.min(pattern.length, bytes - i)), i);
+  for (let i = 0; i < bytes; i += pattern.length)
+    out.set(pattern.subarray(0, Math.min(pattern.length, bytes - i)), i);
   return out;
 }
 
@@ -59,13 +60,20 @@ export const BUILTIN_FUNCTIONS: readonly BuiltinFunction[] = [
     summary: 'returns the request body (and its content type)',
     run: (input) => ({
       type: 'return',
-      output: { status: 200, contentType: input.headers['content-type'] ?? 'application/octet-stream', body: input.body },
+      output: {
+        status: 200,
+        contentType: input.headers['content-type'] ?? 'application/octet-stream',
+        body: input.body,
+      },
     }),
   },
   {
     name: 'hello',
     summary: '"<greeting>, <name>!" with ?name= (default world); --greeting changes the word',
-    run: (input, options) => ({ type: 'return', output: text(`${options.greeting}, ${input.query.name ?? 'world'}!`) }),
+    run: (input, options) => ({
+      type: 'return',
+      output: text(`${options.greeting}, ${input.query.name ?? 'world'}!`),
+    }),
   },
   {
     name: 'sleep',
@@ -77,7 +85,12 @@ export const BUILTIN_FUNCTIONS: readonly BuiltinFunction[] = [
     summary: 'returns Failure with an RpcException (and logs the error)',
     run: (input) => {
       const message = `fail was asked to fail${input.query.reason ? `: ${input.query.reason}` : ''}`;
-      return { type: 'fail', message, exceptionType: 'FunctapeTestError', logs: [{ level: LOG_LEVEL.Error, message: `Executed 'fail' (Failed): ${message}` }] };
+      return {
+        type: 'fail',
+        message,
+        exceptionType: 'FunctapeTestError',
+        logs: [{ level: LOG_LEVEL.Error, message: `Executed 'fail' (Failed): ${message}` }],
+      };
     },
   },
   {
@@ -86,7 +99,10 @@ export const BUILTIN_FUNCTIONS: readonly BuiltinFunction[] = [
     run: (input) => {
       const count = Math.floor(numberParam(input.query, 'count', 10, MAX_LOGS));
       const levels = [LOG_LEVEL.Information, LOG_LEVEL.Debug, LOG_LEVEL.Warning, LOG_LEVEL.Trace];
-      const logs = Array.from({ length: count }, (_, i) => ({ level: levels[i % levels.length]!, message: `log line ${i + 1} of ${count}` }));
+      const logs = Array.from({ length: count }, (_, i) => ({
+        level: levels[i % levels.length]!,
+        message: `log line ${i + 1} of ${count}`,
+      }));
       return { type: 'return', output: text(`logged ${count} lines`), logs };
     },
   },
@@ -95,7 +111,10 @@ export const BUILTIN_FUNCTIONS: readonly BuiltinFunction[] = [
     summary: 'answers with a body of ?mb= MiB (default 1, fractions allowed)',
     run: (input) => {
       const bytes = Math.round(numberParam(input.query, 'mb', 1, MAX_BIG_MB) * MIB);
-      return { type: 'return', output: { status: 200, contentType: 'application/octet-stream', body: bigBody(bytes) } };
+      return {
+        type: 'return',
+        output: { status: 200, contentType: 'application/octet-stream', body: bigBody(bytes) },
+      };
     },
   },
   {
@@ -110,14 +129,23 @@ export const BUILTIN_FUNCTIONS: readonly BuiltinFunction[] = [
   },
 ];
 
-export const BUILTIN_BY_NAME: ReadonlyMap<string, BuiltinFunction> = new Map(BUILTIN_FUNCTIONS.map((f) => [f.name, f]));
+export const BUILTIN_BY_NAME: ReadonlyMap<string, BuiltinFunction> = new Map(
+  BUILTIN_FUNCTIONS.map((f) => [f.name, f]),
+);
 
 /**
  * Worker-indexed metadata for one function, as a FunctionMetadataResponse lists it:
  * an HTTP trigger `binding` (default `req`) in, the HTTP `$return` out, function_id = the name.
  */
 export function builtinMetadata(name: string, appDirectory: string, binding = 'req'): object {
-  const trigger = { name: binding, type: 'httpTrigger', direction: 'in', authLevel: 'anonymous', methods: ['get', 'post'], route: name };
+  const trigger = {
+    name: binding,
+    type: 'httpTrigger',
+    direction: 'in',
+    authLevel: 'anonymous',
+    methods: ['get', 'post'],
+    route: name,
+  };
   const output = { name: '$return', type: 'http', direction: 'out' };
   return {
     name,

@@ -34,7 +34,12 @@ export interface ParsedHostArgs extends HostArgs {
 export type HostArgsResult = { ok: true; args: ParsedHostArgs } | { ok: false; error: string; none: boolean };
 
 const SHORT = ['host', 'port', 'workerId', 'requestId', 'grpcMaxMessageLength'] as const;
-const LONG = ['functions-uri', 'functions-worker-id', 'functions-request-id', 'functions-grpc-max-message-length'] as const;
+const LONG = [
+  'functions-uri',
+  'functions-worker-id',
+  'functions-request-id',
+  'functions-grpc-max-message-length',
+] as const;
 /** Every host connection flag, both forms: the one list a command that takes them declares. */
 export const HOST_ARG_FLAGS = [...SHORT, ...LONG] as const;
 export type HostArgFlag = (typeof HOST_ARG_FLAGS)[number];
@@ -92,7 +97,11 @@ function parsePort(text: string): number | undefined {
 export function parseHostArgs(argv: readonly string[]): HostArgsResult {
   const hits = scan(argv);
   if (hits.length === 0) {
-    return { ok: false, none: true, error: 'no host arguments (--functions-uri ... or --host/--port/--workerId/--requestId)' };
+    return {
+      ok: false,
+      none: true,
+      error: 'no host arguments (--functions-uri ... or --host/--port/--workerId/--requestId)',
+    };
   }
   const last = new Map<Flag, string>();
   for (const hit of hits) {
@@ -124,15 +133,28 @@ export function parseHostArgs(argv: readonly string[]): HostArgsResult {
   const portText = last.get('port');
   if (portText !== undefined) {
     shortPort = parsePort(portText);
-    if (shortPort === undefined) return { ok: false, none: false, error: `--port ${portText} is not a port number` };
+    if (shortPort === undefined)
+      return { ok: false, none: false, error: `--port ${portText} is not a port number` };
   }
   const host = pick(uriHost, 'the --functions-uri host', last.get('host'), '--host');
   const portPicked = pick(uriPort?.toString(), 'the --functions-uri port', shortPort?.toString(), '--port');
-  const workerId = pick(last.get('functions-worker-id'), '--functions-worker-id', last.get('workerId'), '--workerId');
-  const requestId = pick(last.get('functions-request-id'), '--functions-request-id', last.get('requestId'), '--requestId');
+  const workerId = pick(
+    last.get('functions-worker-id'),
+    '--functions-worker-id',
+    last.get('workerId'),
+    '--workerId',
+  );
+  const requestId = pick(
+    last.get('functions-request-id'),
+    '--functions-request-id',
+    last.get('requestId'),
+    '--requestId',
+  );
   const maxText = pick(
-    last.get('functions-grpc-max-message-length'), '--functions-grpc-max-message-length',
-    last.get('grpcMaxMessageLength'), '--grpcMaxMessageLength',
+    last.get('functions-grpc-max-message-length'),
+    '--functions-grpc-max-message-length',
+    last.get('grpcMaxMessageLength'),
+    '--grpcMaxMessageLength',
   );
 
   const missing: string[] = [];
@@ -140,15 +162,22 @@ export function parseHostArgs(argv: readonly string[]): HostArgsResult {
   if (portPicked === undefined) missing.push('port (--functions-uri or --port)');
   if (workerId === undefined) missing.push('worker id (--functions-worker-id or --workerId)');
   if (requestId === undefined) missing.push('request id (--functions-request-id or --requestId)');
-  if (missing.length > 0) return { ok: false, none: false, error: `incomplete host arguments: missing ${missing.join(', ')}` };
+  if (missing.length > 0)
+    return { ok: false, none: false, error: `incomplete host arguments: missing ${missing.join(', ')}` };
 
   let maxMessageLength: number | undefined;
   if (maxText !== undefined) {
-    if (!/^\d+$/.test(maxText)) return { ok: false, none: false, error: `grpc max message length ${maxText} is not a number` };
+    if (!/^\d+$/.test(maxText))
+      return { ok: false, none: false, error: `grpc max message length ${maxText} is not a number` };
     maxMessageLength = Number(maxText);
   }
   const args: ParsedHostArgs = {
-    host: host!, port: Number(portPicked), workerId: workerId!, requestId: requestId!, forms, warnings,
+    host: host!,
+    port: Number(portPicked),
+    workerId: workerId!,
+    requestId: requestId!,
+    forms,
+    warnings,
   };
   if (maxMessageLength !== undefined) args.maxMessageLength = maxMessageLength;
   return { ok: true, args };
@@ -163,10 +192,24 @@ export function formatFunctionsUri(host: string, port: number): string {
 export function buildHostArgs(args: HostArgs): string[] {
   const max = String(args.maxMessageLength ?? HOST_MAX_MESSAGE_BYTES);
   return [
-    '--host', args.host, '--port', String(args.port), '--workerId', args.workerId, '--requestId', args.requestId,
-    '--grpcMaxMessageLength', max,
-    '--functions-uri', formatFunctionsUri(args.host, args.port), '--functions-worker-id', args.workerId,
-    '--functions-request-id', args.requestId, '--functions-grpc-max-message-length', max,
+    '--host',
+    args.host,
+    '--port',
+    String(args.port),
+    '--workerId',
+    args.workerId,
+    '--requestId',
+    args.requestId,
+    '--grpcMaxMessageLength',
+    max,
+    '--functions-uri',
+    formatFunctionsUri(args.host, args.port),
+    '--functions-worker-id',
+    args.workerId,
+    '--functions-request-id',
+    args.requestId,
+    '--functions-grpc-max-message-length',
+    max,
   ];
 }
 
@@ -176,7 +219,10 @@ export function buildHostArgs(args: HostArgs): string[] {
  * token, and the token layout (`--flag value` vs `--flag=value`), stays as it was.
  * A new array is returned; `argv` is not modified.
  */
-export function rewriteHostAddress(argv: readonly string[], address: { host: string; port: number }): string[] {
+export function rewriteHostAddress(
+  argv: readonly string[],
+  address: { host: string; port: number },
+): string[] {
   const out = argv.slice();
   for (const hit of scan(argv)) {
     let value: string | undefined;

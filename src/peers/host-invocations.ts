@@ -47,10 +47,18 @@ export function sendInvocation(s: ScriptState, effects: HostEffect[], options: P
   const plan = { ...planInvocation(fn, n, options), binding: s.triggerBindings.get(fn)! };
   const invocationId = config.newGuid();
   const trace = config.newGuid();
-  const request = s.encodeRequest(plan, {
-    invocationId, functionId: s.functionIds.get(fn)!, traceId: hex(trace), spanId: hex(config.newGuid()).slice(0, 16),
-    randGuid: config.newGuid(), utcNow: new Date(config.wallNow()).toISOString(),
-  }, options);
+  const request = s.encodeRequest(
+    plan,
+    {
+      invocationId,
+      functionId: s.functionIds.get(fn)!,
+      traceId: hex(trace),
+      spanId: hex(config.newGuid()).slice(0, 16),
+      randGuid: config.newGuid(),
+      utcNow: new Date(config.wallNow()).toISOString(),
+    },
+    options,
+  );
   const now = config.now();
   st.invokeStartNs ??= now;
   s.inFlight.set(invocationId, { fn, startNs: now, expect: plan.expect, logs: 0 });
@@ -64,7 +72,11 @@ export function sendInvocation(s: ScriptState, effects: HostEffect[], options: P
 }
 
 /** Checks an answer against its plan exactly once (an unknown id is noted), then refills the slots. */
-export function onInvocationResponse(s: ScriptState, effects: HostEffect[], m: Member<'invocationResponse'>): void {
+export function onInvocationResponse(
+  s: ScriptState,
+  effects: HostEffect[],
+  m: Member<'invocationResponse'>,
+): void {
   const inv = s.inFlight.get(m.invocationId);
   if (!inv) return note(s, `an InvocationResponse for unknown invocation ${m.invocationId}`);
   s.inFlight.delete(m.invocationId);

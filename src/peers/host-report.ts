@@ -65,26 +65,44 @@ export function formatHostReport(r: HostReport): string {
   const lines: string[] = [];
   const fnTotals = Object.values(r.invocations.byFunction);
   const sum = (k: keyof FunctionCounts) => fnTotals.reduce((a, c) => a + c[k], 0);
-  const verdict = r.outcome === 'ok' ? 'OK' : r.outcome === 'unexpected' ? 'UNEXPECTED RESULTS' : 'WORKER BROKE';
+  const verdict =
+    r.outcome === 'ok' ? 'OK' : r.outcome === 'unexpected' ? 'UNEXPECTED RESULTS' : 'WORKER BROKE';
   lines.push(`functape host: ${verdict}${r.problem ? ` — ${r.problem}` : ''}`);
   const meta = r.workerMetadata;
-  lines.push(`  worker ${r.workerId}${meta.runtimeName ? ` (${meta.runtimeName} ${meta.runtimeVersion ?? ''}, worker ${meta.workerVersion ?? '?'})` : ''}`);
+  lines.push(
+    `  worker ${r.workerId}${meta.runtimeName ? ` (${meta.runtimeName} ${meta.runtimeVersion ?? ''}, worker ${meta.workerVersion ?? '?'})` : ''}`,
+  );
   if (r.workerCapabilities.length > 0) lines.push(`  capabilities: ${r.workerCapabilities.join(', ')}`);
-  lines.push(`  invocations: ${r.invocations.answered}/${r.invocations.planned} answered, ${sum('ok')} as expected, ${sum('unexpected')} unexpected `
-    + `(${sum('success')} Success, ${sum('failure')} Failure, ${sum('cancelled')} Cancelled)`);
+  lines.push(
+    `  invocations: ${r.invocations.answered}/${r.invocations.planned} answered, ${sum('ok')} as expected, ${sum('unexpected')} unexpected ` +
+      `(${sum('success')} Success, ${sum('failure')} Failure, ${sum('cancelled')} Cancelled)`,
+  );
   for (const [fn, c] of Object.entries(r.invocations.byFunction)) {
-    lines.push(`    ${fn.padEnd(6)} ${String(c.sent).padStart(6)} sent  ${String(c.ok).padStart(6)} ok  ${String(c.unexpected).padStart(4)} unexpected`
-      + `  (${c.success} Success, ${c.failure} Failure, ${c.cancelled} Cancelled)`);
+    lines.push(
+      `    ${fn.padEnd(6)} ${String(c.sent).padStart(6)} sent  ${String(c.ok).padStart(6)} ok  ${String(c.unexpected).padStart(4)} unexpected` +
+        `  (${c.success} Success, ${c.failure} Failure, ${c.cancelled} Cancelled)`,
+    );
   }
   for (const e of r.invocations.examples) lines.push(`    ! ${e}`);
   if (r.latencyMs.count > 0) {
     lines.push(`  throughput: ${r.perSecond.toFixed(0)} invocations/s over ${ms(r.invokeMs)} ms`);
-    lines.push(`  latency ms: p50 ${ms(r.latencyMs.p50)}  p90 ${ms(r.latencyMs.p90)}  p99 ${ms(r.latencyMs.p99)}  max ${ms(r.latencyMs.max)}  mean ${ms(r.latencyMs.mean)}`);
+    lines.push(
+      `  latency ms: p50 ${ms(r.latencyMs.p50)}  p90 ${ms(r.latencyMs.p90)}  p99 ${ms(r.latencyMs.p99)}  max ${ms(r.latencyMs.max)}  mean ${ms(r.latencyMs.mean)}`,
+    );
   }
-  lines.push(`  messages: ${r.messages.toWorker} to the worker, ${r.messages.toHost} to the host (${r.logs.invocation} invocation logs, ${r.logs.other} other logs)`);
-  const status = r.statusSent ? (r.statusEchoed ? 'yes' : 'no')
-    : r.workerCapabilities.includes('WorkerStatus') ? 'not sent (the run ended before it)' : 'not sent (no WorkerStatus capability)';
-  lines.push(`  status request echoed: ${status};  worker exit: ${r.worker.signal ?? r.worker.exitCode ?? 'still running'}`);
+  lines.push(
+    `  messages: ${r.messages.toWorker} to the worker, ${r.messages.toHost} to the host (${r.logs.invocation} invocation logs, ${r.logs.other} other logs)`,
+  );
+  const status = r.statusSent
+    ? r.statusEchoed
+      ? 'yes'
+      : 'no'
+    : r.workerCapabilities.includes('WorkerStatus')
+      ? 'not sent (the run ended before it)'
+      : 'not sent (no WorkerStatus capability)';
+  lines.push(
+    `  status request echoed: ${status};  worker exit: ${r.worker.signal ?? r.worker.exitCode ?? 'still running'}`,
+  );
   if (r.outcome !== 'ok' && r.worker.stderrTail.length > 0) {
     lines.push('  worker stderr (last lines):');
     for (const l of r.worker.stderrTail) lines.push(`    | ${l}`);

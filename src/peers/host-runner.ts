@@ -1,7 +1,12 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Duplex } from '../model/duplex.js';
 import { buildHostArgs } from './host-args.js';
-import { createHostScript, type HostEffect, type HostScriptConfig, type HostScriptState } from './host-script.js';
+import {
+  createHostScript,
+  type HostEffect,
+  type HostScriptConfig,
+  type HostScriptState,
+} from './host-script.js';
 import type { HostOutcome, HostReport } from './host-report.js';
 import type { SpawnedWorker } from './spawn-worker.js';
 
@@ -22,7 +27,10 @@ export interface HostRunOptions extends Omit<HostScriptConfig, 'workerId' | 'rec
 
 function waitOrTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -33,9 +41,19 @@ function waitOrTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
 export async function runHost(opts: HostRunOptions): Promise<HostReport> {
   const workerId = opts.newGuid();
   const requestId = opts.newGuid();
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-  const script = createHostScript({ ...opts, workerId, recordLatency: (_fn, ns) => histogram.recordValue(Math.max(1, Math.round(ns / 1000))) });
-  const worker = opts.startWorker(buildHostArgs({ host: opts.listener.host, port: opts.listener.port, workerId, requestId }));
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  const script = createHostScript({
+    ...opts,
+    workerId,
+    recordLatency: (_fn, ns) => histogram.recordValue(Math.max(1, Math.round(ns / 1000))),
+  });
+  const worker = opts.startWorker(
+    buildHostArgs({ host: opts.listener.host, port: opts.listener.port, workerId, requestId }),
+  );
   const graceMs = (opts.terminateGraceSeconds ?? 5) * 1000;
 
   let first: ((d: HostSideDuplex) => void) | undefined;
@@ -52,13 +70,26 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
 
   const started = await Promise.race([
     firstStream,
-    worker.exited.then((e) => `the worker exited before connecting (${e.error ?? e.signal ?? `code ${e.code}`})`),
-    new Promise<string>((r) => setTimeout(() => r(`the worker did not connect within ${(opts.startTimeoutMs ?? 30_000) / 1000} s`), opts.startTimeoutMs ?? 30_000).unref()),
+    worker.exited.then(
+      (e) => `the worker exited before connecting (${e.error ?? e.signal ?? `code ${e.code}`})`,
+    ),
+    new Promise<string>((r) =>
+      setTimeout(
+        () => r(`the worker did not connect within ${(opts.startTimeoutMs ?? 30_000) / 1000} s`),
+        opts.startTimeoutMs ?? 30_000,
+      ).unref(),
+    ),
   ]);
   if (typeof started === 'string') {
     script.broke(started);
     worker.kill();
-    return report({ workerId, planned: opts.invocations }, script.state(), histogram, await worker.exited, worker.tail());
+    return report(
+      { workerId, planned: opts.invocations },
+      script.state(),
+      histogram,
+      await worker.exited,
+      worker.tail(),
+    );
   }
   const duplex = started;
   let terminated: ((graceful: boolean) => void) | undefined;
@@ -97,8 +128,12 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
   clearTimeout(watchdog);
   let stopped = false;
   if (ended === true) {
-    const closed = await waitOrTimeout(Promise.race([duplex.peerEnded ?? worker.exited, worker.exited, duplex.done]), graceMs + 5000);
-    if (closed === 'timeout') script.broke(`the worker did not end its stream within ${graceMs / 1000 + 5} s of WorkerTerminate`);
+    const closed = await waitOrTimeout(
+      Promise.race([duplex.peerEnded ?? worker.exited, worker.exited, duplex.done]),
+      graceMs + 5000,
+    );
+    if (closed === 'timeout')
+      script.broke(`the worker did not end its stream within ${graceMs / 1000 + 5} s of WorkerTerminate`);
     duplex.end();
   } else if (ended === false) {
     // No HandlesWorkerTerminateMessage: a host ends the stream and stops the process itself.
@@ -118,14 +153,27 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
   if (exit === 'timeout') {
     worker.kill();
     const killed = await worker.exited;
-    return report(run, script.state(), histogram, killed, worker.tail(), stopped ? undefined : 'the worker did not exit after WorkerTerminate (killed)', stopped);
+    return report(
+      run,
+      script.state(),
+      histogram,
+      killed,
+      worker.tail(),
+      stopped ? undefined : 'the worker did not exit after WorkerTerminate (killed)',
+      stopped,
+    );
   }
   return report(run, script.state(), histogram, exit, worker.tail(), undefined, stopped);
 }
 
 function report(
-  run: { workerId: string; planned: number }, st: HostScriptState, histogram: hdr.Histogram, exit: { code: number | null; signal: string | null },
-  tail: string[], exitProblem?: string, stoppedByHost = false,
+  run: { workerId: string; planned: number },
+  st: HostScriptState,
+  histogram: hdr.Histogram,
+  exit: { code: number | null; signal: string | null },
+  tail: string[],
+  exitProblem?: string,
+  stoppedByHost = false,
 ): HostReport {
   let outcome: HostOutcome = 'ok';
   let problem: string | undefined;
@@ -140,7 +188,10 @@ function report(
     outcome = 'unexpected';
     problem ??= exitProblem ?? `the worker exited with ${exit.signal ?? `code ${exit.code}`}`;
   }
-  const invokeMs = st.invokeStartNs !== undefined && st.invokeEndNs !== undefined ? Number(st.invokeEndNs - st.invokeStartNs) / 1e6 : 0;
+  const invokeMs =
+    st.invokeStartNs !== undefined && st.invokeEndNs !== undefined
+      ? Number(st.invokeEndNs - st.invokeStartNs) / 1e6
+      : 0;
   const count = histogram.totalCount;
   const pct = (p: number) => (count ? histogram.getValueAtPercentile(p) / 1000 : 0);
   const r: HostReport = {
@@ -150,14 +201,27 @@ function report(
     workerCapabilities: st.workerCapabilities,
     workerMetadata: st.workerMetadata,
     functions: Object.keys(st.byFunction),
-    invocations: { planned: run.planned, sent: st.sent, answered: st.answered, byFunction: st.byFunction, examples: st.examples },
+    invocations: {
+      planned: run.planned,
+      sent: st.sent,
+      answered: st.answered,
+      byFunction: st.byFunction,
+      examples: st.examples,
+    },
     logs: st.logs,
     messages: st.messages,
     statusEchoed: st.statusEchoed,
     statusSent: st.statusSent,
     invokeMs,
     perSecond: invokeMs > 0 ? st.answered / (invokeMs / 1000) : 0,
-    latencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: count ? histogram.maxValue / 1000 : 0, mean: count ? histogram.mean / 1000 : 0, count },
+    latencyMs: {
+      p50: pct(50),
+      p90: pct(90),
+      p99: pct(99),
+      max: count ? histogram.maxValue / 1000 : 0,
+      mean: count ? histogram.mean / 1000 : 0,
+      count,
+    },
     worker: { exitCode: exit.code, signal: exit.signal, stderrTail: tail },
   };
   if (problem) r.problem = problem;

@@ -7,8 +7,15 @@ import { msg, type MessageInit } from './messages.js';
 /** The scripted host's types, its named state and the primitives every phase uses (see host-script.ts). */
 
 export type HostPhase =
-  | 'await-start' | 'await-init' | 'await-reload' | 'await-metadata' | 'await-load'
-  | 'invoking' | 'await-status' | 'terminated' | 'aborted';
+  | 'await-start'
+  | 'await-init'
+  | 'await-reload'
+  | 'await-metadata'
+  | 'await-load'
+  | 'invoking'
+  | 'await-status'
+  | 'terminated'
+  | 'aborted';
 
 export type HostEffect =
   | { type: 'send'; bytes: Uint8Array }
@@ -101,13 +108,30 @@ export interface ScriptState {
 
 export function createScriptState(config: HostScriptConfig): ScriptState {
   const st: HostScriptState = {
-    phase: 'await-start', workerCapabilities: [], workerMetadata: {}, byFunction: {}, examples: [],
-    sent: 0, answered: 0, logs: { invocation: 0, other: 0 }, messages: { toWorker: 0, toHost: 0 }, statusEchoed: false, statusSent: false,
+    phase: 'await-start',
+    workerCapabilities: [],
+    workerMetadata: {},
+    byFunction: {},
+    examples: [],
+    sent: 0,
+    answered: 0,
+    logs: { invocation: 0, other: 0 },
+    messages: { toWorker: 0, toHost: 0 },
+    statusEchoed: false,
+    statusSent: false,
   };
   for (const fn of config.functions) st.byFunction[fn] ??= emptyCounts();
   return {
-    config, st, functionIds: new Map(), triggerBindings: new Map(), pendingLoads: new Set(), inFlight: new Map(),
-    perFunctionIndex: new Map(), encodeRequest: createRequestEncoder(), capabilities: {}, statusRequestId: '',
+    config,
+    st,
+    functionIds: new Map(),
+    triggerBindings: new Map(),
+    pendingLoads: new Set(),
+    inFlight: new Map(),
+    perFunctionIndex: new Map(),
+    encodeRequest: createRequestEncoder(),
+    capabilities: {},
+    statusRequestId: '',
   };
 }
 
@@ -138,4 +162,3 @@ export function note(s: ScriptState, problem: string): void {
   s.st.unexpected ??= problem;
   if (s.st.examples.length < MAX_EXAMPLES) s.st.examples.push(problem);
 }
-

@@ -11,8 +11,14 @@ function config(extra: Partial<HostScriptConfig> = {}): HostScriptConfig & { lat
   let clock = 0n;
   const latencies: number[] = [];
   return {
-    workerId: 'W', functions: ['echo', 'hello', 'sleep', 'fail', 'log', 'big', 'noop'], invocations: 14, concurrency: 3,
-    plan: { logCount: 2, bigMb: 0.01, cancelEvery: 2 }, reloadEnv: true, hostVersion: 'test', appDirectory: '/app',
+    workerId: 'W',
+    functions: ['echo', 'hello', 'sleep', 'fail', 'log', 'big', 'noop'],
+    invocations: 14,
+    concurrency: 3,
+    plan: { logCount: 2, bigMb: 0.01, cancelEvery: 2 },
+    reloadEnv: true,
+    hostVersion: 'test',
+    appDirectory: '/app',
     newGuid: () => `00000000-0000-0000-0000-${String(++guid).padStart(12, '0')}`,
     now: () => (clock += 1000n),
     wallNow: () => 0,
@@ -30,7 +36,12 @@ function config(extra: Partial<HostScriptConfig> = {}): HostScriptConfig & { lat
 function converse(host: HostScript, worker: WorkerProtocol, maxSteps = 10_000) {
   const toHost: Uint8Array[] = [];
   const toWorker: Uint8Array[] = [];
-  const log = { toHost: [] as string[], toWorker: [] as string[], hostEffects: [] as HostEffect['type'][], inFlightMax: 0 };
+  const log = {
+    toHost: [] as string[],
+    toWorker: [] as string[],
+    hostEffects: [] as HostEffect['type'][],
+    inFlightMax: 0,
+  };
   const timers: string[] = [];
   const fromWorker = (effects: WorkerEffect[]) => {
     for (const e of effects) {
@@ -67,7 +78,14 @@ function converse(host: HostScript, worker: WorkerProtocol, maxSteps = 10_000) {
   throw new Error('conversation did not settle');
 }
 
-const worker = (extra = {}) => createWorkerProtocol({ workerId: 'W', requestId: 'R', workerVersion: '1', runtime: { name: 'node', version: '20', bitness: 'x64', pid: 1 }, ...extra });
+const worker = (extra = {}) =>
+  createWorkerProtocol({
+    workerId: 'W',
+    requestId: 'R',
+    workerVersion: '1',
+    runtime: { name: 'node', version: '20', bitness: 'x64', pid: 1 },
+    ...extra,
+  });
 
 test('a full session against the reference worker: phases in order, every answer as expected', () => {
   const cfg = config();
@@ -77,10 +95,22 @@ test('a full session against the reference worker: phases in order, every answer
   assert.equal(st.phase, 'terminated');
   assert.equal(st.broken, undefined);
   assert.equal(st.unexpected, undefined, st.examples.join('\n'));
-  assert.deepEqual(log.toWorker.slice(0, 3), ['workerInitRequest', 'functionEnvironmentReloadRequest', 'functionsMetadataRequest']);
-  assert.equal(log.toWorker.filter((k) => k === 'functionLoadRequest').length, 8, 'every function the worker has is loaded');
+  assert.deepEqual(log.toWorker.slice(0, 3), [
+    'workerInitRequest',
+    'functionEnvironmentReloadRequest',
+    'functionsMetadataRequest',
+  ]);
+  assert.equal(
+    log.toWorker.filter((k) => k === 'functionLoadRequest').length,
+    8,
+    'every function the worker has is loaded',
+  );
   assert.equal(log.toWorker.filter((k) => k === 'invocationRequest').length, 14);
-  assert.equal(log.toWorker.filter((k) => k === 'invocationCancel').length, 1, 'the 2nd of 2 sleeps is cancelled');
+  assert.equal(
+    log.toWorker.filter((k) => k === 'invocationCancel').length,
+    1,
+    'the 2nd of 2 sleeps is cancelled',
+  );
   assert.deepEqual(log.toWorker.slice(-2), ['workerStatusRequest', 'workerTerminate']);
   assert.equal(log.hostEffects.at(-1), 'terminated');
   assert.ok(log.inFlightMax <= 3, `at most 3 in flight (saw ${log.inFlightMax})`);
@@ -96,11 +126,15 @@ test('a full session against the reference worker: phases in order, every answer
 test('a worker advertising SupportsLoadResponseCollection gets one collection', () => {
   const host = createHostScript(config({ reloadEnv: false, functions: ['noop'], invocations: 2 }));
   const log = converse(host, worker({ loadCollection: true }));
-  assert.deepEqual(log.toWorker.slice(0, 3), ['workerInitRequest', 'functionsMetadataRequest', 'functionLoadRequestCollection']);
+  assert.deepEqual(log.toWorker.slice(0, 3), [
+    'workerInitRequest',
+    'functionsMetadataRequest',
+    'functionLoadRequestCollection',
+  ]);
   assert.equal(host.state().unexpected, undefined);
 });
 
-test('invocation requests look like a host\'s HTTP trigger', () => {
+test("invocation requests look like a host's HTTP trigger", () => {
   const host = createHostScript(config({ functions: ['echo'], invocations: 1, reloadEnv: false }));
   const w = worker();
   let request: Uint8Array | undefined;
@@ -111,7 +145,13 @@ test('invocation requests look like a host\'s HTTP trigger', () => {
       feed(replies.flatMap((r) => host.receive(r).flatMap((e) => (e.type === 'send' ? [e.bytes] : []))));
     }
   };
-  feed(w.start().flatMap((e) => (e.type === 'send' ? host.receive(e.bytes).flatMap((h) => (h.type === 'send' ? [h.bytes] : [])) : [])));
+  feed(
+    w
+      .start()
+      .flatMap((e) =>
+        e.type === 'send' ? host.receive(e.bytes).flatMap((h) => (h.type === 'send' ? [h.bytes] : [])) : [],
+      ),
+  );
   assert.ok(request);
   const m = decodeMessage(request);
   if (m.content.case !== 'invocationRequest') throw new Error();
@@ -120,15 +160,26 @@ test('invocation requests look like a host\'s HTTP trigger', () => {
   assert.match(r.invocationId, /^[0-9a-f-]{36}$/);
   assert.match(r.traceContext!.traceParent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   assert.deepEqual(Object.keys(r.triggerMetadata).sort(), ['Headers', 'Query', 'sys']);
-  const http = r.inputData[0]!.rpcData.case === 'data' && r.inputData[0]!.rpcData.value.data.case === 'http' ? r.inputData[0]!.rpcData.value.data.value : undefined;
+  const http =
+    r.inputData[0]!.rpcData.case === 'data' && r.inputData[0]!.rpcData.value.data.case === 'http'
+      ? r.inputData[0]!.rpcData.value.data.value
+      : undefined;
   assert.equal(http?.method, 'POST');
   assert.equal(http?.rawBody?.data.case, 'bytes', 'the worker asked for RawHttpBodyBytes');
   assert.equal(http?.headers['content-type'], 'application/json');
 });
 
 const broken: Array<{ name: string; first: Uint8Array; want: RegExp }> = [
-  { name: 'wrong worker id', first: encodeMessage(makeMessage(msg('startStream', { workerId: 'other' }))), want: /worker id other is not W/ },
-  { name: 'not StartStream first', first: encodeMessage(makeMessage(msg('workerStatusResponse', {}))), want: /first message was workerStatusResponse/ },
+  {
+    name: 'wrong worker id',
+    first: encodeMessage(makeMessage(msg('startStream', { workerId: 'other' }))),
+    want: /worker id other is not W/,
+  },
+  {
+    name: 'not StartStream first',
+    first: encodeMessage(makeMessage(msg('workerStatusResponse', {}))),
+    want: /first message was workerStatusResponse/,
+  },
   { name: 'garbage first', first: new Uint8Array([0xff, 0xff]), want: /undecodable/ },
 ];
 for (const c of broken) {
@@ -144,8 +195,23 @@ for (const c of broken) {
 
 test('a wrong answer is counted once as unexpected and the run still terminates the worker', () => {
   const host = createHostScript(config({ functions: ['hello'], invocations: 2, reloadEnv: false }));
-  const log = converse(host, createWorkerProtocol({ workerId: 'W', requestId: 'R', workerVersion: '1', runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 }, greeting: 'Hello',
-    functions: [{ name: 'hello', summary: '', run: () => ({ type: 'return', output: { status: 200, contentType: 'text/plain', body: 'wrong' } }) }] }));
+  const log = converse(
+    host,
+    createWorkerProtocol({
+      workerId: 'W',
+      requestId: 'R',
+      workerVersion: '1',
+      runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 },
+      greeting: 'Hello',
+      functions: [
+        {
+          name: 'hello',
+          summary: '',
+          run: () => ({ type: 'return', output: { status: 200, contentType: 'text/plain', body: 'wrong' } }),
+        },
+      ],
+    }),
+  );
   const st = host.state();
   assert.equal(st.byFunction.hello!.unexpected, 2);
   assert.match(st.unexpected ?? '', /expected it to end with ", Ada!"/);
@@ -172,12 +238,20 @@ test('a worker without WorkerStatus, cancel or terminate capabilities is never s
       return real.receive(bytes).map((e) => {
         if (e.type !== 'send' || describeBytes(e.bytes).kind !== 'workerInitResponse') return e;
         const m = decodeMessage(e.bytes);
-        if (m.content.case === 'workerInitResponse') m.content.value.capabilities = { RawHttpBodyBytes: 'true' };
+        if (m.content.case === 'workerInitResponse')
+          m.content.value.capabilities = { RawHttpBodyBytes: 'true' };
         return { type: 'send', bytes: encodeMessage(m) };
       });
     },
   };
-  const host = createHostScript(config({ functions: ['sleep', 'hello'], invocations: 6, reloadEnv: false, plan: { logCount: 1, bigMb: 0, cancelEvery: 1 } }));
+  const host = createHostScript(
+    config({
+      functions: ['sleep', 'hello'],
+      invocations: 6,
+      reloadEnv: false,
+      plan: { logCount: 1, bigMb: 0, cancelEvery: 1 },
+    }),
+  );
   const log = converse(host, bare);
   const st = host.state();
   assert.equal(st.unexpected, undefined, st.examples.join('\n'));
@@ -195,7 +269,12 @@ test('a stream that breaks mid-run keeps the time of the last answer: the run ha
   const dropsAfterThree: WorkerProtocol = {
     ...real,
     start: () => real.start(),
-    receive: (bytes) => real.receive(bytes).filter((e) => e.type !== 'send' || describeBytes(e.bytes).kind !== 'invocationResponse' || ++answers <= 3),
+    receive: (bytes) =>
+      real
+        .receive(bytes)
+        .filter(
+          (e) => e.type !== 'send' || describeBytes(e.bytes).kind !== 'invocationResponse' || ++answers <= 3,
+        ),
   };
   const host = createHostScript(config({ functions: ['hello'], invocations: 10, reloadEnv: false }));
   converse(host, dropsAfterThree);
@@ -203,5 +282,8 @@ test('a stream that breaks mid-run keeps the time of the last answer: the run ha
   const st = host.state();
   assert.equal(st.answered, 3);
   assert.equal(st.statusSent, false);
-  assert.ok(st.invokeStartNs !== undefined && st.invokeEndNs !== undefined && st.invokeEndNs > st.invokeStartNs, 'the answered window is known');
+  assert.ok(
+    st.invokeStartNs !== undefined && st.invokeEndNs !== undefined && st.invokeEndNs > st.invokeStartNs,
+    'the answered window is known',
+  );
 });

@@ -2,7 +2,14 @@ import { decodeMessage, type StreamingMessage } from '../codec/streaming-message
 import { triggerBindingName } from './trigger-binding.js';
 import { msg, STATUS, type Member, type RpcFunctionMetadata } from './messages.js';
 import {
-  abort, createScriptState, note, out, terminate, type HostEffect, type HostScriptConfig, type HostScriptState,
+  abort,
+  createScriptState,
+  note,
+  out,
+  terminate,
+  type HostEffect,
+  type HostScriptConfig,
+  type HostScriptState,
   type ScriptState,
 } from './host-script-state.js';
 import { onInvocationResponse, onLog, sendInvocations } from './host-invocations.js';
@@ -47,7 +54,11 @@ function receive(s: ScriptState, bytes: Uint8Array): HostEffect[] {
   try {
     m = decodeMessage(bytes);
   } catch (err) {
-    abort(s, effects, `undecodable message from the worker: ${err instanceof Error ? err.message : String(err)}`);
+    abort(
+      s,
+      effects,
+      `undecodable message from the worker: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return effects;
   }
   handle(s, m, effects);
@@ -88,8 +99,12 @@ function onPhase(s: ScriptState, m: StreamingMessage, effects: HostEffect[]): bo
       onMetadataResponse(s, effects, c.value);
       return true;
     case 'await-load': {
-      const responses = c.case === 'functionLoadResponse' ? [c.value]
-        : c.case === 'functionLoadResponseCollection' ? c.value.functionLoadResponses : undefined;
+      const responses =
+        c.case === 'functionLoadResponse'
+          ? [c.value]
+          : c.case === 'functionLoadResponseCollection'
+            ? c.value.functionLoadResponses
+            : undefined;
       if (responses === undefined) return false;
       onLoadResponses(s, effects, responses);
       return true;
@@ -101,7 +116,11 @@ function onPhase(s: ScriptState, m: StreamingMessage, effects: HostEffect[]): bo
     case 'await-status':
       if (c.case !== 'workerStatusResponse') return false;
       s.st.statusEchoed = m.requestId === s.statusRequestId;
-      if (!s.st.statusEchoed) note(s, `WorkerStatusResponse request_id ${JSON.stringify(m.requestId)} does not echo ${s.statusRequestId}`);
+      if (!s.st.statusEchoed)
+        note(
+          s,
+          `WorkerStatusResponse request_id ${JSON.stringify(m.requestId)} does not echo ${s.statusRequestId}`,
+        );
       terminate(s, effects);
       return true;
     default:
@@ -110,31 +129,58 @@ function onPhase(s: ScriptState, m: StreamingMessage, effects: HostEffect[]): bo
 }
 
 function onStartStream(s: ScriptState, effects: HostEffect[], c: StreamingMessage['content']): void {
-  if (c.case !== 'startStream') return abort(s, effects, `the first message was ${c.case ?? 'empty'}, expected startStream`);
+  if (c.case !== 'startStream')
+    return abort(s, effects, `the first message was ${c.case ?? 'empty'}, expected startStream`);
   const { config } = s;
-  if (c.value.workerId !== config.workerId) return abort(s, effects, `StartStream worker id ${c.value.workerId} is not ${config.workerId}`);
+  if (c.value.workerId !== config.workerId)
+    return abort(s, effects, `StartStream worker id ${c.value.workerId} is not ${config.workerId}`);
   s.st.phase = 'await-init';
-  out(s, effects, msg('workerInitRequest', {
-    hostVersion: config.hostVersion, capabilities: { MultiStream: '10' }, logCategories: {},
-    workerDirectory: config.appDirectory, functionAppDirectory: config.appDirectory,
-  }));
+  out(
+    s,
+    effects,
+    msg('workerInitRequest', {
+      hostVersion: config.hostVersion,
+      capabilities: { MultiStream: '10' },
+      logCategories: {},
+      workerDirectory: config.appDirectory,
+      functionAppDirectory: config.appDirectory,
+    }),
+  );
 }
 
 function onInitResponse(s: ScriptState, effects: HostEffect[], r: Member<'workerInitResponse'>): void {
-  if (r.result?.status !== STATUS.Success) return abort(s, effects, `worker init failed: ${r.result?.exception?.message ?? r.result?.result ?? 'no result'}`);
+  if (r.result?.status !== STATUS.Success)
+    return abort(
+      s,
+      effects,
+      `worker init failed: ${r.result?.exception?.message ?? r.result?.result ?? 'no result'}`,
+    );
   s.capabilities = r.capabilities;
   s.st.workerCapabilities = Object.keys(s.capabilities).sort();
   const wm = r.workerMetadata;
-  if (wm) s.st.workerMetadata = { runtimeName: wm.runtimeName, runtimeVersion: wm.runtimeVersion, workerVersion: wm.workerVersion, workerBitness: wm.workerBitness, ...wm.customProperties };
+  if (wm)
+    s.st.workerMetadata = {
+      runtimeName: wm.runtimeName,
+      runtimeVersion: wm.runtimeVersion,
+      workerVersion: wm.workerVersion,
+      workerBitness: wm.workerBitness,
+      ...wm.customProperties,
+    };
   if (!s.config.reloadEnv) return sendMetadataRequest(s, effects);
   s.st.phase = 'await-reload';
-  out(s, effects, msg('functionEnvironmentReloadRequest', {
-    environmentVariables: {
-      AzureWebJobsStorage: 'UseDevelopmentStorage=true', FUNCTIONS_WORKER_RUNTIME: 'functape',
-      WEBSITE_SITE_NAME: 'functape-demo', DEMO_CONNECTION_STRING: 'Server=demo;Password=not-a-real-secret',
-    },
-    functionAppDirectory: s.config.appDirectory,
-  }));
+  out(
+    s,
+    effects,
+    msg('functionEnvironmentReloadRequest', {
+      environmentVariables: {
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        FUNCTIONS_WORKER_RUNTIME: 'functape',
+        WEBSITE_SITE_NAME: 'functape-demo',
+        DEMO_CONNECTION_STRING: 'Server=demo;Password=not-a-real-secret',
+      },
+      functionAppDirectory: s.config.appDirectory,
+    }),
+  );
 }
 
 function sendMetadataRequest(s: ScriptState, effects: HostEffect[]): void {
@@ -143,11 +189,18 @@ function sendMetadataRequest(s: ScriptState, effects: HostEffect[]): void {
 }
 
 /** Every function the script invokes must be in the metadata; otherwise it terminates. */
-function onMetadataResponse(s: ScriptState, effects: HostEffect[], r: Member<'functionMetadataResponse'>): void {
+function onMetadataResponse(
+  s: ScriptState,
+  effects: HostEffect[],
+  r: Member<'functionMetadataResponse'>,
+): void {
   const md = r.functionMetadataResults;
   const missing = s.config.functions.filter((fn) => !md.some((f) => f.name === fn));
   if (missing.length > 0) {
-    note(s, `the worker has no function ${missing.join(', ')} (it has ${md.map((f) => f.name).join(', ') || 'none'})`);
+    note(
+      s,
+      `the worker has no function ${missing.join(', ')} (it has ${md.map((f) => f.name).join(', ') || 'none'})`,
+    );
     return terminate(s, effects);
   }
   sendLoads(s, effects, md);
@@ -171,7 +224,11 @@ function sendLoads(s: ScriptState, effects: HostEffect[], metadata: RpcFunctionM
 }
 
 /** Invoking starts once every load is answered, unless a load of a scripted function failed. */
-function onLoadResponses(s: ScriptState, effects: HostEffect[], responses: Member<'functionLoadResponse'>[]): void {
+function onLoadResponses(
+  s: ScriptState,
+  effects: HostEffect[],
+  responses: Member<'functionLoadResponse'>[],
+): void {
   for (const r of responses) {
     s.pendingLoads.delete(r.functionId);
     const name = [...s.functionIds].find(([, id]) => id === r.functionId)?.[0];
@@ -184,4 +241,3 @@ function onLoadResponses(s: ScriptState, effects: HostEffect[], responses: Membe
   s.st.phase = 'invoking';
   sendInvocations(s, effects);
 }
-

@@ -47,7 +47,8 @@ export function readHttpInput(req: InvocationRequest): HttpInput | undefined {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(http.headers)) headers[k.toLowerCase()] = v;
   for (const [k, v] of Object.entries(http.nullableHeaders)) {
-    if (v.string.case === 'value' && headers[k.toLowerCase()] === undefined) headers[k.toLowerCase()] = v.string.value;
+    if (v.string.case === 'value' && headers[k.toLowerCase()] === undefined)
+      headers[k.toLowerCase()] = v.string.value;
   }
   const body = http.rawBody?.data.case ? typedDataBytes(http.rawBody) : typedDataBytes(http.body);
   return { method: http.method, url: http.url, query, headers, body };
@@ -67,9 +68,10 @@ export function httpReturnValue(out: HttpOutput): object {
       value: {
         statusCode: String(out.status),
         headers: { 'content-type': out.contentType },
-        body: typeof out.body === 'string'
-          ? { data: { case: 'string', value: out.body } }
-          : { data: { case: 'bytes', value: out.body } },
+        body:
+          typeof out.body === 'string'
+            ? { data: { case: 'string', value: out.body } }
+            : { data: { case: 'bytes', value: out.body } },
       },
     },
   };

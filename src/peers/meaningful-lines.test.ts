@@ -22,8 +22,15 @@ const PYTHON_CRASH = `Traceback (most recent call last):
 ModuleNotFoundError: No module named 'grpc'`.split('\n');
 
 test('the error line survives a short tail; blank lines and stack frames are dropped', () => {
-  assert.deepEqual(meaningfulLines(NODE_CRASH, 3), ["Error: Cannot find module '/app/dist/index.js'", '}', 'Node.js v20.20.2']);
-  assert.deepEqual(meaningfulLines(PYTHON_CRASH, 2), ['    import grpc', "ModuleNotFoundError: No module named 'grpc'"]);
+  assert.deepEqual(meaningfulLines(NODE_CRASH, 3), [
+    "Error: Cannot find module '/app/dist/index.js'",
+    '}',
+    'Node.js v20.20.2',
+  ]);
+  assert.deepEqual(meaningfulLines(PYTHON_CRASH, 2), [
+    '    import grpc',
+    "ModuleNotFoundError: No module named 'grpc'",
+  ]);
   assert.deepEqual(meaningfulLines(['a', '', 'b', 'c'], 2), ['b', 'c'], 'no error line: the last lines');
   assert.deepEqual(meaningfulLines(['x', '   '], 5), ['x']);
 });

@@ -21,7 +21,15 @@ export type StatusName = keyof typeof STATUS;
 export const STATUS_NAME: Record<number, StatusName> = { 0: 'Failure', 1: 'Success', 2: 'Cancelled' };
 
 /** RpcLog.Level values. */
-export const LOG_LEVEL = { Trace: 0, Debug: 1, Information: 2, Warning: 3, Error: 4, Critical: 5, None: 6 } as const;
+export const LOG_LEVEL = {
+  Trace: 0,
+  Debug: 1,
+  Information: 2,
+  Warning: 3,
+  Error: 4,
+  Critical: 5,
+  None: 6,
+} as const;
 /** RpcLog.RpcLogCategory values. */
 export const LOG_CATEGORY = { User: 0, System: 1, CustomMetric: 2 } as const;
 /** BindingInfo.Direction values. */
@@ -38,6 +46,10 @@ export function failure(message: string, exception?: Partial<RpcException>): Sta
 }
 
 /** A StreamingMessage init with `content` set to one member. */
-export function msg<K extends NonNullable<Content['case']>>(kind: K, value: object, requestId = ''): MessageInit {
+export function msg<K extends NonNullable<Content['case']>>(
+  kind: K,
+  value: object,
+  requestId = '',
+): MessageInit {
   return { requestId, content: { case: kind, value } } as MessageInit;
 }

@@ -7,7 +7,10 @@ import { msg, success } from './messages.js';
 const INVOCATION_RESPONSE_FIELD = 5;
 
 function noopOutput(): HttpOutput {
-  const r = BUILTIN_BY_NAME.get('noop')!.run({ method: '', url: '', query: {}, headers: {}, body: new Uint8Array(0) }, { greeting: '' });
+  const r = BUILTIN_BY_NAME.get('noop')!.run(
+    { method: '', url: '', query: {}, headers: {}, body: new Uint8Array(0) },
+    { greeting: '' },
+  );
   if (r.type !== 'return') throw new Error('noop must return');
   return r.output;
 }
@@ -19,10 +22,19 @@ function noopOutput(): HttpOutput {
  * built the ordinary way (a test checks), so the fast path is invisible on the wire.
  */
 export function createNoopAnswer(output: HttpOutput = noopOutput()): (invocationId: string) => Uint8Array {
-  const whole = encodeMessage(makeMessage(msg('invocationResponse', { invocationId: '', returnValue: httpReturnValue(output), result: success() })));
+  const whole = encodeMessage(
+    makeMessage(
+      msg('invocationResponse', {
+        invocationId: '',
+        returnValue: httpReturnValue(output),
+        result: success(),
+      }),
+    ),
+  );
   const reader = new BinaryReader(whole);
   const [field, wireType] = reader.tag();
-  if (field !== INVOCATION_RESPONSE_FIELD || wireType !== WireType.LengthDelimited) throw new Error('unexpected encoding of invocationResponse');
+  if (field !== INVOCATION_RESPONSE_FIELD || wireType !== WireType.LengthDelimited)
+    throw new Error('unexpected encoding of invocationResponse');
   const tail = reader.bytes();
   return (invocationId) =>
     new BinaryWriter()

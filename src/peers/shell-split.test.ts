@@ -10,7 +10,10 @@ const cases: Array<[string, string[] | RegExp]> = [
   ['a\\ b c', ['a b', 'c']],
   ["''", ['']],
   ['x"y"\'z\'', ['xyz']],
-  ['functape wrap --db "/tmp/a b.db" -- functape worker', ['functape', 'wrap', '--db', '/tmp/a b.db', '--', 'functape', 'worker']],
+  [
+    'functape wrap --db "/tmp/a b.db" -- functape worker',
+    ['functape', 'wrap', '--db', '/tmp/a b.db', '--', 'functape', 'worker'],
+  ],
   ['', []],
   ["'open", /unterminated '/],
   ['"open', /unterminated "/],

@@ -29,12 +29,18 @@ export interface SpawnOptions {
  * Start a worker process as a Functions host does: `argv` (the worker command) with the
  * host arguments appended, stdin closed, output captured line by line.
  */
-export function spawnWorker(argv: readonly string[], hostArgs: readonly string[], opts: SpawnOptions = {}): SpawnedWorker {
+export function spawnWorker(
+  argv: readonly string[],
+  hostArgs: readonly string[],
+  opts: SpawnOptions = {},
+): SpawnedWorker {
   if (argv.length === 0) throw new Error('empty worker command');
   const keep = opts.tailLines ?? 20;
   const lines: string[] = [];
   const child = spawn(argv[0]!, [...argv.slice(1), ...hostArgs], {
-    cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const onData = (stream: 'stdout' | 'stderr') => {
     let partial = '';

@@ -19,7 +19,13 @@ export function triggerBindingName(metadata: Pick<RpcFunctionMetadata, 'bindings
   for (const raw of metadata.rawBindings ?? []) {
     try {
       const b = JSON.parse(raw) as { name?: unknown; type?: unknown; direction?: unknown };
-      if (typeof b.name === 'string' && b.name && b.direction !== 'out' && isTrigger(typeof b.type === 'string' ? b.type : undefined)) return b.name;
+      if (
+        typeof b.name === 'string' &&
+        b.name &&
+        b.direction !== 'out' &&
+        isTrigger(typeof b.type === 'string' ? b.type : undefined)
+      )
+        return b.name;
     } catch {
       // A raw binding that is not JSON names nothing.
     }

@@ -1,6 +1,14 @@
 import { httpReturnValue, readHttpInput, type HttpInput } from './http-data.js';
 import type { FunctionResult, LogLine } from './builtin-functions.js';
-import { LOG_CATEGORY, LOG_LEVEL, failure, msg, success, type InvocationRequest, type Member } from './messages.js';
+import {
+  LOG_CATEGORY,
+  LOG_LEVEL,
+  failure,
+  msg,
+  success,
+  type InvocationRequest,
+  type Member,
+} from './messages.js';
 import { send, type InvocationCost, type WorkerEffect, type WorkerState } from './worker-state.js';
 
 /**
@@ -18,7 +26,14 @@ type LoadRequest = Member<'functionLoadRequest'>;
 export function load(w: WorkerState, req: LoadRequest): object {
   const name = req.metadata?.name || req.functionId;
   const fn = w.functions.get(name);
-  if (!fn) return { functionId: req.functionId, result: failure(`functape worker has no function named '${name}'`, { type: 'FunctionNotFound', source: 'functape-worker' }) };
+  if (!fn)
+    return {
+      functionId: req.functionId,
+      result: failure(`functape worker has no function named '${name}'`, {
+        type: 'FunctionNotFound',
+        source: 'functape-worker',
+      }),
+    };
   w.loaded.set(req.functionId, fn);
   w.bindingsOf.set(req.functionId, new Set(Object.keys(req.metadata?.bindings ?? {})));
   return { functionId: req.functionId, result: success(), isDependencyDownloaded: false };
@@ -26,35 +41,72 @@ export function load(w: WorkerState, req: LoadRequest): object {
 
 function logs(invocationId: string, fn: string, lines: LogLine[] | undefined, out: WorkerEffect[]): void {
   for (const line of lines ?? []) {
-    out.push(send(msg('rpcLog', {
-      invocationId, category: `Function.${fn}.User`, level: line.level, message: line.message, logCategory: LOG_CATEGORY.User,
-    })));
+    out.push(
+      send(
+        msg('rpcLog', {
+          invocationId,
+          category: `Function.${fn}.User`,
+          level: line.level,
+          message: line.message,
+          logCategory: LOG_CATEGORY.User,
+        }),
+      ),
+    );
   }
 }
 
 /** What a function's result becomes: logs then a response, a sleep timer, or the process's exit. */
-export function respond(w: WorkerState, requestId: string, invocationId: string, fn: string, result: FunctionResult, out: WorkerEffect[]): void {
+export function respond(
+  w: WorkerState,
+  requestId: string,
+  invocationId: string,
+  fn: string,
+  result: FunctionResult,
+  out: WorkerEffect[],
+): void {
   switch (result.type) {
     case 'return':
       logs(invocationId, fn, result.logs, out);
-      out.push(send(msg('invocationResponse', { invocationId, returnValue: httpReturnValue(result.output), result: success() }, requestId)));
+      out.push(
+        send(
+          msg(
+            'invocationResponse',
+            { invocationId, returnValue: httpReturnValue(result.output), result: success() },
+            requestId,
+          ),
+        ),
+      );
       return;
     case 'fail':
       logs(invocationId, fn, result.logs, out);
-      out.push(send(msg('invocationResponse', {
-        invocationId,
-        result: failure(result.message, {
-          type: result.exceptionType, source: fn, isUserException: true,
-          stackTrace: `${result.exceptionType}: ${result.message}\n    at ${fn} (functape-worker)`,
-        }),
-      }, requestId)));
+      out.push(
+        send(
+          msg(
+            'invocationResponse',
+            {
+              invocationId,
+              result: failure(result.message, {
+                type: result.exceptionType,
+                source: fn,
+                isUserException: true,
+                stackTrace: `${result.exceptionType}: ${result.message}\n    at ${fn} (functape-worker)`,
+              }),
+            },
+            requestId,
+          ),
+        ),
+      );
       return;
     case 'sleep':
       w.sleeping.set(invocationId, { requestId, fn, ms: result.ms });
       out.push({ type: 'set-timer', id: invocationId, ms: result.ms });
       return;
     case 'crash':
-      out.push({ type: 'exit', code: CRASH_EXIT_CODE, reason: `function '${fn}' crashed the worker (invocation ${invocationId})` });
+      out.push({
+        type: 'exit',
+        code: CRASH_EXIT_CODE,
+        reason: `function '${fn}' crashed the worker (invocation ${invocationId})`,
+      });
   }
 }
 
@@ -64,25 +116,54 @@ export function invoke(w: WorkerState, requestId: string, req: InvocationRequest
   w.stats.invocations++;
   const fn = w.loaded.get(req.functionId);
   if (!fn) {
-    out.push(send(msg('invocationResponse', {
-      invocationId: req.invocationId,
-      result: failure(`function id '${req.functionId}' is not loaded`, { type: 'FunctionNotLoaded', source: 'functape-worker' }),
-    }, requestId)));
+    out.push(
+      send(
+        msg(
+          'invocationResponse',
+          {
+            invocationId: req.invocationId,
+            result: failure(`function id '${req.functionId}' is not loaded`, {
+              type: 'FunctionNotLoaded',
+              source: 'functape-worker',
+            }),
+          },
+          requestId,
+        ),
+      ),
+    );
     return;
   }
   if (config.logWorkerId) {
-    out.push(send(msg('rpcLog', {
-      invocationId: req.invocationId, category: 'System', level: LOG_LEVEL.Debug, logCategory: LOG_CATEGORY.System,
-      message: `Worker ${config.workerId} received FunctionInvocationRequest with invocationId ${req.invocationId}`,
-    })));
+    out.push(
+      send(
+        msg('rpcLog', {
+          invocationId: req.invocationId,
+          category: 'System',
+          level: LOG_LEVEL.Debug,
+          logCategory: LOG_CATEGORY.System,
+          message: `Worker ${config.workerId} received FunctionInvocationRequest with invocationId ${req.invocationId}`,
+        }),
+      ),
+    );
   }
   const known = w.bindingsOf.get(req.functionId);
   const unknown = config.bindingName ? req.inputData.find((b) => !known?.has(b.name)) : undefined;
   if (unknown) {
-    out.push(send(msg('invocationResponse', {
-      invocationId: req.invocationId,
-      result: failure(`Failed to find binding "${unknown.name}"`, { type: 'Error', source: 'functape-worker' }),
-    }, requestId)));
+    out.push(
+      send(
+        msg(
+          'invocationResponse',
+          {
+            invocationId: req.invocationId,
+            result: failure(`Failed to find binding "${unknown.name}"`, {
+              type: 'Error',
+              source: 'functape-worker',
+            }),
+          },
+          requestId,
+        ),
+      ),
+    );
     return;
   }
   if (w.cost) spend(req.invocationId, fn.name, w.cost, out);
@@ -93,9 +174,16 @@ export function invoke(w: WorkerState, requestId: string, req: InvocationRequest
 function spend(invocationId: string, fn: string, c: InvocationCost, out: WorkerEffect[]): void {
   if (c.workUs > 0) out.push({ type: 'work', us: c.workUs });
   for (let i = 1; i <= c.logs; i++) {
-    out.push(send(msg('rpcLog', {
-      invocationId, category: `Function.${fn}`, level: LOG_LEVEL.Information, logCategory: LOG_CATEGORY.System,
-      message: `Executing '${fn}' (invocation ${invocationId}): worker log ${i} of ${c.logs}`,
-    })));
+    out.push(
+      send(
+        msg('rpcLog', {
+          invocationId,
+          category: `Function.${fn}`,
+          level: LOG_LEVEL.Information,
+          logCategory: LOG_CATEGORY.System,
+          message: `Executing '${fn}' (invocation ${invocationId}): worker log ${i} of ${c.logs}`,
+        }),
+      ),
+    );
   }
 }

@@ -1,7 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessage, encodeMessage, makeMessage, type StreamingMessage } from '../codec/streaming-message.js';
-import { CRASH_EXIT_CODE, createWorkerProtocol, type WorkerEffect, type WorkerProtocol } from './worker-protocol.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  makeMessage,
+  type StreamingMessage,
+} from '../codec/streaming-message.js';
+import {
+  CRASH_EXIT_CODE,
+  createWorkerProtocol,
+  type WorkerEffect,
+  type WorkerProtocol,
+} from './worker-protocol.js';
 import { createNoopAnswer } from './noop-answer.js';
 import { httpReturnValue } from './http-data.js';
 import { msg, STATUS, success, type MessageInit } from './messages.js';
@@ -11,8 +21,11 @@ const R = 'request-guid';
 
 function worker(extra: Partial<Parameters<typeof createWorkerProtocol>[0]> = {}): WorkerProtocol {
   return createWorkerProtocol({
-    workerId: W, requestId: R, workerVersion: '9.9.9',
-    runtime: { name: 'node', version: '20.0.0', bitness: 'x64', pid: 42 }, ...extra,
+    workerId: W,
+    requestId: R,
+    workerVersion: '9.9.9',
+    runtime: { name: 'node', version: '20.0.0', bitness: 'x64', pid: 42 },
+    ...extra,
   });
 }
 const enc = (init: MessageInit) => encodeMessage(makeMessage(init));
@@ -24,13 +37,35 @@ const only = (effects: WorkerEffect[]) => {
   return s[0]!;
 };
 
-function invocation(invocationId: string, functionId: string, query: Record<string, string> = {}, body?: Uint8Array): MessageInit {
+function invocation(
+  invocationId: string,
+  functionId: string,
+  query: Record<string, string> = {},
+  body?: Uint8Array,
+): MessageInit {
   return msg('invocationRequest', {
-    invocationId, functionId,
-    inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'http', value: {
-      method: 'POST', url: `http://localhost/api/${functionId}`, query, headers: { 'Content-Type': 'application/json' },
-      ...(body ? { rawBody: { data: { case: 'bytes', value: body } } } : {}),
-    } } } } }],
+    invocationId,
+    functionId,
+    inputData: [
+      {
+        name: 'req',
+        rpcData: {
+          case: 'data',
+          value: {
+            data: {
+              case: 'http',
+              value: {
+                method: 'POST',
+                url: `http://localhost/api/${functionId}`,
+                query,
+                headers: { 'Content-Type': 'application/json' },
+                ...(body ? { rawBody: { data: { case: 'bytes', value: body } } } : {}),
+              },
+            },
+          },
+        },
+      },
+    ],
   });
 }
 
@@ -74,7 +109,13 @@ test('init answers with capabilities, Success and worker metadata, echoing reque
   assert.equal(m.requestId, 'rid-1');
   assert.equal(m.content.case, 'workerInitResponse');
   if (m.content.case !== 'workerInitResponse') return;
-  for (const cap of ['WorkerStatus', 'HandlesWorkerTerminateMessage', 'HandlesInvocationCancelMessage', 'RawHttpBodyBytes', 'TypedDataCollection']) {
+  for (const cap of [
+    'WorkerStatus',
+    'HandlesWorkerTerminateMessage',
+    'HandlesInvocationCancelMessage',
+    'RawHttpBodyBytes',
+    'TypedDataCollection',
+  ]) {
     assert.ok(cap in m.content.value.capabilities, cap);
   }
   assert.ok(!('SupportsLoadResponseCollection' in m.content.value.capabilities));
@@ -82,7 +123,10 @@ test('init answers with capabilities, Success and worker metadata, echoing reque
   assert.equal(m.content.value.workerMetadata?.workerVersion, '9.9.9');
   assert.equal(m.content.value.workerMetadata?.customProperties.pid, '42');
   const withColl = only(worker({ loadCollection: true }).receive(enc(msg('workerInitRequest', {}))));
-  assert.ok(withColl.content.case === 'workerInitResponse' && 'SupportsLoadResponseCollection' in withColl.content.value.capabilities);
+  assert.ok(
+    withColl.content.case === 'workerInitResponse' &&
+      'SupportsLoadResponseCollection' in withColl.content.value.capabilities,
+  );
 });
 
 test('metadata lists the built-ins as worker-indexed functions (function_id = name) with HTTP bindings', () => {
@@ -100,40 +144,77 @@ test('metadata lists the built-ins as worker-indexed functions (function_id = na
 
 test('load: unknown names fail, host-indexed GUID ids work, a collection gets a collection', () => {
   const w = worker();
-  const bad = only(w.receive(enc(msg('functionLoadRequest', { functionId: 'nope', metadata: { name: 'nope' } }))));
-  assert.equal(bad.content.case === 'functionLoadResponse' && bad.content.value.result?.status, STATUS.Failure);
-  const coll = only(w.receive(enc(msg('functionLoadRequestCollection', { functionLoadRequests: [
-    { functionId: 'guid-1', metadata: { name: 'hello' } }, { functionId: 'guid-2', metadata: { name: 'noop' } },
-  ] }))));
+  const bad = only(
+    w.receive(enc(msg('functionLoadRequest', { functionId: 'nope', metadata: { name: 'nope' } }))),
+  );
+  assert.equal(
+    bad.content.case === 'functionLoadResponse' && bad.content.value.result?.status,
+    STATUS.Failure,
+  );
+  const coll = only(
+    w.receive(
+      enc(
+        msg('functionLoadRequestCollection', {
+          functionLoadRequests: [
+            { functionId: 'guid-1', metadata: { name: 'hello' } },
+            { functionId: 'guid-2', metadata: { name: 'noop' } },
+          ],
+        }),
+      ),
+    ),
+  );
   if (coll.content.case !== 'functionLoadResponseCollection') throw new Error(coll.content.case);
-  assert.deepEqual(coll.content.value.functionLoadResponses.map((r) => [r.functionId, r.result?.status]), [['guid-1', 1], ['guid-2', 1]]);
+  assert.deepEqual(
+    coll.content.value.functionLoadResponses.map((r) => [r.functionId, r.result?.status]),
+    [
+      ['guid-1', 1],
+      ['guid-2', 1],
+    ],
+  );
   assert.equal(httpBody(only(w.receive(enc(invocation('i1', 'guid-1', { name: 'Ada' }))))), 'Hello, Ada!');
 });
 
-const cases: Array<{ fn: string; query?: Record<string, string>; body?: string; check: (m: StreamingMessage[]) => void }> = [
+const cases: Array<{
+  fn: string;
+  query?: Record<string, string>;
+  body?: string;
+  check: (m: StreamingMessage[]) => void;
+}> = [
   { fn: 'echo', body: '{"a":1}', check: (ms) => assert.equal(httpBody(ms.at(-1)!), '{"a":1}') },
   { fn: 'hello', query: { name: 'Grace' }, check: (ms) => assert.equal(httpBody(ms.at(-1)!), 'Hi, Grace!') },
   { fn: 'hello', check: (ms) => assert.equal(httpBody(ms.at(-1)!), 'Hi, world!') },
   { fn: 'big', query: { mb: '0.5' }, check: (ms) => assert.equal(httpBody(ms.at(-1)!).length, 512 * 1024) },
   { fn: 'noop', check: (ms) => assert.equal(response(ms[0]!).result?.status, STATUS.Success) },
-  { fn: 'log', query: { count: '7' }, check: (ms) => {
-    assert.equal(ms.length, 8);
-    for (const m of ms.slice(0, 7)) assert.ok(m.content.case === 'rpcLog' && m.content.value.invocationId === 'inv');
-    assert.equal(httpBody(ms[7]!), 'logged 7 lines');
-  } },
-  { fn: 'fail', check: (ms) => {
-    const r = response(ms.at(-1)!);
-    assert.equal(r.result?.status, STATUS.Failure);
-    assert.equal(r.result?.exception?.message, 'fail was asked to fail');
-    assert.equal(r.result?.exception?.isUserException, true);
-    assert.equal(ms[0]!.content.case, 'rpcLog');
-  } },
+  {
+    fn: 'log',
+    query: { count: '7' },
+    check: (ms) => {
+      assert.equal(ms.length, 8);
+      for (const m of ms.slice(0, 7))
+        assert.ok(m.content.case === 'rpcLog' && m.content.value.invocationId === 'inv');
+      assert.equal(httpBody(ms[7]!), 'logged 7 lines');
+    },
+  },
+  {
+    fn: 'fail',
+    check: (ms) => {
+      const r = response(ms.at(-1)!);
+      assert.equal(r.result?.status, STATUS.Failure);
+      assert.equal(r.result?.exception?.message, 'fail was asked to fail');
+      assert.equal(r.result?.exception?.isUserException, true);
+      assert.equal(ms[0]!.content.case, 'rpcLog');
+    },
+  },
 ];
 
 for (const c of cases) {
   test(`invocation of ${c.fn} ${JSON.stringify(c.query ?? {})}: answered at once, deterministically`, () => {
-    const a = loadedWorker({ greeting: 'Hi' }).receive(enc(invocation('inv', c.fn, c.query, c.body ? Buffer.from(c.body) : undefined)));
-    const b = loadedWorker({ greeting: 'Hi' }).receive(enc(invocation('inv', c.fn, c.query, c.body ? Buffer.from(c.body) : undefined)));
+    const a = loadedWorker({ greeting: 'Hi' }).receive(
+      enc(invocation('inv', c.fn, c.query, c.body ? Buffer.from(c.body) : undefined)),
+    );
+    const b = loadedWorker({ greeting: 'Hi' }).receive(
+      enc(invocation('inv', c.fn, c.query, c.body ? Buffer.from(c.body) : undefined)),
+    );
     assert.deepEqual(a, b, 'same request, same bytes');
     assert.ok(a.every((e) => e.type === 'send'));
     c.check(sent(a));
@@ -142,13 +223,21 @@ for (const c of cases) {
 
 test('sleep sets a timer, answers when it fires; a cancel answers Cancelled and clears it', () => {
   const w = loadedWorker();
-  assert.deepEqual(w.receive(enc(invocation('s1', 'sleep', { ms: '25' }))), [{ type: 'set-timer', id: 's1', ms: 25 }]);
-  assert.deepEqual(w.receive(enc(invocation('s2', 'sleep', { ms: '60000' }))), [{ type: 'set-timer', id: 's2', ms: 60000 }]);
+  assert.deepEqual(w.receive(enc(invocation('s1', 'sleep', { ms: '25' }))), [
+    { type: 'set-timer', id: 's1', ms: 25 },
+  ]);
+  assert.deepEqual(w.receive(enc(invocation('s2', 'sleep', { ms: '60000' }))), [
+    { type: 'set-timer', id: 's2', ms: 60000 },
+  ]);
   assert.equal(w.stats().sleeping, 2);
   const cancel = w.receive(enc(msg('invocationCancel', { invocationId: 's2' })));
   assert.deepEqual(cancel[0], { type: 'clear-timer', id: 's2' });
   assert.equal(response(only(cancel)).result?.status, STATUS.Cancelled);
-  assert.deepEqual(w.receive(enc(msg('invocationCancel', { invocationId: 's2' }))), [], 'a second cancel is ignored');
+  assert.deepEqual(
+    w.receive(enc(msg('invocationCancel', { invocationId: 's2' }))),
+    [],
+    'a second cancel is ignored',
+  );
   assert.equal(httpBody(only(w.timerFired('s1'))), 'slept 25 ms');
   assert.deepEqual(w.timerFired('s1'), [], 'a stale timer does nothing');
 });
@@ -158,8 +247,20 @@ test('status request echoes request_id; env reload and warmup are answered', () 
   const st = only(w.receive(enc(msg('workerStatusRequest', {}, 'status-7'))));
   assert.equal(st.requestId, 'status-7');
   assert.equal(st.content.case, 'workerStatusResponse');
-  const rl = only(w.receive(enc(msg('functionEnvironmentReloadRequest', { environmentVariables: { SECRET: 'x' }, functionAppDirectory: '/new' }))));
-  assert.ok(rl.content.case === 'functionEnvironmentReloadResponse' && rl.content.value.result?.status === STATUS.Success);
+  const rl = only(
+    w.receive(
+      enc(
+        msg('functionEnvironmentReloadRequest', {
+          environmentVariables: { SECRET: 'x' },
+          functionAppDirectory: '/new',
+        }),
+      ),
+    ),
+  );
+  assert.ok(
+    rl.content.case === 'functionEnvironmentReloadResponse' &&
+      rl.content.value.result?.status === STATUS.Success,
+  );
   const wu = only(w.receive(enc(msg('workerWarmupRequest', { workerDirectory: '/w' }))));
   assert.equal(wu.content.case, 'workerWarmupResponse');
 });
@@ -168,7 +269,10 @@ test('terminate clears sleeps and ends with the grace period; later messages are
   const w = loadedWorker();
   w.receive(enc(invocation('s1', 'sleep', { ms: '1000' })));
   const t = w.receive(enc(msg('workerTerminate', { gracePeriod: { seconds: 2n, nanos: 500_000_000 } })));
-  assert.deepEqual(t, [{ type: 'clear-timer', id: 's1' }, { type: 'end', graceMs: 2500 }]);
+  assert.deepEqual(t, [
+    { type: 'clear-timer', id: 's1' },
+    { type: 'end', graceMs: 2500 },
+  ]);
   assert.deepEqual(w.receive(enc(msg('workerStatusRequest', {}, 'x'))), []);
 });
 
@@ -192,16 +296,24 @@ test('crash asks for an immediate exit', () => {
 test('the pre-encoded noop answer equals the ordinary encoding', () => {
   const output = { status: 200, contentType: 'text/plain', body: '' };
   const fast = createNoopAnswer(output)('3f2b8c1e-aaaa-bbbb-cccc-000000000001');
-  const slow = encodeMessage(makeMessage(msg('invocationResponse', {
-    invocationId: '3f2b8c1e-aaaa-bbbb-cccc-000000000001', returnValue: httpReturnValue(output), result: success(),
-  })));
+  const slow = encodeMessage(
+    makeMessage(
+      msg('invocationResponse', {
+        invocationId: '3f2b8c1e-aaaa-bbbb-cccc-000000000001',
+        returnValue: httpReturnValue(output),
+        result: success(),
+      }),
+    ),
+  );
   assert.deepEqual(fast, slow);
 });
 
 test('an invocation cost: every invocation (noop too) is work, then that many RpcLogs with its id, then the answer', () => {
   const cost = { workUs: 40, logs: 2 };
   for (const fn of ['noop', 'hello', 'log']) {
-    const effects = loadedWorker({ cost }).receive(enc(invocation('inv-c', fn, fn === 'log' ? { count: '1' } : {})));
+    const effects = loadedWorker({ cost }).receive(
+      enc(invocation('inv-c', fn, fn === 'log' ? { count: '1' } : {})),
+    );
     assert.deepEqual(effects[0], { type: 'work', us: 40 }, fn);
     const ms = sent(effects);
     const logs = ms.filter((m) => m.content.case === 'rpcLog');

@@ -3,7 +3,14 @@ import { describe } from '../codec/describe.js';
 import { builtinMetadata } from './builtin-functions.js';
 import { STATUS, msg, success, type Member } from './messages.js';
 import { invoke, load, respond } from './worker-invoke.js';
-import { createWorkerState, send, type WorkerConfig, type WorkerEffect, type WorkerState, type WorkerStats } from './worker-state.js';
+import {
+  createWorkerState,
+  send,
+  type WorkerConfig,
+  type WorkerEffect,
+  type WorkerState,
+  type WorkerStats,
+} from './worker-state.js';
 
 export { CRASH_EXIT_CODE } from './worker-invoke.js';
 export type { InvocationCost, WorkerConfig, WorkerEffect, WorkerStats } from './worker-state.js';
@@ -60,7 +67,15 @@ function receive(w: WorkerState, bytes: Uint8Array): WorkerEffect[] {
   }
   // Fast path: a noop invocation needs no decoding and a pre-encoded answer.
   const d = describe(bytes);
-  if (!w.cost && d.kind === 'invocationRequest' && !d.requestId && d.invocationId && d.functionId !== undefined && !config.logWorkerId && !config.bindingName) {
+  if (
+    !w.cost &&
+    d.kind === 'invocationRequest' &&
+    !d.requestId &&
+    d.invocationId &&
+    d.functionId !== undefined &&
+    !config.logWorkerId &&
+    !config.bindingName
+  ) {
     const fn = w.loaded.get(d.functionId);
     if (fn?.name === 'noop') {
       stats.invocations++;
@@ -89,7 +104,17 @@ function timerFired(w: WorkerState, id: string): WorkerEffect[] {
   if (!s) return [];
   w.sleeping.delete(id);
   const out: WorkerEffect[] = [];
-  respond(w, s.requestId, id, s.fn, { type: 'return', output: { status: 200, contentType: 'text/plain; charset=utf-8', body: `slept ${s.ms} ms` } }, out);
+  respond(
+    w,
+    s.requestId,
+    id,
+    s.fn,
+    {
+      type: 'return',
+      output: { status: 200, contentType: 'text/plain; charset=utf-8', body: `slept ${s.ms} ms` },
+    },
+    out,
+  );
   return out;
 }
 
@@ -111,24 +136,53 @@ function handle(w: WorkerState, m: StreamingMessage, out: WorkerEffect[]): void 
   switch (c.case) {
     case 'workerInitRequest':
       w.appDirectory = c.value.functionAppDirectory || c.value.workerDirectory;
-      out.push(send(msg('workerInitResponse', {
-        workerVersion: config.workerVersion, capabilities: workerCapabilities(config), result: success(), workerMetadata: metadata(config),
-      }, rid)));
+      out.push(
+        send(
+          msg(
+            'workerInitResponse',
+            {
+              workerVersion: config.workerVersion,
+              capabilities: workerCapabilities(config),
+              result: success(),
+              workerMetadata: metadata(config),
+            },
+            rid,
+          ),
+        ),
+      );
       return;
     case 'functionsMetadataRequest': {
       const dir = c.value.functionAppDirectory || w.appDirectory;
-      out.push(send(msg('functionMetadataResponse', {
-        functionMetadataResults: [...w.functions.keys()].map((name) => builtinMetadata(name, dir, config.bindingName)),
-        result: success(),
-        useDefaultMetadataIndexing: false,
-      }, rid)));
+      out.push(
+        send(
+          msg(
+            'functionMetadataResponse',
+            {
+              functionMetadataResults: [...w.functions.keys()].map((name) =>
+                builtinMetadata(name, dir, config.bindingName),
+              ),
+              result: success(),
+              useDefaultMetadataIndexing: false,
+            },
+            rid,
+          ),
+        ),
+      );
       return;
     }
     case 'functionLoadRequest':
       out.push(send(msg('functionLoadResponse', load(w, c.value), rid)));
       return;
     case 'functionLoadRequestCollection':
-      out.push(send(msg('functionLoadResponseCollection', { functionLoadResponses: c.value.functionLoadRequests.map((r) => load(w, r)) }, rid)));
+      out.push(
+        send(
+          msg(
+            'functionLoadResponseCollection',
+            { functionLoadResponses: c.value.functionLoadRequests.map((r) => load(w, r)) },
+            rid,
+          ),
+        ),
+      );
       return;
     case 'invocationRequest':
       return invoke(w, rid, c.value, out);
@@ -139,9 +193,20 @@ function handle(w: WorkerState, m: StreamingMessage, out: WorkerEffect[]): void 
       return;
     case 'functionEnvironmentReloadRequest':
       if (c.value.functionAppDirectory) w.appDirectory = c.value.functionAppDirectory;
-      out.push(send(msg('functionEnvironmentReloadResponse', {
-        workerMetadata: metadata(config), capabilities: workerCapabilities(config), result: success(), capabilitiesUpdateStrategy: 0,
-      }, rid)));
+      out.push(
+        send(
+          msg(
+            'functionEnvironmentReloadResponse',
+            {
+              workerMetadata: metadata(config),
+              capabilities: workerCapabilities(config),
+              result: success(),
+              capabilitiesUpdateStrategy: 0,
+            },
+            rid,
+          ),
+        ),
+      );
       return;
     case 'workerWarmupRequest':
       out.push(send(msg('workerWarmupResponse', { result: success() }, rid)));
@@ -162,9 +227,18 @@ function cancel(w: WorkerState, invocationId: string, out: WorkerEffect[]): void
   }
   w.sleeping.delete(invocationId);
   out.push({ type: 'clear-timer', id: invocationId });
-  out.push(send(msg('invocationResponse', {
-    invocationId, result: { status: STATUS.Cancelled, result: 'cancelled by the host' },
-  }, s.requestId)));
+  out.push(
+    send(
+      msg(
+        'invocationResponse',
+        {
+          invocationId,
+          result: { status: STATUS.Cancelled, result: 'cancelled by the host' },
+        },
+        s.requestId,
+      ),
+    ),
+  );
 }
 
 /** WorkerTerminate: every sleep is dropped unanswered, and the stream ends after the grace period (default 5 s). */

@@ -29,7 +29,14 @@ function fakeDuplex(opts: { refuseSends?: boolean } = {}) {
     metadata: {},
     done: new Promise<DuplexEnd>((r) => (finish = r)),
   };
-  return { d, sent, calls, deliver: (init: Parameters<typeof makeMessage>[0]) => handler!(encodeMessage(makeMessage(init))), finish: (e: DuplexEnd) => finish(e), drain: () => drain() };
+  return {
+    d,
+    sent,
+    calls,
+    deliver: (init: Parameters<typeof makeMessage>[0]) => handler!(encodeMessage(makeMessage(init))),
+    finish: (e: DuplexEnd) => finish(e),
+    drain: () => drain(),
+  };
 }
 
 function fakeTimers() {
@@ -44,14 +51,30 @@ function fakeTimers() {
       (h as { live: boolean }).live = false;
     },
   };
-  return { timers, fire: (ms: number) => due.filter((t) => t.live && t.ms === ms).forEach((t) => ((t.live = false), t.fn())) };
+  return {
+    timers,
+    fire: (ms: number) => due.filter((t) => t.live && t.ms === ms).forEach((t) => ((t.live = false), t.fn())),
+  };
 }
 
-const protocol = () => createWorkerProtocol({ workerId: 'W', requestId: 'R', workerVersion: '1', runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 } });
-const sleepRequest = (id: string, ms: number) => msg('invocationRequest', {
-  invocationId: id, functionId: 'sleep',
-  inputData: [{ name: 'req', rpcData: { case: 'data', value: { data: { case: 'http', value: { query: { ms: String(ms) } } } } } }],
-});
+const protocol = () =>
+  createWorkerProtocol({
+    workerId: 'W',
+    requestId: 'R',
+    workerVersion: '1',
+    runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 },
+  });
+const sleepRequest = (id: string, ms: number) =>
+  msg('invocationRequest', {
+    invocationId: id,
+    functionId: 'sleep',
+    inputData: [
+      {
+        name: 'req',
+        rpcData: { case: 'data', value: { data: { case: 'http', value: { query: { ms: String(ms) } } } } },
+      },
+    ],
+  });
 
 test('StartStream first; a sleep answers when its timer fires; terminate ends the stream and exits 0', async () => {
   const f = fakeDuplex();
@@ -125,7 +148,13 @@ test('an invocation cost: its CPU is spent before the logs and the answer are se
   const f = fakeDuplex();
   const t = fakeTimers();
   const order: string[] = [];
-  const p = createWorkerProtocol({ workerId: 'W', requestId: 'R', workerVersion: '1', runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 }, cost: { workUs: 250, logs: 2 } });
+  const p = createWorkerProtocol({
+    workerId: 'W',
+    requestId: 'R',
+    workerVersion: '1',
+    runtime: { name: 'n', version: '1', bitness: 'x', pid: 1 },
+    cost: { workUs: 250, logs: 2 },
+  });
   const result = runWorker(f.d, p, t.timers, (us) => order.push(`work ${us} after ${f.sent.length} sends`));
   f.deliver(msg('functionLoadRequest', { functionId: 'noop', metadata: { name: 'noop' } }));
   f.deliver(msg('invocationRequest', { invocationId: 'i1', functionId: 'noop' }));

@@ -42,7 +42,10 @@ type PausableDuplex = Duplex & { pause?: () => void; resume?: () => void };
  * slows down its own requests instead of growing our memory.
  */
 export function runWorker(
-  duplex: PausableDuplex, protocol: WorkerProtocol, timers: Timers = realTimers, work: (us: number) => void = busyWait,
+  duplex: PausableDuplex,
+  protocol: WorkerProtocol,
+  timers: Timers = realTimers,
+  work: (us: number) => void = busyWait,
 ): Promise<WorkerRunResult> {
   const pending = new Map<string, unknown>();
   let paused = false;
@@ -77,10 +80,13 @@ export function runWorker(
         case 'set-timer': {
           const old = pending.get(e.id);
           if (old !== undefined) timers.clearTimeout(old);
-          pending.set(e.id, timers.setTimeout(() => {
-            pending.delete(e.id);
-            apply(protocol.timerFired(e.id));
-          }, e.ms));
+          pending.set(
+            e.id,
+            timers.setTimeout(() => {
+              pending.delete(e.id);
+              apply(protocol.timerFired(e.id));
+            }, e.ms),
+          );
           break;
         }
         case 'clear-timer': {
@@ -94,7 +100,11 @@ export function runWorker(
           duplex.end();
           const grace = timers.setTimeout(() => {
             duplex.cancel();
-            finish({ exitCode: 0, reason: `terminated by the host; stream cut after the ${e.graceMs} ms grace period`, crash: false });
+            finish({
+              exitCode: 0,
+              reason: `terminated by the host; stream cut after the ${e.graceMs} ms grace period`,
+              crash: false,
+            });
           }, e.graceMs);
           pending.set('\0terminate-grace', grace);
           break;
@@ -112,9 +122,17 @@ export function runWorker(
   apply(protocol.start());
   duplex.onMessage((bytes) => apply(protocol.receive(bytes)));
   void duplex.done.then((end) => {
-    if (terminated) finish({ exitCode: 0, reason: 'terminated by the host', status: end.status, crash: false });
-    else if (end.status.code === 0) finish({ exitCode: 0, reason: 'the host ended the stream', status: end.status, crash: false });
-    else finish({ exitCode: 3, reason: `the stream broke: ${end.status.code} ${end.status.details}`, status: end.status, crash: false });
+    if (terminated)
+      finish({ exitCode: 0, reason: 'terminated by the host', status: end.status, crash: false });
+    else if (end.status.code === 0)
+      finish({ exitCode: 0, reason: 'the host ended the stream', status: end.status, crash: false });
+    else
+      finish({
+        exitCode: 3,
+        reason: `the stream broke: ${end.status.code} ${end.status.details}`,
+        status: end.status,
+        crash: false,
+      });
   });
   return result;
 }

@@ -110,4 +110,7 @@ export function createWorkerState(config: WorkerConfig): WorkerState {
   };
 }
 
-export const send = (init: MessageInit): WorkerEffect => ({ type: 'send', bytes: encodeMessage(makeMessage(init)) });
+export const send = (init: MessageInit): WorkerEffect => ({
+  type: 'send',
+  bytes: encodeMessage(makeMessage(init)),
+});

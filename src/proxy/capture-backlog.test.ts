@@ -14,23 +14,40 @@ function fakeRecorder() {
       return {
         id,
         closed: false,
-        message: (direction, _compressed, bytes, sinceOpenNs) => calls.push(`msg ${id} ${direction} ${Buffer.from(bytes).toString()} at +${sinceOpenNs}`),
+        message: (direction, _compressed, bytes, sinceOpenNs) =>
+          calls.push(`msg ${id} ${direction} ${Buffer.from(bytes).toString()} at +${sinceOpenNs}`),
         close: (end) => calls.push(`close ${id} ${end.reason} at ${end.hrNs}`),
       };
     },
     paused: false,
     failed: false,
-    stats: () => ({ sessionsOpened: 0, sessionsClosed: 0, frames: { toHost: 0, toWorker: 0 }, bytes: { toHost: 0, toWorker: 0 }, pauses: 0, storeErrors: 0 }),
+    stats: () => ({
+      sessionsOpened: 0,
+      sessionsClosed: 0,
+      frames: { toHost: 0, toWorker: 0 },
+      bytes: { toHost: 0, toWorker: 0 },
+      pauses: 0,
+      storeErrors: 0,
+    }),
   };
   return { recorder, calls };
 }
 
-const opening = (path: string, hrNs: bigint): SessionOpening => ({ upstream: 'h:1', path, metadata: {}, hrNs, wallMs: 1 });
+const opening = (path: string, hrNs: bigint): SessionOpening => ({
+  upstream: 'h:1',
+  path,
+  metadata: {},
+  hrNs,
+  wallMs: 1,
+});
 const bytes = (s: string) => Buffer.from(s);
 
 test('observations before start are replayed in the order they happened, with their own times; later ones go straight through', () => {
   const flow: string[] = [];
-  const backlog = createCaptureBacklog({ highWaterBytes: 1 << 20, flow: { pause: () => flow.push('pause'), resume: () => flow.push('resume') } });
+  const backlog = createCaptureBacklog({
+    highWaterBytes: 1 << 20,
+    flow: { pause: () => flow.push('pause'), resume: () => flow.push('resume') },
+  });
   const a = backlog.open(opening('/a', 10n));
   a.message('toHost', false, bytes('a1'), 11);
   const b = backlog.open(opening('/b', 12n));
@@ -48,8 +65,16 @@ test('observations before start are replayed in the order they happened, with th
   a.close({ status: { code: 0, details: '' }, reason: 'completed', hrNs: 19n });
 
   assert.deepEqual(calls, [
-    'open 1 /a at 10', 'msg 1 toHost a1 at +11', 'open 2 /b at 12', 'msg 2 toWorker b1 at +13', 'msg 1 toWorker a2 at +14', 'close 2 worker-gone at 15',
-    'msg 1 toHost a3 at +16', 'open 3 /c at 17', 'msg 3 toHost c1 at +18', 'close 1 completed at 19',
+    'open 1 /a at 10',
+    'msg 1 toHost a1 at +11',
+    'open 2 /b at 12',
+    'msg 2 toWorker b1 at +13',
+    'msg 1 toWorker a2 at +14',
+    'close 2 worker-gone at 15',
+    'msg 1 toHost a3 at +16',
+    'open 3 /c at 17',
+    'msg 3 toHost c1 at +18',
+    'close 1 completed at 19',
   ]);
   assert.equal(backlog.queuedBytes, 0);
   assert.deepEqual(flow, [], 'below the high-water mark the peers are never paused');
@@ -57,19 +82,32 @@ test('observations before start are replayed in the order they happened, with th
 
 test('above the high-water mark the peers are paused once, and resumed after the replay', () => {
   const events: string[] = [];
-  const backlog = createCaptureBacklog({ highWaterBytes: 10, flow: { pause: () => events.push('pause'), resume: () => events.push('resume') } });
+  const backlog = createCaptureBacklog({
+    highWaterBytes: 10,
+    flow: { pause: () => events.push('pause'), resume: () => events.push('resume') },
+  });
   const s = backlog.open(opening('/a', 1n));
   for (let i = 0; i < 5; i++) s.message('toHost', false, bytes(`m${i}xx`), 2 + i);
   assert.deepEqual(events, ['pause'], 'paused once, when 12 bytes > 10 were queued');
   const { recorder, calls } = fakeRecorder();
-  backlog.start({ ...recorder, open: (o) => { const sess = recorder.open(o); events.push('replay'); return sess; } });
+  backlog.start({
+    ...recorder,
+    open: (o) => {
+      const sess = recorder.open(o);
+      events.push('replay');
+      return sess;
+    },
+  });
   assert.deepEqual(events, ['pause', 'replay', 'resume']);
   assert.equal(calls.length, 6, 'every queued message was replayed: none dropped at the high-water mark');
 });
 
 test('discard (the store did not open) forgets the queue, resumes the peers and ignores what comes later', () => {
   const events: string[] = [];
-  const backlog = createCaptureBacklog({ highWaterBytes: 1, flow: { pause: () => events.push('pause'), resume: () => events.push('resume') } });
+  const backlog = createCaptureBacklog({
+    highWaterBytes: 1,
+    flow: { pause: () => events.push('pause'), resume: () => events.push('resume') },
+  });
   const s = backlog.open(opening('/a', 1n));
   s.message('toHost', false, bytes('xyz'), 2);
   backlog.discard();
@@ -82,7 +120,10 @@ test('discard (the store did not open) forgets the queue, resumes the peers and 
 
 test('a negative high-water mark pauses the peers as soon as a stream opens, before any message', () => {
   const events: string[] = [];
-  const backlog = createCaptureBacklog({ highWaterBytes: -1, flow: { pause: () => events.push('pause'), resume: () => events.push('resume') } });
+  const backlog = createCaptureBacklog({
+    highWaterBytes: -1,
+    flow: { pause: () => events.push('pause'), resume: () => events.push('resume') },
+  });
   backlog.open(opening('/a', 1n));
   assert.deepEqual(events, ['pause']);
   backlog.start(fakeRecorder().recorder);

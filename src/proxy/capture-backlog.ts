@@ -72,14 +72,20 @@ export function createCaptureBacklog(options: CaptureBacklogOptions): CaptureBac
       // Closures that capture a message's arguments are made only while queueing, in
       // functions of their own: a closure inside `message` itself would make V8 allocate
       // a context for its arguments on every call, queued or not.
-      const queueMessage = (direction: Direction, compressed: boolean, bytes: Uint8Array, sinceOpenNs: number) =>
-        later(() => session!.message(direction, compressed, bytes, sinceOpenNs), bytes.byteLength);
+      const queueMessage = (
+        direction: Direction,
+        compressed: boolean,
+        bytes: Uint8Array,
+        sinceOpenNs: number,
+      ) => later(() => session!.message(direction, compressed, bytes, sinceOpenNs), bytes.byteLength);
       const queueClose = (end: SessionClosing) => later(() => session!.close(end));
       // Once the store is ready (start ran the queued open) messages go straight to the
       // session: nothing is allocated per message for a stream that outlives the wait.
       return {
         message: (direction, compressed, bytes, sinceOpenNs) =>
-          session ? session.message(direction, compressed, bytes, sinceOpenNs) : queueMessage(direction, compressed, bytes, sinceOpenNs),
+          session
+            ? session.message(direction, compressed, bytes, sinceOpenNs)
+            : queueMessage(direction, compressed, bytes, sinceOpenNs),
         close: (end) => (session ? session.close(end) : queueClose(end)),
       };
     },

@@ -35,13 +35,21 @@ function fakeStore(direct = false) {
   if (direct) {
     store.writeFrame = (sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) => {
       assert.ok(Number.isSafeInteger(tNs), `tNs ${tNs} is a whole number of ns`);
-      events.push({ type: 'frame', frame: { sessionId, seq, dirSeq, direction, tNs: BigInt(tNs), wallMs, compressed, bytes } });
+      events.push({
+        type: 'frame',
+        frame: { sessionId, seq, dirSeq, direction, tNs: BigInt(tNs), wallMs, compressed, bytes },
+      });
       return !state.full;
     };
   }
   return {
-    store, events, state,
-    drain: () => { state.full = false; release?.(); },
+    store,
+    events,
+    state,
+    drain: () => {
+      state.full = false;
+      release?.();
+    },
     fail: (err: Error) => errorHandler?.(err),
   };
 }
@@ -61,15 +69,24 @@ function setup(extra: Partial<CaptureRecorderOptions> = {}, direct = false) {
   return { ...fake, recorder, flow, errors };
 }
 
-const opening = { upstream: '127.0.0.1:7071', path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream', metadata: { 'x-a': ['1'] }, hrNs: 1_000_000_000n, wallMs: 1_700_000_000_000 };
+const opening = {
+  upstream: '127.0.0.1:7071',
+  path: '/AzureFunctionsRpcMessages.FunctionRpc/EventStream',
+  metadata: { 'x-a': ['1'] },
+  hrNs: 1_000_000_000n,
+  wallMs: 1_700_000_000_000,
+};
 const b = (...xs: number[]) => new Uint8Array(xs);
 
 test('a session is start, frames with seq/dirSeq/tNs/wallMs, end', () => {
   const { recorder, events } = setup({ label: 'run-1' });
   const s = recorder.open(opening);
   assert.equal(s.id, 41);
-  const script: [('toHost' | 'toWorker'), number][] = [
-    ['toHost', 0], ['toWorker', 500_000], ['toWorker', 2_000_000], ['toHost', 3_000_001],
+  const script: ['toHost' | 'toWorker', number][] = [
+    ['toHost', 0],
+    ['toWorker', 500_000],
+    ['toWorker', 2_000_000],
+    ['toHost', 3_000_001],
   ];
   script.forEach(([dir, t], i) => s.message(dir, i === 3, b(i), t));
   s.close({ status: { code: 0, details: 'OK' }, reason: 'completed', hrNs: 1_010_000_000n });
@@ -79,17 +96,49 @@ test('a session is start, frames with seq/dirSeq/tNs/wallMs, end', () => {
   assert.equal(events.length, 6);
   assert.deepEqual(events[0], {
     type: 'session-start',
-    session: { id: 41, label: 'run-1', startWallMs: 1_700_000_000_000, upstream: '127.0.0.1:7071', path: opening.path, metadata: { 'x-a': ['1'] }, functapeVersion: '9.9.9', schemaVersion: 'test-schema' },
+    session: {
+      id: 41,
+      label: 'run-1',
+      startWallMs: 1_700_000_000_000,
+      upstream: '127.0.0.1:7071',
+      path: opening.path,
+      metadata: { 'x-a': ['1'] },
+      functapeVersion: '9.9.9',
+      schemaVersion: 'test-schema',
+    },
   });
   const frames = events.slice(1, 5).map((e) => (e.type === 'frame' ? e.frame : assert.fail('not a frame')));
-  assert.deepEqual(frames.map((f) => [f.seq, f.dirSeq, f.direction, f.tNs, f.compressed]), [
-    [0, 0, 'toHost', 0n, false], [1, 0, 'toWorker', 500_000n, false], [2, 1, 'toWorker', 2_000_000n, false], [3, 1, 'toHost', 3_000_001n, true],
-  ]);
-  assert.deepEqual(frames.map((f) => f.wallMs), [1_700_000_000_000, 1_700_000_000_000.5, 1_700_000_000_002, 1_700_000_000_003.000001]);
+  assert.deepEqual(
+    frames.map((f) => [f.seq, f.dirSeq, f.direction, f.tNs, f.compressed]),
+    [
+      [0, 0, 'toHost', 0n, false],
+      [1, 0, 'toWorker', 500_000n, false],
+      [2, 1, 'toWorker', 2_000_000n, false],
+      [3, 1, 'toHost', 3_000_001n, true],
+    ],
+  );
+  assert.deepEqual(
+    frames.map((f) => f.wallMs),
+    [1_700_000_000_000, 1_700_000_000_000.5, 1_700_000_000_002, 1_700_000_000_003.000001],
+  );
   assert.ok(frames.every((f) => f.sessionId === 41));
-  assert.deepEqual(events[5], { type: 'session-end', end: { id: 41, endNs: 10_000_000n, endWallMs: 1_700_000_000_010, status: { code: 0, details: 'OK' }, reason: 'completed' } });
+  assert.deepEqual(events[5], {
+    type: 'session-end',
+    end: {
+      id: 41,
+      endNs: 10_000_000n,
+      endWallMs: 1_700_000_000_010,
+      status: { code: 0, details: 'OK' },
+      reason: 'completed',
+    },
+  });
   assert.deepEqual(recorder.stats(), {
-    sessionsOpened: 1, sessionsClosed: 1, frames: { toHost: 2, toWorker: 2 }, bytes: { toHost: 2, toWorker: 2 }, pauses: 0, storeErrors: 0,
+    sessionsOpened: 1,
+    sessionsClosed: 1,
+    frames: { toHost: 2, toWorker: 2 },
+    bytes: { toHost: 2, toWorker: 2 },
+    pauses: 0,
+    storeErrors: 0,
   });
 });
 
@@ -111,10 +160,19 @@ test('interleaved sessions keep their own ids and sequence numbers', () => {
   a.message('toHost', false, b(3), 200_000_000);
   c.close({ status: { code: 14, details: 'Connection dropped' }, reason: 'host-gone', hrNs: 2_200_000_000n });
   a.close({ status: null, reason: 'worker-gone', hrNs: 1_300_000_000n });
-  const frames = events.flatMap((e) => (e.type === 'frame' ? [[e.frame.sessionId, e.frame.seq, e.frame.tNs]] : []));
-  assert.deepEqual(frames, [[41, 0, 100_000_000n], [42, 0, 100_000_000n], [41, 1, 200_000_000n]]);
+  const frames = events.flatMap((e) =>
+    e.type === 'frame' ? [[e.frame.sessionId, e.frame.seq, e.frame.tNs]] : [],
+  );
+  assert.deepEqual(frames, [
+    [41, 0, 100_000_000n],
+    [42, 0, 100_000_000n],
+    [41, 1, 200_000_000n],
+  ]);
   const ends = events.flatMap((e) => (e.type === 'session-end' ? [[e.end.id, e.end.reason]] : []));
-  assert.deepEqual(ends, [[42, 'host-gone'], [41, 'worker-gone']]);
+  assert.deepEqual(ends, [
+    [42, 'host-gone'],
+    [41, 'worker-gone'],
+  ]);
 });
 
 test('a clock that steps back gives tNs 0, never negative', () => {
@@ -149,7 +207,10 @@ test('store errors: forward reports each and goes on; fail reports the first as 
   const fwd = setup({ onStoreError: 'forward' });
   fwd.fail(new Error('disk full'));
   fwd.fail(new Error('disk full again'));
-  assert.deepEqual(fwd.errors, [['disk full', false], ['disk full again', false]]);
+  assert.deepEqual(fwd.errors, [
+    ['disk full', false],
+    ['disk full again', false],
+  ]);
   assert.equal(fwd.recorder.failed, false);
   assert.equal(fwd.recorder.stats().storeErrors, 2);
 
@@ -180,7 +241,9 @@ test('a store with writeFrame gets exactly the frames, times and order the event
   const viaFields = script(true);
   assert.deepEqual(viaFields.events, viaEvents.events);
   assert.deepEqual(viaFields.recorder.stats(), viaEvents.recorder.stats());
-  const frames = viaFields.events.flatMap((e) => (e.type === 'frame' ? [[e.frame.sessionId, e.frame.seq, e.frame.dirSeq, e.frame.tNs, e.frame.wallMs]] : []));
+  const frames = viaFields.events.flatMap((e) =>
+    e.type === 'frame' ? [[e.frame.sessionId, e.frame.seq, e.frame.dirSeq, e.frame.tNs, e.frame.wallMs]] : [],
+  );
   assert.deepEqual(frames, [
     [41, 0, 0, 0n, 1_700_000_000_000],
     [42, 0, 0, 1_500n, 1_700_000_001_000.0015],
@@ -205,21 +268,40 @@ test('writeFrame backpressure pauses once and resumes when the store drains', as
 
 test('a worker that goes away after WorkerTerminate ended the session as the protocol asks: terminated, within its grace', async () => {
   const { encodeMessage, makeMessage } = await import('../codec/streaming-message.js');
-  const terminate = encodeMessage(makeMessage({ requestId: 'r', content: { case: 'workerTerminate', value: { gracePeriod: { seconds: 5n, nanos: 0 } } } }));
+  const terminate = encodeMessage(
+    makeMessage({
+      requestId: 'r',
+      content: { case: 'workerTerminate', value: { gracePeriod: { seconds: 5n, nanos: 0 } } },
+    }),
+  );
   const { recorder, events } = setup();
   const a = recorder.open(opening);
   a.message('toWorker', false, terminate, 100_000_000);
-  a.close({ status: { code: 1, details: 'the worker ended the stream (RST_STREAM code 8)' }, reason: 'worker-gone', hrNs: opening.hrNs + 112_000_000n });
+  a.close({
+    status: { code: 1, details: 'the worker ended the stream (RST_STREAM code 8)' },
+    reason: 'worker-gone',
+    hrNs: opening.hrNs + 112_000_000n,
+  });
   const gone = recorder.open(opening); // no WorkerTerminate: still worker-gone
   gone.message('toWorker', false, b(1), 100_000_000);
   gone.close({ status: { code: 1, details: 'x' }, reason: 'worker-gone', hrNs: opening.hrNs + 200_000_000n });
   const late = recorder.open(opening); // terminated, but after the grace period
   late.message('toWorker', false, terminate, 0);
   late.close({ status: null, reason: 'worker-gone', hrNs: opening.hrNs + 6_000_000_000n });
-  const ends = events.flatMap((e) => (e.type === 'session-end' ? [[e.end.reason, e.end.status?.code, e.end.status?.details]] : []));
+  const ends = events.flatMap((e) =>
+    e.type === 'session-end' ? [[e.end.reason, e.end.status?.code, e.end.status?.details]] : [],
+  );
   assert.deepEqual(ends, [
-    ['terminated', 1, 'the worker ended its stream 12.0 ms after WorkerTerminate, within its 5 s grace period'],
+    [
+      'terminated',
+      1,
+      'the worker ended its stream 12.0 ms after WorkerTerminate, within its 5 s grace period',
+    ],
     ['worker-gone', 1, 'x'],
-    ['terminated', 1, 'the worker ended its stream 6000 ms after WorkerTerminate, after its 5 s grace period'],
+    [
+      'terminated',
+      1,
+      'the worker ended its stream 6000 ms after WorkerTerminate, after its 5 s grace period',
+    ],
   ]);
 });

@@ -91,7 +91,12 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
   const { store, flow } = options;
   const mode = options.onStoreError ?? 'forward';
   const stats: RecorderStats = {
-    sessionsOpened: 0, sessionsClosed: 0, frames: { toHost: 0, toWorker: 0 }, bytes: { toHost: 0, toWorker: 0 }, pauses: 0, storeErrors: 0,
+    sessionsOpened: 0,
+    sessionsClosed: 0,
+    frames: { toHost: 0, toWorker: 0 },
+    bytes: { toHost: 0, toWorker: 0 },
+    pauses: 0,
+    storeErrors: 0,
   };
   let paused = false;
   let failed = false;
@@ -163,14 +168,28 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
             if (graceMs !== undefined) terminate = { tNs, graceMs };
           }
           if (direct) wrote(store.writeFrame!(id, s, d, direction, tNs, wallMs, compressed, bytes));
-          else write({ type: 'frame', frame: { sessionId: id, seq: s, dirSeq: d, direction, tNs: BigInt(tNs), wallMs, compressed, bytes } });
+          else
+            write({
+              type: 'frame',
+              frame: {
+                sessionId: id,
+                seq: s,
+                dirSeq: d,
+                direction,
+                tNs: BigInt(tNs),
+                wallMs,
+                compressed,
+                bytes,
+              },
+            });
         },
         close(end) {
           if (closed) return;
           closed = true;
           stats.sessionsClosed += 1;
           const endNs = end.hrNs > startNs ? end.hrNs - startNs : 0n;
-          const { status, reason } = terminate && end.reason === 'worker-gone' ? terminated(end.status, terminate, endNs) : end;
+          const { status, reason } =
+            terminate && end.reason === 'worker-gone' ? terminated(end.status, terminate, endNs) : end;
           write({
             type: 'session-end',
             end: { id, endNs, endWallMs: startWallMs + Number(endNs) / 1e6, status, reason },
@@ -195,13 +214,21 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
  * its stream and exit): reason `terminated`, and the details say when, against the grace
  * period. The status code the host saw is kept.
  */
-function terminated(status: StreamStatus | null, t: { tNs: number; graceMs: number }, endNs: bigint): { status: StreamStatus; reason: EndReason } {
+function terminated(
+  status: StreamStatus | null,
+  t: { tNs: number; graceMs: number },
+  endNs: bigint,
+): { status: StreamStatus; reason: EndReason } {
   const ms = Math.max(0, (Number(endNs) - t.tNs) / 1e6);
   const shown = ms >= 100 ? ms.toFixed(0) : ms.toFixed(1);
   const grace = `${t.graceMs / 1000} s grace period`;
   const when = ms <= t.graceMs ? `within its ${grace}` : `after its ${grace}`;
   return {
-    status: { ...status, code: status?.code ?? 1, details: `the worker ended its stream ${shown} ms after WorkerTerminate, ${when}` },
+    status: {
+      ...status,
+      code: status?.code ?? 1,
+      details: `the worker ended its stream ${shown} ms after WorkerTerminate, ${when}`,
+    },
     reason: 'terminated',
   };
 }

@@ -36,8 +36,19 @@ export interface StreamEndState {
 
 export function createStreamEndState(): StreamEndState {
   return {
-    decided: null, upStatus: null, upTrailers: false, override: null, upOpened: true, responded: false, workerEnded: false,
-    upWriteEnded: false, upReadEnded: false, workerClosed: false, upClosed: false, upResetSent: false, finished: false,
+    decided: null,
+    upStatus: null,
+    upTrailers: false,
+    override: null,
+    upOpened: true,
+    responded: false,
+    workerEnded: false,
+    upWriteEnded: false,
+    upReadEnded: false,
+    workerClosed: false,
+    upClosed: false,
+    upResetSent: false,
+    finished: false,
   };
 }
 
@@ -131,7 +142,12 @@ function statusToWorker(st: StreamEndState, status: StreamStatus, out: StreamEnd
   }
 }
 
-function onResponse(st: StreamEndState, endStream: boolean, status: StreamStatus | null, out: StreamEndCommand[]): void {
+function onResponse(
+  st: StreamEndState,
+  endStream: boolean,
+  status: StreamStatus | null,
+  out: StreamEndCommand[],
+): void {
   if (st.workerClosed || st.responded) return;
   st.responded = true;
   if (endStream) {
@@ -142,7 +158,11 @@ function onResponse(st: StreamEndState, endStream: boolean, status: StreamStatus
   out.push({ type: 'respond', endStream });
 }
 
-function onUpstreamClosed(st: StreamEndState, e: Extract<StreamEndEvent, { type: 'upstream-closed' }>, out: StreamEndCommand[]): void {
+function onUpstreamClosed(
+  st: StreamEndState,
+  e: Extract<StreamEndEvent, { type: 'upstream-closed' }>,
+  out: StreamEndCommand[],
+): void {
   st.upClosed = true;
   out.push({ type: 'release', side: 'upstream' });
   if (st.upStatus) {
@@ -170,10 +190,15 @@ function onUpstreamClosed(st: StreamEndState, e: Extract<StreamEndEvent, { type:
 function onWorkerClosed(st: StreamEndState, rstCode: number | undefined, out: StreamEndCommand[]): void {
   st.workerClosed = true;
   out.push({ type: 'release', side: 'worker' });
-  decide(st, { code: 1, details: `the worker ended the stream (RST_STREAM code ${rstCode ?? RST.CANCEL})` }, 'worker-gone');
+  decide(
+    st,
+    { code: 1, details: `the worker ended the stream (RST_STREAM code ${rstCode ?? RST.CANCEL})` },
+    'worker-gone',
+  );
   if (st.upOpened && !st.upClosed) {
     const code = rstCode && rstCode !== RST.NO_ERROR ? rstCode : RST.CANCEL;
-    if (st.decided?.reason === 'worker-gone' || !st.upWriteEnded || !st.upReadEnded) resetUpstream(st, code, out);
+    if (st.decided?.reason === 'worker-gone' || !st.upWriteEnded || !st.upReadEnded)
+      resetUpstream(st, code, out);
   }
 }
 
@@ -186,5 +211,9 @@ function resetUpstream(st: StreamEndState, code: number, out: StreamEndCommand[]
 function finish(st: StreamEndState, out: StreamEndCommand[]): void {
   if (st.finished || !st.workerClosed || !st.upClosed) return;
   st.finished = true;
-  out.push({ type: 'tap-end', status: st.decided?.status ?? null, reason: st.decided?.reason ?? 'worker-gone' });
+  out.push({
+    type: 'tap-end',
+    status: st.decided?.status ?? null,
+    reason: st.decided?.reason ?? 'worker-gone',
+  });
 }

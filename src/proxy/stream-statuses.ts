@@ -21,12 +21,22 @@ export const CONNECTION_DROPPED: StreamStatus = { code: UNAVAILABLE, details: 'C
  */
 export function statusForRstCode(code: number): StreamStatus {
   switch (code) {
-    case 0x7: return { code: UNAVAILABLE, details: 'Stream refused by server' };
-    case 0x8: return { code: CANCELLED, details: 'Call cancelled' };
-    case 0xb: return { code: 8, details: 'Bandwidth exhausted or memory limit exceeded' };
-    case 0xc: return { code: 7, details: 'Protocol not secure enough' };
-    case 0x2: return { code: INTERNAL, details: `Received RST_STREAM with code ${code} (Internal server error)` };
-    case 0x0: return { code: INTERNAL, details: `Received RST_STREAM with code ${code} (Call ended without gRPC status)` };
-    default: return { code: INTERNAL, details: `Received RST_STREAM with code ${code}` };
+    case 0x7:
+      return { code: UNAVAILABLE, details: 'Stream refused by server' };
+    case 0x8:
+      return { code: CANCELLED, details: 'Call cancelled' };
+    case 0xb:
+      return { code: 8, details: 'Bandwidth exhausted or memory limit exceeded' };
+    case 0xc:
+      return { code: 7, details: 'Protocol not secure enough' };
+    case 0x2:
+      return { code: INTERNAL, details: `Received RST_STREAM with code ${code} (Internal server error)` };
+    case 0x0:
+      return {
+        code: INTERNAL,
+        details: `Received RST_STREAM with code ${code} (Call ended without gRPC status)`,
+      };
+    default:
+      return { code: INTERNAL, details: `Received RST_STREAM with code ${code}` };
   }
 }

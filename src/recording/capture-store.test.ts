@@ -25,18 +25,29 @@ function threadNices(): Map<number, number> {
 
 const linuxOnly = { skip: process.platform !== 'linux' && 'reads /proc', timeout: 10_000 };
 
-test('the writer thread alone runs at the lower priority; the proxy thread keeps the process priority', linuxOnly, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'functape-store-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const process0 = getPriority();
-  const before = threadNices();
-  const store = await openCaptureStore(join(dir, 'rec.db'), { tuning: { writerNice: Math.min(19, process0 + 7) } });
-  const lowered = [...threadNices()].filter(([tid, nice]) => !before.has(tid) && nice === Math.min(19, process0 + 7));
-  await store.close();
-  assert.equal(lowered.length, 1, 'exactly one new thread (the writer) runs at the lower priority');
-  assert.equal(getPriority(), process0, 'the main thread is unchanged');
-  assert.ok([...threadNices()].every(([, nice]) => nice === process0), 'no thread left at another priority after close');
-});
+test(
+  'the writer thread alone runs at the lower priority; the proxy thread keeps the process priority',
+  linuxOnly,
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'functape-store-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const process0 = getPriority();
+    const before = threadNices();
+    const store = await openCaptureStore(join(dir, 'rec.db'), {
+      tuning: { writerNice: Math.min(19, process0 + 7) },
+    });
+    const lowered = [...threadNices()].filter(
+      ([tid, nice]) => !before.has(tid) && nice === Math.min(19, process0 + 7),
+    );
+    await store.close();
+    assert.equal(lowered.length, 1, 'exactly one new thread (the writer) runs at the lower priority');
+    assert.equal(getPriority(), process0, 'the main thread is unchanged');
+    assert.ok(
+      [...threadNices()].every(([, nice]) => nice === process0),
+      'no thread left at another priority after close',
+    );
+  },
+);
 
 test('writerNice null leaves every thread at the process priority', linuxOnly, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-store-'));
@@ -53,30 +64,73 @@ test('writeFrame stores what write stores for the same frame (tNs from a number,
   const path = join(dir, 'rec.db');
   const store = await openCaptureStore(path, { redact: false, tuning: { writerNice: null } });
   const id = store.allocateSessionId();
-  store.write({ type: 'session-start', session: { id, startWallMs: 1_700_000_000_000, upstream: 'h:1', path: '/p', metadata: {}, functapeVersion: '0', schemaVersion: '0' } });
+  store.write({
+    type: 'session-start',
+    session: {
+      id,
+      startWallMs: 1_700_000_000_000,
+      upstream: 'h:1',
+      path: '/p',
+      metadata: {},
+      functapeVersion: '0',
+      schemaVersion: '0',
+    },
+  });
   const stamps = [0, 1_500, 2 ** 32 + 7, 2 ** 53 - 1];
   const want: Frame[] = stamps.map((tNs, seq) => ({
-    sessionId: id, seq, dirSeq: seq >> 1, direction: seq % 2 ? 'toWorker' : 'toHost', tNs: BigInt(tNs),
-    wallMs: 1_700_000_000_000 + tNs / 1e6, compressed: seq === 1, bytes: new Uint8Array([seq, 1, 2]),
+    sessionId: id,
+    seq,
+    dirSeq: seq >> 1,
+    direction: seq % 2 ? 'toWorker' : 'toHost',
+    tNs: BigInt(tNs),
+    wallMs: 1_700_000_000_000 + tNs / 1e6,
+    compressed: seq === 1,
+    bytes: new Uint8Array([seq, 1, 2]),
   }));
   for (const f of want) {
     // even seq through writeFrame, odd through write
-    const room = f.seq % 2 === 0
-      ? store.writeFrame!(f.sessionId, f.seq, f.dirSeq, f.direction, Number(f.tNs), f.wallMs, f.compressed, f.bytes)
-      : store.write({ type: 'frame', frame: f });
+    const room =
+      f.seq % 2 === 0
+        ? store.writeFrame!(
+            f.sessionId,
+            f.seq,
+            f.dirSeq,
+            f.direction,
+            Number(f.tNs),
+            f.wallMs,
+            f.compressed,
+            f.bytes,
+          )
+        : store.write({ type: 'frame', frame: f });
     assert.equal(room, true);
   }
   await store.close();
-  assert.equal(store.writeFrame!(id, 9, 9, 'toHost', 1, 1, false, new Uint8Array(1)), true, 'never throws, never blocks after close');
+  assert.equal(
+    store.writeFrame!(id, 9, 9, 'toHost', 1, 1, false, new Uint8Array(1)),
+    true,
+    'never throws, never blocks after close',
+  );
   assert.deepEqual(store.stats(), { accepted: 5, stored: 4, failed: 1, queued: 0 });
   const rec = openRecording(path);
   t.after(() => rec.close());
-  const got = [...rec.frames(id)].map((f) => ({ sessionId: f.sessionId, seq: f.seq, dirSeq: f.dirSeq, direction: f.direction, tNs: f.tNs, wallMs: f.wallMs, compressed: f.compressed, bytes: new Uint8Array(f.bytes) }));
+  const got = [...rec.frames(id)].map((f) => ({
+    sessionId: f.sessionId,
+    seq: f.seq,
+    dirSeq: f.dirSeq,
+    direction: f.direction,
+    tNs: f.tNs,
+    wallMs: f.wallMs,
+    compressed: f.compressed,
+    bytes: new Uint8Array(f.bytes),
+  }));
   assert.deepEqual(got, want);
 });
 
 test("writerOptions hands the young-generation cap to the writer's Worker; null leaves it to V8", () => {
   const config = { path: 'x.db', redact: {}, onStoreError: 'forward' as const, deferIndexLimit: 1 };
-  assert.deepEqual(writerOptions(config, { writerYoungGenerationMb: 12 }), { workerData: config, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+  assert.deepEqual(writerOptions(config, { writerYoungGenerationMb: 12 }), {
+    workerData: config,
+    resourceLimits: { maxYoungGenerationSizeMb: 12 },
+  });
   assert.deepEqual(writerOptions(config, { writerYoungGenerationMb: null }), { workerData: config });
 });

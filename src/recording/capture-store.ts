@@ -76,10 +76,15 @@ const DEFAULT_TUNING: CaptureStoreTuning = {
 };
 
 /** The writer thread's Worker options: its configuration and heap limits. */
-export function writerOptions(config: WriterConfig, tuning: Pick<CaptureStoreTuning, 'writerYoungGenerationMb'>): WorkerOptions {
+export function writerOptions(
+  config: WriterConfig,
+  tuning: Pick<CaptureStoreTuning, 'writerYoungGenerationMb'>,
+): WorkerOptions {
   return {
     workerData: config,
-    ...(tuning.writerYoungGenerationMb !== null ? { resourceLimits: { maxYoungGenerationSizeMb: tuning.writerYoungGenerationMb } } : {}),
+    ...(tuning.writerYoungGenerationMb !== null
+      ? { resourceLimits: { maxYoungGenerationSizeMb: tuning.writerYoungGenerationMb } }
+      : {}),
   };
 }
 
@@ -94,7 +99,10 @@ const ID_POOL = 8;
  * data is lost if the process is killed. The file is checked before anything is written
  * (RecordingError for foreign, newer or corrupt files) and created with mode 0600.
  */
-export async function openCaptureStore(path: string, options: CaptureStoreOptions = {}): Promise<CaptureStore> {
+export async function openCaptureStore(
+  path: string,
+  options: CaptureStoreOptions = {},
+): Promise<CaptureStore> {
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const setup = openForWriting(path, options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {});
   let pool: number[];
@@ -121,7 +129,14 @@ export async function openCaptureStore(path: string, options: CaptureStoreOption
     const onMessage = (m: FromWriter) => {
       done();
       if (m.type === 'ready') resolve();
-      else reject(new RecordingError(`${path}: cannot open for writing (${m.type === 'open-error' ? m.message : m.type})`, 'unreadable', path));
+      else
+        reject(
+          new RecordingError(
+            `${path}: cannot open for writing (${m.type === 'open-error' ? m.message : m.type})`,
+            'unreadable',
+            path,
+          ),
+        );
     };
     const onError = (err: Error) => {
       done();
@@ -183,19 +198,36 @@ function createThreadedStore(
   let closed: () => void = () => {};
   const closedPromise = new Promise<void>((r) => (closed = r));
   const st: StoreState = {
-    path, worker, pool, tuning, label,
+    path,
+    worker,
+    pool,
+    tuning,
+    label,
     handlers: [],
     builder: createBatchBuilder(),
     stats: { accepted: 0, stored: 0, failed: 0, queued: 0 },
     inFlight: new Map(),
     flushWaiters: [],
     drainWaiters: [],
-    queuedBytes: 0, nextBatch: 1, lastAcked: 0,
-    timer: undefined, refilling: false, dead: undefined, closing: undefined, sealed: false, fallback: undefined,
-    closed, closedPromise,
+    queuedBytes: 0,
+    nextBatch: 1,
+    lastAcked: 0,
+    timer: undefined,
+    refilling: false,
+    dead: undefined,
+    closing: undefined,
+    sealed: false,
+    fallback: undefined,
+    closed,
+    closedPromise,
   };
   worker.on('message', (m: FromWriter) => onWriterMessage(st, m));
-  worker.on('error', (err) => failAllInFlight(st, Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err })));
+  worker.on('error', (err) =>
+    failAllInFlight(
+      st,
+      Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err }),
+    ),
+  );
   worker.on('exit', () => {
     if (!st.dead && !st.closing) failAllInFlight(st, new Error('recording store: writer thread exited'));
     st.closed();
@@ -211,7 +243,10 @@ function createThreadedStore(
       }
       if (st.sealed) return true; // after close: nothing more can be stored
       if (event.type === 'session-start') {
-        const session = label !== undefined && event.session.label === undefined ? { ...event.session, label } : event.session;
+        const session =
+          label !== undefined && event.session.label === undefined
+            ? { ...event.session, label }
+            : event.session;
         st.builder.addControl({ type: 'session-start', session });
       } else {
         st.builder.addControl({ type: 'session-end', end: event.end });
@@ -252,12 +287,15 @@ function emit(st: StoreState, err: Error): void {
   }
 }
 
-const belowHigh = (st: StoreState) => st.queuedBytes <= st.tuning.highWaterBytes && st.stats.queued <= st.tuning.highWaterFrames;
-const belowLow = (st: StoreState) => st.queuedBytes <= st.tuning.highWaterBytes / 2 && st.stats.queued <= st.tuning.highWaterFrames / 2;
+const belowHigh = (st: StoreState) =>
+  st.queuedBytes <= st.tuning.highWaterBytes && st.stats.queued <= st.tuning.highWaterFrames;
+const belowLow = (st: StoreState) =>
+  st.queuedBytes <= st.tuning.highWaterBytes / 2 && st.stats.queued <= st.tuning.highWaterFrames / 2;
 
 /** Resolve the flushes whose batches were acknowledged, and the drain waiters once below the low mark. */
 function settle(st: StoreState): void {
-  while (st.flushWaiters.length > 0 && st.flushWaiters[0]!.id <= st.lastAcked) st.flushWaiters.shift()!.resolve();
+  while (st.flushWaiters.length > 0 && st.flushWaiters[0]!.id <= st.lastAcked)
+    st.flushWaiters.shift()!.resolve();
   if (st.drainWaiters.length > 0 && belowLow(st)) {
     const w = st.drainWaiters;
     st.drainWaiters = [];
@@ -313,7 +351,8 @@ function onWriterMessage(st: StoreState, m: FromWriter): void {
     st.stats.stored += m.stored;
     st.stats.failed += m.failed;
     st.lastAcked = m.id;
-    if (m.error) emit(st, Object.assign(new Error(`recording store: ${m.error.message}`), { code: m.error.code }));
+    if (m.error)
+      emit(st, Object.assign(new Error(`recording store: ${m.error.message}`), { code: m.error.code }));
     settle(st);
   } else if (m.type === 'reserved') {
     st.refilling = false;

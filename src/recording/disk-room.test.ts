@@ -37,7 +37,10 @@ test('the reserve for the session records is never given to frames: the batch fa
   const { state, check } = disk(roomNeeded(4096, PAGE) - 1);
   const err = check(4096);
   assert.equal(err?.code, 'SQLITE_FULL');
-  assert.match(err!.message, /database or disk is full \(\d+ KiB free; 128 KiB kept for the session ends and counts\)/);
+  assert.match(
+    err!.message,
+    /database or disk is full \(\d+ KiB free; 128 KiB kept for the session ends and counts\)/,
+  );
   assert.equal(state.checkpoints, 1);
   assert.ok(RESERVE_PAGES * PAGE < roomNeeded(0, PAGE), 'a batch needs more than the reserve alone');
 });
@@ -48,6 +51,11 @@ test('a checkpoint that frees the WAL makes room; one that fails leaves the batc
 });
 
 test('unknown free space (statfs not available): no check', () => {
-  const check = createRoomCheck({ free: () => undefined, pageSize: PAGE, walAllowance: WAL, checkpoint: () => assert.fail('no checkpoint') });
+  const check = createRoomCheck({
+    free: () => undefined,
+    pageSize: PAGE,
+    walAllowance: WAL,
+    checkpoint: () => assert.fail('no checkpoint'),
+  });
   assert.equal(check(1 << 20), undefined);
 });

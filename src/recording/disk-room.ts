@@ -33,12 +33,21 @@ export function freeBytes(dir: string): number | undefined {
  * Why a batch of `batchBytes` is not tried (the error a full disk gives, with how much is
  * free), or undefined when there is room or the free space cannot be known.
  */
-export function lowRoomError(free: number | undefined, batchBytes: number, pageSize: number): (Error & { code: string }) | undefined {
+export function lowRoomError(
+  free: number | undefined,
+  batchBytes: number,
+  pageSize: number,
+): (Error & { code: string }) | undefined {
   if (free === undefined || free >= roomNeeded(batchBytes, pageSize)) return undefined;
   const kept = Math.round((RESERVE_PAGES * pageSize) / 1024);
-  return Object.assign(new Error(`database or disk is full (${Math.floor(free / 1024)} KiB free; ${kept} KiB kept for the session ends and counts)`), {
-    code: 'SQLITE_FULL',
-  });
+  return Object.assign(
+    new Error(
+      `database or disk is full (${Math.floor(free / 1024)} KiB free; ${kept} KiB kept for the session ends and counts)`,
+    ),
+    {
+      code: 'SQLITE_FULL',
+    },
+  );
 }
 
 export interface RoomCheckOptions {
@@ -60,10 +69,13 @@ export interface RoomCheckOptions {
  * small disk is not filled with old page images: every 20 ms commit appends the pages it
  * touched to the WAL, and until the 16 MiB checkpoint nothing of it is reused.
  */
-export function createRoomCheck(options: RoomCheckOptions): (batchBytes: number) => (Error & { code: string }) | undefined {
+export function createRoomCheck(
+  options: RoomCheckOptions,
+): (batchBytes: number) => (Error & { code: string }) | undefined {
   return (batchBytes) => {
     const free = options.free();
-    if (free === undefined || free >= roomNeeded(batchBytes, options.pageSize) + options.walAllowance) return undefined;
+    if (free === undefined || free >= roomNeeded(batchBytes, options.pageSize) + options.walAllowance)
+      return undefined;
     try {
       options.checkpoint();
     } catch {

@@ -2,7 +2,9 @@ import type { Direction, Frame } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
 
 /** A session event as written to the store. */
-export type SessionControl = { type: 'session-start'; session: SessionStart } | { type: 'session-end'; end: SessionEnd };
+export type SessionControl =
+  | { type: 'session-start'; session: SessionStart }
+  | { type: 'session-end'; end: SessionEnd };
 
 /** A session event placed between frames: applied before frame number `at` of the batch. */
 export type BatchControl = SessionControl & { at: number };
@@ -49,7 +51,14 @@ export interface BatchBuilder {
    * negative number or NaN is taken as 0.
    */
   addFrameFields(
-    sessionId: number, seq: number, dirSeq: number, direction: Direction, tNs: number, wallMs: number, compressed: boolean, bytes: Uint8Array,
+    sessionId: number,
+    seq: number,
+    dirSeq: number,
+    direction: Direction,
+    tNs: number,
+    wallMs: number,
+    compressed: boolean,
+    bytes: Uint8Array,
   ): void;
   addControl(control: SessionControl): void;
   /** Hand over everything collected as a batch with this id, and start afresh. */
@@ -92,7 +101,9 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
   }
   /** Spare meta/stamps buffers for at least `cap` frames, or new ones. */
   function framesOf(cap: number): { meta: Float64Array<ArrayBuffer>; stamps: BigInt64Array<ArrayBuffer> } {
-    const i = spareFrames.findIndex((b) => b.stamps.byteLength >= cap * 8 && b.meta.byteLength >= cap * FIELDS * 8);
+    const i = spareFrames.findIndex(
+      (b) => b.stamps.byteLength >= cap * 8 && b.meta.byteLength >= cap * FIELDS * 8,
+    );
     if (i < 0) return { meta: new Float64Array(cap * FIELDS), stamps: new BigInt64Array(cap) };
     const b = spareFrames.splice(i, 1)[0]!;
     return { meta: new Float64Array(b.meta), stamps: new BigInt64Array(b.stamps) };
@@ -116,7 +127,15 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
   }
 
   /** Copy one frame's bytes and fields (all but its stamp) into slot `count`. */
-  function place(sessionId: number, seq: number, dirSeq: number, direction: Direction, wallMs: number, compressed: boolean, bytes: Uint8Array): void {
+  function place(
+    sessionId: number,
+    seq: number,
+    dirSeq: number,
+    direction: Direction,
+    wallMs: number,
+    compressed: boolean,
+    bytes: Uint8Array,
+  ): void {
     if (count === frameCap) growFrames();
     if (used + bytes.length > byteCap) growBytes(used + bytes.length);
     data.set(bytes, used);
@@ -184,9 +203,15 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
     },
     recycle(b) {
       // Detached (transferred elsewhere) buffers have byteLength 0: nothing to reuse.
-      if (b.data.byteLength > 0 && b.data.byteLength <= MAX_RECYCLED_BYTES && spareData.length < SPARES) spareData.push(b.data);
+      if (b.data.byteLength > 0 && b.data.byteLength <= MAX_RECYCLED_BYTES && spareData.length < SPARES)
+        spareData.push(b.data);
       const frames = b.stamps.byteLength / 8;
-      if (frames > 0 && frames <= MAX_RECYCLED_FRAMES && b.meta.byteLength >= frames * FIELDS * 8 && spareFrames.length < SPARES) {
+      if (
+        frames > 0 &&
+        frames <= MAX_RECYCLED_FRAMES &&
+        b.meta.byteLength >= frames * FIELDS * 8 &&
+        spareFrames.length < SPARES
+      ) {
         spareFrames.push({ meta: b.meta, stamps: b.stamps });
       }
     },

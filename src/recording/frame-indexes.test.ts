@@ -23,7 +23,15 @@ function tmp(t: { after(fn: () => void): void }): string {
   return join(dir, 'rec.db');
 }
 
-const start = (id: number): SessionStart => ({ id, startWallMs: 1, upstream: 'u', path: '/p', metadata: {}, functapeVersion: '0', schemaVersion: '0' });
+const start = (id: number): SessionStart => ({
+  id,
+  startWallMs: 1,
+  upstream: 'u',
+  path: '/p',
+  metadata: {},
+  functapeVersion: '0',
+  schemaVersion: '0',
+});
 
 /** Frame `seq`: an invocation request (even) or response (odd) of invocation `inv-<seq/2>`. */
 function frame(sessionId: number, seq: number): Frame {
@@ -31,8 +39,19 @@ function frame(sessionId: number, seq: number): Frame {
   const message =
     seq % 2 === 0
       ? makeMessage({ content: { case: 'invocationRequest', value: { invocationId, functionId: 'f' } } })
-      : makeMessage({ content: { case: 'invocationResponse', value: { invocationId, result: { status: 1 } } } });
-  return { sessionId, seq, dirSeq: seq >> 1, direction: seq % 2 === 0 ? 'toWorker' : 'toHost', tNs: BigInt(seq), wallMs: 1, compressed: false, bytes: encodeMessage(message) };
+      : makeMessage({
+          content: { case: 'invocationResponse', value: { invocationId, result: { status: 1 } } },
+        });
+  return {
+    sessionId,
+    seq,
+    dirSeq: seq >> 1,
+    direction: seq % 2 === 0 ? 'toWorker' : 'toHost',
+    tNs: BigInt(seq),
+    wallMs: 1,
+    compressed: false,
+    bytes: encodeMessage(message),
+  };
 }
 
 function missing(path: string): string[] {
@@ -75,7 +94,11 @@ test('a capture store leaves the secondary indexes out while it records and buil
   for (let seq = 0; seq < 40; seq++) store.write({ type: 'frame', frame: frame(id, seq) });
   await store.flush();
   assert.deepEqual(missing(path), BOTH, 'left out while recording');
-  assert.deepEqual(answers(path, id), { invocation: [14, 15], responses: [1, 3, 5] }, 'readers answer without them');
+  assert.deepEqual(
+    answers(path, id),
+    { invocation: [14, 15], responses: [1, 3, 5] },
+    'readers answer without them',
+  );
   await store.close();
   assert.deepEqual(missing(path), [], 'built at close');
   assert.deepEqual(answers(path, id), { invocation: [14, 15], responses: [1, 3, 5] });
@@ -132,13 +155,20 @@ await store.flush();
 process.kill(process.pid, 'SIGKILL');
 `;
 
-test('killed while recording: readers answer from the un-indexed file; the next writer builds the indexes', { timeout: 20_000 }, async (t) => {
+test('killed while recording: readers answer from the un-indexed file; the next writer builds the indexes', {
+  timeout: 20_000,
+}, async (t) => {
   const path = tmp(t);
   const script = join(dirname(path), 'child.mjs');
   writeFileSync(script, KILLED_CHILD);
   const child = spawn(
     process.execPath,
-    [script, new URL('./capture-store.js', import.meta.url).href, new URL('../codec/streaming-message.js', import.meta.url).href, path],
+    [
+      script,
+      new URL('./capture-store.js', import.meta.url).href,
+      new URL('../codec/streaming-message.js', import.meta.url).href,
+      path,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   t.after(() => child.kill('SIGKILL'));
@@ -150,7 +180,10 @@ test('killed while recording: readers answer from the un-indexed file; the next 
   assert.deepEqual(missing(path), BOTH);
   const id = 1;
   assert.deepEqual(answers(path, id), { invocation: [14, 15], responses: [1, 3, 5] });
-  assert.deepEqual(verifyRecording(path).problems.map((p) => p.kind), ['not-ended']);
+  assert.deepEqual(
+    verifyRecording(path).problems.map((p) => p.kind),
+    ['not-ended'],
+  );
 
   // A writer over the limit restores them as it opens, before it appends anything.
   const db = new Database(path);
@@ -177,7 +210,11 @@ test('a recording that grows past the limit gets its indexes built then, and kee
   store.write({ type: 'session-start', session: start(id) });
   for (let seq = 0; seq < 20; seq++) store.write({ type: 'frame', frame: frame(id, seq) });
   await store.flush();
-  assert.deepEqual(missing(path).sort(), ['frames_session_invocation', 'frames_session_kind'], 'left out below the limit');
+  assert.deepEqual(
+    missing(path).sort(),
+    ['frames_session_invocation', 'frames_session_kind'],
+    'left out below the limit',
+  );
   for (let seq = 20; seq < 40; seq++) store.write({ type: 'frame', frame: frame(id, seq) });
   await store.flush();
   assert.deepEqual(missing(path), [], 'built once the file held more than the limit, before close');

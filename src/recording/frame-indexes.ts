@@ -30,14 +30,20 @@ export interface FrameIndexes {
 
 /** Names of the secondary indexes the file lacks (a live or killed deferring writer). */
 export function missingSecondaryIndexes(db: Database.Database): string[] {
-  const have = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'frames'`).pluck(true).all() as string[]);
+  const have = new Set(
+    db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'frames'`)
+      .pluck(true)
+      .all() as string[],
+  );
   return SECONDARY_INDEXES.filter((i) => !have.has(i.name)).map((i) => i.name);
 }
 
 /** Create the missing secondary indexes, all in one transaction (unless one is open); returns their names. */
 export function buildSecondaryIndexes(db: Database.Database): string[] {
   const missing = missingSecondaryIndexes(db);
-  if (missing.length > 0) inTransaction(db, () => {
+  if (missing.length > 0)
+    inTransaction(db, () => {
       for (const i of SECONDARY_INDEXES) if (missing.includes(i.name)) db.exec(i.sql);
     });
   return missing;

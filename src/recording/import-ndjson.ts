@@ -36,7 +36,11 @@ interface SessionState {
  * session. A failed import into a file that did not exist before leaves no file behind.
  * Used by `functape import` and by tests that load NDJSON fixtures.
  */
-export async function importNdjson(path: string, lines: AsyncIterable<string> | Iterable<string>, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importNdjson(
+  path: string,
+  lines: AsyncIterable<string> | Iterable<string>,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const existed = existsSync(path);
   const writer = createRecordingWriter(path, { redact: options.redact ?? false, atomic: true });
   const sessions = new Map<number, SessionState>();
@@ -54,7 +58,8 @@ export async function importNdjson(path: string, lines: AsyncIterable<string> | 
       const rec = parseLine(text, lineNo);
       if (!rec) continue;
       if (rec.type === 'session') {
-        if (sessions.has(rec.session.id)) throw new NdjsonError(lineNo, `session ${rec.session.id} appears twice`);
+        if (sessions.has(rec.session.id))
+          throw new NdjsonError(lineNo, `session ${rec.session.id} appears twice`);
         newSession(rec.session.id, writer.addSession(rec.session));
       } else if (rec.type === 'frame') {
         const f = rec.frame;
@@ -72,17 +77,32 @@ export async function importNdjson(path: string, lines: AsyncIterable<string> | 
               schemaVersion: '',
             }),
           );
-        if (s.ended) throw new NdjsonError(lineNo, `message of session ${f.sessionId} after its session-end line`);
-        if (f.seq <= s.lastSeq) throw new NdjsonError(lineNo, `seq ${f.seq} of session ${f.sessionId} does not follow ${s.lastSeq}`);
+        if (s.ended)
+          throw new NdjsonError(lineNo, `message of session ${f.sessionId} after its session-end line`);
+        if (f.seq <= s.lastSeq)
+          throw new NdjsonError(
+            lineNo,
+            `seq ${f.seq} of session ${f.sessionId} does not follow ${s.lastSeq}`,
+          );
         s.lastSeq = f.seq;
         writer.addFrame(
-          { sessionId: f.sessionId, seq: f.seq, dirSeq: s.dirSeq[f.direction]++, direction: f.direction, tNs: f.tNs, wallMs: f.wallMs, compressed: f.compressed, bytes: f.bytes },
+          {
+            sessionId: f.sessionId,
+            seq: f.seq,
+            dirSeq: s.dirSeq[f.direction]++,
+            direction: f.direction,
+            tNs: f.tNs,
+            wallMs: f.wallMs,
+            compressed: f.compressed,
+            bytes: f.bytes,
+          },
           { redacted: f.redacted, size: f.size },
         );
         messages++;
       } else {
         const s = sessions.get(rec.end.id);
-        if (!s) throw new NdjsonError(lineNo, `session-end of session ${rec.end.id}, which has no session line`);
+        if (!s)
+          throw new NdjsonError(lineNo, `session-end of session ${rec.end.id}, which has no session line`);
         if (s.ended) throw new NdjsonError(lineNo, `session ${rec.end.id} ends twice`);
         s.ended = true;
         writer.endSession(rec.end);

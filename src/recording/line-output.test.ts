@@ -43,13 +43,24 @@ test('lines, texts and bytes come out in the order they were given, with backpre
 test('lines longer than a chunk and characters of 1 to 4 UTF-8 bytes (and a lone surrogate) come out as Buffer.from would encode them', async () => {
   const s = sink(64);
   const out = createLineOutput(s.stream, 32);
-  const lines = ['a'.repeat(100), 'é'.repeat(40), '日本'.repeat(30), '😀'.repeat(20), 'lone \ud800 surrogate', '', 'x'];
+  const lines = [
+    'a'.repeat(100),
+    'é'.repeat(40),
+    '日本'.repeat(30),
+    '😀'.repeat(20),
+    'lone \ud800 surrogate',
+    '',
+    'x',
+  ];
   for (let i = 0; i < 50; i++) {
     const wait = out.line(lines[i % lines.length]!);
     if (wait) await wait;
   }
   await out.flush();
-  const want = Buffer.from(Array.from({ length: 50 }, (_, i) => `${lines[i % lines.length]}\n`).join(''), 'utf8');
+  const want = Buffer.from(
+    Array.from({ length: 50 }, (_, i) => `${lines[i % lines.length]}\n`).join(''),
+    'utf8',
+  );
   assert.ok(Buffer.concat(s.chunks).equals(want));
 });
 
@@ -121,6 +132,9 @@ test('bytes(chunk, written) on a closed pipe: the chunk is dropped and released'
   await new Promise((r) => setImmediate(r));
   assert.equal(out.closed, true);
   assert.equal(released, 1, 'a failed write still hands the chunk back');
-  assert.equal(out.bytes(Buffer.from('dropped\n'), () => released++), undefined);
+  assert.equal(
+    out.bytes(Buffer.from('dropped\n'), () => released++),
+    undefined,
+  );
   assert.equal(released, 2);
 });

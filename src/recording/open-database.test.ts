@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './schema.js';
-import { CHECKPOINT_BYTES, MIN_MAX_BYTES, NEW_FILE_PAGE_SIZE, openForWriting, pageSizeForNewFile } from './open-database.js';
+import {
+  CHECKPOINT_BYTES,
+  MIN_MAX_BYTES,
+  NEW_FILE_PAGE_SIZE,
+  openForWriting,
+  pageSizeForNewFile,
+} from './open-database.js';
 import { openRecording } from './open-recording.js';
 
 function withDir(run: (dir: string) => void): void {
@@ -42,7 +48,7 @@ test('an existing recording keeps its page size, and its checkpoint threshold fo
   });
 });
 
-test('--max-db-bytes becomes a page count of the file\'s own page size', () => {
+test("--max-db-bytes becomes a page count of the file's own page size", () => {
   withDir((dir) => {
     const big = openForWriting(join(dir, 'big.db'), { maxBytes: 1000 * NEW_FILE_PAGE_SIZE + 100 });
     assert.equal(big.pragma('page_size', { simple: true }), NEW_FILE_PAGE_SIZE);
@@ -68,7 +74,10 @@ test('a size cap too small for a recording is refused before any file is created
   withDir((dir) => {
     const path = join(dir, 'tiny.db');
     for (const cap of [4096, 8192, 16384, MIN_MAX_BYTES - 1]) {
-      assert.throws(() => openForWriting(path, { maxBytes: cap }), /cannot hold a recording \(at least 64K\)/);
+      assert.throws(
+        () => openForWriting(path, { maxBytes: cap }),
+        /cannot hold a recording \(at least 64K\)/,
+      );
       assert.deepEqual(readdirSync(dir), [], `cap ${cap}: nothing created`);
     }
     const db = openForWriting(path, { maxBytes: MIN_MAX_BYTES });

@@ -22,7 +22,8 @@ export function checkRecordingFile(path: string, mustExist: boolean): FileCheck 
   let size: number;
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new RecordingError(`${path} is a directory, not a recording`, 'unreadable', path);
+    if (st.isDirectory())
+      throw new RecordingError(`${path} is a directory, not a recording`, 'unreadable', path);
     size = st.size;
   } catch (err) {
     if (err instanceof RecordingError) throw err;
@@ -46,10 +47,17 @@ export function checkRecordingFile(path: string, mustExist: boolean): FileCheck 
     const { appId, version, tables } = conn.transaction(() => ({
       appId: conn.pragma('application_id', { simple: true }) as number,
       version: conn.pragma('user_version', { simple: true }) as number,
-      tables: (conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name),
+      tables: (
+        conn.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+      ).map((r) => r.name),
     }))();
     if (appId === 0 && version === 0 && tables.length === 0) {
-      if (mustExist) throw new RecordingError(`${path} is an empty SQLite database, not a functape recording`, 'foreign', path);
+      if (mustExist)
+        throw new RecordingError(
+          `${path} is an empty SQLite database, not a functape recording`,
+          'foreign',
+          path,
+        );
       return { exists: true, version: 0 };
     }
     if (appId !== APPLICATION_ID) {
@@ -68,7 +76,12 @@ export function checkRecordingFile(path: string, mustExist: boolean): FileCheck 
       );
     }
     if (!tables.includes('frames') || !tables.includes('sessions')) {
-      if (version > 0) throw new RecordingError(`${path} is corrupt (schema version ${version} but tables missing)`, 'corrupt', path);
+      if (version > 0)
+        throw new RecordingError(
+          `${path} is corrupt (schema version ${version} but tables missing)`,
+          'corrupt',
+          path,
+        );
     }
     return { exists: true, version };
   } catch (err) {
@@ -94,14 +107,22 @@ function sniffHeader(path: string, size: number): void {
     if (fd !== undefined) closeSync(fd);
   }
   if (size < 100 || header.toString('latin1', 0, 16) !== MAGIC) {
-    throw new RecordingError(`${path} is not an SQLite database (not a functape recording)`, 'not-sqlite', path);
+    throw new RecordingError(
+      `${path} is not an SQLite database (not a functape recording)`,
+      'not-sqlite',
+      path,
+    );
   }
   const rawPageSize = header.readUInt16BE(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   const pages = header.readUInt32BE(28);
   const sizeValid = header.readUInt32BE(24) === header.readUInt32BE(92);
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
-    throw new RecordingError(`${path} is corrupt (bad page size ${rawPageSize} in the header)`, 'corrupt', path);
+    throw new RecordingError(
+      `${path} is corrupt (bad page size ${rawPageSize} in the header)`,
+      'corrupt',
+      path,
+    );
   }
   // With a non-empty WAL or a WAL index (a writer running, checkpointing, or killed
   // mid-checkpoint) the file alone is not the database: SQLite itself decides.
@@ -141,7 +162,9 @@ export interface WriteOpenOptions {
  */
 export function openForWriting(path: string, options: WriteOpenOptions = {}): Database.Database {
   if (options.maxBytes !== undefined && options.maxBytes < MIN_MAX_BYTES) {
-    throw new RangeError(`${path}: a size cap of ${options.maxBytes} bytes cannot hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`);
+    throw new RangeError(
+      `${path}: a size cap of ${options.maxBytes} bytes cannot hold a recording (at least ${MIN_MAX_BYTES / 1024}K)`,
+    );
   }
   const check = checkRecordingFile(path, false);
   let created = false;

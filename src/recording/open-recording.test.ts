@@ -39,16 +39,33 @@ const directionOf = (seq: number) => (seq % 401 === 17 ? 'sideways' : seq % 2 ? 
 
 function writeRecording(path: string): void {
   const db = openForWriting(path);
-  db.prepare(`INSERT INTO sessions (id, start_wall_ms, upstream, path, metadata, functape_version, schema_version) VALUES (1, 1700000000000, '', '', '{}', '', '')`).run();
-  db.prepare(`INSERT INTO sessions (id, start_wall_ms, upstream, path, metadata, functape_version, schema_version) VALUES (2, 1700000000000, '', '', '{}', '', '')`).run();
-  const insert = db.prepare(`INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id, invocation_id, function_id, size, redacted, decode_error, bytes)
+  db.prepare(
+    `INSERT INTO sessions (id, start_wall_ms, upstream, path, metadata, functape_version, schema_version) VALUES (1, 1700000000000, '', '', '{}', '', '')`,
+  ).run();
+  db.prepare(
+    `INSERT INTO sessions (id, start_wall_ms, upstream, path, metadata, functape_version, schema_version) VALUES (2, 1700000000000, '', '', '{}', '', '')`,
+  ).run();
+  const insert =
+    db.prepare(`INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id, invocation_id, function_id, size, redacted, decode_error, bytes)
     VALUES (?, ?, ?, ?, ?, ?, ?, 'unknown', NULL, ?, NULL, ?, ?, NULL, ?)`);
   db.transaction(() => {
     // Two sessions interleaved, so rowid order is not seq order within a session.
     for (let seq = 0; seq < ROWS; seq++) {
       for (const session of [1, 2]) {
         const bytes = bytesOf(session * 100_000 + seq, sizeOf(seq));
-        insert.run(session, seq, seq >> 1, directionOf(seq), seq * 1000, 1700000000000 + seq, seq % 11 === 0 ? 1 : 0, seq % 5 === 0 ? null : `inv-${seq % 7}`, bytes.length, seq % 13 === 0 ? 1 : 0, bytes);
+        insert.run(
+          session,
+          seq,
+          seq >> 1,
+          directionOf(seq),
+          seq * 1000,
+          1700000000000 + seq,
+          seq % 11 === 0 ? 1 : 0,
+          seq % 5 === 0 ? null : `inv-${seq % 7}`,
+          bytes.length,
+          seq % 13 === 0 ? 1 : 0,
+          bytes,
+        );
       }
     }
   })();
@@ -81,17 +98,27 @@ test('frames() without row filters (bytes read a page at a time) gives the bytes
         assert.equal(f.seq, seq, `session ${session} ${JSON.stringify(c.filter)}: seq order`);
         const whole = one.get(session, seq) as Buffer;
         const want = c.limit === undefined ? whole : whole.subarray(0, c.limit);
-        assert.ok(Buffer.from(f.bytes).equals(want), `session ${session} seq ${seq} ${JSON.stringify(c.filter)}: ${f.bytes.length} bytes, want ${want.length}`);
+        assert.ok(
+          Buffer.from(f.bytes).equals(want),
+          `session ${session} seq ${seq} ${JSON.stringify(c.filter)}: ${f.bytes.length} bytes, want ${want.length}`,
+        );
         assert.equal(f.size, whole.length);
         assert.equal(f.invocationId, seq % 5 === 0 ? undefined : `inv-${seq % 7}`);
-        assert.deepEqual([f.direction, f.compressed, f.redacted, f.dirSeq, f.tNs], [directionOf(seq), seq % 11 === 0, seq % 13 === 0, seq >> 1, BigInt(seq * 1000)], `seq ${seq}`);
+        assert.deepEqual(
+          [f.direction, f.compressed, f.redacted, f.dirSeq, f.tNs],
+          [directionOf(seq), seq % 11 === 0, seq % 13 === 0, seq >> 1, BigInt(seq * 1000)],
+          `seq ${seq}`,
+        );
         seq++;
       }
       assert.equal(seq, c.to, `session ${session} ${JSON.stringify(c.filter)}: every frame`);
     }
   }
   // A filtered read (row by row) agrees with the paged one.
-  const filtered = [...rec.frames(1, { kinds: ['unknown'] })].map((f) => ({ ...f, bytes: Buffer.from(f.bytes).toString('hex') }));
+  const filtered = [...rec.frames(1, { kinds: ['unknown'] })].map((f) => ({
+    ...f,
+    bytes: Buffer.from(f.bytes).toString('hex'),
+  }));
   const paged = [...rec.frames(1)].map((f) => ({ ...f, bytes: Buffer.from(f.bytes).toString('hex') }));
   assert.deepEqual(filtered, paged);
 });

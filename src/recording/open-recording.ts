@@ -4,7 +4,11 @@ import type { EndReason, Metadata, SessionInfo } from '../model/session.js';
 import { openForReading } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 
-export { createRecordingWriter, type RecordingWriter, type RecordingWriterOptions } from './recording-writer.js';
+export {
+  createRecordingWriter,
+  type RecordingWriter,
+  type RecordingWriterOptions,
+} from './recording-writer.js';
 
 export interface FrameFilter {
   /** Only these kinds (`invocationRequest`, `unknown`, ...). */
@@ -114,20 +118,34 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
     const kib = Math.max(64, Math.floor(options.cacheKiB));
     wrap(() => db.pragma(`cache_size = -${kib}`));
   }
-  const all = wrap(() => db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE start_wall_ms IS NOT NULL ORDER BY id`).safeIntegers(true));
-  const one = wrap(() => db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ? AND start_wall_ms IS NOT NULL`).safeIntegers(true));
+  const all = wrap(() =>
+    db
+      .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE start_wall_ms IS NOT NULL ORDER BY id`)
+      .safeIntegers(true),
+  );
+  const one = wrap(() =>
+    db
+      .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ? AND start_wall_ms IS NOT NULL`)
+      .safeIntegers(true),
+  );
   const frameStatements = new Map<string, Database.Statement>();
   const maxSeq = wrap(() => db.prepare('SELECT max(seq) FROM frames WHERE session_id = ?').pluck(true));
-  const oddFlags = wrap(() => db.prepare('SELECT direction, compressed, redacted FROM frames WHERE session_id = ? AND seq = ?').raw(true));
+  const oddFlags = wrap(() =>
+    db
+      .prepare('SELECT direction, compressed, redacted FROM frames WHERE session_id = ? AND seq = ?')
+      .raw(true),
+  );
 
   function frameStatement(filter: FrameFilter): Database.Statement {
     const where = ['session_id = ?', 'seq > ?'];
     if (filter.kinds) where.push(`kind IN (${filter.kinds.map(() => '?').join(', ') || 'NULL'})`);
-    if (filter.directions) where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
+    if (filter.directions)
+      where.push(`direction IN (${filter.directions.map(() => '?').join(', ') || 'NULL'})`);
     if (filter.invocation !== undefined) where.push('invocation_id >= ? AND invocation_id < ?');
     if (filter.beforeSeq !== undefined) where.push('seq < ?');
     // A prefix at least INLINE long of a message no longer than INLINE is the whole message.
-    const bytes = filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
+    const bytes =
+      filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
     const columns = `${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END`;
     const sql = `SELECT ${columns} FROM frames WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`;
     let st = frameStatements.get(sql);
@@ -150,7 +168,11 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
 
   // The paged read concatenates blobs as text; that keeps their bytes only in a UTF-8 file.
   const utf8 = wrap(() => db.pragma('encoding', { simple: true }) === 'UTF-8');
-  type PageRead = (sessionId: number, after: number, before?: number) => { rows: unknown[][]; bytes: Buffer | null };
+  type PageRead = (
+    sessionId: number,
+    after: number,
+    before?: number,
+  ) => { rows: unknown[][]; bytes: Buffer | null };
   const pages = new Map<string, PageRead>();
 
   /**
@@ -162,7 +184,8 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
    * concatenation: without it, SQLite documents that order as arbitrary.
    */
   function pageReader(filter: FrameFilter): PageRead {
-    const bytes = filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
+    const bytes =
+      filter.bytesLimit !== undefined && filter.bytesLimit >= INLINE ? 'bytes' : bytesExpression(filter);
     const before = filter.beforeSeq !== undefined ? ' AND seq < ?' : '';
     const rowsSql = `SELECT ${FRAME_COLUMNS}, CASE WHEN length(bytes) <= ${INLINE} THEN length(${bytes}) END FROM frames WHERE session_id = ? AND seq > ?${before} ORDER BY seq LIMIT ${PAGE}`;
     let read = pages.get(rowsSql);
@@ -171,9 +194,14 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
       const bytesSql = `SELECT CAST(group_concat(CASE WHEN length(bytes) <= ${INLINE} THEN ${bytes} END, '' ORDER BY seq) AS BLOB) FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ?`;
       const concat = wrap(() => db.prepare(bytesSql).pluck(true));
       read = db.transaction((sessionId: number, after: number, before?: number) => {
-        const got = (before === undefined ? rows.all(sessionId, after) : rows.all(sessionId, after, before)) as unknown[][];
+        const got = (
+          before === undefined ? rows.all(sessionId, after) : rows.all(sessionId, after, before)
+        ) as unknown[][];
         if (got.length === 0) return { rows: got, bytes: null };
-        return { rows: got, bytes: concat.get(sessionId, got[0]![0], got[got.length - 1]![0]) as Buffer | null };
+        return {
+          rows: got,
+          bytes: concat.get(sessionId, got[0]![0], got[got.length - 1]![0]) as Buffer | null,
+        };
       });
       pages.set(rowsSql, read);
     }
@@ -281,7 +309,9 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
 
 /** The stored bytes, or their prefix (never NULL: SQLite's substr gives NULL for an empty blob). */
 function bytesExpression(filter: FrameFilter): string {
-  return filter.bytesLimit === undefined ? 'bytes' : `ifnull(substr(bytes, 1, ${Math.max(0, Math.floor(filter.bytesLimit))}), x'')`;
+  return filter.bytesLimit === undefined
+    ? 'bytes'
+    : `ifnull(substr(bytes, 1, ${Math.max(0, Math.floor(filter.bytesLimit))}), x'')`;
 }
 
 function parseMetadata(text: string | null): Metadata {

@@ -2,9 +2,14 @@ import { Worker } from 'node:worker_threads';
 import { RecordingError } from './recording-error.js';
 
 /** Main thread → export thread. `buffer`: a buffer the thread filled, written and handed back for reuse. */
-export type ToExportThread = { type: 'window'; window: number; from: number; to: number } | { type: 'buffer'; buffer: ArrayBuffer } | { type: 'close' };
+export type ToExportThread =
+  | { type: 'window'; window: number; from: number; to: number }
+  | { type: 'buffer'; buffer: ArrayBuffer }
+  | { type: 'close' };
 /** Export thread → main thread. */
-export type FromExportThread = { type: 'text'; window: number; bytes: Uint8Array; count: number } | { type: 'error'; message: string };
+export type FromExportThread =
+  | { type: 'text'; window: number; bytes: Uint8Array; count: number }
+  | { type: 'error'; message: string };
 
 export interface ParallelExportOptions {
   /** Worker threads (at least 1). */
@@ -45,7 +50,10 @@ export async function parallelExport(
   // V8's default heap limits: a young generation of 24 MB (8 MB semi-spaces) instead of 48
   // saved ~16 MB per thread but cost 5-10% of a thread's speed (more scavenges of the same
   // survivors); the old generation must be free to grow for windows of huge messages.
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./export-thread.js', import.meta.url), { workerData: { path, sessionId } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(new URL('./export-thread.js', import.meta.url), { workerData: { path, sessionId } }),
+  );
   const done = new Map<number, { bytes: Uint8Array; count: number }>();
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -80,7 +88,12 @@ export async function parallelExport(
   let lines = 0;
   const send = () => {
     while (sent < windows && sent < next + ahead) {
-      const message: ToExportThread = { type: 'window', window: sent, from: sent * size, to: (sent + 1) * size };
+      const message: ToExportThread = {
+        type: 'window',
+        window: sent,
+        from: sent * size,
+        to: (sent + 1) * size,
+      };
       workers[sent % threads]!.postMessage(message);
       sent++;
     }

@@ -29,7 +29,13 @@ const RULE_SETS: Record<string, RedactRules | false> = {
   none: false,
   default: {},
   custom: {
-    fieldPaths: ['invocationRequest.inputData.*.data.string', '**.rawBody', 'rpcLog.message', 'invocationResponse.outputData.*.data', 'workerInitRequest.**'],
+    fieldPaths: [
+      'invocationRequest.inputData.*.data.string',
+      '**.rawBody',
+      'rpcLog.message',
+      'invocationResponse.outputData.*.data',
+      'workerInitRequest.**',
+    ],
     headers: ['x-custom-*'],
     query: ['session'],
     env: ['KEEP_BUT_SECRET'],
@@ -60,17 +66,71 @@ function baseMessages(): Uint8Array[] {
   for (const s of secretSamples('golden')) out.push(s.bytes);
   // Benchmark-shaped: an invocation response with a string return value, and a request with HTTP input.
   for (const pad of [0, 100, 3900]) {
-    out.push(encodeMessage(makeMessage({ content: { case: 'invocationResponse', value: {
-      invocationId: `0000000${pad}-0000-4000-8000-000000000000`, returnValue: { data: { case: 'string', value: 'x'.repeat(pad) } }, result: { status: 1 },
-    } } })));
+    out.push(
+      encodeMessage(
+        makeMessage({
+          content: {
+            case: 'invocationResponse',
+            value: {
+              invocationId: `0000000${pad}-0000-4000-8000-000000000000`,
+              returnValue: { data: { case: 'string', value: 'x'.repeat(pad) } },
+              result: { status: 1 },
+            },
+          },
+        }),
+      ),
+    );
   }
-  out.push(encodeMessage(messageFromJson({ requestId: 'r1', invocationRequest: { invocationId: 'i1', functionId: 'f1',
-    inputData: [{ name: 'req', data: { http: { method: 'POST', url: 'https://a.example/api?session=S1&x=1', headers: { 'X-Custom-Thing': 'CUSTOMHDR', accept: '*/*' },
-      rawBody: { string: 'RAWBODY' }, body: { string: 'BODY' } } } }, { name: 'blob', data: { string: 'BLOBTEXT' } }],
-    triggerMetadata: { Headers: { json: '{"Authorization":"Bearer T","x":"y"}' }, Query: { json: '{"code":"C1","q":"v"}' }, code: { string: 'C2' } } } })));
-  out.push(encodeMessage(messageFromJson({ functionEnvironmentReloadRequest: { environmentVariables: { PATH: '/bin', KEEP_ME: 'k', KEEP_BUT_SECRET: 'kbs', OTHER: 'o' } } })));
-  out.push(encodeMessage(messageFromJson({ rpcLog: { invocationId: 'i2', message: 'LOGMESSAGE', category: 'c' } })));
-  out.push(encodeMessage(messageFromJson({ workerInitRequest: { hostVersion: '4.0', capabilities: { a: 'b' }, workerDirectory: '/w' } })));
+  out.push(
+    encodeMessage(
+      messageFromJson({
+        requestId: 'r1',
+        invocationRequest: {
+          invocationId: 'i1',
+          functionId: 'f1',
+          inputData: [
+            {
+              name: 'req',
+              data: {
+                http: {
+                  method: 'POST',
+                  url: 'https://a.example/api?session=S1&x=1',
+                  headers: { 'X-Custom-Thing': 'CUSTOMHDR', accept: '*/*' },
+                  rawBody: { string: 'RAWBODY' },
+                  body: { string: 'BODY' },
+                },
+              },
+            },
+            { name: 'blob', data: { string: 'BLOBTEXT' } },
+          ],
+          triggerMetadata: {
+            Headers: { json: '{"Authorization":"Bearer T","x":"y"}' },
+            Query: { json: '{"code":"C1","q":"v"}' },
+            code: { string: 'C2' },
+          },
+        },
+      }),
+    ),
+  );
+  out.push(
+    encodeMessage(
+      messageFromJson({
+        functionEnvironmentReloadRequest: {
+          environmentVariables: { PATH: '/bin', KEEP_ME: 'k', KEEP_BUT_SECRET: 'kbs', OTHER: 'o' },
+        },
+      }),
+    ),
+  );
+  out.push(
+    encodeMessage(messageFromJson({ rpcLog: { invocationId: 'i2', message: 'LOGMESSAGE', category: 'c' } })),
+  );
+  out.push(
+    encodeMessage(
+      messageFromJson({
+        workerInitRequest: { hostVersion: '4.0', capabilities: { a: 'b' }, workerDirectory: '/w' },
+      }),
+    ),
+  );
   return out;
 }
 
@@ -89,7 +149,14 @@ function corpus(): Frame[] {
   const frames: Frame[] = [];
   let seq = 0;
   for (const bytes of messages) {
-    const base = { sessionId: 1, seq, dirSeq: seq >> 1, direction: seq % 2 === 0 ? 'toHost' : 'toWorker', tNs: BigInt(seq) * 1000n, wallMs: 1_700_000_000_000 + seq } as const;
+    const base = {
+      sessionId: 1,
+      seq,
+      dirSeq: seq >> 1,
+      direction: seq % 2 === 0 ? 'toHost' : 'toWorker',
+      tNs: BigInt(seq) * 1000n,
+      wallMs: 1_700_000_000_000 + seq,
+    } as const;
     frames.push({ ...base, compressed: false, bytes });
     seq++;
     if (seq % 5 === 0) frames.push({ ...base, seq: seq++, compressed: true, bytes: gzipSync(bytes) });
@@ -103,12 +170,24 @@ function recordDigests(rules: RedactRules | false, frames: readonly Frame[]): st
   const sink = createRecordSink(db, rules);
   for (let i = 0; i < frames.length; i += 64) {
     sink.run(() => {
-      if (i === 0) sink.start({ id: 1, startWallMs: 1, upstream: '', path: '', metadata: {}, functapeVersion: '', schemaVersion: '' });
+      if (i === 0)
+        sink.start({
+          id: 1,
+          startWallMs: 1,
+          upstream: '',
+          path: '',
+          metadata: {},
+          functapeVersion: '',
+          schemaVersion: '',
+        });
       for (const f of frames.slice(i, i + 64)) sink.frame(f);
     });
   }
-  const rows = db.prepare(`SELECT session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id, invocation_id,
-    function_id, size, redacted, decode_error, bytes FROM frames ORDER BY rowid`).raw(true).all() as unknown[][];
+  const rows = db
+    .prepare(`SELECT session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind, request_id, invocation_id,
+    function_id, size, redacted, decode_error, bytes FROM frames ORDER BY rowid`)
+    .raw(true)
+    .all() as unknown[][];
   // Rows of gzip frames are compared by what zlib's output stands for, not its exact bytes
   // (another zlib may compress differently): the stored wire copy decompressed, and the
   // wire size as "the wire size".
@@ -121,8 +200,14 @@ function recordDigests(rules: RedactRules | false, frames: readonly Frame[]): st
   }
   const session = db.prepare('SELECT to_host, to_worker, worker_id FROM sessions').raw(true).all();
   db.close();
-  const text = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : Buffer.isBuffer(x) ? x.toString('hex') : x));
-  return [...rows.map((r) => createHash('sha256').update(text(r)).digest('hex').slice(0, 12)), `session ${text(session)}`];
+  const text = (v: unknown): string =>
+    JSON.stringify(v, (_k, x) =>
+      typeof x === 'bigint' ? `${x}n` : Buffer.isBuffer(x) ? x.toString('hex') : x,
+    );
+  return [
+    ...rows.map((r) => createHash('sha256').update(text(r)).digest('hex').slice(0, 12)),
+    `session ${text(session)}`,
+  ];
 }
 
 test('recording a fixed corpus stores exactly the golden rows, under every rule set', () => {
@@ -133,7 +218,8 @@ test('recording a fixed corpus stores exactly the golden rows, under every rule 
   const want = JSON.parse(readFileSync(GOLDEN, 'utf8')) as Record<string, string[]>;
   for (const name of Object.keys(RULE_SETS)) {
     assert.equal(got[name]!.length, want[name]!.length, `${name}: row count`);
-    for (let i = 0; i < want[name]!.length; i++) assert.equal(got[name]![i], want[name]![i], `${name}: row ${i} differs from the golden digest`);
+    for (let i = 0; i < want[name]!.length; i++)
+      assert.equal(got[name]![i], want[name]![i], `${name}: row ${i} differs from the golden digest`);
   }
   // The corpus does exercise redaction and damage: some rows redacted, some undecodable.
   assert.notDeepEqual(got.default, got.none);

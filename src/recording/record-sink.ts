@@ -35,7 +35,8 @@ export interface RecordSink {
 /** `redact`: rules for createRedactor, `false` for none, or a redactor itself (tests). */
 export function createRecordSink(db: Database.Database, redact: RedactRules | false | Redactor): RecordSink {
   const sql = createRecordSql(db);
-  const redactor: Redactor | null = redact === false ? null : typeof redact === 'function' ? redact : createRedactor(redact);
+  const redactor: Redactor | null =
+    redact === false ? null : typeof redact === 'function' ? redact : createRedactor(redact);
   /** Sessions whose worker id is known (stored or in this transaction). */
   const workerKnown = new Set<number>();
   let pending = new Map<number, { toHost: number; toWorker: number }>();
@@ -86,7 +87,10 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
           // Never store what could not be checked for secrets, and never lose the frame's
           // place in the session: keep its index with an empty payload, marked redacted.
           out = new Uint8Array(0);
-          index = { ...index, decodeError: `redaction failed, payload not stored: ${err instanceof Error ? err.message : String(err)}` };
+          index = {
+            ...index,
+            decodeError: `redaction failed, payload not stored: ${err instanceof Error ? err.message : String(err)}`,
+          };
         }
         if (out) {
           stored = out;
@@ -95,7 +99,13 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
           compressed = false;
         }
       }
-      sql.insertFrame(compressed === wire.compressed ? wire : { ...wire, compressed }, index, stored, redacted, known?.size ?? wire.bytes.length);
+      sql.insertFrame(
+        compressed === wire.compressed ? wire : { ...wire, compressed },
+        index,
+        stored,
+        redacted,
+        known?.size ?? wire.bytes.length,
+      );
       const sessionId = wire.sessionId;
       let c = pending.get(sessionId);
       if (!c) pending.set(sessionId, (c = { toHost: 0, toWorker: 0 }));

@@ -32,7 +32,9 @@ export interface RecordSql {
 const json = (v: unknown): string => JSON.stringify(v ?? {});
 
 export function createRecordSql(db: Database.Database): RecordSql {
-  const reserve = db.prepare(`INSERT INTO sessions (id) SELECT coalesce(max(id), 0) + 1 FROM sessions RETURNING id`);
+  const reserve = db.prepare(
+    `INSERT INTO sessions (id) SELECT coalesce(max(id), 0) + 1 FROM sessions RETURNING id`,
+  );
   const release = db.prepare(`DELETE FROM sessions WHERE id = ? AND start_wall_ms IS NULL`);
   const lookup = db.prepare(`SELECT start_wall_ms AS s FROM sessions WHERE id = ?`);
   const upsertStart = db.prepare(`
@@ -50,7 +52,9 @@ export function createRecordSql(db: Database.Database): RecordSql {
     INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind,
       request_id, invocation_id, function_id, size, redacted, decode_error, bytes)
     VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 0, NULL, ?)`);
-  const counts = db.prepare(`UPDATE sessions SET to_host = to_host + ?, to_worker = to_worker + ? WHERE id = ?`);
+  const counts = db.prepare(
+    `UPDATE sessions SET to_host = to_host + ?, to_worker = to_worker + ? WHERE id = ?`,
+  );
   const worker = db.prepare(`UPDATE sessions SET worker_id = ? WHERE id = ? AND worker_id IS NULL`);
   const end = db.prepare(`
     UPDATE sessions SET end_ns = @endNs, end_wall_ms = @endWallMs, end_reason = @reason,
@@ -91,13 +95,38 @@ export function createRecordSql(db: Database.Database): RecordSql {
     },
     insertFrame(f, x, stored, redacted, size) {
       if (!f.compressed && !redacted && x.decodeError === undefined) {
-        insertPlain.run(f.sessionId, f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, x.kind, x.requestId ?? null, x.invocationId ?? null, x.functionId ?? null, size, stored);
+        insertPlain.run(
+          f.sessionId,
+          f.seq,
+          f.dirSeq,
+          f.direction,
+          f.tNs,
+          f.wallMs,
+          x.kind,
+          x.requestId ?? null,
+          x.invocationId ?? null,
+          x.functionId ?? null,
+          size,
+          stored,
+        );
         return;
       }
       insert.run(
-        f.sessionId, f.seq, f.dirSeq, f.direction, f.tNs, f.wallMs, f.compressed ? 1 : 0, x.kind,
-        x.requestId ?? null, x.invocationId ?? null, x.functionId ?? null, size,
-        redacted ? 1 : 0, x.decodeError ?? null, stored,
+        f.sessionId,
+        f.seq,
+        f.dirSeq,
+        f.direction,
+        f.tNs,
+        f.wallMs,
+        f.compressed ? 1 : 0,
+        x.kind,
+        x.requestId ?? null,
+        x.invocationId ?? null,
+        x.functionId ?? null,
+        size,
+        redacted ? 1 : 0,
+        x.decodeError ?? null,
+        stored,
       );
     },
     addCounts(sessionId, toHost, toWorker) {

@@ -43,10 +43,20 @@ export function asRecordingError(err: unknown, path: string): unknown {
   if (err instanceof RecordingError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return err;
-  const reason = FILE_CODES[code] ?? (code.startsWith('SQLITE_IOERR') ? 'unreadable' : code.startsWith('SQLITE_CORRUPT') ? 'corrupt' : undefined);
+  const reason =
+    FILE_CODES[code] ??
+    (code.startsWith('SQLITE_IOERR')
+      ? 'unreadable'
+      : code.startsWith('SQLITE_CORRUPT')
+        ? 'corrupt'
+        : undefined);
   if (!reason) return err;
   const detail = err instanceof Error ? err.message : String(err);
   const what =
-    reason === 'corrupt' ? 'is corrupt' : reason === 'not-sqlite' ? 'is not an SQLite database' : 'cannot be read';
+    reason === 'corrupt'
+      ? 'is corrupt'
+      : reason === 'not-sqlite'
+        ? 'is not an SQLite database'
+        : 'cannot be read';
   return new RecordingError(`${path} ${what} (${detail})`, reason, path);
 }

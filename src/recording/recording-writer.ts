@@ -54,7 +54,10 @@ export interface RecordingWriter {
   abort(): void;
 }
 
-type Pending = { type: 'start'; start: SessionStart & { workerId?: string } } | { type: 'frame'; frame: Frame; known?: KnownFrameIndex } | { type: 'end'; end: SessionEnd };
+type Pending =
+  | { type: 'start'; start: SessionStart & { workerId?: string } }
+  | { type: 'frame'; frame: Frame; known?: KnownFrameIndex }
+  | { type: 'end'; end: SessionEnd };
 
 export function createRecordingWriter(path: string, options: RecordingWriterOptions = {}): RecordingWriter {
   // Atomic: a rolled-back import must leave an existing file byte-identical (see 'as-is').
@@ -124,7 +127,11 @@ export function createRecordingWriter(path: string, options: RecordingWriterOpti
     addFrame(frame, index) {
       const known: KnownFrameIndex | undefined = index && 'kind' in index ? { index } : index;
       const id = mapped(frame.sessionId);
-      pending.push({ type: 'frame', frame: id === frame.sessionId ? frame : { ...frame, sessionId: id }, ...(known ? { known } : {}) });
+      pending.push({
+        type: 'frame',
+        frame: id === frame.sessionId ? frame : { ...frame, sessionId: id },
+        ...(known ? { known } : {}),
+      });
       if (++frames >= batchFrames) flush();
     },
     endSession(end) {

@@ -94,7 +94,11 @@ function fileBytes(path: string): number {
  * (busy_timeout), and is refused if the run outlasts that.
  * With `dryRun` the file is opened read-only and nothing is written (a live writer is fine).
  */
-export function redactInPlace(path: string, rules: RedactRules = {}, options: RedactInPlaceOptions = {}): RedactInPlaceReport {
+export function redactInPlace(
+  path: string,
+  rules: RedactRules = {},
+  options: RedactInPlaceOptions = {},
+): RedactInPlaceReport {
   const dryRun = options.dryRun ?? false;
   const pageSize = options.pageSize ?? 500;
   checkRecordingFile(path, true);
@@ -108,7 +112,9 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
     const total = count('SELECT count(*) AS n FROM frames');
     const alreadyRedacted = count('SELECT count(*) AS n FROM frames WHERE redacted = 1');
     const undecodable = count("SELECT count(*) AS n FROM frames WHERE kind = 'unknown'");
-    const page = db.prepare('SELECT rowid AS id, session_id AS session, seq, kind, compressed, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    const page = db.prepare(
+      'SELECT rowid AS id, session_id AS session, seq, kind, compressed, bytes FROM frames WHERE rowid > ? ORDER BY rowid LIMIT ?',
+    );
     const scan = options.scan ?? true;
     const hints = new Map<string, RedactHint>();
     const look = (row: Row, bytes: Uint8Array) => {
@@ -120,7 +126,9 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
       }
     };
     // A redacted re-encoding is stored uncompressed, as at capture time.
-    const update = dryRun ? undefined : db.prepare('UPDATE frames SET bytes = ?, redacted = 1, compressed = 0 WHERE rowid = ?');
+    const update = dryRun
+      ? undefined
+      : db.prepare('UPDATE frames SET bytes = ?, redacted = 1, compressed = 0 WHERE rowid = ?');
     const changedByKind: Record<string, number> = {};
     let changed = 0;
     const rewrite = (rows: Row[]) => {
@@ -147,9 +155,24 @@ export function redactInPlace(path: string, rules: RedactRules = {}, options: Re
       options.onProgress?.(done, total);
     }
     const walCleared = dryRun ? true : scrubFile(db);
-    const sortedHints = [...hints.values()].sort((a, b) => b.frames - a.frames || a.path.localeCompare(b.path));
+    const sortedHints = [...hints.values()].sort(
+      (a, b) => b.frames - a.frames || a.path.localeCompare(b.path),
+    );
     const mode = statSync(path).mode & 0o777;
-    return { path, dryRun, frames: done, changed, changedByKind, alreadyRedacted, undecodable, bytesBefore, bytesAfter: fileBytes(path), walCleared, mode, hints: sortedHints };
+    return {
+      path,
+      dryRun,
+      frames: done,
+      changed,
+      changedByKind,
+      alreadyRedacted,
+      undecodable,
+      bytesBefore,
+      bytesAfter: fileBytes(path),
+      walCleared,
+      mode,
+      hints: sortedHints,
+    };
   } catch (err) {
     throw asRecordingError(err, path);
   } finally {
@@ -170,7 +193,11 @@ function claimExclusive(db: Database.Database, path: string): void {
     mode = 'busy';
   }
   if (mode !== 'delete') {
-    throw new RecordingError(`${path} is open in another process (a record or wrap still writing to it?): stop it, then run redact again`, 'in-use', path);
+    throw new RecordingError(
+      `${path} is open in another process (a record or wrap still writing to it?): stop it, then run redact again`,
+      'in-use',
+      path,
+    );
   }
   db.pragma('busy_timeout = 10000');
 }
@@ -183,7 +210,11 @@ function claimExclusive(db: Database.Database, path: string): void {
 function scrubFile(db: Database.Database): boolean {
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('VACUUM');
-  const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+  const [cp] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{
+    busy: number;
+    log: number;
+    checkpointed: number;
+  }>;
   const cleared = cp !== undefined && cp.busy === 0;
   // Back to one self-contained file, as every writer leaves a recording it closes.
   if (cleared) settleForClose(db);

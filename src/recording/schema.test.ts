@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate, type Migration } from './schema.js';
 
-test('migrations run in order from the file\'s user_version, in one transaction, and mark the file', () => {
+test("migrations run in order from the file's user_version, in one transaction, and mark the file", () => {
   const steps: Migration[] = [
     { to: 1, sql: 'CREATE TABLE a (x)' },
     { to: 2, sql: 'ALTER TABLE a ADD COLUMN y' },
@@ -13,7 +13,10 @@ test('migrations run in order from the file\'s user_version, in one transaction,
   assert.equal(migrate(db, steps, 2), 0);
   assert.equal(db.pragma('user_version', { simple: true }), 2);
   assert.equal(db.pragma('application_id', { simple: true }), APPLICATION_ID);
-  assert.deepEqual(db.prepare('SELECT name FROM pragma_table_info(\'a\')').all(), [{ name: 'x' }, { name: 'y' }]);
+  assert.deepEqual(db.prepare("SELECT name FROM pragma_table_info('a')").all(), [
+    { name: 'x' },
+    { name: 'y' },
+  ]);
   assert.equal(migrate(db, steps, 3), 2, 'only the step above 2 runs');
   assert.equal(db.pragma('user_version', { simple: true }), 3);
   assert.equal(migrate(db, steps, 3), 3, 'nothing to do');
@@ -23,7 +26,16 @@ test('migrations run in order from the file\'s user_version, in one transaction,
 test('a failing migration leaves the database at its old version', () => {
   const db = new Database(':memory:');
   migrate(db, [{ to: 1, sql: 'CREATE TABLE a (x)' }], 1);
-  assert.throws(() => migrate(db, [{ to: 1, sql: '' }, { to: 2, sql: 'CREATE TABLE b (x); CREATE TABLE a (x)' }], 2));
+  assert.throws(() =>
+    migrate(
+      db,
+      [
+        { to: 1, sql: '' },
+        { to: 2, sql: 'CREATE TABLE b (x); CREATE TABLE a (x)' },
+      ],
+      2,
+    ),
+  );
   assert.equal(db.pragma('user_version', { simple: true }), 1);
   assert.deepEqual(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'b'`).all(), []);
   db.close();
@@ -32,7 +44,13 @@ test('a failing migration leaves the database at its old version', () => {
 test('the real migrations reach SCHEMA_VERSION with the indexes readers rely on', () => {
   const db = new Database(':memory:');
   migrate(db, MIGRATIONS, SCHEMA_VERSION);
-  const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'frames'`).all() as { name: string }[]).map((r) => r.name).sort();
+  const indexes = (
+    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'frames'`).all() as {
+      name: string;
+    }[]
+  )
+    .map((r) => r.name)
+    .sort();
   assert.deepEqual(indexes, ['frames_session_invocation', 'frames_session_kind', 'frames_session_seq']);
   db.close();
 });

@@ -75,7 +75,10 @@ export const SECONDARY_INDEXES: readonly { name: string; sql: string }[] = [
     name: 'frames_session_invocation',
     sql: 'CREATE INDEX IF NOT EXISTS frames_session_invocation ON frames (session_id, invocation_id) WHERE invocation_id IS NOT NULL',
   },
-  { name: 'frames_session_kind', sql: 'CREATE INDEX IF NOT EXISTS frames_session_kind ON frames (session_id, kind)' },
+  {
+    name: 'frames_session_kind',
+    sql: 'CREATE INDEX IF NOT EXISTS frames_session_kind ON frames (session_id, kind)',
+  },
 ];
 
 /**
@@ -83,7 +86,11 @@ export const SECONDARY_INDEXES: readonly { name: string; sql: string }[] = [
  * above its user_version, all in one transaction. Returns the version it started from.
  * The caller has already rejected foreign and newer files.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS, target = SCHEMA_VERSION): number {
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  target = SCHEMA_VERSION,
+): number {
   let from = db.pragma('user_version', { simple: true }) as number;
   if (from >= target) return from;
   db.transaction(() => {

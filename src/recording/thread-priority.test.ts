@@ -9,12 +9,19 @@ function fakeOs(nice: number, fail?: 'threadId' | 'setPriority'): ThreadPriority
   return {
     set,
     threadId() {
-      if (fail === 'threadId') throw Object.assign(new Error("ENOENT: no such file or directory, readlink '/proc/thread-self'"), { code: 'ENOENT' });
+      if (fail === 'threadId')
+        throw Object.assign(new Error("ENOENT: no such file or directory, readlink '/proc/thread-self'"), {
+          code: 'ENOENT',
+        });
       return 4242;
     },
     getPriority: () => nice,
     setPriority(id, n) {
-      if (fail === 'setPriority') throw Object.assign(new Error('A system error occurred: uv_os_setpriority returned EACCES (permission denied)'), { code: 'ERR_SYSTEM_ERROR' });
+      if (fail === 'setPriority')
+        throw Object.assign(
+          new Error('A system error occurred: uv_os_setpriority returned EACCES (permission denied)'),
+          { code: 'ERR_SYSTEM_ERROR' },
+        );
       assert.equal(id, 4242);
       set.push(n);
     },
@@ -42,7 +49,9 @@ test('refused or impossible (no /proc/thread-self, EACCES): reports why, never t
   assert.match(!noProc.lowered ? noProc.reason : '', /thread-self/);
 });
 
-test('on this system: only the calling worker thread gets the new nice value, not the process', { skip: process.platform !== 'linux' && 'Linux only' }, async () => {
+test('on this system: only the calling worker thread gets the new nice value, not the process', {
+  skip: process.platform !== 'linux' && 'Linux only',
+}, async () => {
   const before = getPriority();
   const url = new URL('./thread-priority.js', import.meta.url).href;
   const worker = new Worker(

@@ -31,7 +31,10 @@ export type ThreadPriorityResult =
  * relay) get the CPU first. Never raises a priority, never throws: where this is not
  * possible (not Linux, not permitted, a sandbox) the thread simply keeps its priority.
  */
-export function lowerThreadPriority(nice: number, os: ThreadPriorityOs = linuxThreadOs): ThreadPriorityResult {
+export function lowerThreadPriority(
+  nice: number,
+  os: ThreadPriorityOs = linuxThreadOs,
+): ThreadPriorityResult {
   try {
     const tid = os.threadId();
     const from = os.getPriority(tid);

@@ -41,12 +41,17 @@ export function verifyRecording(path: string): VerifyReport {
         fn();
       } catch (err) {
         const e = asRecordingError(err, path);
-        report.problems.push({ kind: 'integrity', message: `${name} could not be checked: ${e instanceof Error ? e.message : String(e)}` });
+        report.problems.push({
+          kind: 'integrity',
+          message: `${name} could not be checked: ${e instanceof Error ? e.message : String(e)}`,
+        });
       }
     };
     check('integrity', () => {
       const rows = db.pragma('integrity_check(20)') as { integrity_check: string }[];
-      for (const r of rows) if (r.integrity_check !== 'ok') report.problems.push({ kind: 'integrity', message: `SQLite: ${r.integrity_check}` });
+      for (const r of rows)
+        if (r.integrity_check !== 'ok')
+          report.problems.push({ kind: 'integrity', message: `SQLite: ${r.integrity_check}` });
     });
     check('sessions', () => checkSessions(db, report));
     check('seq', () => checkSeq(db, report));
@@ -66,16 +71,33 @@ function checkSessions(db: Database.Database, report: VerifyReport): void {
          (SELECT count(*) FROM frames f WHERE f.session_id = s.id AND f.direction = 'toWorker') AS w
        FROM sessions s WHERE s.start_wall_ms IS NOT NULL ORDER BY s.id`,
     )
-    .all() as { id: number; end_reason: string | null; unstored: number; to_host: number; to_worker: number; last_ns: number | null; h: number; w: number }[];
+    .all() as {
+    id: number;
+    end_reason: string | null;
+    unstored: number;
+    to_host: number;
+    to_worker: number;
+    last_ns: number | null;
+    h: number;
+    w: number;
+  }[];
   report.sessions = rows.length;
   for (const s of rows) {
     report.frames += s.h + s.w;
     if (s.end_reason === null) {
       const last = s.last_ns === null ? 'no messages' : `last message at ${(s.last_ns / 1e9).toFixed(3)}s`;
-      report.problems.push({ kind: 'not-ended', sessionId: s.id, message: `session ${s.id} never ended (${last}; still recording, or the recorder was killed)` });
+      report.problems.push({
+        kind: 'not-ended',
+        sessionId: s.id,
+        message: `session ${s.id} never ended (${last}; still recording, or the recorder was killed)`,
+      });
     }
     if (s.unstored > 0)
-      report.problems.push({ kind: 'unstored', sessionId: s.id, message: `session ${s.id}: ${s.unstored} message(s) were forwarded but not stored (store errors)` });
+      report.problems.push({
+        kind: 'unstored',
+        sessionId: s.id,
+        message: `session ${s.id}: ${s.unstored} message(s) were forwarded but not stored (store errors)`,
+      });
     if (s.h !== s.to_host || s.w !== s.to_worker)
       report.problems.push({
         kind: 'count-mismatch',
@@ -91,7 +113,11 @@ function checkSessions(db: Database.Database, report: VerifyReport): void {
     .all() as { id: number; n: number }[];
   for (const o of orphans) {
     report.frames += o.n;
-    report.problems.push({ kind: 'orphan-frames', sessionId: o.id, message: `${o.n} message(s) of session ${o.id}, which has no session row` });
+    report.problems.push({
+      kind: 'orphan-frames',
+      sessionId: o.id,
+      message: `${o.n} message(s) of session ${o.id}, which has no session row`,
+    });
   }
 }
 
@@ -117,8 +143,14 @@ function report(gaps: Gap[], kind: VerifyProblemKind, field: string, out: Verify
     bySession.set(g.session_id, list);
   }
   for (const [id, list] of bySession) {
-    for (const g of list.slice(0, LIMIT)) out.problems.push({ kind, sessionId: id, message: `session ${id}: ${describeGap(g, field)}` });
-    if (list.length > LIMIT) out.problems.push({ kind, sessionId: id, message: `session ${id}: ${list.length - LIMIT} more ${field} gaps` });
+    for (const g of list.slice(0, LIMIT))
+      out.problems.push({ kind, sessionId: id, message: `session ${id}: ${describeGap(g, field)}` });
+    if (list.length > LIMIT)
+      out.problems.push({
+        kind,
+        sessionId: id,
+        message: `session ${id}: ${list.length - LIMIT} more ${field} gaps`,
+      });
   }
 }
 
@@ -149,20 +181,35 @@ function checkSeq(db: Database.Database, out: VerifyReport): void {
     )
     .all() as { id: number; n: number; first: number }[];
   for (const b of backwards)
-    out.problems.push({ kind: 'time-order', sessionId: b.id, message: `session ${b.id}: ${b.n} message(s) stamped earlier than the one before (first at seq ${b.first})` });
+    out.problems.push({
+      kind: 'time-order',
+      sessionId: b.id,
+      message: `session ${b.id}: ${b.n} message(s) stamped earlier than the one before (first at seq ${b.first})`,
+    });
 }
 
 function checkSizes(db: Database.Database, out: VerifyReport): void {
   const rows = db
-    .prepare(`SELECT session_id AS id, seq, size, length(bytes) AS len FROM frames WHERE redacted = 0 AND size <> length(bytes) ORDER BY session_id, seq`)
+    .prepare(
+      `SELECT session_id AS id, seq, size, length(bytes) AS len FROM frames WHERE redacted = 0 AND size <> length(bytes) ORDER BY session_id, seq`,
+    )
     .all() as { id: number; seq: number; size: number; len: number }[];
   const perSession = new Map<number, number>();
   for (const r of rows) {
     const n = (perSession.get(r.id) ?? 0) + 1;
     perSession.set(r.id, n);
     if (n <= LIMIT)
-      out.problems.push({ kind: 'size-mismatch', sessionId: r.id, message: `session ${r.id}: seq ${r.seq} has size ${r.size} but ${r.len} stored bytes` });
+      out.problems.push({
+        kind: 'size-mismatch',
+        sessionId: r.id,
+        message: `session ${r.id}: seq ${r.seq} has size ${r.size} but ${r.len} stored bytes`,
+      });
   }
   for (const [id, n] of perSession)
-    if (n > LIMIT) out.problems.push({ kind: 'size-mismatch', sessionId: id, message: `session ${id}: ${n - LIMIT} more size mismatches` });
+    if (n > LIMIT)
+      out.problems.push({
+        kind: 'size-mismatch',
+        sessionId: id,
+        message: `session ${id}: ${n - LIMIT} more size mismatches`,
+      });
 }

@@ -26,7 +26,15 @@ export type ToWriter =
 export type FromWriter =
   | { type: 'ready' }
   | { type: 'open-error'; message: string }
-  | { type: 'ack'; id: number; stored: number; failed: number; error?: { message: string; code?: string }; group?: number; buffers?: BatchBuffers }
+  | {
+      type: 'ack';
+      id: number;
+      stored: number;
+      failed: number;
+      error?: { message: string; code?: string };
+      group?: number;
+      buffers?: BatchBuffers;
+    }
   | { type: 'reserved'; ids: number[] }
   | { type: 'reserve-error'; message: string }
   /** `unrecorded`: sessions whose start, end or unstored count could not be written at all. */

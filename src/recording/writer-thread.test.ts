@@ -24,7 +24,10 @@ interface Writer {
   close(): Promise<void>;
 }
 
-async function startWriter(path: string, config: Partial<WriterConfig>): Promise<{ writer: Writer; ids: number[] }> {
+async function startWriter(
+  path: string,
+  config: Partial<WriterConfig>,
+): Promise<{ writer: Writer; ids: number[] }> {
   const setup = openForWriting(path, config.maxBytes !== undefined ? { maxBytes: config.maxBytes } : {});
   const ids = createRecordSql(setup).reserveIds(2);
   setup.close();
@@ -68,13 +71,36 @@ async function startWriter(path: string, config: Partial<WriterConfig>): Promise
 }
 
 /** Batch `id` of `frames` frames of `size` bytes for session `sid`, seq numbers from `seq0`. */
-function batch(id: number, sid: number, seq0: number, frames: number, size: number, controls: ('start' | 'end')[] = []): FrameBatch {
+function batch(
+  id: number,
+  sid: number,
+  seq0: number,
+  frames: number,
+  size: number,
+  controls: ('start' | 'end')[] = [],
+): FrameBatch {
   const b = createBatchBuilder();
   if (controls.includes('start')) {
-    b.addControl({ type: 'session-start', session: { id: sid, startWallMs: 1, upstream: '', path: '/p', metadata: {}, functapeVersion: 't', schemaVersion: 't' } });
+    b.addControl({
+      type: 'session-start',
+      session: {
+        id: sid,
+        startWallMs: 1,
+        upstream: '',
+        path: '/p',
+        metadata: {},
+        functapeVersion: 't',
+        schemaVersion: 't',
+      },
+    });
   }
-  for (let i = 0; i < frames; i++) b.addFrameFields(sid, seq0 + i, seq0 + i, 'toHost', i, 1, false, Buffer.alloc(size, (seq0 + i) % 251));
-  if (controls.includes('end')) b.addControl({ type: 'session-end', end: { id: sid, endNs: 5n, endWallMs: 2, status: null, reason: 'completed' } });
+  for (let i = 0; i < frames; i++)
+    b.addFrameFields(sid, seq0 + i, seq0 + i, 'toHost', i, 1, false, Buffer.alloc(size, (seq0 + i) % 251));
+  if (controls.includes('end'))
+    b.addControl({
+      type: 'session-end',
+      end: { id: sid, endNs: 5n, endWallMs: 2, status: null, reason: 'completed' },
+    });
   return b.take(id);
 }
 
@@ -114,9 +140,17 @@ async function postWhileLocked(path: string, writer: Writer, messages: ToWriter[
 function readBack(path: string) {
   const db = new Database(path, { readonly: true });
   try {
-    const frames = db.prepare('SELECT session_id AS sid, seq FROM frames ORDER BY rowid').all() as { sid: number; seq: number }[];
-    const sessions = db.prepare('SELECT id, to_host, unstored, end_reason FROM sessions WHERE start_wall_ms IS NOT NULL').all() as {
-      id: number; to_host: number; unstored: number; end_reason: string | null;
+    const frames = db.prepare('SELECT session_id AS sid, seq FROM frames ORDER BY rowid').all() as {
+      sid: number;
+      seq: number;
+    }[];
+    const sessions = db
+      .prepare('SELECT id, to_host, unstored, end_reason FROM sessions WHERE start_wall_ms IS NOT NULL')
+      .all() as {
+      id: number;
+      to_host: number;
+      unstored: number;
+      end_reason: string | null;
     }[];
     return { frames, sessions };
   } finally {
@@ -130,43 +164,82 @@ function tempFile(t: { after(fn: () => void): void }): string {
   return join(dir, 'rec.db');
 }
 
-test('queued batches are committed as one group; acks, reserve replies and frames stay in order', { timeout: 20_000 }, async (t) => {
+test('queued batches are committed as one group; acks, reserve replies and frames stay in order', {
+  timeout: 20_000,
+}, async (t) => {
   const path = tempFile(t);
   const { writer, ids } = await startWriter(path, {});
   const sid = ids[0]!;
   const messages: ToWriter[] = [];
   for (let i = 0; i < 8; i++) {
-    messages.push({ type: 'batch', batch: batch(i, sid, i * 10, 10, 100, i === 0 ? ['start'] : i === 7 ? ['end'] : []) });
+    messages.push({
+      type: 'batch',
+      batch: batch(i, sid, i * 10, 10, 100, i === 0 ? ['start'] : i === 7 ? ['end'] : []),
+    });
     if (i === 4) messages.push({ type: 'reserve', n: 1 });
   }
   await postWhileLocked(path, writer, messages);
   const acks = await writer.acks(8);
   await writer.close();
-  assert.deepEqual(acks.map((a) => a.id), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(
+    acks.map((a) => a.id),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
   assert.ok(acks.every((a) => a.stored === 10 && a.failed === 0 && a.buffers !== undefined));
-  assert.ok(acks.some((a) => (a.group ?? 1) > 1), `some batches shared a transaction: ${acks.map((a) => a.group ?? 1)}`);
+  assert.ok(
+    acks.some((a) => (a.group ?? 1) > 1),
+    `some batches shared a transaction: ${acks.map((a) => a.group ?? 1)}`,
+  );
   // The 'reserve' queued after batch 4 is answered after its ack and before batch 5's.
   const order = writer.got.map((m) => (m.type === 'ack' ? m.id : m.type));
   assert.equal(order.indexOf('reserved'), order.indexOf(4) + 1, `order: ${order}`);
   const { frames, sessions } = readBack(path);
-  assert.deepEqual(frames.map((f) => f.seq), Array.from({ length: 80 }, (_, i) => i));
+  assert.deepEqual(
+    frames.map((f) => f.seq),
+    Array.from({ length: 80 }, (_, i) => i),
+  );
   assert.deepEqual(sessions, [{ id: sid, to_host: 80, unstored: 0, end_reason: 'completed' }]);
 });
 
-test('a group whose transaction fails is retried batch by batch: only the bad batch fails', { timeout: 20_000 }, async (t) => {
+test('a group whose transaction fails is retried batch by batch: only the bad batch fails', {
+  timeout: 20_000,
+}, async (t) => {
   const path = tempFile(t);
   const { sid, acks } = await writeGroupWithOneBad(path, {});
-  assert.deepEqual(acks.map((a) => [a.id, a.stored, a.failed]), [[0, 10, 0], [1, 10, 0], [2, 0, 10], [3, 10, 0], [4, 10, 0]]);
+  assert.deepEqual(
+    acks.map((a) => [a.id, a.stored, a.failed]),
+    [
+      [0, 10, 0],
+      [1, 10, 0],
+      [2, 0, 10],
+      [3, 10, 0],
+      [4, 10, 0],
+    ],
+  );
   assert.match(acks[2]!.error?.code ?? '', /SQLITE_CONSTRAINT/);
   const { frames, sessions } = readBack(path);
-  assert.deepEqual(frames.map((f) => f.seq), [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 20 + i)]);
+  assert.deepEqual(
+    frames.map((f) => f.seq),
+    [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 20 + i)],
+  );
   assert.deepEqual(sessions, [{ id: sid, to_host: 40, unstored: 10, end_reason: 'completed' }]);
 });
 
-test('with onStoreError fail, everything after the first failed batch of a group fails', { timeout: 20_000 }, async (t) => {
+test('with onStoreError fail, everything after the first failed batch of a group fails', {
+  timeout: 20_000,
+}, async (t) => {
   const path = tempFile(t);
   const { sid, acks } = await writeGroupWithOneBad(path, { onStoreError: 'fail' });
-  assert.deepEqual(acks.map((a) => [a.id, a.stored, a.failed]), [[0, 10, 0], [1, 10, 0], [2, 0, 10], [3, 0, 10], [4, 0, 10]]);
+  assert.deepEqual(
+    acks.map((a) => [a.id, a.stored, a.failed]),
+    [
+      [0, 10, 0],
+      [1, 10, 0],
+      [2, 0, 10],
+      [3, 0, 10],
+      [4, 0, 10],
+    ],
+  );
   assert.match(acks[3]!.error?.message ?? '', /stopped at an earlier store error/);
   const { frames, sessions } = readBack(path);
   assert.equal(frames.length, 20);
@@ -174,16 +247,25 @@ test('with onStoreError fail, everything after the first failed batch of a group
   assert.deepEqual(sessions, [{ id: sid, to_host: 20, unstored: 30, end_reason: 'completed' }]);
 });
 
-test('a size-capped file: a group that does not fit is retried batch by batch and stores what fits', { timeout: 20_000 }, async (t) => {
+test('a size-capped file: a group that does not fit is retried batch by batch and stores what fits', {
+  timeout: 20_000,
+}, async (t) => {
   const path = tempFile(t);
   const { writer, ids } = await startWriter(path, { maxBytes: 512 * 1024 });
   const sid = ids[0]!;
   const messages: ToWriter[] = [];
-  for (let i = 0; i < 16; i++) messages.push({ type: 'batch', batch: batch(i, sid, i * 2, 2, 16 * 1024, i === 0 ? ['start'] : i === 15 ? ['end'] : []) });
+  for (let i = 0; i < 16; i++)
+    messages.push({
+      type: 'batch',
+      batch: batch(i, sid, i * 2, 2, 16 * 1024, i === 0 ? ['start'] : i === 15 ? ['end'] : []),
+    });
   await postWhileLocked(path, writer, messages);
   const acks = await writer.acks(16);
   await writer.close();
-  assert.deepEqual(acks.map((a) => a.id), Array.from({ length: 16 }, (_, i) => i));
+  assert.deepEqual(
+    acks.map((a) => a.id),
+    Array.from({ length: 16 }, (_, i) => i),
+  );
   const stored = acks.filter((a) => a.stored > 0);
   const failed = acks.filter((a) => a.failed > 0);
   assert.ok(stored.length >= 2 && failed.length >= 1, `some fit, some did not: ${acks.map((a) => a.stored)}`);
@@ -194,7 +276,10 @@ test('a size-capped file: a group that does not fit is retried batch by batch an
   assert.ok(firstFail >= 2, `batches after the first were stored (first failure at ${firstFail})`);
   const { frames, sessions } = readBack(path);
   assert.equal(frames.length, stored.length * 2);
-  assert.deepEqual(frames.map((f) => f.seq), stored.flatMap((a) => [a.id * 2, a.id * 2 + 1]));
+  assert.deepEqual(
+    frames.map((f) => f.seq),
+    stored.flatMap((a) => [a.id * 2, a.id * 2 + 1]),
+  );
   assert.equal(sessions[0]!.to_host, stored.length * 2);
   assert.equal(sessions[0]!.unstored, failed.length * 2);
 });

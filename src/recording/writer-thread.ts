@@ -34,9 +34,16 @@ const port = parentPort!;
 const config = workerData as WriterConfig;
 const post = (m: FromWriter): void => port.postMessage(m);
 /** Ack a batch, handing its buffers back (transferred) for the capture store to reuse. */
-const ack = (batch: FrameBatch, m: Omit<Extract<FromWriter, { type: 'ack' }>, 'type' | 'id' | 'buffers' | 'group'>, group = 1): void => {
+const ack = (
+  batch: FrameBatch,
+  m: Omit<Extract<FromWriter, { type: 'ack' }>, 'type' | 'id' | 'buffers' | 'group'>,
+  group = 1,
+): void => {
   const buffers = { data: batch.data, meta: batch.meta, stamps: batch.stamps };
-  port.postMessage({ type: 'ack', id: batch.id, ...m, ...(group > 1 ? { group } : {}), buffers } satisfies FromWriter, [buffers.data, buffers.meta, buffers.stamps]);
+  port.postMessage(
+    { type: 'ack', id: batch.id, ...m, ...(group > 1 ? { group } : {}), buffers } satisfies FromWriter,
+    [buffers.data, buffers.meta, buffers.stamps],
+  );
 };
 
 // First of all, so that SQLite's work never takes the CPU from the relay's thread.
@@ -112,7 +119,11 @@ function accountingWritten(): void {
 }
 
 function writeBatch(batch: FrameBatch): void {
-  if (stopped) return failBatches([batch], new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'));
+  if (stopped)
+    return failBatches(
+      [batch],
+      new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'),
+    );
   try {
     sink.run(() => {
       writeAccounting();

@@ -7,11 +7,20 @@ import { createAnswerComparer } from './answer-comparer.js';
 import { compileIgnores } from './ignore-paths.js';
 import { m } from '../../test/helpers/build-frames.js';
 
-const response = (status: number) => encodeMessage(makeMessage(m('invocationResponse', { invocationId: 'i', result: { status } })));
-const outcome = (): ReplayOutcome => ({ kind: 'invocationResponse', key: 'k', status: 'matched', differences: [] });
+const response = (status: number) =>
+  encodeMessage(makeMessage(m('invocationResponse', { invocationId: 'i', result: { status } })));
+const outcome = (): ReplayOutcome => ({
+  kind: 'invocationResponse',
+  key: 'k',
+  status: 'matched',
+  differences: [],
+});
 
 test('diffs wait in the queue until drained or the queue is full; each outcome gets its final status once', () => {
-  const c = createAnswerComparer({ ignore: compileIgnores([]), toRecordedSpace: (j) => j, secrets: createSecretMask() }, 2);
+  const c = createAnswerComparer(
+    { ignore: compileIgnores([]), toRecordedSpace: (j) => j, secrets: createSecretMask() },
+    2,
+  );
   const same = outcome();
   const changed = outcome();
   const third = outcome();
@@ -25,15 +34,25 @@ test('diffs wait in the queue until drained or the queue is full; each outcome g
   c.drain();
   assert.equal(c.pending, 0);
   assert.equal(changed.status, 'differed');
-  assert.deepEqual(changed.differences.map((d) => d.path), ['invocationResponse.result.status']);
+  assert.deepEqual(
+    changed.differences.map((d) => d.path),
+    ['invocationResponse.result.status'],
+  );
   assert.equal(third.status, 'matched');
 });
 
 test('drain(keep) leaves the newest `keep` queued', () => {
-  const c = createAnswerComparer({ ignore: compileIgnores([]), toRecordedSpace: (j) => j, secrets: createSecretMask() });
+  const c = createAnswerComparer({
+    ignore: compileIgnores([]),
+    toRecordedSpace: (j) => j,
+    secrets: createSecretMask(),
+  });
   const os = [outcome(), outcome(), outcome()];
   for (const o of os) c.defer(o, response(1), response(3));
   c.drain(1);
-  assert.deepEqual(os.map((o) => o.status), ['differed', 'differed', 'matched']);
+  assert.deepEqual(
+    os.map((o) => o.status),
+    ['differed', 'differed', 'matched'],
+  );
   assert.equal(c.pending, 1);
 });

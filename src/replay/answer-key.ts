@@ -28,7 +28,8 @@ export function createAnswerKeyer(statusRequestIds: ReadonlySet<string>): Answer
       if (kind === 'invocationResponse' && invocationId) return `invocationResponse:${invocationId}`;
       if (kind === LOG_KIND) return `rpcLog:${invocationId ?? ''}`;
       if (kind === 'functionLoadResponse' && functionId) return `functionLoadResponse:${functionId}`;
-      if (kind === 'workerStatusResponse' && requestId && statusRequestIds.has(requestId)) return `workerStatusResponse:${requestId}`;
+      if (kind === 'workerStatusResponse' && requestId && statusRequestIds.has(requestId))
+        return `workerStatusResponse:${requestId}`;
       const n = occurrences.get(kind) ?? 0;
       occurrences.set(kind, n + 1);
       return `${kind}#${n}`;

@@ -45,7 +45,10 @@ test('an answer matched once is "again" the second time, and "late" once it was 
   assert.equal(first.type, 'answer');
   if (first.type !== 'answer') return;
   M.settle(st, first.answer, M.describeOutcome(st, first.answer, 'matched', []));
-  assert.equal(show(M.matchLive(st, { kind: 'invocationResponse', invocationId: 'i1' })), 'again invocationResponse:i1');
+  assert.equal(
+    show(M.matchLive(st, { kind: 'invocationResponse', invocationId: 'i1' })),
+    'again invocationResponse:i1',
+  );
   const i2 = st.expected.byKey.get('invocationResponse:i2')!;
   M.settle(st, i2, M.describeOutcome(st, i2, 'missing', []));
   assert.equal(show(M.matchLive(st, { kind: 'invocationResponse', invocationId: 'i2' })), 'late 12');
@@ -64,7 +67,10 @@ test('deadlines: only armed answers time out; watched invocations are given up o
   M.watchIfUnanswered(st, 'i1', 300); // answered in the recording: not watched
   M.watchIfUnanswered(st, 'hung', 300);
   assert.equal(M.nextDeadline(st, 0), 100);
-  assert.deepEqual(M.overdue(st, 150).answers.map((a) => a.expected.frame.seq), [0]);
+  assert.deepEqual(
+    M.overdue(st, 150).answers.map((a) => a.expected.frame.seq),
+    [0],
+  );
   const all = M.overdue(st, 300);
   assert.deepEqual([all.answers.map((a) => a.expected.frame.seq), all.invocations], [[0, 14], ['hung']]);
   assert.equal(st.watching.size, 0, 'a watched invocation is handed out once');

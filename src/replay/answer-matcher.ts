@@ -56,7 +56,9 @@ export function createMatcher(plan: CausalPlan): MatcherState {
     logsInFlight: new Set(),
     watching: new Map(),
     answeredInvocations: new Set(
-      expected.answers.filter((a) => a.expected.frame.kind === 'invocationResponse').map((a) => a.expected.frame.invocationId!),
+      expected.answers
+        .filter((a) => a.expected.frame.kind === 'invocationResponse')
+        .map((a) => a.expected.frame.invocationId!),
     ),
     firstUnresolved: 0,
   };
@@ -72,7 +74,14 @@ export function matchLive(st: MatcherState, d: AnswerIds): LiveMatch {
   if (d.kind === LOG_KIND) {
     let g = st.expected.logGroups.get(key);
     if (!g) {
-      g = { key, trigger: undefined, recorded: [], live: [], firstSeq: Number.MAX_SAFE_INTEGER, invocationId: d.invocationId };
+      g = {
+        key,
+        trigger: undefined,
+        recorded: [],
+        live: [],
+        firstSeq: Number.MAX_SAFE_INTEGER,
+        invocationId: d.invocationId,
+      };
       st.expected.logGroups.set(key, g);
     }
     return { type: 'log', group: g };
@@ -80,7 +89,9 @@ export function matchLive(st: MatcherState, d: AnswerIds): LiveMatch {
   const a = st.expected.byKey.get(key);
   if (!a) {
     if (d.kind === 'startStream' && !st.hasStartStream) return { type: 'ignored' };
-    return d.invocationId === undefined ? { type: 'extra', key } : { type: 'extra', key, invocationId: d.invocationId };
+    return d.invocationId === undefined
+      ? { type: 'extra', key }
+      : { type: 'extra', key, invocationId: d.invocationId };
   }
   if (a.outcome) return a.outcome.status === 'missing' ? { type: 'late', answer: a } : { type: 'again', key };
   return { type: 'answer', answer: a };
@@ -103,7 +114,11 @@ export function armTriggered(st: MatcherState, triggerSeq: number | undefined, d
 }
 
 /** An invocation was sent: watch it if the recorded worker never answered it. */
-export function watchIfUnanswered(st: MatcherState, invocationId: string | undefined, deadlineMs: number): void {
+export function watchIfUnanswered(
+  st: MatcherState,
+  invocationId: string | undefined,
+  deadlineMs: number,
+): void {
   if (invocationId && !st.answeredInvocations.has(invocationId)) st.watching.set(invocationId, deadlineMs);
 }
 

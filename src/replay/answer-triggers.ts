@@ -44,13 +44,18 @@ export function assignTriggers(frames: readonly ReplayFrame[]): Map<number, numb
     }
     let trigger: number | undefined;
     if (f.kind === 'startStream') trigger = undefined;
-    else if ((f.kind === 'invocationResponse' || f.kind === 'rpcLog') && f.invocationId && byInvocation.has(f.invocationId))
+    else if (
+      (f.kind === 'invocationResponse' || f.kind === 'rpcLog') &&
+      f.invocationId &&
+      byInvocation.has(f.invocationId)
+    )
       trigger = byInvocation.get(f.invocationId);
     else if (f.kind === 'functionLoadResponse' && f.functionId && loadByFunction.has(f.functionId))
       trigger = loadByFunction.get(f.functionId);
     else if (f.kind === 'workerStatusResponse' && f.requestId && statusByRequest.has(f.requestId))
       trigger = statusByRequest.get(f.requestId);
-    else if (ANSWER_OF[f.kind] && latestOfKind.has(ANSWER_OF[f.kind]!)) trigger = latestOfKind.get(ANSWER_OF[f.kind]!);
+    else if (ANSWER_OF[f.kind] && latestOfKind.has(ANSWER_OF[f.kind]!))
+      trigger = latestOfKind.get(ANSWER_OF[f.kind]!);
     else trigger = latestHost;
     out.set(f.seq, trigger);
   }

@@ -10,8 +10,13 @@ export interface DirectoryMove {
 
 /** Host kinds that name the app directory (or files inside it). */
 const NAMES_DIRECTORY = new Set([
-  'workerInitRequest', 'functionsMetadataRequest', 'functionLoadRequest', 'functionLoadRequestCollection',
-  'functionEnvironmentReloadRequest', 'workerWarmupRequest', 'fileChangeEventRequest',
+  'workerInitRequest',
+  'functionsMetadataRequest',
+  'functionLoadRequest',
+  'functionLoadRequestCollection',
+  'functionEnvironmentReloadRequest',
+  'workerWarmupRequest',
+  'fileChangeEventRequest',
 ]);
 
 /** The app directory a recorded session ran in: from its init request (function_app_directory, else worker_directory). */
@@ -31,7 +36,10 @@ export function recordedAppDirectory(frames: readonly ReplayFrame[]): string | u
  * A move that changes something, or undefined: the recorded directory must be a real path
  * (not empty, not `/`) and differ from the live one. Trailing separators are dropped.
  */
-export function directoryMove(recorded: string | undefined, live: string | undefined): DirectoryMove | undefined {
+export function directoryMove(
+  recorded: string | undefined,
+  live: string | undefined,
+): DirectoryMove | undefined {
   const trim = (p: string) => (p.length > 1 ? p.replace(/[\\/]+$/, '') : p);
   if (!recorded || !live) return undefined;
   const r = trim(recorded);

@@ -4,8 +4,6 @@ import { planSession, type GateRef } from './causal-plan.js';
 import { buildFrames, m } from '../../test/helpers/build-frames.js';
 import { SAMPLE_SESSION as frames } from '../../test/helpers/sample-session.js';
 
-
-
 const ans = (seq: number): GateRef => ({ type: 'answer', seq });
 const sent = (seq: number): GateRef => ({ type: 'sent', seq });
 

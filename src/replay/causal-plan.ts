@@ -136,7 +136,14 @@ export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
     let releasedBy: GateRef | undefined;
     for (const ref of candidates) if (!releasedBy || ref.seq > releasedBy.seq) releasedBy = ref;
     const from = releasedBy ? frameMs(bySeq.get(releasedBy.seq)!) : 0;
-    steps.push({ frame: f, after: dedupe(after), afterAllSent, afterAllAnswered, releasedBy, delayMs: Math.max(0, frameMs(f) - from) });
+    steps.push({
+      frame: f,
+      after: dedupe(after),
+      afterAllSent,
+      afterAllAnswered,
+      releasedBy,
+      delayMs: Math.max(0, frameMs(f) - from),
+    });
     lastHost = f.seq;
   }
   return { steps, answers, peakInFlight };

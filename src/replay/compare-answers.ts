@@ -25,7 +25,9 @@ export interface CompareOptions {
 export function comparableView(bytes: Uint8Array, secrets: SecretMask): JsonValue {
   let json: JsonValue;
   try {
-    json = toJson(StreamingMessageSchema, decodeMessage(secrets.message(bytes)), { alwaysEmitImplicit: true });
+    json = toJson(StreamingMessageSchema, decodeMessage(secrets.message(bytes)), {
+      alwaysEmitImplicit: true,
+    });
   } catch (err) {
     return { undecodable: err instanceof Error ? err.message : String(err) };
   }
@@ -42,10 +44,17 @@ function maskLogText(json: JsonValue): JsonValue {
 }
 
 /** Field differences between a recorded answer and a live one (live ids mapped back first). */
-export function compareAnswer(recorded: Uint8Array, live: Uint8Array, options: CompareOptions): FieldDifference[] {
+export function compareAnswer(
+  recorded: Uint8Array,
+  live: Uint8Array,
+  options: CompareOptions,
+): FieldDifference[] {
   const { secrets } = options;
   return diffJson(
-    sortUnordered(comparableView(recorded, secrets)), sortUnordered(options.toRecordedSpace(comparableView(live, secrets))), options.ignore, secrets.text,
+    sortUnordered(comparableView(recorded, secrets)),
+    sortUnordered(options.toRecordedSpace(comparableView(live, secrets))),
+    options.ignore,
+    secrets.text,
   );
 }
 
@@ -67,7 +76,8 @@ export function sortUnordered(json: JsonValue): JsonValue {
     if (!m || typeof m !== 'object' || Array.isArray(m)) continue;
     const items = m[list];
     if (!Array.isArray(items)) continue;
-    const keyOf = (x: JsonValue) => (x && typeof x === 'object' && !Array.isArray(x) && typeof x[key] === 'string' ? (x[key] as string) : '');
+    const keyOf = (x: JsonValue) =>
+      x && typeof x === 'object' && !Array.isArray(x) && typeof x[key] === 'string' ? (x[key] as string) : '';
     const sorted = [...items].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     return { ...json, [member]: { ...m, [list]: sorted } };
   }
@@ -91,9 +101,14 @@ export interface LogGroupComparison {
  * (after masking and ignores) pair first; the rest pair in order of arrival, each pair
  * reported with its differences; what is left over is missing or extra.
  */
-export function compareLogGroup(recorded: readonly Uint8Array[], live: readonly Uint8Array[], options: CompareOptions): LogGroupComparison {
+export function compareLogGroup(
+  recorded: readonly Uint8Array[],
+  live: readonly Uint8Array[],
+  options: CompareOptions,
+): LogGroupComparison {
   const { secrets } = options;
-  const diff = (a: JsonValue | undefined, b: JsonValue | undefined) => diffJson(a, b, options.ignore, secrets.text);
+  const diff = (a: JsonValue | undefined, b: JsonValue | undefined) =>
+    diffJson(a, b, options.ignore, secrets.text);
   const rec = recorded.map((b) => comparableView(b, secrets));
   const liv = live.map((b) => options.toRecordedSpace(comparableView(b, secrets)));
   const recLeft = new Set(rec.map((_, i) => i));
@@ -116,6 +131,10 @@ export function compareLogGroup(recorded: readonly Uint8Array[], live: readonly 
   const differed: LogGroupComparison['differed'] = [];
   const pairs = Math.min(recRest.length, liveLeft.length);
   for (let k = 0; k < pairs; k++)
-    differed.push({ recordedIndex: recRest[k]!, liveIndex: liveLeft[k]!, differences: diff(rec[recRest[k]!], liv[liveLeft[k]!]) });
+    differed.push({
+      recordedIndex: recRest[k]!,
+      liveIndex: liveLeft[k]!,
+      differences: diff(rec[recRest[k]!], liv[liveLeft[k]!]),
+    });
   return { matched, differed, missing: recRest.slice(pairs), extra: liveLeft.slice(pairs) };
 }

@@ -5,7 +5,8 @@ import type { SleepMargin } from './sleep-margin.js';
 
 const now = () => performance.now();
 /** Timers and immediates this process has pending (what a finished wait must not leave behind). */
-const pendingTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+const pendingTimers = () =>
+  process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
 
 test('a precise wait never ends before its deadline, and leaves no timer behind', async () => {
   const before = pendingTimers();
@@ -70,7 +71,11 @@ test('a coarse deadline already due ends the wait on the next turn of the event 
   const order: string[] = [];
   setImmediate(() => order.push('queued first'));
   const waiting = w.wait(undefined, now() - 1);
-  assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timeoutsBefore, 'no timer armed');
+  assert.equal(
+    process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length,
+    timeoutsBefore,
+    'no timer armed',
+  );
   await waiting;
   order.push('woke');
   assert.deepEqual(order, ['queued first', 'woke']);

@@ -54,7 +54,12 @@ const IDLE_MIN_SLEEP_MS = 2;
  * wait is about to sleep for at least IDLE_MIN_SLEEP_MS before a precise deadline, and
  * never after the wait ended.
  */
-export function createWaker(now: () => number, signal?: AbortSignal, margin: SleepMargin = createSleepMargin(), onIdle?: () => void): Waker {
+export function createWaker(
+  now: () => number,
+  signal?: AbortSignal,
+  margin: SleepMargin = createSleepMargin(),
+  onIdle?: () => void,
+): Waker {
   let wake: (() => void) | undefined;
   let kicked = false;
   return {
@@ -95,7 +100,8 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
           // Already due: the next turn of the event loop (after pending I/O), not a 1 ms timer;
           // but never within the final busy-wait before a precise deadline (that one goes first).
           if (inMs > 0) coarse = setTimeout(done, inMs);
-          else if (preciseAtMs === undefined || preciseAtMs - t > FINAL_SPIN_MS) coarseNow = setImmediate(done);
+          else if (preciseAtMs === undefined || preciseAtMs - t > FINAL_SPIN_MS)
+            coarseNow = setImmediate(done);
         }
         if (preciseAtMs === undefined) return;
         // Real-time bound: whatever `now` does, the wait ends within 5 ms of when it would have.
@@ -119,7 +125,8 @@ export function createWaker(now: () => number, signal?: AbortSignal, margin: Sle
           const nowMs = now();
           // While polling, a coarse deadline is kept to a poll's precision, not its timer's,
           // unless the precise one is within the final busy-wait: that one goes first.
-          if (coarseAtMs !== undefined && nowMs >= coarseAtMs && preciseAtMs - nowMs > FINAL_SPIN_MS) return done();
+          if (coarseAtMs !== undefined && nowMs >= coarseAtMs && preciseAtMs - nowMs > FINAL_SPIN_MS)
+            return done();
           const left = preciseAtMs - nowMs;
           if (left <= 0 || real > realEnd) return done();
           if (left <= FINAL_SPIN_MS) {

@@ -30,13 +30,18 @@ export interface ExpectedAnswers {
 }
 
 export function indexExpectedAnswers(plan: CausalPlan): ExpectedAnswers {
-  const statusIds = new Set(plan.steps.filter((s) => s.frame.kind === 'workerStatusRequest' && s.frame.requestId).map((s) => s.frame.requestId!));
+  const statusIds = new Set(
+    plan.steps
+      .filter((s) => s.frame.kind === 'workerStatusRequest' && s.frame.requestId)
+      .map((s) => s.frame.requestId!),
+  );
   const keyer = createAnswerKeyer(statusIds);
   const functionName = new Map<string, string>();
   const invocationFunction = new Map<string, string>();
   for (const s of plan.steps) {
     for (const f of functionNames(s.frame.bytes)) if (f.name) functionName.set(f.functionId, f.name);
-    if (s.frame.kind === 'invocationRequest' && s.frame.invocationId) invocationFunction.set(s.frame.invocationId, s.frame.functionId ?? '');
+    if (s.frame.kind === 'invocationRequest' && s.frame.invocationId)
+      invocationFunction.set(s.frame.invocationId, s.frame.functionId ?? '');
   }
   const answers: AnswerState[] = [];
   const byKey = new Map<string, AnswerState>();
@@ -52,7 +57,14 @@ export function indexExpectedAnswers(plan: CausalPlan): ExpectedAnswers {
     if (e.frame.kind === LOG_KIND) {
       let g = logGroups.get(key);
       if (!g) {
-        g = { key, trigger: e.trigger, recorded: [], live: [], firstSeq: e.frame.seq, invocationId: e.frame.invocationId };
+        g = {
+          key,
+          trigger: e.trigger,
+          recorded: [],
+          live: [],
+          firstSeq: e.frame.seq,
+          invocationId: e.frame.invocationId,
+        };
         logGroups.set(key, g);
         addTriggered(e.trigger, g);
       }

@@ -6,7 +6,10 @@ import type { Duplex } from '../model/duplex.js';
  * order. `first` is undefined when the stream ended (or `timeoutMs` passed) before any
  * message arrived.
  */
-export async function readFirstMessage(duplex: Duplex, timeoutMs: number): Promise<{ first?: Uint8Array; duplex: Duplex }> {
+export async function readFirstMessage(
+  duplex: Duplex,
+  timeoutMs: number,
+): Promise<{ first?: Uint8Array; duplex: Duplex }> {
   const early: Uint8Array[] = [];
   let handler: ((bytes: Uint8Array) => void) | undefined;
   let gotFirst!: (b: Uint8Array | undefined) => void;
@@ -43,6 +46,9 @@ export async function readFirstMessage(duplex: Duplex, timeoutMs: number): Promi
   if (peerEnded) Object.defineProperty(wrapped, 'peerEnded', { value: peerEnded });
   // Batched sends (wire's PeerDuplex.sendMany: one write for several messages) pass through.
   const sendMany = (duplex as Partial<{ sendMany(list: readonly Uint8Array[]): boolean }>).sendMany;
-  if (sendMany) Object.defineProperty(wrapped, 'sendMany', { value: (list: readonly Uint8Array[]) => sendMany.call(duplex, list) });
+  if (sendMany)
+    Object.defineProperty(wrapped, 'sendMany', {
+      value: (list: readonly Uint8Array[]) => sendMany.call(duplex, list),
+    });
   return first === undefined ? { duplex: wrapped } : { first, duplex: wrapped };
 }

@@ -118,8 +118,12 @@ const REHEARSAL_MS = 0.3;
 
 /** Host messages that prepare a worker rather than use it. */
 const SETUP_KINDS: ReadonlySet<string> = new Set([
-  'workerInitRequest', 'functionsMetadataRequest', 'functionLoadRequest', 'functionLoadRequestCollection',
-  'functionEnvironmentReloadRequest', 'workerWarmupRequest',
+  'workerInitRequest',
+  'functionsMetadataRequest',
+  'functionLoadRequest',
+  'functionLoadRequestCollection',
+  'functionEnvironmentReloadRequest',
+  'workerWarmupRequest',
 ]);
 
 /** Queued diffs run in a poll only when no send is due sooner than this (ms). */
@@ -211,7 +215,12 @@ function createEngineState(plan: CausalPlan, options: HostEngineOptions): Engine
   };
   const firstNonSetup = sched.steps.findIndex((s) => !SETUP_KINDS.has(s.step.frame.kind));
   const e: EngineState = {
-    options, ids, space, sched, matcher, compareOptions,
+    options,
+    ids,
+    space,
+    sched,
+    matcher,
+    compareOptions,
     comparer: createAnswerComparer(compareOptions),
     extras: [],
     setupEnd: firstNonSetup < 0 ? sched.steps.length : firstNonSetup,
@@ -234,7 +243,8 @@ function countUnresolved(e: EngineState): void {
 
 function resolve(e: EngineState, a: AnswerState, outcome: ReplayOutcome, nowMs: number): void {
   M.settle(e.matcher, a, outcome);
-  if (a.expected.frame.kind === 'invocationResponse') S.finishInvocation(e.sched, a.expected.frame.invocationId, nowMs);
+  if (a.expected.frame.kind === 'invocationResponse')
+    S.finishInvocation(e.sched, a.expected.frame.invocationId, nowMs);
   if (inLimit(e, a)) e.unresolvedInLimit--;
   S.happen(e.sched, { type: 'answer', seq: a.expected.frame.seq }, nowMs);
 }
@@ -280,17 +290,26 @@ function answered(e: EngineState, a: AnswerState, bytes: Uint8Array, nowMs: numb
   const trigger = a.expected.trigger;
   // An answer nothing triggered is timed from the replay's start; one that came before it
   // (StartStream, read while the worker connected) has no live service time.
-  const sentAt = trigger === undefined ? (e.started ? e.startedAtMs : undefined) : e.sched.stepBySeq.get(trigger)?.sentAtMs;
-  if (sentAt !== undefined) outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
+  const sentAt =
+    trigger === undefined
+      ? e.started
+        ? e.startedAtMs
+        : undefined
+      : e.sched.stepBySeq.get(trigger)?.sentAtMs;
+  if (sentAt !== undefined)
+    outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
   e.comparer.defer(outcome, a.expected.frame.bytes, bytes);
   resolve(e, a, outcome, nowMs);
 }
 
 function receive(e: EngineState, bytes: Uint8Array, nowMs: number): void {
   const d = describe(bytes);
-  const toRec = (id: string | undefined) => (id === undefined ? undefined : e.ids.toRecorded(id) ?? id);
+  const toRec = (id: string | undefined) => (id === undefined ? undefined : (e.ids.toRecorded(id) ?? id));
   const m = M.matchLive(e.matcher, {
-    kind: d.kind, invocationId: toRec(d.invocationId), functionId: toRec(d.functionId), requestId: toRec(d.requestId),
+    kind: d.kind,
+    invocationId: toRec(d.invocationId),
+    functionId: toRec(d.functionId),
+    requestId: toRec(d.requestId),
   });
   switch (m.type) {
     case 'log':
@@ -298,11 +317,13 @@ function receive(e: EngineState, bytes: Uint8Array, nowMs: number): void {
     case 'ignored':
       return;
     case 'extra':
-      if (m.invocationId && e.matcher.watching.delete(m.invocationId)) S.finishInvocation(e.sched, m.invocationId, nowMs);
+      if (m.invocationId && e.matcher.watching.delete(m.invocationId))
+        S.finishInvocation(e.sched, m.invocationId, nowMs);
       return extra(e, d.kind, m.key, 'no recorded answer has this kind and key', bytes);
     case 'late': {
       const afterTrigger = nowMs - (m.answer.deadlineMs ?? nowMs) + e.options.answerTimeoutMs;
-      m.answer.outcome!.note = `arrived ${Math.round(afterTrigger)} ms after its trigger, later than --answer-timeout`;
+      m.answer.outcome!.note =
+        `arrived ${Math.round(afterTrigger)} ms after its trigger, later than --answer-timeout`;
       return;
     }
     case 'again':
@@ -336,7 +357,12 @@ function takeSends(e: EngineState, nowMs: number): Uint8Array[] {
 }
 
 /** When the next send is due; with prepareAheadMs, build it ahead or ask to be woken to. */
-function planNext(e: EngineState, nowMs: number, sentNow: boolean, wake: (t: number) => void): number | undefined {
+function planNext(
+  e: EngineState,
+  nowMs: number,
+  sentNow: boolean,
+  wake: (t: number) => void,
+): number | undefined {
   const head = e.sched.due.peek();
   if (!head) return undefined;
   const sendAtMs = head.dueMs!;
@@ -368,14 +394,23 @@ function poll(e: EngineState, nowMs: number): HostPoll {
   const deadline = M.nextDeadline(e.matcher, nowMs);
   if (deadline !== undefined) wake(deadline);
   // Diffs wait while a send is due soon or messages just went out (they leave on a later tick).
-  if (send.length === 0 && (sendAtMs === undefined || sendAtMs - nowMs >= COMPARE_SLACK_MS)) e.comparer.drain();
+  if (send.length === 0 && (sendAtMs === undefined || sendAtMs - nowMs >= COMPARE_SLACK_MS))
+    e.comparer.drain();
   e.sentLastPoll = send.length > 0;
-  const done = e.sched.firstUnsent >= e.sched.limit && e.unresolvedInLimit === 0
-    && e.matcher.logsInFlight.size === 0 && e.matcher.watching.size === 0;
+  const done =
+    e.sched.firstUnsent >= e.sched.limit &&
+    e.unresolvedInLimit === 0 &&
+    e.matcher.logsInFlight.size === 0 &&
+    e.matcher.watching.size === 0;
   return sendAtMs === undefined ? { send, wakeAtMs, done } : { send, wakeAtMs, sendAtMs, done };
 }
 
-function finish(e: EngineState, nowMs: number, why = 'the stream ended first', pending: 'missing' | 'skipped' = 'missing'): ReplayOutcome[] {
+function finish(
+  e: EngineState,
+  nowMs: number,
+  why = 'the stream ended first',
+  pending: 'missing' | 'skipped' = 'missing',
+): ReplayOutcome[] {
   const { answers, logGroups, invocationFunction, functionName } = e.matcher.expected;
   const skipped = new Set<string | undefined>();
   for (const a of answers) {
@@ -391,7 +426,10 @@ function finish(e: EngineState, nowMs: number, why = 'the stream ended first', p
     const fn = g.invocationId ? invocationFunction.get(g.invocationId) : undefined;
     if (fn) o.functionId = fn;
     if (fn && functionName.has(fn)) o.functionName = functionName.get(fn)!;
-    if (pending === 'skipped' && (o.status === 'missing' || (g.invocationId && skipped.has(g.invocationId)))) {
+    if (
+      pending === 'skipped' &&
+      (o.status === 'missing' || (g.invocationId && skipped.has(g.invocationId)))
+    ) {
       o.status = 'skipped';
       o.note = `${o.note ?? ''}; ${why}`;
     }

@@ -39,8 +39,16 @@ test('gates: each row is the events that happened, and the host messages that ma
     ['StartStream: init only', [answer(0)], [1]],
     ['init answered: metadata', [answer(0), answer(2)], [1, 3]],
     ['metadata answered: both loads', [answer(0), answer(2), answer(4)], [1, 3, 5, 6]],
-    ["a's load answered: a's invocation and its cancel", [answer(0), answer(2), answer(4), answer(8)], [1, 3, 5, 6, 9, 13]],
-    ['both loads: b, then the status request (all sent before it)', [answer(0), answer(2), answer(4), answer(8), answer(7)], [1, 3, 5, 6, 9, 13, 10, 15, 17]],
+    [
+      "a's load answered: a's invocation and its cancel",
+      [answer(0), answer(2), answer(4), answer(8)],
+      [1, 3, 5, 6, 9, 13],
+    ],
+    [
+      'both loads: b, then the status request (all sent before it)',
+      [answer(0), answer(2), answer(4), answer(8), answer(7)],
+      [1, 3, 5, 6, 9, 13, 10, 15, 17],
+    ],
   ];
   for (const [name, events, expected] of rows) {
     const st = schedule();
@@ -55,7 +63,12 @@ test('gates: each row is the events that happened, and the host messages that ma
 });
 
 test('afterAllAnswered: the terminate waits until every answer before it is resolved', () => {
-  const rows: Array<[number, boolean]> = [[0, false], [15, false], [16, true], [Number.POSITIVE_INFINITY, true]];
+  const rows: Array<[number, boolean]> = [
+    [0, false],
+    [15, false],
+    [16, true],
+    [Number.POSITIVE_INFINITY, true],
+  ];
   for (const [answeredTo, terminates] of rows) {
     const st = schedule({ answeredTo });
     S.considerAll(st, 0);
@@ -101,7 +114,11 @@ test('in-flight slots: invocations over the limit wait, and a finished one relea
     [5, ['a', 'b', 'c'], 'c', []],
   ];
   for (const [maxInFlight, first, finished, next] of rows) {
-    const st = S.createSchedule(planSession(frames), { pace: parsePace('fast'), maxInFlight, answeredBefore: () => true });
+    const st = S.createSchedule(planSession(frames), {
+      pace: parsePace('fast'),
+      maxInFlight,
+      answeredBefore: () => true,
+    });
     S.considerAll(st, 0);
     S.happen(st, answer(0), 0);
     const ids = (seqs: number[]) => seqs.map((q) => st.stepBySeq.get(q)!.step.frame.invocationId!);

@@ -79,11 +79,14 @@ export function createSchedule(plan: CausalPlan, options: ScheduleOptions): Sche
     stepBySeq: new Map(steps.map((s) => [s.step.frame.seq, s])),
     dependents,
     happened: new Set(),
-    due: createMinHeap<StepState>((x, y) => x.dueMs! < y.dueMs! || (x.dueMs === y.dueMs && x.index < y.index)),
+    due: createMinHeap<StepState>(
+      (x, y) => x.dueMs! < y.dueMs! || (x.dueMs === y.dueMs && x.index < y.index),
+    ),
     parked: new Set(),
     throttled: createMinHeap<StepState>((x, y) => x.index < y.index),
     openInvocations: new Set(),
-    maxInFlight: options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Number.POSITIVE_INFINITY,
+    maxInFlight:
+      options.maxInFlight && options.maxInFlight > 0 ? options.maxInFlight : Number.POSITIVE_INFINITY,
     pace: options.pace,
     answeredBefore: options.answeredBefore,
     firstUnsent: 0,
@@ -141,7 +144,8 @@ export function happen(st: ScheduleState, r: GateRef, nowMs: number): void {
 /** An invocation is over live (answered, missing or given up on): its slot goes to the next throttled one. */
 export function finishInvocation(st: ScheduleState, invocationId: string | undefined, nowMs: number): void {
   if (invocationId === undefined || !st.openInvocations.delete(invocationId)) return;
-  while (st.throttled.size > 0 && st.openInvocations.size < st.maxInFlight) consider(st, st.throttled.pop()!, nowMs);
+  while (st.throttled.size > 0 && st.openInvocations.size < st.maxInFlight)
+    consider(st, st.throttled.pop()!, nowMs);
 }
 
 /** Re-examine parked steps (a prefix may hold now). */
@@ -160,6 +164,7 @@ export function markSent(st: ScheduleState, s: StepState, nowMs: number): void {
   s.sentAtMs = nowMs;
   s.prepared = undefined;
   st.sentCount++;
-  while (st.firstUnsent < st.steps.length && st.steps[st.firstUnsent]!.sentAtMs !== undefined) st.firstUnsent++;
+  while (st.firstUnsent < st.steps.length && st.steps[st.firstUnsent]!.sentAtMs !== undefined)
+    st.firstUnsent++;
   happen(st, { type: 'sent', seq: s.step.frame.seq }, nowMs);
 }

@@ -45,7 +45,11 @@ const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
  * replaced where they occur inside text such as log messages ("Executing ... Id=<guid>").
  * Returns a new value; the input is not changed.
  */
-export function rewriteIds(json: JsonValue, lookup: (id: string) => string | undefined, embedded: readonly string[] = []): JsonValue {
+export function rewriteIds(
+  json: JsonValue,
+  lookup: (id: string) => string | undefined,
+  embedded: readonly string[] = [],
+): JsonValue {
   const pairs: Array<[string, string]> = [];
   for (const id of embedded) {
     if (id.length < MIN_EMBEDDED_ID) continue;

@@ -35,7 +35,12 @@ export function joinPath(segments: readonly string[]): string {
 function segmentMatches(pattern: string, segment: string): boolean {
   if (pattern === '*') return true;
   if (!pattern.includes('*')) return pattern === segment;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(segment);
 }
 
@@ -62,7 +67,8 @@ export function compileIgnores(patterns: readonly string[]): PathMatcher {
   const compiled = patterns.map((p) => {
     const segs = splitPath(p);
     if (segs.length === 0) throw new Error(`empty --ignore path "${p}"`);
-    if (matchesPrefix(segs, ANY_KIND)) throw new Error(`--ignore "${p}" would ignore every message whole: nothing would be compared`);
+    if (matchesPrefix(segs, ANY_KIND))
+      throw new Error(`--ignore "${p}" would ignore every message whole: nothing would be compared`);
     return segs;
   });
   return (segments) => compiled.some((p) => matchesPrefix(p, segments));

@@ -17,7 +17,10 @@ export type { FieldDifference };
  * live, and a different secret differs without being shown (docs/SECURITY.md).
  */
 export function diffJson(
-  recorded: JsonValue | undefined, live: JsonValue | undefined, ignore: PathMatcher = () => false, mark?: (text: string) => string,
+  recorded: JsonValue | undefined,
+  live: JsonValue | undefined,
+  ignore: PathMatcher = () => false,
+  mark?: (text: string) => string,
 ): FieldDifference[] {
   const out: FieldDifference[] = [];
   walk(recorded, live, [], { ignore, mark }, out);
@@ -33,7 +36,13 @@ function isObject(v: JsonValue | undefined): v is { [k: string]: JsonValue } {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function walk(a: JsonValue | undefined, b: JsonValue | undefined, path: string[], w: Walk, out: FieldDifference[]): void {
+function walk(
+  a: JsonValue | undefined,
+  b: JsonValue | undefined,
+  path: string[],
+  w: Walk,
+  out: FieldDifference[],
+): void {
   if (path.length > 0 && w.ignore(path)) return;
   if (isObject(a) || isObject(b)) {
     if (isObject(a) && isObject(b)) {
@@ -44,7 +53,13 @@ function walk(a: JsonValue | undefined, b: JsonValue | undefined, path: string[]
     if (a === undefined || b === undefined) {
       const obj = (isObject(a) ? a : b) as { [k: string]: JsonValue };
       for (const k of Object.keys(obj))
-        walk(a === undefined ? undefined : obj[k], b === undefined ? undefined : obj[k], [...path, k], w, out);
+        walk(
+          a === undefined ? undefined : obj[k],
+          b === undefined ? undefined : obj[k],
+          [...path, k],
+          w,
+          out,
+        );
       return;
     }
     out.push(leaf(path, a, b));
@@ -55,7 +70,13 @@ function walk(a: JsonValue | undefined, b: JsonValue | undefined, path: string[]
     for (let i = 0; i < n; i++) walk(a[i], b[i], [...path, String(i)], w, out);
     return;
   }
-  if (typeof a === 'string' && typeof b === 'string' && a !== b && w.mark && isMarkerText(a) !== isMarkerText(b)) {
+  if (
+    typeof a === 'string' &&
+    typeof b === 'string' &&
+    a !== b &&
+    w.mark &&
+    isMarkerText(a) !== isMarkerText(b)
+  ) {
     const [ra, rb] = isMarkerText(a) ? [a, w.mark(b)] : [w.mark(a), b];
     if (ra !== rb) out.push(leaf(path, ra, rb));
     return;

@@ -18,7 +18,9 @@ export interface LogGroup {
 function message(bytes: Uint8Array, options: CompareOptions): string {
   const { json } = bytesToJson(options.secrets.message(bytes));
   const log = json && typeof json === 'object' && !Array.isArray(json) ? json.rpcLog : undefined;
-  return log && typeof log === 'object' && !Array.isArray(log) && typeof log.message === 'string' ? log.message : '';
+  return log && typeof log === 'object' && !Array.isArray(log) && typeof log.message === 'string'
+    ? log.message
+    : '';
 }
 
 /**
@@ -35,11 +37,23 @@ export function logGroupOutcome(g: LogGroup, c: LogGroupComparison, options: Com
   const differences: FieldDifference[] = [];
   for (const d of c.differed)
     for (const x of d.differences) differences.push({ ...x, path: `logs[${d.recordedIndex}].${x.path}` });
-  for (const i of c.missing) differences.push({ path: `logs[${i}]`, recorded: message(g.recorded[i]!, options) });
+  for (const i of c.missing)
+    differences.push({ path: `logs[${i}]`, recorded: message(g.recorded[i]!, options) });
   for (const j of c.extra) {
     const live = options.toRecordedSpace(bytesToJson(options.secrets.message(g.live[j]!)).json ?? null);
-    const text = live && typeof live === 'object' && !Array.isArray(live) && live.rpcLog && typeof live.rpcLog === 'object' && !Array.isArray(live.rpcLog) ? live.rpcLog.message : undefined;
-    differences.push({ path: `logs[+${j}]`, live: typeof text === 'string' ? text : message(g.live[j]!, options) });
+    const text =
+      live &&
+      typeof live === 'object' &&
+      !Array.isArray(live) &&
+      live.rpcLog &&
+      typeof live.rpcLog === 'object' &&
+      !Array.isArray(live.rpcLog)
+        ? live.rpcLog.message
+        : undefined;
+    differences.push({
+      path: `logs[+${j}]`,
+      live: typeof text === 'string' ? text : message(g.live[j]!, options),
+    });
   }
   o.differences = differences;
   if (g.recorded.length === 0) {

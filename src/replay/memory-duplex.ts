@@ -22,7 +22,11 @@ export function createDuplexPair(): DuplexPair {
     over = true;
     settle({ status, clean });
   };
-  function side(): { duplex: Duplex & { readonly peerEnded: Promise<void> }; deliver: (b: Uint8Array) => void; peerEnd: () => void } {
+  function side(): {
+    duplex: Duplex & { readonly peerEnded: Promise<void> };
+    deliver: (b: Uint8Array) => void;
+    peerEnd: () => void;
+  } {
     let handler: ((b: Uint8Array) => void) | undefined;
     const queue: Uint8Array[] = [];
     let endPeer!: () => void;

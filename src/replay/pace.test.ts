@@ -17,7 +17,11 @@ test('parsePace accepts recorded, fast and <N>x', () => {
 
 test('parsePace rejects what is not a pace, with a one-line error', () => {
   for (const bad of ['', 'x', '0x', '-2x', '10', 'slow', '10xx', 'Infinityx']) {
-    assert.throws(() => parsePace(bad), (err: Error) => /invalid pace/.test(err.message) && !err.message.includes('\n'), bad);
+    assert.throws(
+      () => parsePace(bad),
+      (err: Error) => /invalid pace/.test(err.message) && !err.message.includes('\n'),
+      bad,
+    );
   }
 });
 
@@ -46,6 +50,9 @@ test('paceWait keeps, scales or drops the recorded delay after the release', () 
     [990, 1000, 0, recorded, 10], // released in the future (the caller's choice): wait until then
   ];
   for (const [now, rel, delay, pace, want] of table) {
-    assert.ok(Math.abs(paceWait(now, rel, delay, pace) - want) < 1e-9, `${now} ${rel} ${delay} ${formatPace(pace)} → ${want}`);
+    assert.ok(
+      Math.abs(paceWait(now, rel, delay, pace) - want) < 1e-9,
+      `${now} ${rel} ${delay} ${formatPace(pace)} → ${want}`,
+    );
   }
 });

@@ -7,10 +7,7 @@
  * delays by N (2x plays twice as fast, 0.5x twice as slow); a late message (the
  * scaled delay already elapsed) is sent at once, never "caught up" by skipping others.
  */
-export type Pace =
-  | { mode: 'recorded' }
-  | { mode: 'fast' }
-  | { mode: 'scaled'; factor: number };
+export type Pace = { mode: 'recorded' } | { mode: 'fast' } | { mode: 'scaled'; factor: number };
 
 export const DEFAULT_PACE: Pace = { mode: 'recorded' };
 

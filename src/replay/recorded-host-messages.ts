@@ -53,7 +53,11 @@ export function indexRecordedHostMessages(plan: CausalPlan, secrets: SecretMask)
  * unused one, or (all used) the last one, reused. With `pick`: the lowest score among the
  * unused ones (all, when every one is used); none when every score is infinite.
  */
-export function take(h: RecordedHostMessages, kind: string, pick?: (r: Recorded) => number): Recorded | undefined {
+export function take(
+  h: RecordedHostMessages,
+  kind: string,
+  pick?: (r: Recorded) => number,
+): Recorded | undefined {
   const list = h.byKind.get(kind) ?? [];
   if (list.length === 0) return undefined;
   const unused = list.filter((r) => !r.used);
@@ -76,7 +80,11 @@ export function take(h: RecordedHostMessages, kind: string, pick?: (r: Recorded)
  * with the same input if any, else the unused one with the closest input among the next
  * SCAN unused ones, else (all used) the closest among the first SCAN recorded ones.
  */
-export function pickInvocation(h: RecordedHostMessages, recFn: string, live: JsonValue): Recorded | undefined {
+export function pickInvocation(
+  h: RecordedHostMessages,
+  recFn: string,
+  live: JsonValue,
+): Recorded | undefined {
   const entry = h.invocationsByFn.get(recFn);
   if (!entry) return undefined;
   const use = (r: Recorded) => {
@@ -88,7 +96,8 @@ export function pickInvocation(h: RecordedHostMessages, recFn: string, live: Jso
   const exactUnused = exact?.find((r) => !r.used);
   if (exactUnused) return use(exactUnused);
   const candidates: Recorded[] = [];
-  for (let i = entry.firstUnused; i < entry.list.length && candidates.length < SCAN; i++) if (!entry.list[i]!.used) candidates.push(entry.list[i]!);
+  for (let i = entry.firstUnused; i < entry.list.length && candidates.length < SCAN; i++)
+    if (!entry.list[i]!.used) candidates.push(entry.list[i]!);
   if (candidates.length === 0) {
     if (exact) return exact[0];
     candidates.push(...entry.list.slice(0, SCAN));

@@ -16,7 +16,11 @@ export interface RecordedSpace {
  * directory becomes the recorded one. `extra` maps one more id (bench's invocation ids,
  * which the replay's map never sees). Returns a new value.
  */
-export function toRecordedSpace(json: JsonValue, space: RecordedSpace, extra?: { live: string; recorded: string }): JsonValue {
+export function toRecordedSpace(
+  json: JsonValue,
+  space: RecordedSpace,
+  extra?: { live: string; recorded: string },
+): JsonValue {
   const lookup = extra
     ? (id: string) => (id === extra.live ? extra.recorded : space.ids.toRecorded(id))
     : (id: string) => space.ids.toRecorded(id);

@@ -3,7 +3,12 @@ import type { RedactRules } from '../codec/redact.js';
 import { createSecretMask } from '../codec/secret-mask.js';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
-import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
+import {
+  tallyOutcomes,
+  type ReplayOutcome,
+  type ReplayReport,
+  type ReplayStreamEnd,
+} from '../report/replay-report.js';
 import { directoryMove, recordedAppDirectory } from './app-directory.js';
 import { planSession, type CausalPlan } from './causal-plan.js';
 import { createWaker, warmWaker } from './event-loop.js';
@@ -103,13 +108,16 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const now = options.now ?? (() => performance.now());
   const startedAtMs = Date.now();
   const t0 = now();
-  const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
+  const pace = typeof options.pace === 'string' ? parsePace(options.pace) : (options.pace ?? DEFAULT_PACE);
   const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
   const frames = messageFrames(options.frames);
   const plan = planSession(frames);
   const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
   const maxInFlight = options.maxInFlight ?? Math.max(1, plan.peakInFlight);
-  const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES), ...(options.ignore ?? [])]);
+  const ignore = compileIgnores([
+    ...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES),
+    ...(options.ignore ?? []),
+  ]);
   const engineOptions = {
     pace,
     answerTimeoutMs,
@@ -172,7 +180,8 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   engine.setLimit(engine.setupEnd);
   const setupResult = await drive();
 
-  const terminateSent = () => plan.steps.some((s) => s.frame.kind === 'workerTerminate' && engine.hasSent(s.frame.seq));
+  const terminateSent = () =>
+    plan.steps.some((s) => s.frame.kind === 'workerTerminate' && engine.hasSent(s.frame.seq));
 
   async function replayRest(): Promise<ReplayReport> {
     let result = setupResult;
@@ -183,7 +192,8 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     const stream: ReplayStreamEnd = { broken: false };
     if (result === 'done') {
       // A worker told to terminate ends its stream itself; otherwise the host ends the call.
-      if (terminateSent() && !ended && !peerHalfClosed) await waitFor(Promise.race([duplex.done, peerEnded ?? duplex.done]), answerTimeoutMs);
+      if (terminateSent() && !ended && !peerHalfClosed)
+        await waitFor(Promise.race([duplex.done, peerEnded ?? duplex.done]), answerTimeoutMs);
       if (!ended) duplex.end({ code: 0, details: 'OK' });
       await waitFor(duplex.done, 2000);
     } else if (result === 'aborted') {
@@ -191,11 +201,14 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       duplex.cancel();
     } else if (!terminateSent()) {
       stream.broken = true;
-      stream.detail = ended ? `the worker ended the stream early (${ended.status.code} ${ended.status.details})` : 'the worker half-closed the stream early';
+      stream.detail = ended
+        ? `the worker ended the stream early (${ended.status.code} ${ended.status.details})`
+        : 'the worker half-closed the stream early';
       if (!ended) duplex.end({ code: 0, details: 'OK' });
     }
     if (ended) stream.status = ended.status;
-    const why = result === 'aborted' ? 'replay interrupted' : stream.broken ? 'the stream ended first' : 'no answer';
+    const why =
+      result === 'aborted' ? 'replay interrupted' : stream.broken ? 'the stream ended first' : 'no answer';
     const outcomes = engine.finish(now(), why, result === 'aborted' ? 'skipped' : 'missing');
     return {
       played: 'host',

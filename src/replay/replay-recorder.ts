@@ -50,14 +50,26 @@ export function createReplayRecorder(options: ReplayRecorderOptions): ReplayReco
       const tNs = ns();
       options.sink({
         type: 'frame',
-        frame: { sessionId: options.sessionId, seq: seq++, dirSeq: dirSeq[direction]++, direction, tNs, wallMs: wall0 + Number(tNs) / 1e6, compressed: false, bytes },
+        frame: {
+          sessionId: options.sessionId,
+          seq: seq++,
+          dirSeq: dirSeq[direction]++,
+          direction,
+          tNs,
+          wallMs: wall0 + Number(tNs) / 1e6,
+          compressed: false,
+          bytes,
+        },
       });
     },
     end(status, reason) {
       if (ended) return;
       ended = true;
       const endNs = ns();
-      options.sink({ type: 'session-end', end: { id: options.sessionId, endNs, endWallMs: wall0 + Number(endNs) / 1e6, status, reason } });
+      options.sink({
+        type: 'session-end',
+        end: { id: options.sessionId, endNs, endWallMs: wall0 + Number(endNs) / 1e6, status, reason },
+      });
     },
   };
 }

@@ -2,7 +2,12 @@ import type { RedactRules } from '../codec/redact.js';
 import { createSecretMask } from '../codec/secret-mask.js';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
-import { tallyOutcomes, type ReplayOutcome, type ReplayReport, type ReplayStreamEnd } from '../report/replay-report.js';
+import {
+  tallyOutcomes,
+  type ReplayOutcome,
+  type ReplayReport,
+  type ReplayStreamEnd,
+} from '../report/replay-report.js';
 import { planSession } from './causal-plan.js';
 import { createWaker } from './event-loop.js';
 import { createMinHeap } from './min-heap.js';
@@ -68,14 +73,24 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   const now = options.now ?? (() => performance.now());
   const startedAtMs = Date.now();
   const t0 = now();
-  const pace = typeof options.pace === 'string' ? parsePace(options.pace) : options.pace ?? DEFAULT_PACE;
-  const ignore = compileIgnores([...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES), ...(options.ignore ?? [])]);
+  const pace = typeof options.pace === 'string' ? parsePace(options.pace) : (options.pace ?? DEFAULT_PACE);
+  const ignore = compileIgnores([
+    ...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES),
+    ...(options.ignore ?? []),
+  ]);
   const plan = planSession(messageFrames(options.frames));
   const secrets = createSecretMask(options.redact ?? {});
-  const responder = createWorkerResponder(plan, { workerId: options.workerId, requestId: options.requestId, ignore, secrets });
+  const responder = createWorkerResponder(plan, {
+    workerId: options.workerId,
+    requestId: options.requestId,
+    ignore,
+    secrets,
+  });
   const { duplex, signal, onTraffic } = options;
   const waker = createWaker(now, signal);
-  const queue = createMinHeap<Pending>((a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order));
+  const queue = createMinHeap<Pending>(
+    (a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order),
+  );
   const outcomes: ReplayOutcome[] = [];
   let order = 0;
   let sent = 0;
@@ -84,7 +99,8 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   let ended: DuplexEnd | undefined;
 
   const schedule = (answers: ScheduledAnswer[], atMs: number) => {
-    for (const answer of answers) queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace), order: order++, answer });
+    for (const answer of answers)
+      queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace), order: order++, answer });
   };
   schedule(responder.start(), now());
   duplex.onMessage((bytes) => {
@@ -129,9 +145,10 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
     stream.status = ended.status;
     if (ended.status.code !== 0 && !terminating) {
       stream.broken = true;
-      stream.detail = received === 0
-        ? `could not talk to the host (${ended.status.code} ${ended.status.details})`
-        : `the host ended the stream with ${ended.status.code} ${ended.status.details}`;
+      stream.detail =
+        received === 0
+          ? `could not talk to the host (${ended.status.code} ${ended.status.details})`
+          : `the host ended the stream with ${ended.status.code} ${ended.status.details}`;
     }
   }
   return {

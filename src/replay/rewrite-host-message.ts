@@ -2,7 +2,13 @@ import { decodeMessage, encodeMessage, type StreamingMessage } from '../codec/st
 import type { IdMap } from './id-map.js';
 
 /** Kinds whose bytes replay must rewrite before sending them to a live worker. */
-const REWRITTEN = new Set(['invocationRequest', 'invocationCancel', 'functionLoadRequest', 'functionLoadRequestCollection', 'workerStatusRequest']);
+const REWRITTEN = new Set([
+  'invocationRequest',
+  'invocationCancel',
+  'functionLoadRequest',
+  'functionLoadRequestCollection',
+  'workerStatusRequest',
+]);
 
 /**
  * Turn a recorded host→worker message into the one to send live: a fresh invocation id
@@ -10,7 +16,12 @@ const REWRITTEN = new Set(['invocationRequest', 'invocationCancel', 'functionLoa
  * function is named, the live invocation id on a cancel, a fresh request_id on a status
  * request. Other kinds are sent as the recorded bytes, unchanged.
  */
-export function rewriteHostMessage(kind: string, bytes: Uint8Array, ids: IdMap, newId: () => string): Uint8Array {
+export function rewriteHostMessage(
+  kind: string,
+  bytes: Uint8Array,
+  ids: IdMap,
+  newId: () => string,
+): Uint8Array {
   if (!REWRITTEN.has(kind)) return bytes;
   const m: StreamingMessage = decodeMessage(bytes);
   const fn = (id: string) => ids.toLive(id) ?? id;
@@ -44,7 +55,10 @@ export function rewriteHostMessage(kind: string, bytes: Uint8Array, ids: IdMap, 
   return encodeMessage(m);
 }
 
-function rewriteLoad(r: { functionId: string; metadata?: { functionId: string } }, fn: (id: string) => string): void {
+function rewriteLoad(
+  r: { functionId: string; metadata?: { functionId: string } },
+  fn: (id: string) => string,
+): void {
   r.functionId = fn(r.functionId);
   if (r.metadata?.functionId) r.metadata.functionId = fn(r.metadata.functionId);
 }
@@ -55,11 +69,17 @@ export function functionNames(bytes: Uint8Array): Array<{ name: string; function
     const m = decodeMessage(bytes);
     switch (m.content.case) {
       case 'functionMetadataResponse':
-        return m.content.value.functionMetadataResults.map((f) => ({ name: f.name, functionId: f.functionId }));
+        return m.content.value.functionMetadataResults.map((f) => ({
+          name: f.name,
+          functionId: f.functionId,
+        }));
       case 'functionLoadRequest':
         return [{ name: m.content.value.metadata?.name ?? '', functionId: m.content.value.functionId }];
       case 'functionLoadRequestCollection':
-        return m.content.value.functionLoadRequests.map((r) => ({ name: r.metadata?.name ?? '', functionId: r.functionId }));
+        return m.content.value.functionLoadRequests.map((r) => ({
+          name: r.metadata?.name ?? '',
+          functionId: r.functionId,
+        }));
       default:
         return [];
     }

@@ -24,7 +24,10 @@ test('settle runs a full (major) collection now, and again on each call', async 
   assert.equal(junk.length, 2000);
   junk = undefined;
   const kinds = await gcKindsDuring(() => assert.equal(settler.settle(), true));
-  assert.ok(kinds.includes(constants.NODE_PERFORMANCE_GC_MAJOR), `a major GC ran (kinds seen: ${kinds.join(',')})`);
+  assert.ok(
+    kinds.includes(constants.NODE_PERFORMANCE_GC_MAJOR),
+    `a major GC ran (kinds seen: ${kinds.join(',')})`,
+  );
   const again = await gcKindsDuring(() => assert.equal(settler.settle(), true));
   assert.ok(again.includes(constants.NODE_PERFORMANCE_GC_MAJOR), 'the second call collects too');
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createSleepMargin, SLEEP_MARGIN } from './sleep-margin.js';
 
 const { WINDOW, SAFETY_MS, MIN_MS, MAX_MS, INITIAL_MS } = SLEEP_MARGIN;
-const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''}: ${a} ≠ ${b}`);
+const close = (a: number, b: number, msg?: string) =>
+  assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''}: ${a} ≠ ${b}`);
 
 test('before any observation the margin is the initial one', () => {
   assert.equal(createSleepMargin().ms(), INITIAL_MS);

@@ -21,7 +21,13 @@ export interface SleepMargin {
   ms(): number;
 }
 
-export const SLEEP_MARGIN = { WINDOW: 64, SAFETY_MS: 0.4, MIN_MS: 0.6, MAX_MS: 1.5, INITIAL_MS: 1.1 } as const;
+export const SLEEP_MARGIN = {
+  WINDOW: 64,
+  SAFETY_MS: 0.4,
+  MIN_MS: 0.6,
+  MAX_MS: 1.5,
+  INITIAL_MS: 1.1,
+} as const;
 
 export function createSleepMargin(): SleepMargin {
   const { WINDOW, SAFETY_MS, MIN_MS, MAX_MS, INITIAL_MS } = SLEEP_MARGIN;

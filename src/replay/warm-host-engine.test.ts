@@ -10,12 +10,17 @@ import { m } from '../../test/helpers/build-frames.js';
 import { SAMPLE_SESSION } from '../../test/helpers/sample-session.js';
 import { warmHostEngine } from './warm-host-engine.js';
 
-const live = (kind: string, value: object, requestId = '') => encodeMessage(makeMessage(m(kind, value, requestId)));
+const live = (kind: string, value: object, requestId = '') =>
+  encodeMessage(makeMessage(m(kind, value, requestId)));
 
 test('warming plays the recording through throwaway engines: the caller’s id generator is never called, the real replay is unchanged', () => {
   const calls: string[] = [];
   const options: HostEngineOptions = {
-    pace: parsePace('recorded'), answerTimeoutMs: 10_000, ignore: compileIgnores(DEFAULT_IGNORES), workerId: 'LW', requestId: 'LR',
+    pace: parsePace('recorded'),
+    answerTimeoutMs: 10_000,
+    ignore: compileIgnores(DEFAULT_IGNORES),
+    workerId: 'LW',
+    requestId: 'LR',
     newId: () => {
       const id = `live-${calls.length + 1}`;
       calls.push(id);

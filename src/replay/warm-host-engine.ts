@@ -22,7 +22,12 @@ export function warmHostEngine(frames: readonly ReplayFrame[], options: HostEngi
   const plan = planSession(head);
   for (let round = 0; round < WARM_ROUNDS; round++) {
     let n = 0;
-    const e = createHostEngine(plan, { ...options, pace: { mode: 'fast' }, newId: () => `warm-${round}-${++n}`, prepareAheadMs: 1 });
+    const e = createHostEngine(plan, {
+      ...options,
+      pace: { mode: 'fast' },
+      newId: () => `warm-${round}-${++n}`,
+      prepareAheadMs: 1,
+    });
     let t = 0;
     e.poll(t);
     for (const f of head) {

@@ -1,7 +1,13 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import { describe } from '../codec/describe.js';
 import { createSecretMask, type SecretMask } from '../codec/secret-mask.js';
-import { decodeMessage, encodeMessage, makeMessage, messageFromJson, messageToJson } from '../codec/streaming-message.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  makeMessage,
+  messageFromJson,
+  messageToJson,
+} from '../codec/streaming-message.js';
 import type { FrameIndex } from '../model/frame.js';
 import type { ReplayOutcome } from '../report/replay-report.js';
 import type { CausalPlan, ExpectedAnswer } from './causal-plan.js';
@@ -9,7 +15,14 @@ import { comparableView } from './compare-answers.js';
 import { rewriteIds } from './id-map.js';
 import type { PathMatcher } from './ignore-paths.js';
 import { diffJson } from './json-diff.js';
-import { countUnused, indexRecordedHostMessages, pickInvocation, take, type Recorded, type RecordedHostMessages } from './recorded-host-messages.js';
+import {
+  countUnused,
+  indexRecordedHostMessages,
+  pickInvocation,
+  take,
+  type Recorded,
+  type RecordedHostMessages,
+} from './recorded-host-messages.js';
 import { functionNames } from './rewrite-host-message.js';
 
 /** One recorded answer to send live: bytes already in the live id space, and its recorded service time. */
@@ -100,9 +113,15 @@ function createResponderState(plan: CausalPlan, options: WorkerResponderOptions)
   if (startIds?.workerId) global.set(startIds.workerId, options.workerId);
   if (startIds?.requestId) global.set(startIds.requestId, options.requestId);
   return {
-    options, secrets, recorded: indexRecordedHostMessages(plan, secrets), answersOf, start,
+    options,
+    secrets,
+    recorded: indexRecordedHostMessages(plan, secrets),
+    answersOf,
+    start,
     startMs: start ? Number(start.frame.tNs) / 1e6 : 0,
-    global, liveFnToRecorded: new Map(), liveInvocation: new Map(),
+    global,
+    liveFnToRecorded: new Map(),
+    liveInvocation: new Map(),
   };
 }
 
@@ -112,7 +131,10 @@ function rewriteAnswer(r: ResponderState, a: ExpectedAnswer, local: Map<string, 
   const embedded = [...local.keys(), ...r.global.keys()];
   const json = messageToJson(decodeMessage(a.frame.bytes));
   const rewritten = rewriteIds(json, lookup, embedded);
-  const bytes = JSON.stringify(rewritten) === JSON.stringify(json) ? a.frame.bytes : encodeMessage(messageFromJson(rewritten));
+  const bytes =
+    JSON.stringify(rewritten) === JSON.stringify(json)
+      ? a.frame.bytes
+      : encodeMessage(messageFromJson(rewritten));
   return { bytes, kind: a.frame.kind, delayMs: a.serviceMs };
 }
 
@@ -121,9 +143,23 @@ function start(r: ResponderState): ScheduledAnswer[] {
   const out: ScheduledAnswer[] = [];
   if (r.start) out.push({ ...rewriteAnswer(r, r.start, new Map()), delayMs: 0 });
   // A recording that starts mid-stream: the host still needs StartStream first.
-  else out.push({ bytes: encodeMessage(makeMessage({ requestId: options.requestId, content: { case: 'startStream', value: { workerId: options.workerId } } })), kind: 'startStream', delayMs: 0 });
+  else
+    out.push({
+      bytes: encodeMessage(
+        makeMessage({
+          requestId: options.requestId,
+          content: { case: 'startStream', value: { workerId: options.workerId } },
+        }),
+      ),
+      kind: 'startStream',
+      delayMs: 0,
+    });
   for (const a of r.answersOf.get(undefined) ?? [])
-    if (a !== r.start) out.push({ ...rewriteAnswer(r, a, new Map()), delayMs: Math.max(0, Number(a.frame.tNs) / 1e6 - r.startMs) });
+    if (a !== r.start)
+      out.push({
+        ...rewriteAnswer(r, a, new Map()),
+        delayMs: Math.max(0, Number(a.frame.tNs) / 1e6 - r.startMs),
+      });
   return out;
 }
 
@@ -137,18 +173,33 @@ function receive(r: ResponderState, bytes: Uint8Array): WorkerResponse {
   if (!recorded && d.kind === 'workerStatusRequest') {
     // A health probe, not the app's traffic: answer it even when the recording has none,
     // or a real host would take the worker for dead.
-    const bytes = encodeMessage(makeMessage({ requestId: d.requestId ?? '', content: { case: 'workerStatusResponse', value: {} } }));
+    const bytes = encodeMessage(
+      makeMessage({ requestId: d.requestId ?? '', content: { case: 'workerStatusResponse', value: {} } }),
+    );
     return {
       answers: [{ bytes, kind: 'workerStatusResponse', delayMs: 0 }],
       terminate,
-      outcome: { kind: d.kind, key: `${d.kind}:live`, status: 'matched', differences: [], note: 'none recorded: answered with an empty WorkerStatusResponse' },
+      outcome: {
+        kind: d.kind,
+        key: `${d.kind}:live`,
+        status: 'matched',
+        differences: [],
+        note: 'none recorded: answered with an empty WorkerStatusResponse',
+      },
     };
   }
   if (!recorded) {
     return {
       answers: [],
       terminate,
-      outcome: { kind: d.kind, key: `${d.kind}:live`, status: 'missing', differences: [], note: 'no recorded counterpart: nothing to answer with', live: liveJson },
+      outcome: {
+        kind: d.kind,
+        key: `${d.kind}:live`,
+        status: 'missing',
+        differences: [],
+        note: 'no recorded counterpart: nothing to answer with',
+        live: liveJson,
+      },
     };
   }
   const outcome = compareWithRecorded(r, d.kind, recorded, liveJson, local);
@@ -158,7 +209,13 @@ function receive(r: ResponderState, bytes: Uint8Array): WorkerResponse {
 }
 
 /** The recorded host message a live one corresponds to (see WorkerResponder); learns the ids it maps. */
-function matchLive(r: ResponderState, d: FrameIndex, bytes: Uint8Array, liveJson: JsonValue, local: Map<string, string>): Recorded | undefined {
+function matchLive(
+  r: ResponderState,
+  d: FrameIndex,
+  bytes: Uint8Array,
+  liveJson: JsonValue,
+  local: Map<string, string>,
+): Recorded | undefined {
   switch (d.kind) {
     case 'functionLoadRequest':
     case 'functionLoadRequestCollection':
@@ -176,7 +233,11 @@ function matchLive(r: ResponderState, d: FrameIndex, bytes: Uint8Array, liveJson
     case 'invocationCancel': {
       const inv = r.liveInvocation.get(d.invocationId ?? '');
       const recIid = inv?.recorded.step.frame.invocationId;
-      const recorded = recIid ? take(r.recorded, d.kind, (c) => (c.step.frame.invocationId === recIid ? 0 : Number.POSITIVE_INFINITY)) : undefined;
+      const recorded = recIid
+        ? take(r.recorded, d.kind, (c) =>
+            c.step.frame.invocationId === recIid ? 0 : Number.POSITIVE_INFINITY,
+          )
+        : undefined;
       if (recIid && d.invocationId) local.set(recIid, d.invocationId);
       return recorded;
     }
@@ -191,11 +252,17 @@ function matchLive(r: ResponderState, d: FrameIndex, bytes: Uint8Array, liveJson
 }
 
 /** A load matches by function name (a collection by occurrence); the live function ids are learned from it. */
-function matchLoad(r: ResponderState, kind: 'functionLoadRequest' | 'functionLoadRequestCollection', bytes: Uint8Array): Recorded | undefined {
+function matchLoad(
+  r: ResponderState,
+  kind: 'functionLoadRequest' | 'functionLoadRequestCollection',
+  bytes: Uint8Array,
+): Recorded | undefined {
   const live = functionNames(bytes);
   const recorded =
     kind === 'functionLoadRequest'
-      ? take(r.recorded, kind, (c) => (functionNames(c.step.frame.bytes)[0]?.name === live[0]?.name ? 0 : Number.POSITIVE_INFINITY))
+      ? take(r.recorded, kind, (c) =>
+          functionNames(c.step.frame.bytes)[0]?.name === live[0]?.name ? 0 : Number.POSITIVE_INFINITY,
+        )
       : take(r.recorded, kind);
   if (recorded) {
     const names = new Map(functionNames(recorded.step.frame.bytes).map((f) => [f.name, f.functionId]));
@@ -210,12 +277,23 @@ function matchLoad(r: ResponderState, kind: 'functionLoadRequest' | 'functionLoa
 }
 
 /** The live message, mapped back to recorded ids, diffed against its recorded counterpart. */
-function compareWithRecorded(r: ResponderState, kind: string, recorded: Recorded, liveJson: JsonValue, local: Map<string, string>): ReplayOutcome {
+function compareWithRecorded(
+  r: ResponderState,
+  kind: string,
+  recorded: Recorded,
+  liveJson: JsonValue,
+  local: Map<string, string>,
+): ReplayOutcome {
   const recFrame = recorded.step.frame;
   const backToRecorded = new Map<string, string>();
   for (const [rec, live] of [...r.global, ...local]) backToRecorded.set(live, rec);
   for (const [live, rec] of r.liveFnToRecorded) backToRecorded.set(live, rec);
-  const differences = diffJson(recorded.json, rewriteIds(liveJson, (id) => backToRecorded.get(id), [...backToRecorded.keys()]), r.options.ignore, r.secrets.text);
+  const differences = diffJson(
+    recorded.json,
+    rewriteIds(liveJson, (id) => backToRecorded.get(id), [...backToRecorded.keys()]),
+    r.options.ignore,
+    r.secrets.text,
+  );
   const outcome: ReplayOutcome = {
     kind,
     key: `${kind}:${recFrame.invocationId ?? recFrame.functionId ?? recFrame.seq}`,

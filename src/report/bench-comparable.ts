@@ -6,9 +6,10 @@ export interface BenchShape {
   functions: readonly string[];
 }
 
-const level = (l: BenchLoad) => (l.model === 'open'
-  ? `open loop at ${l.rate}/s${l.concurrency !== null ? ` (≤ ${l.concurrency} in flight)` : ''}`
-  : `closed loop with ${l.concurrency} in flight`);
+const level = (l: BenchLoad) =>
+  l.model === 'open'
+    ? `open loop at ${l.rate}/s${l.concurrency !== null ? ` (≤ ${l.concurrency} in flight)` : ''}`
+    : `closed loop with ${l.concurrency} in flight`;
 
 /**
  * Why two runs' figures cannot be compared (empty: they can): throughput and latency
@@ -16,14 +17,18 @@ const level = (l: BenchLoad) => (l.model === 'open'
  * and the number of worker processes, so each must be the same. How long a run lasted
  * (duration, invocations, warmup) does not make it incomparable: figures are per second.
  */
-export function incomparabilities(baseline: Pick<BenchReport, 'load' | 'functions'>, current: BenchShape): string[] {
+export function incomparabilities(
+  baseline: Pick<BenchReport, 'load' | 'functions'>,
+  current: BenchShape,
+): string[] {
   const out: string[] = [];
   const b = baseline.load;
   const c = current.load;
   if (b.model !== c.model || b.concurrency !== c.concurrency || (b.model === 'open' && b.rate !== c.rate)) {
     out.push(`load: baseline ${level(b)}, this run ${level(c)}`);
   }
-  const stages = (l: BenchLoad) => l.stages.map((s) => `${s.target} over ${s.durationMs / 1000}s`).join(' → ') || 'none';
+  const stages = (l: BenchLoad) =>
+    l.stages.map((s) => `${s.target} over ${s.durationMs / 1000}s`).join(' → ') || 'none';
   if (stages(b) !== stages(c)) out.push(`stages: baseline ${stages(b)}, this run ${stages(c)}`);
   if (b.workers !== c.workers) out.push(`workers: baseline ${b.workers}, this run ${c.workers}`);
   const names = (list: readonly string[]) => [...list].sort().join(', ');

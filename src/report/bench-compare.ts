@@ -29,7 +29,11 @@ export interface BenchComparison {
  * regressed when overall throughput dropped, or overall p99 rose, by more than
  * `maxRegressionPct` percent. Other figures are shown for context only.
  */
-export function compareBenchReports(baseline: BenchReport, current: BenchReport, maxRegressionPct: number): BenchComparison {
+export function compareBenchReports(
+  baseline: BenchReport,
+  current: BenchReport,
+  maxRegressionPct: number,
+): BenchComparison {
   const b = baseline.overall;
   const c = current.overall;
   const rows: CompareRow[] = [
@@ -39,28 +43,73 @@ export function compareBenchReports(baseline: BenchReport, current: BenchReport,
     row('p99', 'us', b.latency?.p99Us ?? 0, c.latency?.p99Us ?? 0, 'lower', true, maxRegressionPct),
     row('p99.9', 'us', b.latency?.p999Us ?? 0, c.latency?.p999Us ?? 0, 'lower', false, maxRegressionPct),
     row('max', 'us', b.latency?.maxUs ?? 0, c.latency?.maxUs ?? 0, 'lower', false, maxRegressionPct),
-    row('errors', 'count', b.errors + b.unanswered + (b.backlog ?? 0), c.errors + c.unanswered + (c.backlog ?? 0), 'lower', false, maxRegressionPct),
-    row('generator µs/inv', 'us', baseline.generator.cpuUsPerInvocation, current.generator.cpuUsPerInvocation, 'lower', false, maxRegressionPct),
+    row(
+      'errors',
+      'count',
+      b.errors + b.unanswered + (b.backlog ?? 0),
+      c.errors + c.unanswered + (c.backlog ?? 0),
+      'lower',
+      false,
+      maxRegressionPct,
+    ),
+    row(
+      'generator µs/inv',
+      'us',
+      baseline.generator.cpuUsPerInvocation,
+      current.generator.cpuUsPerInvocation,
+      'lower',
+      false,
+      maxRegressionPct,
+    ),
   ];
   const functions = current.functions.flatMap((f) => {
     const old = baseline.functions.find((x) => x.name === f.name);
     if (!old) return [];
-    return [{ name: f.name, rows: [
-      row('throughput', 'per-s', old.throughput, f.throughput, 'higher', false, maxRegressionPct),
-      row('p99', 'us', old.latency?.p99Us ?? 0, f.latency?.p99Us ?? 0, 'lower', false, maxRegressionPct),
-    ] }];
+    return [
+      {
+        name: f.name,
+        rows: [
+          row('throughput', 'per-s', old.throughput, f.throughput, 'higher', false, maxRegressionPct),
+          row('p99', 'us', old.latency?.p99Us ?? 0, f.latency?.p99Us ?? 0, 'lower', false, maxRegressionPct),
+        ],
+      },
+    ];
   });
   return { maxRegressionPct, rows, functions, regressed: rows.some((r) => r.regression) };
 }
 
-function row(metric: string, unit: CompareRow['unit'], baseline: number, current: number, better: CompareRow['better'], gated: boolean, maxPct: number): CompareRow {
+function row(
+  metric: string,
+  unit: CompareRow['unit'],
+  baseline: number,
+  current: number,
+  better: CompareRow['better'],
+  gated: boolean,
+  maxPct: number,
+): CompareRow {
   const changePct = baseline === 0 ? (current === 0 ? 0 : Infinity) : ((current - baseline) / baseline) * 100;
   const worsePct = better === 'higher' ? -changePct : changePct;
-  return { metric, unit, baseline, current, changePct, better, gated, regression: gated && worsePct > maxPct };
+  return {
+    metric,
+    unit,
+    baseline,
+    current,
+    changePct,
+    better,
+    gated,
+    regression: gated && worsePct > maxPct,
+  };
 }
 
 /** The comparison as a table plus a verdict line. */
-export function renderBenchComparison(cmp: BenchComparison, style: { red(s: string): string; green(s: string): string; bold(s: string): string } = { red: (s) => s, green: (s) => s, bold: (s) => s }): string {
+export function renderBenchComparison(
+  cmp: BenchComparison,
+  style: { red(s: string): string; green(s: string): string; bold(s: string): string } = {
+    red: (s) => s,
+    green: (s) => s,
+    bold: (s) => s,
+  },
+): string {
   const fmt = (r: CompareRow, x: number) => (r.unit === 'us' ? formatUs(x) : formatNumber(x));
   const rows: string[][] = [['', 'baseline', 'current', 'change', ''].map((h) => style.bold(h))];
   const add = (prefix: string, r: CompareRow) => {

@@ -33,15 +33,29 @@ function visibleWidth(cell: string): number {
 /** Left-align the first column, right-align the others (colored cells line up too). */
 export function table(rows: string[][], indent = '  '): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell)); });
-  return `${rows.map((r) => indent + r.map((cell, i) => {
-    const pad = ' '.repeat(widths[i]! - visibleWidth(cell));
-    return i === 0 ? cell + pad : pad + cell;
-  }).join('  ').trimEnd()).join('\n')}\n`;
+  for (const r of rows)
+    r.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell));
+    });
+  return `${rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((cell, i) => {
+            const pad = ' '.repeat(widths[i]! - visibleWidth(cell));
+            return i === 0 ? cell + pad : pad + cell;
+          })
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 /** How many recorded invocations the load cycles through, and which were left out. */
 export function describeSource(s: BenchReport['source']): string {
-  const cancelled = s.cancelledLeftOut ? `; ${s.cancelledLeftOut} cancelled by the host in the recording left out` : '';
+  const cancelled = s.cancelledLeftOut
+    ? `; ${s.cancelledLeftOut} cancelled by the host in the recording left out`
+    : '';
   return `${s.templates} recorded invocations cycled${cancelled}`;
 }

@@ -16,7 +16,10 @@ export function renderBenchHtml(r: BenchReport, assets: ChartAssets): string {
     functions: r.functions.length > 1 ? r.functions.map((f) => ({ name: f.name, ...pick(f) })) : [],
     timeline: r.timeline,
   }).replace(/</g, '\\u003c');
-  const rows = [['all', r.overall] as const, ...(r.functions.length > 1 ? r.functions.map((f) => [f.name, f] as const) : [])];
+  const rows = [
+    ['all', r.overall] as const,
+    ...(r.functions.length > 1 ? r.functions.map((f) => [f.name, f] as const) : []),
+  ];
   const g = r.generator;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
@@ -61,7 +64,10 @@ ${notes.length > 0 ? `<ul class="meta">${notes.map((n) => `<li>${esc(n)}</li>`).
 
 function comparisonHtml(c: NonNullable<BenchReport['comparison']>): string {
   const fmt = (unit: string, x: number) => (unit === 'us' ? formatUs(x) : formatNumber(x));
-  const rows = [...c.rows.map((r) => ['', r] as const), ...c.functions.flatMap((f) => f.rows.map((r) => [`${f.name} `, r] as const))];
+  const rows = [
+    ...c.rows.map((r) => ['', r] as const),
+    ...c.functions.flatMap((f) => f.rows.map((r) => [`${f.name} `, r] as const)),
+  ];
   const verdict = c.regressed
     ? `<p class="bad">regression: throughput or p99 worse than the baseline by more than ${c.maxRegressionPct}%</p>`
     : `<p>within ${c.maxRegressionPct}% of the baseline (throughput and p99)</p>`;
@@ -77,8 +83,12 @@ function pick(f: Figures) {
 
 function summaryRow(name: string, f: Figures): string {
   const l = f.latency;
-  const lat = l ? [l.p50Us, l.p90Us, l.p99Us, l.p999Us, l.p9999Us, l.maxUs].map(formatUs) : Array(6).fill('-');
-  const statuses = Object.entries(f.statuses).map(([k, v]) => `${v} ${k}`).join(', ');
+  const lat = l
+    ? [l.p50Us, l.p90Us, l.p99Us, l.p999Us, l.p9999Us, l.maxUs].map(formatUs)
+    : Array(6).fill('-');
+  const statuses = Object.entries(f.statuses)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
   return `<tr><td>${esc(name)}</td><td>${f.completed}</td><td>${formatNumber(f.throughput)}</td>${lat.map((x) => `<td>${x}</td>`).join('')}<td${f.errors + f.unanswered ? ' class="bad"' : ''}>${f.errors + f.unanswered}</td><td>${esc(statuses)}</td></tr>`;
 }
 

@@ -10,7 +10,12 @@ export type BenchIncident =
   /** Open loop: scheduled invocations the in-flight cap held back until the run ended. */
   | { kind: 'backlog'; count: number }
   /** Invocations sent and never answered, and when the run gave up on them. */
-  | { kind: 'unanswered'; count: number; when: 'worker-broke' | 'interrupted' | 'drained'; drainTimeoutMs: number }
+  | {
+      kind: 'unanswered';
+      count: number;
+      when: 'worker-broke' | 'interrupted' | 'drained';
+      drainTimeoutMs: number;
+    }
   /** InvocationResponses whose id the run never sent (or no longer waited for). */
   | { kind: 'unknown-answers'; count: number };
 
@@ -23,7 +28,12 @@ export function incidentText(i: BenchIncident): string {
     case 'backlog':
       return `${i.count} scheduled invocation(s) were never sent: the in-flight cap held them back until the run ended`;
     case 'unanswered': {
-      const when = i.when === 'worker-broke' ? 'when a worker broke' : i.when === 'interrupted' ? 'when the run was interrupted' : `${i.drainTimeoutMs} ms after sending stopped`;
+      const when =
+        i.when === 'worker-broke'
+          ? 'when a worker broke'
+          : i.when === 'interrupted'
+            ? 'when the run was interrupted'
+            : `${i.drainTimeoutMs} ms after sending stopped`;
       return `${i.count} invocation(s) had no answer ${when}`;
     }
     case 'unknown-answers':

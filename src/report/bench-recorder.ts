@@ -19,7 +19,12 @@ export interface BenchRecorder {
   backlog(fn: number, count: number): void;
   /** Figures so far, for a progress line: cheap enough to call a few times a second. */
   progress(): { completed: number; errors: number; p99Us: number };
-  build(durationMs: number): { overall: Figures; functions: FunctionFigures[]; workers: WorkerFigures[]; timeline: TimelinePoint[] };
+  build(durationMs: number): {
+    overall: Figures;
+    functions: FunctionFigures[];
+    workers: WorkerFigures[];
+    timeline: TimelinePoint[];
+  };
 }
 
 export interface RecorderLayout {
@@ -93,14 +98,31 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       for (let s = 0; s < lastSecond; s++) {
         const slot = seconds[s];
         const spanS = Math.max(0.001, Math.round(Math.min(1, Math.max(0, endS - s)) * 1000) / 1000);
-        timeline.push(slot
-          ? { second: s, spanS, completed: slot.completed, errors: slot.errors, p50Us: valueAt(slot.h, 50), p99Us: valueAt(slot.h, 99), maxUs: slot.h.maxValue }
-          : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 });
+        timeline.push(
+          slot
+            ? {
+                second: s,
+                spanS,
+                completed: slot.completed,
+                errors: slot.errors,
+                p50Us: valueAt(slot.h, 50),
+                p99Us: valueAt(slot.h, 99),
+                maxUs: slot.h.maxValue,
+              }
+            : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 },
+        );
       }
       return {
         overall: overall.build(durationMs),
         functions: layout.functions.map((f, i) => ({ ...f, ...perFn[i]!.build(durationMs) })),
-        workers: layout.workers.map((w, i) => ({ index: i, workerId: w.workerId, pid: w.pid, ...perWorker[i]!, cpuUs: null, cpuUsPerInvocation: null })),
+        workers: layout.workers.map((w, i) => ({
+          index: i,
+          workerId: w.workerId,
+          pid: w.pid,
+          ...perWorker[i]!,
+          cpuUs: null,
+          cpuUsPerInvocation: null,
+        })),
         timeline,
       };
     },

@@ -165,7 +165,10 @@ export interface VerifyFigures {
   matched: number;
   differed: number;
   /** A few differing answers, for the reader. */
-  samples: Array<{ function: string; differences: Array<{ path: string; recorded: string; actual: string }> }>;
+  samples: Array<{
+    function: string;
+    differences: Array<{ path: string; recorded: string; actual: string }>;
+  }>;
 }
 
 export interface MachineInfo {
@@ -182,6 +185,12 @@ export interface MachineInfo {
 /** Type guard for a parsed JSON file meant to be a bench report (used by --compare). */
 export function isBenchReport(value: unknown): value is BenchReport {
   const v = value as Partial<BenchReport> | null;
-  return typeof v === 'object' && v !== null && v.format === 'functape-bench' && typeof v.overall === 'object'
-    && v.overall !== null && typeof v.overall.throughput === 'number';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.format === 'functape-bench' &&
+    typeof v.overall === 'object' &&
+    v.overall !== null &&
+    typeof v.overall.throughput === 'number'
+  );
 }

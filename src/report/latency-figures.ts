@@ -3,8 +3,8 @@ import type { Figures, LatencySummary } from './bench-report.js';
 
 /** Percentiles drawn in the percentile plot (log-spaced toward the tail). */
 export const CURVE_PERCENTILES: readonly number[] = [
-  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96.25, 97.5, 98, 98.75, 99, 99.375,
-  99.5, 99.7, 99.8, 99.9, 99.95, 99.97, 99.99, 99.995, 99.999, 100,
+  0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 92.5, 95, 96.25, 97.5, 98, 98.75, 99, 99.375, 99.5, 99.7,
+  99.8, 99.9, 99.95, 99.97, 99.99, 99.995, 99.999, 100,
 ];
 
 /** Log-spaced histogram buckets: this many per decade of microseconds. */
@@ -19,7 +19,13 @@ export function newHistogram(digits: 2 | 3 = 3): hdr.Histogram {
   // The timeline's histograms start small and grow to the largest value they see (~6 KB a
   // second for latencies up to 100 ms), so an hour-long run stays in tens of MB.
   const highestTrackableValue = digits === 2 ? 1024 : 3_600_000_000;
-  return hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue, numberOfSignificantValueDigits: digits, autoResize: true });
+  return hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue,
+    numberOfSignificantValueDigits: digits,
+    autoResize: true,
+  });
 }
 
 /**
@@ -68,12 +74,15 @@ export function createFigureAccumulator(): FigureAccumulator {
         throughput: durationMs > 0 ? completed / (durationMs / 1000) : 0,
         statuses: { ...statuses },
         latency: completed > 0 ? summarize(histogram) : null,
-        percentiles: completed > 0 ? CURVE_PERCENTILES.map((p) => ({ percentile: p, us: valueAt(histogram, p) })) : [],
-        histogram: [...logBuckets.entries()].sort((a, b) => a[0] - b[0]).map(([b, count]) => ({
-          fromUs: round3(10 ** (b / BUCKETS_PER_DECADE)),
-          toUs: round3(10 ** ((b + 1) / BUCKETS_PER_DECADE)),
-          count,
-        })),
+        percentiles:
+          completed > 0 ? CURVE_PERCENTILES.map((p) => ({ percentile: p, us: valueAt(histogram, p) })) : [],
+        histogram: [...logBuckets.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([b, count]) => ({
+            fromUs: round3(10 ** (b / BUCKETS_PER_DECADE)),
+            toUs: round3(10 ** ((b + 1) / BUCKETS_PER_DECADE)),
+            count,
+          })),
         rpcLogs: this.rpcLogs,
         rpcLogsPerInvocation: completed > 0 ? this.rpcLogs / completed : 0,
         hdr: hdr.encodeIntoCompressedBase64(histogram),

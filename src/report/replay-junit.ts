@@ -2,13 +2,20 @@ import { replaySummaryLine, type ReplayOutcome, type ReplayReport } from './repl
 import { formatValue, outcomeTitle } from './replay-text.js';
 
 const escapeXml = (s: string): string =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!)
+  s
+    .replace(
+      /[&<>"']/g,
+      (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch]!,
+    )
     // Characters XML 1.0 cannot carry at all.
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd');
 
 function body(o: ReplayOutcome): string {
   const lines = o.note ? [o.note] : [];
-  for (const d of o.differences) lines.push(`${d.path}\n  - ${formatValue(d.recorded, 2000, d.path)}\n  + ${formatValue(d.live, 2000, d.path)}`);
+  for (const d of o.differences)
+    lines.push(
+      `${d.path}\n  - ${formatValue(d.recorded, 2000, d.path)}\n  + ${formatValue(d.live, 2000, d.path)}`,
+    );
   if (o.status === 'extra' && o.live !== undefined) lines.push(`+ ${formatValue(o.live, 2000)}`);
   return lines.join('\n');
 }
@@ -34,15 +41,27 @@ export function formatReplayJunit(report: ReplayReport): string {
       continue;
     }
     if (o.status === 'skipped') {
-      cases.push(`${open}\n      <skipped message="${escapeXml(o.note ?? 'replay interrupted')}"/>\n    </testcase>`);
+      cases.push(
+        `${open}\n      <skipped message="${escapeXml(o.note ?? 'replay interrupted')}"/>\n    </testcase>`,
+      );
       continue;
     }
     const type = o.status === 'differed' ? 'differed' : o.status === 'missing' ? 'missing' : 'unexpected';
-    const message = o.status === 'differed' ? `${o.differences.length} field(s) differ: ${o.differences.slice(0, 3).map((d) => d.path).join(', ')}` : o.note ?? type;
-    cases.push(`${open}\n      <failure type="${type}" message="${escapeXml(message)}">${escapeXml(body(o))}</failure>\n    </testcase>`);
+    const message =
+      o.status === 'differed'
+        ? `${o.differences.length} field(s) differ: ${o.differences
+            .slice(0, 3)
+            .map((d) => d.path)
+            .join(', ')}`
+        : (o.note ?? type);
+    cases.push(
+      `${open}\n      <failure type="${type}" message="${escapeXml(message)}">${escapeXml(body(o))}</failure>\n    </testcase>`,
+    );
   }
   if (report.stream.broken) {
-    cases.push(`    <testcase classname="stream" name="stream" time="0">\n      <error type="broken" message="${escapeXml(report.stream.detail ?? 'stream broken')}"/>\n    </testcase>`);
+    cases.push(
+      `    <testcase classname="stream" name="stream" time="0">\n      <error type="broken" message="${escapeXml(report.stream.detail ?? 'stream broken')}"/>\n    </testcase>`,
+    );
   }
   const tests = report.outcomes.length + (report.stream.broken ? 1 : 0);
   const time = (report.durationMs / 1000).toFixed(3);

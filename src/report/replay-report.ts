@@ -105,7 +105,10 @@ export function replaySummaryLine(report: ReplayReport): string {
 }
 
 /** Median and p90 of answer service times, recorded vs live (host replays; undefined when none were timed). */
-export function serviceTimeSummary(report: ReplayReport, kind = 'invocationResponse'): { count: number; recorded: { p50: number; p90: number }; live: { p50: number; p90: number } } | undefined {
+export function serviceTimeSummary(
+  report: ReplayReport,
+  kind = 'invocationResponse',
+): { count: number; recorded: { p50: number; p90: number }; live: { p50: number; p90: number } } | undefined {
   const timed = report.outcomes.filter((o) => o.kind === kind && o.serviceMs).map((o) => o.serviceMs!);
   if (timed.length === 0) return undefined;
   const q = (xs: number[], p: number) => {
@@ -114,5 +117,9 @@ export function serviceTimeSummary(report: ReplayReport, kind = 'invocationRespo
   };
   const rec = timed.map((t) => t.recorded);
   const live = timed.map((t) => t.live);
-  return { count: timed.length, recorded: { p50: q(rec, 0.5), p90: q(rec, 0.9) }, live: { p50: q(live, 0.5), p90: q(live, 0.9) } };
+  return {
+    count: timed.length,
+    recorded: { p50: q(rec, 0.5), p90: q(rec, 0.9) },
+    live: { p50: q(live, 0.5), p90: q(live, 0.9) },
+  };
 }

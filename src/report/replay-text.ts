@@ -1,6 +1,11 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import pc from 'picocolors';
-import { replaySummaryLine, serviceTimeSummary, type ReplayOutcome, type ReplayReport } from './replay-report.js';
+import {
+  replaySummaryLine,
+  serviceTimeSummary,
+  type ReplayOutcome,
+  type ReplayReport,
+} from './replay-report.js';
 
 export interface ReplayTextOptions {
   /** Colour the diff (on a TTY). */
@@ -38,7 +43,8 @@ export function outcomeTitle(o: ReplayOutcome): string {
   if (o.functionName) parts.push(`'${o.functionName}'`);
   if (o.invocationId) parts.push(`invocation ${o.invocationId}`);
   else if (o.functionId && o.kind !== 'rpcLog') parts.push(`function ${o.functionId}`);
-  else if (!o.invocationId && !o.functionId) parts.push(o.key.includes(':') ? o.key.slice(o.key.indexOf(':') + 1) || '(no invocation)' : o.key);
+  else if (!o.invocationId && !o.functionId)
+    parts.push(o.key.includes(':') ? o.key.slice(o.key.indexOf(':') + 1) || '(no invocation)' : o.key);
   if (o.recordedSeq !== undefined) parts.push(`(recorded #${o.recordedSeq})`);
   return parts.join(' ');
 }
@@ -54,28 +60,44 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
   const lines: string[] = [];
   for (const o of report.outcomes) {
     if (o.status === 'matched' || o.status === 'skipped') {
-      if (options.verbose) lines.push(`${c.green('✓')} ${outcomeTitle(o)}${o.note ? c.dim(` — ${o.note}`) : ''}`);
+      if (options.verbose)
+        lines.push(`${c.green('✓')} ${outcomeTitle(o)}${o.note ? c.dim(` — ${o.note}`) : ''}`);
       continue;
     }
-    const tag = o.status === 'differed' ? c.yellow('✗ differs') : o.status === 'missing' ? c.red('✗ missing') : c.magenta('✗ unexpected');
+    const tag =
+      o.status === 'differed'
+        ? c.yellow('✗ differs')
+        : o.status === 'missing'
+          ? c.red('✗ missing')
+          : c.magenta('✗ unexpected');
     lines.push(`${tag} ${c.bold(outcomeTitle(o))}${o.note ? c.dim(` — ${o.note}`) : ''}`);
     for (const d of o.differences) {
       lines.push(`    ${c.cyan(d.path)}`);
       lines.push(`      ${c.red(`- ${formatValue(d.recorded, max, d.path)}`)}`);
       lines.push(`      ${c.green(`+ ${formatValue(d.live, max, d.path)}`)}`);
     }
-    if (o.status === 'extra' && o.differences.length === 0 && o.live !== undefined) lines.push(`    ${c.green(`+ ${formatValue(o.live, max)}`)}`);
+    if (o.status === 'extra' && o.differences.length === 0 && o.live !== undefined)
+      lines.push(`    ${c.green(`+ ${formatValue(o.live, max)}`)}`);
   }
-  if (report.stream.broken) lines.push(c.red(`stream broken: ${report.stream.detail ?? 'the peer ended it early'}`));
+  if (report.stream.broken)
+    lines.push(c.red(`stream broken: ${report.stream.detail ?? 'the peer ended it early'}`));
   else if (report.stream.detail) lines.push(c.yellow(report.stream.detail));
-  if (report.played === 'worker' && report.notReceived) lines.push(c.dim(`${report.notReceived} recorded host message(s) were never sent by the live host`));
+  if (report.played === 'worker' && report.notReceived)
+    lines.push(c.dim(`${report.notReceived} recorded host message(s) were never sent by the live host`));
   const timing = serviceTimeSummary(report);
   if (timing) {
     const f = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
-    lines.push(c.dim(`invocation service time: p50 ${f(timing.live.p50)} ms live vs ${f(timing.recorded.p50)} ms recorded, p90 ${f(timing.live.p90)} vs ${f(timing.recorded.p90)} (${timing.count} timed)`));
+    lines.push(
+      c.dim(
+        `invocation service time: p50 ${f(timing.live.p50)} ms live vs ${f(timing.recorded.p50)} ms recorded, p90 ${f(timing.live.p90)} vs ${f(timing.recorded.p90)} (${timing.count} timed)`,
+      ),
+    );
   }
   const summary = replaySummaryLine(report);
-  const clean = report.counts.differed + report.counts.missing + report.counts.extra === 0 && !report.stream.broken;
-  lines.push(`${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}${report.maxInFlight ? `, ≤${report.maxInFlight} in flight` : ''}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`);
+  const clean =
+    report.counts.differed + report.counts.missing + report.counts.extra === 0 && !report.stream.broken;
+  lines.push(
+    `${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}${report.maxInFlight ? `, ≤${report.maxInFlight} in flight` : ''}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -40,11 +40,17 @@ const short = (id: string) => (id.length > 12 ? id.slice(0, 8) : id);
  * did), kind, ids, size, summary. Ids are shortened to 8 characters (the full ones are
  * in `--json`).
  */
-const ARROWS = { plain: { toHost: 'H←W', toWorker: 'H→W' }, color: { toHost: ansi(36, true)('H←W'), toWorker: ansi(35, true)('H→W') } };
+const ARROWS = {
+  plain: { toHost: 'H←W', toWorker: 'H→W' },
+  color: { toHost: ansi(36, true)('H←W'), toWorker: ansi(35, true)('H→W') },
+};
 
 export function formatTimelineRow(row: TimelineRow, options: TimelineTextOptions = {}): string {
   const c = options.color === true;
-  const arrow = row.direction === 'toHost' ? ARROWS[c ? 'color' : 'plain'].toHost : ARROWS[c ? 'color' : 'plain'].toWorker;
+  const arrow =
+    row.direction === 'toHost'
+      ? ARROWS[c ? 'color' : 'plain'].toHost
+      : ARROWS[c ? 'color' : 'plain'].toWorker;
   const ids: string[] = [];
   if (row.requestId) ids.push(`req:${short(row.requestId)}`);
   if (row.invocationId) ids.push(`inv:${short(row.invocationId)}`);
@@ -60,7 +66,8 @@ export function formatTimelineRow(row: TimelineRow, options: TimelineTextOptions
 
 function colorStatus(summary: string, on: boolean): string {
   if (!on) return summary;
-  if (summary.startsWith('Failure') || summary.startsWith('Error') || summary.startsWith('Critical')) return ansi(31, true)(summary);
+  if (summary.startsWith('Failure') || summary.startsWith('Error') || summary.startsWith('Critical'))
+    return ansi(31, true)(summary);
   if (summary.startsWith('Cancelled') || summary.startsWith('Warning')) return ansi(33, true)(summary);
   return summary;
 }

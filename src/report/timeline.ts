@@ -1,5 +1,13 @@
 import { messageFrame } from '../codec/compression.js';
-import { countField, fieldPath, nextOccurrence, repeatedField, stringField, subMessage, varintField } from '../codec/field-lookup.js';
+import {
+  countField,
+  fieldPath,
+  nextOccurrence,
+  repeatedField,
+  stringField,
+  subMessage,
+  varintField,
+} from '../codec/field-lookup.js';
 import { contentField, F } from '../codec/field-numbers.js';
 import { createMessageSpans, type Span, type WireReader } from '../codec/message-reader.js';
 import type { Direction, StoredFrame } from '../model/frame.js';
@@ -24,13 +32,28 @@ export interface TimelineRow {
 }
 
 /** StreamingMessage.content field numbers of the kinds summarised here. */
-const SUMMARISED: ReadonlyMap<string, number> = new Map([
-  'startStream', 'workerInitRequest', 'workerInitResponse', 'workerTerminate', 'functionLoadRequest',
-  'functionLoadResponse', 'invocationRequest', 'invocationResponse', 'invocationCancel', 'rpcLog',
-  'functionEnvironmentReloadRequest', 'functionEnvironmentReloadResponse', 'functionsMetadataRequest',
-  'functionMetadataResponse', 'functionLoadRequestCollection', 'functionLoadResponseCollection',
-  'workerStatusResponse', 'workerWarmupResponse',
-].map((kind) => [kind, contentField(kind)]));
+const SUMMARISED: ReadonlyMap<string, number> = new Map(
+  [
+    'startStream',
+    'workerInitRequest',
+    'workerInitResponse',
+    'workerTerminate',
+    'functionLoadRequest',
+    'functionLoadResponse',
+    'invocationRequest',
+    'invocationResponse',
+    'invocationCancel',
+    'rpcLog',
+    'functionEnvironmentReloadRequest',
+    'functionEnvironmentReloadResponse',
+    'functionsMetadataRequest',
+    'functionMetadataResponse',
+    'functionLoadRequestCollection',
+    'functionLoadResponseCollection',
+    'workerStatusResponse',
+    'workerWarmupResponse',
+  ].map((kind) => [kind, contentField(kind)]),
+);
 const STATUS = ['Failure', 'Success', 'Cancelled'];
 const LEVEL = ['Trace', 'Debug', 'Information', 'Warning', 'Error', 'Critical', 'None'];
 const MAX_TEXT = 100;
@@ -67,9 +90,18 @@ export function createTimeline(): Timeline {
         return `host ${stringField(r, inner, F.workerInitRequest.hostVersion) ?? '?'}, ${countField(r, inner, F.workerInitRequest.capabilities)} capabilities`;
       case 'workerInitResponse': {
         const meta = subMessage(r, inner, F.workerInitResponse.workerMetadata);
-        const runtime = [stringField(r, meta, F.workerMetadata.runtimeName), stringField(r, meta, F.workerMetadata.runtimeVersion)].filter(Boolean).join(' ');
+        const runtime = [
+          stringField(r, meta, F.workerMetadata.runtimeName),
+          stringField(r, meta, F.workerMetadata.runtimeVersion),
+        ]
+          .filter(Boolean)
+          .join(' ');
         const capabilities = countField(r, inner, F.workerInitResponse.capabilities);
-        return join(status(r, subMessage(r, inner, F.workerInitResponse.result)), `${capabilities} capabilities`, runtime);
+        return join(
+          status(r, subMessage(r, inner, F.workerInitResponse.result)),
+          `${capabilities} capabilities`,
+          runtime,
+        );
       }
       case 'functionLoadRequest': {
         learnMetadata(r, subMessage(r, inner, F.functionLoadRequest.metadata), f.functionId);
@@ -77,13 +109,21 @@ export function createTimeline(): Timeline {
       }
       case 'functionLoadRequestCollection': {
         const loads = repeatedField(r, inner, F.functionLoadRequestCollection.functionLoadRequests);
-        for (const l of loads) learnMetadata(r, subMessage(r, l, F.functionLoadRequest.metadata), stringField(r, l, F.functionLoadRequest.functionId));
+        for (const l of loads)
+          learnMetadata(
+            r,
+            subMessage(r, l, F.functionLoadRequest.metadata),
+            stringField(r, l, F.functionLoadRequest.functionId),
+          );
         return `load ${loads.length} functions`;
       }
       case 'functionMetadataResponse': {
         const results = repeatedField(r, inner, F.functionMetadataResponse.functionMetadataResults);
         for (const m of results) learnMetadata(r, m);
-        return join(status(r, subMessage(r, inner, F.functionMetadataResponse.result)), `${results.length} functions`);
+        return join(
+          status(r, subMessage(r, inner, F.functionMetadataResponse.result)),
+          `${results.length} functions`,
+        );
       }
       case 'functionLoadResponse':
         return status(r, subMessage(r, inner, F.functionLoadResponse.result));
@@ -108,7 +148,11 @@ export function createTimeline(): Timeline {
       case 'workerWarmupResponse':
         return '';
       case 'workerTerminate': {
-        const seconds = varintField(r, subMessage(r, inner, F.workerTerminate.gracePeriod), F.duration.seconds);
+        const seconds = varintField(
+          r,
+          subMessage(r, inner, F.workerTerminate.gracePeriod),
+          F.duration.seconds,
+        );
         return seconds !== undefined ? `grace ${seconds}s` : '';
       }
       default:
@@ -154,7 +198,11 @@ function httpRequest(r: WireReader, inner: Span | undefined): string {
   if (!inner) return '';
   // The first HTTP binding ends the scan: the rest of the level (trigger metadata) is not walked.
   const input = F.invocationRequest.inputData;
-  for (let binding = nextOccurrence(r, inner, input, inner.start); binding; binding = nextOccurrence(r, inner, input, binding.end)) {
+  for (
+    let binding = nextOccurrence(r, inner, input, inner.start);
+    binding;
+    binding = nextOccurrence(r, inner, input, binding.end)
+  ) {
     const http = httpOf(r, binding);
     if (!http) continue;
     const method = stringField(r, http, F.rpcHttp.method) ?? '';
@@ -177,7 +225,11 @@ function httpStatus(r: WireReader, inner: Span | undefined): string | undefined 
   if (fromReturn) return fromReturn;
   if (!inner) return undefined;
   const output = F.invocationResponse.outputData;
-  for (let binding = nextOccurrence(r, inner, output, inner.start); binding; binding = nextOccurrence(r, inner, output, binding.end)) {
+  for (
+    let binding = nextOccurrence(r, inner, output, inner.start);
+    binding;
+    binding = nextOccurrence(r, inner, output, binding.end)
+  ) {
     const code = stringField(r, httpOf(r, binding), F.rpcHttp.statusCode);
     if (code) return code;
   }

@@ -20,7 +20,9 @@ export async function listenEarly(host: string): Promise<EarlyListener> {
   const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
     if (serve) serve(socket);
     else {
-      socket.on('error', () => { /* a connection gone before adoption: nothing to relay */ });
+      socket.on('error', () => {
+        /* a connection gone before adoption: nothing to relay */
+      });
       waiting.push(socket);
     }
   });

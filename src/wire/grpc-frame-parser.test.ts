@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGrpcFrameParser, frameGrpcMessage } from './grpc-frame-parser.js';
 
-interface Got { compressed: boolean; bytes: Uint8Array }
+interface Got {
+  compressed: boolean;
+  bytes: Uint8Array;
+}
 
 function collect(maxMessageBytes?: number) {
   const got: Got[] = [];
@@ -18,7 +21,10 @@ function collect(maxMessageBytes?: number) {
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -107,7 +113,10 @@ test('a 64 MiB message in 16 KiB chunks comes out intact', () => {
 
 test('a message over maxMessageBytes is skipped, reported, and the next one still parses', () => {
   const { parser, got, oversize } = collect(100);
-  const stream = concat([frameGrpcMessage(new Uint8Array(101).fill(1)), frameGrpcMessage(new Uint8Array([42]))]);
+  const stream = concat([
+    frameGrpcMessage(new Uint8Array(101).fill(1)),
+    frameGrpcMessage(new Uint8Array([42])),
+  ]);
   for (let at = 0; at < stream.length; at += 7) parser.push(stream.subarray(at, at + 7));
   assert.deepEqual(oversize, [101]);
   assert.equal(got.length, 1);
@@ -127,7 +136,10 @@ test('views: messages inside one chunk are views of it, split ones are copies, a
   const rand = lcg(11);
   for (let round = 0; round < 200; round++) {
     const got: Got[] = [];
-    const parser = createGrpcFrameParser({ views: true, onMessage: (compressed, bytes) => got.push({ compressed, bytes }) });
+    const parser = createGrpcFrameParser({
+      views: true,
+      onMessage: (compressed, bytes) => got.push({ compressed, bytes }),
+    });
     const chunks: Uint8Array[] = [];
     let at = 0;
     const maxPiece = round === 0 ? stream.length : 1 + Math.floor(rand() * (round < 100 ? 12 : 80_000));
@@ -162,9 +174,17 @@ test('views: messages inside one chunk are views of it, split ones are copies, a
 test('views: an oversize message inside one chunk is still skipped, not emitted', () => {
   const got: Uint8Array[] = [];
   const oversize: number[] = [];
-  const parser = createGrpcFrameParser({ views: true, maxMessageBytes: 10, onMessage: (_c, b) => got.push(b), onOversize: (n) => oversize.push(n) });
+  const parser = createGrpcFrameParser({
+    views: true,
+    maxMessageBytes: 10,
+    onMessage: (_c, b) => got.push(b),
+    onOversize: (n) => oversize.push(n),
+  });
   parser.push(concat([frameGrpcMessage(new Uint8Array(11)), frameGrpcMessage(new Uint8Array([1, 2]))]));
   assert.deepEqual(oversize, [11]);
-  assert.deepEqual(got.map((b) => [...b]), [[1, 2]]);
+  assert.deepEqual(
+    got.map((b) => [...b]),
+    [[1, 2]],
+  );
   assert.equal(parser.messages, 2);
 });

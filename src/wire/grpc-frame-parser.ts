@@ -82,12 +82,19 @@ export function createGrpcFrameParser(options: GrpcFrameParserOptions): GrpcFram
           if (prefixHave === 0 && end - at >= PREFIX) {
             if (views) {
               // Faster still: the whole message inside this chunk is emitted as a view.
-              const length = ((chunk[at + 1]! << 24) >>> 0) + (chunk[at + 2]! << 16) + (chunk[at + 3]! << 8) + chunk[at + 4]!;
+              const length =
+                ((chunk[at + 1]! << 24) >>> 0) +
+                (chunk[at + 2]! << 16) +
+                (chunk[at + 3]! << 8) +
+                chunk[at + 4]!;
               if (length <= end - at - PREFIX && length <= maxMessageBytes) {
                 const start = at + PREFIX;
                 at = start + length;
                 count += 1;
-                onMessage((chunk[start - PREFIX]! & 1) === 1, new Uint8Array(chunk.buffer, chunk.byteOffset + start, length));
+                onMessage(
+                  (chunk[start - PREFIX]! & 1) === 1,
+                  new Uint8Array(chunk.buffer, chunk.byteOffset + start, length),
+                );
                 continue;
               }
             }

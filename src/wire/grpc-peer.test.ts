@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { dialAsWorker, frameMessages, listenAsHost, RAW_EVENT_STREAM, serverHttp2Stream, type HostListener, type PeerDuplex } from './grpc-peer.js';
+import {
+  dialAsWorker,
+  frameMessages,
+  listenAsHost,
+  RAW_EVENT_STREAM,
+  serverHttp2Stream,
+  type HostListener,
+  type PeerDuplex,
+} from './grpc-peer.js';
 
 const bytes = (...xs: number[]) => new Uint8Array(xs);
 
@@ -30,7 +38,10 @@ test('messages, metadata, half-close and OK status cross both ways byte for byte
     assert.ok(listener.port > 0);
     assert.equal(listener.address, `127.0.0.1:${listener.port}`);
     const serverSide = nextStream(listener);
-    const worker = dialAsWorker({ address: listener.address, metadata: { 'x-worker': ['w1'], 'x-b-bin': [Buffer.from([1, 2]).toString('base64')] } });
+    const worker = dialAsWorker({
+      address: listener.address,
+      metadata: { 'x-worker': ['w1'], 'x-b-bin': [Buffer.from([1, 2]).toString('base64')] },
+    });
     const big = new Uint8Array(5 * 1024 * 1024).map((_, i) => i % 251);
     const toHost = [bytes(10, 1, 65), new Uint8Array(0), big];
     for (const m of toHost) worker.send(m);
@@ -51,7 +62,10 @@ test('messages, metadata, half-close and OK status cross both ways byte for byte
     assert.equal(wEnd.status.code, 0);
     assert.equal(wEnd.clean, true);
     assert.deepEqual(wEnd.status.metadata?.['x-trailer'], ['t']);
-    assert.deepEqual(hEnd, { status: { code: 0, details: 'OK', metadata: { 'x-trailer': ['t'] } }, clean: true });
+    assert.deepEqual(hEnd, {
+      status: { code: 0, details: 'OK', metadata: { 'x-trailer': ['t'] } },
+      clean: true,
+    });
     assert.equal(worker.send(bytes(9)), false, 'send after done is a no-op');
     assert.equal(host.send(bytes(9)), false);
   });
@@ -68,7 +82,10 @@ test('messages that arrive before onMessage are buffered and delivered in order'
     await new Promise((r) => setTimeout(r, 100));
     const got = collect(worker);
     const end = await worker.done;
-    assert.deepEqual(got.map((b) => b[0]), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      got.map((b) => b[0]),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     assert.equal(end.status.code, 0);
     assert.equal(end.clean, false, 'the worker never half-closed');
   });
@@ -146,7 +163,10 @@ test('send reports backpressure when the host does not read, and drained() resol
 });
 
 test('frameMessages: each message as [0][u32 BE length][bytes], back to back', () => {
-  assert.deepEqual([...frameMessages([bytes(7, 8), new Uint8Array(0), bytes(9)])], [0, 0, 0, 0, 2, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 9]);
+  assert.deepEqual(
+    [...frameMessages([bytes(7, 8), new Uint8Array(0), bytes(9)])],
+    [0, 0, 0, 0, 2, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 9],
+  );
   assert.equal(frameMessages([]).length, 0);
 });
 
@@ -169,7 +189,17 @@ test('sendMany: several messages in one write arrive one by one, in order with s
     host.end({ code: 0, details: 'OK' });
     const wEnd = await worker.done;
     assert.equal(wEnd.status.code, 0);
-    assert.deepEqual(got, [bytes(1), bytes(2), bytes(3), bytes(4), new Uint8Array(0), big, bytes(5), bytes(6), bytes(7)]);
+    assert.deepEqual(got, [
+      bytes(1),
+      bytes(2),
+      bytes(3),
+      bytes(4),
+      new Uint8Array(0),
+      big,
+      bytes(5),
+      bytes(6),
+      bytes(7),
+    ]);
     worker.end();
     await host.done;
   });
@@ -221,7 +251,9 @@ test('the grpc-js installed here exposes its server call HTTP/2 stream, so sendM
     });
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   const worker = dialAsWorker({ address: `127.0.0.1:${port}` });
   worker.send(bytes(0));

@@ -226,12 +226,22 @@ export function serverHttp2Stream(call: grpc.ServerDuplexStream<Buffer, Buffer>)
   const base = (call as unknown as { call?: { stream?: unknown; metadataSent?: unknown } }).call;
   if (base?.metadataSent !== true) return undefined;
   const s = base.stream as Partial<NodeDuplex & { respond: unknown; sendTrailers: unknown }> | undefined;
-  if (!s || typeof s.write !== 'function' || typeof s.respond !== 'function' || typeof s.sendTrailers !== 'function') return undefined;
+  if (
+    !s ||
+    typeof s.write !== 'function' ||
+    typeof s.respond !== 'function' ||
+    typeof s.sendTrailers !== 'function'
+  )
+    return undefined;
   return s as NodeDuplex;
 }
 
 /** Listen as a Functions host: a grpc-js server on `host:port` (port 0 = any free port); a taken port rejects without a grpc-js log line. */
-export function listenAsHost(opts: { host: string; port: number; maxMessageBytes?: number }): Promise<HostListener> {
+export function listenAsHost(opts: {
+  host: string;
+  port: number;
+  maxMessageBytes?: number;
+}): Promise<HostListener> {
   const max = opts.maxMessageBytes ?? HOST_MAX_MESSAGE_BYTES;
   const server = new grpc.Server(channelOptions(max));
   let cb: ((duplex: PeerDuplex) => void) | undefined;
@@ -244,64 +254,78 @@ export function listenAsHost(opts: { host: string; port: number; maxMessageBytes
     },
   });
   const free = opts.port !== 0 ? probePort(opts.host, opts.port) : Promise.resolve();
-  return free.then(() => new Promise((resolve, reject) => {
-    server.bindAsync(formatHostPort(opts), grpc.ServerCredentials.createInsecure(), (err, port) => {
-      if (err) {
-        server.forceShutdown();
-        reject(err);
-        return;
-      }
-      let closing: Promise<void> | undefined;
-      resolve({
-        port,
-        address: formatHostPort({ host: opts.host, port }),
-        onStream(handler) {
-          cb = handler;
-          while (pending.length > 0) handler(pending.shift()!);
-        },
-        close(graceMs = 2000) {
-          closing ??= new Promise<void>((done) => {
-            const timer = setTimeout(() => server.forceShutdown(), graceMs);
-            server.tryShutdown(() => {
-              clearTimeout(timer);
-              done();
-            });
+  return free.then(
+    () =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(formatHostPort(opts), grpc.ServerCredentials.createInsecure(), (err, port) => {
+          if (err) {
+            server.forceShutdown();
+            reject(err);
+            return;
+          }
+          let closing: Promise<void> | undefined;
+          resolve({
+            port,
+            address: formatHostPort({ host: opts.host, port }),
+            onStream(handler) {
+              cb = handler;
+              while (pending.length > 0) handler(pending.shift()!);
+            },
+            close(graceMs = 2000) {
+              closing ??= new Promise<void>((done) => {
+                const timer = setTimeout(() => server.forceShutdown(), graceMs);
+                server.tryShutdown(() => {
+                  clearTimeout(timer);
+                  done();
+                });
+              });
+              return closing;
+            },
           });
-          return closing;
-        },
-      });
-    });
-  }));
+        });
+      }),
+  );
 }
 
 function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex {
   let h2: NodeDuplex | undefined;
   const raw = () => (h2 ??= serverHttp2Stream(call));
-  return adapt(call as unknown as NodeDuplex, fromGrpcMetadata(call.metadata), (settle) => {
-    let sent: StreamStatus | undefined;
-    call.on('finish', () => {
-      const status = sent ?? { code: 0, details: 'OK' };
-      settle({ status, clean: status.code === 0 && call.readableEnded });
-    });
-    call.on('cancelled', () => settle({ status: { code: grpc.status.CANCELLED, details: 'Cancelled' }, clean: false }));
-    call.on('close', () => {
-      if (!sent) settle({ status: { code: grpc.status.CANCELLED, details: 'Call closed' }, clean: false });
-    });
-    const finish = (status: StreamStatus) => {
-      if (sent) return;
-      sent = status;
-      if (status.code === 0) {
-        call.end(toGrpcMetadata(status.metadata));
-      } else {
-        // ServerDuplexStreamImpl turns an 'error' event into the call's final status.
-        call.emit('error', { code: status.code, details: status.details, metadata: toGrpcMetadata(status.metadata) });
-      }
-    };
-    return {
-      end: (status) => finish(status ?? { code: 0, details: 'OK' }),
-      cancel: (status) => finish(status ?? { code: grpc.status.CANCELLED, details: 'Cancelled' }),
-    };
-  }, raw);
+  return adapt(
+    call as unknown as NodeDuplex,
+    fromGrpcMetadata(call.metadata),
+    (settle) => {
+      let sent: StreamStatus | undefined;
+      call.on('finish', () => {
+        const status = sent ?? { code: 0, details: 'OK' };
+        settle({ status, clean: status.code === 0 && call.readableEnded });
+      });
+      call.on('cancelled', () =>
+        settle({ status: { code: grpc.status.CANCELLED, details: 'Cancelled' }, clean: false }),
+      );
+      call.on('close', () => {
+        if (!sent) settle({ status: { code: grpc.status.CANCELLED, details: 'Call closed' }, clean: false });
+      });
+      const finish = (status: StreamStatus) => {
+        if (sent) return;
+        sent = status;
+        if (status.code === 0) {
+          call.end(toGrpcMetadata(status.metadata));
+        } else {
+          // ServerDuplexStreamImpl turns an 'error' event into the call's final status.
+          call.emit('error', {
+            code: status.code,
+            details: status.details,
+            metadata: toGrpcMetadata(status.metadata),
+          });
+        }
+      };
+      return {
+        end: (status) => finish(status ?? { code: 0, details: 'OK' }),
+        cancel: (status) => finish(status ?? { code: grpc.status.CANCELLED, details: 'Cancelled' }),
+      };
+    },
+    raw,
+  );
 }
 
 /**
@@ -309,10 +333,19 @@ function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex
  * a host that is down shows as `done` with UNAVAILABLE. The channel is closed when the
  * call is over.
  */
-export function dialAsWorker(opts: { address: string; metadata?: Metadata; maxMessageBytes?: number }): PeerDuplex {
+export function dialAsWorker(opts: {
+  address: string;
+  metadata?: Metadata;
+  maxMessageBytes?: number;
+}): PeerDuplex {
   const max = opts.maxMessageBytes ?? HOST_MAX_MESSAGE_BYTES;
   const client = new grpc.Client(opts.address, grpc.credentials.createInsecure(), channelOptions(max));
-  const call = client.makeBidiStreamRequest<Buffer, Buffer>(EVENT_STREAM_PATH, toBuffer, identity, toGrpcMetadata(opts.metadata));
+  const call = client.makeBidiStreamRequest<Buffer, Buffer>(
+    EVENT_STREAM_PATH,
+    toBuffer,
+    identity,
+    toGrpcMetadata(opts.metadata),
+  );
   const headers: Metadata = {};
   call.on('metadata', (md: grpc.Metadata) => Object.assign(headers, fromGrpcMetadata(md)));
   return adapt(call as unknown as NodeDuplex, headers, (settle) => {

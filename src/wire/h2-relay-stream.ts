@@ -1,4 +1,10 @@
-import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { Direction } from '../model/frame.js';
 import type { EndReason, StreamStatus } from '../model/session.js';
 import type { StreamEndCommand, StreamEndDecider, StreamEndEvent } from '../model/stream-end.js';
@@ -103,16 +109,30 @@ interface Legs {
  *   the worker gets the status grpc-js would have given it connected directly.
  * - `tap.end` is called exactly once, after both legs closed, after every `tap.message`.
  */
-export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHeaders, ctx: StreamRelayContext): StreamRelayControl {
+export function relayStream(
+  down: ServerHttp2Stream,
+  downHeaders: IncomingHttpHeaders,
+  ctx: StreamRelayContext,
+): StreamRelayControl {
   const { tap, clock, openedNs } = ctx;
   /** ns since `openedNs` at which the chunk being parsed arrived. */
   let stamp = 0;
   const sinceOpen = () => Number(clock.hrNs() - openedNs);
   const parsers: Record<Direction, GrpcFrameParser> = {
     toHost: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toHost', c, b, stamp) }),
-    toWorker: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toWorker', c, b, stamp) }),
+    toWorker: createGrpcFrameParser({
+      views: true,
+      onMessage: (c, b) => tap.message('toWorker', c, b, stamp),
+    }),
   };
-  const legs: Legs = { down, downGate: createGate(down), up: null, upGate: null, upHeaders: null, upTrailers: null };
+  const legs: Legs = {
+    down,
+    downGate: createGate(down),
+    up: null,
+    upGate: null,
+    upHeaders: null,
+    upTrailers: null,
+  };
   let finished = false;
   const on = (event: StreamEndEvent) => {
     for (const c of ctx.decideEnd(event)) {
@@ -120,7 +140,10 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
       else {
         finished = true;
         tap.end({
-          status: c.status, reason: c.reason, atNs: clock.hrNs(), wallMs: clock.wallMs(),
+          status: c.status,
+          reason: c.reason,
+          atNs: clock.hrNs(),
+          wallMs: clock.wallMs(),
           partial: { toHost: parsers.toHost.pendingBytes, toWorker: parsers.toWorker.pendingBytes },
         });
         ctx.onFinished();
@@ -128,7 +151,9 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
     }
   };
 
-  down.on('error', () => { /* the 'close' handler decides what it means */ });
+  down.on('error', () => {
+    /* the 'close' handler decides what it means */
+  });
   down.on('wantTrailers', () => on({ type: 'want-trailers' }));
 
   let upSession: UpstreamLeg | null = null;
@@ -174,10 +199,15 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
     };
     forward(down, up, legs.downGate, 'toHost');
     forward(up, down, upGate, 'toWorker');
-    for (const reason of ctx.initialHolds) { legs.downGate.hold(reason); upGate.hold(reason); }
+    for (const reason of ctx.initialHolds) {
+      legs.downGate.hold(reason);
+      upGate.hold(reason);
+    }
     const leg = upSession!;
     down.on('end', () => on({ type: 'worker-end' }));
-    up.on('error', (err: Error) => { upError ??= err; });
+    up.on('error', (err: Error) => {
+      upError ??= err;
+    });
     up.on('response', (headers, flags) => {
       legs.upHeaders = headers;
       const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
@@ -192,13 +222,22 @@ export function relayStream(down: ServerHttp2Stream, downHeaders: IncomingHttpHe
       const cause = (upError as { cause?: unknown } | null)?.cause;
       const error = leg.error() ?? (cause instanceof Error ? cause : upError) ?? undefined;
       on({
-        type: 'upstream-closed', dropped: leg.dropped(), connected: leg.connected(),
-        ...(up.rstCode !== undefined ? { rstCode: up.rstCode } : {}), ...(error ? { error } : {}),
+        type: 'upstream-closed',
+        dropped: leg.dropped(),
+        connected: leg.connected(),
+        ...(up.rstCode !== undefined ? { rstCode: up.rstCode } : {}),
+        ...(error ? { error } : {}),
       });
     });
   }
 
-  down.on('close', () => on(down.rstCode !== undefined ? { type: 'worker-closed', rstCode: down.rstCode } : { type: 'worker-closed' }));
+  down.on('close', () =>
+    on(
+      down.rstCode !== undefined
+        ? { type: 'worker-closed', rstCode: down.rstCode }
+        : { type: 'worker-closed' },
+    ),
+  );
 
   return {
     hold(reason) {
@@ -238,16 +277,28 @@ function carryOut(legs: Legs, c: Exclude<StreamEndCommand, { type: 'tap-end' }>)
       if (downGone) return;
       // sendDate: false — a `date` header reaches the worker only if the host sent one.
       if (c.endStream) down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), NO_DATE_END);
-      else down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
+      else
+        down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), {
+          waitForTrailers: true,
+          sendDate: false,
+        } as { waitForTrailers: boolean });
       return;
     case 'respond-status':
-      if (!downGone) down.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(c.status) }, NO_DATE_END);
+      if (!downGone)
+        down.respond(
+          { ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(c.status) },
+          NO_DATE_END,
+        );
       return;
     case 'end-worker':
       if (!downGone && !down.writableEnded) down.end();
       return;
     case 'send-trailers': {
-      const trailers = c.status ? statusTrailers(c.status) : legs.upTrailers ? forwardableHeaders(legs.upTrailers) : {};
+      const trailers = c.status
+        ? statusTrailers(c.status)
+        : legs.upTrailers
+          ? forwardableHeaders(legs.upTrailers)
+          : {};
       try {
         down.sendTrailers(trailers);
       } catch {

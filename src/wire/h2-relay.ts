@@ -1,4 +1,9 @@
-import http2, { type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type Settings } from 'node:http2';
+import http2, {
+  type ClientHttp2Session,
+  type Http2Server,
+  type ServerHttp2Session,
+  type Settings,
+} from 'node:http2';
 import net from 'node:net';
 import type { Direction } from '../model/frame.js';
 import { formatHostPort } from '../model/host-address.js';
@@ -137,28 +142,50 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     const session = http2.connect(`http://${authority}`, {
       settings: SETTINGS,
       maxSessionMemory: MAX_SESSION_MEMORY,
-      createConnection: () => net.connect({ host: options.upstream.host, port: options.upstream.port, noDelay: true }),
+      createConnection: () =>
+        net.connect({ host: options.upstream.host, port: options.upstream.port, noDelay: true }),
     });
     const entry = { session, dropped: false, stale: false, connected: false, error: null as Error | null };
-    session.on('error', (err: Error) => { entry.dropped = true; entry.error ??= err; });
-    session.on('close', () => { entry.dropped = true; entry.stale = true; });
-    session.on('goaway', () => { entry.stale = true; });
+    session.on('error', (err: Error) => {
+      entry.dropped = true;
+      entry.error ??= err;
+    });
+    session.on('close', () => {
+      entry.dropped = true;
+      entry.stale = true;
+    });
+    session.on('goaway', () => {
+      entry.stale = true;
+    });
     session.on('connect', () => {
       entry.connected = true;
-      try { session.setLocalWindowSize(CONNECTION_WINDOW); } catch { /* session already gone */ }
+      try {
+        session.setLocalWindowSize(CONNECTION_WINDOW);
+      } catch {
+        /* session already gone */
+      }
     });
     // Forget connections that are gone; keep the ones still carrying streams.
     upSessions.set(down, [...list.filter((e) => !e.session.destroyed), entry]);
     return entry;
   };
 
-  const server: Http2Server = http2.createServer({ settings: SETTINGS, maxSessionMemory: MAX_SESSION_MEMORY });
+  const server: Http2Server = http2.createServer({
+    settings: SETTINGS,
+    maxSessionMemory: MAX_SESSION_MEMORY,
+  });
   server.on('connection', (socket: net.Socket) => socket.setNoDelay(true));
   server.on('session', (session: ServerHttp2Session) => {
     downSessions.add(session);
-    session.on('error', () => { /* 'close' follows */ });
+    session.on('error', () => {
+      /* 'close' follows */
+    });
     session.on('connect', () => {
-      try { session.setLocalWindowSize(CONNECTION_WINDOW); } catch { /* session already gone */ }
+      try {
+        session.setLocalWindowSize(CONNECTION_WINDOW);
+      } catch {
+        /* session already gone */
+      }
     });
     session.on('close', () => {
       downSessions.delete(session);
@@ -166,14 +193,20 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
       upSessions.delete(session);
       // The worker's connection is gone: the host sees its connection go too, after the
       // streams on it were reset by relayStream.
-      if (ups.length > 0) setImmediate(() => { for (const up of ups) up.session.destroy(); });
+      if (ups.length > 0)
+        setImmediate(() => {
+          for (const up of ups) up.session.destroy();
+        });
     });
   });
   server.on('stream', (stream, headers) => {
     const refusal = closing ?? refusing;
     if (refusal) {
       stream.on('error', () => {});
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(refusal) }, { endStream: true, sendDate: false } as { endStream: boolean });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(refusal) }, {
+        endStream: true,
+        sendDate: false,
+      } as { endStream: boolean });
       return;
     }
     const downSession = stream.session as ServerHttp2Session;
@@ -231,7 +264,8 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     bound = server.address() as net.AddressInfo;
   }
   /** Stop accepting: the early listener's socket, or the server's own (its callback comes with an error when it never listened). */
-  const stopAccepting = () => ('early' in listen ? listen.early.close() : new Promise<void>((resolve) => server.close(() => resolve())));
+  const stopAccepting = () =>
+    'early' in listen ? listen.early.close() : new Promise<void>((resolve) => server.close(() => resolve()));
 
   const abortAll = (status: StreamStatus, reason: EndReason) => {
     for (const control of [...streams]) control.abort(status, reason);

@@ -8,7 +8,15 @@ import type { Metadata, StreamStatus } from '../model/session.js';
  */
 
 /** Connection-specific headers HTTP/2 forbids forwarding (RFC 9113 §8.2.2). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'http2-settings',
+]);
 
 /** gRPC status codes used here. */
 export const GRPC_STATUS = { OK: 0, CANCELLED: 1, UNKNOWN: 2, INTERNAL: 13, UNAVAILABLE: 14 } as const;
@@ -26,7 +34,10 @@ export function forwardableHeaders(headers: IncomingHttpHeaders, keepStatus = fa
 }
 
 /** Transport-neutral metadata: lower-case names, every value, no pseudo-headers. */
-export function headersToMetadata(headers: IncomingHttpHeaders, skip: ReadonlySet<string> = new Set()): Metadata {
+export function headersToMetadata(
+  headers: IncomingHttpHeaders,
+  skip: ReadonlySet<string> = new Set(),
+): Metadata {
   const out: Metadata = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || name.startsWith(':') || skip.has(name)) continue;
@@ -48,7 +59,10 @@ export function statusFromHeaders(headers: IncomingHttpHeaders): StreamStatus | 
   const message = headers['grpc-message'];
   const status: StreamStatus = {
     code: Number.isInteger(code) ? code : GRPC_STATUS.UNKNOWN,
-    details: message === undefined ? '' : decodeGrpcMessage(Array.isArray(message) ? message.join(',') : String(message)),
+    details:
+      message === undefined
+        ? ''
+        : decodeGrpcMessage(Array.isArray(message) ? message.join(',') : String(message)),
   };
   const metadata = headersToMetadata(headers, STATUS_HEADERS);
   delete metadata['content-type'];
@@ -74,7 +88,10 @@ export function encodeGrpcMessage(text: string): string {
   let out = '';
   bytes.forEach((byte, i) => {
     const edgeSpace = byte === 0x20 && (i === 0 || i === bytes.length - 1);
-    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 && !edgeSpace ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25 && !edgeSpace
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   });
   return out;
 }
@@ -82,7 +99,8 @@ export function encodeGrpcMessage(text: string): string {
 /** Trailers (or a trailers-only response's headers) that carry `status`. */
 export function statusTrailers(status: StreamStatus): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [name, values] of Object.entries(status.metadata ?? {})) out[name] = values.length === 1 ? values[0] : values;
+  for (const [name, values] of Object.entries(status.metadata ?? {}))
+    out[name] = values.length === 1 ? values[0] : values;
   out['grpc-status'] = String(status.code);
   if (status.details) out['grpc-message'] = encodeGrpcMessage(status.details);
   return out;

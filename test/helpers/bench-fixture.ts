@@ -7,11 +7,17 @@ import { createBenchRecorder } from '../../src/report/bench-recorder.js';
  */
 export function makeSampleBenchReport(scale = 1): BenchReport {
   const rec = createBenchRecorder({
-    functions: [{ name: 'HttpTrigger', recordedFunctionId: 'f-1' }, { name: 'QueueTrigger', recordedFunctionId: 'f-2' }],
-    workers: [{ workerId: 'aaaaaaaa-0000-0000-0000-000000000001', pid: 101 }, { workerId: 'bbbbbbbb-0000-0000-0000-000000000002', pid: 102 }],
+    functions: [
+      { name: 'HttpTrigger', recordedFunctionId: 'f-1' },
+      { name: 'QueueTrigger', recordedFunctionId: 'f-2' },
+    ],
+    workers: [
+      { workerId: 'aaaaaaaa-0000-0000-0000-000000000001', pid: 101 },
+      { workerId: 'bbbbbbbb-0000-0000-0000-000000000002', pid: 102 },
+    ],
   });
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = 0; i < 5000; i++) {
     const fn = i % 2;
     const worker = (i >> 1) % 2;
@@ -23,13 +29,43 @@ export function makeSampleBenchReport(scale = 1): BenchReport {
   rec.unanswered(1, 0);
   const built = rec.build(5000);
   return {
-    format: 'functape-bench', formatVersion: 1, functapeVersion: '0.0.0-test', startedAt: '2026-01-01T00:00:00.000Z',
+    format: 'functape-bench',
+    formatVersion: 1,
+    functapeVersion: '0.0.0-test',
+    startedAt: '2026-01-01T00:00:00.000Z',
     source: { db: 'sample.db', sessionId: 1, templates: 2, workerCommand: 'functape worker' },
-    load: { model: 'closed', concurrency: 10, rate: null, stages: [], warmupMs: 0, durationMs: 5000, invocations: null, workers: 2, description: 'closed loop, 10 in flight; 5s' },
-    durationMs: 5000, stopReason: 'done', ...built,
+    load: {
+      model: 'closed',
+      concurrency: 10,
+      rate: null,
+      stages: [],
+      warmupMs: 0,
+      durationMs: 5000,
+      invocations: null,
+      workers: 2,
+      description: 'closed loop, 10 in flight; 5s',
+    },
+    durationMs: 5000,
+    stopReason: 'done',
+    ...built,
     warmup: { sent: 0, completed: 0 },
-    generator: { cpuUserUs: 40_000, cpuSystemUs: 10_000, cpuUsPerInvocation: 10, meanSendLagUs: 0, maxSendLagUs: 0 },
-    machine: { hostname: 'test', platform: 'linux', arch: 'x64', cpuModel: 'test cpu', cpuCount: 2, totalMemoryMb: 1024, node: 'v20', loadAverage: [0, 0, 0] },
+    generator: {
+      cpuUserUs: 40_000,
+      cpuSystemUs: 10_000,
+      cpuUsPerInvocation: 10,
+      meanSendLagUs: 0,
+      maxSendLagUs: 0,
+    },
+    machine: {
+      hostname: 'test',
+      platform: 'linux',
+      arch: 'x64',
+      cpuModel: 'test cpu',
+      cpuCount: 2,
+      totalMemoryMb: 1024,
+      node: 'v20',
+      loadAverage: [0, 0, 0],
+    },
     notes: [],
   };
 }

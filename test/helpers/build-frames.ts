@@ -10,7 +10,9 @@ type Init = Parameters<typeof makeMessage>[0];
  * recorded ms and a message init. Seq numbers follow the list order.
  */
 export function buildFrames(entries: ReadonlyArray<readonly [Direction, number, Init]>): ReplayFrame[] {
-  return entries.map(([direction, ms, init], seq) => frameOf(seq, direction, ms, encodeMessage(makeMessage(init))));
+  return entries.map(([direction, ms, init], seq) =>
+    frameOf(seq, direction, ms, encodeMessage(makeMessage(init))),
+  );
 }
 
 export function frameOf(seq: number, direction: Direction, ms: number, bytes: Uint8Array): ReplayFrame {

@@ -6,7 +6,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { createRecordingWriter } from '../../src/recording/recording-writer.js';
 
-const { dir, barrier, thread, threads, rounds } = workerData as { dir: string; barrier: SharedArrayBuffer; thread: number; threads: number; rounds: number };
+const { dir, barrier, thread, threads, rounds } = workerData as {
+  dir: string;
+  barrier: SharedArrayBuffer;
+  thread: number;
+  threads: number;
+  rounds: number;
+};
 const arrived = new Int32Array(barrier);
 for (let r = 0; r < rounds; r++) {
   Atomics.add(arrived, r, 1);
@@ -15,9 +21,19 @@ for (let r = 0; r < rounds; r++) {
   }
   try {
     const w = createRecordingWriter(join(dir, `round-${r}.db`));
-    w.addSession({ id: thread + 1, startWallMs: Date.now(), upstream: '', path: '', metadata: {}, functapeVersion: '', schemaVersion: '' });
+    w.addSession({
+      id: thread + 1,
+      startWallMs: Date.now(),
+      upstream: '',
+      path: '',
+      metadata: {},
+      functapeVersion: '',
+      schemaVersion: '',
+    });
     w.close();
   } catch (err) {
-    parentPort!.postMessage(`round ${r}, thread ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+    parentPort!.postMessage(
+      `round ${r}, thread ${thread}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -26,10 +26,18 @@ export interface RunningProcess {
  * timeoutMs so no test hangs on a stuck peer. The caller must await `done` (or kill) before
  * the test ends. `kill()` (SIGKILL) takes the whole group; other signals go to the leader.
  */
-export function startProcess(argv: readonly string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): RunningProcess {
+export function startProcess(
+  argv: readonly string[],
+  opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv },
+): RunningProcess {
   const env = { PYTHONDONTWRITEBYTECODE: '1', ...(opts.env ?? process.env) };
   // Its own process group, so a SIGKILL also reaches what it started (a host's worker, wrap's worker).
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: opts.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const killGroup = () => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -64,11 +72,19 @@ export function startProcess(argv: readonly string[], opts: { timeoutMs: number;
   void done.then(() => (ended = true));
   const line = (re: RegExp, timeoutMs = 30_000) =>
     new Promise<RegExpMatchArray>((res, rej) => {
-      const t = setTimeout(() => finish(new Error(`no line matching ${re} within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          finish(new Error(`no line matching ${re} within ${timeoutMs} ms; stdout: ${out}; stderr: ${err}`)),
+        timeoutMs,
+      );
       const check = () => {
-        const m = out.split('\n').map((l) => l.match(re)).find((x) => x);
+        const m = out
+          .split('\n')
+          .map((l) => l.match(re))
+          .find((x) => x);
         if (m) finish(undefined, m);
-        else if (ended) finish(new Error(`${argv.join(' ')} ended before printing ${re}; stdout: ${out}; stderr: ${err}`));
+        else if (ended)
+          finish(new Error(`${argv.join(' ')} ended before printing ${re}; stdout: ${out}; stderr: ${err}`));
       };
       const finish = (e?: Error, m?: RegExpMatchArray) => {
         clearTimeout(t);
@@ -96,7 +112,10 @@ export function startProcess(argv: readonly string[], opts: { timeoutMs: number;
   };
 }
 
-export async function runProcess(argv: readonly string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
+export async function runProcess(
+  argv: readonly string[],
+  opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<ProcessResult> {
   return startProcess(argv, opts).done;
 }
 

@@ -9,9 +9,21 @@ import { openRecording } from '../../src/recording/open-recording.js';
 import type { SessionInfo } from '../../src/model/session.js';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { runProcess, startProcess, stopProcess, type ProcessResult, type RunningProcess } from './python-process.js';
+import {
+  runProcess,
+  startProcess,
+  stopProcess,
+  type ProcessResult,
+  type RunningProcess,
+} from './python-process.js';
 
-export { runProcess, startProcess, stopProcess, type ProcessResult, type RunningProcess } from './python-process.js';
+export {
+  runProcess,
+  startProcess,
+  stopProcess,
+  type ProcessResult,
+  type RunningProcess,
+} from './python-process.js';
 
 /** The repository root (this file runs as dist/test/helpers/python.js). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,19 +34,23 @@ export const FUNCTAPE = [process.execPath, join(REPO, 'bin', 'functape')];
 
 /** Why the Python peers cannot run here, or undefined when they can (imports and schema load). */
 export function pythonGrpcProblem(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import grpc, google.protobuf\nfrom schema import Schema\nSchema()'], {
-    cwd: PY_DIR,
-    env: { PYTHONDONTWRITEBYTECODE: '1', ...process.env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  const probe = spawnSync(
+    PYTHON,
+    ['-c', 'import grpc, google.protobuf\nfrom schema import Schema\nSchema()'],
+    {
+      cwd: PY_DIR,
+      env: { PYTHONDONTWRITEBYTECODE: '1', ...process.env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   if (probe.status === 0) return undefined;
   const why = probe.error
     ? probe.error.message
     : (probe.stderr.trim().split('\n').pop() ?? `exit ${probe.status ?? probe.signal}`);
   return (
     `the Python grpcio peers cannot run with ${PYTHON} (${why}). ` +
-    'Install Debian\'s python3-grpcio, python3-protobuf and python3-grpc-tools: `sudo bash scripts/install-test-deps.sh` ' +
+    "Install Debian's python3-grpcio, python3-protobuf and python3-grpc-tools: `sudo bash scripts/install-test-deps.sh` " +
     '(npm test runs it as pretest), or point FUNCTAPE_TEST_PYTHON at an interpreter that has them.'
   );
 }
@@ -142,7 +158,9 @@ export function hostSummary(result: ProcessResult): Record<string, any> {
   try {
     return JSON.parse(last) as Record<string, any>;
   } catch {
-    throw new Error(`python host printed no summary (exit ${result.code}, signal ${result.signal}, timedOut ${result.timedOut}); stdout: ${result.stdout}; stderr: ${result.stderr}`);
+    throw new Error(
+      `python host printed no summary (exit ${result.code}, signal ${result.signal}, timedOut ${result.timedOut}); stdout: ${result.stdout}; stderr: ${result.stderr}`,
+    );
   }
 }
 
@@ -157,14 +175,31 @@ export function kindCounts(kinds: readonly string[]): Record<string, number> {
 export function hostArgs(port: number, workerId: string, requestId: string, host = '127.0.0.1'): string[] {
   const max = '2147483647';
   return [
-    '--host', host, '--port', String(port), '--workerId', workerId, '--requestId', requestId, '--grpcMaxMessageLength', max,
-    '--functions-uri', `http://${host}:${port}/`, '--functions-worker-id', workerId, '--functions-request-id', requestId,
-    '--functions-grpc-max-message-length', max,
+    '--host',
+    host,
+    '--port',
+    String(port),
+    '--workerId',
+    workerId,
+    '--requestId',
+    requestId,
+    '--grpcMaxMessageLength',
+    max,
+    '--functions-uri',
+    `http://${host}:${port}/`,
+    '--functions-worker-id',
+    workerId,
+    '--functions-request-id',
+    requestId,
+    '--functions-grpc-max-message-length',
+    max,
   ];
 }
 
 /** Starts the Python host without a worker; resolves once it listens. */
-export async function startPythonHost(o: Omit<HostOptions, 'worker'>): Promise<{ proc: RunningProcess; port: number }> {
+export async function startPythonHost(
+  o: Omit<HostOptions, 'worker'>,
+): Promise<{ proc: RunningProcess; port: number }> {
   const proc = startProcess(pythonHostArgv(o), { timeoutMs: ((o.timeoutSec ?? 60) + 15) * 1000 });
   try {
     const m = await proc.line(/^listening on 127\.0\.0\.1:(\d+)$/);
@@ -181,8 +216,22 @@ export async function startPythonHost(o: Omit<HostOptions, 'worker'>): Promise<{
  * it with stopProcess (SIGTERM: it flushes and closes the database). Records with
  * `--redact off` (every byte as seen) unless `extra` says otherwise.
  */
-export async function startRecord(db: string, upstreamPort: number, extra: readonly string[] = []): Promise<{ proc: RunningProcess; port: number }> {
-  const argv = [...FUNCTAPE, 'record', '--listen', '127.0.0.1:0', '--upstream', `127.0.0.1:${upstreamPort}`, '--db', db, ...extra];
+export async function startRecord(
+  db: string,
+  upstreamPort: number,
+  extra: readonly string[] = [],
+): Promise<{ proc: RunningProcess; port: number }> {
+  const argv = [
+    ...FUNCTAPE,
+    'record',
+    '--listen',
+    '127.0.0.1:0',
+    '--upstream',
+    `127.0.0.1:${upstreamPort}`,
+    '--db',
+    db,
+    ...extra,
+  ];
   if (!extra.includes('--redact')) argv.push('--redact', 'off');
   const proc = startProcess(argv, { timeoutMs: 120_000 });
   try {
@@ -217,7 +266,16 @@ export function readRecording(db: string): { sessions: SessionInfo[]; frames: Re
     const frames: RecordedFrame[] = [];
     for (const s of sessions) {
       for (const f of rec.frames(s.id)) {
-        frames.push({ session: f.sessionId, seq: f.seq, direction: f.direction, kind: f.kind, redacted: f.redacted, compressed: f.compressed, decodeError: f.decodeError, bytes: Buffer.from(f.bytes) });
+        frames.push({
+          session: f.sessionId,
+          seq: f.seq,
+          direction: f.direction,
+          kind: f.kind,
+          redacted: f.redacted,
+          compressed: f.compressed,
+          decodeError: f.decodeError,
+          bytes: Buffer.from(f.bytes),
+        });
       }
     }
     return { sessions, frames };
@@ -230,7 +288,11 @@ export function readRecording(db: string): { sessions: SessionInfo[]; frames: Re
  * Undefined when `actual` is exactly `expected` (same count, same bytes, same order);
  * otherwise a one-line description of the first difference.
  */
-export function byteSequenceDifference(actual: readonly Uint8Array[], expected: readonly Uint8Array[], kinds: readonly string[] = []): string | undefined {
+export function byteSequenceDifference(
+  actual: readonly Uint8Array[],
+  expected: readonly Uint8Array[],
+  kinds: readonly string[] = [],
+): string | undefined {
   const n = Math.min(actual.length, expected.length);
   for (let i = 0; i < n; i++) {
     if (!Buffer.from(actual[i]!).equals(Buffer.from(expected[i]!))) {
@@ -249,7 +311,10 @@ export function byteSequenceDifference(actual: readonly Uint8Array[], expected: 
  * the reverse for the worker): every message once, same bytes, same order per direction.
  * Returns the problems (empty when transparent).
  */
-export function transparencyProblems(frames: readonly RecordedFrame[], logs: { host?: PeerLog; worker?: PeerLog }): string[] {
+export function transparencyProblems(
+  frames: readonly RecordedFrame[],
+  logs: { host?: PeerLog; worker?: PeerLog },
+): string[] {
   const toWorker = frames.filter((f) => f.direction === 'toWorker');
   const toHost = frames.filter((f) => f.direction === 'toHost');
   const w = toWorker.map((f) => f.bytes);
@@ -272,9 +337,29 @@ export function transparencyProblems(frames: readonly RecordedFrame[], logs: { h
 /** What must not change when a proxy sits between the peers: counts, answers, outcomes and the
  * request metadata the host saw; not timing or ids. */
 export function hostBehaviour(s: Record<string, any>): Record<string, unknown> {
-  const keys = ['outcome', 'error', 'workerEnd', 'workerExit', 'workerCapabilities', 'functions', 'sent', 'received', 'invocations',
-    'succeeded', 'failed', 'cancelled', 'logs', 'loadResponses', 'statusResponses', 'envReloads', 'cancelsSent', 'unexpected', 'undecodable', 'answers',
-    'requestMetadata'];
+  const keys = [
+    'outcome',
+    'error',
+    'workerEnd',
+    'workerExit',
+    'workerCapabilities',
+    'functions',
+    'sent',
+    'received',
+    'invocations',
+    'succeeded',
+    'failed',
+    'cancelled',
+    'logs',
+    'loadResponses',
+    'statusResponses',
+    'envReloads',
+    'cancelsSent',
+    'unexpected',
+    'undecodable',
+    'answers',
+    'requestMetadata',
+  ];
   return Object.fromEntries(keys.map((k) => [k, s[k]]));
 }
 
@@ -325,14 +410,35 @@ export async function runPythonHostSession(
   const hostLogPath = join(o.dir, `${o.name}-${route}-host.ndjson`);
   const workerLogPath = join(o.dir, `${o.name}-${route}-worker.ndjson`);
   const db = route === 'direct' ? undefined : join(o.dir, `${o.name}-${route}.db`);
-  const workerLog = () => (o.workerLogged && existsSync(workerLogPath) ? readPeerLog(workerLogPath) : undefined);
+  const workerLog = () =>
+    o.workerLogged && existsSync(workerLogPath) ? readPeerLog(workerLogPath) : undefined;
   const timeoutMs = ((o.script.timeoutSec ?? 60) + 30) * 1000;
   if (route !== 'record') {
-    const argv = route === 'wrap'
-      ? [...FUNCTAPE, 'wrap', '--db', db!, '--redact', o.redact ?? 'off', '--', ...o.workerArgv(workerLogPath)]
-      : o.workerArgv(workerLogPath);
-    const host = await runProcess(pythonHostArgv({ ...o.script, worker: shellJoin(argv), log: hostLogPath }), { timeoutMs });
-    return { route, host, summary: summaryOrMissing(host), hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), db };
+    const argv =
+      route === 'wrap'
+        ? [
+            ...FUNCTAPE,
+            'wrap',
+            '--db',
+            db!,
+            '--redact',
+            o.redact ?? 'off',
+            '--',
+            ...o.workerArgv(workerLogPath),
+          ]
+        : o.workerArgv(workerLogPath);
+    const host = await runProcess(
+      pythonHostArgv({ ...o.script, worker: shellJoin(argv), log: hostLogPath }),
+      { timeoutMs },
+    );
+    return {
+      route,
+      host,
+      summary: summaryOrMissing(host),
+      hostLog: readPeerLog(hostLogPath),
+      workerLog: workerLog(),
+      db,
+    };
   }
   const workerId = o.script.workerId ?? crypto.randomUUID();
   const requestId = o.script.requestId ?? crypto.randomUUID();
@@ -341,12 +447,23 @@ export async function runPythonHostSession(
   let worker: RunningProcess | undefined;
   try {
     record = await startRecord(db!, host.port, ['--redact', o.redact ?? 'off']);
-    worker = startProcess([...o.workerArgv(workerLogPath), ...hostArgs(record.port, workerId, requestId)], { timeoutMs });
+    worker = startProcess([...o.workerArgv(workerLogPath), ...hostArgs(record.port, workerId, requestId)], {
+      timeoutMs,
+    });
     const [w, h] = await Promise.all([worker.done, host.proc.done]);
     const r = await stopProcess(record.proc);
     // The host did not start this worker; report its exit where a spawning host would.
     const summary = { ...summaryOrMissing(h), workerExit: w.code };
-    return { route, host: h, summary, hostLog: readPeerLog(hostLogPath), workerLog: workerLog(), worker: w, record: r, db };
+    return {
+      route,
+      host: h,
+      summary,
+      hostLog: readPeerLog(hostLogPath),
+      workerLog: workerLog(),
+      worker: w,
+      record: r,
+      db,
+    };
   } finally {
     for (const p of [worker, record?.proc, host.proc]) p?.kill();
     await Promise.all([worker?.done, record?.proc.done, host.proc.done]);
@@ -355,9 +472,13 @@ export async function runPythonHostSession(
 
 /** A readable account of a run, for assertion messages. */
 export function describeRun(run: PythonHostRun): string {
-  return `${run.route} run: host exit ${run.host.code}${run.host.timedOut ? ' (timed out)' : ''}; stderr: ${run.host.stderr.slice(-2000)}`
-    + (run.worker ? `; worker exit ${run.worker.code}, stderr: ${run.worker.stderr.slice(-1000)}` : '')
-    + (run.record ? `; record exit ${run.record.code}/${run.record.signal}, stderr: ${run.record.stderr.slice(-1000)}` : '');
+  return (
+    `${run.route} run: host exit ${run.host.code}${run.host.timedOut ? ' (timed out)' : ''}; stderr: ${run.host.stderr.slice(-2000)}` +
+    (run.worker ? `; worker exit ${run.worker.code}, stderr: ${run.worker.stderr.slice(-1000)}` : '') +
+    (run.record
+      ? `; record exit ${run.record.code}/${run.record.signal}, stderr: ${run.record.stderr.slice(-1000)}`
+      : '')
+  );
 }
 
 /**
@@ -367,30 +488,78 @@ export function describeRun(run: PythonHostRun): string {
  * counts, statuses, final stream status, message kinds).
  */
 export async function assertTransparentRun(run: PythonHostRun, direct: PythonHostRun): Promise<void> {
-  assert.equal(run.host.code, direct.host.code, `host exit code differs from the direct run; ${describeRun(run)}`);
+  assert.equal(
+    run.host.code,
+    direct.host.code,
+    `host exit code differs from the direct run; ${describeRun(run)}`,
+  );
   if (run.worker) assert.equal(run.worker.code, 0, `worker exit; ${describeRun(run)}`);
-  if (run.record) assert.ok(!run.record.timedOut && run.record.signal === null, `record did not stop cleanly on SIGTERM; ${describeRun(run)}`);
+  if (run.record)
+    assert.ok(
+      !run.record.timedOut && run.record.signal === null,
+      `record did not stop cleanly on SIGTERM; ${describeRun(run)}`,
+    );
   const { sessions, frames } = readRecording(run.db!);
   assert.equal(sessions.length, 1, `one session expected, got ${sessions.length}`);
-  assert.deepEqual(frames.filter((f) => f.redacted).map((f) => f.kind), [], 'recorded with --redact off: no frame rewritten');
+  assert.deepEqual(
+    frames.filter((f) => f.redacted).map((f) => f.kind),
+    [],
+    'recorded with --redact off: no frame rewritten',
+  );
   assert.equal(new Set(frames.map((f) => f.session)).size, 1, 'all frames belong to the one session');
-  assert.deepEqual(frames.map((f) => f.seq), frames.map((_, i) => i), 'seq numbers 0..n-1 without gaps');
+  assert.deepEqual(
+    frames.map((f) => f.seq),
+    frames.map((_, i) => i),
+    'seq numbers 0..n-1 without gaps',
+  );
   assert.deepEqual(transparencyProblems(frames, { host: run.hostLog, worker: run.workerLog }), []);
-  assert.equal(frames.length, run.hostLog.sent.length + run.hostLog.received.length, 'nothing recorded that the host did not see');
+  assert.equal(
+    frames.length,
+    run.hostLog.sent.length + run.hostLog.received.length,
+    'nothing recorded that the host did not see',
+  );
   const session = sessions[0]!;
   assert.equal(session.workerId, run.summary.workerId, 'the session names the worker id');
-  assert.deepEqual([session.counts.toHost, session.counts.toWorker], [run.hostLog.received.length, run.hostLog.sent.length], 'session counts');
+  assert.deepEqual(
+    [session.counts.toHost, session.counts.toWorker],
+    [run.hostLog.received.length, run.hostLog.sent.length],
+    'session counts',
+  );
   assert.equal(session.end?.status?.code, 0, `session ended with status OK: ${showJson(session.end)}`);
   if (run.summary.outcome === 'completed') {
-    assert.deepEqual(session.end?.status?.metadata?.['x-host-trailer'], ['done'], `the host's trailers are recorded: ${showJson(session.end)}`);
+    assert.deepEqual(
+      session.end?.status?.metadata?.['x-host-trailer'],
+      ['done'],
+      `the host's trailers are recorded: ${showJson(session.end)}`,
+    );
   }
-  assert.deepEqual(hostBehaviour(run.summary), hostBehaviour(direct.summary), 'host behaviour as when direct');
-  assert.deepEqual(kindCounts(run.hostLog.receivedKinds), kindCounts(direct.hostLog.receivedKinds), 'host received the same kinds');
-  assert.deepEqual(kindCounts(run.hostLog.sentKinds), kindCounts(direct.hostLog.sentKinds), 'host sent the same kinds');
+  assert.deepEqual(
+    hostBehaviour(run.summary),
+    hostBehaviour(direct.summary),
+    'host behaviour as when direct',
+  );
+  assert.deepEqual(
+    kindCounts(run.hostLog.receivedKinds),
+    kindCounts(direct.hostLog.receivedKinds),
+    'host received the same kinds',
+  );
+  assert.deepEqual(
+    kindCounts(run.hostLog.sentKinds),
+    kindCounts(direct.hostLog.sentKinds),
+    'host sent the same kinds',
+  );
   if (direct.workerLog) {
     assert.ok(run.workerLog, `the worker left no log (it never started?); ${describeRun(run)}`);
-    assert.deepEqual(workerBehaviour(run.workerLog?.summary), workerBehaviour(direct.workerLog?.summary), 'worker behaviour as when direct');
-    assert.deepEqual(kindCounts(run.workerLog!.receivedKinds), kindCounts(direct.workerLog!.receivedKinds), 'worker received the same kinds');
+    assert.deepEqual(
+      workerBehaviour(run.workerLog?.summary),
+      workerBehaviour(direct.workerLog?.summary),
+      'worker behaviour as when direct',
+    );
+    assert.deepEqual(
+      kindCounts(run.workerLog!.receivedKinds),
+      kindCounts(direct.workerLog!.receivedKinds),
+      'worker received the same kinds',
+    );
   }
 }
 
@@ -415,23 +584,54 @@ export interface FunctapeHostRun {
  */
 export async function runFunctapeHostSession(
   route: Route,
-  o: { dir: string; name: string; hostFlags: readonly string[]; workerExtra?: readonly string[]; timeoutMs?: number },
+  o: {
+    dir: string;
+    name: string;
+    hostFlags: readonly string[];
+    workerExtra?: readonly string[];
+    timeoutMs?: number;
+  },
 ): Promise<FunctapeHostRun> {
   const workerLogPath = join(o.dir, `${o.name}-${route}-worker.ndjson`);
   const db = route === 'direct' ? undefined : join(o.dir, `${o.name}-${route}.db`);
   const worker = pythonWorkerArgv(workerLogPath, o.workerExtra);
-  const argv = route === 'direct' ? worker
-    : route === 'wrap' ? [...FUNCTAPE, 'wrap', '--db', db!, '--redact', 'off', '--', ...worker]
-    : [PYTHON, join(PY_DIR, 'via_record.py'), '--functape', shellJoin(FUNCTAPE), '--db', db!, '--redact', 'off', '--', ...worker];
-  const host = await runProcess([...FUNCTAPE, 'host', '--json', '--worker', shellJoin(argv), ...o.hostFlags], {
-    timeoutMs: o.timeoutMs ?? 90_000,
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-  });
+  const argv =
+    route === 'direct'
+      ? worker
+      : route === 'wrap'
+        ? [...FUNCTAPE, 'wrap', '--db', db!, '--redact', 'off', '--', ...worker]
+        : [
+            PYTHON,
+            join(PY_DIR, 'via_record.py'),
+            '--functape',
+            shellJoin(FUNCTAPE),
+            '--db',
+            db!,
+            '--redact',
+            'off',
+            '--',
+            ...worker,
+          ];
+  const host = await runProcess(
+    [...FUNCTAPE, 'host', '--json', '--worker', shellJoin(argv), ...o.hostFlags],
+    {
+      timeoutMs: o.timeoutMs ?? 90_000,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    },
+  );
   let report: Record<string, any>;
   try {
     report = JSON.parse(host.stdout) as Record<string, any>;
   } catch {
-    throw new Error(`functape host --json printed no JSON report (exit ${host.code}, timedOut ${host.timedOut}); stdout: ${host.stdout.slice(-2000)}; stderr: ${host.stderr.slice(-2000)}`);
+    throw new Error(
+      `functape host --json printed no JSON report (exit ${host.code}, timedOut ${host.timedOut}); stdout: ${host.stdout.slice(-2000)}; stderr: ${host.stderr.slice(-2000)}`,
+    );
   }
-  return { route, host, report, workerLog: existsSync(workerLogPath) ? readPeerLog(workerLogPath) : undefined, db };
+  return {
+    route,
+    host,
+    report,
+    workerLog: existsSync(workerLogPath) ? readPeerLog(workerLogPath) : undefined,
+    db,
+  };
 }

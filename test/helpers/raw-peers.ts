@@ -58,7 +58,10 @@ export interface LoggedDuplex {
 }
 
 /** Log what a duplex sends and receives; `send` waits for drain when the transport asks. */
-export function logged(duplex: PeerDuplex, onMessage?: (bytes: Uint8Array, self: LoggedDuplex) => void): LoggedDuplex {
+export function logged(
+  duplex: PeerDuplex,
+  onMessage?: (bytes: Uint8Array, self: LoggedDuplex) => void,
+): LoggedDuplex {
   const self: LoggedDuplex = {
     duplex,
     sent: [],
@@ -106,10 +109,14 @@ export const echo: HostBehavior = (s) => {
   });
 };
 
-export const echoUntilEnd = (trailers?: Metadata): HostBehavior => (s) => {
-  echo(s);
-  void s.duplex.peerEnded.then(() => s.duplex.end({ code: 0, details: 'OK', ...(trailers ? { metadata: trailers } : {}) }));
-};
+export const echoUntilEnd =
+  (trailers?: Metadata): HostBehavior =>
+  (s) => {
+    echo(s);
+    void s.duplex.peerEnded.then(() =>
+      s.duplex.end({ code: 0, details: 'OK', ...(trailers ? { metadata: trailers } : {}) }),
+    );
+  };
 
 export async function startTestHost(behavior: HostBehavior = echoUntilEnd()): Promise<TestHost> {
   const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
@@ -117,7 +124,9 @@ export async function startTestHost(behavior: HostBehavior = echoUntilEnd()): Pr
   const waiters: (() => void)[] = [];
   listener.onStream((duplex) => {
     const s: LoggedDuplex = {
-      duplex, sent: [], received: [],
+      duplex,
+      sent: [],
+      received: [],
       async send(bytes) {
         s.sent.push(bytes);
         if (!duplex.send(bytes)) await duplex.drained();
@@ -144,7 +153,11 @@ export function dialTestWorker(address: string, metadata?: Metadata): LoggedDupl
 }
 
 /** An in-process recording proxy (the one `record` runs) with a real SQLite store. */
-export async function startTestProxy(upstream: string, db: string, options: { onStoreError?: 'forward' | 'fail'; maxBytes?: number; redact?: false } = {}): Promise<RecordingProxy & { warnings: string[] }> {
+export async function startTestProxy(
+  upstream: string,
+  db: string,
+  options: { onStoreError?: 'forward' | 'fail'; maxBytes?: number; redact?: false } = {},
+): Promise<RecordingProxy & { warnings: string[] }> {
   const [host, port] = splitAddress(upstream);
   const store = await openCaptureStore(db, {
     redact: options.redact ?? false,
@@ -153,8 +166,11 @@ export async function startTestProxy(upstream: string, db: string, options: { on
   });
   const warnings: string[] = [];
   const proxy = await startRecordingProxy({
-    listen: { host: '127.0.0.1', port: 0 }, upstream: { host, port }, store,
-    onStoreError: options.onStoreError ?? 'forward', warn: (line) => warnings.push(line),
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: { host, port },
+    store,
+    onStoreError: options.onStoreError ?? 'forward',
+    warn: (line) => warnings.push(line),
   });
   return Object.assign(proxy, { warnings });
 }
@@ -177,7 +193,12 @@ export function readRecording(db: string): RecordedSession[] {
   try {
     return rec.sessions().map((info) => {
       const all = [...rec.frames(info.id)];
-      return { info, all, toHost: all.filter((f) => f.direction === 'toHost'), toWorker: all.filter((f) => f.direction === 'toWorker') };
+      return {
+        info,
+        all,
+        toHost: all.filter((f) => f.direction === 'toHost'),
+        toWorker: all.filter((f) => f.direction === 'toWorker'),
+      };
     });
   } finally {
     rec.close();
@@ -194,14 +215,20 @@ export function stableStatus(status: StreamStatus): StreamStatus {
   const metadata = { ...(status.metadata ?? {}) };
   delete metadata.date;
   delete metadata['content-type'];
-  return { code: status.code, details: status.details, ...(Object.keys(metadata).length ? { metadata } : {}) };
+  return {
+    code: status.code,
+    details: status.details,
+    ...(Object.keys(metadata).length ? { metadata } : {}),
+  };
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    }),
   ]);
 }
 
@@ -216,7 +243,11 @@ export interface Child {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startChild(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Child {
+export function startChild(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Child {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -233,24 +264,42 @@ export function startChild(cmd: string, args: string[], options: { cwd?: string;
   };
   proc.stdout!.on('data', split(stdout));
   proc.stderr!.on('data', split(stderr));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => {
-    res({ code, signal });
-    for (const w of watchers.slice()) w();
-  }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    proc.once('exit', (code, signal) => {
+      res({ code, signal });
+      for (const w of watchers.slice()) w();
+    }),
+  );
   return {
-    proc, stdout, stderr, exited,
+    proc,
+    stdout,
+    stderr,
+    exited,
     line(re, ms = 15_000) {
-      return withTimeout(new Promise<RegExpMatchArray>((res, rej) => {
-        const check = () => {
-          for (const l of stdout) {
-            const m = re.exec(l);
-            if (m) { watchers.splice(watchers.indexOf(check), 1); res(m); return; }
-          }
-          if (proc.exitCode !== null || proc.signalCode !== null) rej(new Error(`${cmd} exited (${proc.exitCode ?? proc.signalCode}) before printing ${re}; stderr: ${stderr.join(' | ')}`));
-        };
-        watchers.push(check);
-        check();
-      }), ms, `${re} from ${cmd} ${args.join(' ')}`);
+      return withTimeout(
+        new Promise<RegExpMatchArray>((res, rej) => {
+          const check = () => {
+            for (const l of stdout) {
+              const m = re.exec(l);
+              if (m) {
+                watchers.splice(watchers.indexOf(check), 1);
+                res(m);
+                return;
+              }
+            }
+            if (proc.exitCode !== null || proc.signalCode !== null)
+              rej(
+                new Error(
+                  `${cmd} exited (${proc.exitCode ?? proc.signalCode}) before printing ${re}; stderr: ${stderr.join(' | ')}`,
+                ),
+              );
+          };
+          watchers.push(check);
+          check();
+        }),
+        ms,
+        `${re} from ${cmd} ${args.join(' ')}`,
+      );
     },
     kill(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
@@ -302,7 +351,9 @@ async function peerMain(argv: string[]): Promise<void> {
     const { parseHostArgs } = await import('../../src/peers/host-args.js');
     const parsed = parseHostArgs(rest);
     if (!parsed.ok) throw new Error(parsed.error);
-    process.stdout.write(`given ${JSON.stringify({ argv: rest, cwd: process.cwd(), env: process.env.FUNCTAPE_TEST_VAR ?? null })}\n`);
+    process.stdout.write(
+      `given ${JSON.stringify({ argv: rest, cwd: process.cwd(), env: process.env.FUNCTAPE_TEST_VAR ?? null })}\n`,
+    );
     process.on('SIGTERM', () => {
       process.stdout.write('got SIGTERM\n');
       process.exit(Number(process.env.EXIT_CODE ?? 0));

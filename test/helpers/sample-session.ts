@@ -7,9 +7,26 @@ export const SAMPLE_SESSION = buildFrames([
   /* 1 */ ['toWorker', 2, m('workerInitRequest', { hostVersion: '4' })],
   /* 2 */ ['toHost', 5, m('workerInitResponse', { result: OK })],
   /* 3 */ ['toWorker', 6, m('functionsMetadataRequest', { functionAppDirectory: '/app' })],
-  /* 4 */ ['toHost', 9, m('functionMetadataResponse', { functionMetadataResults: [{ name: 'a', functionId: 'a' }, { name: 'b', functionId: 'b' }] })],
-  /* 5 */ ['toWorker', 10, m('functionLoadRequest', { functionId: 'a', metadata: { name: 'a', functionId: 'a' } })],
-  /* 6 */ ['toWorker', 11, m('functionLoadRequest', { functionId: 'b', metadata: { name: 'b', functionId: 'b' } })],
+  /* 4 */ [
+    'toHost',
+    9,
+    m('functionMetadataResponse', {
+      functionMetadataResults: [
+        { name: 'a', functionId: 'a' },
+        { name: 'b', functionId: 'b' },
+      ],
+    }),
+  ],
+  /* 5 */ [
+    'toWorker',
+    10,
+    m('functionLoadRequest', { functionId: 'a', metadata: { name: 'a', functionId: 'a' } }),
+  ],
+  /* 6 */ [
+    'toWorker',
+    11,
+    m('functionLoadRequest', { functionId: 'b', metadata: { name: 'b', functionId: 'b' } }),
+  ],
   /* 7 */ ['toHost', 12, m('functionLoadResponse', { functionId: 'b', result: OK })],
   /* 8 */ ['toHost', 14, m('functionLoadResponse', { functionId: 'a', result: OK })],
   /* 9 */ ['toWorker', 20, m('invocationRequest', { invocationId: 'i1', functionId: 'a' })],
