@@ -38,7 +38,9 @@ for (const argForm of ['functions', 'short'] as const) {
           concurrency: 4,
           argForm,
           functions: ['echo', 'hello', 'sleep', 'log', 'fail', 'noop', 'big'],
-          sleepMs: 20,
+          // Long enough that the cancel sent right after the request always lands while it sleeps
+          // (at 20 ms a busy machine let the sleep finish first now and then).
+          sleepMs: 250,
           cancelEvery: 5,
           envReload: true,
           bigBodyMb: 1,
