@@ -94,6 +94,12 @@ const countsBehind = new Set<number>();
 let lateControls: BatchControl[] = [];
 /** With onStoreError 'fail', frames are no longer attempted after the first failure. */
 let stopped = false;
+/**
+ * A batch failed as on a full disk (no room for it, or SQLITE_FULL): at close the secondary
+ * indexes are then left to the next writer, so that what room is left goes to the session
+ * records and to folding the WAL into the file, not to building indexes.
+ */
+let diskFull = false;
 
 function applyControl(c: BatchControl): void {
   if (c.type === 'session-start') sink.start(c.session);
@@ -186,6 +192,7 @@ function growIndexes(rows: number): void {
  */
 function failBatches(batches: FrameBatch[], err: unknown): void {
   if (config.onStoreError === 'fail') stopped = true;
+  if ((err as { code?: unknown }).code === 'SQLITE_FULL') diskFull = true;
   for (const batch of batches) {
     for (const [id, n] of framesPerSession(batch)) {
       unstored.set(id, (unstored.get(id) ?? 0) + n);
@@ -283,7 +290,7 @@ function handle(m: ToWriter): void {
         }
       }
       try {
-        indexes.finish();
+        if (!diskFull) indexes.finish();
       } catch {
         // e.g. the file is full (max bytes): readers work without the secondary indexes,
         // and the next writer to open the file builds them
