@@ -64,88 +64,21 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
   const setupNotes: string[] = [];
   try {
     o.onPhase?.(`starting ${o.workers} worker(s)`);
-    const waiting = new Map<string, (d: Duplex) => void>();
-    const early = new Map<string, Duplex>();
-    listener.onStream((raw) => {
-      void readFirstMessage(raw, startMs).then(({ first, duplex }) => {
-        const workerId = first ? describe(first).workerId : undefined;
-        if (workerId === undefined) return duplex.cancel();
-        const w = waiting.get(workerId);
-        if (w) w(duplex);
-        else early.set(workerId, duplex);
-      });
-    });
-    for (let i = 0; i < o.workers; i++)
-      procs.push(
-        startWorkerProcess(
-          i,
-          o.workerCommand,
-          { host: '127.0.0.1', port: listener.port },
-          o.cwd !== undefined ? { cwd: o.cwd } : {},
-        ),
-      );
+    const streams = acceptWorkerStreams(listener, startMs);
+    for (let i = 0; i < o.workers; i++) {
+      const host = { host: '127.0.0.1', port: listener.port };
+      procs.push(startWorkerProcess(i, o.workerCommand, host, o.cwd !== undefined ? { cwd: o.cwd } : {}));
+    }
     const targets: BenchTarget[] = await Promise.all(
       procs.map(async (p) => {
-        const duplex = await withTimeout(
-          new Promise<Duplex>((resolve, reject) => {
-            const got = early.get(p.workerId);
-            if (got) return resolve(got);
-            waiting.set(p.workerId, resolve);
-            void p.exited.then((code) =>
-              reject(workerFailure(p, `exited (${code}) before opening its stream`)),
-            );
-            o.signal?.addEventListener(
-              'abort',
-              () => reject(new CliError('interrupted while the workers were starting', 130)),
-              { once: true },
-            );
-          }),
-          startMs,
-          () => workerFailure(p, `did not connect within ${startMs} ms`),
-        );
+        const duplex = await connectWorker(p, streams, startMs, o.signal);
         duplexes.push(duplex);
-        const setup = await withTimeout(
-          replayHostSetup({
-            frames: o.frames,
-            duplex,
-            workerId: p.workerId,
-            requestId: p.requestId,
-            pace: 'fast',
-            answerTimeoutMs: startMs,
-            ...(o.signal ? { signal: o.signal } : {}),
-            ...(o.redact !== undefined ? { redact: o.redact } : {}),
-          }),
-          Math.min(startMs * 2, NO_LIMIT_MS),
-          () => workerFailure(p, 'did not finish the setup phase'),
-        );
-        if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
-        if (setup.ended)
-          throw workerFailure(
-            p,
-            `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`,
-          );
-        const bad = setup.outcomes.filter((x) => x.status !== 'matched');
-        if (bad.some((x) => x.status === 'missing'))
-          throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
-        setupNotes.push(
-          ...bad.map(
-            (x) =>
-              `worker #${p.index + 1} setup: ${x.kind} ${x.status}${x.differences[0] ? ` at ${x.differences[0].path}` : ''}`,
-          ),
-        );
-        return {
-          duplex,
-          workerId: p.workerId,
-          pid: p.pid,
-          liveFunctionId: setup.liveFunctionId,
-          space: setup.space,
-        };
+        return setUpWorker(o, p, duplex, startMs, setupNotes);
       }),
     );
     o.onPhase?.('load');
-    const pacer = createPacer(o.plan);
     const run = await runBenchLoad({
-      pacer,
+      pacer: createPacer(o.plan),
       source,
       targets,
       drainTimeoutMs: o.drainTimeoutMs,
@@ -160,33 +93,7 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
       run.stopReason !== 'worker-broke'
         ? []
         : procs.filter((p) => p.stderrTail()).map((p) => `worker #${p.index + 1} stderr: ${stderrGist(p)}`);
-    const { plan } = o;
-    return {
-      format: 'functape-bench',
-      formatVersion: 1,
-      functapeVersion: FUNCTAPE_VERSION,
-      startedAt: new Date(run.startedAtWallMs).toISOString(),
-      source: {
-        db: o.source.db,
-        sessionId: o.source.sessionId,
-        templates: source.templates.length,
-        cancelledLeftOut: source.cancelledLeftOut,
-        workerCommand: o.workerCommand,
-      },
-      load: benchLoad(plan, o.workers),
-      durationMs: Math.round(run.durationMs * 1000) / 1000,
-      stopReason: run.stopReason,
-      overall: run.overall,
-      functions: run.functions,
-      workers: run.workers,
-      timeline: run.timeline,
-      warmup: run.warmup,
-      generator: run.generator,
-      ...(run.verify ? { verify: run.verify } : {}),
-      machine: machineInfo(),
-      incidents: run.incidents,
-      notes: [...setupNotes, ...stderrNotes],
-    };
+    return benchReport(o, source, run, [...setupNotes, ...stderrNotes]);
   } finally {
     for (const d of duplexes) d.end({ code: 0, details: 'OK' });
     await Promise.all(
@@ -197,6 +104,131 @@ export async function runBench(o: BenchRunOptions): Promise<BenchReport> {
     );
     await listener.close(500);
   }
+}
+
+/** Streams the workers open, by the worker id of their first message (StartStream). */
+interface WorkerStreams {
+  waiting: Map<string, (d: Duplex) => void>;
+  early: Map<string, Duplex>;
+}
+
+function acceptWorkerStreams(
+  listener: Awaited<ReturnType<typeof listenAsHost>>,
+  startMs: number,
+): WorkerStreams {
+  const streams: WorkerStreams = { waiting: new Map(), early: new Map() };
+  listener.onStream((raw) => {
+    void readFirstMessage(raw, startMs).then(({ first, duplex }) => {
+      const workerId = first ? describe(first).workerId : undefined;
+      if (workerId === undefined) return duplex.cancel();
+      const w = streams.waiting.get(workerId);
+      if (w) w(duplex);
+      else streams.early.set(workerId, duplex);
+    });
+  });
+  return streams;
+}
+
+/** The worker's stream, once it opened one (exit 3 if it exits first or takes too long; 130 on Ctrl-C). */
+function connectWorker(
+  p: WorkerProcess,
+  streams: WorkerStreams,
+  startMs: number,
+  signal?: AbortSignal,
+): Promise<Duplex> {
+  return withTimeout(
+    new Promise<Duplex>((resolve, reject) => {
+      const got = streams.early.get(p.workerId);
+      if (got) return resolve(got);
+      streams.waiting.set(p.workerId, resolve);
+      void p.exited.then((code) => reject(workerFailure(p, `exited (${code}) before opening its stream`)));
+      signal?.addEventListener(
+        'abort',
+        () => reject(new CliError('interrupted while the workers were starting', 130)),
+        { once: true },
+      );
+    }),
+    startMs,
+    () => workerFailure(p, `did not connect within ${startMs} ms`),
+  );
+}
+
+/** Play the recorded setup to one worker; setup answers that differ become notes, missing ones exit 3. */
+async function setUpWorker(
+  o: BenchRunOptions,
+  p: WorkerProcess,
+  duplex: Duplex,
+  startMs: number,
+  setupNotes: string[],
+): Promise<BenchTarget> {
+  const setup = await withTimeout(
+    replayHostSetup({
+      frames: o.frames,
+      duplex,
+      workerId: p.workerId,
+      requestId: p.requestId,
+      pace: 'fast',
+      answerTimeoutMs: startMs,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.redact !== undefined ? { redact: o.redact } : {}),
+    }),
+    Math.min(startMs * 2, NO_LIMIT_MS),
+    () => workerFailure(p, 'did not finish the setup phase'),
+  );
+  if (o.signal?.aborted) throw new CliError('interrupted while the workers were being set up', 130);
+  if (setup.ended)
+    throw workerFailure(
+      p,
+      `ended its stream during setup (${setup.ended.status.code} ${setup.ended.status.details})`,
+    );
+  const bad = setup.outcomes.filter((x) => x.status !== 'matched');
+  if (bad.some((x) => x.status === 'missing'))
+    throw workerFailure(p, `did not answer the setup (${bad.map((x) => x.kind).join(', ')})`);
+  for (const x of bad) {
+    const at = x.differences[0] ? ` at ${x.differences[0].path}` : '';
+    setupNotes.push(`worker #${p.index + 1} setup: ${x.kind} ${x.status}${at}`);
+  }
+  return {
+    duplex,
+    workerId: p.workerId,
+    pid: p.pid,
+    liveFunctionId: setup.liveFunctionId,
+    space: setup.space,
+  };
+}
+
+function benchReport(
+  o: BenchRunOptions,
+  source: ReturnType<typeof collectBenchSource>,
+  run: Awaited<ReturnType<typeof runBenchLoad>>,
+  notes: string[],
+): BenchReport {
+  return {
+    format: 'functape-bench',
+    formatVersion: 1,
+    functapeVersion: FUNCTAPE_VERSION,
+    startedAt: new Date(run.startedAtWallMs).toISOString(),
+    source: {
+      db: o.source.db,
+      sessionId: o.source.sessionId,
+      templates: source.templates.length,
+      cancelledLeftOut: source.cancelledLeftOut,
+      workerCommand: o.workerCommand,
+    },
+    load: benchLoad(o.plan, o.workers),
+    durationMs: Math.round(run.durationMs * 1000) / 1000,
+    stopReason: run.stopReason,
+    overall: run.overall,
+    functions: run.functions,
+    workers: run.workers,
+    timeline: run.timeline,
+    warmup: run.warmup,
+    generator: run.generator,
+    ...(run.verify ? { verify: run.verify } : {}),
+    machine: machineInfo(),
+    incidents: run.incidents,
+    notes,
+  };
 }
 
 function workerFailure(p: WorkerProcess, what: string): CliError {
