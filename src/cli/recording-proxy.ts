@@ -6,7 +6,14 @@ import {
   type RecorderStats,
 } from '../proxy/capture-recorder.js';
 import { createStreamEnd } from '../proxy/stream-end.js';
-import { startH2Relay, systemClock, type H2Relay, type RelayClock } from '../wire/h2-relay.js';
+import {
+  startH2Relay,
+  systemClock,
+  type H2Relay,
+  type RelayClock,
+  type RelayStreamInfo,
+  type RelayStreamTap,
+} from '../wire/h2-relay.js';
 import type { EarlyListener } from '../wire/early-listener.js';
 import { FUNCTAPE_VERSION, SCHEMA_VERSION } from '../version.js';
 import { formatHostPort, type HostPort } from './listen-address.js';
@@ -57,130 +64,189 @@ export interface RecordingProxy {
  * them; the recorder only stamps; indexing and redaction run on the store's thread.
  */
 export async function startRecordingProxy(options: RecordingProxyOptions): Promise<RecordingProxy> {
-  const clock = options.clock ?? systemClock;
-  let relay: H2Relay | undefined;
-  let storeFailure: Error | undefined;
-  let partialMessages = 0;
-  let reportFailure: (err: Error) => void = () => {};
-  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
-  let reportUnopened: (err: Error) => void = () => {};
-  const unopened = new Promise<Error>((resolve) => (reportUnopened = resolve));
-  let warnedStoreError = false;
-
-  // The peers are held while either the backlog or the store asks for it.
-  const holds = new Set<'backlog' | 'store'>();
-  const flowFor = (reason: 'backlog' | 'store') => ({
-    pause: () => {
-      holds.add(reason);
-      relay?.hold();
-    },
-    resume: () => {
-      holds.delete(reason);
-      if (holds.size === 0) relay?.release();
-    },
-  });
-  const endEveryStream = (details: string, reason: 'store-error') => {
-    const status = { code: 14, details };
-    relay?.refuseNew(status);
-    relay?.abortAll(status, reason);
-  };
-
-  // With --on-store-error fail nothing may cross before the store can take it: a stream
-  // opened while the store is opening starts held (at start-up only, ~0.1 s).
-  const highWaterBytes = options.onStoreError === 'fail' ? -1 : BACKLOG_HIGH_WATER_BYTES;
-  const backlog = createCaptureBacklog({ highWaterBytes, flow: flowFor('backlog') });
-  let recorder: CaptureRecorder | undefined;
-  let store: CaptureStore | undefined;
-  const startRecorder = (opened: CaptureStore) => {
-    store = opened;
-    recorder = createCaptureRecorder({
-      store: opened,
-      ...(options.label !== undefined ? { label: options.label } : {}),
-      functapeVersion: FUNCTAPE_VERSION,
-      schemaVersion: SCHEMA_VERSION,
-      onStoreError: options.onStoreError,
-      flow: flowFor('store'),
-      storeError: (err, fatal) => {
-        if (fatal) {
-          storeFailure = err;
-          options.warn(`functape record: ${err.message}; --on-store-error fail: ending every stream`);
-          endEveryStream(`functape record cannot store the capture: ${err.message}`, 'store-error');
-          reportFailure(err);
-        } else if (!warnedStoreError) {
-          warnedStoreError = true;
-          options.warn(
-            `functape record: ${err.message}; still forwarding (--on-store-error forward), counting what is not stored`,
-          );
-        }
-      },
-    });
-    backlog.start(recorder);
-  };
-  let opening: Promise<void> = Promise.resolve();
-  if (isStore(options.store)) startRecorder(options.store);
+  const st = createProxyState(options);
+  if (isStore(options.store)) startRecorder(st, options.store);
   else {
-    opening = options.store.then(startRecorder, (err: unknown) => {
-      const error = err instanceof Error ? err : new Error(String(err));
-      backlog.discard();
-      endEveryStream(`functape record cannot open the recording: ${error.message}`, 'store-error');
-      reportUnopened(error);
-    });
+    st.opening = options.store.then(
+      (opened) => startRecorder(st, opened),
+      (err: unknown) => {
+        const error = err instanceof Error ? err : new Error(String(err));
+        st.backlog.discard();
+        endEveryStream(st, `functape record cannot open the recording: ${error.message}`);
+        st.reportUnopened(error);
+      },
+    );
   }
-
-  relay = await startH2Relay({
+  const started = await startH2Relay({
     listen: options.listen,
     upstream: options.upstream,
-    clock,
+    clock: options.clock ?? systemClock,
     decideEnd: createStreamEnd,
-    onStream(info) {
-      const session = backlog.open({
-        upstream: info.upstream,
-        path: info.path,
-        metadata: info.metadata,
-        hrNs: info.atNs,
-        wallMs: info.wallMs,
-      });
-      return {
-        message: (direction, compressed, bytes, atNs) => session.message(direction, compressed, bytes, atNs),
-        end: (outcome) => {
-          if (outcome.partial.toHost > 0 || outcome.partial.toWorker > 0) partialMessages += 1;
-          session.close({ status: outcome.status, reason: outcome.reason, hrNs: outcome.atNs });
-        },
-      };
-    },
+    onStream: (info) => tapStream(st, info),
   });
-  const started = relay;
+  st.relay = started;
   // What happened while the relay was starting.
-  if (holds.size > 0) started.hold();
-  if (storeFailure)
-    endEveryStream(`functape record cannot store the capture: ${storeFailure.message}`, 'store-error');
-  void unopened.then((err) =>
-    endEveryStream(`functape record cannot open the recording: ${err.message}`, 'store-error'),
+  if (st.holds.size > 0) started.hold();
+  if (st.storeFailure)
+    endEveryStream(st, `functape record cannot store the capture: ${st.storeFailure.message}`);
+  void st.unopened.then((err) =>
+    endEveryStream(st, `functape record cannot open the recording: ${err.message}`),
   );
-
   let stopping: Promise<RecordingSummary> | undefined;
   return {
     address: { host: started.address.host, port: started.address.port },
     relay: started,
-    failed,
-    unopened,
+    failed: st.failed,
+    unopened: st.unopened,
     stop() {
-      stopping ??= (async () => {
-        await started.close(SHUTDOWN_STATUS);
-        // Streams that ended while the store was opening are stored once it is ready.
-        await opening;
-        await store?.close();
-        const summary: RecordingSummary = {
-          recorder: recorder?.stats() ?? emptyRecorderStats(),
-          store: store?.stats() ?? { accepted: 0, stored: 0, failed: 0, queued: 0 },
-          partialMessages,
-        };
-        if (storeFailure) summary.storeFailure = storeFailure;
-        return summary;
-      })();
+      stopping ??= stopProxy(st, started);
       return stopping;
     },
   };
+}
+
+/**
+ * The recording proxy's named state. Contracts: the peers are held while `holds` is not
+ * empty (the backlog or the store asked); `recorder` and `store` are set once the store is
+ * open (until then the backlog keeps what the relay observes); `storeFailure` is the first
+ * fatal store error (--on-store-error fail), after which every stream is ended.
+ */
+interface ProxyState {
+  readonly options: RecordingProxyOptions;
+  relay: H2Relay | undefined;
+  readonly holds: Set<'backlog' | 'store'>;
+  readonly backlog: ReturnType<typeof createCaptureBacklog>;
+  recorder: CaptureRecorder | undefined;
+  store: CaptureStore | undefined;
+  /** Settles once the store is open and the backlog handed to it (or it failed to open). */
+  opening: Promise<void>;
+  storeFailure: Error | undefined;
+  warnedStoreError: boolean;
+  partialMessages: number;
+  readonly failed: Promise<Error>;
+  reportFailure: (err: Error) => void;
+  readonly unopened: Promise<Error>;
+  reportUnopened: (err: Error) => void;
+}
+
+function createProxyState(options: RecordingProxyOptions): ProxyState {
+  let reportFailure: (err: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+  let reportUnopened: (err: Error) => void = () => {};
+  const unopened = new Promise<Error>((resolve) => (reportUnopened = resolve));
+  const holds = new Set<'backlog' | 'store'>();
+  // With --on-store-error fail nothing may cross before the store can take it: a stream
+  // opened while the store is opening starts held (at start-up only, ~0.1 s).
+  const highWaterBytes = options.onStoreError === 'fail' ? -1 : BACKLOG_HIGH_WATER_BYTES;
+  let self: ProxyState | undefined;
+  const backlog = createCaptureBacklog({
+    highWaterBytes,
+    flow: flowFor(holds, () => self?.relay, 'backlog'),
+  });
+  self = {
+    options,
+    relay: undefined,
+    holds,
+    backlog,
+    recorder: undefined,
+    store: undefined,
+    opening: Promise.resolve(),
+    storeFailure: undefined,
+    warnedStoreError: false,
+    partialMessages: 0,
+    failed,
+    reportFailure,
+    unopened,
+    reportUnopened,
+  };
+  return self;
+}
+
+/** Stop and restart reading from every peer for one reason; the peers read again when no reason is left. */
+function flowFor(
+  holds: Set<'backlog' | 'store'>,
+  relay: () => H2Relay | undefined,
+  reason: 'backlog' | 'store',
+): { pause(): void; resume(): void } {
+  return {
+    pause: () => {
+      holds.add(reason);
+      relay()?.hold();
+    },
+    resume: () => {
+      holds.delete(reason);
+      if (holds.size === 0) relay()?.release();
+    },
+  };
+}
+
+function endEveryStream(st: ProxyState, details: string): void {
+  const status = { code: 14, details };
+  st.relay?.refuseNew(status);
+  st.relay?.abortAll(status, 'store-error');
+}
+
+/** The store is open: the recorder stamps into it, and what the backlog held goes first. */
+function startRecorder(st: ProxyState, opened: CaptureStore): void {
+  const { options } = st;
+  st.store = opened;
+  st.recorder = createCaptureRecorder({
+    store: opened,
+    ...(options.label !== undefined ? { label: options.label } : {}),
+    functapeVersion: FUNCTAPE_VERSION,
+    schemaVersion: SCHEMA_VERSION,
+    onStoreError: options.onStoreError,
+    flow: flowFor(st.holds, () => st.relay, 'store'),
+    storeError: (err, fatal) => onStoreError(st, err, fatal),
+  });
+  st.backlog.start(st.recorder);
+}
+
+/** A fatal store error ends every stream; a forwarded one is told once. */
+function onStoreError(st: ProxyState, err: Error, fatal: boolean): void {
+  if (fatal) {
+    st.storeFailure = err;
+    st.options.warn(`functape record: ${err.message}; --on-store-error fail: ending every stream`);
+    endEveryStream(st, `functape record cannot store the capture: ${err.message}`);
+    st.reportFailure(err);
+  } else if (!st.warnedStoreError) {
+    st.warnedStoreError = true;
+    st.options.warn(
+      `functape record: ${err.message}; still forwarding (--on-store-error forward), counting what is not stored`,
+    );
+  }
+}
+
+/** What the relay tells of one stream goes to its backlog session. */
+function tapStream(st: ProxyState, info: RelayStreamInfo): RelayStreamTap {
+  const session = st.backlog.open({
+    upstream: info.upstream,
+    path: info.path,
+    metadata: info.metadata,
+    hrNs: info.atNs,
+    wallMs: info.wallMs,
+  });
+  return {
+    message: (direction, compressed, bytes, atNs) => session.message(direction, compressed, bytes, atNs),
+    end: (outcome) => {
+      if (outcome.partial.toHost > 0 || outcome.partial.toWorker > 0) st.partialMessages += 1;
+      session.close({ status: outcome.status, reason: outcome.reason, hrNs: outcome.atNs });
+    },
+  };
+}
+
+async function stopProxy(st: ProxyState, relay: H2Relay): Promise<RecordingSummary> {
+  await relay.close(SHUTDOWN_STATUS);
+  // Streams that ended while the store was opening are stored once it is ready.
+  await st.opening;
+  await st.store?.close();
+  const summary: RecordingSummary = {
+    recorder: st.recorder?.stats() ?? emptyRecorderStats(),
+    store: st.store?.stats() ?? { accepted: 0, stored: 0, failed: 0, queued: 0 },
+    partialMessages: st.partialMessages,
+  };
+  if (st.storeFailure) summary.storeFailure = st.storeFailure;
+  return summary;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { WireType } from '@bufbuild/protobuf/wire';
+import { contentField, F } from './field-numbers.js';
 import { decodeMessage } from './streaming-message.js';
 
-/** StreamingMessage.request_id and .worker_terminate field numbers. */
-const REQUEST_ID = 1;
-const WORKER_TERMINATE = 14;
+/** StreamingMessage.request_id and .worker_terminate field numbers (both below 16: one-byte tags). */
+const REQUEST_ID = F.streamingMessage.requestId;
+const WORKER_TERMINATE = contentField('workerTerminate');
 
 const tagByte = (field: number) => (field << 3) | WireType.LengthDelimited;
 
