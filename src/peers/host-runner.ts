@@ -4,6 +4,7 @@ import { buildHostArgs } from './host-args.js';
 import {
   createHostScript,
   type HostEffect,
+  type HostScript,
   type HostScriptConfig,
   type HostScriptState,
 } from './host-script.js';
@@ -51,14 +52,42 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
     workerId,
     recordLatency: (_fn, ns) => histogram.recordValue(Math.max(1, Math.round(ns / 1000))),
   });
+  const firstStream = acceptOneStream(opts.listener);
   const worker = opts.startWorker(
     buildHostArgs({ host: opts.listener.host, port: opts.listener.port, workerId, requestId }),
   );
+  const run = { workerId, planned: opts.invocations };
+  const started = await connected(firstStream, worker, opts.startTimeoutMs ?? 30_000);
+  if (typeof started === 'string') {
+    script.broke(started);
+    worker.kill();
+    return report(run, script.state(), histogram, await worker.exited, worker.tail());
+  }
   const graceMs = (opts.terminateGraceSeconds ?? 5) * 1000;
+  const onAbort = () => {
+    script.broke('interrupted');
+    started.cancel({ code: 1, details: 'host interrupted' });
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const ended = await driveScript(script, started, opts.answerTimeoutMs ?? 30_000);
+  const stopped = await endStream(script, started, worker, ended, graceMs);
+  await waitOrTimeout(started.done, 2000);
+  const exit = await waitOrTimeout(worker.exited, graceMs + 5000);
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (exit === 'timeout') {
+    worker.kill();
+    const killed = await worker.exited;
+    const why = stopped ? undefined : 'the worker did not exit after WorkerTerminate (killed)';
+    return report(run, script.state(), histogram, killed, worker.tail(), why, stopped);
+  }
+  return report(run, script.state(), histogram, exit, worker.tail(), undefined, stopped);
+}
 
+/** The first stream a worker opens; any later one is refused. */
+function acceptOneStream(listener: HostRunOptions['listener']): Promise<HostSideDuplex> {
   let first: ((d: HostSideDuplex) => void) | undefined;
   const firstStream = new Promise<HostSideDuplex>((resolve) => (first = resolve));
-  opts.listener.onStream((d) => {
+  listener.onStream((d) => {
     if (first) {
       const f = first;
       first = undefined;
@@ -67,35 +96,40 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
       d.end({ code: 9, details: 'functape host accepts one stream per worker' });
     }
   });
+  return firstStream;
+}
 
-  const started = await Promise.race([
+/** The worker's stream, or why there is none (it exited first, or took too long). */
+function connected(
+  firstStream: Promise<HostSideDuplex>,
+  worker: SpawnedWorker,
+  startTimeoutMs: number,
+): Promise<HostSideDuplex | string> {
+  return Promise.race([
     firstStream,
     worker.exited.then(
       (e) => `the worker exited before connecting (${e.error ?? e.signal ?? `code ${e.code}`})`,
     ),
     new Promise<string>((r) =>
       setTimeout(
-        () => r(`the worker did not connect within ${(opts.startTimeoutMs ?? 30_000) / 1000} s`),
-        opts.startTimeoutMs ?? 30_000,
+        () => r(`the worker did not connect within ${startTimeoutMs / 1000} s`),
+        startTimeoutMs,
       ).unref(),
     ),
   ]);
-  if (typeof started === 'string') {
-    script.broke(started);
-    worker.kill();
-    return report(
-      { workerId, planned: opts.invocations },
-      script.state(),
-      histogram,
-      await worker.exited,
-      worker.tail(),
-    );
-  }
-  const duplex = started;
+}
+
+type ScriptEnd = boolean | 'done';
+
+/**
+ * Feed the worker's messages to the script and carry out its effects, with a watchdog that
+ * breaks the run when the worker stays silent for `answerMs`. Resolves when the script sent
+ * WorkerTerminate (true: the worker handles it, false: it does not) or the stream ended ('done').
+ */
+async function driveScript(script: HostScript, duplex: HostSideDuplex, answerMs: number): Promise<ScriptEnd> {
   let terminated: ((graceful: boolean) => void) | undefined;
   const terminatedP = new Promise<boolean>((r) => (terminated = r));
   let watchdog: NodeJS.Timeout | undefined;
-  const answerMs = opts.answerTimeoutMs ?? 30_000;
   const arm = () => {
     clearTimeout(watchdog);
     watchdog = setTimeout(() => {
@@ -112,21 +146,28 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
       else terminated?.(e.graceful);
     }
   };
-  const onAbort = () => {
-    script.broke('interrupted');
-    duplex.cancel({ code: 1, details: 'host interrupted' });
-  };
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
   arm();
   duplex.onMessage((bytes) => {
     arm();
     apply(script.receive(bytes));
   });
-
-  // The end: terminate sent (wait for the worker to half-close, then end the call OK), or the stream broke.
   const ended = await Promise.race([terminatedP, duplex.done.then(() => 'done' as const)]);
   clearTimeout(watchdog);
-  let stopped = false;
+  return ended;
+}
+
+/**
+ * The end: after WorkerTerminate, wait for the worker to half-close, then end the call OK;
+ * without the capability, end the stream and stop the process (true: it was stopped);
+ * a stream that ended first breaks the run.
+ */
+async function endStream(
+  script: HostScript,
+  duplex: HostSideDuplex,
+  worker: SpawnedWorker,
+  ended: ScriptEnd,
+  graceMs: number,
+): Promise<boolean> {
   if (ended === true) {
     const closed = await waitOrTimeout(
       Promise.race([duplex.peerEnded ?? worker.exited, worker.exited, duplex.done]),
@@ -135,35 +176,18 @@ export async function runHost(opts: HostRunOptions): Promise<HostReport> {
     if (closed === 'timeout')
       script.broke(`the worker did not end its stream within ${graceMs / 1000 + 5} s of WorkerTerminate`);
     duplex.end();
-  } else if (ended === false) {
+    return false;
+  }
+  if (ended === false) {
     // No HandlesWorkerTerminateMessage: a host ends the stream and stops the process itself.
     duplex.end();
-    if ((await waitOrTimeout(worker.exited, 1000)) === 'timeout') {
-      worker.kill('SIGTERM');
-      stopped = true;
-    }
-  } else {
-    const end = await duplex.done;
-    script.broke(`the stream ended before WorkerTerminate: ${end.status.code} ${end.status.details}`);
+    if ((await waitOrTimeout(worker.exited, 1000)) !== 'timeout') return false;
+    worker.kill('SIGTERM');
+    return true;
   }
-  await waitOrTimeout(duplex.done, 2000);
-  const exit = await waitOrTimeout(worker.exited, graceMs + 5000);
-  opts.signal?.removeEventListener('abort', onAbort);
-  const run = { workerId, planned: opts.invocations };
-  if (exit === 'timeout') {
-    worker.kill();
-    const killed = await worker.exited;
-    return report(
-      run,
-      script.state(),
-      histogram,
-      killed,
-      worker.tail(),
-      stopped ? undefined : 'the worker did not exit after WorkerTerminate (killed)',
-      stopped,
-    );
-  }
-  return report(run, script.state(), histogram, exit, worker.tail(), undefined, stopped);
+  const end = await duplex.done;
+  script.broke(`the stream ended before WorkerTerminate: ${end.status.code} ${end.status.details}`);
+  return false;
 }
 
 function report(
