@@ -214,8 +214,8 @@ export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
     const info: RelayStreamInfo = {
       path: String(headers[':path'] ?? ''),
       metadata: headersToMetadata(headers),
-      upstream: `${options.upstream.host}:${options.upstream.port}`,
-      peer: `${socket?.remoteAddress ?? '?'}:${socket?.remotePort ?? '?'}`,
+      upstream: authority,
+      peer: formatHostPort({ host: socket?.remoteAddress ?? '?', port: socket?.remotePort ?? 0 }),
       atNs: clock.hrNs(),
       wallMs: clock.wallMs(),
     };

@@ -118,8 +118,11 @@ export const echoUntilEnd =
     );
   };
 
-export async function startTestHost(behavior: HostBehavior = echoUntilEnd()): Promise<TestHost> {
-  const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
+export async function startTestHost(
+  behavior: HostBehavior = echoUntilEnd(),
+  host = '127.0.0.1',
+): Promise<TestHost> {
+  const listener = await listenAsHost({ host, port: 0 });
   const streams: LoggedDuplex[] = [];
   const waiters: (() => void)[] = [];
   listener.onStream((duplex) => {
@@ -156,7 +159,7 @@ export function dialTestWorker(address: string, metadata?: Metadata): LoggedDupl
 export async function startTestProxy(
   upstream: string,
   db: string,
-  options: { onStoreError?: 'forward' | 'fail'; maxBytes?: number; redact?: false } = {},
+  options: { onStoreError?: 'forward' | 'fail'; maxBytes?: number; redact?: false; listenHost?: string } = {},
 ): Promise<RecordingProxy & { warnings: string[] }> {
   const [host, port] = splitAddress(upstream);
   const store = await openCaptureStore(db, {
@@ -166,7 +169,7 @@ export async function startTestProxy(
   });
   const warnings: string[] = [];
   const proxy = await startRecordingProxy({
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: options.listenHost ?? '127.0.0.1', port: 0 },
     upstream: { host, port },
     store,
     onStoreError: options.onStoreError ?? 'forward',
