@@ -9,8 +9,8 @@ import type { WireReader } from './message-reader.js';
  *
  * Reading is the shared field reader (field-reader.ts), ONE reader per message: a
  * nested level is a span [start, end) of the reader's buffer, so going down a level
- * costs no new reader and no subarray. This file adds the strictness redaction needs
- * (it rejects what StreamingMessage never carries: groups, overlong varints).
+ * costs no new reader and no subarray. It reads what the decoder reads, no stricter
+ * (see nextLenField).
  */
 
 /**
@@ -34,30 +34,19 @@ export interface Edit {
 /**
  * Move to the next length-delimited field of the span that ends at `limit` (the shared
  * field reader, field-reader.ts) and fill `f` with it; `reader.pos` is left after its
- * payload. Varint and fixed-size fields on the way are passed over. Returns false at the
- * end of the span. Stricter than the reader, as redaction must not guess: throws on
- * malformed or truncated bytes (anything that runs past `limit`), on (deprecated)
- * groups, which no StreamingMessage field uses, on a varint of more than 10 bytes, and
- * on a length prefix of more than 5 bytes or past 32 bits (the library would read its
- * low 32 bits).
+ * payload. Every other field on the way (varints, fixed-size values, unknown fields sent
+ * as groups) is passed over, and so copied unchanged. Returns false at the end of the span.
+ * Throws on malformed or truncated bytes (anything that runs past `limit`).
+ *
+ * Bytes are read exactly as @bufbuild/protobuf reads them, and so as `show`, `export` and
+ * replay decode what is stored: a length prefix written in more bytes than needed, or
+ * past 32 bits (the library takes its low 32 bits), is the length the library sees. Being
+ * stricter than the decoder would be unsafe: a message redaction refused is stored with
+ * its secrets, yet decodes as a normal message of its kind everywhere else.
  */
 export function nextLenField(m: WireReader, limit: number, f: Field): boolean {
   while (nextField(m.reader, m.buf, limit, f)) {
-    switch (f.wireType) {
-      case WireType.LengthDelimited: {
-        const n = f.start - f.at;
-        if (n > 5 || (n === 5 && m.buf[f.start - 1]! > 0x0f)) throw new Error('malformed length');
-        return true;
-      }
-      case WireType.Varint:
-        if (f.end - f.at > 10) throw new Error('invalid varint');
-        break;
-      case WireType.Bit64:
-      case WireType.Bit32:
-        break;
-      default:
-        throw new Error(`field ${f.no}: unsupported wire type ${f.wireType}`);
-    }
+    if (f.wireType === WireType.LengthDelimited) return true;
   }
   return false;
 }

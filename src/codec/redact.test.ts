@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { createRedactor, type RedactRules } from './redact.js';
 import { describe as describeBytes } from './describe.js';
 import type { JsonValue } from '@bufbuild/protobuf';
@@ -489,4 +490,59 @@ test('the marker cache never mixes up secrets whose cache hashes collide', () =>
     );
   }
   assert.notEqual(mark('secret-54a'), mark('secret-rg30'));
+});
+
+/**
+ * Bytes protobuf-es (and so `show`, `export --json`, replay) decodes are redacted too: an
+ * unknown field sent as a (deprecated) group, a varint longer than the library needs, and a
+ * length prefix written in more bytes than needed are read as the library reads them, not
+ * refused (a refused message would be stored with its secrets and a known kind).
+ */
+test('unknown groups, long varints and overlong length prefixes do not let a secret through', () => {
+  const plain = enc({
+    content: {
+      case: 'invocationRequest',
+      value: {
+        invocationId: 'inv-9',
+        functionId: 'fn-9',
+        inputData: [{ name: 'req', data: { http: http() } }],
+      },
+    },
+  });
+  const w = new BinaryWriter();
+  w.tag(9999, WireType.StartGroup);
+  w.tag(1, WireType.Varint).int32(5);
+  w.tag(9999, WireType.EndGroup);
+  const group = w.finish();
+  // An unknown varint field (field 9998) of 12 bytes: the library skips it as it is.
+  const longVarint = Uint8Array.from([0xf0, 0xf0, 0x04, ...Array(11).fill(0x80), 0x00]);
+  // The content member's length prefix written in 7 bytes instead of its shortest form.
+  const r = new BinaryReader(plain);
+  const [no, wt] = r.tag();
+  assert.equal(wt, WireType.LengthDelimited);
+  const tagEnd = r.pos;
+  const len = r.uint32();
+  const payload = plain.subarray(r.pos, r.pos + len);
+  const longLen = [len & 0x7f, (len >>> 7) & 0x7f, (len >>> 14) & 0x7f, 0, 0, 0, 0].map((b, i, a) =>
+    i < a.length - 1 ? b | 0x80 : b,
+  );
+  const overlong = Uint8Array.from([
+    ...plain.subarray(0, tagEnd),
+    ...longLen,
+    ...payload,
+    ...plain.subarray(r.pos + len),
+  ]);
+  assert.equal(no, 4, 'content member comes first');
+  for (const [what, bytes] of [
+    ['group before', Uint8Array.from([...group, ...plain])],
+    ['group after', Uint8Array.from([...plain, ...group])],
+    ['long varint', Uint8Array.from([...longVarint, ...plain])],
+    ['overlong length', overlong],
+  ] as const) {
+    assert.equal(decodeMessage(bytes).content.case, 'invocationRequest', `${what}: decodes`);
+    const out = redact(bytes);
+    assert.ok(out, `${what}: redacted`);
+    assert.ok(!has(out, 'AUTHSECRET1'), `${what}: the secret is gone`);
+    assert.ok(has(out, 'inv-9'), `${what}: the rest is kept`);
+  }
 });
