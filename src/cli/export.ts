@@ -28,7 +28,7 @@ export const exportCommand = defineCommand({
       .option('threads', {
         type: 'string',
         describe:
-          'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
+          'NDJSON: worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
       })
       .option('out', {
         type: 'string',

@@ -99,13 +99,14 @@ export interface InvocationEvents {
  * Pairs a session's invocation requests with their answers, frame by frame (sans-IO).
  *
  * Contract: every `start` is followed by exactly one `end` for the same invocation, from
- * its InvocationResponse or from `finish`; memory follows the invocations in flight (and,
+ * its InvocationResponse, from a later request with the same id (`unanswered`) or from
+ * `finish`; memory follows the invocations in flight (and,
  * with `keepLogs`, their logs), never the session's length. Bytes that do not decode are a
  * `control` event of kind `unknown`, never an error.
  */
 export function createInvocationEvents(options: { keepLogs: boolean }): InvocationEvents {
   const functions = new Map<string, { name: string; trigger: string }>();
-  const open = new Map<string, { invocation: OpenInvocation; cancelled: boolean; logs: InvocationLog[] }>();
+  const open = new Map<string, Open>();
 
   function learn(functionId: string, meta: RpcMetadata | undefined): void {
     if (!functionId || !meta) return;
@@ -148,8 +149,11 @@ export function createInvocationEvents(options: { keepLogs: boolean }): Invocati
         const trace = c.value.traceContext;
         if (trace?.traceParent) invocation.traceParent = trace.traceParent;
         if (trace?.traceState) invocation.traceState = trace.traceState;
+        // An id sent again while open: the first one ends here, unanswered (one end per start).
+        const prior = open.get(invocation.invocationId);
         open.set(invocation.invocationId, { invocation, cancelled: false, logs: [] });
-        return [{ type: 'start', invocation }];
+        const start: InvocationStart = { type: 'start', invocation };
+        return prior ? [unanswered(prior, at), start] : [start];
       }
       case 'invocationResponse': {
         const o = open.get(c.value.invocationId);
@@ -206,21 +210,25 @@ export function createInvocationEvents(options: { keepLogs: boolean }): Invocati
       return onMessage(f, m, at);
     },
     finish(at) {
-      const ends = [...open.values()].map(
-        (o): InvocationEnd => ({
-          type: 'end',
-          invocation: o.invocation,
-          at,
-          status: 'unanswered',
-          cancelled: o.cancelled,
-          responseBytes: 0,
-          logs: o.logs,
-        }),
-      );
+      const ends = [...open.values()].map((o) => unanswered(o, at));
       open.clear();
       return ends;
     },
     inFlight: () => open.size,
+  };
+}
+
+type Open = { invocation: OpenInvocation; cancelled: boolean; logs: InvocationLog[] };
+
+function unanswered(o: Open, at: EventTime): InvocationEnd {
+  return {
+    type: 'end',
+    invocation: o.invocation,
+    at,
+    status: 'unanswered',
+    cancelled: o.cancelled,
+    responseBytes: 0,
+    logs: o.logs,
   };
 }
 
