@@ -2,6 +2,7 @@ import type { LoadPlan } from '../load/pacer.js';
 import type { ReplayFrame } from '../replay/replay-frame.js';
 import type { BenchReport } from '../report/bench-report.js';
 import { CliError, defineCommand, usageError, type CliIo } from './command.js';
+import { benchMergeCommand } from './bench-merge.js';
 import { benchFlags, resolveBenchFlags, type BenchArgs, type BenchSettings } from './bench-flags.js';
 
 export const benchCommand = defineCommand({
@@ -11,6 +12,7 @@ export const benchCommand = defineCommand({
     'at a closed- or open-loop load; HDR latency from the intended send time (exit 0 done, 1 regression or ' +
     'verify differences, 2 bad input, 3 a worker broke)',
   builder: benchFlags,
+  subcommands: [benchMergeCommand],
   run: async (args, io) => runBenchCommand(args, io),
 });
 
@@ -57,12 +59,12 @@ async function writeBenchOutputs(
   settings: BenchSettings,
   io: CliIo,
 ): Promise<number> {
-  const [{ compareBenchReports, renderBenchComparison }, { renderBenchText }, pc, { writePrivateFile }] =
+  const [{ compareBenchReports, renderBenchComparison }, { renderBenchText }, pc, { writeBenchFiles }] =
     await Promise.all([
       import('../report/bench-compare.js'),
       import('../report/bench-text.js'),
       import('picocolors'),
-      import('./private-file.js'),
+      import('./bench-files.js'),
     ]);
   const { baseline } = settings;
   const summaryOut = args.json === '-' ? io.stderr : io.stdout;
@@ -75,18 +77,7 @@ async function writeBenchOutputs(
       baseline: args.compare!,
     };
   summaryOut.write(renderBenchText(report, style));
-  if (args.json !== undefined) {
-    const text = `${JSON.stringify(report, null, 2)}\n`;
-    if (args.json === '-') io.stdout.write(text);
-    else writePrivateFile(args.json, text, 'bench', io);
-  }
-  if (args.html !== undefined) {
-    const [{ renderBenchHtml }, { loadUplotAssets }] = await Promise.all([
-      import('../report/bench-html.js'),
-      import('../report/uplot-assets.js'),
-    ]);
-    writePrivateFile(args.html, renderBenchHtml(report, loadUplotAssets()), 'bench', io);
-  }
+  await writeBenchFiles(report, args, 'bench', io);
   let code = 0;
   if (baseline) {
     const cmp = report.comparison!;

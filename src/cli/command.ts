@@ -40,6 +40,9 @@ export interface FunctapeCommand<A> {
   command: string | readonly string[];
   describe: string;
   builder: (yargs: Argv) => Argv<A>;
+  /** Commands under this one (`bench merge`): their own flags, not the parent's. */
+  // biome-ignore lint/suspicious/noExplicitAny: subcommands of any flags, as the command list holds them
+  subcommands?: FunctapeCommand<any>[];
   run: (args: CommandArgs<A>, io: CliIo) => Promise<number>;
 }
 

@@ -5,6 +5,8 @@ import { CliError, defineCommand } from './command.js';
 import { requireDb } from './sessions.js';
 import { optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { checkOutputPath } from './output-path.js';
+import type { SessionInfo } from '../model/session.js';
+import type { LineOutput, Recording } from '../recording/index.js';
 
 /** Sessions with at least this many messages are converted on several threads. */
 const PARALLEL_FROM = 20_000;
@@ -12,15 +14,21 @@ const PARALLEL_FROM = 20_000;
 export const exportCommand = defineCommand({
   command: 'export',
   describe:
-    'Write a recording as NDJSON: a session line, one line per message in seq order (proto3 JSON + base64 bytes), a session-end line',
+    'Write a recording as NDJSON (a session line, one line per message in seq order: proto3 JSON + base64 bytes, a session-end line), or as a trace for Perfetto or OpenTelemetry',
   builder: (y) =>
     y
       .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
+      .option('format', {
+        choices: ['ndjson', 'perfetto', 'otlp'] as const,
+        default: 'ndjson' as const,
+        describe:
+          'ndjson: every message, re-importable; perfetto: Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing); otlp: OTLP/JSON lines, a span per invocation',
+      })
       .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
       .option('threads', {
         type: 'string',
         describe:
-          'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
+          'NDJSON: worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
       })
       .option('out', {
         type: 'string',
@@ -32,15 +40,7 @@ export const exportCommand = defineCommand({
     const session = sessionFlag(args.session);
     const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
     checkOutputPath('--out', args.out);
-    const {
-      openRecording,
-      selectSessions,
-      createLineOutput,
-      createFrameLiner,
-      sessionLine,
-      sessionEndLine,
-      parallelExport,
-    } = await import('../recording/index.js');
+    const { openRecording, selectSessions, createLineOutput } = await import('../recording/index.js');
     const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
     let file: ReturnType<typeof createWriteStream> | undefined;
     try {
@@ -57,36 +57,17 @@ export const exportCommand = defineCommand({
       }
       if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
       const out = createLineOutput(file ?? io.stdout);
-      let messages = 0;
-      const frameLine = createFrameLiner();
-      // The main thread only writes what the threads convert, so two threads use two cores
-      // (1M messages on 2 cores: 9.9 s on one thread, 5.2-6.4 s on two; see parallel-export).
-      const cores = availableParallelism();
-      const threads = wantedThreads ?? (cores >= 2 ? Math.min(4, Math.max(2, cores - 1)) : 1);
-      for (const s of selection.sessions) {
-        await out.line(sessionLine(s));
-        const lastSeq = rec.lastSeq(s.id);
-        if (threads > 1 && lastSeq !== undefined && s.counts.toHost + s.counts.toWorker >= PARALLEL_FROM) {
-          // Big sessions: convert windows of messages on worker threads, written in order.
-          const stopped = () => io.signal.aborted || out.closed;
-          messages += await parallelExport(
-            args.db,
-            s.id,
-            lastSeq,
-            (bytes, release) => out.bytes(bytes, release),
-            { threads, stopped },
-          );
-        } else {
-          for (const frame of rec.frames(s.id)) {
-            if (io.signal.aborted || out.closed) break;
-            const wait = out.line(frameLine(frame));
-            messages++;
-            if (wait) await wait;
-          }
-        }
-        if (io.signal.aborted || out.closed) break;
-        if (s.end) await out.line(sessionEndLine(s.end));
-      }
+      const stopped = () => io.signal.aborted || out.closed;
+      const messages =
+        args.format === 'ndjson'
+          ? await writeNdjson(rec, selection.sessions, { db: args.db, out, stopped, threads: wantedThreads })
+          : await (await import('./export-trace.js')).writeTrace(
+              rec,
+              selection.sessions,
+              args.format,
+              out,
+              stopped,
+            );
       await out.flush();
       if (file) {
         file.end();
@@ -104,3 +85,43 @@ export const exportCommand = defineCommand({
     }
   },
 });
+
+/**
+ * Every message of `sessions` as NDJSON lines (a session line, the messages, a session-end
+ * line); big sessions are converted on worker threads. Returns how many messages were written.
+ */
+async function writeNdjson(
+  rec: Recording,
+  sessions: readonly SessionInfo[],
+  o: { db: string; out: LineOutput; stopped: () => boolean; threads: number | undefined },
+): Promise<number> {
+  const { createFrameLiner, sessionLine, sessionEndLine, parallelExport } = await import(
+    '../recording/index.js'
+  );
+  const { out, stopped } = o;
+  const frameLine = createFrameLiner();
+  // The main thread only writes what the threads convert, so two threads use two cores
+  // (1M messages on 2 cores: 9.9 s on one thread, 5.2-6.4 s on two; see parallel-export).
+  const cores = availableParallelism();
+  const threads = o.threads ?? (cores >= 2 ? Math.min(4, Math.max(2, cores - 1)) : 1);
+  let messages = 0;
+  for (const s of sessions) {
+    await out.line(sessionLine(s));
+    const lastSeq = rec.lastSeq(s.id);
+    if (threads > 1 && lastSeq !== undefined && s.counts.toHost + s.counts.toWorker >= PARALLEL_FROM) {
+      // Big sessions: convert windows of messages on worker threads, written in order.
+      const write = (bytes: Uint8Array, release: () => void) => out.bytes(bytes, release);
+      messages += await parallelExport(o.db, s.id, lastSeq, write, { threads, stopped });
+    } else {
+      for (const frame of rec.frames(s.id)) {
+        if (stopped()) break;
+        const wait = out.line(frameLine(frame));
+        messages++;
+        if (wait) await wait;
+      }
+    }
+    if (stopped()) break;
+    if (s.end) await out.line(sessionEndLine(s.end));
+  }
+  return messages;
+}

@@ -1,4 +1,5 @@
-import { CliError, type CliIo } from './command.js';
+import type { Argv, CommandModule } from 'yargs';
+import { CliError, type AnyCommand, type CliIo } from './command.js';
 import { joinNegativeValues } from './flag-values.js';
 import { FUNCTAPE_VERSION } from '../version.js';
 
@@ -13,7 +14,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   // early (wrap-early.ts) is started first.
   await io.wrapHead;
   const [{ default: yargs }, { commands }] = await Promise.all([import('yargs'), import('./commands.js')]);
-  const parser = yargs(joinNegativeValues(argv))
+  const words = joinNegativeValues(argv);
+  const parser = yargs(words)
     .scriptName('functape')
     .version(FUNCTAPE_VERSION)
     .strict()
@@ -29,16 +31,22 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       throw new CliError(oneLine(msg ?? 'invalid arguments'));
     })
     .exitProcess(false);
-  for (const c of commands) {
-    parser.command({
-      command: c.command as string | string[],
-      describe: c.describe,
-      builder: c.builder,
-      handler: async (args) => {
-        code = await c.run(args, io);
-      },
-    });
-  }
+  const nameOf = (c: AnyCommand) => String([c.command].flat()[0]).split(' ')[0];
+  const commandModule = (c: AnyCommand): CommandModule => ({
+    command: c.command as string | string[],
+    describe: c.describe,
+    builder: (y: Argv) => {
+      const subs = c.subcommands ?? [];
+      // yargs options are global: the parent's (required) flags would bind its subcommand
+      // too, so `bench merge ...` registers only the subcommands, not bench's own flags.
+      const chosen = words[0] === nameOf(c) && subs.some((s) => nameOf(s) === words[1]);
+      return subs.reduce((b, s) => b.command(commandModule(s)), chosen ? y : c.builder(y));
+    },
+    handler: async (args) => {
+      code = await c.run(args, io);
+    },
+  });
+  for (const c of commands) parser.command(commandModule(c));
   try {
     await parser.parseAsync();
   } catch (err) {

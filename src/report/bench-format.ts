@@ -1,5 +1,5 @@
 /** Number formatting shared by the bench printers (text and HTML). */
-import type { BenchReport } from './bench-report.js';
+import type { BenchMachine, BenchReport } from './bench-report.js';
 
 /** Microseconds as a short latency: `850µs`, `1.23ms`, `12.3ms`, `1.50s`. */
 export function formatUs(us: number): string {
@@ -58,4 +58,23 @@ export function describeSource(s: BenchReport['source']): string {
     ? `; ${s.cancelledLeftOut} cancelled by the host in the recording left out`
     : '';
   return `${s.templates} recorded invocations cycled${cancelled}`;
+}
+
+/** The machines of a merged report as table rows, a header first (text and HTML alike). */
+export function machineRows(machines: readonly BenchMachine[]): string[][] {
+  return [
+    ['machine', 'report', 'started', 'at', 'measured', 'load', 'completed', 'inv/s', 'p99', 'errors'],
+    ...machines.map((m) => [
+      m.hostname,
+      m.file,
+      m.startedAt,
+      `+${m.offsetS}s`,
+      `${(m.durationMs / 1000).toFixed(2)}s`,
+      `${m.load}; ${m.workers} worker(s)${m.stopReason !== 'done' ? `; ${m.stopReason}` : ''}`,
+      String(m.completed),
+      formatNumber(m.throughput),
+      m.p99Us === null ? '-' : formatUs(m.p99Us),
+      String(m.errors),
+    ]),
+  ];
 }

@@ -1,5 +1,5 @@
 import type { BenchReport, Figures } from './bench-report.js';
-import { describeSource, formatNumber, formatPercent, formatUs } from './bench-format.js';
+import { describeSource, formatNumber, formatPercent, formatUs, machineRows } from './bench-format.js';
 import { incidentText } from './bench-incidents.js';
 import type { ChartAssets } from './uplot-assets.js';
 
@@ -14,7 +14,7 @@ export function renderBenchHtml(r: BenchReport, assets: ChartAssets): string {
   const data = JSON.stringify({
     overall: pick(r.overall),
     functions: r.functions.length > 1 ? r.functions.map((f) => ({ name: f.name, ...pick(f) })) : [],
-    timeline: r.timeline,
+    timeline: r.timeline.map(({ hdr: _, ...point }) => point),
   }).replace(/</g, '\\u003c');
   const rows = [
     ['all', r.overall] as const,
@@ -47,6 +47,7 @@ ${r.verify && r.verify.samples.length > 0 ? `<ul>${r.verify.samples.flatMap((x) 
 ${r.workers.map((w) => `<tr><td>#${w.index + 1} <code>${esc(w.workerId)}</code></td><td>${w.pid ?? '-'}</td><td>${w.sent}</td><td>${w.completed}</td><td>${w.errors}</td><td>${w.cpuUsPerInvocation == null ? '-' : formatNumber(w.cpuUsPerInvocation)}</td></tr>`).join('\n')}
 </tbody></table>
 <p class="meta">warmup: ${r.warmup.sent} sent, ${r.warmup.completed} answered (not counted) · measured ${(r.durationMs / 1000).toFixed(2)} s · send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}${r.overall.backlog ? ` · <span class="bad">${r.overall.backlog} never sent (backlog)</span>` : ''}</p>
+${r.machines ? machinesHtml(r.machines) : ''}
 ${r.comparison ? comparisonHtml(r.comparison) : ''}
 ${notes.length > 0 ? `<ul class="meta">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <div class="charts">
@@ -60,6 +61,15 @@ ${notes.length > 0 ? `<ul class="meta">${notes.map((n) => `<li>${esc(n)}</li>`).
 <script>${CHART_SCRIPT}</script>
 </body></html>
 `;
+}
+
+function machinesHtml(machines: NonNullable<BenchReport['machines']>): string {
+  const [head, ...rows] = machineRows(machines);
+  const cells = (row: string[], tag: string) => row.map((c) => `<${tag}>${esc(c)}</${tag}>`).join('');
+  return `<h2>Machines</h2>
+<table id="machines"><thead><tr>${cells(head!, 'th')}</tr></thead><tbody>
+${rows.map((row) => `<tr>${cells(row, 'td')}</tr>`).join('\n')}
+</tbody></table>`;
 }
 
 function comparisonHtml(c: NonNullable<BenchReport['comparison']>): string {

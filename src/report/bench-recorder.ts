@@ -1,4 +1,4 @@
-import type { Histogram } from 'hdr-histogram-js';
+import * as hdr from 'hdr-histogram-js';
 import type { Figures, FunctionFigures, TimelinePoint, WorkerFigures } from './bench-report.js';
 import { createFigureAccumulator, newHistogram, valueAt, type FigureAccumulator } from './latency-figures.js';
 
@@ -41,7 +41,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
   const overall = createFigureAccumulator();
   const perFn: FigureAccumulator[] = layout.functions.map(() => createFigureAccumulator());
   const perWorker = layout.workers.map(() => ({ sent: 0, completed: 0, errors: 0 }));
-  const seconds: Array<{ h: Histogram; completed: number; errors: number } | undefined> = [];
+  const seconds: Array<{ h: hdr.Histogram; completed: number; errors: number } | undefined> = [];
   let completed = 0;
   let errors = 0;
   /** The latest answer's arrival: answers in flight when sending stopped land after the window. */
@@ -108,6 +108,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
                 p50Us: valueAt(slot.h, 50),
                 p99Us: valueAt(slot.h, 99),
                 maxUs: slot.h.maxValue,
+                hdr: hdr.encodeIntoCompressedBase64(slot.h),
               }
             : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 },
         );

@@ -40,6 +40,26 @@ export interface BenchReport {
   incidents?: BenchIncident[];
   /** Other things worth knowing, as text (a worker's stderr, setup answers that differed). */
   notes: string[];
+  /** A report made by `bench merge`: the runs it adds, one per machine. */
+  machines?: BenchMachine[];
+}
+
+/** One machine's part of a merged report (`BenchReport.machines`). */
+export interface BenchMachine {
+  /** The report file it came from, as given. */
+  file: string;
+  hostname: string;
+  startedAt: string;
+  /** Where its timeline starts in the merged one, whole seconds after the earliest start. */
+  offsetS: number;
+  durationMs: number;
+  stopReason: BenchReport['stopReason'];
+  load: string;
+  workers: number;
+  completed: number;
+  errors: number;
+  throughput: number;
+  p99Us: number | null;
 }
 
 export interface BenchSource {
@@ -147,6 +167,12 @@ export interface TimelinePoint {
   p50Us: number;
   p99Us: number;
   maxUs: number;
+  /**
+   * This second's latency histogram (hdr-histogram-js compressed base64, 2 significant
+   * digits), what `bench merge` adds; absent in seconds without answers and in reports
+   * written before it was recorded.
+   */
+  hdr?: string;
 }
 
 export interface GeneratorFigures {

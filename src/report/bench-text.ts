@@ -1,6 +1,6 @@
 import type { BenchReport, Figures } from './bench-report.js';
 import { incidentText } from './bench-incidents.js';
-import { describeSource, formatNumber, formatUs, table } from './bench-format.js';
+import { describeSource, formatNumber, formatUs, machineRows, table } from './bench-format.js';
 
 export interface TextStyle {
   bold(s: string): string;
@@ -72,6 +72,11 @@ export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): strin
     ]);
   out.push(table(workerRows));
   out.push('\n');
+  if (r.machines) {
+    const [head, ...rows] = machineRows(r.machines);
+    out.push(table([head!.map((h) => style.bold(h)), ...rows]));
+    out.push('\n');
+  }
   const g = r.generator;
   out.push(
     `  generator CPU ${formatNumber(g.cpuUsPerInvocation)} µs/invocation (user ${(g.cpuUserUs / 1e6).toFixed(2)}s, system ${(g.cpuSystemUs / 1e6).toFixed(2)}s); send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}\n`,

@@ -91,18 +91,30 @@ export function createFigureAccumulator(): FigureAccumulator {
   };
 }
 
+/**
+ * The exact smallest and largest values recorded. A histogram knows them while it records;
+ * one decoded from a report (or added from several) only knows their buckets, so `bench
+ * merge` passes the reports' own figures.
+ */
+export interface ValueBounds {
+  minUs: number;
+  maxUs: number;
+}
+
+const boundsOf = (h: hdr.Histogram): ValueBounds => ({ minUs: h.minNonZeroValue, maxUs: h.maxValue });
+
 /** The summary percentiles of a histogram; p50 ≤ p90 ≤ … ≤ max by construction. */
-export function summarize(h: hdr.Histogram): LatencySummary {
+export function summarize(h: hdr.Histogram, bounds: ValueBounds = boundsOf(h)): LatencySummary {
   return {
-    minUs: h.minNonZeroValue,
+    minUs: bounds.minUs,
     meanUs: round3(h.mean),
     stdevUs: round3(h.stdDeviation),
-    p50Us: valueAt(h, 50),
-    p90Us: valueAt(h, 90),
-    p99Us: valueAt(h, 99),
-    p999Us: valueAt(h, 99.9),
-    p9999Us: valueAt(h, 99.99),
-    maxUs: h.maxValue,
+    p50Us: valueAt(h, 50, bounds),
+    p90Us: valueAt(h, 90, bounds),
+    p99Us: valueAt(h, 99, bounds),
+    p999Us: valueAt(h, 99.9, bounds),
+    p9999Us: valueAt(h, 99.99, bounds),
+    maxUs: bounds.maxUs,
   };
 }
 
@@ -110,9 +122,9 @@ export function summarize(h: hdr.Histogram): LatencySummary {
  * The value at a percentile, kept within [min, max]: HDR reports the highest value
  * equivalent to the bucket, which can exceed the largest value actually recorded.
  */
-export function valueAt(h: hdr.Histogram, percentile: number): number {
-  if (percentile <= 0) return h.minNonZeroValue;
-  return Math.max(h.minNonZeroValue, Math.min(h.maxValue, h.getValueAtPercentile(percentile)));
+export function valueAt(h: hdr.Histogram, percentile: number, bounds: ValueBounds = boundsOf(h)): number {
+  if (percentile <= 0) return bounds.minUs;
+  return Math.max(bounds.minUs, Math.min(bounds.maxUs, h.getValueAtPercentile(percentile)));
 }
 
 function round3(x: number): number {
