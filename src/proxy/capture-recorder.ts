@@ -112,14 +112,7 @@ interface SessionState {
 export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureRecorder {
   const st: RecorderState = {
     options,
-    stats: {
-      sessionsOpened: 0,
-      sessionsClosed: 0,
-      frames: { toHost: 0, toWorker: 0 },
-      bytes: { toHost: 0, toWorker: 0 },
-      pauses: 0,
-      storeErrors: 0,
-    },
+    stats: emptyRecorderStats(),
     direct: typeof options.store.writeFrame === 'function',
     paused: false,
     failed: false,
@@ -137,6 +130,18 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
       const { stats } = st;
       return { ...stats, frames: { ...stats.frames }, bytes: { ...stats.bytes } };
     },
+  };
+}
+
+/** Counters before anything was recorded. */
+export function emptyRecorderStats(): RecorderStats {
+  return {
+    sessionsOpened: 0,
+    sessionsClosed: 0,
+    frames: { toHost: 0, toWorker: 0 },
+    bytes: { toHost: 0, toWorker: 0 },
+    pauses: 0,
+    storeErrors: 0,
   };
 }
 
