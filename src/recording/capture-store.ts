@@ -31,9 +31,10 @@ export interface CaptureStoreTuning {
    * Post a batch at least this often while frames wait (ms). Each batch is a transaction
    * and wakes the writer thread, which costs it ~0.5 ms besides the rows: at 1,000 echoes/s
    * (2,000 frames/s) the writer used ~22 µs per frame with 20 ms and ~10 µs with 100 ms
-   * (benchmark 10). 100 ms was tried as the default and left: with it the full-disk test
-   * (1 MiB tmpfs) failed in about half of the full suite runs, a session's end or the
-   * WAL's removal not fitting any more. What a SIGKILL can lose grows with it too.
+   * (benchmark 10). A SIGKILL loses up to this much traffic, plus what waits for the
+   * writer. On a small disk the
+   * writer's room account (disk-room-check.ts) sizes each commit, so a larger window
+   * does not eat the room kept for the session ends.
    */
   batchMs: number;
   /** ... or as soon as it holds this many frames ... */
@@ -67,7 +68,7 @@ export interface CaptureStoreTuning {
 }
 
 const DEFAULT_TUNING: CaptureStoreTuning = {
-  batchMs: 20,
+  batchMs: 100,
   batchFrames: 2048,
   batchBytes: 2 * 1024 * 1024,
   highWaterBytes: 16 * 1024 * 1024,
