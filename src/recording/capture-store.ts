@@ -224,38 +224,10 @@ function createThreadedStore(
     closed,
     closedPromise,
   };
-  worker.on('message', (m: FromWriter) => onWriterMessage(st, m));
-  worker.on('error', (err) =>
-    failAllInFlight(
-      st,
-      Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err }),
-    ),
-  );
-  worker.on('exit', () => {
-    if (!st.dead && !st.closing) failAllInFlight(st, new Error('recording store: writer thread exited'));
-    st.closed();
-  });
+  watchWriter(st);
   const store: CaptureStore = {
     allocateSessionId: () => allocateSessionId(st),
-    write(event: CaptureEvent): boolean {
-      if (event.type === 'frame') {
-        const f = event.frame;
-        if (st.sealed) return refuseFrame(st);
-        st.builder.addFrame(f);
-        return accepted(st, f.bytes.length);
-      }
-      if (st.sealed) return true; // after close: nothing more can be stored
-      if (event.type === 'session-start') {
-        const session =
-          label !== undefined && event.session.label === undefined
-            ? { ...event.session, label }
-            : event.session;
-        st.builder.addControl({ type: 'session-start', session });
-      } else {
-        st.builder.addControl({ type: 'session-end', end: event.end });
-      }
-      return queued(st);
-    },
+    write: (event) => writeEvent(st, event),
     writeFrame(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) {
       if (st.sealed) return refuseFrame(st);
       st.builder.addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes);
@@ -278,6 +250,43 @@ function createThreadedStore(
     },
   };
   return store;
+}
+
+/** A capture event into the current batch (frames through `accepted`, session events through `queued`). */
+function writeEvent(st: StoreState, event: CaptureEvent): boolean {
+  if (event.type === 'frame') {
+    const f = event.frame;
+    if (st.sealed) return refuseFrame(st);
+    st.builder.addFrame(f);
+    return accepted(st, f.bytes.length);
+  }
+  if (st.sealed) return true; // after close: nothing more can be stored
+  if (event.type === 'session-start') {
+    const session =
+      st.label !== undefined && event.session.label === undefined
+        ? { ...event.session, label: st.label }
+        : event.session;
+    st.builder.addControl({ type: 'session-start', session });
+  } else {
+    st.builder.addControl({ type: 'session-end', end: event.end });
+  }
+  return queued(st);
+}
+
+/** The writer thread's messages, its failure and its exit. */
+function watchWriter(st: StoreState): void {
+  const { worker } = st;
+  worker.on('message', (m: FromWriter) => onWriterMessage(st, m));
+  worker.on('error', (err) =>
+    failAllInFlight(
+      st,
+      Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err }),
+    ),
+  );
+  worker.on('exit', () => {
+    if (!st.dead && !st.closing) failAllInFlight(st, new Error('recording store: writer thread exited'));
+    st.closed();
+  });
 }
 
 function emit(st: StoreState, err: Error): void {
