@@ -2,6 +2,7 @@ import type { CaptureStore, StoreStats } from '../model/store.js';
 import type { StreamStatus } from '../model/session.js';
 import {
   createCaptureRecorder,
+  emptyRecorderStats,
   type CaptureRecorder,
   type RecorderStats,
 } from '../proxy/capture-recorder.js';
@@ -257,17 +258,6 @@ const BACKLOG_HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
 function isStore(store: CaptureStore | Promise<CaptureStore>): store is CaptureStore {
   return typeof (store as Partial<CaptureStore>).write === 'function';
-}
-
-function emptyRecorderStats(): RecorderStats {
-  return {
-    sessionsOpened: 0,
-    sessionsClosed: 0,
-    frames: { toHost: 0, toWorker: 0 },
-    bytes: { toHost: 0, toWorker: 0 },
-    pauses: 0,
-    storeErrors: 0,
-  };
 }
 
 /** One line for stderr when recording stops. */

@@ -87,10 +87,55 @@ export interface CaptureRecorder {
   stats(): RecorderStats;
 }
 
+/** The recorder's state: its store, its counters, and whether the store pushed back or failed. */
+interface RecorderState {
+  options: CaptureRecorderOptions;
+  stats: RecorderStats;
+  /** The store has `writeFrame` (numbers only, nothing allocated per message). */
+  direct: boolean;
+  paused: boolean;
+  failed: boolean;
+}
+
+/** One session being recorded: its id, clocks and sequence numbers. */
+interface SessionState {
+  id: number;
+  startNs: bigint;
+  startWallMs: number;
+  seqs: Record<Direction, number>;
+  seq: number;
+  closed: boolean;
+  /** The host's WorkerTerminate, once seen: when (ns since open) and its grace period. */
+  terminate: { tNs: number; graceMs: number } | undefined;
+}
+
 export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureRecorder {
-  const { store, flow } = options;
-  const mode = options.onStoreError ?? 'forward';
-  const stats: RecorderStats = {
+  const st: RecorderState = {
+    options,
+    stats: emptyRecorderStats(),
+    direct: typeof options.store.writeFrame === 'function',
+    paused: false,
+    failed: false,
+  };
+  options.store.onError((err) => onStoreError(st, err));
+  return {
+    open: (opening) => openSession(st, opening),
+    get paused() {
+      return st.paused;
+    },
+    get failed() {
+      return st.failed;
+    },
+    stats() {
+      const { stats } = st;
+      return { ...stats, frames: { ...stats.frames }, bytes: { ...stats.bytes } };
+    },
+  };
+}
+
+/** Counters before anything was recorded. */
+export function emptyRecorderStats(): RecorderStats {
+  return {
     sessionsOpened: 0,
     sessionsClosed: 0,
     frames: { toHost: 0, toWorker: 0 },
@@ -98,115 +143,110 @@ export function createCaptureRecorder(options: CaptureRecorderOptions): CaptureR
     pauses: 0,
     storeErrors: 0,
   };
-  let paused = false;
-  let failed = false;
+}
 
-  store.onError((err) => {
-    stats.storeErrors += 1;
-    if (mode === 'fail') {
-      if (failed) return;
-      failed = true;
-      options.storeError?.(err, true);
-    } else {
-      options.storeError?.(err, false);
-    }
+function onStoreError(st: RecorderState, err: Error): void {
+  st.stats.storeErrors += 1;
+  if ((st.options.onStoreError ?? 'forward') === 'fail') {
+    if (st.failed) return;
+    st.failed = true;
+    st.options.storeError?.(err, true);
+  } else {
+    st.options.storeError?.(err, false);
+  }
+}
+
+/** Backpressure: `room` is what the store's write returned. */
+function wrote(st: RecorderState, room: boolean): void {
+  if (room || st.paused) return;
+  st.paused = true;
+  st.stats.pauses += 1;
+  st.options.flow.pause();
+  void st.options.store.drained().then(() => {
+    st.paused = false;
+    st.options.flow.resume();
   });
+}
 
-  /** Backpressure: `room` is what the store's write returned. */
-  const wrote = (room: boolean) => {
-    if (room || paused) return;
-    paused = true;
-    stats.pauses += 1;
-    flow.pause();
-    void store.drained().then(() => {
-      paused = false;
-      flow.resume();
-    });
+function write(st: RecorderState, event: CaptureEvent): void {
+  wrote(st, st.options.store.write(event));
+}
+
+function openSession(st: RecorderState, opening: SessionOpening): CaptureSession {
+  const { options } = st;
+  const ss: SessionState = {
+    id: options.store.allocateSessionId(),
+    startNs: opening.hrNs,
+    startWallMs: opening.wallMs,
+    seqs: { toHost: 0, toWorker: 0 },
+    seq: 0,
+    closed: false,
+    terminate: undefined,
   };
-  const write = (event: CaptureEvent) => wrote(store.write(event));
-  const direct = typeof store.writeFrame === 'function';
-
+  st.stats.sessionsOpened += 1;
+  write(st, {
+    type: 'session-start',
+    session: {
+      id: ss.id,
+      ...(options.label !== undefined ? { label: options.label } : {}),
+      startWallMs: ss.startWallMs,
+      upstream: opening.upstream,
+      path: opening.path,
+      metadata: opening.metadata,
+      functapeVersion: options.functapeVersion,
+      schemaVersion: options.schemaVersion,
+    },
+  });
   return {
-    open(opening) {
-      const id = store.allocateSessionId();
-      const startNs = opening.hrNs;
-      const startWallMs = opening.wallMs;
-      const seqs: Record<Direction, number> = { toHost: 0, toWorker: 0 };
-      let seq = 0;
-      let closed = false;
-      /** The host's WorkerTerminate, once seen: when (ns since open) and its grace period. */
-      let terminate: { tNs: number; graceMs: number } | undefined;
-      stats.sessionsOpened += 1;
-      write({
-        type: 'session-start',
-        session: {
-          id,
-          ...(options.label !== undefined ? { label: options.label } : {}),
-          startWallMs,
-          upstream: opening.upstream,
-          path: opening.path,
-          metadata: opening.metadata,
-          functapeVersion: options.functapeVersion,
-          schemaVersion: options.schemaVersion,
-        },
-      });
-      return {
-        id,
-        get closed() {
-          return closed;
-        },
-        message(direction, compressed, bytes, sinceOpenNs) {
-          if (closed) return;
-          const tNs = sinceOpenNs > 0 && sinceOpenNs < Infinity ? Math.round(sinceOpenNs) : 0;
-          const wallMs = startWallMs + tNs / 1e6;
-          stats.frames[direction] += 1;
-          stats.bytes[direction] += bytes.length;
-          const s = seq++;
-          const d = seqs[direction]++;
-          if (direction === 'toWorker' && !compressed && terminate === undefined) {
-            const graceMs = workerTerminateGraceMs(bytes);
-            if (graceMs !== undefined) terminate = { tNs, graceMs };
-          }
-          if (direct) wrote(store.writeFrame!(id, s, d, direction, tNs, wallMs, compressed, bytes));
-          else
-            write({
-              type: 'frame',
-              frame: {
-                sessionId: id,
-                seq: s,
-                dirSeq: d,
-                direction,
-                tNs: BigInt(tNs),
-                wallMs,
-                compressed,
-                bytes,
-              },
-            });
-        },
-        close(end) {
-          if (closed) return;
-          closed = true;
-          stats.sessionsClosed += 1;
-          const endNs = end.hrNs > startNs ? end.hrNs - startNs : 0n;
-          const { status, reason } =
-            terminate && end.reason === 'worker-gone' ? terminated(end.status, terminate, endNs) : end;
-          write({
-            type: 'session-end',
-            end: { id, endNs, endWallMs: startWallMs + Number(endNs) / 1e6, status, reason },
-          });
-        },
-      };
+    id: ss.id,
+    get closed() {
+      return ss.closed;
     },
-    get paused() {
-      return paused;
-    },
-    get failed() {
-      return failed;
-    },
-    stats() {
-      return { ...stats, frames: { ...stats.frames }, bytes: { ...stats.bytes } };
-    },
+    message: (direction, compressed, bytes, sinceOpenNs) =>
+      sessionMessage(st, ss, direction, compressed, bytes, sinceOpenNs),
+    close: (end) => closeSession(st, ss, end),
   };
+}
+
+function sessionMessage(
+  st: RecorderState,
+  ss: SessionState,
+  direction: Direction,
+  compressed: boolean,
+  bytes: Uint8Array,
+  sinceOpenNs: number,
+): void {
+  if (ss.closed) return;
+  const tNs = sinceOpenNs > 0 && sinceOpenNs < Infinity ? Math.round(sinceOpenNs) : 0;
+  const wallMs = ss.startWallMs + tNs / 1e6;
+  st.stats.frames[direction] += 1;
+  st.stats.bytes[direction] += bytes.length;
+  const s = ss.seq++;
+  const d = ss.seqs[direction]++;
+  if (direction === 'toWorker' && !compressed && ss.terminate === undefined) {
+    const graceMs = workerTerminateGraceMs(bytes);
+    if (graceMs !== undefined) ss.terminate = { tNs, graceMs };
+  }
+  const { store } = st.options;
+  if (st.direct) wrote(st, store.writeFrame!(ss.id, s, d, direction, tNs, wallMs, compressed, bytes));
+  else
+    write(st, {
+      type: 'frame',
+      frame: { sessionId: ss.id, seq: s, dirSeq: d, direction, tNs: BigInt(tNs), wallMs, compressed, bytes },
+    });
+}
+
+function closeSession(st: RecorderState, ss: SessionState, end: SessionClosing): void {
+  if (ss.closed) return;
+  ss.closed = true;
+  st.stats.sessionsClosed += 1;
+  const endNs = end.hrNs > ss.startNs ? end.hrNs - ss.startNs : 0n;
+  const { status, reason } =
+    ss.terminate && end.reason === 'worker-gone' ? terminated(end.status, ss.terminate, endNs) : end;
+  write(st, {
+    type: 'session-end',
+    end: { id: ss.id, endNs, endWallMs: ss.startWallMs + Number(endNs) / 1e6, status, reason },
+  });
 }
 
 /**

@@ -31,9 +31,10 @@ export interface CaptureStoreTuning {
    * Post a batch at least this often while frames wait (ms). Each batch is a transaction
    * and wakes the writer thread, which costs it ~0.5 ms besides the rows: at 1,000 echoes/s
    * (2,000 frames/s) the writer used ~22 µs per frame with 20 ms and ~10 µs with 100 ms
-   * (benchmark 10). 100 ms was tried as the default and left: with it the full-disk test
-   * (1 MiB tmpfs) failed in about half of the full suite runs, a session's end or the
-   * WAL's removal not fitting any more. What a SIGKILL can lose grows with it too.
+   * (benchmark 10). A SIGKILL loses up to this much traffic, plus what waits for the
+   * writer. On a small disk the
+   * writer's room account (disk-room-check.ts) sizes each commit, so a larger window
+   * does not eat the room kept for the session ends.
    */
   batchMs: number;
   /** ... or as soon as it holds this many frames ... */
@@ -67,7 +68,7 @@ export interface CaptureStoreTuning {
 }
 
 const DEFAULT_TUNING: CaptureStoreTuning = {
-  batchMs: 20,
+  batchMs: 100,
   batchFrames: 2048,
   batchBytes: 2 * 1024 * 1024,
   highWaterBytes: 16 * 1024 * 1024,
@@ -223,38 +224,10 @@ function createThreadedStore(
     closed,
     closedPromise,
   };
-  worker.on('message', (m: FromWriter) => onWriterMessage(st, m));
-  worker.on('error', (err) =>
-    failAllInFlight(
-      st,
-      Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err }),
-    ),
-  );
-  worker.on('exit', () => {
-    if (!st.dead && !st.closing) failAllInFlight(st, new Error('recording store: writer thread exited'));
-    st.closed();
-  });
+  watchWriter(st);
   const store: CaptureStore = {
     allocateSessionId: () => allocateSessionId(st),
-    write(event: CaptureEvent): boolean {
-      if (event.type === 'frame') {
-        const f = event.frame;
-        if (st.sealed) return refuseFrame(st);
-        st.builder.addFrame(f);
-        return accepted(st, f.bytes.length);
-      }
-      if (st.sealed) return true; // after close: nothing more can be stored
-      if (event.type === 'session-start') {
-        const session =
-          label !== undefined && event.session.label === undefined
-            ? { ...event.session, label }
-            : event.session;
-        st.builder.addControl({ type: 'session-start', session });
-      } else {
-        st.builder.addControl({ type: 'session-end', end: event.end });
-      }
-      return queued(st);
-    },
+    write: (event) => writeEvent(st, event),
     writeFrame(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) {
       if (st.sealed) return refuseFrame(st);
       st.builder.addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes);
@@ -277,6 +250,43 @@ function createThreadedStore(
     },
   };
   return store;
+}
+
+/** A capture event into the current batch (frames through `accepted`, session events through `queued`). */
+function writeEvent(st: StoreState, event: CaptureEvent): boolean {
+  if (event.type === 'frame') {
+    const f = event.frame;
+    if (st.sealed) return refuseFrame(st);
+    st.builder.addFrame(f);
+    return accepted(st, f.bytes.length);
+  }
+  if (st.sealed) return true; // after close: nothing more can be stored
+  if (event.type === 'session-start') {
+    const session =
+      st.label !== undefined && event.session.label === undefined
+        ? { ...event.session, label: st.label }
+        : event.session;
+    st.builder.addControl({ type: 'session-start', session });
+  } else {
+    st.builder.addControl({ type: 'session-end', end: event.end });
+  }
+  return queued(st);
+}
+
+/** The writer thread's messages, its failure and its exit. */
+function watchWriter(st: StoreState): void {
+  const { worker } = st;
+  worker.on('message', (m: FromWriter) => onWriterMessage(st, m));
+  worker.on('error', (err) =>
+    failAllInFlight(
+      st,
+      Object.assign(new Error(`recording store: writer thread failed: ${err.message}`), { cause: err }),
+    ),
+  );
+  worker.on('exit', () => {
+    if (!st.dead && !st.closing) failAllInFlight(st, new Error('recording store: writer thread exited'));
+    st.closed();
+  });
 }
 
 function emit(st: StoreState, err: Error): void {

@@ -91,40 +91,7 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
   let count = 0;
   let used = 0;
   let controls: BatchControl[] = [];
-  const spareData: ArrayBuffer[] = [];
-  const spareFrames: { meta: ArrayBuffer; stamps: ArrayBuffer }[] = [];
-
-  /** A spare data buffer of at least `cap` bytes, or a new one. */
-  function dataOf(cap: number): Uint8Array<ArrayBuffer> {
-    const i = spareData.findIndex((b) => b.byteLength >= cap);
-    return i < 0 ? new Uint8Array(cap) : new Uint8Array(spareData.splice(i, 1)[0]!);
-  }
-  /** Spare meta/stamps buffers for at least `cap` frames, or new ones. */
-  function framesOf(cap: number): { meta: Float64Array<ArrayBuffer>; stamps: BigInt64Array<ArrayBuffer> } {
-    const i = spareFrames.findIndex(
-      (b) => b.stamps.byteLength >= cap * 8 && b.meta.byteLength >= cap * FIELDS * 8,
-    );
-    if (i < 0) return { meta: new Float64Array(cap * FIELDS), stamps: new BigInt64Array(cap) };
-    const b = spareFrames.splice(i, 1)[0]!;
-    return { meta: new Float64Array(b.meta), stamps: new BigInt64Array(b.stamps) };
-  }
-
-  function growFrames(): void {
-    frameCap *= 2;
-    const m = new Float64Array(frameCap * FIELDS);
-    m.set(meta);
-    meta = m;
-    const s = new BigInt64Array(frameCap);
-    s.set(stamps);
-    stamps = s;
-    stampWords = new Uint32Array(s.buffer);
-  }
-  function growBytes(need: number): void {
-    while (byteCap < need) byteCap *= 2;
-    const d = new Uint8Array(byteCap);
-    d.set(data.subarray(0, used));
-    data = d;
-  }
+  const spares = createSparePool();
 
   /** Copy one frame's bytes and fields (all but its stamp) into slot `count`. */
   function place(
@@ -136,8 +103,15 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
     compressed: boolean,
     bytes: Uint8Array,
   ): void {
-    if (count === frameCap) growFrames();
-    if (used + bytes.length > byteCap) growBytes(used + bytes.length);
+    if (count === frameCap) {
+      frameCap *= 2;
+      ({ meta, stamps } = grownFrames(meta, stamps, frameCap));
+      stampWords = new Uint32Array(stamps.buffer);
+    }
+    if (used + bytes.length > byteCap) {
+      data = grownBytes(data, used, used + bytes.length);
+      byteCap = data.byteLength;
+    }
     data.set(bytes, used);
     const o = count * FIELDS;
     meta[o] = sessionId;
@@ -168,10 +142,7 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
     },
     addFrameFields(sessionId, seq, dirSeq, direction, tNs, wallMs, compressed, bytes) {
       place(sessionId, seq, dirSeq, direction, wallMs, compressed, bytes);
-      const t = tNs > 0 ? Math.min(Math.round(tNs), MAX_STAMP) : 0;
-      const lo = t % TWO_32;
-      stampWords[2 * count + LO] = lo;
-      stampWords[2 * count + HI] = (t - lo) / TWO_32;
+      writeStamp(stampWords, count, tNs);
       count++;
     },
     addControl(c) {
@@ -189,11 +160,9 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
       };
       // Size the next batch like this one, so a steady stream does not regrow each time
       // (but one huge message does not make every later batch huge).
-      frameCap = Math.max(initialFrames, Math.min(nextPow2(count), 16_384));
-      byteCap = Math.max(initialBytes, Math.min(nextPow2(used), 4 * 1024 * 1024));
-      data = dataOf(byteCap);
+      data = spares.dataOf(Math.max(initialBytes, Math.min(nextPow2(used), 4 * 1024 * 1024)));
       byteCap = data.byteLength;
-      ({ meta, stamps } = framesOf(frameCap));
+      ({ meta, stamps } = spares.framesOf(Math.max(initialFrames, Math.min(nextPow2(count), 16_384))));
       stampWords = new Uint32Array(stamps.buffer);
       frameCap = Math.min(stamps.length, meta.length / FIELDS);
       count = 0;
@@ -201,7 +170,60 @@ export function createBatchBuilder(initialFrames = 256, initialBytes = 64 * 1024
       controls = [];
       return batch;
     },
-    recycle(b) {
+    recycle: spares.recycle,
+  };
+}
+
+/** Stamp slot `i` with `tNs` as two 32-bit words (see addFrameFields for the rounding). */
+function writeStamp(words: Uint32Array, i: number, tNs: number): void {
+  const t = tNs > 0 ? Math.min(Math.round(tNs), MAX_STAMP) : 0;
+  const lo = t % TWO_32;
+  words[2 * i + LO] = lo;
+  words[2 * i + HI] = (t - lo) / TWO_32;
+}
+
+/** Copies of a batch's frame arrays with room for `cap` frames. */
+function grownFrames(
+  meta: Float64Array<ArrayBuffer>,
+  stamps: BigInt64Array<ArrayBuffer>,
+  cap: number,
+): { meta: Float64Array<ArrayBuffer>; stamps: BigInt64Array<ArrayBuffer> } {
+  const m = new Float64Array(cap * FIELDS);
+  m.set(meta);
+  const s = new BigInt64Array(cap);
+  s.set(stamps);
+  return { meta: m, stamps: s };
+}
+
+/** A copy of the first `used` bytes of `data` in a buffer of at least `need` bytes (doubling). */
+function grownBytes(data: Uint8Array<ArrayBuffer>, used: number, need: number): Uint8Array<ArrayBuffer> {
+  let cap = data.byteLength;
+  while (cap < need) cap *= 2;
+  const d = new Uint8Array(cap);
+  d.set(data.subarray(0, used));
+  return d;
+}
+
+/** Buffers given back by the writer, kept (at most SPARES of each) for later batches. */
+function createSparePool() {
+  const spareData: ArrayBuffer[] = [];
+  const spareFrames: { meta: ArrayBuffer; stamps: ArrayBuffer }[] = [];
+  return {
+    /** A spare data buffer of at least `cap` bytes, or a new one. */
+    dataOf(cap: number): Uint8Array<ArrayBuffer> {
+      const i = spareData.findIndex((b) => b.byteLength >= cap);
+      return i < 0 ? new Uint8Array(cap) : new Uint8Array(spareData.splice(i, 1)[0]!);
+    },
+    /** Spare meta/stamps buffers for at least `cap` frames, or new ones. */
+    framesOf(cap: number): { meta: Float64Array<ArrayBuffer>; stamps: BigInt64Array<ArrayBuffer> } {
+      const i = spareFrames.findIndex(
+        (b) => b.stamps.byteLength >= cap * 8 && b.meta.byteLength >= cap * FIELDS * 8,
+      );
+      if (i < 0) return { meta: new Float64Array(cap * FIELDS), stamps: new BigInt64Array(cap) };
+      const b = spareFrames.splice(i, 1)[0]!;
+      return { meta: new Float64Array(b.meta), stamps: new BigInt64Array(b.stamps) };
+    },
+    recycle(b: BatchBuffers): void {
       // Detached (transferred elsewhere) buffers have byteLength 0: nothing to reuse.
       if (b.data.byteLength > 0 && b.data.byteLength <= MAX_RECYCLED_BYTES && spareData.length < SPARES)
         spareData.push(b.data);

@@ -20,9 +20,11 @@
  * onStoreError 'fail', no frame is attempted after the first failed batch.
  */
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { createRoomCheck, freeBytes } from './disk-room.js';
+import { freeBytes } from './disk-room.js';
+import { createDiskRoom, type DiskRoom } from './disk-room-check.js';
 import { CHECKPOINT_BYTES, checkpointNow, configureWriter, settleForClose } from './open-database.js';
 import { manageFrameIndexes, type FrameIndexes } from './frame-indexes.js';
 import { lowerThreadPriority } from './thread-priority.js';
@@ -62,15 +64,16 @@ const CACHE_KIB = 4096;
 let db: Database.Database;
 let sink: RecordSink;
 let indexes: FrameIndexes;
-/** Whether the disk has room for a batch of this many bytes (disk-room.ts). */
-let roomFor: (batchBytes: number) => Error | undefined = () => undefined;
+/** The full-disk account: how many queued batches fit a commit (disk-room-check.ts). */
+let room: DiskRoom;
 try {
   db = new Database(config.path, { fileMustExist: true });
   configureWriter(db, config.maxBytes !== undefined ? { maxBytes: config.maxBytes } : {});
   db.pragma(`cache_size = -${CACHE_KIB}`);
   const dir = dirname(config.path);
-  roomFor = createRoomCheck({
+  room = createDiskRoom({
     free: () => freeBytes(dir),
+    walSize: () => statSync(`${config.path}-wal`, { throwIfNoEntry: false })?.size ?? 0,
     pageSize: db.pragma('page_size', { simple: true }) as number,
     walAllowance: CHECKPOINT_BYTES,
     checkpoint: () => checkpointNow(db),
@@ -124,12 +127,17 @@ function accountingWritten(): void {
   countsBehind.clear();
 }
 
-function writeBatch(batch: FrameBatch): void {
-  if (stopped)
-    return failBatches(
-      [batch],
-      new Error('not stored: recording stopped at an earlier store error (on-store-error fail)'),
-    );
+/** Why a batch is not tried once the recording stopped (on-store-error fail). */
+function notTried(): Error {
+  return new Error('not stored: recording stopped at an earlier store error (on-store-error fail)');
+}
+
+/** Write one batch in its own transaction and ack it; true when it was stored. */
+function writeBatch(batch: FrameBatch): boolean {
+  if (stopped) {
+    failBatches([batch], notTried());
+    return false;
+  }
   try {
     sink.run(() => {
       writeAccounting();
@@ -138,25 +146,44 @@ function writeBatch(batch: FrameBatch): void {
     accountingWritten();
     growIndexes(batch.count); // before the ack: once flush() resolves, a crossing's indexes exist
     ack(batch, { stored: batch.count, failed: 0 });
+    return true;
   } catch (err) {
     failBatches([batch], err);
+    return false;
   }
 }
 
 /**
- * Write queued batches in one transaction and ack each; if that transaction fails, each
- * batch is written again on its own (writeBatch), so a failure fails no more than before.
- * Batches are not tried when the disk lacks the room they may take plus the reserve for
- * the session records (disk-room.ts): they fail as on a full disk, and the ends still fit.
+ * Write queued batches, as many together as the disk has room for (disk-room-check.ts); a
+ * batch that does not fit even alone fails as on a full disk, so the ends still fit.
  */
 function writeGroup(group: FrameBatch[]): void {
-  const bytes = group.reduce((n, b) => n + b.bytes, 0);
-  const noRoom = stopped ? undefined : roomFor(bytes);
-  if (noRoom) return failBatches(group, noRoom);
-  if (group.length === 1 || stopped) {
-    for (const batch of group) writeBatch(batch);
-    return;
+  let rest = group;
+  while (rest.length > 0) {
+    if (stopped) return failBatches(rest, notTried());
+    const fit = room.fit(rest);
+    if (fit.error !== undefined) {
+      failBatches([rest[0]!], fit.error);
+      rest = rest.slice(1);
+      continue;
+    }
+    const part = rest.slice(0, fit.take);
+    const stored = commitGroup(part);
+    room.committed(
+      { bytes: part.reduce((n, b) => n + b.bytes, 0), count: part.reduce((n, b) => n + b.count, 0) },
+      stored,
+    );
+    rest = rest.slice(fit.take);
   }
+}
+
+/**
+ * Write batches in one transaction and ack each; if that transaction fails, each batch is
+ * written again on its own (writeBatch), so a failure fails no more than before. True
+ * when every batch was stored.
+ */
+function commitGroup(group: FrameBatch[]): boolean {
+  if (group.length === 1) return writeBatch(group[0]!);
   let rows = 0;
   try {
     sink.run(() => {
@@ -167,12 +194,12 @@ function writeGroup(group: FrameBatch[]): void {
       }
     });
   } catch {
-    for (const batch of group) writeBatch(batch);
-    return;
+    return group.map(writeBatch).every(Boolean);
   }
   accountingWritten();
   growIndexes(rows); // before the acks, as in writeBatch
   for (const batch of group) ack(batch, { stored: batch.count, failed: 0 }, group.length);
+  return true;
 }
 
 /** Past the deferral limit the indexes are built now (frame-indexes.ts); a failure leaves them to close. */

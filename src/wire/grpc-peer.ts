@@ -1,9 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex as NodeDuplex } from 'node:stream';
-import type { Duplex, DuplexEnd } from '../model/duplex.js';
+import type { Duplex } from '../model/duplex.js';
 import { HOST_MAX_MESSAGE_BYTES, formatHostPort } from '../model/host-address.js';
 import type { Metadata, StreamStatus } from '../model/session.js';
 import { probePort } from './probe-port.js';
+import { adapt, toBuffer } from './grpc-call.js';
+
+export { frameMessages } from './grpc-call.js';
 
 /**
  * The grpc-js side of `Duplex`: play the host (gRPC server) or a worker (gRPC client) on
@@ -41,9 +44,6 @@ export interface HostListener {
   close(graceMs?: number): Promise<void>;
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
 const identity = (b: Buffer): Buffer => b;
 
 /** FunctionRpc.EventStream over raw bytes: what a host serves and a worker calls, nothing decoded. */
@@ -86,131 +86,6 @@ export function toGrpcMetadata(md: Metadata | undefined): grpc.Metadata {
       if (key.endsWith('-bin')) out.add(key, Buffer.from(v, 'base64'));
       else out.add(key, v);
     }
-  }
-  return out;
-}
-
-interface Side {
-  /** Finish our side (client half-close; server ends with status). */
-  end(status: StreamStatus | undefined): void;
-  cancel(status: StreamStatus | undefined): void;
-}
-
-/**
- * Wrap a grpc-js object-mode stream. `settle` is given to the side-specific code, which
- * calls it when the call is over; it takes effect once.
- */
-function adapt(
-  stream: NodeDuplex,
-  metadata: Metadata,
-  makeSide: (settle: (end: DuplexEnd) => void) => Side,
-  raw?: () => NodeDuplex | undefined,
-): PeerDuplex {
-  let handler: ((bytes: Uint8Array) => void) | undefined;
-  const queue: Uint8Array[] = [];
-  let settled = false;
-  let resolveDone!: (end: DuplexEnd) => void;
-  const done = new Promise<DuplexEnd>((resolve) => (resolveDone = resolve));
-  const settle = (end: DuplexEnd) => {
-    if (settled) return;
-    settled = true;
-    resolveDone(end);
-  };
-  const side = makeSide(settle);
-  let resolvePeerEnded!: () => void;
-  const peerEnded = new Promise<void>((resolve) => (resolvePeerEnded = resolve));
-  stream.on('end', () => resolvePeerEnded());
-
-  stream.on('data', (bytes: Buffer) => {
-    if (handler) deliver(bytes);
-    else queue.push(bytes);
-  });
-  // grpc-js reports errors as 'error' events besides the status; the status is what counts.
-  stream.on('error', () => {});
-
-  function deliver(bytes: Uint8Array): void {
-    try {
-      handler!(bytes);
-    } catch (err) {
-      side.cancel({ code: grpc.status.INTERNAL, details: 'message handler failed' });
-      // A handler bug must not be swallowed: surface it outside the stream machinery.
-      setImmediate(() => {
-        throw err;
-      });
-    }
-  }
-
-  const send = (bytes: Uint8Array): boolean => {
-    if (settled || stream.writableEnded || stream.destroyed) return false;
-    return stream.write(toBuffer(bytes));
-  };
-  /** Resolves when `s` may be written again (or the call is over). */
-  const drainedOf = (s: NodeDuplex) =>
-    new Promise<void>((resolve) => {
-      const finish = () => {
-        s.off('drain', finish);
-        s.off('close', finish);
-        resolve();
-      };
-      s.on('drain', finish);
-      s.on('close', finish);
-      void done.then(finish);
-    });
-  return {
-    send,
-    sendMany(list) {
-      if (list.length === 1) return send(list[0]!);
-      if (settled || stream.writableEnded || stream.destroyed) return false;
-      // Only when grpc-js holds nothing of ours: the raw write must not overtake a message.
-      const h2 = stream.writableLength === 0 ? raw?.() : undefined;
-      if (!h2 || h2.writableEnded || h2.destroyed) {
-        let ok = true;
-        for (const b of list) ok = send(b) && ok;
-        return ok;
-      }
-      return h2.write(frameMessages(list));
-    },
-    drained() {
-      if (settled) return Promise.resolve();
-      const h2 = raw?.();
-      const waits: Promise<void>[] = [];
-      if (stream.writableNeedDrain) waits.push(drainedOf(stream));
-      if (h2?.writableNeedDrain) waits.push(drainedOf(h2));
-      return waits.length === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
-    },
-    end(status) {
-      if (!settled) side.end(status);
-    },
-    cancel(status) {
-      if (!settled) side.cancel(status);
-    },
-    onMessage(h) {
-      handler = h;
-      while (queue.length > 0 && handler === h) deliver(queue.shift()!);
-    },
-    pause() {
-      stream.pause();
-    },
-    resume() {
-      stream.resume();
-    },
-    metadata,
-    done,
-    peerEnded,
-  };
-}
-
-/** gRPC message framing, several messages in one buffer: [0][length, u32 BE][bytes] each (uncompressed). */
-export function frameMessages(list: readonly Uint8Array[]): Buffer {
-  let total = 0;
-  for (const b of list) total += 5 + b.byteLength;
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (const b of list) {
-    out[at] = 0;
-    out.writeUInt32BE(b.byteLength, at + 1);
-    out.set(b, at + 5);
-    at += 5 + b.byteLength;
   }
   return out;
 }

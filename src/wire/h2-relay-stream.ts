@@ -1,19 +1,20 @@
-import http2, {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  type ServerHttp2Stream,
-} from 'node:http2';
+import http2, { type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Direction } from '../model/frame.js';
 import type { EndReason, StreamStatus } from '../model/session.js';
-import type { StreamEndCommand, StreamEndDecider, StreamEndEvent } from '../model/stream-end.js';
+import type { StreamEndDecider, StreamEndEvent } from '../model/stream-end.js';
 import { createGrpcFrameParser, type GrpcFrameParser } from './grpc-frame-parser.js';
-import { forwardableHeaders, statusFromHeaders, statusTrailers } from './relay-headers.js';
+import { statusFromHeaders } from './relay-headers.js';
+import {
+  type Gate,
+  type Legs,
+  type Readable,
+  carryOut,
+  createGate,
+  upstreamHeaders,
+} from './h2-relay-legs.js';
 import type { RelayClock, RelayStreamTap } from './h2-relay.js';
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_FLAG_END_STREAM } = http2.constants;
-type Gate = ReturnType<typeof createGate>;
+const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM } = http2.constants;
 
 /** What the session layer gives one relayed stream. */
 export interface StreamRelayContext {
@@ -56,43 +57,6 @@ export interface StreamRelayControl {
   destroy(): void;
 }
 
-/** Synthesised trailers-only responses carry no `date`: grpc-js's own synthesised statuses have none. */
-const NO_DATE_END = { endStream: true, sendDate: false } as { endStream: boolean };
-
-type Readable = ServerHttp2Stream | ClientHttp2Stream;
-
-/** Pause reasons for one readable side; reading resumes when none is left. */
-function createGate(stream: Readable) {
-  const reasons = new Set<string>();
-  return {
-    hold(reason: string): void {
-      if (reasons.size === 0) stream.pause();
-      reasons.add(reason);
-    },
-    release(reason: string): void {
-      if (!reasons.delete(reason)) return;
-      if (reasons.size === 0) stream.resume();
-    },
-    clear(): void {
-      if (reasons.size > 0) {
-        reasons.clear();
-        stream.resume();
-      }
-    },
-  };
-}
-
-/** The two legs of one relayed stream and what the relay keeps of them. */
-interface Legs {
-  down: ServerHttp2Stream;
-  downGate: Gate;
-  up: ClientHttp2Stream | null;
-  upGate: Gate | null;
-  /** The host's response headers and trailers, forwarded when the decision says so. */
-  upHeaders: IncomingHttpHeaders | null;
-  upTrailers: IncomingHttpHeaders | null;
-}
-
 /**
  * Relay one gRPC stream between a worker (`down`, our server side) and the host (a new
  * stream on the upstream client session), at the HTTP/2 level. What each side gets when a
@@ -114,131 +78,168 @@ export function relayStream(
   downHeaders: IncomingHttpHeaders,
   ctx: StreamRelayContext,
 ): StreamRelayControl {
-  const { tap, clock, openedNs } = ctx;
-  /** ns since `openedNs` at which the chunk being parsed arrived. */
-  let stamp = 0;
-  const sinceOpen = () => Number(clock.hrNs() - openedNs);
-  const parsers: Record<Direction, GrpcFrameParser> = {
-    toHost: createGrpcFrameParser({ views: true, onMessage: (c, b) => tap.message('toHost', c, b, stamp) }),
+  const st: RelayStreamState = {
+    ctx,
+    legs: { down, downGate: createGate(down), up: null, upGate: null, upHeaders: null, upTrailers: null },
+    parsers: null!,
+    stamp: 0,
+    finished: false,
+    upError: null,
+  };
+  st.parsers = {
+    toHost: createGrpcFrameParser({
+      views: true,
+      onMessage: (c, b) => ctx.tap.message('toHost', c, b, st.stamp),
+    }),
     toWorker: createGrpcFrameParser({
       views: true,
-      onMessage: (c, b) => tap.message('toWorker', c, b, stamp),
+      onMessage: (c, b) => ctx.tap.message('toWorker', c, b, st.stamp),
     }),
   };
-  const legs: Legs = {
-    down,
-    downGate: createGate(down),
-    up: null,
-    upGate: null,
-    upHeaders: null,
-    upTrailers: null,
-  };
-  let finished = false;
-  const on = (event: StreamEndEvent) => {
-    for (const c of ctx.decideEnd(event)) {
-      if (c.type !== 'tap-end') carryOut(legs, c);
-      else {
-        finished = true;
-        tap.end({
-          status: c.status,
-          reason: c.reason,
-          atNs: clock.hrNs(),
-          wallMs: clock.wallMs(),
-          partial: { toHost: parsers.toHost.pendingBytes, toWorker: parsers.toWorker.pendingBytes },
-        });
-        ctx.onFinished();
-      }
-    }
-  };
-
   down.on('error', () => {
     /* the 'close' handler decides what it means */
   });
-  down.on('wantTrailers', () => on({ type: 'want-trailers' }));
-
-  let upSession: UpstreamLeg | null = null;
-  let upError: (Error & { code?: string }) | null = null;
-  try {
-    upSession = ctx.upstream();
-    legs.up = upSession.session.request(upstreamHeaders(downHeaders, ctx.authority), { endStream: false });
-  } catch (err) {
-    upError = err as Error;
-  }
-
-  if (!legs.up) {
-    on({ type: 'upstream-unavailable', error: upError ?? new Error('no upstream session') });
+  down.on('wantTrailers', () => onEnd(st, { type: 'want-trailers' }));
+  const leg = openUpstream(st, downHeaders);
+  if (leg) relayBothWays(st, leg);
+  else {
+    onEnd(st, { type: 'upstream-unavailable', error: st.upError ?? new Error('no upstream session') });
     // Still observe (and drain) what the worker sends until its side closes.
     down.on('data', (chunk: Buffer) => {
-      stamp = sinceOpen();
-      parsers.toHost.push(chunk);
-    });
-  } else {
-    const up = legs.up;
-    const upGate = (legs.upGate = createGate(up));
-    const forward = (from: Readable, to: Readable, gate: Gate, direction: Direction) => {
-      let waiting = false;
-      const resume = () => {
-        if (!waiting) return;
-        waiting = false;
-        gate.release('peer');
-      };
-      to.on('drain', resume);
-      to.on('close', resume);
-      from.on('data', (chunk: Buffer) => {
-        const arrived = sinceOpen();
-        if (!to.destroyed && !to.writableEnded) {
-          to.write(chunk);
-          if (!waiting && to.writableLength > ctx.maxBufferedBytes) {
-            waiting = true;
-            gate.hold('peer');
-          }
-        }
-        stamp = arrived;
-        parsers[direction].push(chunk);
-      });
-    };
-    forward(down, up, legs.downGate, 'toHost');
-    forward(up, down, upGate, 'toWorker');
-    for (const reason of ctx.initialHolds) {
-      legs.downGate.hold(reason);
-      upGate.hold(reason);
-    }
-    const leg = upSession!;
-    down.on('end', () => on({ type: 'worker-end' }));
-    up.on('error', (err: Error) => {
-      upError ??= err;
-    });
-    up.on('response', (headers, flags) => {
-      legs.upHeaders = headers;
-      const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
-      on({ type: 'upstream-response', endStream, status: endStream ? statusFromHeaders(headers) : null });
-    });
-    up.on('trailers', (trailers) => {
-      legs.upTrailers = trailers;
-      on({ type: 'upstream-trailers', status: statusFromHeaders(trailers) });
-    });
-    up.on('end', () => on({ type: 'upstream-end' }));
-    up.on('close', () => {
-      const cause = (upError as { cause?: unknown } | null)?.cause;
-      const error = leg.error() ?? (cause instanceof Error ? cause : upError) ?? undefined;
-      on({
-        type: 'upstream-closed',
-        dropped: leg.dropped(),
-        connected: leg.connected(),
-        ...(up.rstCode !== undefined ? { rstCode: up.rstCode } : {}),
-        ...(error ? { error } : {}),
-      });
+      st.stamp = sinceOpen(ctx);
+      st.parsers.toHost.push(chunk);
     });
   }
-
   down.on('close', () =>
-    on(
+    onEnd(
+      st,
       down.rstCode !== undefined
         ? { type: 'worker-closed', rstCode: down.rstCode }
         : { type: 'worker-closed' },
     ),
   );
+  return streamControl(st);
+}
 
+/** One relayed stream: its legs, its parsers and what it has seen. */
+interface RelayStreamState {
+  ctx: StreamRelayContext;
+  legs: Legs;
+  parsers: Record<Direction, GrpcFrameParser>;
+  /** ns since `openedNs` at which the chunk being parsed arrived. */
+  stamp: number;
+  /** `tap.end` was called. */
+  finished: boolean;
+  upError: (Error & { code?: string }) | null;
+}
+
+/** ns since the stream opened. */
+function sinceOpen(ctx: StreamRelayContext): number {
+  return Number(ctx.clock.hrNs() - ctx.openedNs);
+}
+
+/** Give the end-of-stream decision an event and carry out its commands. */
+function onEnd(st: RelayStreamState, event: StreamEndEvent): void {
+  const { ctx, parsers } = st;
+  for (const c of ctx.decideEnd(event)) {
+    if (c.type !== 'tap-end') carryOut(st.legs, c);
+    else {
+      st.finished = true;
+      ctx.tap.end({
+        status: c.status,
+        reason: c.reason,
+        atNs: ctx.clock.hrNs(),
+        wallMs: ctx.clock.wallMs(),
+        partial: { toHost: parsers.toHost.pendingBytes, toWorker: parsers.toWorker.pendingBytes },
+      });
+      ctx.onFinished();
+    }
+  }
+}
+
+/** Open the host's leg (`legs.up`); undefined, with `upError`, when there is no upstream to open it on. */
+function openUpstream(st: RelayStreamState, downHeaders: IncomingHttpHeaders): UpstreamLeg | undefined {
+  try {
+    const leg = st.ctx.upstream();
+    st.legs.up = leg.session.request(upstreamHeaders(downHeaders, st.ctx.authority), { endStream: false });
+    return leg;
+  } catch (err) {
+    st.upError = err as Error;
+    return undefined;
+  }
+}
+
+/** Forward both ways, under the initial holds, and turn the host leg's events into end events. */
+function relayBothWays(st: RelayStreamState, leg: UpstreamLeg): void {
+  const { legs, ctx } = st;
+  const up = legs.up!;
+  const upGate = (legs.upGate = createGate(up));
+  forward(st, legs.down, up, legs.downGate, 'toHost');
+  forward(st, up, legs.down, upGate, 'toWorker');
+  for (const reason of ctx.initialHolds) {
+    legs.downGate.hold(reason);
+    upGate.hold(reason);
+  }
+  legs.down.on('end', () => onEnd(st, { type: 'worker-end' }));
+  up.on('error', (err: Error) => {
+    st.upError ??= err;
+  });
+  up.on('response', (headers, flags) => {
+    legs.upHeaders = headers;
+    const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
+    onEnd(st, {
+      type: 'upstream-response',
+      endStream,
+      status: endStream ? statusFromHeaders(headers) : null,
+    });
+  });
+  up.on('trailers', (trailers) => {
+    legs.upTrailers = trailers;
+    onEnd(st, { type: 'upstream-trailers', status: statusFromHeaders(trailers) });
+  });
+  up.on('end', () => onEnd(st, { type: 'upstream-end' }));
+  up.on('close', () => {
+    const cause = (st.upError as { cause?: unknown } | null)?.cause;
+    const error = leg.error() ?? (cause instanceof Error ? cause : st.upError) ?? undefined;
+    onEnd(st, {
+      type: 'upstream-closed',
+      dropped: leg.dropped(),
+      connected: leg.connected(),
+      ...(up.rstCode !== undefined ? { rstCode: up.rstCode } : {}),
+      ...(error ? { error } : {}),
+    });
+  });
+}
+
+/**
+ * Write each chunk `from` sends to `to` unchanged, then parse it for the tap; above
+ * `maxBufferedBytes` waiting toward `to`, hold `from` until `to` drains or closes.
+ */
+function forward(st: RelayStreamState, from: Readable, to: Readable, gate: Gate, direction: Direction): void {
+  let waiting = false;
+  const resume = () => {
+    if (!waiting) return;
+    waiting = false;
+    gate.release('peer');
+  };
+  to.on('drain', resume);
+  to.on('close', resume);
+  from.on('data', (chunk: Buffer) => {
+    const arrived = sinceOpen(st.ctx);
+    if (!to.destroyed && !to.writableEnded) {
+      to.write(chunk);
+      if (!waiting && to.writableLength > st.ctx.maxBufferedBytes) {
+        waiting = true;
+        gate.hold('peer');
+      }
+    }
+    st.stamp = arrived;
+    st.parsers[direction].push(chunk);
+  });
+}
+
+function streamControl(st: RelayStreamState): StreamRelayControl {
+  const { legs } = st;
   return {
     hold(reason) {
       legs.downGate.hold(reason);
@@ -249,74 +250,11 @@ export function relayStream(
       legs.upGate?.release(reason);
     },
     abort(status, reason) {
-      if (!finished) on({ type: 'abort', status, reason });
+      if (!st.finished) onEnd(st, { type: 'abort', status, reason });
     },
     destroy() {
-      if (!down.destroyed) down.close(NGHTTP2_CANCEL);
+      if (!legs.down.destroyed) legs.down.close(NGHTTP2_CANCEL);
       if (legs.up && !legs.up.destroyed) legs.up.close(NGHTTP2_CANCEL);
     },
   };
-}
-
-function upstreamHeaders(downHeaders: IncomingHttpHeaders, authority: string): OutgoingHttpHeaders {
-  return {
-    ...forwardableHeaders(downHeaders),
-    ':method': String(downHeaders[':method'] ?? 'POST'),
-    ':path': String(downHeaders[':path'] ?? '/'),
-    ':scheme': 'http',
-    ':authority': authority,
-  };
-}
-
-/** One command of the end-of-stream decision, on the sockets (skipped where a leg is already gone). */
-function carryOut(legs: Legs, c: Exclude<StreamEndCommand, { type: 'tap-end' }>): void {
-  const { down, up } = legs;
-  const downGone = down.destroyed || down.closed;
-  switch (c.type) {
-    case 'respond':
-      if (downGone) return;
-      // sendDate: false — a `date` header reaches the worker only if the host sent one.
-      if (c.endStream) down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), NO_DATE_END);
-      else
-        down.respond(forwardableHeaders(legs.upHeaders ?? {}, true), {
-          waitForTrailers: true,
-          sendDate: false,
-        } as { waitForTrailers: boolean });
-      return;
-    case 'respond-status':
-      if (!downGone)
-        down.respond(
-          { ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(c.status) },
-          NO_DATE_END,
-        );
-      return;
-    case 'end-worker':
-      if (!downGone && !down.writableEnded) down.end();
-      return;
-    case 'send-trailers': {
-      const trailers = c.status
-        ? statusTrailers(c.status)
-        : legs.upTrailers
-          ? forwardableHeaders(legs.upTrailers)
-          : {};
-      try {
-        down.sendTrailers(trailers);
-      } catch {
-        down.close(NGHTTP2_NO_ERROR);
-      }
-      return;
-    }
-    case 'close-worker':
-      if (!down.closed) down.close(c.code);
-      return;
-    case 'end-upstream':
-      if (up && !up.destroyed && !up.writableEnded) up.end();
-      return;
-    case 'close-upstream':
-      if (up && !up.closed && !up.destroyed) up.close(c.code);
-      return;
-    case 'release':
-      (c.side === 'worker' ? legs.downGate : legs.upGate)?.clear();
-      return;
-  }
 }

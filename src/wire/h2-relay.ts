@@ -1,10 +1,10 @@
 import http2, {
-  type ClientHttp2Session,
   type Http2Server,
+  type IncomingHttpHeaders,
   type ServerHttp2Session,
-  type Settings,
+  type ServerHttp2Stream,
 } from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Direction } from '../model/frame.js';
 import { formatHostPort } from '../model/host-address.js';
 import type { EndReason, Metadata, StreamStatus } from '../model/session.js';
@@ -12,6 +12,13 @@ import type { StreamEndDecider } from '../model/stream-end.js';
 import type { EarlyListener } from './early-listener.js';
 import { relayStream, type StreamRelayControl } from './h2-relay-stream.js';
 import { headersToMetadata, statusTrailers } from './relay-headers.js';
+import {
+  MAX_SESSION_MEMORY,
+  SETTINGS,
+  type UpstreamSessions,
+  connectUpstream,
+  trackWorkerSession,
+} from './h2-relay-sessions.js';
 
 /** Monotonic and wall clocks; injected so the relay has no hidden time source. */
 export interface RelayClock {
@@ -100,20 +107,23 @@ export interface H2Relay {
   close(status: StreamStatus, graceMs?: number): Promise<void>;
 }
 
-interface UpstreamEntry {
-  session: ClientHttp2Session;
-  dropped: boolean;
-  stale: boolean;
-  connected: boolean;
-  error: Error | null;
+/** A relay's state: its streams and connections, and whether it holds, refuses or closes. */
+interface RelayState {
+  options: H2RelayOptions;
+  clock: RelayClock;
+  maxBufferedBytes: number;
+  /** host:port of the upstream, as the `:authority` of relayed streams. */
+  authority: string;
+  streams: Set<StreamRelayControl>;
+  downSessions: Set<ServerHttp2Session>;
+  upSessions: UpstreamSessions;
+  /** Called each time the last in-flight stream finishes. */
+  idle: Set<() => void>;
+  held: boolean;
+  closing: StreamStatus | null;
+  refusing: StreamStatus | null;
+  closed: Promise<void> | null;
 }
-
-/** HTTP/2 settings both legs advertise: large windows, so big messages flow without stalls. */
-const STREAM_WINDOW = 4 * 1024 * 1024;
-const CONNECTION_WINDOW = 32 * 1024 * 1024;
-const SETTINGS: Settings = { initialWindowSize: STREAM_WINDOW, maxHeaderListSize: 16 * 1024 * 1024 };
-/** Node's per-session memory cap (MB) refuses streams when hit; backpressure bounds memory instead. */
-const MAX_SESSION_MEMORY = 1 << 20;
 
 /**
  * A transparent gRPC relay at the HTTP/2 level: an h2c server for workers, and for each
@@ -122,214 +132,186 @@ const MAX_SESSION_MEMORY = 1 << 20;
  * sees drop). Each stream is relayed by `relayStream` and observed through `onStream`.
  */
 export async function startH2Relay(options: H2RelayOptions): Promise<H2Relay> {
-  const clock = options.clock ?? systemClock;
-  const maxBufferedBytes = Math.max(64 * 1024, options.maxBufferedBytes ?? 1024 * 1024);
-  const authority = formatHostPort(options.upstream);
-  const streams = new Set<StreamRelayControl>();
-  const downSessions = new Set<ServerHttp2Session>();
-  /** Per worker connection, its upstream connections (the newest last; older ones went away). */
-  const upSessions = new Map<ServerHttp2Session, UpstreamEntry[]>();
-  const idle = new Set<() => void>();
-  let held = false;
-  let closing: StreamStatus | null = null;
-  let refusing: StreamStatus | null = null;
-  let closed: Promise<void> | null = null;
-
-  const connectUpstream = (down: ServerHttp2Session) => {
-    const list = upSessions.get(down) ?? [];
-    const current = list[list.length - 1];
-    if (current && !current.stale && !current.session.destroyed && !current.session.closed) return current;
-    const session = http2.connect(`http://${authority}`, {
-      settings: SETTINGS,
-      maxSessionMemory: MAX_SESSION_MEMORY,
-      createConnection: () =>
-        net.connect({ host: options.upstream.host, port: options.upstream.port, noDelay: true }),
-    });
-    const entry = { session, dropped: false, stale: false, connected: false, error: null as Error | null };
-    session.on('error', (err: Error) => {
-      entry.dropped = true;
-      entry.error ??= err;
-    });
-    session.on('close', () => {
-      entry.dropped = true;
-      entry.stale = true;
-    });
-    session.on('goaway', () => {
-      entry.stale = true;
-    });
-    session.on('connect', () => {
-      entry.connected = true;
-      try {
-        session.setLocalWindowSize(CONNECTION_WINDOW);
-      } catch {
-        /* session already gone */
-      }
-    });
-    // Forget connections that are gone; keep the ones still carrying streams.
-    upSessions.set(down, [...list.filter((e) => !e.session.destroyed), entry]);
-    return entry;
+  const st: RelayState = {
+    options,
+    clock: options.clock ?? systemClock,
+    maxBufferedBytes: Math.max(64 * 1024, options.maxBufferedBytes ?? 1024 * 1024),
+    authority: formatHostPort(options.upstream),
+    streams: new Set(),
+    downSessions: new Set(),
+    upSessions: new Map(),
+    idle: new Set(),
+    held: false,
+    closing: null,
+    refusing: null,
+    closed: null,
   };
-
   const server: Http2Server = http2.createServer({
     settings: SETTINGS,
     maxSessionMemory: MAX_SESSION_MEMORY,
   });
   server.on('connection', (socket: net.Socket) => socket.setNoDelay(true));
-  server.on('session', (session: ServerHttp2Session) => {
-    downSessions.add(session);
-    session.on('error', () => {
-      /* 'close' follows */
-    });
-    session.on('connect', () => {
-      try {
-        session.setLocalWindowSize(CONNECTION_WINDOW);
-      } catch {
-        /* session already gone */
-      }
-    });
-    session.on('close', () => {
-      downSessions.delete(session);
-      const ups = upSessions.get(session) ?? [];
-      upSessions.delete(session);
-      // The worker's connection is gone: the host sees its connection go too, after the
-      // streams on it were reset by relayStream.
-      if (ups.length > 0)
-        setImmediate(() => {
-          for (const up of ups) up.session.destroy();
-        });
-    });
-  });
-  server.on('stream', (stream, headers) => {
-    const refusal = closing ?? refusing;
-    if (refusal) {
-      stream.on('error', () => {});
-      stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(refusal) }, {
-        endStream: true,
-        sendDate: false,
-      } as { endStream: boolean });
-      return;
-    }
-    const downSession = stream.session as ServerHttp2Session;
-    const socket = downSession.socket;
-    const info: RelayStreamInfo = {
-      path: String(headers[':path'] ?? ''),
-      metadata: headersToMetadata(headers),
-      upstream: authority,
-      peer: formatHostPort({ host: socket?.remoteAddress ?? '?', port: socket?.remotePort ?? 0 }),
-      atNs: clock.hrNs(),
-      wallMs: clock.wallMs(),
-    };
-    const tap = options.onStream(info);
-    const control: StreamRelayControl = relayStream(stream, headers, {
-      upstream: () => {
-        const entry = connectUpstream(downSession);
-        return {
-          session: entry.session,
-          dropped: () => entry.dropped || entry.session.destroyed,
-          connected: () => entry.connected,
-          error: () => entry.error,
-        };
-      },
-      authority,
-      tap,
-      clock,
-      openedNs: info.atNs,
-      maxBufferedBytes,
-      initialHolds: held ? ['store'] : [],
-      decideEnd: options.decideEnd(),
-      onFinished: () => {
-        streams.delete(control);
-        if (streams.size === 0) for (const notify of idle) notify();
-      },
-    });
-    streams.add(control);
-  });
-
+  server.on('session', (session: ServerHttp2Session) =>
+    trackWorkerSession(st.downSessions, st.upSessions, session),
+  );
+  server.on('stream', (stream, headers) => onWorkerStream(st, stream, headers));
   const listen = options.listen;
-  let bound: { address: string; port: number };
+  const bound = await listenOn(server, listen);
+  /** Stop accepting: the early listener's socket, or the server's own (its callback comes with an error when it never listened). */
+  const stopAccepting = () =>
+    'early' in listen ? listen.early.close() : new Promise<void>((resolve) => server.close(() => resolve()));
+  return relayControls(st, bound, stopAccepting);
+}
+
+/** The H2Relay over a started relay's state. */
+function relayControls(
+  st: RelayState,
+  bound: { address: string; port: number },
+  stopAccepting: () => Promise<void>,
+): H2Relay {
+  return {
+    address: { host: bound.address, port: bound.port },
+    get activeStreams() {
+      return st.streams.size;
+    },
+    hold() {
+      if (st.held) return;
+      st.held = true;
+      for (const control of st.streams) control.hold('store');
+    },
+    release() {
+      if (!st.held) return;
+      st.held = false;
+      for (const control of st.streams) control.release('store');
+    },
+    abortAll: (status, reason) => abortAll(st, status, reason),
+    refuseNew(status) {
+      st.refusing = status;
+    },
+    whenIdle: (timeoutMs) => whenIdle(st, timeoutMs),
+    close(status, graceMs = 2000) {
+      if (st.closed) return st.closed;
+      st.closing = status;
+      st.closed = closeRelay(st, status, graceMs, stopAccepting);
+      return st.closed;
+    },
+  };
+}
+
+/** A worker opened a stream: refuse it (closing, refusing) or relay it upstream. */
+function onWorkerStream(st: RelayState, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  const refusal = st.closing ?? st.refusing;
+  if (refusal) {
+    stream.on('error', () => {});
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...statusTrailers(refusal) }, {
+      endStream: true,
+      sendDate: false,
+    } as { endStream: boolean });
+    return;
+  }
+  const downSession = stream.session as ServerHttp2Session;
+  const socket = downSession.socket;
+  const { upstream } = st.options;
+  const info: RelayStreamInfo = {
+    path: String(headers[':path'] ?? ''),
+    metadata: headersToMetadata(headers),
+    upstream: formatHostPort(upstream),
+    peer: formatHostPort({ host: socket?.remoteAddress ?? '?', port: socket?.remotePort ?? 0 }),
+    atNs: st.clock.hrNs(),
+    wallMs: st.clock.wallMs(),
+  };
+  const tap = st.options.onStream(info);
+  const control: StreamRelayControl = relayStream(stream, headers, {
+    upstream: () => {
+      const entry = connectUpstream(st.upSessions, downSession, upstream, st.authority);
+      return {
+        session: entry.session,
+        dropped: () => entry.dropped || entry.session.destroyed,
+        connected: () => entry.connected,
+        error: () => entry.error,
+      };
+    },
+    authority: st.authority,
+    tap,
+    clock: st.clock,
+    openedNs: info.atNs,
+    maxBufferedBytes: st.maxBufferedBytes,
+    initialHolds: st.held ? ['store'] : [],
+    decideEnd: st.options.decideEnd(),
+    onFinished: () => {
+      st.streams.delete(control);
+      if (st.streams.size === 0) for (const notify of st.idle) notify();
+    },
+  });
+  st.streams.add(control);
+}
+
+/** Serve an early listener's connections, or listen on host:port; the bound address. */
+async function listenOn(
+  server: Http2Server,
+  listen: H2RelayOptions['listen'],
+): Promise<{ address: string; port: number }> {
   if ('early' in listen) {
     listen.early.adopt((socket) => {
       server.emit('connection', socket);
       socket.resume(); // accepted unread (pauseOnConnect): the session reads it from here
     });
-    bound = { address: listen.early.address.host, port: listen.early.address.port };
-  } else {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listen.port, listen.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    bound = server.address() as net.AddressInfo;
+    return { address: listen.early.address.host, port: listen.early.address.port };
   }
-  /** Stop accepting: the early listener's socket, or the server's own (its callback comes with an error when it never listened). */
-  const stopAccepting = () =>
-    'early' in listen ? listen.early.close() : new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as net.AddressInfo;
+}
 
-  const abortAll = (status: StreamStatus, reason: EndReason) => {
-    for (const control of [...streams]) control.abort(status, reason);
-  };
+function abortAll(st: RelayState, status: StreamStatus, reason: EndReason): void {
+  for (const control of [...st.streams]) control.abort(status, reason);
+}
 
-  return {
-    address: { host: bound.address, port: bound.port },
-    get activeStreams() {
-      return streams.size;
-    },
-    hold() {
-      if (held) return;
-      held = true;
-      for (const control of streams) control.hold('store');
-    },
-    release() {
-      if (!held) return;
-      held = false;
-      for (const control of streams) control.release('store');
-    },
-    abortAll,
-    refuseNew(status) {
-      refusing = status;
-    },
-    whenIdle(timeoutMs) {
-      if (streams.size === 0) return Promise.resolve(true);
-      return new Promise<boolean>((resolve) => {
-        const notify = () => {
-          clearTimeout(timer);
-          idle.delete(notify);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          idle.delete(notify);
-          resolve(false);
-        }, timeoutMs);
-        idle.add(notify);
-      });
-    },
-    close(status, graceMs = 2000) {
-      if (closed) return closed;
-      closing = status;
-      closed = (async () => {
-        const serverClosed = stopAccepting();
-        abortAll(status, 'shutdown');
-        if (streams.size > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          await new Promise<void>((resolve) => {
-            const notify = () => resolve();
-            idle.add(notify);
-            timer = setTimeout(resolve, graceMs);
-          });
-          clearTimeout(timer);
-          idle.clear();
-          for (const control of streams) control.destroy();
-        }
-        for (const session of downSessions) session.close();
-        for (const list of upSessions.values()) for (const { session } of list) session.close();
-        await new Promise<void>((resolve) => setTimeout(resolve, 20));
-        for (const session of downSessions) session.destroy();
-        for (const list of upSessions.values()) for (const { session } of list) session.destroy();
-        await serverClosed;
-      })();
-      return closed;
-    },
-  };
+function whenIdle(st: RelayState, timeoutMs: number): Promise<boolean> {
+  if (st.streams.size === 0) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const notify = () => {
+      clearTimeout(timer);
+      st.idle.delete(notify);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      st.idle.delete(notify);
+      resolve(false);
+    }, timeoutMs);
+    st.idle.add(notify);
+  });
+}
+
+/** Stop accepting, end the streams, wait up to `graceMs`, then drop every connection. */
+async function closeRelay(
+  st: RelayState,
+  status: StreamStatus,
+  graceMs: number,
+  stopAccepting: () => Promise<void>,
+): Promise<void> {
+  const serverClosed = stopAccepting();
+  abortAll(st, status, 'shutdown');
+  if (st.streams.size > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      const notify = () => resolve();
+      st.idle.add(notify);
+      timer = setTimeout(resolve, graceMs);
+    });
+    clearTimeout(timer);
+    st.idle.clear();
+    for (const control of st.streams) control.destroy();
+  }
+  for (const session of st.downSessions) session.close();
+  for (const list of st.upSessions.values()) for (const { session } of list) session.close();
+  await new Promise<void>((resolve) => setTimeout(resolve, 20));
+  for (const session of st.downSessions) session.destroy();
+  for (const list of st.upSessions.values()) for (const { session } of list) session.destroy();
+  await serverClosed;
 }
