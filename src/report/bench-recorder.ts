@@ -41,11 +41,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
   const overall = createFigureAccumulator();
   const perFn: FigureAccumulator[] = layout.functions.map(() => createFigureAccumulator());
   const perWorker = layout.workers.map(() => ({ sent: 0, completed: 0, errors: 0 }));
-<<<<<<< HEAD
-  const seconds: Array<{ h: hdr.Histogram; completed: number; errors: number } | undefined> = [];
-=======
   const seconds: SecondSlots = [];
->>>>>>> wt-perf2
   let completed = 0;
   let errors = 0;
   /** The latest answer's arrival: answers in flight when sending stopped land after the window. */
@@ -89,33 +85,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
       return { completed, errors, p99Us: overall.p99() };
     },
     build(durationMs) {
-<<<<<<< HEAD
-      const timeline: TimelinePoint[] = [];
-      // The last second is covered up to the end of the window or its last answer, whichever
-      // is later: its rate is its answers over that span (the drain's answers included).
-      const endS = Math.max(durationMs, lastAtMs) / 1000;
-      const lastSecond = Math.max(seconds.length, Math.ceil(endS));
-      for (let s = 0; s < lastSecond; s++) {
-        const slot = seconds[s];
-        const spanS = Math.max(0.001, Math.round(Math.min(1, Math.max(0, endS - s)) * 1000) / 1000);
-        timeline.push(
-          slot
-            ? {
-                second: s,
-                spanS,
-                completed: slot.completed,
-                errors: slot.errors,
-                p50Us: valueAt(slot.h, 50),
-                p99Us: valueAt(slot.h, 99),
-                maxUs: slot.h.maxValue,
-                hdr: hdr.encodeIntoCompressedBase64(slot.h),
-              }
-            : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 },
-        );
-      }
-=======
       const timeline = buildTimeline(seconds, durationMs, lastAtMs);
->>>>>>> wt-perf2
       return {
         overall: overall.build(durationMs),
         functions: layout.functions.map((f, i) => ({ ...f, ...perFn[i]!.build(durationMs) })),
@@ -134,7 +104,7 @@ export function createBenchRecorder(layout: RecorderLayout): BenchRecorder {
 }
 
 /** Per second of the run (by answer arrival): its latencies, answers and errors. */
-type SecondSlots = Array<{ h: Histogram; completed: number; errors: number } | undefined>;
+type SecondSlots = Array<{ h: hdr.Histogram; completed: number; errors: number } | undefined>;
 
 /** The slot of the second `atMs` falls in, made when it is the first answer there. */
 function secondSlot(seconds: SecondSlots, atMs: number): NonNullable<SecondSlots[number]> {
@@ -154,6 +124,8 @@ function secondSlot(seconds: SecondSlots, atMs: number): NonNullable<SecondSlots
  */
 function buildTimeline(seconds: SecondSlots, durationMs: number, lastAtMs: number): TimelinePoint[] {
   const timeline: TimelinePoint[] = [];
+  // The last second is covered up to the end of the window or its last answer, whichever
+  // is later: its rate is its answers over that span (the drain's answers included).
   const endS = Math.max(durationMs, lastAtMs) / 1000;
   const lastSecond = Math.max(seconds.length, Math.ceil(endS));
   for (let s = 0; s < lastSecond; s++) {
@@ -169,6 +141,7 @@ function buildTimeline(seconds: SecondSlots, durationMs: number, lastAtMs: numbe
             p50Us: valueAt(slot.h, 50),
             p99Us: valueAt(slot.h, 99),
             maxUs: slot.h.maxValue,
+            hdr: hdr.encodeIntoCompressedBase64(slot.h),
           }
         : { second: s, spanS, completed: 0, errors: 0, p50Us: 0, p99Us: 0, maxUs: 0 },
     );
