@@ -31,6 +31,12 @@ export function replayPassFlags(y: Argv) {
       describe:
         'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them',
     })
+    .option('in-order', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'host: send host messages in recorded order (each after the one before it), not only by causality: for workers whose answers depend on the order of independent invocations',
+    })
     .option('max-in-flight', {
       type: 'string',
       describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)",
@@ -55,7 +61,13 @@ export async function resolvePassFlags(args: ReplayPassArgs) {
   usageError(() => compileIgnores(ignore), '--ignore');
   const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
   const maxInFlight = optionalNumberFlag('max-in-flight', args['max-in-flight'], { integer: true, min: 0 });
-  return { pace, ignore, answerTimeoutMs, ...(maxInFlight !== undefined ? { maxInFlight } : {}) };
+  return {
+    pace,
+    ignore,
+    answerTimeoutMs,
+    inOrder: args['in-order'],
+    ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+  };
 }
 
 /** replay's flags, declared once (the host connection flags for `replay worker` are hostArgFlags). */
@@ -120,6 +132,7 @@ export interface ReplaySettings {
   pace: Pace;
   ignore: string[];
   answerTimeoutMs: number;
+  inOrder: boolean;
   /** 0: no limit (the default with --listen). */
   startTimeoutMs: number;
   maxInFlight?: number;
@@ -133,7 +146,7 @@ export interface ReplaySettings {
  * paths: a typo should not cost a whole replay). Every refusal is a one-line CliError.
  */
 export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<ReplaySettings> {
-  const { pace, ignore, answerTimeoutMs, maxInFlight } = await resolvePassFlags(args);
+  const { pace, ignore, answerTimeoutMs, maxInFlight, inOrder } = await resolvePassFlags(args);
   const startTimeoutMs =
     args.listen !== undefined && args['start-timeout'] === '30s'
       ? 0
@@ -164,6 +177,7 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
     pace,
     ignore,
     answerTimeoutMs,
+    inOrder,
     startTimeoutMs,
     session,
     redact,
