@@ -5,32 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../src/cli/main.js';
 import { openRecording } from '../src/recording/open-recording.js';
 import { writeRecording } from './bench-helpers.js';
 import { recordInMemory } from './replay-support.js';
+import { runMain as run } from './helpers/run-main.js';
 
 const BIN = resolve(process.cwd(), 'bin/functape');
 const WORKER = `"${process.execPath}" "${BIN}" worker`;
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        add(String(chunk));
-        cb();
-      },
-    });
-  const code = await main(argv, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    signal: new AbortController().signal,
-  });
-  return { code, stdout, stderr };
-}
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'functape-minimize-'));

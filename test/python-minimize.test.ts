@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../src/cli/main.js';
 import { writeRecording } from './bench-helpers.js';
 import { assertPythonGrpc, pythonWorkerArgv, shellJoin } from './helpers/python.js';
 import { recordInMemory } from './replay-support.js';
+import { runMain } from './helpers/run-main.js';
 
 test('minimize with the Python grpcio worker (--die-on-invocation 3): 3 invocations, 1-minimal', async (t) => {
   assertPythonGrpc();
@@ -20,20 +19,11 @@ test('minimize with the Python grpcio worker (--die-on-invocation 3): 3 invocati
   writeRecording(db, frames);
   const worker = shellJoin(pythonWorkerArgv(join(dir, 'worker.log'), ['--die-on-invocation', '3']));
   const json = join(dir, 'min.json');
-  let out = '';
-  const sink = new Writable({
-    write(chunk, _e, cb) {
-      out += String(chunk);
-      cb();
-    },
-  });
-  const code = await main(
-    [
-      ...['minimize', '--db', db, '--worker', `${worker} --log-per-worker`, '--out', join(dir, 'min.db')],
-      ...['--pace', 'fast', '--jobs', '2', '--confirm', '1', '--json', json],
-    ],
-    { stdout: sink, stderr: sink, signal: new AbortController().signal },
-  );
+  const { code, stdout, stderr } = await runMain([
+    ...['minimize', '--db', db, '--worker', `${worker} --log-per-worker`, '--out', join(dir, 'min.db')],
+    ...['--pace', 'fast', '--jobs', '2', '--confirm', '1', '--json', json],
+  ]);
+  const out = stdout + stderr;
   assert.equal(code, 0, out);
   const report = JSON.parse(readFileSync(json, 'utf8'));
   assert.match(report.target, /broke/);
