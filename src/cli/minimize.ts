@@ -104,6 +104,10 @@ export const minimizeCommand = defineCommand({
       ...(progress ? { onProgress: progress } : {}),
     });
     if (progress) io.stderr.write('\r\x1b[2K');
+    if (outcome.type !== 'done' && io.signal.aborted) {
+      io.stderr.write('functape minimize: interrupted before the failure was confirmed\n');
+      return 130;
+    }
     if (outcome.type === 'passes')
       throw new CliError(`the original replay does not fail (${outcome.runs} runs): nothing to minimize`);
     if (outcome.type === 'flaky')
