@@ -84,7 +84,9 @@ function sameEntries(a: readonly string[], b: readonly string[]): boolean {
 export function describeTarget(target: FailureTarget): string {
   if (target.type === 'until') return `--until ${target.what === 'path' ? target.path : target.what}`;
   const s = target.signature;
-  return s.broke
-    ? 'the same failure: the worker broke the stream'
-    : `the same failure: ${s.entries.length} differing answer field${s.entries.length === 1 ? '' : 's'} (${s.entries.slice(0, 3).join('; ')}${s.entries.length > 3 ? '; …' : ''})`;
+  if (s.broke) return 'the same failure: the worker broke the stream';
+  const n = s.entries.length;
+  const onlyFields = s.entries.every((e) => !/ \((missing|extra)\)$/.test(e));
+  const what = onlyFields ? `differing answer field${n === 1 ? '' : 's'}` : `failing answers and fields`;
+  return `the same failure: ${n} ${what} (${s.entries.slice(0, 3).join('; ')}${n > 3 ? '; …' : ''})`;
 }

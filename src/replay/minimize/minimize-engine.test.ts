@@ -6,7 +6,7 @@ import type { ReplayFrame } from '../replay-frame.js';
 import type { Candidate } from './candidate-runner.js';
 import { minimizeRecording, type MinimizeOptions } from './minimize-engine.js';
 import { withEmptyBody } from './empty-body.js';
-import { failureSignature, parseUntil, showsFailure } from './failure-signature.js';
+import { describeTarget, failureSignature, parseUntil, showsFailure } from './failure-signature.js';
 
 const FNS = ['hello', 'fail', 'echo'];
 
@@ -155,4 +155,13 @@ test('failure signatures: broke vs field sets; --until classes and paths', () =>
   assert.equal(showsFailure(a, parseUntil('invocationResponse.returnValue.**')), true);
   assert.equal(showsFailure(a, parseUntil('rpcLog.message')), false);
   assert.throws(() => parseUntil('**'), /every message/);
+  assert.match(describeTarget({ type: 'same', signature: sig }), /: 1 differing answer field \(/);
+  const missing = failureSignature(
+    report([
+      { kind: 'invocationResponse', key: 'k', status: 'missing', functionName: 'sleep', differences: [] },
+    ]),
+  )!;
+  assert.deepEqual(missing.entries, ['invocationResponse sleep (missing)']);
+  assert.match(describeTarget({ type: 'same', signature: missing }), /1 failing answers and fields/);
+  assert.equal(describeTarget(parseUntil('broke')), '--until broke');
 });
