@@ -12,6 +12,7 @@ import { importCommand } from './import.js';
 import { verifyCommand } from './verify.js';
 import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
+import { minimizeCommand } from './minimize.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -26,6 +27,7 @@ export const commands: AnyCommand[] = [
   importCommand,
   verifyCommand,
   replayCommand,
+  minimizeCommand,
   redactCommand,
   benchCommand,
 ];

@@ -8,10 +8,72 @@ import { hostArgFlags } from './host-arg-flags.js';
 import { allowRemoteFlag } from './listen-address.js';
 import { redactFlags, resolveRedactFlags } from './redact-flags.js';
 
+/**
+ * The flags that shape how a host replay runs and compares, declared once: `replay host`
+ * takes them, and `minimize` passes them to every candidate replay.
+ */
+export function replayPassFlags(y: Argv) {
+  return y
+    .option('pace', {
+      type: 'string',
+      default: 'recorded',
+      describe: 'recorded (keep recorded delays after each causal release), fast (none) or <N>x (scaled)',
+    })
+    .option('ignore', {
+      type: 'string',
+      array: true,
+      describe:
+        'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date',
+    })
+    .option('default-ignores', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them',
+    })
+    .option('in-order', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'host: send host messages in recorded order (each after the one before it), not only by causality: for workers whose answers depend on the order of independent invocations',
+    })
+    .option('max-in-flight', {
+      type: 'string',
+      describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)",
+    })
+    .option('answer-timeout', {
+      type: 'string',
+      default: '10s',
+      describe: 'host: how long an answer may take before it counts as missing',
+    });
+}
+
+export type ReplayPassArgs = ArgsOf<typeof replayPassFlags>;
+
+/** What the pass-through flags say, read and checked (one-line CliErrors). */
+export async function resolvePassFlags(args: ReplayPassArgs) {
+  const [{ parsePace }, { compileIgnores }] = await Promise.all([
+    import('../replay/pace.js'),
+    import('../replay/ignore-paths.js'),
+  ]);
+  const pace = usageError(() => parsePace(args.pace), '--pace');
+  const ignore = (args.ignore ?? []).map(String);
+  usageError(() => compileIgnores(ignore), '--ignore');
+  const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
+  const maxInFlight = optionalNumberFlag('max-in-flight', args['max-in-flight'], { integer: true, min: 0 });
+  return {
+    pace,
+    ignore,
+    answerTimeoutMs,
+    inOrder: args['in-order'],
+    ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+  };
+}
+
 /** replay's flags, declared once (the host connection flags for `replay worker` are hostArgFlags). */
 export function replayFlags(y: Argv) {
   return (
-    hostArgFlags(allowRemoteFlag(redactFlags(y)))
+    hostArgFlags(allowRemoteFlag(redactFlags(replayPassFlags(y))))
       // `<side>` in the command makes it required (yargs drops demandOption on a positional; it types it).
       .positional('side', {
         choices: ['host', 'worker'] as const,
@@ -35,32 +97,6 @@ export function replayFlags(y: Argv) {
         type: 'string',
         describe:
           'host: listen on HOST:PORT and wait for a worker started by hand (prints its host arguments)',
-      })
-      .option('pace', {
-        type: 'string',
-        default: 'recorded',
-        describe: 'recorded (keep recorded delays after each causal release), fast (none) or <N>x (scaled)',
-      })
-      .option('ignore', {
-        type: 'string',
-        array: true,
-        describe:
-          'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date',
-      })
-      .option('default-ignores', {
-        type: 'boolean',
-        default: true,
-        describe:
-          'also ignore what changes between runs (worker version/runtime metadata, stack traces); --no-default-ignores compares them',
-      })
-      .option('max-in-flight', {
-        type: 'string',
-        describe: "host: most invocations in flight at once (default: the recording's peak; 0 = no limit)",
-      })
-      .option('answer-timeout', {
-        type: 'string',
-        default: '10s',
-        describe: 'host: how long an answer may take before it counts as missing',
       })
       .option('start-timeout', {
         type: 'string',
@@ -96,6 +132,7 @@ export interface ReplaySettings {
   pace: Pace;
   ignore: string[];
   answerTimeoutMs: number;
+  inOrder: boolean;
   /** 0: no limit (the default with --listen). */
   startTimeoutMs: number;
   maxInFlight?: number;
@@ -109,19 +146,11 @@ export interface ReplaySettings {
  * paths: a typo should not cost a whole replay). Every refusal is a one-line CliError.
  */
 export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<ReplaySettings> {
-  const [{ parsePace }, { compileIgnores }] = await Promise.all([
-    import('../replay/pace.js'),
-    import('../replay/ignore-paths.js'),
-  ]);
-  const pace = usageError(() => parsePace(args.pace), '--pace');
-  const ignore = (args.ignore ?? []).map(String);
-  usageError(() => compileIgnores(ignore), '--ignore');
-  const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
+  const { pace, ignore, answerTimeoutMs, maxInFlight, inOrder } = await resolvePassFlags(args);
   const startTimeoutMs =
     args.listen !== undefined && args['start-timeout'] === '30s'
       ? 0
       : durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
-  const maxInFlight = optionalNumberFlag('max-in-flight', args['max-in-flight'], { integer: true, min: 0 });
   const session = sessionFlag(args.session);
   if (args.side === 'host' && (args.worker === undefined) === (args.listen === undefined))
     throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
@@ -148,6 +177,7 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
     pace,
     ignore,
     answerTimeoutMs,
+    inOrder,
     startTimeoutMs,
     session,
     redact,

@@ -15,8 +15,8 @@ export type HostCommon = Omit<ReplayHostOptions, 'duplex' | 'workerId' | 'reques
  * Returns the report, or the exit code when no worker came (3; 130 when interrupted).
  */
 export async function replayHostCli(
-  args: ReplayArgs,
-  settings: ReplaySettings,
+  args: Pick<ReplayArgs, 'worker' | 'app-dir' | 'verbose'>,
+  settings: Pick<ReplaySettings, 'listen' | 'startTimeoutMs'>,
   io: CliIo,
   options: HostCommon,
 ): Promise<ReplayReport | number> {

@@ -1,7 +1,8 @@
 import { formatHostPort } from '../model/host-address.js';
-import { defineCommand } from './command.js';
 import { numberFlag } from './flag-values.js';
 import { hostArgFlags, hostConnection } from './host-arg-flags.js';
+import { parseWorkerBugs, workerBugsHelp } from '../peers/worker-bugs.js';
+import { defineCommand, usageError } from './command.js';
 
 /** Caps that keep one flag from stalling the worker (10 s of CPU, 100,000 logs per invocation). */
 const MAX_WORK_US = 10_000_000;
@@ -56,6 +57,11 @@ export const workerCommand = defineCommand({
         default: '0',
         describe: "RpcLogs each invocation writes besides its function's own (a real worker writes ~2)",
       })
+      .option('bug', {
+        type: 'string',
+        array: true,
+        describe: `switch on a deliberate bug, NAME or NAME=ARG (repeatable): ${workerBugsHelp()}`,
+      })
       .positional('args', {
         type: 'string',
         array: true,
@@ -71,6 +77,9 @@ export const workerCommand = defineCommand({
       workUs: numberFlag('work-us', args['work-us'], { integer: true, min: 0, max: MAX_WORK_US }),
       logs: numberFlag('logs', args.logs, { integer: true, min: 0, max: MAX_LOGS }),
     };
+    const bugs = args.bug?.length
+      ? usageError(() => parseWorkerBugs(args.bug!.map(String)), '--bug')
+      : undefined;
     // A host puts its defaultWorkerPath (and configured arguments) before the host arguments.
     const host = hostConnection(args, [...(args.args ?? []), ...args._.slice(1)], 'worker');
     for (const w of host.warnings) io.stderr.write(`functape worker: warning: ${w}\n`);
@@ -92,6 +101,7 @@ export const workerCommand = defineCommand({
       logWorkerId: args['log-worker-id'],
       ...(args['binding-name'] ? { bindingName: args['binding-name'] } : {}),
       cost,
+      ...(bugs ? { bugs } : {}),
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });

@@ -167,7 +167,16 @@ export function invoke(w: WorkerState, requestId: string, req: InvocationRequest
     return;
   }
   if (w.cost) spend(req.invocationId, fn.name, w.cost, out);
-  respond(w, requestId, req.invocationId, fn.name, fn.run(readHttpInput(req) ?? EMPTY_INPUT, w.options), out);
+  const bugs = config.bugs;
+  if (bugs?.concurrency !== undefined && w.sleeping.size + 1 > bugs.concurrency) {
+    const reason = `--bug concurrency=${bugs.concurrency}: ${w.sleeping.size + 1} invocations in flight`;
+    out.push({ type: 'exit', code: CRASH_EXIT_CODE, reason });
+    return;
+  }
+  // --bug state: a `fail` leaves state behind that later `hello` answers read.
+  const options = bugs?.state && w.failed ? { greeting: 'Goodbye' } : w.options;
+  if (bugs?.state && fn.name === 'fail') w.failed = true;
+  respond(w, requestId, req.invocationId, fn.name, fn.run(readHttpInput(req) ?? EMPTY_INPUT, options), out);
 }
 
 /** The invocation's overhead (InvocationCost): CPU, then the worker's own RpcLogs. */

@@ -327,3 +327,24 @@ test('an invocation cost: every invocation (noop too) is work, then that many Rp
     assert.deepEqual(plain, [{ type: 'send', bytes: createNoopAnswer()('inv-c') }]);
   }
 });
+
+test('--bug state: after a fail invocation, later hello answers greet wrongly; before it they are right', () => {
+  const w = worker({ bugs: { state: true } });
+  w.receive(enc(msg('functionLoadRequest', { functionId: 'hello', metadata: { name: 'hello' } })));
+  w.receive(enc(msg('functionLoadRequest', { functionId: 'fail', metadata: { name: 'fail' } })));
+  const body = (m: StreamingMessage) => JSON.stringify(m.content.value);
+  assert.match(body(only(w.receive(enc(invocation('i1', 'hello', { name: 'Ada' }))))), /Hello, Ada!/);
+  w.receive(enc(invocation('i2', 'fail')));
+  assert.match(body(only(w.receive(enc(invocation('i3', 'hello', { name: 'Ada' }))))), /Goodbye, Ada!/);
+});
+
+test('--bug concurrency=N: the (N+1)th invocation in flight exits the worker; N in flight are fine', () => {
+  const w = worker({ bugs: { concurrency: 2 } });
+  w.receive(enc(msg('functionLoadRequest', { functionId: 'sleep', metadata: { name: 'sleep' } })));
+  const kinds = (effects: WorkerEffect[]) => effects.map((e) => e.type);
+  assert.deepEqual(kinds(w.receive(enc(invocation('s1', 'sleep', { ms: '50' })))), ['set-timer']);
+  assert.deepEqual(kinds(w.receive(enc(invocation('s2', 'sleep', { ms: '50' })))), ['set-timer']);
+  const third = w.receive(enc(invocation('s3', 'sleep', { ms: '50' })));
+  assert.deepEqual(kinds(third), ['exit']);
+  assert.equal((third[0] as { code: number }).code, CRASH_EXIT_CODE);
+});

@@ -74,7 +74,8 @@ function receive(w: WorkerState, bytes: Uint8Array): WorkerEffect[] {
     d.invocationId &&
     d.functionId !== undefined &&
     !config.logWorkerId &&
-    !config.bindingName
+    !config.bindingName &&
+    !config.bugs
   ) {
     const fn = w.loaded.get(d.functionId);
     if (fn?.name === 'noop') {

@@ -65,3 +65,21 @@ test('a plan without StartStream or init still gates invocations on their load',
   assert.equal(plan.steps[0]!.releasedBy, undefined);
   assert.deepEqual(plan.steps[1]!.after, [sent(0)]);
 });
+
+test('inOrder: every host message also waits for the sending of the one recorded before it', () => {
+  const frames = buildFrames([
+    ['toWorker', 0, m('functionLoadRequest', { functionId: 'f' })],
+    ['toWorker', 0, m('functionLoadRequest', { functionId: 'g' })],
+    ['toHost', 1, m('functionLoadResponse', { functionId: 'f' })],
+    ['toHost', 1, m('functionLoadResponse', { functionId: 'g' })],
+    ['toWorker', 2, m('invocationRequest', { invocationId: 'x', functionId: 'g' })],
+    ['toWorker', 2, m('invocationRequest', { invocationId: 'y', functionId: 'f' })],
+  ]);
+  // By causality alone, y (function f) may go before x (function g): it waits only for f's load.
+  assert.deepEqual(planSession(frames).steps[3]!.after, [{ type: 'answer', seq: 2 }]);
+  assert.deepEqual(planSession(frames, { inOrder: true }).steps[3]!.after, [
+    sent(4),
+    { type: 'answer', seq: 2 },
+  ]);
+  assert.deepEqual(planSession(frames, { inOrder: true }).steps[0]!.after, []);
+});

@@ -40,6 +40,15 @@ export interface CausalPlan {
   peakInFlight: number;
 }
 
+export interface PlanOptions {
+  /**
+   * Also gate every host message on the sending of the one recorded before it, so host
+   * messages go out in recorded order (a worker whose answers depend on the order of
+   * independent invocations then sees the recorded order at any pace).
+   */
+  inOrder?: boolean;
+}
+
 /**
  * Build the causal plan of a recorded session (frames in seq order): each host message
  * gated on the worker answers it depended on — StartStream before anything, init before
@@ -48,7 +57,7 @@ export interface CausalPlan {
  * status request, everything sent and answered before a terminate or environment reload —
  * and its recorded delay after the releasing event.
  */
-export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
+export function planSession(frames: readonly ReplayFrame[], options: PlanOptions = {}): CausalPlan {
   const triggers = assignTriggers(frames);
   const bySeq = new Map(frames.map((f) => [f.seq, f]));
   const steps: PlanStep[] = [];
@@ -89,6 +98,7 @@ export function planSession(frames: readonly ReplayFrame[]): CausalPlan {
     let afterAllSent = false;
     let afterAllAnswered = false;
     answer(startStream);
+    if (options.inOrder) sent(lastHost);
     if (f.kind !== 'workerInitRequest') {
       sent(initRequest);
       answer(initResponse);

@@ -37,6 +37,8 @@ export interface ReplayHostOptions {
    * 0: no limit.
    */
   maxInFlight?: number;
+  /** Send host messages in recorded order (see PlanOptions.inOrder); default: by causality only. */
+  inOrder?: boolean;
   /** How long each answer may take after the message it answers was sent (default 10 000 ms). */
   answerTimeoutMs?: number;
   /** Extra proto3 JSON paths to leave out of the diff (`*`, `**` wildcards). */
@@ -111,7 +113,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : (options.pace ?? DEFAULT_PACE);
   const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
   const frames = messageFrames(options.frames);
-  const plan = planSession(frames);
+  const plan = planSession(frames, { inOrder: options.inOrder ?? false });
   const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
   const maxInFlight = options.maxInFlight ?? Math.max(1, plan.peakInFlight);
   const ignore = compileIgnores([
