@@ -12,6 +12,7 @@ import { importCommand } from './import.js';
 import { verifyCommand } from './verify.js';
 import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
+import { conformCommand } from './conform.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -28,4 +29,5 @@ export const commands: AnyCommand[] = [
   replayCommand,
   redactCommand,
   benchCommand,
+  conformCommand,
 ];
