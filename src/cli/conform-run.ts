@@ -90,11 +90,14 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRun
     void d.done.then((end) => apply(run.streamEnded(end.status, now())));
     for (const bytes of queued.splice(0)) send(bytes);
   });
-  void worker.exited.then((e) => apply(run.exited({ code: e.code, signal: e.signal ?? e.error ?? null }, now())));
+  void worker.exited.then((e) =>
+    apply(run.exited({ code: e.code, signal: e.signal ?? e.error ?? null }, now())),
+  );
   const stop = () => apply({ send: [], verdict: run.abandon('interrupted') });
   opts.signal.addEventListener('abort', stop, { once: true });
   const limit = setTimeout(
-    () => apply({ send: [], verdict: run.abandon(`the scenario did not end within ${opts.limitMs / 1000} s`) }),
+    () =>
+      apply({ send: [], verdict: run.abandon(`the scenario did not end within ${opts.limitMs / 1000} s`) }),
     opts.limitMs,
   );
   apply(run.start(now()));

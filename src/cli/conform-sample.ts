@@ -21,13 +21,20 @@ export async function readSample(db: string, fn: string): Promise<Sample> {
     if (f.kind !== 'functionLoadRequest' && f.kind !== 'functionLoadRequestCollection') continue;
     const c = decodeMessage(f.bytes).content;
     const loads =
-      c.case === 'functionLoadRequest' ? [c.value] : c.case === 'functionLoadRequestCollection' ? c.value.functionLoadRequests : [];
+      c.case === 'functionLoadRequest'
+        ? [c.value]
+        : c.case === 'functionLoadRequestCollection'
+          ? c.value.functionLoadRequests
+          : [];
     const hit = loads.find((l) => l.metadata?.name === fn);
     if (!hit) continue;
     functionId = hit.functionId;
     const json = messageToJson(decodeMessage(f.bytes)) as Record<string, Record<string, unknown>>;
     const member = json.functionLoadRequest ?? {};
-    const list = (json.functionLoadRequestCollection?.functionLoadRequests ?? [member]) as Record<string, unknown>[];
+    const list = (json.functionLoadRequestCollection?.functionLoadRequests ?? [member]) as Record<
+      string,
+      unknown
+    >[];
     const one = list.find((l) => (l.metadata as { name?: string } | undefined)?.name === fn) ?? member;
     sampleLoad = { functionId: hit.functionId, metadata: (one.metadata ?? {}) as Record<string, unknown> };
     break;

@@ -1,6 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { conformExitCode, summarize, type ConformReport, type ConformResult } from '../report/conform-report.js';
+import {
+  conformExitCode,
+  summarize,
+  type ConformReport,
+  type ConformResult,
+} from '../report/conform-report.js';
 import { formatConformJunit } from '../report/conform-junit.js';
 import { formatConformTable } from '../report/conform-text.js';
 import { shellSplit } from '../peers/shell-split.js';
@@ -30,17 +35,34 @@ export async function runConform(args: ConformArgs, selected: Scenario[], io: Cl
     ...(args.from && args.function ? await readSample(args.from, args.function) : {}),
   };
   const one = (scenario: Scenario) =>
-    runScenario({ scenario, info: scenarioInfo(scenario), command, appDirectory, context, limitMs, signal: io.signal });
+    runScenario({
+      scenario,
+      info: scenarioInfo(scenario),
+      command,
+      appDirectory,
+      context,
+      limitMs,
+      signal: io.signal,
+    });
   const runs: (ScenarioRun | undefined)[] = new Array(selected.length);
   runs[0] = await one(selected[0]!);
   const cannotStart = runs[0].result.connected ? undefined : runs[0].result.reason;
-  if (!cannotStart) await pool(selected.length - 1, jobs, async (i) => (runs[i + 1] = await one(selected[i + 1]!)));
+  if (!cannotStart)
+    await pool(selected.length - 1, jobs, async (i) => (runs[i + 1] = await one(selected[i + 1]!)));
   const results: ConformResult[] = runs.map(
-    (r, i) => r?.result ?? { scenario: scenarioInfo(selected[i]!), status: 'skipped', reason: 'the worker cannot start', durationMs: 0, connected: false },
+    (r, i) =>
+      r?.result ?? {
+        scenario: scenarioInfo(selected[i]!),
+        status: 'skipped',
+        reason: 'the worker cannot start',
+        durationMs: 0,
+        connected: false,
+      },
   );
   if (args['record-failures'])
     for (const [i, r] of runs.entries())
-      if (r?.result.status === 'fail') r.result.recording = await recordFailure(args['record-failures'], selected[i]!, r.frames);
+      if (r?.result.status === 'fail')
+        r.result.recording = await recordFailure(args['record-failures'], selected[i]!, r.frames);
   const report: ConformReport = summarize({
     worker: args.worker!,
     appDirectory,

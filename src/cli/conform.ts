@@ -11,30 +11,74 @@ const SCENARIO_LIMIT_MS = 60_000;
 
 function builder(y: import('yargs').Argv) {
   return y
-    .option('worker', { type: 'string', describe: 'the worker command line (shell-split; host arguments are appended)' })
-    .option('app-dir', { type: 'string', describe: "the function app directory: the worker's cwd (default: current directory)" })
-    .option('only', { type: 'string', array: true, describe: 'run only these scenario ids (comma-separated; `area.` for a prefix)' })
-    .option('skip', { type: 'string', array: true, describe: 'leave out these scenario ids (comma-separated; `area.` for a prefix)' })
-    .option('level', { choices: LEVEL_CHOICES, default: 'all' as const, describe: 'required only, required and recommended, or all (capability scenarios too)' })
-    .option('json', { type: 'string', describe: "write the whole report as JSON to FILE (failures with the run's messages)" })
+    .option('worker', {
+      type: 'string',
+      describe: 'the worker command line (shell-split; host arguments are appended)',
+    })
+    .option('app-dir', {
+      type: 'string',
+      describe: "the function app directory: the worker's cwd (default: current directory)",
+    })
+    .option('only', {
+      type: 'string',
+      array: true,
+      describe: 'run only these scenario ids (comma-separated; `area.` for a prefix)',
+    })
+    .option('skip', {
+      type: 'string',
+      array: true,
+      describe: 'leave out these scenario ids (comma-separated; `area.` for a prefix)',
+    })
+    .option('level', {
+      choices: LEVEL_CHOICES,
+      default: 'all' as const,
+      describe: 'required only, required and recommended, or all (capability scenarios too)',
+    })
+    .option('json', {
+      type: 'string',
+      describe: "write the whole report as JSON to FILE (failures with the run's messages)",
+    })
     .option('junit', { type: 'string', describe: 'write JUnit XML to FILE: one test case per scenario' })
     .option('list', { type: 'boolean', default: false, describe: 'print the catalogue and exit' })
-    .option('markdown', { type: 'boolean', default: false, describe: 'with --list: the catalogue as a Markdown table' })
-    .option('function', { type: 'string', describe: 'invoke this function (default: the first the worker indexes)' })
-    .option('from', { type: 'string', describe: "with --function: take its load metadata and a sample input from this recording" })
-    .option('record-failures', { type: 'string', describe: 'write each failing scenario as a recording DIR/ID.db (for replay host, minimize)' })
+    .option('markdown', {
+      type: 'boolean',
+      default: false,
+      describe: 'with --list: the catalogue as a Markdown table',
+    })
+    .option('function', {
+      type: 'string',
+      describe: 'invoke this function (default: the first the worker indexes)',
+    })
+    .option('from', {
+      type: 'string',
+      describe: 'with --function: take its load metadata and a sample input from this recording',
+    })
+    .option('record-failures', {
+      type: 'string',
+      describe: 'write each failing scenario as a recording DIR/ID.db (for replay host, minimize)',
+    })
     .option('scenarios', { type: 'string', describe: 'also run the scenario files (*.json) of this folder' })
-    .option('jobs', { alias: 'j', type: 'string', describe: 'scenarios at once, each on its own worker (default: the number of cores)' });
+    .option('jobs', {
+      alias: 'j',
+      type: 'string',
+      describe: 'scenarios at once, each on its own worker (default: the number of cores)',
+    });
 }
 type ConformArgs = ArgsOf<typeof builder>;
 
-const listOf = (v: string[] | undefined) => (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+const listOf = (v: string[] | undefined) =>
+  (v ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** `--scenarios DIR`: its *.json files, parsed (a file that is not JSON is a one-line error). */
 async function extraScenarioFiles(dir: string | undefined): Promise<{ name: string; json: unknown }[]> {
   if (!dir) return [];
   const { readdirSync, readFileSync } = await import('node:fs');
-  const files = usageError(() => readdirSync(dir), '--scenarios').filter((f) => f.endsWith('.json')).sort();
+  const files = usageError(() => readdirSync(dir), '--scenarios')
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   return files.map((f) => {
     const name = `${dir}/${f}`;
     try {
@@ -59,7 +103,8 @@ export const conformCommand = defineCommand({
     const extra = await extraScenarioFiles(args.scenarios);
     const catalogue = usageError(() => loadCatalogue(extra), '--scenarios');
     const selected = usageError(
-      () => selectScenarios(catalogue, { only: listOf(args.only), skip: listOf(args.skip), level: args.level }),
+      () =>
+        selectScenarios(catalogue, { only: listOf(args.only), skip: listOf(args.skip), level: args.level }),
       '--only/--skip',
     );
     if (args.list) {
@@ -82,7 +127,9 @@ export function runSettings(args: ConformArgs) {
   if (!statSync(appDirectory, { throwIfNoEntry: false })?.isDirectory())
     throw new CliError(`--app-dir ${args['app-dir']} is not a directory`);
   const jobs =
-    args.jobs === undefined ? Math.max(1, availableParallelism()) : numberFlag('jobs', args.jobs, { integer: true, min: 1, max: 64 });
+    args.jobs === undefined
+      ? Math.max(1, availableParallelism())
+      : numberFlag('jobs', args.jobs, { integer: true, min: 1, max: 64 });
   return { appDirectory, jobs, limitMs: SCENARIO_LIMIT_MS };
 }
 export type { ConformArgs };

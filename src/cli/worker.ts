@@ -1,5 +1,5 @@
 import { formatHostPort } from '../model/host-address.js';
-import { defineCommand } from './command.js';
+import { defineCommand, usageError } from './command.js';
 import { numberFlag } from './flag-values.js';
 import { hostArgFlags, hostConnection } from './host-arg-flags.js';
 
@@ -56,6 +56,11 @@ export const workerCommand = defineCommand({
         default: '0',
         describe: "RpcLogs each invocation writes besides its function's own (a real worker writes ~2)",
       })
+      .option('bug', {
+        type: 'string',
+        array: true,
+        describe: 'misbehave on purpose, NAME or NAME=ARG, repeatable (the list: src/peers/worker-bugs.ts)',
+      })
       .positional('args', {
         type: 'string',
         array: true,
@@ -82,9 +87,12 @@ export const workerCommand = defineCommand({
         import('../peers/worker-runner.js'),
         import('../version.js'),
       ]);
+    const { parseBugs } = await import('../peers/worker-bugs.js');
+    const bugs = usageError(() => parseBugs(args.bug ?? []), '--bug');
     const address = formatHostPort(host);
-    const duplex = dialAsWorker({ address, maxMessageBytes: host.maxMessageLength });
-    const protocol = createWorkerProtocol({
+    const maxMessageBytes = bugs.has('conform-small-max-message') ? 4 * 1024 * 1024 : host.maxMessageLength;
+    const duplex = dialAsWorker({ address, maxMessageBytes });
+    const inner = createWorkerProtocol({
       workerId: host.workerId,
       requestId: host.requestId,
       greeting: args.greeting,
@@ -95,6 +103,11 @@ export const workerCommand = defineCommand({
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });
+    const conformBugs = new Set([...bugs.keys()].filter((b) => b.startsWith('conform-')));
+    const protocol =
+      conformBugs.size > 0
+        ? (await import('../peers/conform-bugs.js')).withConformBugs(inner, conformBugs)
+        : inner;
     if (args.verbose) io.stderr.write(`functape worker ${host.workerId}: connecting to ${address}\n`);
     const onAbort = () => duplex.cancel();
     io.signal.addEventListener('abort', onAbort, { once: true });
@@ -105,6 +118,7 @@ export const workerCommand = defineCommand({
       // The point of `crash` is a worker process that dies mid-invocation: no clean shutdown.
       process.exit(result.exitCode);
     }
+    if (bugs.has('conform-hang-on-drop')) await new Promise((stay) => setInterval(() => stay, 60_000));
     if (io.signal.aborted) {
       io.stderr.write(`functape worker: stopped by ${String(io.signal.reason)}\n`);
       return 0;

@@ -71,7 +71,8 @@ export interface Sleeping {
 /**
  * The worker's named state. Invariants: `loaded` and `bindingsOf` hold exactly the function
  * ids a load request named and the worker could load; `sleeping` holds exactly the
- * invocations with a timer set and no answer yet; once `terminating`, nothing is answered.
+ * invocations with a timer set and no answer yet; once `terminating`, nothing new is taken
+ * and only those sleeps are answered.
  */
 export interface WorkerState {
   readonly config: WorkerConfig;
@@ -90,6 +91,8 @@ export interface WorkerState {
   readonly cost: InvocationCost | undefined;
   readonly stats: WorkerStats;
   terminating: boolean;
+  /** WorkerTerminate's grace period (ms), once it came. */
+  terminateGraceMs: number;
   /** From WorkerInitRequest, replaced by a FunctionEnvironmentReloadRequest that names one. */
   appDirectory: string;
 }
@@ -106,6 +109,7 @@ export function createWorkerState(config: WorkerConfig): WorkerState {
     cost: config.cost && (config.cost.workUs > 0 || config.cost.logs > 0) ? config.cost : undefined,
     stats: { received: 0, ignored: 0, undecodable: 0, invocations: 0, sleeping: 0 },
     terminating: false,
+    terminateGraceMs: 0,
     appDirectory: '',
   };
 }

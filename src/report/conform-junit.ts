@@ -12,7 +12,9 @@ export function formatConformJunit(report: ConformReport): string {
     if (r.status === 'pass') return `${open}</testcase>`;
     if (r.status === 'skipped')
       return `${open}\n      <skipped message="${escapeXml(r.reason)}"/>\n    </testcase>`;
-    const body = (r.messages ?? []).map((m) => `${m.atMs.toFixed(1)} ms ${m.direction} ${JSON.stringify(m.json)}`);
+    const body = (r.messages ?? []).map(
+      (m) => `${m.atMs.toFixed(1)} ms ${m.direction} ${JSON.stringify(m.json)}`,
+    );
     return `${open}\n      <failure type="${r.scenario.level}" message="${escapeXml(r.reason)}">${escapeXml(body.join('\n'))}</failure>\n    </testcase>`;
   });
   const c = report.counts;

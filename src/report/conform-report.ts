@@ -57,9 +57,7 @@ export interface ConformReport {
   cannotStart?: string;
 }
 
-export function summarize(
-  base: Omit<ConformReport, 'counts'>,
-): ConformReport {
+export function summarize(base: Omit<ConformReport, 'counts'>): ConformReport {
   const counts = { pass: 0, fail: 0, skipped: 0, requiredFailed: 0 };
   for (const r of base.results) {
     counts[r.status]++;

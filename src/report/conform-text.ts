@@ -3,10 +3,14 @@ import type { ConformReport, ScenarioInfo } from './conform-report.js';
 /** The result table: scenario, level, pass/fail/skipped, one-line reason; then the counts. */
 export function formatConformTable(report: ConformReport): string {
   const rows = report.results.map((r) => [r.scenario.id, r.scenario.level, r.status, r.reason]);
-  const width = (i: number) => Math.max(...[['scenario', 'level', 'result'][i]!, ...rows.map((r) => r[i]!)].map((s) => s.length));
+  const width = (i: number) =>
+    Math.max(...[['scenario', 'level', 'result'][i]!, ...rows.map((r) => r[i]!)].map((s) => s.length));
   const w = [width(0), width(1), width(2)];
   const line = (cells: string[]) =>
-    `${cells.slice(0, 3).map((c, i) => c.padEnd(w[i]!)).join('  ')}  ${cells[3] ?? ''}`.trimEnd();
+    `${cells
+      .slice(0, 3)
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('  ')}  ${cells[3] ?? ''}`.trimEnd();
   const out = [line(['scenario', 'level', 'result', 'reason']), ...rows.map(line)];
   const c = report.counts;
   out.push('');

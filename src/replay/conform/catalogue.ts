@@ -18,11 +18,16 @@ export function selectScenarios(
   all: readonly Scenario[],
   opts: { only?: string[]; skip?: string[]; level: LevelFilter },
 ): Scenario[] {
-  const hits = (pattern: string, s: Scenario) => (pattern.endsWith('.') ? s.id.startsWith(pattern) : s.id === pattern);
+  const hits = (pattern: string, s: Scenario) =>
+    pattern.endsWith('.') ? s.id.startsWith(pattern) : s.id === pattern;
   for (const p of [...(opts.only ?? []), ...(opts.skip ?? [])])
     if (!all.some((s) => hits(p, s))) throw new Error(`no scenario ${p} (see conform --list)`);
   const levels =
-    opts.level === 'required' ? ['required'] : opts.level === 'recommended' ? ['required', 'recommended'] : undefined;
+    opts.level === 'required'
+      ? ['required']
+      : opts.level === 'recommended'
+        ? ['required', 'recommended']
+        : undefined;
   return all.filter(
     (s) =>
       (!opts.only?.length || opts.only.some((p) => hits(p, s))) &&

@@ -1,6 +1,13 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import { encodeMessage, messageFromJson } from '../../codec/streaming-message.js';
-import { createRunState, decide, type ConformContext, type RunState, type TranscriptEntry, type Verdict } from './run-state.js';
+import {
+  createRunState,
+  decide,
+  type ConformContext,
+  type RunState,
+  type TranscriptEntry,
+  type Verdict,
+} from './run-state.js';
 import type { Scenario } from './scenario.js';
 import { runStep, type StepEffects } from './steps.js';
 import { viewOf } from './view.js';
@@ -107,7 +114,12 @@ function advance(r: RunState, nowMs: number): ConformEffects {
     const bytes = json.raw ?? encode(json.message!, json.unknownField);
     effects.send.push(bytes);
     const v = viewOf(bytes);
-    r.transcript.push({ direction: 'toWorker', atMs: nowMs - r.startMs, kind: v.kind, json: v.json as JsonValue });
+    r.transcript.push({
+      direction: 'toWorker',
+      atMs: nowMs - r.startMs,
+      kind: v.kind,
+      json: v.json as JsonValue,
+    });
   }
   if (fx.end) effects.end = fx.end;
   if (r.verdict) effects.verdict = r.verdict;
@@ -118,9 +130,17 @@ function advance(r: RunState, nowMs: number): ConformEffects {
 function finish(r: RunState): void {
   const askedToGo = r.hostEnded || r.scenario.steps.some((s) => 'exit' in s || 'halfClose' in s);
   if (r.exit && !askedToGo)
-    return decide(r, 'fail', `the worker exited (${r.exit.signal ?? `code ${r.exit.code}`}) during the scenario`);
+    return decide(
+      r,
+      'fail',
+      `the worker exited (${r.exit.signal ?? `code ${r.exit.code}`}) during the scenario`,
+    );
   if (r.streamEnd && !askedToGo)
-    return decide(r, 'fail', `the worker's stream ended (${r.streamEnd.code} ${r.streamEnd.details}) during the scenario`);
+    return decide(
+      r,
+      'fail',
+      `the worker's stream ended (${r.streamEnd.code} ${r.streamEnd.details}) during the scenario`,
+    );
   decide(r, 'pass', '');
 }
 

@@ -52,7 +52,11 @@ export function triggerBinding(metadata: Record<string, unknown>): string {
 }
 
 export function loadRequestJson(f: KnownFunction): Record<string, unknown> {
-  return { functionId: f.functionId, metadata: { ...f.metadata, functionId: f.functionId }, managedDependencyEnabled: false };
+  return {
+    functionId: f.functionId,
+    metadata: { ...f.metadata, functionId: f.functionId },
+    managedDependencyEnabled: false,
+  };
 }
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -83,18 +87,25 @@ export function invocationRequestJson(
   step: InvokeStep,
   opts: { preferred: boolean; sample?: SampleInvocation; traceId: string },
 ): Record<string, unknown> {
-  const traceContext = { traceParent: `00-${opts.traceId}-${opts.traceId.slice(0, 16)}-01`, traceState: '', attributes: {} };
+  const traceContext = {
+    traceParent: `00-${opts.traceId}-${opts.traceId.slice(0, 16)}-01`,
+    traceState: '',
+    attributes: {},
+  };
   if (opts.sample && !opts.preferred && step.bodyBytes === undefined && !step.rawBody && !step.collection)
     return { ...opts.sample, invocationId, functionId: f.functionId, traceContext };
   const inputData: Record<string, unknown>[] = [
     { name: triggerBinding(f.metadata), data: { http: httpRequest(f, step, opts.preferred) } },
   ];
-  if (step.collection) inputData.push({ name: 'items', data: { collectionString: { string: ['a', 'b', 'c'] } } });
+  if (step.collection)
+    inputData.push({ name: 'items', data: { collectionString: { string: ['a', 'b', 'c'] } } });
   return {
     invocationId,
     functionId: f.functionId,
     inputData,
-    triggerMetadata: { sys: { json: JSON.stringify({ MethodName: f.name, UtcNow: new Date(0).toISOString() }) } },
+    triggerMetadata: {
+      sys: { json: JSON.stringify({ MethodName: f.name, UtcNow: new Date(0).toISOString() }) },
+    },
     traceContext,
   };
 }

@@ -68,13 +68,18 @@ export type Step =
   | { raw: string }
   | InvokeStep
   /** Load the indexed functions: one request each, one collection, or as advertised. */
-  | { load: 'each' | 'collection' | 'auto'; only?: 'target' | 'all'; expectSuccess?: boolean; noWait?: boolean }
+  | {
+      load: 'each' | 'collection' | 'auto';
+      only?: 'target' | 'all';
+      expectSuccess?: boolean;
+      noWait?: boolean;
+    }
   /**
    * Wait for a message of this kind matching `where` (received now or already, not yet
    * claimed), then apply `check`. `count` waits for that many.
    */
   | { expect: string; where?: Record<string, string>; within?: number; check?: Check[]; count?: number }
-  /** A message of this kind matching `where` was received so far (claimed or not). */
+  /** A message of this kind matching `where` was received so far (claimed or not); all such are claimed. */
   | { seen: string; where?: Record<string, string>; reason?: string }
   /** No message of this kind matching `where` arrives within `for` ms (nor arrived unclaimed). */
   | { absent: string; where?: Record<string, string>; for: number; reason?: string }
@@ -86,8 +91,31 @@ export type Step =
   /** The worker process exits within `within` ms, with `code` when given. */
   | { exit: { within: number; code?: number } };
 
-export type StepKind = 'send' | 'raw' | 'invoke' | 'load' | 'expect' | 'seen' | 'absent' | 'wait' | 'end' | 'halfClose' | 'exit';
-const STEP_KINDS: readonly StepKind[] = ['send', 'raw', 'invoke', 'load', 'expect', 'seen', 'absent', 'wait', 'end', 'halfClose', 'exit'];
+export type StepKind =
+  | 'send'
+  | 'raw'
+  | 'invoke'
+  | 'load'
+  | 'expect'
+  | 'seen'
+  | 'absent'
+  | 'wait'
+  | 'end'
+  | 'halfClose'
+  | 'exit';
+const STEP_KINDS: readonly StepKind[] = [
+  'send',
+  'raw',
+  'invoke',
+  'load',
+  'expect',
+  'seen',
+  'absent',
+  'wait',
+  'end',
+  'halfClose',
+  'exit',
+];
 
 /** The step's kind: its one key among `STEP_KINDS`. */
 export function stepKind(step: Step): StepKind {
@@ -119,11 +147,16 @@ function validate(raw: unknown, file: string): Scenario {
   const where = `${file}: scenario ${typeof s?.id === 'string' ? s.id : '(no id)'}`;
   if (!s || typeof s !== 'object') throw new Error(`${file}: a scenario is not an object`);
   for (const key of ['id', 'title', 'area', 'checks', 'source'] as const)
-    if (typeof s[key] !== 'string' || s[key] === '') throw new Error(`${where}: "${key}" must be a non-empty string`);
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s.id!)) throw new Error(`${where}: the id must be dotted lower-case words`);
-  if (!LEVELS.includes(s.level as Level)) throw new Error(`${where}: "level" must be one of ${LEVELS.join(', ')}`);
-  if (s.level === 'capability' && !s.capability) throw new Error(`${where}: a capability scenario names its "capability"`);
-  if (!Array.isArray(s.steps) || s.steps.length === 0) throw new Error(`${where}: "steps" must be a non-empty list`);
+    if (typeof s[key] !== 'string' || s[key] === '')
+      throw new Error(`${where}: "${key}" must be a non-empty string`);
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(s.id!))
+    throw new Error(`${where}: the id must be dotted lower-case words`);
+  if (!LEVELS.includes(s.level as Level))
+    throw new Error(`${where}: "level" must be one of ${LEVELS.join(', ')}`);
+  if (s.level === 'capability' && !s.capability)
+    throw new Error(`${where}: a capability scenario names its "capability"`);
+  if (!Array.isArray(s.steps) || s.steps.length === 0)
+    throw new Error(`${where}: "steps" must be a non-empty list`);
   if (s.setup !== undefined && !SETUPS.includes(s.setup))
     throw new Error(`${where}: "setup" must be one of ${SETUPS.join(', ')}`);
   s.steps.forEach((step, i) => {

@@ -38,8 +38,10 @@ export function runStep(r: RunState, step: Step, nowMs: number, fx: StepEffects)
   if ('expect' in step) return expectStep(r, step, nowMs);
   if ('seen' in step) {
     const where = expand(step.where ?? {}, r.scope);
-    if (!r.received.some((m) => m.kind === step.seen && matches(m.view, where)))
+    const hits = r.received.filter((m) => m.kind === step.seen && matches(m.view, where));
+    if (hits.length === 0)
       decide(r, 'fail', step.reason ?? `no ${step.seen} ${JSON.stringify(where)} was received`);
+    for (const m of hits) m.claimed = true;
     return 'next';
   }
   if ('absent' in step) {
@@ -50,7 +52,11 @@ export function runStep(r: RunState, step: Step, nowMs: number, fx: StepEffects)
       return 'next';
     }
     if (since >= step.for) return 'next';
-    return goneWhileWaiting(r, `waited ${seconds(step.for)} for no ${step.absent}`) ?? { wakeAtMs: r.stepStartMs + step.for };
+    return (
+      goneWhileWaiting(r, `waited ${seconds(step.for)} for no ${step.absent}`) ?? {
+        wakeAtMs: r.stepStartMs + step.for,
+      }
+    );
   }
   if ('wait' in step) return since >= step.wait ? 'next' : { wakeAtMs: r.stepStartMs + step.wait };
   if ('end' in step) {
@@ -137,9 +143,12 @@ function load(r: RunState, step: LoadStep, nowMs: number, fx: StepEffects): Step
     const fns = step.only === 'target' ? [t] : [...r.functions.values()];
     const collection =
       step.load === 'collection' ||
-      (step.load === 'auto' && r.capabilities !== undefined && 'SupportsLoadResponseCollection' in r.capabilities);
+      (step.load === 'auto' &&
+        r.capabilities !== undefined &&
+        'SupportsLoadResponseCollection' in r.capabilities);
     const requests = fns.map(loadRequestJson);
-    if (collection) fx.send.push({ message: { functionLoadRequestCollection: { functionLoadRequests: requests } } });
+    if (collection)
+      fx.send.push({ message: { functionLoadRequestCollection: { functionLoadRequests: requests } } });
     else for (const q of requests) fx.send.push({ message: { functionLoadRequest: q } });
     r.pendingLoads = new Set(fns.map((f) => f.functionId));
     for (const f of fns) r.loaded.add(f.name);
@@ -149,9 +158,13 @@ function load(r: RunState, step: LoadStep, nowMs: number, fx: StepEffects): Step
     }
   }
   for (const m of r.received) {
-    if (m.claimed || (m.kind !== 'functionLoadResponse' && m.kind !== 'functionLoadResponseCollection')) continue;
+    if (m.claimed || (m.kind !== 'functionLoadResponse' && m.kind !== 'functionLoadResponseCollection'))
+      continue;
     m.claimed = true;
-    const answers = m.kind === 'functionLoadResponse' ? [m.view] : ((m.view.functionLoadResponses ?? []) as Record<string, unknown>[]);
+    const answers =
+      m.kind === 'functionLoadResponse'
+        ? [m.view]
+        : ((m.view.functionLoadResponses ?? []) as Record<string, unknown>[]);
     for (const a of answers) {
       const id = String(a.functionId ?? '');
       r.pendingLoads.delete(id);
@@ -211,11 +224,19 @@ function waitFor(r: RunState, nowMs: number, withinMs: number, what: string): St
 
 function goneWhileWaiting(r: RunState, doing: string): StepOutcome | undefined {
   if (r.exit) {
-    decide(r, 'fail', `the worker exited (${r.exit.signal ?? `code ${r.exit.code}`}) while the host ${doing}`);
+    decide(
+      r,
+      'fail',
+      `the worker exited (${r.exit.signal ?? `code ${r.exit.code}`}) while the host ${doing}`,
+    );
     return 'next';
   }
   if (r.streamEnd && !r.hostEnded) {
-    decide(r, 'fail', `the worker's stream ended (${r.streamEnd.code} ${r.streamEnd.details}) while the host ${doing}`);
+    decide(
+      r,
+      'fail',
+      `the worker's stream ended (${r.streamEnd.code} ${r.streamEnd.details}) while the host ${doing}`,
+    );
     return 'next';
   }
   return undefined;
@@ -224,7 +245,11 @@ function goneWhileWaiting(r: RunState, doing: string): StepOutcome | undefined {
 function exitStep(r: RunState, want: { within: number; code?: number }, since: number): StepOutcome {
   if (r.exit) {
     if (want.code !== undefined && r.exit.code !== want.code)
-      decide(r, 'fail', `the worker exited with ${r.exit.signal ?? `code ${r.exit.code}`}, expected code ${want.code}`);
+      decide(
+        r,
+        'fail',
+        `the worker exited with ${r.exit.signal ?? `code ${r.exit.code}`}, expected code ${want.code}`,
+      );
     return 'next';
   }
   if (since >= want.within) {

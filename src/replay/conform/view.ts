@@ -19,7 +19,11 @@ export function viewOf(bytes: Uint8Array): MessageView {
   try {
     json = toJson(StreamingMessageSchema, decodeMessage(bytes), { alwaysEmitImplicit: true });
   } catch (err) {
-    return { kind: 'undecodable', view: { error: err instanceof Error ? err.message : String(err) }, json: null };
+    return {
+      kind: 'undecodable',
+      view: { error: err instanceof Error ? err.message : String(err) },
+      json: null,
+    };
   }
   if (!json || typeof json !== 'object' || Array.isArray(json))
     return { kind: 'undecodable', view: { error: 'not a message' }, json: null };
@@ -55,13 +59,18 @@ export function matches(view: Record<string, unknown>, where: Record<string, str
  * The first failed check, as one line, or undefined when all hold. Checks come with their
  * templates expanded.
  */
-export function firstFailedCheck(kind: string, view: Record<string, unknown>, checks: Check[]): string | undefined {
+export function firstFailedCheck(
+  kind: string,
+  view: Record<string, unknown>,
+  checks: Check[],
+): string | undefined {
   for (const c of checks) {
     const v = valueAt(view, c.path);
     const shown = v === undefined ? 'absent' : JSON.stringify(v);
     let bad: string | undefined;
     if (c.nonEmpty && isEmpty(v)) bad = `${kind}.${c.path} is empty`;
-    else if (c.is !== undefined && v !== c.is) bad = `${kind}.${c.path} is ${shown}, expected ${JSON.stringify(c.is)}`;
+    else if (c.is !== undefined && v !== c.is)
+      bad = `${kind}.${c.path} is ${shown}, expected ${JSON.stringify(c.is)}`;
     else if (c.oneOf && !c.oneOf.includes(v as string))
       bad = `${kind}.${c.path} is ${shown}, expected one of ${c.oneOf.map((x) => JSON.stringify(x)).join(', ')}`;
     if (bad) return c.reason ? `${c.reason} (${bad})` : bad;
