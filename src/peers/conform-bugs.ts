@@ -150,13 +150,11 @@ function breakAnswer(b: BugState, m: StreamingMessage): 'twice' | 'exit' | undef
       return;
     case 'functionLoadResponseCollection':
       if (b.has('conform-collection-partial')) c.value.functionLoadResponses.splice(1);
-      for (const r of c.value.functionLoadResponses) if (b.has('conform-load-fail')) fail(r.result);
+      for (const r of c.value.functionLoadResponses) loadAnswer(b, r);
       return;
     case 'functionLoadResponse':
-      if (b.has('conform-load-fail')) fail(c.value.result);
       if (b.has('conform-crash-on-unknown-load') && c.value.result?.status !== STATUS.Success) return 'exit';
-      if (b.has('conform-duplicate-load-fail') && b.loadedIds.has(c.value.functionId)) fail(c.value.result);
-      b.loadedIds.add(c.value.functionId);
+      loadAnswer(b, c.value);
       return;
     case 'invocationResponse':
       return invocationAnswer(b, c.value);
@@ -173,6 +171,12 @@ function breakAnswer(b: BugState, m: StreamingMessage): 'twice' | 'exit' | undef
     default:
       return;
   }
+}
+
+function loadAnswer(b: BugState, r: { functionId: string; result?: { status: number } }): void {
+  if (b.has('conform-load-fail')) fail(r.result);
+  if (b.has('conform-duplicate-load-fail') && b.loadedIds.has(r.functionId)) fail(r.result);
+  b.loadedIds.add(r.functionId);
 }
 
 type Answer = Extract<StreamingMessage['content'], { case: 'invocationResponse' }>['value'];

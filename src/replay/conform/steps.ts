@@ -53,7 +53,7 @@ export function runStep(r: RunState, step: Step, nowMs: number, fx: StepEffects)
     }
     if (since >= step.for) return 'next';
     return (
-      goneWhileWaiting(r, `waited ${seconds(step.for)} for no ${step.absent}`) ?? {
+      goneWhileWaiting(r, `waited ${seconds(step.for)} for no ${step.absent}`, nowMs) ?? {
         wakeAtMs: r.stepStartMs + step.for,
       }
     );
@@ -213,7 +213,7 @@ function expectStep(r: RunState, step: ExpectStep, nowMs: number): StepOutcome {
 
 /** Keep waiting for `what` until `withinMs` after the step began; fail when the worker is gone or time is up. */
 function waitFor(r: RunState, nowMs: number, withinMs: number, what: string): StepOutcome {
-  const gone = goneWhileWaiting(r, `waited for ${what}`);
+  const gone = goneWhileWaiting(r, `waited for ${what}`, nowMs);
   if (gone) return gone;
   if (nowMs - r.stepStartMs >= withinMs) {
     decide(r, 'fail', `no ${what} within ${seconds(withinMs)}`);
@@ -222,7 +222,10 @@ function waitFor(r: RunState, nowMs: number, withinMs: number, what: string): St
   return { wakeAtMs: r.stepStartMs + withinMs };
 }
 
-function goneWhileWaiting(r: RunState, doing: string): StepOutcome | undefined {
+/** A stream that ends is given this long to turn out to be the process's exit (the better reason). */
+const EXIT_AFTER_STREAM_MS = 1000;
+
+function goneWhileWaiting(r: RunState, doing: string, nowMs: number): StepOutcome | undefined {
   if (r.exit) {
     decide(
       r,
@@ -231,6 +234,8 @@ function goneWhileWaiting(r: RunState, doing: string): StepOutcome | undefined {
     );
     return 'next';
   }
+  if (r.streamEnd && !r.hostEnded && nowMs - r.streamEnd.atMs < EXIT_AFTER_STREAM_MS)
+    return { wakeAtMs: r.streamEnd.atMs + EXIT_AFTER_STREAM_MS };
   if (r.streamEnd && !r.hostEnded) {
     decide(
       r,
