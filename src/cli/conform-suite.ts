@@ -49,10 +49,10 @@ export async function runConform(args: ConformArgs, selected: Scenario[], io: Cl
   const cannotStart = runs[0].result.connected ? undefined : runs[0].result.reason;
   if (!cannotStart)
     await pool(selected.length - 1, jobs, async (i) => (runs[i + 1] = await one(selected[i + 1]!)));
-  const results: ConformResult[] = runs.map(
-    (r, i) =>
-      r?.result ?? {
-        scenario: scenarioInfo(selected[i]!),
+  const results: ConformResult[] = selected.map(
+    (s, i) =>
+      runs[i]?.result ?? {
+        scenario: scenarioInfo(s),
         status: 'skipped',
         reason: 'the worker cannot start',
         durationMs: 0,

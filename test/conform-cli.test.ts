@@ -1,0 +1,123 @@
+// `functape conform` end to end: the reference worker passes every scenario; the table, JSON
+// and JUnit say so; a failing run exits 1 and leaves a recording; usage errors exit 2 and a
+// worker that cannot start exits 3.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConformReport } from '../src/report/conform-report.js';
+import { openRecording } from '../src/recording/index.js';
+import { FUNCTAPE, REPO, runProcess, shellJoin } from './helpers/python.js';
+
+const worker = (...flags: string[]) => shellJoin([...FUNCTAPE, 'worker', ...flags]);
+const conform = (args: string[], cwd: string) =>
+  runProcess([...FUNCTAPE, 'conform', ...args], { timeoutMs: 170_000, cwd });
+
+test('the reference worker passes every scenario: table, JSON report and JUnit agree', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-conform-cli-'));
+  try {
+    const [json, junit] = [join(dir, 'r.json'), join(dir, 'r.xml')];
+    const r = await conform(['--worker', worker('--load-collection'), '--json', json, '--junit', junit], dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as ConformReport;
+    const notPassed = report.results
+      .filter((x) => x.status !== 'pass')
+      .map((x) => `${x.scenario.id}: ${x.reason}`);
+    assert.deepEqual(notPassed, []);
+    assert.ok(report.results.length >= 30);
+    assert.ok(report.capabilities.includes('SupportsLoadResponseCollection'));
+    assert.match(r.stdout, /^scenario +level +result +reason$/m);
+    assert.match(r.stdout, /^invoke\.one +required +pass$/m);
+    assert.match(
+      r.stdout,
+      new RegExp(`^${report.results.length} passed, 0 failed \\(0 required\\), 0 skipped`, 'm'),
+    );
+    const xml = readFileSync(junit, 'utf8');
+    assert.equal(xml.match(/<testcase /g)?.length, report.results.length);
+    assert.doesNotMatch(xml, /<failure/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failing required scenario: exit 1, its reason and messages in the JSON, its session recorded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-conform-cli-'));
+  try {
+    const json = join(dir, 'r.json');
+    const rec = join(dir, 'failures');
+    const r = await conform(
+      [
+        '--worker',
+        worker('--bug', 'conform-answer-twice'),
+        '--only',
+        'invoke.one,startup.',
+        '--json',
+        json,
+        '--record-failures',
+        rec,
+      ],
+      dir,
+    );
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^invoke\.one +required +fail +a second InvocationResponse arrived/m);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as ConformReport;
+    assert.deepEqual(
+      report.results.map((x) => x.scenario.id),
+      [
+        'startup.start-stream',
+        'startup.request-id',
+        'startup.init-response',
+        'startup.worker-metadata',
+        'invoke.one',
+      ],
+    );
+    const failed = report.results.find((x) => x.status === 'fail')!;
+    assert.equal(failed.scenario.id, 'invoke.one');
+    const answers = failed.messages!.filter((m) => m.kind === 'invocationResponse');
+    assert.equal(answers.length, 2, 'the JSON report holds the messages of the failed run');
+    assert.equal(failed.recording, join(rec, 'invoke.one.db'));
+    const recording = openRecording(failed.recording);
+    try {
+      const [session] = recording.sessions();
+      const kinds = [...recording.frames(session!.id)].map((f) => f.kind);
+      assert.equal(kinds[0], 'startStream');
+      assert.equal(kinds.filter((k) => k === 'invocationResponse').length, 2);
+    } finally {
+      recording.close();
+    }
+    assert.ok(!existsSync(join(rec, 'startup.start-stream.db')), 'passing scenarios are not recorded');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('usage errors exit 2 in one line; a worker that cannot start exits 3; --list needs no worker', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-conform-cli-'));
+  try {
+    for (const args of [
+      ['--worker', 'x', '--only', 'no.such'],
+      ['--worker', 'x', '--level', 'most'],
+      [],
+      ['--worker', 'x', '--from', 'r.db'],
+      ['--worker', 'x', '--app-dir', join(dir, 'missing')],
+    ]) {
+      const r = await conform(args, dir);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    const gone = await conform(
+      ['--worker', join(dir, 'no-such-worker'), '--only', 'startup.,invoke.one'],
+      dir,
+    );
+    assert.equal(gone.code, 3, gone.stdout + gone.stderr);
+    assert.match(gone.stdout, /the worker cannot start: the worker exited/);
+    assert.match(gone.stdout, /^invoke\.one +required +skipped +the worker cannot start$/m);
+    const list = await conform(['--list', '--level', 'required'], REPO);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /^robust\.unknown-member +required /m);
+    assert.doesNotMatch(list.stdout, /capability|recommended/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
