@@ -92,7 +92,7 @@ test('a failing required scenario: exit 1, its reason and messages in the JSON, 
   }
 });
 
-test('usage errors exit 2 in one line; a worker that cannot start exits 3; --list needs no worker', async () => {
+test('usage errors exit 2 in one line; a worker that cannot start exits 3; --from a recording; --list needs no worker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-conform-cli-'));
   try {
     for (const args of [
@@ -113,6 +113,20 @@ test('usage errors exit 2 in one line; a worker that cannot start exits 3; --lis
     assert.equal(gone.code, 3, gone.stdout + gone.stderr);
     assert.match(gone.stdout, /the worker cannot start: the worker exited/);
     assert.match(gone.stdout, /^invoke\.one +required +skipped +the worker cannot start$/m);
+    const db = join(dir, 'golden.db');
+    const imported = await runProcess(
+      [...FUNCTAPE, 'import', '--db', db, '--in', join(REPO, 'fixtures/sessions/reference-mixed.ndjson')],
+      { timeoutMs: 60_000, cwd: dir },
+    );
+    assert.equal(imported.code, 0, imported.stderr);
+    const missing = await conform(['--worker', worker(), '--function', 'nosuch', '--from', db], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no FunctionLoadRequest of nosuch in the recording/);
+    const sampled = await conform(
+      ['--worker', worker(), '--function', 'echo', '--from', db, '--only', 'invoke.one'],
+      dir,
+    );
+    assert.equal(sampled.code, 0, sampled.stdout + sampled.stderr);
     const list = await conform(['--list', '--level', 'required'], REPO);
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^robust\.unknown-member +required /m);

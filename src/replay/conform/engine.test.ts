@@ -147,3 +147,32 @@ test('load and invoke use the indexed functions: ids from the metadata, the HTTP
   );
   assert.equal(done.verdict?.status, 'pass');
 });
+
+test('a worker that indexes nothing: the named function (--function) is loaded with a fresh id; without one, skipped', () => {
+  const steps = [{ load: 'auto' }, { invoke: 'one' }];
+  const meta = enc({
+    requestId: '',
+    content: { case: 'functionMetadataResponse', value: { useDefaultMetadataIndexing: true } },
+  });
+  const named = createConformRun(scenario(steps, { setup: 'index' }), { ...ctx, target: 'HttpTrigger1' });
+  named.start(0);
+  named.receive(enc({ requestId: 'R', content: { case: 'startStream', value: { workerId: 'W' } } }), 1);
+  named.receive(
+    enc({ requestId: '', content: { case: 'workerInitResponse', value: { result: { status: 1 } } } }),
+    2,
+  );
+  const load = decodeMessage(named.receive(meta, 3).send[0]!).content;
+  assert.ok(load.case === 'functionLoadRequest');
+  assert.equal(load.value.metadata?.name, 'HttpTrigger1');
+  assert.match(load.value.functionId, /^g\d+$/);
+  const none = createConformRun(scenario(steps, { setup: 'index' }), ctx);
+  none.start(0);
+  none.receive(enc({ requestId: 'R', content: { case: 'startStream', value: { workerId: 'W' } } }), 1);
+  none.receive(
+    enc({ requestId: '', content: { case: 'workerInitResponse', value: { result: { status: 1 } } } }),
+    2,
+  );
+  const v = none.receive(meta, 3).verdict;
+  assert.equal(v?.status, 'skipped');
+  assert.match(v!.reason, /name one with --function/);
+});
