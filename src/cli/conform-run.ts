@@ -6,7 +6,9 @@ import {
   createConformRun,
   type ConformContext,
   type ConformEffects,
+  type ConformRun,
   type Scenario,
+  type TranscriptEntry,
 } from '../replay/conform/index.js';
 import { listenAsHost, type PeerDuplex } from '../wire/grpc-peer.js';
 
@@ -51,83 +53,118 @@ export async function runScenario(opts: ScenarioRunOptions): Promise<ScenarioRun
     appDirectory: opts.appDirectory,
     newGuid: randomUUID,
   });
-  const frames: RunFrame[] = [];
-  const t0 = performance.now();
-  const now = () => performance.now() - t0;
-  let duplex: PeerDuplex | undefined;
-  const queued: Uint8Array[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let connected = false;
-  let decided!: (v: NonNullable<ConformEffects['verdict']>) => void;
-  const verdict = new Promise<NonNullable<ConformEffects['verdict']>>((r) => (decided = r));
-  const send = (bytes: Uint8Array) => {
-    frames.push({ direction: 'toWorker', atMs: now(), bytes });
-    duplex!.send(bytes);
-  };
-  const apply = (fx: ConformEffects) => {
-    for (const bytes of fx.send) duplex ? send(bytes) : queued.push(bytes);
-    if (fx.end === 'ok') duplex?.end();
-    if (fx.end === 'cancel') duplex?.cancel({ code: 1, details: 'functape conform dropped the stream' });
-    clearTimeout(timer);
-    if (fx.verdict) return decided(fx.verdict);
-    if (fx.wakeAtMs !== undefined)
-      timer = setTimeout(() => apply(run.poll(now())), Math.max(0, fx.wakeAtMs - now()) + 1);
-  };
+  const drive = createDrive(run);
   const worker: SpawnedWorker = spawnWorker(
     opts.command,
     buildHostArgs({ host: '127.0.0.1', port: listener.port, workerId, requestId }),
     { cwd: opts.appDirectory },
   );
-  listener.onStream((d) => {
-    if (duplex) return d.end({ code: 9, details: 'functape conform accepts one stream per worker' });
-    duplex = d;
-    connected = true;
-    d.onMessage((bytes) => {
-      frames.push({ direction: 'toHost', atMs: now(), bytes });
-      apply(run.receive(bytes, now()));
-    });
-    void d.peerEnded.then(() => apply(run.peerHalfClosed(now())));
-    void d.done.then((end) => apply(run.streamEnded(end.status, now())));
-    for (const bytes of queued.splice(0)) send(bytes);
-  });
+  listener.onStream((d) => attachStream(drive, d));
   void worker.exited.then((e) =>
-    apply(run.exited({ code: e.code, signal: e.signal ?? e.error ?? null }, now())),
+    drive.apply(run.exited({ code: e.code, signal: e.signal ?? e.error ?? null }, drive.now())),
   );
-  const stop = () => apply({ send: [], verdict: run.abandon('interrupted') });
+  const giveUp = (why: string) => drive.apply({ send: [], verdict: run.abandon(why) });
+  const stop = () => giveUp('interrupted');
   opts.signal.addEventListener('abort', stop, { once: true });
   const limit = setTimeout(
-    () =>
-      apply({ send: [], verdict: run.abandon(`the scenario did not end within ${opts.limitMs / 1000} s`) }),
+    () => giveUp(`the scenario did not end within ${opts.limitMs / 1000} s`),
     opts.limitMs,
   );
-  apply(run.start(now()));
-  const v = await verdict;
+  drive.apply(run.start(drive.now()));
+  const v = await drive.verdict;
   clearTimeout(limit);
-  clearTimeout(timer);
+  clearTimeout(drive.timer);
   opts.signal.removeEventListener('abort', stop);
-  const durationMs = now();
+  const durationMs = drive.now();
   const exitedAlready = await Promise.race([worker.exited, Promise.resolve(undefined)]);
   worker.kill();
   await worker.exited;
-  duplex?.cancel();
+  drive.duplex?.cancel();
   await listener.close(500);
-  const transcript = run.transcript();
-  const init = transcript.find((m) => m.kind === 'workerInitResponse')?.json as
-    | { workerInitResponse?: { capabilities?: Record<string, string> } }
-    | undefined;
   const result: ConformResult = {
     scenario: opts.info,
     status: v.status,
     reason: v.reason,
     ...(v.step !== undefined ? { step: v.step } : {}),
     durationMs,
-    connected,
+    connected: drive.duplex !== undefined,
   };
   if (exitedAlready) result.exit = { code: exitedAlready.code, signal: exitedAlready.signal };
   if (v.status === 'fail') {
     result.workerTail = worker.tail();
-    result.messages = transcript;
+    result.messages = run.transcript();
   }
+  const caps = advertised(run.transcript());
+  return { result, frames: drive.frames, ...(caps ? { capabilities: caps } : {}) };
+}
+
+type VerdictOf = NonNullable<ConformEffects['verdict']>;
+
+/**
+ * The driver's named state: the worker's stream once it is open (sends before that are
+ * queued), the poll timer, every message both ways with its time, the verdict once decided.
+ */
+interface Drive {
+  readonly run: ConformRun;
+  readonly frames: RunFrame[];
+  readonly queued: Uint8Array[];
+  readonly verdict: Promise<VerdictOf>;
+  readonly now: () => number;
+  apply(fx: ConformEffects): void;
+  duplex?: PeerDuplex;
+  timer?: NodeJS.Timeout;
+}
+
+function createDrive(run: ConformRun): Drive {
+  const t0 = performance.now();
+  let decided!: (v: VerdictOf) => void;
+  const drive: Drive = {
+    run,
+    frames: [],
+    queued: [],
+    verdict: new Promise<VerdictOf>((r) => (decided = r)),
+    now: () => performance.now() - t0,
+    apply(fx) {
+      for (const bytes of fx.send) drive.duplex ? send(drive, bytes) : drive.queued.push(bytes);
+      if (fx.end === 'ok') drive.duplex?.end();
+      if (fx.end === 'cancel')
+        drive.duplex?.cancel({ code: 1, details: 'functape conform dropped the stream' });
+      clearTimeout(drive.timer);
+      if (fx.verdict) return decided(fx.verdict);
+      if (fx.wakeAtMs !== undefined)
+        drive.timer = setTimeout(
+          () => drive.apply(run.poll(drive.now())),
+          Math.max(0, fx.wakeAtMs - drive.now()) + 1,
+        );
+    },
+  };
+  return drive;
+}
+
+function send(drive: Drive, bytes: Uint8Array): void {
+  drive.frames.push({ direction: 'toWorker', atMs: drive.now(), bytes });
+  drive.duplex!.send(bytes);
+}
+
+/** The worker's first stream feeds the run; a second one is refused. */
+function attachStream(drive: Drive, d: PeerDuplex): void {
+  if (drive.duplex) return d.end({ code: 9, details: 'functape conform accepts one stream per worker' });
+  drive.duplex = d;
+  const { run, now } = drive;
+  d.onMessage((bytes) => {
+    drive.frames.push({ direction: 'toHost', atMs: now(), bytes });
+    drive.apply(run.receive(bytes, now()));
+  });
+  void d.peerEnded.then(() => drive.apply(run.peerHalfClosed(now())));
+  void d.done.then((end) => drive.apply(run.streamEnded(end.status, now())));
+  for (const bytes of drive.queued.splice(0)) send(drive, bytes);
+}
+
+/** The capabilities of the first WorkerInitResponse of a run, sorted. */
+function advertised(transcript: TranscriptEntry[]): string[] | undefined {
+  const init = transcript.find((m) => m.kind === 'workerInitResponse')?.json as
+    | { workerInitResponse?: { capabilities?: Record<string, string> } }
+    | undefined;
   const caps = init?.workerInitResponse?.capabilities;
-  return { result, frames, ...(caps ? { capabilities: Object.keys(caps).sort() } : {}) };
+  return caps ? Object.keys(caps).sort() : undefined;
 }
