@@ -3,7 +3,7 @@
 // worker that cannot start exits 3.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConformReport } from '../src/report/conform-report.js';
@@ -92,7 +92,7 @@ test('a failing required scenario: exit 1, its reason and messages in the JSON, 
   }
 });
 
-test('usage errors exit 2 in one line; a worker that cannot start exits 3; --from a recording; --list needs no worker', async () => {
+test('usage errors exit 2 in one line; a worker that cannot start exits 3; --from a recording; --scenarios DIR; --list needs no worker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-conform-cli-'));
   try {
     for (const args of [
@@ -127,6 +127,29 @@ test('usage errors exit 2 in one line; a worker that cannot start exits 3; --fro
       dir,
     );
     assert.equal(sampled.code, 0, sampled.stdout + sampled.stderr);
+    const own = join(dir, 'own');
+    mkdirSync(own);
+    const scenario = {
+      id: 'own.status',
+      title: 'my own',
+      level: 'required',
+      area: 'own',
+      checks: 'c',
+      source: 's',
+      setup: 'init',
+      steps: [
+        { send: { requestId: '{{id:s}}', workerStatusRequest: {} } },
+        { expect: 'workerStatusResponse' },
+      ],
+    };
+    writeFileSync(join(own, 'own.json'), JSON.stringify(scenario));
+    const mine = await conform(['--worker', worker(), '--scenarios', own, '--only', 'own.'], dir);
+    assert.equal(mine.code, 0, mine.stdout + mine.stderr);
+    assert.match(mine.stdout, /^own\.status +required +pass$/m);
+    writeFileSync(join(own, 'bad.json'), '{"id": "x"');
+    const bad = await conform(['--list', '--scenarios', own], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--scenarios: .*bad\.json/);
     const list = await conform(['--list', '--level', 'required'], REPO);
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^robust\.unknown-member +required /m);
