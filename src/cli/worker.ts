@@ -118,7 +118,11 @@ export const workerCommand = defineCommand({
       // The point of `crash` is a worker process that dies mid-invocation: no clean shutdown.
       process.exit(result.exitCode);
     }
-    if (bugs.has('conform-hang-on-drop')) await new Promise((stay) => setInterval(() => stay, 60_000));
+    if (bugs.has('conform-hang-on-drop')) {
+      // The bug: the process outlives its stream (a timer keeps it up until it is killed).
+      setInterval(() => {}, 60_000);
+      await new Promise<never>(() => {});
+    }
     if (io.signal.aborted) {
       io.stderr.write(`functape worker: stopped by ${String(io.signal.reason)}\n`);
       return 0;
