@@ -27,8 +27,13 @@ export async function runConform(args: ConformArgs, selected: Scenario[], io: Cl
   const { appDirectory, jobs, limitMs } = runSettings(args);
   const command = usageError(() => shellSplit(args.worker!), '--worker');
   if (command.length === 0) throw new CliError('--worker is empty');
-  checkOutputPath('json', args.json);
-  checkOutputPath('junit', args.junit);
+  for (const [flag, path] of [
+    ['--json', args.json],
+    ['--junit', args.junit],
+  ] as const) {
+    if (path === '-') throw new CliError(`${flag} needs a file name (the table is what goes to stdout)`);
+    checkOutputPath(flag, path);
+  }
   if (args['record-failures']) makeDirectory(args['record-failures']);
   const context: Omit<ConformContext, 'workerId' | 'requestId' | 'appDirectory' | 'newGuid'> = {
     ...(args.function ? { target: args.function } : {}),
