@@ -87,6 +87,23 @@ test('a failing required scenario: exit 1, its reason and messages in the JSON, 
       recording.close();
     }
     assert.ok(!existsSync(join(rec, 'startup.start-stream.db')), 'passing scenarios are not recorded');
+    // replay host takes the failure's recording and reproduces the failure with the same worker.
+    const replayed = await runProcess(
+      [
+        ...FUNCTAPE,
+        'replay',
+        'host',
+        '--db',
+        failed.recording,
+        '--answer-timeout',
+        '2s',
+        '--worker',
+        worker('--bug', 'conform-answer-twice'),
+      ],
+      { timeoutMs: 60_000, cwd: dir },
+    );
+    assert.equal(replayed.code, 1, replayed.stdout + replayed.stderr);
+    assert.match(replayed.stdout, /unexpected invocationResponse .* a second answer with this key/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
