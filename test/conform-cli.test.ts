@@ -18,7 +18,10 @@ test('the reference worker passes every scenario: table, JSON report and JUnit a
   const dir = mkdtempSync(join(tmpdir(), 'functape-conform-cli-'));
   try {
     const [json, junit] = [join(dir, 'r.json'), join(dir, 'r.xml')];
-    const r = await conform(['--worker', worker('--load-collection'), '--json', json, '--junit', junit], dir);
+    const r = await conform(
+      ['--worker', worker('--load-collection'), '--jobs', '4', '--json', json, '--junit', junit],
+      dir,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const report = JSON.parse(readFileSync(json, 'utf8')) as ConformReport;
     const notPassed = report.results

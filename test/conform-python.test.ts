@@ -16,10 +16,13 @@ test('Python grpcio worker: every required scenario passes; the report names wha
   try {
     const json = join(dir, 'r.json');
     const workerCmd = shellJoin([PYTHON, join(PY_DIR, 'worker.py'), '--timeout', '60']);
-    const r = await runProcess([...FUNCTAPE, 'conform', '--worker', workerCmd, '--json', json], {
-      timeoutMs: 170_000,
-      cwd: dir,
-    });
+    const r = await runProcess(
+      [...FUNCTAPE, 'conform', '--worker', workerCmd, '--jobs', '4', '--json', json],
+      {
+        timeoutMs: 170_000,
+        cwd: dir,
+      },
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const report = JSON.parse(readFileSync(json, 'utf8')) as ConformReport;
     const notPassed = report.results

@@ -44,7 +44,7 @@ const VARIANTS: Record<string, { bug: string; reason: RegExp }> = {
     bug: 'conform-cancel-ignored',
     reason: /result\.status is "Success", expected "Cancelled"/,
   },
-  'cancel.during': { bug: 'conform-cancel-ignored', reason: /no invocationResponse .* within 2 s/ },
+  'cancel.during': { bug: 'conform-cancel-ignored', reason: /no invocationResponse .* within 4\.5 s/ },
   'cancel.after': { bug: 'conform-answer-cancel', reason: /a cancel of an answered invocation was answered/ },
   'cancel.unknown': {
     bug: 'conform-answer-cancel',

@@ -36,7 +36,7 @@ test('steps in order: a send, then an expect that waits for its message and chec
   const fx = run.start(0);
   assert.deepEqual(kinds(fx), ['workerStatusRequest']);
   const rid = decodeMessage(fx.send[0]!).requestId;
-  assert.equal(fx.wakeAtMs, 5000);
+  assert.equal(fx.wakeAtMs, 10_000);
   assert.equal(
     run.receive(enc({ requestId: 'other', content: { case: 'rpcLog', value: {} } }), 10).verdict,
     undefined,

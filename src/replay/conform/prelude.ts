@@ -2,7 +2,7 @@ import type { Step } from './scenario.js';
 
 /**
  * The steps a scenario's `setup` stands for, each stage including the ones before it:
- * `start` (StartStream naming the worker), `init` (WorkerInitRequest answered Success
+ * `start` (StartStream naming the worker, within 30 s of the process's start), `init` (WorkerInitRequest answered Success
  * within the host's 10 s), `index` (FunctionsMetadataRequest answered), `load` (every
  * indexed function loaded, as a collection when the worker advertises
  * SupportsLoadResponseCollection).
@@ -14,7 +14,7 @@ const STAGES: Record<Setup, Step[]> = {
   start: [
     {
       expect: 'startStream',
-      within: 10_000,
+      within: 30_000,
       check: [{ path: 'workerId', is: '{{workerId}}', reason: 'StartStream must carry the worker id' }],
     },
   ],

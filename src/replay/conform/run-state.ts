@@ -16,7 +16,7 @@ export interface ConformContext {
   /** A recorded load request of the target (`--from`): its metadata, when the worker indexes nothing. */
   sampleLoad?: { functionId: string; metadata: Record<string, unknown> };
   sampleInvocation?: SampleInvocation;
-  /** Default wait for an `expect` step, ms (5,000). */
+  /** Default wait for an `expect` step, ms (10,000). */
   expectMs?: number;
 }
 

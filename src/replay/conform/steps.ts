@@ -18,7 +18,8 @@ export interface StepEffects {
 /** 'next': the step is done (or decided the verdict); otherwise it waits until `wakeAtMs` or a message. */
 export type StepOutcome = 'next' | { wakeAtMs: number };
 
-const DEFAULT_EXPECT_MS = 5000;
+/** How long an `expect` waits by default: generous, so a loaded machine does not fail a worker. */
+const DEFAULT_EXPECT_MS = 10_000;
 const seconds = (ms: number) => `${ms / 1000} s`;
 
 /** One step of a scenario (see scenario.ts for what each kind means). */
