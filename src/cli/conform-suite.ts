@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   conformExitCode,
   summarize,
@@ -11,7 +12,8 @@ import { formatConformTable } from '../report/conform-text.js';
 import { shellSplit } from '../peers/shell-split.js';
 import { scenarioInfo, type ConformContext, type Scenario } from '../replay/conform/index.js';
 import { CliError, usageError, type CliIo } from './command.js';
-import { runSettings, type ConformArgs } from './conform.js';
+import type { ConformArgs } from './conform.js';
+import { numberFlag } from './flag-values.js';
 import { readSample } from './conform-sample.js';
 import { runScenario, type RunFrame, type ScenarioRun } from './conform-run.js';
 import { makeDirectory } from './make-directory.js';
@@ -79,6 +81,21 @@ export async function runConform(args: ConformArgs, selected: Scenario[], io: Cl
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
   if (args.junit) writeFileSync(args.junit, formatConformJunit(report));
   return conformExitCode(report);
+}
+
+/** A scenario taking longer than this is stuck (its own waits are far shorter). */
+const SCENARIO_LIMIT_MS = 60_000;
+
+/** The run's flags checked and resolved: the app directory, how many scenarios at once. */
+function runSettings(args: ConformArgs) {
+  const appDirectory = resolve(args['app-dir'] ?? process.cwd());
+  if (!statSync(appDirectory, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError(`--app-dir ${args['app-dir']} is not a directory`);
+  const jobs =
+    args.jobs === undefined
+      ? Math.max(1, availableParallelism())
+      : numberFlag('jobs', args.jobs, { integer: true, min: 1, max: 64 });
+  return { appDirectory, jobs, limitMs: SCENARIO_LIMIT_MS };
 }
 
 /** Run `task(0..n-1)`, at most `width` at once. */

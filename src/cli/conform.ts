@@ -1,13 +1,7 @@
-import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import type { ArgsOf } from './command.js';
 import { CliError, defineCommand, usageError } from './command.js';
-import { numberFlag } from './flag-values.js';
 
 const LEVEL_CHOICES = ['required', 'recommended', 'all'] as const;
-/** A scenario taking longer than this is stuck (its own waits are far shorter). */
-const SCENARIO_LIMIT_MS = 60_000;
 
 function builder(y: import('yargs').Argv) {
   return y
@@ -121,15 +115,4 @@ export const conformCommand = defineCommand({
   },
 });
 
-/** Flags checked and resolved for a run (conform-suite.ts). */
-export function runSettings(args: ConformArgs) {
-  const appDirectory = resolve(args['app-dir'] ?? process.cwd());
-  if (!statSync(appDirectory, { throwIfNoEntry: false })?.isDirectory())
-    throw new CliError(`--app-dir ${args['app-dir']} is not a directory`);
-  const jobs =
-    args.jobs === undefined
-      ? Math.max(1, availableParallelism())
-      : numberFlag('jobs', args.jobs, { integer: true, min: 1, max: 64 });
-  return { appDirectory, jobs, limitMs: SCENARIO_LIMIT_MS };
-}
 export type { ConformArgs };
