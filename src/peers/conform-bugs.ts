@@ -5,7 +5,7 @@ import {
   type StreamingMessage,
 } from '../codec/streaming-message.js';
 import { msg, STATUS } from './messages.js';
-import type { WorkerEffect, WorkerProtocol } from './worker-protocol.js';
+import { DRAIN_TIMER, type WorkerEffect, type WorkerProtocol } from './worker-protocol.js';
 
 /**
  * The `conform-*` rows of worker-bugs.ts, as a wrapper around the reference worker's
@@ -13,7 +13,6 @@ import type { WorkerEffect, WorkerProtocol } from './worker-protocol.js';
  * after, and breaks the one rule the bug names (see each row's doc). Without bugs the
  * wrapper is not used at all.
  */
-export const DRAIN_TIMER = '\0drain';
 const HELD = 'conform-bug:';
 const DELAY_MS = 100;
 

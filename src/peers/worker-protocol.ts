@@ -99,7 +99,7 @@ function receive(w: WorkerState, bytes: Uint8Array): WorkerEffect[] {
 }
 
 /** Set after WorkerTerminate while invocations run: when it fires, the grace period is over. */
-const DRAIN_TIMER = '\0drain';
+export const DRAIN_TIMER = '\0drain';
 
 /**
  * A sleep ended: the invocation is answered, unless it was cancelled first. After
