@@ -13,6 +13,7 @@ import { verifyCommand } from './verify.js';
 import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
 import { minimizeCommand } from './minimize.js';
+import { conformCommand } from './conform.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -30,4 +31,5 @@ export const commands: AnyCommand[] = [
   minimizeCommand,
   redactCommand,
   benchCommand,
+  conformCommand,
 ];

@@ -1,7 +1,7 @@
 import { formatHostPort } from '../model/host-address.js';
 import { numberFlag } from './flag-values.js';
 import { hostArgFlags, hostConnection } from './host-arg-flags.js';
-import { parseWorkerBugs, workerBugsHelp } from '../peers/worker-bugs.js';
+import { parseBugs, parseWorkerBugs, workerBugsHelp } from '../peers/worker-bugs.js';
 import { defineCommand, usageError } from './command.js';
 
 /** Caps that keep one flag from stalling the worker (10 s of CPU, 100,000 logs per invocation). */
@@ -77,9 +77,11 @@ export const workerCommand = defineCommand({
       workUs: numberFlag('work-us', args['work-us'], { integer: true, min: 0, max: MAX_WORK_US }),
       logs: numberFlag('logs', args.logs, { integer: true, min: 0, max: MAX_LOGS }),
     };
-    const bugs = args.bug?.length
-      ? usageError(() => parseWorkerBugs(args.bug!.map(String)), '--bug')
-      : undefined;
+    const bugNames = usageError(() => parseBugs((args.bug ?? []).map(String)), '--bug');
+    const bugs =
+      bugNames.size > 0
+        ? usageError(() => parseWorkerBugs([...(args.bug ?? [])].map(String)), '--bug')
+        : undefined;
     // A host puts its defaultWorkerPath (and configured arguments) before the host arguments.
     const host = hostConnection(args, [...(args.args ?? []), ...args._.slice(1)], 'worker');
     for (const w of host.warnings) io.stderr.write(`functape worker: warning: ${w}\n`);
@@ -92,8 +94,11 @@ export const workerCommand = defineCommand({
         import('../version.js'),
       ]);
     const address = formatHostPort(host);
-    const duplex = dialAsWorker({ address, maxMessageBytes: host.maxMessageLength });
-    const protocol = createWorkerProtocol({
+    const maxMessageBytes = bugNames.has('conform-small-max-message')
+      ? 4 * 1024 * 1024
+      : host.maxMessageLength;
+    const duplex = dialAsWorker({ address, maxMessageBytes });
+    const inner = createWorkerProtocol({
       workerId: host.workerId,
       requestId: host.requestId,
       greeting: args.greeting,
@@ -105,6 +110,11 @@ export const workerCommand = defineCommand({
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });
+    const conformBugs = new Set([...bugNames.keys()].filter((b) => b.startsWith('conform-')));
+    const protocol =
+      conformBugs.size > 0
+        ? (await import('../peers/conform-bugs.js')).withConformBugs(inner, conformBugs)
+        : inner;
     if (args.verbose) io.stderr.write(`functape worker ${host.workerId}: connecting to ${address}\n`);
     const onAbort = () => duplex.cancel();
     io.signal.addEventListener('abort', onAbort, { once: true });
@@ -114,6 +124,11 @@ export const workerCommand = defineCommand({
       io.stderr.write(`functape worker: ${result.reason}\n`);
       // The point of `crash` is a worker process that dies mid-invocation: no clean shutdown.
       process.exit(result.exitCode);
+    }
+    if (bugNames.has('conform-hang-on-drop')) {
+      // The bug: the process outlives its stream (a timer keeps it up until it is killed).
+      setInterval(() => {}, 60_000);
+      await new Promise<never>(() => {});
     }
     if (io.signal.aborted) {
       io.stderr.write(`functape worker: stopped by ${String(io.signal.reason)}\n`);

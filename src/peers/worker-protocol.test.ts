@@ -265,15 +265,34 @@ test('status request echoes request_id; env reload and warmup are answered', () 
   assert.equal(wu.content.case, 'workerWarmupResponse');
 });
 
-test('terminate clears sleeps and ends with the grace period; later messages are ignored', () => {
+test('terminate: sleeps in flight finish, then the stream ends with the grace period; later messages are ignored', () => {
   const w = loadedWorker();
   w.receive(enc(invocation('s1', 'sleep', { ms: '1000' })));
   const t = w.receive(enc(msg('workerTerminate', { gracePeriod: { seconds: 2n, nanos: 500_000_000 } })));
-  assert.deepEqual(t, [
-    { type: 'clear-timer', id: 's1' },
+  assert.deepEqual(t, [{ type: 'set-timer', id: '\0drain', ms: 2500 }]);
+  assert.deepEqual(w.receive(enc(msg('workerStatusRequest', {}, 'x'))), []);
+  const done = w.timerFired('s1');
+  assert.equal(
+    response(decodeMessage((done[0] as { bytes: Uint8Array }).bytes)).result?.status,
+    STATUS.Success,
+  );
+  assert.deepEqual(done.slice(1), [
+    { type: 'clear-timer', id: '\0drain' },
     { type: 'end', graceMs: 2500 },
   ]);
-  assert.deepEqual(w.receive(enc(msg('workerStatusRequest', {}, 'x'))), []);
+});
+
+test('terminate: with nothing in flight the stream ends at once; a sleep past the grace period is dropped', () => {
+  const idle = loadedWorker();
+  assert.deepEqual(idle.receive(enc(msg('workerTerminate', {}))), [{ type: 'end', graceMs: 5000 }]);
+  const w = loadedWorker();
+  w.receive(enc(invocation('s1', 'sleep', { ms: '9000' })));
+  w.receive(enc(msg('workerTerminate', { gracePeriod: { seconds: 1n, nanos: 0 } })));
+  assert.deepEqual(w.timerFired('\0drain'), [
+    { type: 'clear-timer', id: 's1' },
+    { type: 'end', graceMs: 0 },
+  ]);
+  assert.deepEqual(w.timerFired('s1'), []);
 });
 
 test('ignored: heartbeat, file change, shared memory close, unknown function ids answered as failures, garbage', () => {

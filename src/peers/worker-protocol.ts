@@ -99,12 +99,31 @@ function receive(w: WorkerState, bytes: Uint8Array): WorkerEffect[] {
   return out;
 }
 
-/** A sleep ended: the invocation is answered, unless it was cancelled or the worker terminated first. */
+/** Set after WorkerTerminate while invocations run: when it fires, the grace period is over. */
+export const DRAIN_TIMER = '\0drain';
+
+/**
+ * A sleep ended: the invocation is answered, unless it was cancelled first. After
+ * WorkerTerminate the last one answered ends the stream; the drain timer drops the rest.
+ */
 function timerFired(w: WorkerState, id: string): WorkerEffect[] {
+  if (id === DRAIN_TIMER) return endTerminated(w, 0);
   const s = w.sleeping.get(id);
   if (!s) return [];
   w.sleeping.delete(id);
   const out: WorkerEffect[] = [];
+  respondSlept(w, id, s, out);
+  if (w.terminating && w.sleeping.size === 0)
+    out.push({ type: 'clear-timer', id: DRAIN_TIMER }, ...endTerminated(w, w.terminateGraceMs));
+  return out;
+}
+
+function respondSlept(
+  w: WorkerState,
+  id: string,
+  s: { requestId: string; fn: string; ms: number },
+  out: WorkerEffect[],
+): void {
   respond(
     w,
     s.requestId,
@@ -116,6 +135,13 @@ function timerFired(w: WorkerState, id: string): WorkerEffect[] {
     },
     out,
   );
+}
+
+/** Every sleep still running is dropped unanswered; the stream ends, cut after `graceMs`. */
+function endTerminated(w: WorkerState, graceMs: number): WorkerEffect[] {
+  const out: WorkerEffect[] = [...w.sleeping.keys()].map((id) => ({ type: 'clear-timer' as const, id }));
+  w.sleeping.clear();
+  out.push({ type: 'end', graceMs });
   return out;
 }
 
@@ -242,12 +268,16 @@ function cancel(w: WorkerState, invocationId: string, out: WorkerEffect[]): void
   );
 }
 
-/** WorkerTerminate: every sleep is dropped unanswered, and the stream ends after the grace period (default 5 s). */
+/**
+ * WorkerTerminate: nothing new is taken; invocations in flight finish within the grace
+ * period (default 5 s), then the stream ends (at once when none runs); what still runs when
+ * the grace period is over is dropped unanswered.
+ */
 function terminate(w: WorkerState, t: Member<'workerTerminate'>, out: WorkerEffect[]): void {
   w.terminating = true;
-  for (const id of w.sleeping.keys()) out.push({ type: 'clear-timer', id });
-  w.sleeping.clear();
   const g = t.gracePeriod;
   const graceMs = g ? Number(g.seconds) * 1000 + Math.floor(g.nanos / 1e6) : 5000;
-  out.push({ type: 'end', graceMs });
+  w.terminateGraceMs = graceMs;
+  if (w.sleeping.size === 0) out.push({ type: 'end', graceMs });
+  else out.push({ type: 'set-timer', id: DRAIN_TIMER, ms: graceMs });
 }

@@ -74,7 +74,8 @@ export interface Sleeping {
 /**
  * The worker's named state. Invariants: `loaded` and `bindingsOf` hold exactly the function
  * ids a load request named and the worker could load; `sleeping` holds exactly the
- * invocations with a timer set and no answer yet; once `terminating`, nothing is answered.
+ * invocations with a timer set and no answer yet; once `terminating`, nothing new is taken
+ * and only those sleeps are answered.
  */
 export interface WorkerState {
   readonly config: WorkerConfig;
@@ -95,6 +96,8 @@ export interface WorkerState {
   terminating: boolean;
   /** A `fail` invocation has run (read by the `state` bug only). */
   failed: boolean;
+  /** WorkerTerminate's grace period (ms), once it came. */
+  terminateGraceMs: number;
   /** From WorkerInitRequest, replaced by a FunctionEnvironmentReloadRequest that names one. */
   appDirectory: string;
 }
@@ -112,6 +115,7 @@ export function createWorkerState(config: WorkerConfig): WorkerState {
     stats: { received: 0, ignored: 0, undecodable: 0, invocations: 0, sleeping: 0 },
     terminating: false,
     failed: false,
+    terminateGraceMs: 0,
     appDirectory: '',
   };
 }

@@ -1,7 +1,7 @@
 import { replaySummaryLine, type ReplayOutcome, type ReplayReport } from './replay-report.js';
 import { formatValue, outcomeTitle } from './replay-text.js';
 
-const escapeXml = (s: string): string =>
+export const escapeXml = (s: string): string =>
   s
     .replace(
       /[&<>"']/g,
