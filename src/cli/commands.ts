@@ -12,6 +12,7 @@ import { importCommand } from './import.js';
 import { verifyCommand } from './verify.js';
 import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
+import { viewCommand } from './view.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -22,6 +23,7 @@ export const commands: AnyCommand[] = [
   hostCommand,
   sessionsCommand,
   showCommand,
+  viewCommand,
   exportCommand,
   importCommand,
   verifyCommand,
