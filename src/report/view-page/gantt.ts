@@ -115,6 +115,19 @@ function drawDetail(
     g.fill();
   }
   const canvas = g.canvas as HTMLCanvasElement;
+  // Where the longest bar is, for a test or a script that wants to click one.
+  const longest = d.bars.reduce<Bar | undefined>(
+    (a, b) => (!a || b.t1 - b.t0 > a.t1 - a.t0 ? b : a),
+    undefined,
+  );
+  if (longest) {
+    const cx = (Math.max(0, o.x(longest.t0)) + Math.min(o.w, o.x(longest.t1))) / 2;
+    canvas.dataset.sample = JSON.stringify({
+      id: longest.id,
+      x: cx,
+      y: o.top + longest.lane * laneH + barH / 2,
+    });
+  }
   canvas.dataset.bars = String(d.bars.length);
   canvas.dataset.lanes = String(d.lanes);
   canvas.dataset.markers = String(d.markers.length);
