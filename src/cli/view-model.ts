@@ -52,7 +52,16 @@ export interface ViewModel {
   version(): string;
 }
 
-export function createViewModel(reader: ViewReader, now: () => number = () => performance.now()): ViewModel {
+export interface ViewModelOptions {
+  /** The clock of the summary's time budget (ms). */
+  now?: () => number;
+  /** Ranges with more messages than this are drawn from the summary (default DETAIL_FRAMES). */
+  detailFrames?: number;
+}
+
+export function createViewModel(reader: ViewReader, options: ViewModelOptions = {}): ViewModel {
+  const now = options.now ?? (() => performance.now());
+  const detailFrames = options.detailFrames ?? DETAIL_FRAMES;
   const summaries = new Map<number, TimelineSummary>();
   const names = new Map<number, Map<string, string>>();
   let list: { key: string; seqs: Int32Array; length: number } | undefined;
@@ -136,13 +145,13 @@ export function createViewModel(reader: ViewReader, now: () => number = () => pe
       const s1 = reader.seqAtTime(id, t1);
       const frames = s1 - s0;
       const base = { session: id, endNs, frames };
-      if (frames > DETAIL_FRAMES) {
+      if (frames > detailFrames) {
         const s = summary(id);
         const last = reader.recording.lastSeq(id) ?? -1;
         const indexed = last < 0 ? 1 : (s.lastSeq + 1) / (last + 1);
         return { ...base, columns: summaryColumns(s, t0, t1, n), filtered: false, indexed };
       }
-      const rows = reader.rows(id, Math.max(0, s0 - LOOKBACK), s1, DETAIL_FRAMES + LOOKBACK + 1, true);
+      const rows = reader.rows(id, Math.max(0, s0 - LOOKBACK), s1, detailFrames + LOOKBACK + 1, true);
       const detail = buildDetail({
         rows,
         t0,

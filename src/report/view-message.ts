@@ -28,7 +28,8 @@ export function messageRows(frames: Iterable<StoredFrame>, names: ReadonlyMap<st
     };
     if (f.invocationId) row.invocationId = f.invocationId;
     const fn = f.functionId ?? t.functionId;
-    if (fn) row.function = names.get(fn) ?? fn;
+    const name = t.functionName ?? (fn ? (names.get(fn) ?? fn) : undefined);
+    if (name) row.function = name;
     out.push(row);
   }
   return out;
