@@ -22,9 +22,9 @@ const LOOKBACK = 2_000;
 /** Rows read per query while scanning a session (the scan's memory bound). */
 const SCAN = 20_000;
 /** Messages counted per step of a summary. */
-const CHUNK = 50_000;
+const CHUNK = 20_000;
 /** Time a timeline request spends extending a summary before it answers with what there is. */
-const BUDGET_MS = 300;
+const BUDGET_MS = 200;
 /** Summaries kept (one per session looked at, least recently used dropped). */
 const KEEP = 4;
 

@@ -49,7 +49,7 @@ const ROW_SQL = `SELECT seq, CAST(t_ns AS REAL), kind, direction, invocation_id,
   FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`;
 
 export function openViewReader(path: string): ViewReader {
-  const recording = openRecording(path);
+  const recording = openRecording(path, { cacheKiB: 2048 });
   const { db } = openForReading(path);
   const wrap = <T>(fn: () => T): T => {
     try {
@@ -58,7 +58,7 @@ export function openViewReader(path: string): ViewReader {
       throw asRecordingError(err, path);
     }
   };
-  wrap(() => db.pragma('cache_size = -16384'));
+  wrap(() => db.pragma('cache_size = -8192'));
   const st = (sql: string): Database.Statement => wrap(() => db.prepare(sql).raw(true));
   const firstAtOrAfter = st(
     'SELECT seq, CAST(t_ns AS REAL) FROM frames WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT 1',

@@ -11,7 +11,7 @@ export function stripCharts(root: HTMLElement): { update(c: TimelineColumns): vo
   const b = el('div', { id: 'chart-rate' });
   root.replaceChildren(
     el('div', {}, el('h4', {}, 'Invocations in flight'), a),
-    el('div', {}, el('h4', {}, 'Answers per second (failed in red)'), b),
+    el('div', {}, el('h4', {}, 'Answers per second (failed in red), over 1/80 of the view'), b),
   );
   const width = () => Math.max(200, Math.floor(root.clientWidth / 2) - 12);
   const opts = (series: uPlot.Series[]): uPlot.Options => ({
@@ -20,7 +20,7 @@ export function stripCharts(root: HTMLElement): { update(c: TimelineColumns): vo
     legend: { show: false },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: false } },
-    axes: [{ size: 30 }, { size: 44 }],
+    axes: [{ size: 30 }, { size: 60 }],
     series: [{}, ...series],
   });
   const empty: uPlot.AlignedData = [[], []];
@@ -38,9 +38,20 @@ export function stripCharts(root: HTMLElement): { update(c: TimelineColumns): vo
     update(c) {
       const cw = (c.t1 - c.t0) / c.n;
       const xs = Array.from({ length: c.n }, (_, i) => (c.t0 + (i + 0.5) * cw) / 1e9);
-      const perSecond = (v: number) => v / (cw / 1e9);
+      // Answers per second over a window of about 1/80 of the view (one column is too
+      // short a time for a rate: it would show single answers as spikes).
+      const w = Math.max(1, Math.round(c.n / 80));
+      const perSecond = (counts: number[]) => {
+        const out = new Array<number>(counts.length).fill(0);
+        let sum = 0;
+        for (let i = 0; i < counts.length; i++) {
+          sum += counts[i]! - (i >= w ? counts[i - w]! : 0);
+          out[i] = sum / ((Math.min(i + 1, w) * cw) / 1e9);
+        }
+        return out;
+      };
       inflight.setData([xs, c.inflight]);
-      rate.setData([xs, c.answers.map(perSecond), c.failed.map(perSecond)]);
+      rate.setData([xs, perSecond(c.answers), perSecond(c.failed)]);
       root.dataset.points = String(xs.length);
     },
   };
