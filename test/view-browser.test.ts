@@ -28,6 +28,20 @@ function countKind(db: string, session: number, kind: string, fn?: string): numb
   }
 }
 
+/** Poll an attribute until `ok` (the page's CSP forbids the eval a string predicate needs). */
+async function waitForAttribute(
+  page: Page,
+  selector: string,
+  name: string,
+  ok: (v: string | null) => boolean,
+) {
+  for (const until = Date.now() + 20_000; Date.now() < until; await page.waitForTimeout(50)) {
+    const v = await page.getAttribute(selector, name);
+    if (ok(v)) return v;
+  }
+  throw new Error(`${selector} ${name}: ${await page.getAttribute(selector, name)}`);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
@@ -66,7 +80,12 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   assert.ok(requests === 120 && fails > 0, `${requests} requests, ${fails} to fail`);
 
   const view = await startView(['--db', db, '--report', report]);
-  t.after(() => view.stop());
+  let closeBrowser = async () => {};
+  t.after(async () => {
+    // The browser first (its event stream would keep the server busy), then the server.
+    await Promise.race([closeBrowser(), new Promise((r) => setTimeout(r, 10_000))]);
+    assert.equal(await view.stop(), 0, 'view exits 0 on SIGINT');
+  });
   assert.match(view.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
   const base = view.url.split('?')[0]!;
   assert.equal((await get(base)).status, 403, 'no token');
@@ -89,7 +108,7 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
       '--disable-sync',
     ],
   });
-  t.after(() => browser.close());
+  closeBrowser = () => browser.close();
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -139,7 +158,7 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
 
   // A filter narrows the list and the bars.
   await page.selectOption('select[name=function]', 'fail');
-  await page.waitForFunction(`Number(document.querySelector('#list').dataset.total) < ${allMessages}`);
+  await waitForAttribute(page, '#list', 'data-total', (v) => Number(v) > 0 && Number(v) < allMessages);
   await page.waitForSelector(`#gantt[data-bars="${fails}"]`);
   const filtered = Number(await page.getAttribute('#list', 'data-total'));
   assert.ok(filtered > fails && filtered < allMessages, `${filtered} of ${allMessages} messages are fail's`);

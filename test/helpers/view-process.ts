@@ -24,10 +24,15 @@ export async function startView(
   return {
     url,
     proc,
+    // SIGINT (a clean stop), and SIGKILL if it has not exited 5 s later.
     stop: () =>
       new Promise((done) => {
-        if (proc.exitCode !== null) return done(proc.exitCode);
-        proc.once('exit', (code) => done(code));
+        if (proc.exitCode !== null || proc.signalCode !== null) return done(proc.exitCode);
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+        proc.once('exit', (code) => {
+          clearTimeout(kill);
+          done(code);
+        });
         proc.kill('SIGINT');
       }),
   };

@@ -33,7 +33,7 @@ export function messageList(
     }).then((got) => {
       if (gen !== generation) return;
       pages.set(page, got.rows);
-      if (got.total !== total) setTotal(got.total);
+      if (got.total !== total || root.dataset.total === undefined) setTotal(got.total);
       draw();
     });
     pages.set(page, p);
@@ -81,7 +81,7 @@ export function messageList(
       generation += 1;
       pages = new Map();
       root.scrollTop = 0;
-      setTotal(0);
+      delete root.dataset.total;
       await load(0);
     },
     async refresh() {
