@@ -5,16 +5,16 @@ import { metric } from './lib/benchmark.js';
 import { sampleRss, spawnFunctape } from './lib/proc.js';
 import { runChildScript } from './lib/run-child.js';
 import { rssGrowthMB } from './b5-memory.js';
+import { CHROMIUM, launchChromium } from '../test/helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** How long a run pans and zooms the timeline while the server's RSS is sampled. */
-const PAN_MS = 15_000;
+const PAN_MS = 10_000;
 
 /**
  * Benchmark 11: `functape view` on a 1M-message session (200k with --quick), in headless
  * Chromium. Per run a fresh server (nothing cached) and page: the time from navigation to
  * the first drawn timeline (the part of the session counted within the server's first
- * budget), and to the timeline of the whole session counted; then 15 s of dragging and
+ * budget), and to the timeline of the whole session counted; then 10 s of dragging and
  * wheel-zooming at random places, zoomed out and in to single invocations, while the
  * server's RSS is sampled every 100 ms: its peak and its growth (flat memory).
  */
@@ -38,19 +38,7 @@ export const viewBenchmark: Benchmark = {
       notes.push(
         `${n} messages, ${(statSync(db).size / 2 ** 20).toFixed(0)} MB; ${PAN_MS / 1000} s of panning per run`,
       );
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launchPersistentContext(join(ctx.tmp, 'b11-profile'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1400, height: 1000 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-        ],
-      });
+      const browser = await launchChromium(join(ctx.tmp, 'b11-profile'));
       try {
         for (let i = 0; i < ctx.runs && !error; i++) {
           const r = await oneRun(ctx, browser, db).catch((err: unknown) => {

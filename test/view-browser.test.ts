@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openRecording } from '../src/recording/open-recording.js';
+import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 import { appendSampleSession, get, startView } from './helpers/view-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BIN = resolve(process.cwd(), 'bin/functape');
 const ARTIFACTS = resolve(process.cwd(), 'artifacts/view');
 
@@ -93,21 +93,7 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   assert.equal((await get(view.url, 'evil.example:80')).status, 403, 'a foreign Host (DNS rebinding)');
   assert.equal((await get(view.url)).status, 200);
 
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium(join(dir, 'profile'));
   closeBrowser = () => browser.close();
   const page = await browser.newPage();
   const problems: string[] = [];

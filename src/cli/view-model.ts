@@ -1,38 +1,29 @@
-import type { IndexRow } from '../model/index-row.js';
 import type { ViewReader } from '../recording/view-reader.js';
 import { invocationStatus } from '../codec/invocation-fields.js';
-import type { InvocationDetail, MessageRow, TimelineView, ViewFilter } from '../report/view-data.js';
+import type {
+  InvocationDetail,
+  MessageRow,
+  SessionRow,
+  TimelineView,
+  ViewFilter,
+} from '../report/view-data.js';
 import { isEmptyFilter } from '../report/view-data.js';
 import { buildDetail } from '../report/view-detail.js';
-import type { SessionRow } from '../report/view-data.js';
-import { listMatcher, messageDetail, messageRows, sessionRow } from '../report/view-message.js';
-import {
-  addCounts,
-  coarsen,
-  covers,
-  createSummary,
-  summaryColumns,
-  type TimelineSummary,
-} from '../report/view-summary.js';
+import { messageDetail, messageRows, sessionRow } from '../report/view-message.js';
+import { summaryColumns } from '../report/view-summary.js';
+import { createListCache } from './view-lists.js';
+import { createSummaryCache } from './view-summaries.js';
 
 /** A range holding at most this many messages is sent bar by bar; a wider one as columns. */
 export const DETAIL_FRAMES = 20_000;
 /** Messages read before a detail range, for the invocations that began just before it. */
 const LOOKBACK = 2_000;
-/** Rows read per query while scanning a session (the scan's memory bound). */
-const SCAN = 20_000;
-/** Messages counted per step of a summary. */
-const CHUNK = 20_000;
-/** Time a timeline request spends extending a summary before it answers with what there is. */
-const BUDGET_MS = 200;
-/** Summaries kept (one per session looked at, least recently used dropped). */
-const KEEP = 4;
 
 /**
  * What `functape view`'s routes ask: each answer plain data from the reader's queries and
- * report/'s pure builders. Holds per session a TimelineSummary (fixed size, extended as
- * the recording grows) and the seqs of the last filtered message list, so memory is
- * bounded by KEEP summaries plus one filtered list, not by what the user pans over.
+ * report/'s pure builders. Holds a few sessions' TimelineSummary (fixed size, extended as
+ * the recording grows: view-summaries.ts) and the seqs of the last filtered message list
+ * (view-lists.ts), so memory is bounded by those, not by what the user pans over.
  */
 export interface ViewModel {
   sessions(): SessionRow[];
@@ -62,73 +53,14 @@ export interface ViewModelOptions {
 export function createViewModel(reader: ViewReader, options: ViewModelOptions = {}): ViewModel {
   const now = options.now ?? (() => performance.now());
   const detailFrames = options.detailFrames ?? DETAIL_FRAMES;
-  const summaries = new Map<number, TimelineSummary>();
+  const summaries = createSummaryCache(reader, now);
+  const lists = createListCache(reader);
   const names = new Map<number, Map<string, string>>();
-  let list: { key: string; seqs: Int32Array; length: number } | undefined;
 
   function namesOf(id: number): Map<string, string> {
     let n = names.get(id);
     if (!n || n.size === 0) names.set(id, (n = reader.functionNames(id)));
     return n;
-  }
-
-  /**
-   * The session's summary, extended by chunks for at most BUDGET_MS: a first look at a
-   * big session answers with the part counted so far, and each later request counts more
-   * (the page asks again while `indexed` < 1).
-   */
-  function summary(id: number): TimelineSummary {
-    const endNs = reader.lastTime(id);
-    let s = summaries.get(id);
-    summaries.delete(id);
-    if (!s) s = createSummary(endNs);
-    summaries.set(id, s);
-    if (summaries.size > KEEP) summaries.delete(summaries.keys().next().value!);
-    while (!covers(s, endNs)) coarsen(s);
-    const until = now() + BUDGET_MS;
-    while (now() < until) {
-      const got = reader.bucketCounts(id, s.lastSeq + 1, CHUNK, s.widthNs);
-      if (got.lastSeq === undefined) break;
-      if (!covers(s, got.lastNs!)) {
-        coarsen(s);
-        continue;
-      }
-      addCounts(s, got.counts, got.lastSeq, got.lastNs!);
-    }
-    return s;
-  }
-
-  function scan(id: number, each: (row: IndexRow) => void): void {
-    for (let from = 0; ; ) {
-      const rows = reader.rows(id, from, Number.MAX_SAFE_INTEGER, SCAN, true);
-      for (const r of rows) each(r);
-      if (rows.length < SCAN) return;
-      from = rows[rows.length - 1]!.seq + 1;
-    }
-  }
-
-  function filteredSeqs(id: number, filter: ViewFilter): { seqs: Int32Array; length: number } {
-    const key = `${id} ${reader.recording.lastSeq(id)} ${JSON.stringify(filter)}`;
-    if (list?.key === key) return list;
-    const statuses = new Map<string, number>();
-    if (filter.status)
-      scan(id, (r) => {
-        if (r.kind === 'invocationResponse' && r.invocationId) statuses.set(r.invocationId, r.status ?? 0);
-      });
-    const match = listMatcher(filter, namesOf(id), (inv) => statuses.get(inv));
-    let seqs = new Int32Array(1024);
-    let length = 0;
-    scan(id, (r) => {
-      if (!match(r)) return;
-      if (length === seqs.length) {
-        const bigger = new Int32Array(seqs.length * 2);
-        bigger.set(seqs);
-        seqs = bigger;
-      }
-      seqs[length++] = r.seq;
-    });
-    list = { key, seqs, length };
-    return list;
   }
 
   return {
@@ -146,7 +78,7 @@ export function createViewModel(reader: ViewReader, options: ViewModelOptions = 
       const frames = s1 - s0;
       const base = { session: id, endNs, frames };
       if (frames > detailFrames) {
-        const s = summary(id);
+        const s = summaries.summary(id);
         const last = reader.recording.lastSeq(id) ?? -1;
         const indexed = last < 0 ? 1 : (s.lastSeq + 1) / (last + 1);
         return { ...base, columns: summaryColumns(s, t0, t1, n), filtered: false, indexed };
@@ -173,7 +105,7 @@ export function createViewModel(reader: ViewReader, options: ViewModelOptions = 
         const frames = reader.recording.frames(id, { afterSeq: from - 1, beforeSeq: from + count });
         return { total, rows: messageRows(frames, names) };
       }
-      const got = filteredSeqs(id, filter);
+      const got = lists.matching(id, filter, namesOf(id));
       const seqs = Array.from(
         got.seqs.subarray(Math.min(from, got.length), Math.min(from + count, got.length)),
       );

@@ -17,6 +17,7 @@ if (!location.hash) {
   else if (boot.session !== null) Object.assign(state, { view: 'timeline', session: boot.session });
 }
 let live: { onChange(): Promise<void> } | undefined;
+let leaving = new AbortController();
 
 function save(): void {
   history.replaceState(null, '', writeState(state));
@@ -29,8 +30,10 @@ async function show(): Promise<void> {
   }
   document.body.dataset.view = state.view;
   live = undefined;
+  leaving.abort();
+  leaving = new AbortController();
   if (state.view === 'timeline' && state.session !== undefined) {
-    live = await timelineView(app, state, save);
+    live = await timelineView(app, state, save, leaving.signal);
   } else if (state.view === 'report' && boot.report) {
     await reportView(app);
   } else {

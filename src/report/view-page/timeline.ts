@@ -4,6 +4,7 @@ import { el, filterParams, fnColour, getJson } from './api.js';
 import { stripCharts } from './charts.js';
 import { filterBar } from './filters.js';
 import { drawGantt, type Drawn } from './gantt.js';
+import { attachGestures } from './gestures.js';
 import { showInvocation, showMessage } from './inspector.js';
 import { messageList } from './list.js';
 import type { PageState } from './state.js';
@@ -14,20 +15,8 @@ interface SessionInfo {
   functions: { id: string; name: string }[];
 }
 
-/**
- * A session's timeline page: filters, the Gantt canvas (wheel zooms around the pointer,
- * drag pans, double-click shows everything), the strip charts, the message list and the
- * inspector. Each change of range, filter or selection is written back to the state
- * (`save`), so the URL reopens it. `onChange` is called by the live event stream.
- */
-export async function timelineView(
-  root: HTMLElement,
-  state: PageState,
-  save: () => void,
-): Promise<{ onChange(): Promise<void> }> {
-  const id = state.session!;
-  let info = await getJson<SessionInfo>('/api/session', { session: id });
-  const fnIndex = (fid: string) => info.functions.findIndex((f) => f.id === fid);
+/** The timeline page's panels, in place under `root`. */
+function layout(root: HTMLElement, id: number, info: SessionInfo) {
   const filters = el('div', { class: 'filters' });
   const legend = el('div', { class: 'legend' });
   const canvas = el('canvas', { id: 'gantt' });
@@ -60,6 +49,25 @@ export async function timelineView(
     el('span', {}, el('i', { style: 'border:1px solid #bc4c00' }), 'cancelled'),
     el('span', {}, '| ticks: RpcLogs · ◆ top lane: control messages'),
   );
+  return { filters, canvas, charts, list, inspector, follow };
+}
+
+/**
+ * A session's timeline page: filters, the Gantt canvas (wheel zooms around the pointer,
+ * drag pans, double-click shows everything), the strip charts, the message list and the
+ * inspector, until `signal` aborts (another view opens). Each change of range, filter or selection is written back to the state
+ * (`save`), so the URL reopens it. `onChange` is called by the live event stream.
+ */
+export async function timelineView(
+  root: HTMLElement,
+  state: PageState,
+  save: () => void,
+  signal: AbortSignal,
+): Promise<{ onChange(): Promise<void> }> {
+  const id = state.session!;
+  let info = await getJson<SessionInfo>('/api/session', { session: id });
+  const fnIndex = (fid: string) => info.functions.findIndex((f) => f.id === fid);
+  const { filters, canvas, charts, list, inspector, follow } = layout(root, id, info);
   const chart = stripCharts(charts);
   const rows = messageList(list, (r) =>
     r.invocationId ? void select(r.invocationId) : void selectSeq(r.seq),
@@ -119,47 +127,19 @@ export async function timelineView(
     });
   }
 
-  canvas.addEventListener(
-    'wheel',
-    (e) => {
-      e.preventDefault();
-      const at = t0 + (e.offsetX / canvas.clientWidth) * (t1 - t0);
-      const k = Math.exp(Math.sign(e.deltaY) * Math.min(0.5, Math.abs(e.deltaY) / 300));
-      const span = Math.max(1000, (t1 - t0) * k);
-      t0 = Math.max(0, at - (at - t0) * (span / (t1 - t0)));
-      t1 = t0 + span;
+  attachGestures(canvas, {
+    range: () => ({ t0, t1 }),
+    set: (r) => {
+      ({ t0, t1 } = r);
       rangeChanged();
     },
-    { passive: false },
-  );
-  let drag: { x: number; t0: number; t1: number; moved: boolean } | undefined;
-  canvas.addEventListener('mousedown', (e) => {
-    drag = { x: e.clientX, t0, t1, moved: false };
-    canvas.classList.add('drag');
-  });
-  window.addEventListener('mousemove', (e) => {
-    if (!drag) return;
-    const dx = e.clientX - drag.x;
-    if (Math.abs(dx) > 2) drag.moved = true;
-    const dt = (dx / canvas.clientWidth) * (drag.t1 - drag.t0);
-    t0 = Math.max(0, drag.t0 - dt);
-    t1 = t0 + (drag.t1 - drag.t0);
-    rangeChanged();
-  });
-  window.addEventListener('mouseup', (e) => {
-    if (!drag) return;
-    const click = !drag.moved;
-    drag = undefined;
-    canvas.classList.remove('drag');
-    if (!click) return;
-    const r = canvas.getBoundingClientRect();
-    const hit = drawn.hit(e.clientX - r.left, e.clientY - r.top);
-    if (hit?.bar) void select(hit.bar.id);
-    else if (hit?.marker) void selectSeq(hit.marker.seq);
-  });
-  canvas.addEventListener('dblclick', () => {
-    ({ t0, t1 } = full());
-    rangeChanged();
+    full,
+    click: (x, y) => {
+      const hit = drawn.hit(x, y);
+      if (hit?.bar) void select(hit.bar.id);
+      else if (hit?.marker) void selectSeq(hit.marker.seq);
+    },
+    signal,
   });
 
   async function select(inv: string): Promise<void> {
@@ -185,7 +165,7 @@ export async function timelineView(
   await Promise.all([fetchView(), rows.reset(id, state.filter)]);
   if (state.inv) await select(state.inv);
   else if (state.seq !== undefined) await selectSeq(state.seq);
-  window.addEventListener('resize', () => void fetchView());
+  window.addEventListener('resize', () => void fetchView(), { signal });
   return {
     async onChange() {
       const before = info.endNs;
