@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMain } from './helpers/run-main.js';
 import { appendSampleSession } from './helpers/view-process.js';
+import { makeSampleBenchReport } from './helpers/bench-fixture.js';
+import { openViewReader } from '../src/recording/view-reader.js';
+import { loadViewReport } from '../src/cli/view-report.js';
 
 test('view refuses bad flags and files with one line and exit 2', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-view-cli-'));
@@ -32,5 +35,38 @@ test('view refuses bad flags and files with one line and exit 2', async (t) => {
     assert.match(r.stderr, pattern, argv.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
     assert.equal(r.stdout, '', 'no URL printed');
+  }
+});
+
+test('view --report: a bench report is served with its own charts page, a replay report with the recorded JSON of each differing answer', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-view-report-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const db = join(dir, 'r.db');
+  await appendSampleSession(db, 'x');
+  const bench = join(dir, 'bench.json');
+  writeFileSync(bench, JSON.stringify(makeSampleBenchReport()));
+  const replay = join(dir, 'replay.json');
+  const differed = {
+    kind: 'invocationResponse',
+    key: 'invocationResponse:i2',
+    status: 'differed',
+    recordedSeq: 12,
+    differences: [{ path: 'invocationResponse.result.status', recorded: 'Success', live: 'Failure' }],
+  };
+  writeFileSync(replay, JSON.stringify({ played: 'host', session: { id: 1 }, outcomes: [differed] }));
+  const reader = openViewReader(db);
+  try {
+    const b = await loadViewReport(bench, reader);
+    assert.deepEqual(JSON.parse(b.json), { kind: 'bench' });
+    assert.match(b.benchHtml ?? '', /uPlot/);
+    assert.match(b.benchHtml ?? '', /HttpTrigger/);
+    const r = JSON.parse((await loadViewReport(replay, reader)).json);
+    assert.equal(r.kind, 'replay');
+    assert.deepEqual(r.recorded['12'].invocationResponse, {
+      invocationId: 'i2',
+      result: { status: 'Success' },
+    });
+  } finally {
+    reader.close();
   }
 });
