@@ -20,9 +20,9 @@ export function createListCache(reader: ViewReader): {
 } {
   let list: { key: string; seqs: Int32Array; length: number } | undefined;
 
-  function scan(id: number, each: (row: IndexRow) => void): void {
+  function scan(id: number, logs: boolean, each: (row: IndexRow) => void): void {
     for (let from = 0; ; ) {
-      const rows = reader.rows(id, from, Number.MAX_SAFE_INTEGER, SCAN, true);
+      const rows = reader.rows(id, from, Number.MAX_SAFE_INTEGER, SCAN, logs);
       for (const r of rows) each(r);
       if (rows.length < SCAN) return;
       from = rows[rows.length - 1]!.seq + 1;
@@ -35,13 +35,13 @@ export function createListCache(reader: ViewReader): {
       if (list?.key === key) return list;
       const statuses = new Map<string, number>();
       if (filter.status)
-        scan(id, (r) => {
+        scan(id, false, (r) => {
           if (r.kind === 'invocationResponse' && r.invocationId) statuses.set(r.invocationId, r.status ?? 0);
         });
       const match = listMatcher(filter, names, (inv) => statuses.get(inv));
       let seqs = new Int32Array(1024);
       let length = 0;
-      scan(id, (r) => {
+      scan(id, filter.text !== undefined, (r) => {
         if (!match(r)) return;
         if (length === seqs.length) {
           const bigger = new Int32Array(seqs.length * 2);

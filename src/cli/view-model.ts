@@ -83,7 +83,13 @@ export function createViewModel(reader: ViewReader, options: ViewModelOptions = 
         const indexed = last < 0 ? 1 : (s.lastSeq + 1) / (last + 1);
         return { ...base, columns: summaryColumns(s, t0, t1, n), filtered: false, indexed };
       }
-      const rows = reader.rows(id, Math.max(0, s0 - LOOKBACK), s1, detailFrames + LOOKBACK + 1, true);
+      const rows = reader.rows(
+        id,
+        Math.max(0, s0 - LOOKBACK),
+        s1,
+        detailFrames + LOOKBACK + 1,
+        !!filter.text,
+      );
       const detail = buildDetail({
         rows,
         t0,

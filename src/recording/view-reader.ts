@@ -44,8 +44,14 @@ export interface ViewReader {
   close(): void;
 }
 
+/**
+ * An answer's status is read from its bytes inside SQLite (functape_status), and a log's
+ * bytes come out only when asked (the first parameter): a range's rows then cost no Buffer
+ * per message.
+ */
 const ROW_SQL = `SELECT seq, CAST(t_ns AS REAL), kind, direction, invocation_id, function_id, size,
-  CASE WHEN kind = 'invocationResponse' OR kind = 'rpcLog' THEN bytes END
+  CASE WHEN kind = 'invocationResponse' THEN functape_status(bytes) END,
+  CASE WHEN ? = 1 AND kind = 'rpcLog' THEN bytes END
   FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`;
 
 export function openViewReader(path: string): ViewReader {
@@ -66,12 +72,17 @@ export function openViewReader(path: string): ViewReader {
   const last = st(
     'SELECT seq, CAST(t_ns AS REAL) FROM frames WHERE session_id = ? ORDER BY seq DESC LIMIT 1',
   );
+  wrap(() =>
+    db.function('functape_status', { deterministic: true }, (b: unknown) =>
+      b instanceof Uint8Array ? (invocationStatus(b) ?? null) : null,
+    ),
+  );
   const rowsSt = st(ROW_SQL);
   // No ORDER BY in the two lookups below: with one, SQLite walks the seq index through the
   // whole session instead of the invocation or kind index (rows are sorted here instead).
   const ends = st(
     `SELECT seq, CAST(t_ns AS REAL), kind, direction, invocation_id, function_id, size,
-      CASE WHEN kind = 'invocationResponse' THEN bytes END
+      CASE WHEN kind = 'invocationResponse' THEN functape_status(bytes) END, NULL
       FROM frames WHERE session_id = ? AND invocation_id = ?
       AND kind IN ('invocationRequest', 'invocationResponse')`,
   );
@@ -85,11 +96,6 @@ export function openViewReader(path: string): ViewReader {
           ('functionLoadRequest', 'functionLoadRequestCollection', 'functionMetadataResponse')`,
       )
       .pluck(true),
-  );
-  wrap(() =>
-    db.function('functape_status', { deterministic: true }, (b: unknown) =>
-      b instanceof Uint8Array ? (invocationStatus(b) ?? null) : null,
-    ),
   );
   const buckets = st(
     `SELECT CAST(t_ns / ? AS INTEGER) AS b, kind, count(*),
@@ -113,9 +119,9 @@ export function openViewReader(path: string): ViewReader {
       functionId: r[5] as string | null,
       size: r[6] as number,
     };
-    const bytes = r[7] as Buffer | null;
-    if (bytes && row.kind === 'invocationResponse') row.status = invocationStatus(bytes);
-    else if (bytes && logs && row.kind === 'rpcLog') row.log = rpcLogMessage(bytes);
+    if (r[7] !== null) row.status = r[7] as number;
+    const log = r[8] as Buffer | null;
+    if (log && logs) row.log = rpcLogMessage(log);
     return row;
   }
 
@@ -136,7 +142,7 @@ export function openViewReader(path: string): ViewReader {
     },
     lastTime: (sessionId) => lastRow(sessionId)?.[1] ?? 0,
     rows(sessionId, fromSeq, toSeq, limit, logs = false) {
-      const got = wrap(() => rowsSt.all(sessionId, fromSeq, toSeq, limit) as unknown[][]);
+      const got = wrap(() => rowsSt.all(logs ? 1 : 0, sessionId, fromSeq, toSeq, limit) as unknown[][]);
       return got.map((r) => toRow(r, logs));
     },
     invocationFrames(sessionId, invocationId) {
