@@ -104,10 +104,11 @@ export async function timelineView(
       redraw();
       chart.update(got.columns);
       canvas.dataset.indexed = String(got.indexed);
+      const unfiltered = !got.detail && Object.keys(state.filter).length > 0;
       document.getElementById('status')!.textContent =
         got.indexed < 1
           ? `counting messages… ${Math.round(got.indexed * 100)}%`
-          : `${got.frames} messages in view`;
+          : `${got.frames} messages in view${unfiltered ? ' (the filter applies to bars: zoom in)' : ''}`;
       if (got.indexed < 1) again = setTimeout(() => void fetchView(), 50);
       else document.body.dataset.drawn = String(Date.now());
     } catch (err) {
