@@ -10,6 +10,7 @@ import { showExportBenchmark } from './b8-show-export.js';
 import { cliStartBenchmark } from './b9-cli-start.js';
 import { steadyCpuBenchmark } from './b10-steady-cpu.js';
 import { minimizeBenchmark } from './b16-minimize.js';
+import { viewBenchmark } from './b11-view.js';
 
 /** Every benchmark of the table, in order. */
 export const ALL_BENCHMARKS: readonly Benchmark[] = [
@@ -23,5 +24,6 @@ export const ALL_BENCHMARKS: readonly Benchmark[] = [
   showExportBenchmark,
   cliStartBenchmark,
   steadyCpuBenchmark,
+  viewBenchmark,
   minimizeBenchmark,
 ];

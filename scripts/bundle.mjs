@@ -90,6 +90,19 @@ await Promise.all([
   // Each worker thread's entry: one self-contained file, so a new isolate reads one module.
   build({ ...common, entryPoints: { 'writer-thread': entry('recording/writer-thread.js') }, outdir: out }),
   build({ ...common, entryPoints: { 'export-thread': entry('recording/export-thread.js') }, outdir: out }),
+  // The viewer's page script (`functape view` inlines it into its one HTML page): built from
+  // the TypeScript sources (tsc leaves src/report/view-page/ out; it only type-checks it).
+  build({
+    entryPoints: { app: join(root, 'src', 'report', 'view-page', 'main.ts') },
+    outdir: join(dist, 'bundle', 'view'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  }),
 ]);
 
 const require = createRequire(import.meta.url);

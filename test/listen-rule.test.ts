@@ -25,6 +25,7 @@ const COMMANDS = [
   'host',
   'sessions',
   'show',
+  'view',
   'export',
   'import',
   'verify',
@@ -42,7 +43,7 @@ test('every command that takes --listen also takes --allow-remote', async () => 
     listening.push(c);
     assert.match(help, /--allow-remote/, `${c} takes --listen, so it must take --allow-remote`);
   }
-  assert.deepEqual(listening, ['record', 'replay']);
+  assert.deepEqual(listening, ['record', 'view', 'replay']);
 });
 
 test('a non-loopback --listen: refused without --allow-remote, warned about with it, the same for every command', async (t) => {
@@ -53,6 +54,7 @@ test('a non-loopback --listen: refused without --allow-remote, warned about with
   const commands: Array<[string, string[]]> = [
     ['record', ['record', '--upstream', '127.0.0.1:7071', '--db', join(dir, 'rec.db')]],
     ['replay host', ['replay', 'host', '--db', db, '--session', '1']],
+    ['view', ['view', '--db', db]],
   ];
   for (const [name, argv] of commands) {
     for (const address of ['0.0.0.0:0', '[::]:0', '10.1.2.3:7071']) {

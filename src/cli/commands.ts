@@ -14,6 +14,7 @@ import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
 import { minimizeCommand } from './minimize.js';
 import { conformCommand } from './conform.js';
+import { viewCommand } from './view.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -24,6 +25,7 @@ export const commands: AnyCommand[] = [
   hostCommand,
   sessionsCommand,
   showCommand,
+  viewCommand,
   exportCommand,
   importCommand,
   verifyCommand,

@@ -5,3 +5,4 @@ export * from './event.js';
 export * from './duplex.js';
 export * from './store.js';
 export * from './stream-end.js';
+export * from './index-row.js';

@@ -1,0 +1,171 @@
+// `functape view` end to end in headless Chromium (Debian's package, as bench-html.test.ts):
+// the demo recording's sessions table, its Gantt chart (one bar per invocation, counted
+// against the recording), the inspector, a filter, a deep link, a session appended while
+// the page is open, a replay report, and the 403s. Screenshots of each view go to
+// artifacts/view/ (gitignored; docs/images/ holds copies for the README).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openRecording } from '../src/recording/open-recording.js';
+import { CHROMIUM, launchChromium } from './helpers/chromium.js';
+import { appendSampleSession, get, startView } from './helpers/view-process.js';
+
+const BIN = resolve(process.cwd(), 'bin/functape');
+const ARTIFACTS = resolve(process.cwd(), 'artifacts/view');
+
+function countKind(db: string, session: number, kind: string, fn?: string): number {
+  const r = openRecording(db);
+  try {
+    let n = 0;
+    for (const f of r.frames(session, { kinds: [kind] })) if (!fn || f.functionId === fn) n += 1;
+    return n;
+  } finally {
+    r.close();
+  }
+}
+
+/** Poll an attribute until `ok` (the page's CSP forbids the eval a string predicate needs). */
+async function waitForAttribute(
+  page: Page,
+  selector: string,
+  name: string,
+  ok: (v: string | null) => boolean,
+) {
+  for (const until = Date.now() + 20_000; Date.now() < until; await page.waitForTimeout(50)) {
+    const v = await page.getAttribute(selector, name);
+    if (ok(v)) return v;
+  }
+  throw new Error(`${selector} ${name}: ${await page.getAttribute(selector, name)}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+test('functape view: sessions, timeline, inspector, filter, deep link, live session, report, token', {
+  skip: !existsSync(CHROMIUM) && 'Debian chromium not installed (scripts/install-test-deps.sh)',
+  timeout: 150_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-view-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  execFileSync(process.execPath, [BIN, 'demo', '--dir', dir, '-n', '120', '-c', '8'], { stdio: 'ignore' });
+  const db = join(dir, 'demo.db');
+  const report = join(dir, 'replay.json');
+  try {
+    execFileSync(
+      process.execPath,
+      [
+        BIN,
+        'replay',
+        'host',
+        '--db',
+        db,
+        '--worker',
+        `${process.execPath} ${BIN} worker --greeting Hi`,
+        '--report',
+        report,
+      ],
+      { stdio: 'ignore' },
+    );
+  } catch {
+    // exit 1: the answers differ, which is the point
+  }
+  const requests = countKind(db, 1, 'invocationRequest');
+  const fails = countKind(db, 1, 'invocationRequest', 'fail');
+  assert.ok(requests === 120 && fails > 0, `${requests} requests, ${fails} to fail`);
+
+  const view = await startView(['--db', db, '--report', report]);
+  let closeBrowser = async () => {};
+  t.after(async () => {
+    // The browser first (its event stream would keep the server busy), then the server.
+    await Promise.race([closeBrowser(), new Promise((r) => setTimeout(r, 10_000))]);
+    assert.equal(await view.stop(), 0, 'view exits 0 on SIGINT');
+  });
+  assert.match(view.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+  const base = view.url.split('?')[0]!;
+  assert.equal((await get(base)).status, 403, 'no token');
+  assert.equal((await get(`${base}api/sessions?token=wrong`)).status, 403, 'wrong token');
+  assert.equal((await get(view.url, 'evil.example:80')).status, 403, 'a foreign Host (DNS rebinding)');
+  assert.equal((await get(view.url)).status, 200);
+
+  const browser = await launchChromium(join(dir, 'profile'));
+  closeBrowser = () => browser.close();
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('request', (r) => !r.url().startsWith(base) && problems.push(`request: ${r.url()}`));
+
+  // Sessions table, then the report (the page opens on it with --report).
+  await page.goto(view.url.replace(/$/, '#view=sessions'));
+  await page.waitForSelector('body[data-ready=sessions] table#sessions[data-rows="1"]');
+  await shot(page, 'sessions');
+  await page.click('nav a[data-nav=report]');
+  await page.waitForSelector('body[data-ready=report] #verdict');
+  assert.match((await page.textContent('#verdict')) ?? '', /differed/);
+  assert.ok(
+    (await page.locator('.outcome[data-status=differed] .side .diff').count()) >= 2,
+    'differing paths marked on both sides',
+  );
+  await shot(page, 'report');
+
+  // Timeline: one bar per invocation.
+  await page.click('nav a[data-nav=sessions]');
+  await page.click('tr.row[data-session="1"]');
+  await page.waitForSelector('body[data-ready=timeline][data-drawn]');
+  assert.equal(Number(await page.getAttribute('#gantt', 'data-bars')), requests, 'one bar per invocation');
+  assert.ok(Number(await page.getAttribute('#gantt', 'data-markers')) > 5, 'control markers drawn');
+  await page.waitForSelector('#list[data-total] .row');
+  const allMessages = Number(await page.getAttribute('#list', 'data-total'));
+
+  // Click a bar: the inspector shows that invocation, its answer's JSON among its messages.
+  const sample = JSON.parse((await page.getAttribute('#gantt', 'data-sample')) ?? '{}') as {
+    id: string;
+    x: number;
+    y: number;
+  };
+  await page.mouse.click(
+    (await page.locator('#gantt').boundingBox())!.x + sample.x,
+    (await page.locator('#gantt').boundingBox())!.y + sample.y,
+  );
+  await page.waitForSelector(
+    `#inspector[data-invocation="${sample.id}"] .msg[data-kind=invocationResponse] .tree`,
+  );
+  assert.match(
+    (await page.textContent('#inspector .msg[data-kind=invocationResponse]')) ?? '',
+    new RegExp(`"${sample.id}"`),
+  );
+  await shot(page, 'timeline');
+
+  // A filter narrows the list and the bars.
+  await page.selectOption('select[name=function]', 'fail');
+  await waitForAttribute(page, '#list', 'data-total', (v) => Number(v) > 0 && Number(v) < allMessages);
+  await page.waitForSelector(`#gantt[data-bars="${fails}"]`);
+  const filtered = Number(await page.getAttribute('#list', 'data-total'));
+  assert.ok(filtered > fails && filtered < allMessages, `${filtered} of ${allMessages} messages are fail's`);
+  await shot(page, 'filtered');
+
+  // The URL keeps the state: a new page on it opens the same invocation, filter and range.
+  const link = page.url();
+  assert.match(link, /inv=.*fn=fail/);
+  const again = await browser.newPage();
+  await again.goto(link);
+  await again.waitForSelector(
+    `#inspector[data-invocation="${sample.id}"] .msg[data-kind=invocationResponse]`,
+  );
+  assert.equal(await again.inputValue('select[name=function]'), 'fail');
+  await again.close();
+
+  // Live: a session appended while the page shows the sessions table appears in it.
+  await page.click('nav a[data-nav=sessions]');
+  await page.waitForSelector('table#sessions[data-rows="1"]');
+  await appendSampleSession(db, 'appended live');
+  await page.waitForSelector('table#sessions[data-rows="2"]', { timeout: 10_000 });
+  assert.match((await page.textContent('table#sessions')) ?? '', /appended live/);
+  assert.deepEqual(problems, []);
+});
