@@ -1,9 +1,10 @@
 import type { Argv } from 'yargs';
 import type { RedactRules } from '../codec/redact.js';
 import type { HostPort } from '../model/host-address.js';
+import type { HostFault, WorkerFault } from '../replay/faults/fault-spec.js';
 import type { Pace } from '../replay/pace.js';
 import { CliError, usageError, type ArgsOf, type CliIo } from './command.js';
-import { durationFlag, optionalNumberFlag, sessionFlag } from './flag-values.js';
+import { durationFlag, numberFlag, optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { hostArgFlags } from './host-arg-flags.js';
 import { allowRemoteFlag } from './listen-address.js';
 import { redactFlags, resolveRedactFlags } from './redact-flags.js';
@@ -81,6 +82,17 @@ export function replayFlags(y: Argv) {
         describe:
           "host: the live function app directory: the worker's working directory, and sent in place of the recorded one (default: current directory, recorded paths kept)",
       })
+      .option('fault', {
+        type: 'string',
+        array: true,
+        describe:
+          'inject a fault (repeatable). host: delay:KIND[:FUNCTION]=DUR[~JITTER], reorder[:early-load|early-invoke|late-reload], cancel:FUNCTION@DUR, dup:KIND@P%, drop:KIND@P%, stall:DUR/EVERY, break@N; worker: delay-answer:FUNCTION=DUR, drop-answer:FUNCTION@P%, crash@N',
+      })
+      .option('seed', {
+        type: 'string',
+        default: '0',
+        describe: 'seed of the fault PRNG: the same seed gives the same fault schedule',
+      })
       .option('verbose', {
         type: 'boolean',
         default: false,
@@ -102,6 +114,10 @@ export interface ReplaySettings {
   session?: number;
   listen?: HostPort;
   redact: RedactRules | false;
+  /** `--fault`, parsed for the side played. */
+  hostFaults: HostFault[];
+  workerFaults: WorkerFault[];
+  seed: number;
 }
 
 /**
@@ -123,6 +139,7 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
       : durationFlag('start-timeout', args['start-timeout'], { zero: 'allowed' });
   const maxInFlight = optionalNumberFlag('max-in-flight', args['max-in-flight'], { integer: true, min: 0 });
   const session = sessionFlag(args.session);
+  const faults = await resolveFaults(args, answerTimeoutMs);
   if (args.side === 'host' && (args.worker === undefined) === (args.listen === undefined))
     throw new CliError('replay host needs exactly one of --worker "CMD" or --listen HOST:PORT');
   if (args.side === 'worker' && (args.worker !== undefined || args.listen !== undefined))
@@ -151,7 +168,26 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
     startTimeoutMs,
     session,
     redact,
+    ...faults,
     ...(maxInFlight !== undefined ? { maxInFlight } : {}),
     ...(listen ? { listen } : {}),
   };
+}
+
+/** `--fault` and `--seed`: every spec parsed for the side played (one-line errors, exit 2). */
+async function resolveFaults(
+  args: ReplayArgs,
+  answerTimeoutMs: number,
+): Promise<Pick<ReplaySettings, 'hostFaults' | 'workerFaults' | 'seed'>> {
+  const { parseHostFault, parseWorkerFault } = await import('../replay/faults/fault-spec.js');
+  const specs = (args.fault ?? []).map(String);
+  const seed = numberFlag('seed', args.seed, { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const hostFaults = args.side === 'host' ? specs.map((f) => usageError(() => parseHostFault(f))) : [];
+  const workerFaults = args.side === 'worker' ? specs.map((f) => usageError(() => parseWorkerFault(f))) : [];
+  for (const f of hostFaults)
+    if (f.type === 'stall' && f.ms >= answerTimeoutMs)
+      throw new CliError(
+        `--fault stall: DUR (${f.ms} ms) must be shorter than --answer-timeout (${answerTimeoutMs} ms)`,
+      );
+  return { hostFaults, workerFaults, seed };
 }

@@ -38,10 +38,11 @@ export const replayCommand = defineCommand({
     try {
       if (args.side === 'host') {
         const { replayHostCli } = await import('./replay-host-cli.js');
-        const { answerTimeoutMs, maxInFlight } = settings;
+        const { answerTimeoutMs, maxInFlight, hostFaults, seed } = settings;
         report = await replayHostCli(args, settings, io, {
           ...common,
           answerTimeoutMs,
+          ...(hostFaults.length > 0 ? { faults: hostFaults, seed } : {}),
           ...(maxInFlight !== undefined ? { maxInFlight } : {}),
           onTraffic: recorder?.onTraffic,
         });

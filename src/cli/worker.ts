@@ -1,5 +1,6 @@
 import { formatHostPort } from '../model/host-address.js';
-import { defineCommand } from './command.js';
+import { randomUUID } from 'node:crypto';
+import { defineCommand, usageError } from './command.js';
 import { numberFlag } from './flag-values.js';
 import { hostArgFlags, hostConnection } from './host-arg-flags.js';
 
@@ -41,6 +42,16 @@ export const workerCommand = defineCommand({
         default: false,
         describe: 'start every invocation with an RpcLog naming the worker id, as real workers do',
       })
+      .option('bug', {
+        type: 'string',
+        array: true,
+        describe: 'switch on a deliberate bug, NAME or NAME=ARG (repeatable; --list-bugs lists them)',
+      })
+      .option('list-bugs', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the deliberate bugs --bug switches on, and exit',
+      })
       .option('verbose', {
         type: 'boolean',
         default: false,
@@ -62,7 +73,16 @@ export const workerCommand = defineCommand({
         describe: 'ignored words (e.g. the defaultWorkerPath a host passes)',
       }),
   run: async (args, io) => {
-    const { BUILTIN_FUNCTIONS } = await import('../peers/builtin-functions.js');
+    const [{ BUILTIN_FUNCTIONS }, { WORKER_BUGS, parseWorkerBugs }] = await Promise.all([
+      import('../peers/builtin-functions.js'),
+      import('../peers/worker-bugs.js'),
+    ]);
+    if (args['list-bugs']) {
+      for (const b of WORKER_BUGS)
+        io.stdout.write(`${`${b.name}${b.arg ? `=${b.arg}` : ''}`.padEnd(14)} ${b.doc}\n`);
+      return 0;
+    }
+    const bugs = usageError(() => parseWorkerBugs((args.bug ?? []).map(String)), '--bug');
     if (args['list-functions']) {
       for (const f of BUILTIN_FUNCTIONS) io.stdout.write(`${f.name.padEnd(6)} ${f.summary}\n`);
       return 0;
@@ -92,6 +112,7 @@ export const workerCommand = defineCommand({
       logWorkerId: args['log-worker-id'],
       ...(args['binding-name'] ? { bindingName: args['binding-name'] } : {}),
       cost,
+      ...(bugs.size > 0 ? { bugs, entropy: { newId: randomUUID, nowMs: Date.now } } : {}),
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });

@@ -2,6 +2,7 @@ import { encodeMessage, makeMessage } from '../codec/streaming-message.js';
 import { BUILTIN_FUNCTIONS, type BuiltinFunction } from './builtin-functions.js';
 import type { MessageInit } from './messages.js';
 import { createNoopAnswer } from './noop-answer.js';
+import type { WorkerBugs } from './worker-bugs.js';
 
 /** The reference worker's types and its named state (see worker-protocol.ts). */
 
@@ -40,6 +41,10 @@ export interface WorkerConfig {
   logWorkerId?: boolean;
   /** What every invocation costs besides its function, to load a host like a real worker. */
   cost?: InvocationCost;
+  /** Deliberate bugs switched on (worker-bugs.ts); any bug turns the noop fast path off. */
+  bugs?: WorkerBugs;
+  /** What the `noise` bug puts in answers: fresh ids and the wall clock (given, so the logic stays sans-IO). */
+  entropy?: { newId(): string; nowMs(): number };
 }
 
 /**
@@ -90,6 +95,8 @@ export interface WorkerState {
   readonly cost: InvocationCost | undefined;
   readonly stats: WorkerStats;
   terminating: boolean;
+  /** Invocation ids received, kept only while a bug needs them (`cancel-race`). */
+  readonly received: Set<string>;
   /** From WorkerInitRequest, replaced by a FunctionEnvironmentReloadRequest that names one. */
   appDirectory: string;
 }
@@ -106,6 +113,7 @@ export function createWorkerState(config: WorkerConfig): WorkerState {
     cost: config.cost && (config.cost.workUs > 0 || config.cost.logs > 0) ? config.cost : undefined,
     stats: { received: 0, ignored: 0, undecodable: 0, invocations: 0, sleeping: 0 },
     terminating: false,
+    received: new Set(),
     appDirectory: '',
   };
 }

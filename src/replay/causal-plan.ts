@@ -22,6 +22,16 @@ export interface PlanStep {
   releasedBy?: GateRef;
   /** Recorded ms between the releasing event and this message (≥ 0). */
   delayMs: number;
+  /** Faults: ms added after the paced delay, never scaled by the pace. */
+  extraDelayMs?: number;
+  /** Faults: what was done to this message, listed in the report when it is sent. */
+  fault?: {
+    fault: string;
+    detail: string /** functape added this message (it has no recorded seq). */;
+    added?: boolean;
+  };
+  /** Faults: a duplicate, sent as the very bytes sent for the step of this recorded seq. */
+  copyOf?: number;
 }
 
 /** A recorded worker→host message a live worker is expected to reproduce. */

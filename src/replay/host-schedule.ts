@@ -121,7 +121,10 @@ export function consider(st: ScheduleState, s: StepState, nowMs: number): void {
     st.openInvocations.add(iid);
   }
   s.releasedAtMs = nowMs;
-  s.dueMs = Math.max(nowMs, s.gateOpenAtMs + scaledDelay(s.step.delayMs, st.pace));
+  s.dueMs = Math.max(
+    nowMs,
+    s.gateOpenAtMs + scaledDelay(s.step.delayMs, st.pace) + (s.step.extraDelayMs ?? 0),
+  );
   st.due.push(s);
 }
 
