@@ -48,6 +48,20 @@ export function replayFlags(y: Argv) {
         describe:
           'a proto3 JSON field path left out of the diff, * and ** wildcards (repeatable), e.g. invocationResponse.returnValue.http.headers.date',
       })
+      .option('ignore-file', {
+        type: 'string',
+        describe:
+          'read more --ignore paths from this file (one per line, # comments), e.g. one --save-noise wrote',
+      })
+      .option('learn-noise', {
+        type: 'string',
+        describe:
+          'host: first replay N times (default 2) and ignore the fields that differ between those live runs (noise)',
+      })
+      .option('save-noise', {
+        type: 'string',
+        describe: 'host: write the learned noise as an ignore file (for --ignore-file)',
+      })
       .option('default-ignores', {
         type: 'boolean',
         default: true,
@@ -114,6 +128,8 @@ export interface ReplaySettings {
   session?: number;
   listen?: HostPort;
   redact: RedactRules | false;
+  /** `--learn-noise`: live runs to learn noise from first (0: none). */
+  learnNoise: number;
   /** `--fault`, parsed for the side played. */
   hostFaults: HostFault[];
   workerFaults: WorkerFault[];
@@ -130,8 +146,11 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
     import('../replay/ignore-paths.js'),
   ]);
   const pace = usageError(() => parsePace(args.pace), '--pace');
-  const ignore = (args.ignore ?? []).map(String);
-  usageError(() => compileIgnores(ignore), '--ignore');
+  const ignore = [...(args.ignore ?? []).map(String), ...(await readIgnoreFile(args['ignore-file']))];
+  usageError(() => compileIgnores(ignore), args['ignore-file'] ? '--ignore/--ignore-file' : '--ignore');
+  const learnNoise = learnNoiseFlag(args);
+  if (args['save-noise'] !== undefined && learnNoise === 0)
+    throw new CliError('--save-noise needs --learn-noise (it writes what was learned)');
   const answerTimeoutMs = durationFlag('answer-timeout', args['answer-timeout']);
   const startTimeoutMs =
     args.listen !== undefined && args['start-timeout'] === '30s'
@@ -156,6 +175,7 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
   const { checkOutputPath } = await import('./output-path.js');
   checkOutputPath('--report', args.report);
   checkOutputPath('--junit', args.junit);
+  checkOutputPath('--save-noise', args['save-noise']);
   const redact = await resolveRedactFlags(args);
   if (redact === false)
     io.stderr.write(
@@ -168,6 +188,7 @@ export async function resolveReplayFlags(args: ReplayArgs, io: CliIo): Promise<R
     startTimeoutMs,
     session,
     redact,
+    learnNoise,
     ...faults,
     ...(maxInFlight !== undefined ? { maxInFlight } : {}),
     ...(listen ? { listen } : {}),
@@ -190,4 +211,28 @@ async function resolveFaults(
         `--fault stall: DUR (${f.ms} ms) must be shorter than --answer-timeout (${answerTimeoutMs} ms)`,
       );
   return { hostFaults, workerFaults, seed };
+}
+
+/** `--ignore-file FILE`: its paths; a file that cannot be read is a one-line exit 2. */
+async function readIgnoreFile(path: string | undefined): Promise<string[]> {
+  if (path === undefined) return [];
+  const [{ readFileSync }, { parseIgnoreFile }] = await Promise.all([
+    import('node:fs'),
+    import('../replay/learn-noise.js'),
+  ]);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`--ignore-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseIgnoreFile(text);
+}
+
+/** `--learn-noise [N]`: 0 when absent, 2 when given without N. */
+function learnNoiseFlag(args: ReplayArgs): number {
+  const v = args['learn-noise'];
+  if (v === undefined) return 0;
+  if (args.side !== 'host') throw new CliError('--learn-noise is for replay host');
+  return v === '' ? 2 : numberFlag('learn-noise', v, { integer: true, min: 2, max: 20 });
 }

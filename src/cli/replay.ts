@@ -37,9 +37,9 @@ export const replayCommand = defineCommand({
     let report: ReplayReport | number | undefined;
     try {
       if (args.side === 'host') {
-        const { replayHostCli } = await import('./replay-host-cli.js');
+        const { replayHostWithNoise } = await import('./replay-noise.js');
         const { answerTimeoutMs, maxInFlight, hostFaults, seed } = settings;
-        report = await replayHostCli(args, settings, io, {
+        report = await replayHostWithNoise(args, settings, io, {
           ...common,
           answerTimeoutMs,
           ...(hostFaults.length > 0 ? { faults: hostFaults, seed } : {}),

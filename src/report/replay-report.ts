@@ -1,6 +1,7 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import type { StreamStatus } from '../model/session.js';
 import type { FaultReport } from './fault-report.js';
+import type { NoiseReport } from './noise-report.js';
 
 /** One differing field of a compared message. A side without the field has no value. */
 export interface FieldDifference {
@@ -78,6 +79,8 @@ export interface ReplayReport {
   interrupted?: boolean;
   /** Host replays with `--fault`: the seed, the specs and every fault injected. */
   faults?: FaultReport;
+  /** Host replays with `--learn-noise`, `--ignore` or `--ignore-file`: the ignores and where each came from. */
+  noise?: NoiseReport;
 }
 
 export function tallyOutcomes(outcomes: readonly ReplayOutcome[]): ReplayCounts {

@@ -1,6 +1,7 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import pc from 'picocolors';
 import { formatFaultLines } from './fault-text.js';
+import { formatNoiseLines } from './noise-text.js';
 import {
   replaySummaryLine,
   serviceTimeSummary,
@@ -80,6 +81,7 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
     if (o.status === 'extra' && o.differences.length === 0 && o.live !== undefined)
       lines.push(`    ${c.green(`+ ${formatValue(o.live, max)}`)}`);
   }
+  if (report.noise) for (const l of formatNoiseLines(report.noise)) lines.push(c.dim(l));
   if (report.faults) {
     for (const l of formatFaultLines(report.faults, options.verbose)) lines.push(c.dim(l));
     if (report.faults.failure) lines.push(c.red(`fault verdict: ${report.faults.failure}`));
