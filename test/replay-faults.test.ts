@@ -15,22 +15,27 @@ const dir = mkdtempSync(join(tmpdir(), 'functape-faults-'));
 const db = join(dir, 'rec.db');
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The scripted host run the recording was made with (replay worker answers the same run). */
+const HOST_RUN = [
+  '-n',
+  '12',
+  '-c',
+  '3',
+  '--cancel-every',
+  '2',
+  '--reload-env',
+  '-f',
+  'hello,sleep,log',
+  '--app-dir',
+  dir,
+];
+
 test.before(async () => {
   const rec = await runMain([
     'host',
     '--worker',
     `${FUNCTAPE} wrap --db "${db}" --quiet -- ${FUNCTAPE} worker`,
-    '-n',
-    '12',
-    '-c',
-    '3',
-    '--cancel-every',
-    '2',
-    '--reload-env',
-    '-f',
-    'hello,sleep,log',
-    '--app-dir',
-    dir,
+    ...HOST_RUN,
   ]);
   assert.equal(rec.code, 0, rec.stdout + rec.stderr);
 });
@@ -131,4 +136,32 @@ test('bad --fault and --seed values: one line, exit 2', async () => {
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('replay worker --fault toward a live host: a delayed answer is still an answer; a dropped one and a reset stream are seen by the host', async () => {
+  const report = join(dir, 'worker-report.json');
+  const host = (fault: string) =>
+    runMain([
+      'host',
+      '--worker',
+      `${FUNCTAPE} replay worker --db "${db}" --fault ${fault} --report "${report}"`,
+      ...HOST_RUN,
+      '--answer-timeout',
+      '1s',
+    ]);
+  const injected = () =>
+    (JSON.parse(readFileSync(report, 'utf8')).faults.injected as Array<{ at: number; detail: string }>).map(
+      (f) => `#${f.at} ${f.detail}`,
+    );
+  const delayed = await host('delay-answer:hello=200ms');
+  assert.equal(delayed.code, 0, delayed.stdout + delayed.stderr);
+  assert.equal(injected().length, 4, 'each of the 4 hello invocations');
+  assert.match(injected()[0]!, /hello answered 200 ms later/);
+  const dropped = await host('drop-answer:hello@100%');
+  assert.equal(dropped.code, 3, dropped.stdout);
+  assert.match(dropped.stdout, /WORKER BROKE — the worker sent nothing for 1 s/);
+  const crashed = await host('crash@14');
+  assert.equal(crashed.code, 3, crashed.stdout);
+  assert.match(crashed.stdout, /WORKER BROKE/);
+  assert.deepEqual(injected(), ['#14 stream reset on receiving host message 14 (invocationRequest)']);
 });

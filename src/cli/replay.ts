@@ -46,7 +46,11 @@ export const replayCommand = defineCommand({
           ...(maxInFlight !== undefined ? { maxInFlight } : {}),
           onTraffic: recorder?.onTraffic,
         });
-      } else report = await replayWorkerCli(args, { ...common, onTraffic: recorder?.onTraffic });
+      } else {
+        const { workerFaults, seed } = settings;
+        const faults = workerFaults.length > 0 ? { faults: workerFaults, seed } : {};
+        report = await replayWorkerCli(args, { ...common, ...faults, onTraffic: recorder?.onTraffic });
+      }
     } finally {
       recorder?.close(typeof report === 'object' ? report : undefined);
     }
