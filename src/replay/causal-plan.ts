@@ -1,6 +1,16 @@
 import { assignTriggers, collectionFunctionIds, responseCollectionFunctionIds } from './answer-triggers.js';
 import { frameMs, LOG_KIND, type ReplayFrame } from './replay-frame.js';
 
+/** Host messages that prepare a worker rather than use it. */
+export const SETUP_KINDS: ReadonlySet<string> = new Set([
+  'workerInitRequest',
+  'functionsMetadataRequest',
+  'functionLoadRequest',
+  'functionLoadRequestCollection',
+  'functionEnvironmentReloadRequest',
+  'workerWarmupRequest',
+]);
+
 /** An event of the replay a host message can wait for, named by recorded seq. */
 export type GateRef = { type: 'answer'; seq: number } | { type: 'sent'; seq: number };
 

@@ -4,7 +4,7 @@ import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerComparer, type AnswerComparer } from './answer-comparer.js';
 import * as M from './answer-matcher.js';
 import { moveDirectory, type DirectoryMove } from './app-directory.js';
-import type { CausalPlan } from './causal-plan.js';
+import { SETUP_KINDS, type CausalPlan } from './causal-plan.js';
 import { compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
 import type { AnswerState } from './expected-answers.js';
 import * as S from './host-schedule.js';
@@ -118,16 +118,6 @@ export interface HostEngine {
  * the send path 8 instead of 13.
  */
 const REHEARSAL_MS = 0.3;
-
-/** Host messages that prepare a worker rather than use it. */
-const SETUP_KINDS: ReadonlySet<string> = new Set([
-  'workerInitRequest',
-  'functionsMetadataRequest',
-  'functionLoadRequest',
-  'functionLoadRequestCollection',
-  'functionEnvironmentReloadRequest',
-  'workerWarmupRequest',
-]);
 
 /** Queued diffs run in a poll only when no send is due sooner than this (ms). */
 const COMPARE_SLACK_MS = 1;

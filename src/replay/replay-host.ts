@@ -22,8 +22,8 @@ import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
 import { applyFaults } from './faults/apply-faults.js';
 import { breakStream, startStalls } from './faults/fault-driver.js';
-import { formatFault, type HostFault } from './faults/fault-spec.js';
-import { createFaultState, type FaultState } from './faults/fault-state.js';
+import type { HostFault } from './faults/fault-spec.js';
+import { createFaultState, faultReport, type FaultState } from './faults/fault-state.js';
 
 export interface ReplayHostOptions {
   /** The recorded session's frames in seq order (e.g. `recording.frames(sessionId)`). */
@@ -257,13 +257,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       stream,
       ...(result === 'aborted' ? { interrupted: true } : {}),
       ...(faults && options.faults
-        ? {
-            faults: {
-              seed: options.seed ?? 0,
-              specs: options.faults.map(formatFault),
-              injected: faults.injected,
-            },
-          }
+        ? { faults: faultReport(options.faults, options.seed ?? 0, faults.injected) }
         : {}),
     };
   }

@@ -15,7 +15,8 @@ import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, scaledDelay, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
 import { createWorkerResponder, type ScheduledAnswer } from './worker-responder.js';
-import { formatFault, type WorkerFault } from './faults/fault-spec.js';
+import type { WorkerFault } from './faults/fault-spec.js';
+import { faultReport } from './faults/fault-state.js';
 import { functionNames } from './rewrite-host-message.js';
 import { createWorkerFaultState, faultAnswers } from './faults/worker-faults.js';
 
@@ -192,13 +193,7 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
     stream,
     ...(interrupted ? { interrupted: true } : {}),
     ...(faults && options.faults
-      ? {
-          faults: {
-            seed: options.seed ?? 0,
-            specs: options.faults.map(formatFault),
-            injected: faults.injected,
-          },
-        }
+      ? { faults: faultReport(options.faults, options.seed ?? 0, faults.injected) }
       : {}),
   };
 }

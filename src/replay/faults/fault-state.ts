@@ -1,5 +1,6 @@
 import { decodeMessage } from '../../codec/streaming-message.js';
-import type { InjectedFault } from '../../report/fault-report.js';
+import type { FaultReport, InjectedFault } from '../../report/fault-report.js';
+import { formatFault, type HostFault, type WorkerFault } from './fault-spec.js';
 import type { ReplayOutcome } from '../../report/replay-report.js';
 import type { PlanStep } from '../causal-plan.js';
 import type { FaultSchedule } from './fault-schedule.js';
@@ -86,4 +87,13 @@ export function tolerateLogs(fs: FaultState, o: ReplayOutcome, recordedIid: stri
   o.status = 'matched';
   o.differences = [];
   o.note = 'logs not compared: a fault changed this invocation';
+}
+
+/** The report's faults section: the specs as typed, the seed and what was injected. */
+export function faultReport(
+  specs: ReadonlyArray<HostFault | WorkerFault>,
+  seed: number,
+  injected: InjectedFault[],
+): FaultReport {
+  return { seed, specs: specs.map(formatFault), injected };
 }

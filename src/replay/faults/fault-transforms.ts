@@ -1,5 +1,5 @@
 import { encodeMessage, makeMessage } from '../../codec/streaming-message.js';
-import type { CausalPlan, GateRef, PlanStep } from '../causal-plan.js';
+import { SETUP_KINDS, type CausalPlan, type GateRef, type PlanStep } from '../causal-plan.js';
 import type { HostFault } from './fault-spec.js';
 import { mark, type FaultContext, type FaultSchedule } from './fault-schedule.js';
 import type { Prng } from './prng.js';
@@ -76,8 +76,8 @@ export const reorder: Transform<{ type: 'reorder' }> = (s, _f, rng) => {
 /** Drop every gate on an answer of these kinds, keeping the step's other gates. */
 function ungate(
   s: FaultSchedule,
-  stepKinds: Set<string>,
-  answerKinds: Set<string>,
+  stepKinds: ReadonlySet<string>,
+  answerKinds: ReadonlySet<string>,
   fault: string,
 ): FaultSchedule {
   const kindOf = new Map(s.plan.answers.map((a) => [a.frame.seq, a.frame.kind]));
@@ -127,15 +127,6 @@ export const earlyInvoke: Transform<{ type: 'early-invoke' }> = (s) => {
   return withSteps(s, steps);
 };
 
-const SETUP = new Set([
-  'workerInitRequest',
-  'functionsMetadataRequest',
-  'functionLoadRequest',
-  'functionLoadRequestCollection',
-  'functionEnvironmentReloadRequest',
-  'workerWarmupRequest',
-]);
-
 /** Environment reloads move after the function loads (just before the first invocation). */
 export const lateReload: Transform<{ type: 'late-reload' }> = (s) => {
   const isReload = (st: PlanStep) => st.frame.kind === 'functionEnvironmentReloadRequest';
@@ -146,11 +137,11 @@ export const lateReload: Transform<{ type: 'late-reload' }> = (s) => {
   }
   const ungated = ungate(
     { ...s, plan: { ...s.plan, steps: s.plan.steps.filter((st) => !isReload(st)) } },
-    SETUP,
+    SETUP_KINDS,
     new Set(['functionEnvironmentReloadResponse']),
     'late-reload',
   ).plan.steps;
-  const end = ungated.findIndex((st) => !SETUP.has(st.frame.kind));
+  const end = ungated.findIndex((st) => !SETUP_KINDS.has(st.frame.kind));
   const at = end < 0 ? ungated.length : end;
   const moved = reloads.map((r) => mark(r, 'late-reload', 'sent after the function loads'));
   return withSteps(s, [...ungated.slice(0, at), ...moved, ...ungated.slice(at)]);
