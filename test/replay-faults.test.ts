@@ -90,6 +90,14 @@ for (const spec of ['cancel:hello@20ms', 'dup:cancel@100%'])
     assert.match(r.stderr, /bug cancel-race: InvocationCancel for invocation \S+, already answered/);
   });
 
+test('break@N against a worker that stays alive after its stream broke: a failure, exit 1', async () => {
+  // The reference worker exits 3 on the broken stream; the shell then lingers in its place.
+  const lingering = `sh -c '${FUNCTAPE.replaceAll('"', '')} worker "$@"; exec sleep 30' sh`;
+  const r = await replay(lingering, ['break@6']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /fault verdict: the worker did not exit within 5 s after the stream broke/);
+});
+
 test('the same seed gives the same faults; --report lists them and --record keeps the faulted session', async () => {
   const faults = ['reorder', 'dup:invocation@50%', 'drop:status@100%'];
   const runs = [];
