@@ -93,4 +93,7 @@ test('bad noise flags: one line, exit 2', async () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, re);
   }
+  const listen = await runMain(['replay', 'host', '--db', db, '--listen', '127.0.0.1:0', '--learn-noise']);
+  assert.equal(listen.code, 2);
+  assert.match(listen.stderr, /--learn-noise needs --worker/);
 });

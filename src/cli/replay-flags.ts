@@ -234,5 +234,7 @@ function learnNoiseFlag(args: ReplayArgs): number {
   const v = args['learn-noise'];
   if (v === undefined) return 0;
   if (args.side !== 'host') throw new CliError('--learn-noise is for replay host');
+  if (args.worker === undefined)
+    throw new CliError('--learn-noise needs --worker "CMD" (each live run starts the worker afresh)');
   return v === '' ? 2 : numberFlag('learn-noise', v, { integer: true, min: 2, max: 20 });
 }
