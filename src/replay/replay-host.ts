@@ -196,6 +196,11 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       }
       if (p.done) return 'done';
       if (ended || peerHalfClosed) return 'ended';
+      // Nothing due, nothing awaited: a faulted schedule that can no longer move (never a worker's doing).
+      if (faults && p.send.length === 0 && p.sendAtMs === undefined && p.wakeAtMs === undefined) {
+        faults.stuck = true;
+        return 'done';
+      }
       if (p.send.length === 0) await waker.wait(p.sendAtMs, p.wakeAtMs);
     }
   }
@@ -257,7 +262,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       stream,
       ...(result === 'aborted' ? { interrupted: true } : {}),
       ...(faults && options.faults
-        ? { faults: faultReport(options.faults, options.seed ?? 0, faults.injected) }
+        ? { faults: faultReport(options.faults, options.seed ?? 0, faults.injected, faults.stuck) }
         : {}),
     };
   }

@@ -176,3 +176,11 @@ test('late-reload moves a reload after the loads; faults that match nothing say 
   assert.match(apply(['late-reload']).notes[0]!.detail, /no environment reload/);
   assert.match(apply(['cancel:nosuch@5ms']).notes[0]!.detail, /no invocation of nosuch/);
 });
+
+test('drop: no step is left waiting for an answer that is no longer expected', () => {
+  const p = plan();
+  const terminate = step(p, 17);
+  terminate.after = [...terminate.after, { type: 'answer', seq: 16 }]; // the status request's answer
+  const after = step(apply(['drop:status@100%'], 1, p).plan, 17).after;
+  assert.ok(!after.some((r) => r.seq === 16), JSON.stringify(after));
+});

@@ -18,6 +18,8 @@ export interface FaultState {
   /** Every fault performed so far, in order (the up-front notes first). */
   readonly injected: InjectedFault[];
   readonly sentBytes: Map<number, Uint8Array>;
+  /** Set by the driver when the faulted schedule could not go on (a functape bug, reported as a failure). */
+  stuck?: boolean;
 }
 
 export function createFaultState(schedule: FaultSchedule): FaultState {
@@ -94,6 +96,11 @@ export function faultReport(
   specs: ReadonlyArray<HostFault | WorkerFault>,
   seed: number,
   injected: InjectedFault[],
+  stuck = false,
 ): FaultReport {
-  return { seed, specs: specs.map(formatFault), injected };
+  const r: FaultReport = { seed, specs: specs.map(formatFault), injected };
+  if (stuck)
+    r.failure =
+      'functape: the faulted schedule stopped with host messages unsent (a functape bug: please report it)';
+  return r;
 }

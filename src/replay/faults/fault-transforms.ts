@@ -239,6 +239,15 @@ export const drop: Transform<Extract<HostFault, { type: 'drop' }>> = (s, f, rng)
       !(a.trigger !== undefined && dropped.has(a.trigger) && a.frame.kind !== 'invocationResponse') &&
       !(a.frame.invocationId && droppedInvocations.has(a.frame.invocationId)),
   );
-  const plan: CausalPlan = { ...s.plan, steps, answers };
+  // No gate may wait for an answer that is no longer expected.
+  const gone = new Set(s.plan.answers.filter((a) => !answers.includes(a)).map((a) => a.frame.seq));
+  const ungated =
+    gone.size === 0
+      ? steps
+      : steps.map((st) => ({
+          ...st,
+          after: st.after.filter((r) => r.type !== 'answer' || !gone.has(r.seq)),
+        }));
+  const plan: CausalPlan = { ...s.plan, steps: ungated, answers };
   return { ...s, plan };
 };
