@@ -28,6 +28,18 @@ export { replayWorker, WORKER_SIDE_IGNORES } from './replay/replay-worker.js';
 export type { ReplayWorkerOptions } from './replay/replay-worker.js';
 export type { ReplayFrame } from './replay/replay-frame.js';
 export { parsePace, formatPace, type Pace } from './replay/pace.js';
+export {
+  parseHostFault,
+  parseWorkerFault,
+  formatFault,
+  type HostFault,
+  type WorkerFault,
+} from './replay/faults/fault-spec.js';
+export { applyFaults } from './replay/faults/apply-faults.js';
+export type { FaultSchedule } from './replay/faults/fault-schedule.js';
+export type { FaultReport, InjectedFault } from './report/fault-report.js';
+export { learnNoise, formatIgnoreFile, parseIgnoreFile } from './replay/learn-noise.js';
+export type { NoiseReport, NoisePath } from './report/noise-report.js';
 export { DEFAULT_IGNORES } from './replay/ignore-paths.js';
 export { createDuplexPair, type DuplexPair } from './replay/memory-duplex.js';
 export { replayExitCode, replaySummaryLine } from './report/replay-report.js';

@@ -136,7 +136,7 @@ async function resolveMinimizeFlags(args: MinimizeArgs) {
   const jobs =
     optionalNumberFlag('jobs', args.jobs, { integer: true, min: 1, max: 256 }) ??
     Math.max(1, availableParallelism() - 1);
-  const { pace, ...rest } = pass;
+  const { pace, hostFaults, workerFaults: _worker, seed, ...rest } = pass;
   return {
     session: sessionFlag(args.session),
     until,
@@ -149,7 +149,11 @@ async function resolveMinimizeFlags(args: MinimizeArgs) {
       ...(args['app-dir'] !== undefined ? { appDir: args['app-dir'] } : {}),
       startTimeoutMs: durationFlag('start-timeout', args['start-timeout']),
       pace,
-      common: { ...rest, defaultIgnores: args['default-ignores'] },
+      common: {
+        ...rest,
+        defaultIgnores: args['default-ignores'],
+        ...(hostFaults.length > 0 ? { faults: hostFaults, seed } : {}),
+      },
     },
   };
 }

@@ -101,6 +101,12 @@ export async function replayHostCli(
 /** After the replay: give the worker 5 s to exit, and name its exit (and its last lines) when the stream broke. */
 async function settleWorker(worker: SpawnedWorker, report: ReplayReport, io: CliIo): Promise<void> {
   const exit = await Promise.race([worker.exited, sleep(5000).then(() => undefined)]);
+  const broke = report.faults?.injected.some((f) => f.fault === 'break');
+  if (broke && report.faults) {
+    const how = exit ? (exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`) : undefined;
+    if (how) report.stream.detail = `${report.stream.detail}; the worker then exited with ${how}`;
+    else report.faults.failure = 'the worker did not exit within 5 s after the stream broke';
+  }
   if (!exit) worker.kill('SIGTERM');
   else if (report.stream.broken && (exit.code ?? 0) !== 0)
     report.stream.detail = `${report.stream.detail ?? 'stream broken'}; the worker exited with ${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`}`;

@@ -37,16 +37,21 @@ export const replayCommand = defineCommand({
     let report: ReplayReport | number | undefined;
     try {
       if (args.side === 'host') {
-        const { replayHostCli } = await import('./replay-host-cli.js');
-        const { answerTimeoutMs, maxInFlight, inOrder } = settings;
-        report = await replayHostCli(args, settings, io, {
+        const { replayHostWithNoise } = await import('./replay-noise.js');
+        const { answerTimeoutMs, maxInFlight, hostFaults, seed, inOrder } = settings;
+        report = await replayHostWithNoise(args, settings, io, {
           ...common,
           answerTimeoutMs,
           inOrder,
+          ...(hostFaults.length > 0 ? { faults: hostFaults, seed } : {}),
           ...(maxInFlight !== undefined ? { maxInFlight } : {}),
           onTraffic: recorder?.onTraffic,
         });
-      } else report = await replayWorkerCli(args, { ...common, onTraffic: recorder?.onTraffic });
+      } else {
+        const { workerFaults, seed } = settings;
+        const faults = workerFaults.length > 0 ? { faults: workerFaults, seed } : {};
+        report = await replayWorkerCli(args, { ...common, ...faults, onTraffic: recorder?.onTraffic });
+      }
     } finally {
       recorder?.close(typeof report === 'object' ? report : undefined);
     }

@@ -1,7 +1,8 @@
 import { formatHostPort } from '../model/host-address.js';
+import { randomUUID } from 'node:crypto';
 import { numberFlag } from './flag-values.js';
 import { hostArgFlags, hostConnection } from './host-arg-flags.js';
-import { parseBugs, parseWorkerBugs, workerBugsHelp } from '../peers/worker-bugs.js';
+import { parseBugs, parseWorkerBugs, WORKER_BUGS, workerBugsHelp } from '../peers/worker-bugs.js';
 import { defineCommand, usageError } from './command.js';
 
 /** Caps that keep one flag from stalling the worker (10 s of CPU, 100,000 logs per invocation). */
@@ -42,6 +43,16 @@ export const workerCommand = defineCommand({
         default: false,
         describe: 'start every invocation with an RpcLog naming the worker id, as real workers do',
       })
+      .option('bug', {
+        type: 'string',
+        array: true,
+        describe: `switch on a deliberate bug, NAME or NAME=ARG (repeatable; --list-bugs lists them): ${workerBugsHelp()}`,
+      })
+      .option('list-bugs', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the deliberate bugs --bug switches on, and exit',
+      })
       .option('verbose', {
         type: 'boolean',
         default: false,
@@ -57,11 +68,6 @@ export const workerCommand = defineCommand({
         default: '0',
         describe: "RpcLogs each invocation writes besides its function's own (a real worker writes ~2)",
       })
-      .option('bug', {
-        type: 'string',
-        array: true,
-        describe: `switch on a deliberate bug, NAME or NAME=ARG (repeatable): ${workerBugsHelp()}`,
-      })
       .positional('args', {
         type: 'string',
         array: true,
@@ -69,6 +75,11 @@ export const workerCommand = defineCommand({
       }),
   run: async (args, io) => {
     const { BUILTIN_FUNCTIONS } = await import('../peers/builtin-functions.js');
+    if (args['list-bugs']) {
+      for (const b of WORKER_BUGS)
+        io.stdout.write(`${`${b.name}${b.arg ? `=${b.arg}` : ''}`.padEnd(32)} ${b.doc}\n`);
+      return 0;
+    }
     if (args['list-functions']) {
       for (const f of BUILTIN_FUNCTIONS) io.stdout.write(`${f.name.padEnd(6)} ${f.summary}\n`);
       return 0;
@@ -106,7 +117,7 @@ export const workerCommand = defineCommand({
       logWorkerId: args['log-worker-id'],
       ...(args['binding-name'] ? { bindingName: args['binding-name'] } : {}),
       cost,
-      ...(bugs ? { bugs } : {}),
+      ...(bugs ? { bugs, entropy: { newId: randomUUID, nowMs: Date.now } } : {}),
       workerVersion: FUNCTAPE_VERSION,
       runtime: { name: 'node', version: process.versions.node, bitness: process.arch, pid: process.pid },
     });

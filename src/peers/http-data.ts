@@ -58,6 +58,8 @@ export interface HttpOutput {
   status: number;
   contentType: string;
   body: string | Uint8Array;
+  /** Headers besides content-type. */
+  headers?: Record<string, string>;
 }
 
 /** The return value of an HTTP function: TypedData.http with status, content type and body. */
@@ -67,7 +69,7 @@ export function httpReturnValue(out: HttpOutput): object {
       case: 'http',
       value: {
         statusCode: String(out.status),
-        headers: { 'content-type': out.contentType },
+        headers: { ...out.headers, 'content-type': out.contentType },
         body:
           typeof out.body === 'string'
             ? { data: { case: 'string', value: out.body } }

@@ -25,7 +25,18 @@ const HUNT_BUGS: readonly WorkerBugInfo[] = [
     arg: 'N',
     doc: 'more than N invocations in flight at once (sleeping ones plus the new one) crash the worker (exit 70)',
   },
+  {
+    name: 'cancel-race',
+    doc: 'an InvocationCancel for an invocation already answered makes the worker exit with code 71',
+  },
+  {
+    name: 'noise',
+    doc: 'every HTTP answer carries a fresh GUID (x-request-id header) and the current time (date header)',
+  },
 ];
+
+/** Exit code of the `cancel-race` bug. */
+export const CANCEL_RACE_EXIT_CODE = 71;
 
 /** Variants that each break one `functape conform` scenario (conform-bugs.ts handles them, but the last two: cli/worker.ts). */
 const CONFORM_BUGS: readonly WorkerBugInfo[] = [
@@ -78,6 +89,8 @@ export const WORKER_BUGS: readonly WorkerBugInfo[] = [...HUNT_BUGS, ...CONFORM_B
 export interface WorkerBugs {
   state?: boolean;
   concurrency?: number;
+  cancelRace?: boolean;
+  noise?: boolean;
 }
 
 /** Read `--bug` values (`NAME` or `NAME=ARG`); throws one line on an unknown name or a bad argument. */
@@ -90,6 +103,8 @@ export function parseWorkerBugs(specs: readonly string[]): WorkerBugs {
     if (info.arg === undefined && arg !== undefined) throw new Error(`bug "${name}" takes no argument`);
     if (info.arg !== undefined && arg === undefined) throw new Error(`bug "${name}" needs =${info.arg}`);
     if (name === 'state') bugs.state = true;
+    if (name === 'cancel-race') bugs.cancelRace = true;
+    if (name === 'noise') bugs.noise = true;
     if (name === 'concurrency') {
       const n = Number(arg);
       if (!Number.isInteger(n) || n < 1)

@@ -1,4 +1,4 @@
-import { httpReturnValue, readHttpInput, type HttpInput } from './http-data.js';
+import { httpReturnValue, readHttpInput, type HttpInput, type HttpOutput } from './http-data.js';
 import type { FunctionResult, LogLine } from './builtin-functions.js';
 import {
   LOG_CATEGORY,
@@ -65,18 +65,20 @@ export function respond(
   out: WorkerEffect[],
 ): void {
   switch (result.type) {
-    case 'return':
+    case 'return': {
       logs(invocationId, fn, result.logs, out);
+      const output = w.config.bugs?.noise ? noisy(w, result.output) : result.output;
       out.push(
         send(
           msg(
             'invocationResponse',
-            { invocationId, returnValue: httpReturnValue(result.output), result: success() },
+            { invocationId, returnValue: httpReturnValue(output), result: success() },
             requestId,
           ),
         ),
       );
       return;
+    }
     case 'fail':
       logs(invocationId, fn, result.logs, out);
       out.push(
@@ -114,6 +116,7 @@ export function respond(
 export function invoke(w: WorkerState, requestId: string, req: InvocationRequest, out: WorkerEffect[]): void {
   const { config } = w;
   w.stats.invocations++;
+  if (config.bugs?.cancelRace) w.received.add(req.invocationId);
   const fn = w.loaded.get(req.functionId);
   if (!fn) {
     out.push(
@@ -177,6 +180,15 @@ export function invoke(w: WorkerState, requestId: string, req: InvocationRequest
   const options = bugs?.state && w.failed ? { greeting: 'Goodbye' } : w.options;
   if (bugs?.state && fn.name === 'fail') w.failed = true;
   respond(w, requestId, req.invocationId, fn.name, fn.run(readHttpInput(req) ?? EMPTY_INPUT, options), out);
+}
+
+/** Bug `noise`: the answer carries a fresh GUID and the current time, as many real apps' answers do. */
+function noisy(w: WorkerState, output: HttpOutput): HttpOutput {
+  const e = w.config.entropy ?? { newId: () => '00000000-0000-0000-0000-000000000000', nowMs: () => 0 };
+  return {
+    ...output,
+    headers: { ...output.headers, 'x-request-id': e.newId(), date: new Date(e.nowMs()).toUTCString() },
+  };
 }
 
 /** The invocation's overhead (InvocationCost): CPU, then the worker's own RpcLogs. */

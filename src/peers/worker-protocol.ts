@@ -1,6 +1,7 @@
 import { decodeMessage, type StreamingMessage } from '../codec/streaming-message.js';
 import { describe } from '../codec/describe.js';
 import { builtinMetadata } from './builtin-functions.js';
+import { CANCEL_RACE_EXIT_CODE } from './worker-bugs.js';
 import { STATUS, msg, success, type Member } from './messages.js';
 import { invoke, load, respond } from './worker-invoke.js';
 import {
@@ -248,6 +249,14 @@ function handle(w: WorkerState, m: StreamingMessage, out: WorkerEffect[]): void 
 /** A sleeping invocation is answered Cancelled; one already answered or unknown is ignored, as real workers do. */
 function cancel(w: WorkerState, invocationId: string, out: WorkerEffect[]): void {
   const s = w.sleeping.get(invocationId);
+  if (!s && w.config.bugs?.cancelRace && w.received.has(invocationId)) {
+    out.push({
+      type: 'exit',
+      code: CANCEL_RACE_EXIT_CODE,
+      reason: `bug cancel-race: InvocationCancel for invocation ${invocationId}, already answered`,
+    });
+    return;
+  }
   if (!s) {
     w.stats.ignored++; // already answered or unknown: real workers ignore it
     return;

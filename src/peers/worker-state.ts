@@ -41,8 +41,10 @@ export interface WorkerConfig {
   logWorkerId?: boolean;
   /** What every invocation costs besides its function, to load a host like a real worker. */
   cost?: InvocationCost;
-  /** Deliberate bugs (`--bug`, worker-bugs.ts); none by default. */
+  /** Deliberate bugs switched on (`--bug`, worker-bugs.ts); any bug turns the noop fast path off. */
   bugs?: WorkerBugs;
+  /** What the `noise` bug puts in answers: fresh ids and the wall clock (given, so the logic stays sans-IO). */
+  entropy?: { newId(): string; nowMs(): number };
 }
 
 /**
@@ -98,6 +100,8 @@ export interface WorkerState {
   failed: boolean;
   /** WorkerTerminate's grace period (ms), once it came. */
   terminateGraceMs: number;
+  /** Invocation ids received, kept only while a bug needs them (`cancel-race`). */
+  readonly received: Set<string>;
   /** From WorkerInitRequest, replaced by a FunctionEnvironmentReloadRequest that names one. */
   appDirectory: string;
 }
@@ -116,6 +120,7 @@ export function createWorkerState(config: WorkerConfig): WorkerState {
     terminating: false,
     failed: false,
     terminateGraceMs: 0,
+    received: new Set(),
     appDirectory: '',
   };
 }

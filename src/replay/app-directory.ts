@@ -1,3 +1,4 @@
+import { SETUP_KINDS } from './causal-plan.js';
 import type { JsonValue } from '@bufbuild/protobuf';
 import { decodeMessage, encodeMessage, messageFromJson, messageToJson } from '../codec/streaming-message.js';
 import type { ReplayFrame } from './replay-frame.js';
@@ -9,15 +10,7 @@ export interface DirectoryMove {
 }
 
 /** Host kinds that name the app directory (or files inside it). */
-const NAMES_DIRECTORY = new Set([
-  'workerInitRequest',
-  'functionsMetadataRequest',
-  'functionLoadRequest',
-  'functionLoadRequestCollection',
-  'functionEnvironmentReloadRequest',
-  'workerWarmupRequest',
-  'fileChangeEventRequest',
-]);
+const NAMES_DIRECTORY: ReadonlySet<string> = new Set([...SETUP_KINDS, 'fileChangeEventRequest']);
 
 /** The app directory a recorded session ran in: from its init request (function_app_directory, else worker_directory). */
 export function recordedAppDirectory(frames: readonly ReplayFrame[]): string | undefined {

@@ -1,6 +1,16 @@
 import { assignTriggers, collectionFunctionIds, responseCollectionFunctionIds } from './answer-triggers.js';
 import { frameMs, LOG_KIND, type ReplayFrame } from './replay-frame.js';
 
+/** Host messages that prepare a worker rather than use it. */
+export const SETUP_KINDS: ReadonlySet<string> = new Set([
+  'workerInitRequest',
+  'functionsMetadataRequest',
+  'functionLoadRequest',
+  'functionLoadRequestCollection',
+  'functionEnvironmentReloadRequest',
+  'workerWarmupRequest',
+]);
+
 /** An event of the replay a host message can wait for, named by recorded seq. */
 export type GateRef = { type: 'answer'; seq: number } | { type: 'sent'; seq: number };
 
@@ -22,6 +32,16 @@ export interface PlanStep {
   releasedBy?: GateRef;
   /** Recorded ms between the releasing event and this message (≥ 0). */
   delayMs: number;
+  /** Faults: ms added after the paced delay, never scaled by the pace. */
+  extraDelayMs?: number;
+  /** Faults: what was done to this message, listed in the report when it is sent. */
+  fault?: {
+    fault: string;
+    detail: string /** functape added this message (it has no recorded seq). */;
+    added?: boolean;
+  };
+  /** Faults: a duplicate, sent as the very bytes sent for the step of this recorded seq. */
+  copyOf?: number;
 }
 
 /** A recorded worker→host message a live worker is expected to reproduce. */

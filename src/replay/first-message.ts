@@ -44,6 +44,11 @@ export async function readFirstMessage(
   };
   const peerEnded = (duplex as Partial<{ peerEnded: Promise<void> }>).peerEnded;
   if (peerEnded) Object.defineProperty(wrapped, 'peerEnded', { value: peerEnded });
+  // Flow control and an abrupt end (wire's PeerDuplex: pause, resume, abort) pass through.
+  for (const name of ['pause', 'resume', 'abort'] as const) {
+    const fn = (duplex as Partial<Record<typeof name, () => void>>)[name];
+    if (fn) Object.defineProperty(wrapped, name, { value: () => fn.call(duplex) });
+  }
   // Batched sends (wire's PeerDuplex.sendMany: one write for several messages) pass through.
   const sendMany = (duplex as Partial<{ sendMany(list: readonly Uint8Array[]): boolean }>).sendMany;
   if (sendMany)

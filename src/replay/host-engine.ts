@@ -4,7 +4,7 @@ import type { ReplayOutcome } from '../report/replay-report.js';
 import { createAnswerComparer, type AnswerComparer } from './answer-comparer.js';
 import * as M from './answer-matcher.js';
 import { moveDirectory, type DirectoryMove } from './app-directory.js';
-import type { CausalPlan } from './causal-plan.js';
+import { SETUP_KINDS, type CausalPlan } from './causal-plan.js';
 import { compareLogGroup, comparableView, type CompareOptions } from './compare-answers.js';
 import type { AnswerState } from './expected-answers.js';
 import * as S from './host-schedule.js';
@@ -12,6 +12,7 @@ import { createIdMap, type IdMap } from './id-map.js';
 import { toRecordedSpace, type RecordedSpace } from './recorded-space.js';
 import type { PathMatcher } from './ignore-paths.js';
 import { logGroupOutcome } from './log-group-outcome.js';
+import * as F from './faults/fault-state.js';
 import type { Pace } from './pace.js';
 import { functionNames, rewriteHostMessage } from './rewrite-host-message.js';
 
@@ -51,6 +52,8 @@ export interface HostEngineOptions {
    * after a long sleep.
    */
   prepareAheadMs?: number;
+  /** Faults (see faults/fault-state.ts): duplicates resend bytes, faulted answers are judged by its rules. */
+  faults?: F.FaultState;
 }
 
 /** What the driver must do after a `poll`. */
@@ -115,16 +118,6 @@ export interface HostEngine {
  * the send path 8 instead of 13.
  */
 const REHEARSAL_MS = 0.3;
-
-/** Host messages that prepare a worker rather than use it. */
-const SETUP_KINDS: ReadonlySet<string> = new Set([
-  'workerInitRequest',
-  'functionsMetadataRequest',
-  'functionLoadRequest',
-  'functionLoadRequestCollection',
-  'functionEnvironmentReloadRequest',
-  'workerWarmupRequest',
-]);
 
 /** Queued diffs run in a poll only when no send is due sooner than this (ms). */
 const COMPARE_SLACK_MS = 1;
@@ -259,6 +252,8 @@ function markSent(e: EngineState, s: S.StepState, nowMs: number): void {
 
 /** The bytes to send for a step: recorded, directory moved, ids rewritten. */
 function build(e: EngineState, s: S.StepState): Uint8Array {
+  const copy = e.options.faults && F.copiedBytes(e.options.faults, s.step);
+  if (copy) return copy;
   const bytes = moveDirectory(s.step.frame.kind, s.step.frame.bytes, e.options.directory);
   return rewriteHostMessage(s.step.frame.kind, bytes, e.ids, e.options.newId);
 }
@@ -298,7 +293,10 @@ function answered(e: EngineState, a: AnswerState, bytes: Uint8Array, nowMs: numb
       : e.sched.stepBySeq.get(trigger)?.sentAtMs;
   if (sentAt !== undefined)
     outcome.serviceMs = { recorded: round3(a.expected.serviceMs), live: round3(nowMs - sentAt) };
-  e.comparer.defer(outcome, a.expected.frame.bytes, bytes);
+  const tolerated =
+    e.options.faults && F.toleratedAnswer(e.options.faults, a.expected.frame.invocationId, bytes);
+  if (tolerated) outcome.note = tolerated;
+  else e.comparer.defer(outcome, a.expected.frame.bytes, bytes);
   resolve(e, a, outcome, nowMs);
 }
 
@@ -327,6 +325,11 @@ function receive(e: EngineState, bytes: Uint8Array, nowMs: number): void {
       return;
     }
     case 'again':
+      if (
+        e.options.faults &&
+        F.secondAnswerAllowed(e.options.faults, toRec(d.invocationId), toRec(d.requestId))
+      )
+        return;
       return extra(e, d.kind, m.key, 'a second answer with this key', bytes);
     case 'answer':
       return answered(e, m.answer, bytes, nowMs);
@@ -337,7 +340,19 @@ function receive(e: EngineState, bytes: Uint8Array, nowMs: number): void {
 function expire(e: EngineState, nowMs: number): void {
   const { answers, invocations } = M.overdue(e.matcher, nowMs);
   const note = `no answer within ${e.options.answerTimeoutMs} ms`;
-  for (const a of answers) resolve(e, a, M.describeOutcome(e.matcher, a, 'missing', [], note), nowMs);
+  for (const a of answers) {
+    const allowed = e.options.faults && F.missingAllowed(e.options.faults, a.expected.frame.invocationId);
+    const o = allowed
+      ? M.describeOutcome(
+          e.matcher,
+          a,
+          'matched',
+          [],
+          `${note}, as its InvocationCancel was dropped by a fault`,
+        )
+      : M.describeOutcome(e.matcher, a, 'missing', [], note);
+    resolve(e, a, o, nowMs);
+  }
   for (const iid of invocations) S.finishInvocation(e.sched, iid, nowMs);
 }
 
@@ -348,8 +363,10 @@ function takeSends(e: EngineState, nowMs: number): Uint8Array[] {
     progress = false;
     S.unpark(e.sched, nowMs);
     for (let s = S.takeDue(e.sched, nowMs); s; s = S.takeDue(e.sched, nowMs)) {
-      send.push(s.prepared !== undefined && s.preparedAt === e.ids.version ? s.prepared : build(e, s));
+      const bytes = s.prepared !== undefined && s.preparedAt === e.ids.version ? s.prepared : build(e, s);
+      send.push(bytes);
       markSent(e, s, nowMs);
+      if (e.options.faults) F.onSent(e.options.faults, s.step, bytes, e.sched.sentCount);
       progress = true;
     }
   }
@@ -426,6 +443,7 @@ function finish(
     const fn = g.invocationId ? invocationFunction.get(g.invocationId) : undefined;
     if (fn) o.functionId = fn;
     if (fn && functionName.has(fn)) o.functionName = functionName.get(fn)!;
+    if (e.options.faults) F.tolerateLogs(e.options.faults, o, g.invocationId);
     if (
       pending === 'skipped' &&
       (o.status === 'missing' || (g.invocationId && skipped.has(g.invocationId)))

@@ -139,3 +139,22 @@ test('the limit holds steps back until it is raised; markSent keeps firstUnsent 
   assert.deepEqual(sendDue(st, 0), [5, 6]);
   assert.deepEqual([st.firstUnsent, st.sentCount], [4, 4]);
 });
+
+test('a duplicate added by a fault takes no in-flight slot: the invocations after it are still released', () => {
+  const plan = planSession(SAMPLE_SESSION);
+  const i1 = plan.steps.findIndex((s) => s.frame.seq === 9);
+  const copy = {
+    ...plan.steps[i1]!,
+    frame: { ...plan.steps[i1]!.frame, seq: 99 },
+    after: [{ type: 'sent', seq: 9 }] as GateRef[],
+    copyOf: 9,
+  };
+  plan.steps.splice(i1 + 1, 0, copy);
+  const st = S.createSchedule(plan, { pace: parsePace('fast'), maxInFlight: 1, answeredBefore: () => true });
+  S.considerAll(st, 0);
+  for (const seq of [0, 2, 4, 7, 8]) S.happen(st, answer(seq), 0);
+  const sent = sendDue(st, 0);
+  assert.ok(sent.includes(99), 'the copy goes out right after i1');
+  S.finishInvocation(st, 'i1', 0); // i1 answered once
+  assert.ok(sendDue(st, 0).includes(10), 'i2 gets the slot: the copy held none');
+});

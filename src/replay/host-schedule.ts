@@ -112,7 +112,11 @@ export function consider(st: ScheduleState, s: StepState, nowMs: number): void {
   }
   st.parked.delete(s);
   s.gateOpenAtMs ??= nowMs;
-  const iid = s.step.frame.kind === 'invocationRequest' ? s.step.frame.invocationId : undefined;
+  // A duplicate (faults) resends an invocation already counted: it takes no slot of its own.
+  const iid =
+    s.step.frame.kind === 'invocationRequest' && s.step.copyOf === undefined
+      ? s.step.frame.invocationId
+      : undefined;
   if (iid !== undefined) {
     if (st.openInvocations.size >= st.maxInFlight) {
       st.throttled.push(s);
@@ -121,7 +125,10 @@ export function consider(st: ScheduleState, s: StepState, nowMs: number): void {
     st.openInvocations.add(iid);
   }
   s.releasedAtMs = nowMs;
-  s.dueMs = Math.max(nowMs, s.gateOpenAtMs + scaledDelay(s.step.delayMs, st.pace));
+  s.dueMs = Math.max(
+    nowMs,
+    s.gateOpenAtMs + scaledDelay(s.step.delayMs, st.pace) + (s.step.extraDelayMs ?? 0),
+  );
   st.due.push(s);
 }
 

@@ -20,6 +20,10 @@ import type { RecordedSpace } from './recorded-space.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
+import { applyFaults } from './faults/apply-faults.js';
+import { breakStream, startStalls } from './faults/fault-driver.js';
+import type { HostFault } from './faults/fault-spec.js';
+import { createFaultState, faultReport, type FaultState } from './faults/fault-state.js';
 
 export interface ReplayHostOptions {
   /** The recorded session's frames in seq order (e.g. `recording.frames(sessionId)`). */
@@ -62,6 +66,13 @@ export interface ReplayHostOptions {
   signal?: AbortSignal;
   /** Sees every live message, both directions, in order (for `--record`). */
   onTraffic?: (direction: Direction, bytes: Uint8Array) => void;
+  /**
+   * Faults to inject (replay/faults/fault-spec.ts; parse with `parseHostFault`), applied in
+   * order with a PRNG seeded by `seed` (default 0): the same seed gives the same schedule.
+   * The report lists every injected fault and judges answers by the fault verdict rules.
+   */
+  faults?: readonly HostFault[];
+  seed?: number;
   /** Monotonic ms clock and id generator (injected in tests). */
   now?: () => number;
   newId?: () => string;
@@ -113,7 +124,11 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : (options.pace ?? DEFAULT_PACE);
   const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
   const frames = messageFrames(options.frames);
-  const plan = planSession(frames, { inOrder: options.inOrder ?? false });
+  const recordedPlan = planSession(frames, { inOrder: options.inOrder ?? false });
+  const faults: FaultState | undefined = options.faults?.length
+    ? createFaultState(applyFaults(recordedPlan, options.faults, options.seed ?? 0))
+    : undefined;
+  const plan = faults?.schedule.plan ?? recordedPlan;
   const directory = directoryMove(recordedAppDirectory(frames), options.appDirectory);
   const maxInFlight = options.maxInFlight ?? Math.max(1, plan.peakInFlight);
   const ignore = compileIgnores([
@@ -132,6 +147,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     maxInFlight,
     // Paced messages are built ahead, so the due instant only sends (see PREPARE_AHEAD_MS).
     prepareAheadMs: pace.mode === 'fast' ? 0 : PREPARE_AHEAD_MS,
+    ...(faults ? { faults } : {}),
   };
   // Paced replays: compile the engine's and waker's paths now, not on the first timed
   // messages, and collect the start-up heap before the timeline rather than during it;
@@ -163,8 +179,11 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     waker.kick();
   });
 
-  /** Poll and send until the engine is done, the stream ends or the signal aborts. */
-  async function drive(): Promise<'done' | 'ended' | 'aborted'> {
+  let liveSent = 0;
+  const breakAfter = faults?.schedule.breakAfter;
+  const stopStalls = faults ? startStalls(duplex, faults, () => liveSent) : () => {};
+  /** Poll and send until the engine is done, the stream ends, a break fault ends it or the signal aborts. */
+  async function drive(): Promise<'done' | 'ended' | 'aborted' | 'broken'> {
     engine.start(now());
     for (;;) {
       if (signal?.aborted) return 'aborted';
@@ -172,9 +191,18 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       for (const bytes of p.send) {
         onTraffic?.('toWorker', bytes);
         if (!duplex.send(bytes) && !ended) await Promise.race([duplex.drained(), duplex.done]);
+        if (++liveSent === breakAfter && faults) {
+          breakStream(duplex, faults, liveSent);
+          return 'broken';
+        }
       }
       if (p.done) return 'done';
       if (ended || peerHalfClosed) return 'ended';
+      // Nothing due, nothing awaited: a faulted schedule that can no longer move (never a worker's doing).
+      if (faults && p.send.length === 0 && p.sendAtMs === undefined && p.wakeAtMs === undefined) {
+        faults.stuck = true;
+        return 'done';
+      }
       if (p.send.length === 0) await waker.wait(p.sendAtMs, p.wakeAtMs);
     }
   }
@@ -191,8 +219,12 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       engine.setLimit(Number.POSITIVE_INFINITY);
       result = await drive();
     }
+    stopStalls();
     const stream: ReplayStreamEnd = { broken: false };
-    if (result === 'done') {
+    if (result === 'broken') {
+      stream.detail = `functape broke the stream after ${breakAfter} host messages (fault break@${breakAfter})`;
+      await waitFor(duplex.done, 2000);
+    } else if (result === 'done') {
       // A worker told to terminate ends its stream itself; otherwise the host ends the call.
       if (terminateSent() && !ended && !peerHalfClosed)
         await waitFor(Promise.race([duplex.done, peerEnded ?? duplex.done]), answerTimeoutMs);
@@ -210,8 +242,15 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     }
     if (ended) stream.status = ended.status;
     const why =
-      result === 'aborted' ? 'replay interrupted' : stream.broken ? 'the stream ended first' : 'no answer';
-    const outcomes = engine.finish(now(), why, result === 'aborted' ? 'skipped' : 'missing');
+      result === 'aborted'
+        ? 'replay interrupted'
+        : result === 'broken'
+          ? 'a break fault ended the stream first'
+          : stream.broken
+            ? 'the stream ended first'
+            : 'no answer';
+    const pending = result === 'aborted' || result === 'broken' ? 'skipped' : 'missing';
+    const outcomes = engine.finish(now(), why, pending);
     return {
       played: 'host',
       session: options.session ?? {},
@@ -224,6 +263,9 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
       counts: tallyOutcomes(outcomes),
       stream,
       ...(result === 'aborted' ? { interrupted: true } : {}),
+      ...(faults && options.faults
+        ? { faults: faultReport(options.faults, options.seed ?? 0, faults.injected, faults.stuck) }
+        : {}),
     };
   }
 

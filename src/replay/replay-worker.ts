@@ -15,6 +15,10 @@ import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, scaledDelay, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
 import { createWorkerResponder, type ScheduledAnswer } from './worker-responder.js';
+import type { WorkerFault } from './faults/fault-spec.js';
+import { faultReport } from './faults/fault-state.js';
+import { functionNames } from './rewrite-host-message.js';
+import { createWorkerFaultState, faultAnswers } from './faults/worker-faults.js';
 
 /**
  * What differs between two hosts' runs of the same app and is not the worker's concern:
@@ -53,6 +57,9 @@ export interface ReplayWorkerOptions {
   signal?: AbortSignal;
   onTraffic?: (direction: Direction, bytes: Uint8Array) => void;
   now?: () => number;
+  /** Faults toward the host (parse with `parseWorkerFault`), PRNG seeded by `seed` (default 0). */
+  faults?: readonly WorkerFault[];
+  seed?: number;
 }
 
 interface Pending {
@@ -98,9 +105,17 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   let received = 0;
   let ended: DuplexEnd | undefined;
 
-  const schedule = (answers: ScheduledAnswer[], atMs: number) => {
+  const faults = options.faults?.length
+    ? createWorkerFaultState(options.faults, options.seed ?? 0)
+    : undefined;
+  /** Recorded function id → name, for faults that name a function. */
+  const names = new Map(
+    plan.steps.flatMap((s) => functionNames(s.frame.bytes).map((f) => [f.functionId, f.name])),
+  );
+  let crashedAt: number | undefined;
+  const schedule = (answers: ScheduledAnswer[], atMs: number, extraMs = () => 0) => {
     for (const answer of answers)
-      queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace), order: order++, answer });
+      queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace) + extraMs(), order: order++, answer });
   };
   schedule(responder.start(), now());
   duplex.onMessage((bytes) => {
@@ -108,7 +123,20 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
     received++;
     const r = responder.receive(bytes);
     outcomes.push(r.outcome);
-    schedule(r.answers, now());
+    if (faults) {
+      const fn = r.outcome.functionId;
+      const functionName = r.outcome.functionName ?? (fn === undefined ? undefined : (names.get(fn) ?? fn));
+      const f = faultAnswers(
+        faults,
+        { kind: r.outcome.kind, ...(functionName ? { functionName } : {}) },
+        r.answers,
+      );
+      if (f.crash && crashedAt === undefined) {
+        crashedAt = faults.received;
+        duplex.cancel();
+      }
+      for (const a of f.answers) schedule([a.answer], now(), () => a.extraMs);
+    } else schedule(r.answers, now());
     if (r.terminate) terminating = true;
     waker.kick();
   });
@@ -143,7 +171,8 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   }
   if (ended) {
     stream.status = ended.status;
-    if (ended.status.code !== 0 && !terminating) {
+    if (crashedAt !== undefined) stream.detail = `functape reset the stream (fault crash@${crashedAt})`;
+    else if (ended.status.code !== 0 && !terminating) {
       stream.broken = true;
       stream.detail =
         received === 0
@@ -163,6 +192,9 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
     counts: tallyOutcomes(outcomes),
     stream,
     ...(interrupted ? { interrupted: true } : {}),
+    ...(faults && options.faults
+      ? { faults: faultReport(options.faults, options.seed ?? 0, faults.injected) }
+      : {}),
   };
 }
 

@@ -26,7 +26,7 @@ function body(o: ReplayOutcome): string {
  * missing and unexpected ones are failures whose text is the field diff; those an
  * interruption left pending are skipped, not failures; a test case's time
  * is the live service time of the answer. A broken stream
- * adds an errored test case `stream`.
+ * adds an errored test case `stream`; a failure the faults revealed, one named `faults`.
  */
 export function formatReplayJunit(report: ReplayReport): string {
   const name = `functape replay ${report.played}${report.session.id !== undefined ? ` session ${report.session.id}` : ''}${report.session.label ? ` (${report.session.label})` : ''}`;
@@ -63,12 +63,17 @@ export function formatReplayJunit(report: ReplayReport): string {
       `    <testcase classname="stream" name="stream" time="0">\n      <error type="broken" message="${escapeXml(report.stream.detail ?? 'stream broken')}"/>\n    </testcase>`,
     );
   }
-  const tests = report.outcomes.length + (report.stream.broken ? 1 : 0);
+  if (report.faults?.failure)
+    cases.push(
+      `    <testcase classname="faults" name="faults" time="0">\n      <error type="fault" message="${escapeXml(report.faults.failure)}"/>\n    </testcase>`,
+    );
+  const errors = (report.stream.broken ? 1 : 0) + (report.faults?.failure ? 1 : 0);
+  const tests = report.outcomes.length + errors;
   const time = (report.durationMs / 1000).toFixed(3);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="functape replay" tests="${tests}" failures="${failures}" errors="${report.stream.broken ? 1 : 0}" skipped="${report.counts.skipped}" time="${time}">`,
-    `  <testsuite name="${escapeXml(name)}" tests="${tests}" failures="${failures}" errors="${report.stream.broken ? 1 : 0}" skipped="${report.counts.skipped}" time="${time}" timestamp="${new Date(report.startedAtMs).toISOString()}">`,
+    `<testsuites name="functape replay" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${report.counts.skipped}" time="${time}">`,
+    `  <testsuite name="${escapeXml(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${report.counts.skipped}" time="${time}" timestamp="${new Date(report.startedAtMs).toISOString()}">`,
     `    <properties><property name="pace" value="${escapeXml(report.pace)}"/><property name="summary" value="${escapeXml(replaySummaryLine(report))}"/></properties>`,
     ...cases,
     '  </testsuite>',

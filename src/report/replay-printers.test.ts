@@ -155,3 +155,32 @@ test('bytes values that hold text are shown as text; huge values are cut in JSON
   assert.ok(json.length < 6000, 'the 10 000-character value was cut');
   assert.match(json, /… \(10000 chars\)/);
 });
+
+test('faults: the text lists injected faults and the fault verdict; JUnit errs on it; exit 1 (a broken stream too)', () => {
+  const faults = {
+    seed: 4,
+    specs: ['break@2'],
+    injected: [{ at: 2, fault: 'break', detail: 'RST_STREAM (CANCEL), then the connection dropped' }],
+    failure: 'the worker did not exit within 5 s after the stream broke',
+  };
+  const r = report({ faults });
+  const text = formatReplayText(r, { color: false });
+  assert.match(text, /faults \(seed 4\): break@2 — 1 injected \(1 break\)\n {2}break #2: RST_STREAM/);
+  assert.match(text, /fault verdict: the worker did not exit/);
+  assert.match(
+    formatReplayJunit(r),
+    /<testcase classname="faults" name="faults" time="0">\n\s+<error type="fault" message="the worker did not exit/,
+  );
+  assert.equal(replayExitCode(report({ outcomes: [], counts: tallyOutcomes([]), faults })), 1);
+  const { failure: _none, ...clean } = faults;
+  assert.equal(
+    replayExitCode(
+      report({ outcomes: [], counts: tallyOutcomes([]), faults: clean, stream: { broken: true } }),
+    ),
+    1,
+  );
+  assert.equal(
+    replayExitCode(report({ outcomes: [], counts: tallyOutcomes([]), stream: { broken: true } })),
+    3,
+  );
+});

@@ -1,5 +1,7 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import type { StreamStatus } from '../model/session.js';
+import type { FaultReport } from './fault-report.js';
+import type { NoiseReport } from './noise-report.js';
 
 /** One differing field of a compared message. A side without the field has no value. */
 export interface FieldDifference {
@@ -75,6 +77,10 @@ export interface ReplayReport {
   stream: ReplayStreamEnd;
   /** Stopped by SIGINT/SIGTERM before the end: what was still pending is `skipped`; exit 130. */
   interrupted?: boolean;
+  /** Host replays with `--fault`: the seed, the specs and every fault injected. */
+  faults?: FaultReport;
+  /** Host replays with `--learn-noise`, `--ignore` or `--ignore-file`: the ignores and where each came from. */
+  noise?: NoiseReport;
 }
 
 export function tallyOutcomes(outcomes: readonly ReplayOutcome[]): ReplayCounts {
@@ -85,11 +91,14 @@ export function tallyOutcomes(outcomes: readonly ReplayOutcome[]): ReplayCounts 
 
 /**
  * 130 interrupted (no verdict: as a shell reports SIGINT); 3 the peer broke the stream;
- * 1 differences (differed, missing or extra); 0 every answer matched.
+ * 1 differences (differed, missing or extra); 0 every answer matched. With faults, the
+ * point is to find what breaks the peer: a broken stream, or a failure the faults
+ * revealed (a worker that does not exit after a break), is a finding: 1.
  */
 export function replayExitCode(report: ReplayReport): 0 | 1 | 3 | 130 {
   if (report.interrupted) return 130;
-  if (report.stream.broken) return 3;
+  if (report.faults?.failure) return 1;
+  if (report.stream.broken) return report.faults ? 1 : 3;
   const c = report.counts;
   return c.differed + c.missing + c.extra > 0 ? 1 : 0;
 }

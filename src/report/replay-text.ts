@@ -1,5 +1,7 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import pc from 'picocolors';
+import { formatFaultLines } from './fault-text.js';
+import { formatNoiseLines } from './noise-text.js';
 import {
   replaySummaryLine,
   serviceTimeSummary,
@@ -79,6 +81,11 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
     if (o.status === 'extra' && o.differences.length === 0 && o.live !== undefined)
       lines.push(`    ${c.green(`+ ${formatValue(o.live, max)}`)}`);
   }
+  if (report.noise) for (const l of formatNoiseLines(report.noise)) lines.push(c.dim(l));
+  if (report.faults) {
+    for (const l of formatFaultLines(report.faults, options.verbose)) lines.push(c.dim(l));
+    if (report.faults.failure) lines.push(c.red(`fault verdict: ${report.faults.failure}`));
+  }
   if (report.stream.broken)
     lines.push(c.red(`stream broken: ${report.stream.detail ?? 'the peer ended it early'}`));
   else if (report.stream.detail) lines.push(c.yellow(report.stream.detail));
@@ -95,7 +102,9 @@ export function formatReplayText(report: ReplayReport, options: ReplayTextOption
   }
   const summary = replaySummaryLine(report);
   const clean =
-    report.counts.differed + report.counts.missing + report.counts.extra === 0 && !report.stream.broken;
+    report.counts.differed + report.counts.missing + report.counts.extra === 0 &&
+    !report.stream.broken &&
+    !report.faults?.failure;
   lines.push(
     `${clean ? c.green(summary) : c.bold(summary)} ${c.dim(`(${report.sent} sent, pace ${report.pace}${report.maxInFlight ? `, ≤${report.maxInFlight} in flight` : ''}, ${(report.durationMs / 1000).toFixed(2)} s)`)}`,
   );

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import type { Duplex as NodeDuplex } from 'node:stream';
 import type { Duplex } from '../model/duplex.js';
 import { HOST_MAX_MESSAGE_BYTES, formatHostPort } from '../model/host-address.js';
@@ -31,6 +32,12 @@ export interface PeerDuplex extends Duplex {
    * for `drained()`.
    */
   sendMany(list: readonly Uint8Array[]): boolean;
+  /**
+   * Host side only: end the stream abruptly, as a crashing host would: RST_STREAM (CANCEL)
+   * on the HTTP/2 stream, then the whole connection dropped. Falls back to `cancel()` when
+   * the HTTP/2 stream cannot be reached.
+   */
+  abort?(): void;
 }
 
 export interface HostListener {
@@ -165,6 +172,22 @@ export function listenAsHost(opts: {
 function serverDuplex(call: grpc.ServerDuplexStream<Buffer, Buffer>): PeerDuplex {
   let h2: NodeDuplex | undefined;
   const raw = () => (h2 ??= serverHttp2Stream(call));
+  const duplex = serverAdapt(call, raw);
+  duplex.abort = () => {
+    const base = (call as unknown as { call?: { stream?: Partial<ServerHttp2Stream> } }).call;
+    const s = base?.stream;
+    if (!s || typeof s.close !== 'function') return duplex.cancel();
+    const session = s.session;
+    s.close(http2Constants.NGHTTP2_CANCEL);
+    setImmediate(() => session?.destroy());
+  };
+  return duplex;
+}
+
+function serverAdapt(
+  call: grpc.ServerDuplexStream<Buffer, Buffer>,
+  raw: () => NodeDuplex | undefined,
+): PeerDuplex {
   return adapt(
     call as unknown as NodeDuplex,
     fromGrpcMetadata(call.metadata),
