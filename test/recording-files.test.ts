@@ -206,3 +206,30 @@ for (const golden of goldens) {
     assert.equal(verifyRecording(path).problems.filter((p) => p.kind !== 'not-ended').length, 0);
   });
 }
+
+test('a new session gets a uuid, keeps one it is given, and records whether it was redacted', (t) => {
+  const path = join(tmpDir(t), 'u.db');
+  const start = {
+    startWallMs: 5,
+    upstream: '',
+    path: '',
+    metadata: {},
+    functapeVersion: 'x',
+    schemaVersion: 'y',
+  };
+  const given = '0b7c5b8e-3f5e-4a55-9d1c-6a0f0b0c0d0e';
+  const w = createRecordingWriter(path);
+  w.addSession({ ...start, id: 1 });
+  w.addSession({ ...start, id: 2, uuid: given });
+  w.close();
+  const off = createRecordingWriter(path, { redact: false });
+  off.addSession({ ...start, id: 3 });
+  off.close();
+  const rec = openRecording(path);
+  const [a, b, c] = rec.sessions();
+  rec.close();
+  assert.match(a!.uuid ?? '', /^[0-9a-f-]{36}$/);
+  assert.equal(b!.uuid, given);
+  assert.notEqual(c!.uuid, a!.uuid);
+  assert.deepEqual([a!.redactOff, b!.redactOff, c!.redactOff], [undefined, undefined, true]);
+});

@@ -24,6 +24,10 @@ export interface SessionStart {
   functapeVersion: string;
   /** Hash or version of proto/ the recording's decoder was built from. */
   schemaVersion: string;
+  /** Globally unique id (a fleet database's key); a new session gets a random one when stored. */
+  uuid?: string;
+  /** Recorded with `--redact off` (as stored; a new session takes its writer's setting). */
+  redactOff?: boolean;
 }
 
 /** Why a session ended. */

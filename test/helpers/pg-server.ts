@@ -80,8 +80,18 @@ export function startPgServer(): PgServer {
   };
   try {
     as.run(join(bin, 'initdb'), [
-      '-D', data, '-U', 'functape', '--pwfile', pwfile, '--auth', 'scram-sha-256', '-E', 'UTF8',
-      '--no-sync', '--no-instructions',
+      '-D',
+      data,
+      '-U',
+      'functape',
+      '--pwfile',
+      pwfile,
+      '--auth',
+      'scram-sha-256',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
     ]);
     const options = [
       `-k ${dir}`,
