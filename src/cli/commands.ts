@@ -12,6 +12,8 @@ import { importCommand } from './import.js';
 import { verifyCommand } from './verify.js';
 import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
+import { pushCommand } from './push.js';
+import { pullCommand } from './pull.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -28,4 +30,6 @@ export const commands: AnyCommand[] = [
   replayCommand,
   redactCommand,
   benchCommand,
+  pushCommand,
+  pullCommand,
 ];

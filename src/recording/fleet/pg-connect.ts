@@ -1,0 +1,62 @@
+import pg from 'pg';
+import { RecordingError } from '../recording-error.js';
+
+/** True for a PostgreSQL URL (`postgres://…` or `postgresql://…`), the fleet database readers accept. */
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+/** The URL as it may be printed: any password replaced by `***`. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+/** A fleet database that cannot be used. Always one line, never with the password in it. */
+export class FleetError extends RecordingError {
+  constructor(message: string, url: string) {
+    super(scrub(message, url), 'unreadable', safeUrl(url));
+  }
+}
+
+/** `message` without the URL's password (nor the PGPASSWORD one), however it got in. */
+export function scrub(message: string, url: string): string {
+  let out = message.replace(/\s*\n\s*/g, ' ');
+  const secrets = [process.env.PGPASSWORD];
+  try {
+    secrets.push(decodeURIComponent(new URL(url).password));
+  } catch {
+    // not a URL: nothing to take from it
+  }
+  for (const s of secrets) if (s) out = out.split(s).join('***');
+  return out;
+}
+
+/** An error from pg (or anything thrown while talking to the fleet database) as a FleetError. */
+export function asFleetError(err: unknown, url: string, doing: string): FleetError {
+  if (err instanceof FleetError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FleetError(`${safeUrl(url)}: ${doing}: ${message}`, url);
+}
+
+/**
+ * Connect to a fleet database. The URL's parameters (sslmode, host=/socket/dir, …) pass
+ * through to pg; what the URL leaves out comes from the standard PG* variables.
+ */
+export async function connectFleet(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  // A connection that breaks while idle must not become an uncaught 'error' event.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw asFleetError(err, url, 'cannot connect');
+  }
+  return client;
+}
