@@ -14,6 +14,7 @@ import { replayCommand } from './replay.js';
 import { benchCommand } from './bench.js';
 import { pushCommand } from './push.js';
 import { pullCommand } from './pull.js';
+import { statsCommand } from './stats.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -32,4 +33,5 @@ export const commands: AnyCommand[] = [
   benchCommand,
   pushCommand,
   pullCommand,
+  statsCommand,
 ];

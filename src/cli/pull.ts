@@ -25,33 +25,19 @@ export const pullCommand = defineCommand({
     const from = requirePostgresUrl('from', args.from);
     const uuids = (args.session ?? []).map(String);
     if (uuids.length === 0) throw new CliError('--session needs a session uuid');
-    const { connectFleet, asFleetError, fleetSessionsByUuid, pullSessions, fleetVersion } = await import(
-      '../recording/fleet/index.js'
-    );
-    const client = await connectFleet(from);
-    try {
-      if (
-        (await fleetVersion(client).catch((e: unknown) =>
-          Promise.reject(asFleetError(e, from, 'reading')),
-        )) === 0
-      )
-        throw new CliError(`no functape sessions in that database yet (nothing was pushed to it)`);
+    const { withFleet, fleetSessionsByUuid, pullSessions } = await import('../recording/fleet/index.js');
+    const pulled = await withFleet(from, 'pulling', async (client) => {
       const found = await fleetSessionsByUuid(client, uuids);
       if (found.missing.length > 0)
         throw new CliError(`no session ${found.missing.join(', ')} in the fleet database`);
-      const pulled = await pullSessions(client, found.sessions, args.db).catch((e: unknown) => {
-        if (e instanceof Error && e.name === 'RecordingError') throw e;
-        throw asFleetError(e, from, 'pulling');
-      });
-      for (const p of pulled)
-        io.stdout.write(
-          p.present
-            ? `session ${p.uuid}: already in ${args.db}\n`
-            : `session ${p.uuid}: ${p.frames} message(s) into session ${p.id} of ${args.db}\n`,
-        );
-      return 0;
-    } finally {
-      await client.end().catch(() => {});
-    }
+      return pullSessions(client, found.sessions, args.db);
+    });
+    for (const p of pulled)
+      io.stdout.write(
+        p.present
+          ? `session ${p.uuid}: already in ${args.db}\n`
+          : `session ${p.uuid}: ${p.frames} message(s) into session ${p.id} of ${args.db}\n`,
+      );
+    return 0;
   },
 });

@@ -1,6 +1,7 @@
-export { connectFleet, isPostgresUrl, safeUrl, asFleetError, FleetError } from './pg-connect.js';
+export { connectFleet, isPostgresUrl, safeUrl, asFleetError, FleetError, withFleet } from './pg-connect.js';
 export { migrateFleet, fleetVersion, PG_SCHEMA_VERSION } from './pg-schema.js';
 export { pushRecording, PushRefused, type PushOptions, type PushReport } from './push.js';
 export type { SessionPush } from './push-session.js';
 export { pullSessions, fleetSessionsByUuid, type PulledSession } from './pull.js';
 export type { FleetSession } from './fleet-rows.js';
+export { fleetStats } from './stats-pg.js';

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { RecordingError } from '../recording-error.js';
+import { PG_SCHEMA_VERSION, fleetVersion } from './pg-schema.js';
 
 /** True for a PostgreSQL URL (`postgres://…` or `postgresql://…`), the fleet database readers accept. */
 export function isPostgresUrl(target: string): boolean {
@@ -59,4 +60,34 @@ export async function connectFleet(url: string): Promise<pg.Client> {
     throw asFleetError(err, url, 'cannot connect');
   }
   return client;
+}
+
+/**
+ * Connect, check that the database holds functape's schema (a FleetError when it holds none
+ * or a newer one), run `body`, disconnect. Errors from `body` become FleetErrors (`doing`).
+ */
+export async function withFleet<T>(
+  url: string,
+  doing: string,
+  body: (c: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = await connectFleet(url);
+  try {
+    const version = await fleetVersion(client).catch((e: unknown) => {
+      throw asFleetError(e, url, 'reading');
+    });
+    if (version === 0)
+      throw new FleetError(`${safeUrl(url)}: no functape sessions here yet (nothing was pushed)`, url);
+    if (version > PG_SCHEMA_VERSION)
+      throw new FleetError(
+        `${safeUrl(url)} was written by a newer functape (schema version ${version}; this one reads up to ${PG_SCHEMA_VERSION}): upgrade functape`,
+        url,
+      );
+    return await body(client).catch((e: unknown) => {
+      if (e instanceof Error && (e.name === 'RecordingError' || e.name === 'CliError')) throw e;
+      throw asFleetError(e, url, doing);
+    });
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
