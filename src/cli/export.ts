@@ -1,7 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { CliError, defineCommand } from './command.js';
+import type { Argv } from 'yargs';
+import { CliError, defineCommand, type ArgsOf, type CliIo } from './command.js';
+import { viaFleetCache } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 import { optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { checkOutputPath } from './output-path.js';
@@ -13,94 +15,106 @@ export const exportCommand = defineCommand({
   command: 'export',
   describe:
     'Write a recording as NDJSON: a session line, one line per message in seq order (proto3 JSON + base64 bytes), a session-end line',
-  builder: (y) =>
-    y
-      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
-      .option('threads', {
-        type: 'string',
-        describe:
-          'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
-      })
-      .option('out', {
-        type: 'string',
-        describe:
-          'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)',
-      }),
-  run: async (args, io) => {
+  builder: exportFlags,
+  run: (args, io) => {
     requireDb(args.db);
-    const session = sessionFlag(args.session);
-    const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
-    checkOutputPath('--out', args.out);
-    const {
-      openRecording,
-      selectSessions,
-      createLineOutput,
-      createFrameLiner,
-      sessionLine,
-      sessionEndLine,
-      parallelExport,
-    } = await import('../recording/index.js');
-    const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
-    let file: ReturnType<typeof createWriteStream> | undefined;
-    try {
-      const selection = selectSessions(rec.sessions(), session, 'exporting', args.db);
-      if (!selection.ok) throw new CliError(selection.error);
-      if (args.out !== undefined) {
-        const opening = createWriteStream(args.out, { mode: 0o600 });
-        file = opening;
-        // (events.once(file, 'open') would reject with the raw error first: one handler for both)
-        await new Promise<void>((resolve, reject) => {
-          opening.once('open', () => resolve());
-          opening.once('error', (e: Error) => reject(new CliError(`cannot write ${args.out}: ${e.message}`)));
-        });
-      }
-      if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
-      const out = createLineOutput(file ?? io.stdout);
-      let messages = 0;
-      const frameLine = createFrameLiner();
-      // The main thread only writes what the threads convert, so two threads use two cores
-      // (1M messages on 2 cores: 9.9 s on one thread, 5.2-6.4 s on two; see parallel-export).
-      const cores = availableParallelism();
-      const threads = wantedThreads ?? (cores >= 2 ? Math.min(4, Math.max(2, cores - 1)) : 1);
-      for (const s of selection.sessions) {
-        await out.line(sessionLine(s));
-        const lastSeq = rec.lastSeq(s.id);
-        if (threads > 1 && lastSeq !== undefined && s.counts.toHost + s.counts.toWorker >= PARALLEL_FROM) {
-          // Big sessions: convert windows of messages on worker threads, written in order.
-          const stopped = () => io.signal.aborted || out.closed;
-          messages += await parallelExport(
-            args.db,
-            s.id,
-            lastSeq,
-            (bytes, release) => out.bytes(bytes, release),
-            { threads, stopped },
-          );
-        } else {
-          for (const frame of rec.frames(s.id)) {
-            if (io.signal.aborted || out.closed) break;
-            const wait = out.line(frameLine(frame));
-            messages++;
-            if (wait) await wait;
-          }
-        }
-        if (io.signal.aborted || out.closed) break;
-        if (s.end) await out.line(sessionEndLine(s.end));
-      }
-      await out.flush();
-      if (file) {
-        file.end();
-        await once(file, 'finish');
-        io.stderr.write(
-          `functape export: ${selection.sessions.length} session(s), ${messages} messages → ${args.out}\n`,
-        );
-      }
-      return io.signal.aborted ? 130 : 0;
-    } catch (err) {
-      file?.destroy();
-      throw err;
-    } finally {
-      rec.close();
-    }
+    return viaFleetCache(args, io, exportRecording);
   },
 });
+
+function exportFlags(y: Argv) {
+  return y
+    .option('db', {
+      type: 'string',
+      demandOption: true,
+      describe: 'the recording (SQLite file) or a fleet database (postgres://...; --session is then a uuid)',
+    })
+    .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
+    .option('threads', {
+      type: 'string',
+      describe:
+        'worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
+    })
+    .option('out', {
+      type: 'string',
+      describe:
+        'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)',
+    });
+}
+
+async function exportRecording(args: ArgsOf<typeof exportFlags>, io: CliIo): Promise<number> {
+  requireDb(args.db);
+  const session = sessionFlag(args.session);
+  const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
+  checkOutputPath('--out', args.out);
+  const {
+    openRecording,
+    selectSessions,
+    createLineOutput,
+    createFrameLiner,
+    sessionLine,
+    sessionEndLine,
+    parallelExport,
+  } = await import('../recording/index.js');
+  const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
+  let file: ReturnType<typeof createWriteStream> | undefined;
+  try {
+    const selection = selectSessions(rec.sessions(), session, 'exporting', args.db);
+    if (!selection.ok) throw new CliError(selection.error);
+    if (args.out !== undefined) {
+      const opening = createWriteStream(args.out, { mode: 0o600 });
+      file = opening;
+      // (events.once(file, 'open') would reject with the raw error first: one handler for both)
+      await new Promise<void>((resolve, reject) => {
+        opening.once('open', () => resolve());
+        opening.once('error', (e: Error) => reject(new CliError(`cannot write ${args.out}: ${e.message}`)));
+      });
+    }
+    if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
+    const out = createLineOutput(file ?? io.stdout);
+    let messages = 0;
+    const frameLine = createFrameLiner();
+    // The main thread only writes what the threads convert, so two threads use two cores
+    // (1M messages on 2 cores: 9.9 s on one thread, 5.2-6.4 s on two; see parallel-export).
+    const cores = availableParallelism();
+    const threads = wantedThreads ?? (cores >= 2 ? Math.min(4, Math.max(2, cores - 1)) : 1);
+    for (const s of selection.sessions) {
+      await out.line(sessionLine(s));
+      const lastSeq = rec.lastSeq(s.id);
+      if (threads > 1 && lastSeq !== undefined && s.counts.toHost + s.counts.toWorker >= PARALLEL_FROM) {
+        // Big sessions: convert windows of messages on worker threads, written in order.
+        const stopped = () => io.signal.aborted || out.closed;
+        messages += await parallelExport(
+          args.db,
+          s.id,
+          lastSeq,
+          (bytes, release) => out.bytes(bytes, release),
+          { threads, stopped },
+        );
+      } else {
+        for (const frame of rec.frames(s.id)) {
+          if (io.signal.aborted || out.closed) break;
+          const wait = out.line(frameLine(frame));
+          messages++;
+          if (wait) await wait;
+        }
+      }
+      if (io.signal.aborted || out.closed) break;
+      if (s.end) await out.line(sessionEndLine(s.end));
+    }
+    await out.flush();
+    if (file) {
+      file.end();
+      await once(file, 'finish');
+      io.stderr.write(
+        `functape export: ${selection.sessions.length} session(s), ${messages} messages → ${args.out}\n`,
+      );
+    }
+    return io.signal.aborted ? 130 : 0;
+  } catch (err) {
+    file?.destroy();
+    throw err;
+  } finally {
+    rec.close();
+  }
+}

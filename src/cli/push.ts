@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { CliError, defineCommand } from './command.js';
+import { isFleetUrl } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 import { durationFlag } from './flag-values.js';
 
@@ -16,7 +17,7 @@ export function sessionIds(value: unknown): number[] | undefined {
 
 /** `--to` / `--from`: a PostgreSQL URL. */
 export function requirePostgresUrl(flag: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^postgres(ql)?:\/\//i.test(value))
+  if (typeof value !== 'string' || !isFleetUrl(value))
     throw new CliError(`--${flag} needs a PostgreSQL URL (postgres://USER@HOST/DB?sslmode=...)`);
   return value;
 }

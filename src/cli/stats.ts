@@ -1,5 +1,6 @@
 import type { StatsGroup, StatsReport } from '../model/stats.js';
 import { CliError, defineCommand } from './command.js';
+import { isFleetUrl } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 import { timeFlag } from './time-flag.js';
 
@@ -30,7 +31,7 @@ export const statsCommand = defineCommand({
     const report: StatsReport = { source: db, by, rows: [] };
     if (sinceMs !== undefined) report.sinceMs = sinceMs;
     if (untilMs !== undefined) report.untilMs = untilMs;
-    if (/^postgres(ql)?:\/\//i.test(db)) {
+    if (isFleetUrl(db)) {
       const fleet = await import('../recording/fleet/index.js');
       report.source = fleet.safeUrl(db);
       report.rows = await fleet.withFleet(db, 'computing stats', (c) =>

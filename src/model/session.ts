@@ -40,6 +40,14 @@ export type EndReason =
   | 'shutdown' // functape itself stopped (signal) and closed the stream
   | 'store-error'; // --on-store-error fail ended it
 
+/** End reasons that count as a failure (`sessions --failed`): a stream that broke, not one that was shut down. */
+export const FAILED_END_REASONS: readonly EndReason[] = [
+  'error-status',
+  'worker-gone',
+  'host-gone',
+  'store-error',
+];
+
 export interface SessionEnd {
   id: number;
   endNs: bigint;

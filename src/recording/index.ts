@@ -30,3 +30,4 @@ export { createLineOutput, type LineOutput } from './line-output.js';
 export type { KnownFrameIndex } from './record-sink.js';
 export { parallelExport, type ParallelExportOptions } from './parallel-export.js';
 export { recordingStats } from './stats-sqlite.js';
+export { failedSessionIds } from './failed-sessions.js';

@@ -1,9 +1,17 @@
+import type Database from 'better-sqlite3';
 import { basename } from 'node:path';
 import { invocationStatus } from '../codec/invocation-status.js';
 import type { StatsGroup, StatsRow } from '../model/stats.js';
 import { openForReading } from './open-database.js';
 import { asRecordingError } from './recording-error.js';
 import { type SqlDialect, statsQuery, toStatsRow } from './stats-sql.js';
+
+/** SQL function functape_invocation_status(bytes): an InvocationResponse's status (see invocationStatus). */
+export function addStatusFunction(db: Database.Database): void {
+  db.function('functape_invocation_status', { deterministic: true }, (bytes: unknown) =>
+    bytes instanceof Uint8Array ? (invocationStatus(bytes) ?? null) : null,
+  );
+}
 
 /**
  * `stats` over a recording file, in SQLite. The response status is read out of the
@@ -13,9 +21,7 @@ import { type SqlDialect, statsQuery, toStatsRow } from './stats-sql.js';
 export function recordingStats(path: string, by: StatsGroup, sinceMs?: number, untilMs?: number): StatsRow[] {
   const { db } = openForReading(path);
   try {
-    db.function('functape_invocation_status', { deterministic: true }, (bytes: unknown) =>
-      bytes instanceof Uint8Array ? (invocationStatus(bytes) ?? null) : null,
-    );
+    addStatusFunction(db);
     const dialect: SqlDialect = {
       sessions: 'sessions',
       frames: 'frames',

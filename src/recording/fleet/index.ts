@@ -5,3 +5,5 @@ export type { SessionPush } from './push-session.js';
 export { pullSessions, fleetSessionsByUuid, type PulledSession } from './pull.js';
 export type { FleetSession } from './fleet-rows.js';
 export { fleetStats } from './stats-pg.js';
+export { listFleetSessions, type SessionFilter } from './fleet-sessions.js';
+export { verifyFleet } from './verify-fleet.js';
