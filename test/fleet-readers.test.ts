@@ -114,3 +114,27 @@ test('--host filters a fleet database; on a file it is a usage error; a bad --si
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^functape: --since takes a date/);
 });
+
+test('prune --older-than drops whole days: a dry run only tells, then the old partition and its sessions go', async (t) => {
+  const files = await goldenFiles(tmpDir(t));
+  const url = server.database('prune');
+  await out(['push', '--db', files.v2!, '--to', url, '--host', 'a']); // two sessions on 2026-01-02
+  await out(['push', '--db', files['reference-mixed']!, '--to', url, '--host', 'a']); // one on 2026-11-25
+  // an age that puts the cut on 2026-06-01, whenever the test runs
+  const days = Math.floor((Date.now() - Date.UTC(2026, 5, 1)) / 86_400_000);
+  const dry = await out(['prune', '--db', url, '--older-than', `${days}d`, '--dry-run']);
+  assert.match(
+    dry,
+    /^would prune 2 session\(s\), \d+ message\(s\) started before 2026-06-01 \(1 partition\(s\): functape_frames_20260102\)/,
+  );
+  assert.equal((await sessionsJson(url)).length, 3);
+  const done = await out(['prune', '--db', url, '--older-than', `${days}d`]);
+  assert.match(done, /^pruned 2 session\(s\)/);
+  assert.deepEqual(
+    (await sessionsJson(url)).map((s) => s.label),
+    ['reference-mixed'],
+  );
+  assert.match(await out(['verify', '--db', url]), /ok:/);
+  const onFile = await runMain(['prune', '--db', files.v2!, '--older-than', '1d']);
+  assert.equal(onFile.code, 2);
+});

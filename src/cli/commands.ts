@@ -15,6 +15,7 @@ import { benchCommand } from './bench.js';
 import { pushCommand } from './push.js';
 import { pullCommand } from './pull.js';
 import { statsCommand } from './stats.js';
+import { pruneCommand } from './prune.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -34,4 +35,5 @@ export const commands: AnyCommand[] = [
   pushCommand,
   pullCommand,
   statsCommand,
+  pruneCommand,
 ];

@@ -7,3 +7,4 @@ export type { FleetSession } from './fleet-rows.js';
 export { fleetStats } from './stats-pg.js';
 export { listFleetSessions, type SessionFilter } from './fleet-sessions.js';
 export { verifyFleet } from './verify-fleet.js';
+export { pruneFleet, type PrunePlan } from './prune.js';
