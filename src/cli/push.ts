@@ -48,6 +48,11 @@ export const pushCommand = defineCommand({
         default: false,
         describe: 'keep pushing new frames and new sessions until stopped (SIGINT/SIGTERM)',
       })
+      .option('ended-only', {
+        type: 'boolean',
+        default: false,
+        describe: 'only sessions that have ended (what record and wrap --push-to run)',
+      })
       .option('interval', {
         type: 'string',
         default: '1s',
@@ -67,6 +72,8 @@ export const pushCommand = defineCommand({
     const host = args.host ?? hostname();
     if (host.trim() === '') throw new CliError('--host needs a name');
     const { pushRecording, PushRefused } = await import('../recording/fleet/index.js');
+    // A background pusher (record/wrap --push-to) outlives the recorder that reads its stderr.
+    io.stderr.on('error', () => {});
     try {
       const report = await pushRecording({
         db: args.db,
@@ -75,6 +82,11 @@ export const pushCommand = defineCommand({
         ...(sessions ? { sessions } : {}),
         allowUnredacted: args['allow-unredacted'],
         ...(args.follow ? { follow: { signal: io.signal, intervalMs } } : {}),
+        endedOnly: args['ended-only'],
+        onRetry: (err, retryMs) =>
+          io.stderr.write(
+            `functape push: ${err.message}; ${retryMs === undefined ? 'stopping (functape push catches up later)' : `trying again in ${retryMs / 1000} s`}\n`,
+          ),
         onSession: (p) => {
           if (!args.quiet)
             io.stdout.write(

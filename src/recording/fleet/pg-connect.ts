@@ -45,12 +45,15 @@ export function asFleetError(err: unknown, url: string, doing: string): FleetErr
   return new FleetError(`${safeUrl(url)}: ${doing}: ${message}`, url);
 }
 
+/** How long a connection attempt may take (pg's default is to wait forever). */
+const CONNECT_TIMEOUT_MS = 15_000;
+
 /**
  * Connect to a fleet database. The URL's parameters (sslmode, host=/socket/dir, …) pass
  * through to pg; what the URL leaves out comes from the standard PG* variables.
  */
 export async function connectFleet(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // A connection that breaks while idle must not become an uncaught 'error' event.
   client.on('error', () => {});
   try {
