@@ -9,6 +9,7 @@ import { generatorBenchmark } from './b7-generator.js';
 import { showExportBenchmark } from './b8-show-export.js';
 import { cliStartBenchmark } from './b9-cli-start.js';
 import { steadyCpuBenchmark } from './b10-steady-cpu.js';
+import { fleetBenchmark } from './b11-fleet.js';
 
 /** Every benchmark of the table, in order. */
 export const ALL_BENCHMARKS: readonly Benchmark[] = [
@@ -22,4 +23,5 @@ export const ALL_BENCHMARKS: readonly Benchmark[] = [
   showExportBenchmark,
   cliStartBenchmark,
   steadyCpuBenchmark,
+  fleetBenchmark,
 ];

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { CliError, defineCommand, type ArgsOf, type CliIo } from './command.js';
-import { viaFleetCache } from './fleet-cache.js';
+import { READER_DB_OPTION, viaFleetCache } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 import { optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { checkOutputPath } from './output-path.js';
@@ -24,11 +24,7 @@ export const exportCommand = defineCommand({
 
 function exportFlags(y: Argv) {
   return y
-    .option('db', {
-      type: 'string',
-      demandOption: true,
-      describe: 'the recording (SQLite file) or a fleet database (postgres://...; --session is then a uuid)',
-    })
+    .option('db', READER_DB_OPTION)
     .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
     .option('threads', {
       type: 'string',

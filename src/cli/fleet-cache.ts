@@ -8,6 +8,13 @@ export function isFleetUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db);
 }
 
+/** `--db` of a reader that takes a file or a fleet database (show, export). */
+export const READER_DB_OPTION = {
+  type: 'string',
+  demandOption: true,
+  describe: 'the recording (SQLite file) or a fleet database (postgres://...; --session is then a uuid)',
+} as const;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

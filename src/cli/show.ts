@@ -6,7 +6,7 @@ import type { LineOutput, Recording } from '../recording/index.js';
 import { FOLLOW_POLL_MS, followSessions, waitUntil } from './show-follow.js';
 import type { Argv } from 'yargs';
 import { CliError, defineCommand, type ArgsOf, type CliIo } from './command.js';
-import { isFleetUrl, viaFleetCache } from './fleet-cache.js';
+import { isFleetUrl, READER_DB_OPTION, viaFleetCache } from './fleet-cache.js';
 import { sessionFlag } from './flag-values.js';
 import { formatFinalStatus, requireDb } from './sessions.js';
 
@@ -36,11 +36,7 @@ export function parseKinds(values: readonly string[] | undefined): string[] | un
 /** show's flags, declared once; `ShowArgs` is what yargs infers from them. */
 function showFlags(y: Argv) {
   return y
-    .option('db', {
-      type: 'string',
-      demandOption: true,
-      describe: 'the recording (SQLite file) or a fleet database (postgres://...; --session is then a uuid)',
-    })
+    .option('db', READER_DB_OPTION)
     .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
     .option('kind', {
       type: 'string',

@@ -53,7 +53,8 @@ export interface Recording {
   close(): void;
 }
 
-interface SessionRow {
+/** A sessions row as better-sqlite3 reads it (integers as bigints where they may be large). */
+export interface SessionRow {
   id: number;
   start_wall_ms: number;
   label: string | null;
@@ -330,7 +331,8 @@ function parseMetadata(text: string | null): Metadata {
   }
 }
 
-function toSession(r: SessionRow): SessionInfo {
+/** A sessions row as the SessionInfo readers give (the fleet's rows come through here too). */
+export function toSession(r: SessionRow): SessionInfo {
   const s: SessionInfo = {
     id: Number(r.id),
     startWallMs: r.start_wall_ms,

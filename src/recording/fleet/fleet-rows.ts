@@ -1,30 +1,22 @@
 import type { Direction, StoredFrame } from '../../model/frame.js';
-import type { EndReason, Metadata, SessionInfo } from '../../model/session.js';
+import type { SessionInfo } from '../../model/session.js';
+import { type SessionRow, toSession } from '../open-recording.js';
 
-/** A functape_sessions row as pg returns it (bigints as strings). */
-export interface FleetSessionRow {
+/** A functape_sessions row as pg returns it: the SQLite row's columns (bigints as strings), and the host. */
+export type FleetSessionRow = Omit<
+  SessionRow,
+  'id' | 'to_host' | 'to_worker' | 'unstored' | 'end_ns' | 'status_code' | 'uuid' | 'redact_off'
+> & {
   uuid: string;
   host: string;
   local_id: number;
-  start_wall_ms: number;
-  label: string | null;
-  upstream: string;
-  path: string;
-  metadata: string;
-  functape_version: string;
-  schema_version: string;
-  worker_id: string | null;
   to_host: string;
   to_worker: string;
   unstored: string;
   end_ns: string | null;
-  end_wall_ms: number | null;
-  end_reason: string | null;
   status_code: number | null;
-  status_details: string | null;
-  status_metadata: string | null;
   redact_off: boolean;
-}
+};
 
 /** A session of the fleet: what a recording says of it, plus the host that pushed it. */
 export interface FleetSession extends SessionInfo {
@@ -32,50 +24,20 @@ export interface FleetSession extends SessionInfo {
   host: string;
 }
 
-function parseMetadata(text: string | null): Metadata {
-  if (!text) return {};
-  try {
-    return JSON.parse(text) as Metadata;
-  } catch {
-    return {};
-  }
-}
-
 /** The row as the same SessionInfo the SQLite reader gives (id: the session's id on its host). */
 export function toFleetSession(r: FleetSessionRow): FleetSession {
-  const s: FleetSession = {
+  const big = (v: string | number | null) => (v === null ? null : BigInt(v));
+  const s = toSession({
+    ...r,
     id: r.local_id,
-    uuid: r.uuid,
-    host: r.host,
-    startWallMs: r.start_wall_ms,
-    upstream: r.upstream,
-    path: r.path,
-    metadata: parseMetadata(r.metadata),
-    functapeVersion: r.functape_version,
-    schemaVersion: r.schema_version,
-    counts: { toHost: Number(r.to_host), toWorker: Number(r.to_worker) },
-  };
-  if (r.label !== null) s.label = r.label;
-  if (r.worker_id !== null) s.workerId = r.worker_id;
-  if (r.redact_off) s.redactOff = true;
-  if (r.end_reason !== null) {
-    s.end = {
-      id: s.id,
-      endNs: BigInt(r.end_ns ?? '0'),
-      endWallMs: r.end_wall_ms ?? r.start_wall_ms,
-      status:
-        r.status_code === null
-          ? null
-          : {
-              code: r.status_code,
-              details: r.status_details ?? '',
-              ...(r.status_metadata ? { metadata: parseMetadata(r.status_metadata) } : {}),
-            },
-      reason: r.end_reason as EndReason,
-    };
-    if (Number(r.unstored) > 0) s.end.unstored = Number(r.unstored);
-  }
-  return s;
+    to_host: Number(r.to_host),
+    to_worker: Number(r.to_worker),
+    unstored: Number(r.unstored),
+    end_ns: big(r.end_ns),
+    status_code: big(r.status_code),
+    redact_off: r.redact_off ? 1n : 0n,
+  });
+  return { ...s, uuid: r.uuid, host: r.host };
 }
 
 /** functape_frames columns read back, in the order `toStoredFrame` takes them. */
