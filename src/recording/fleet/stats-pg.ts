@@ -15,6 +15,9 @@ const dialect: SqlDialect = {
   param: (n) => `$${n}::double precision`,
 };
 
+/** Work memory for the stats query alone (SET LOCAL: this transaction only). */
+const STATS_WORK_MEM = '256MB';
+
 /** `stats` over the fleet database, in PostgreSQL (the status was read out at push time). */
 export async function fleetStats(
   client: pg.Client,
@@ -23,6 +26,14 @@ export async function fleetStats(
   untilMs?: number,
 ): Promise<StatsRow[]> {
   const q = statsQuery(dialect, by, sinceMs, untilMs);
-  const res = await client.query(q.sql, q.params);
-  return (res.rows as Record<string, unknown>[]).map(toStatsRow);
+  // One row per invocation is grouped and then ranked: with the default 4 MB of work memory
+  // both spill to disk from about a hundred thousand invocations (measured: 1M frames 7.6 s).
+  await client.query('BEGIN');
+  try {
+    await client.query(`SET LOCAL work_mem = '${STATS_WORK_MEM}'`);
+    const res = await client.query(q.sql, q.params);
+    return (res.rows as Record<string, unknown>[]).map(toStatsRow);
+  } finally {
+    await client.query('COMMIT').catch(() => {});
+  }
 }
