@@ -5,6 +5,7 @@ import pg from 'pg';
 import { openRecording } from '../src/recording/open-recording.js';
 import { FRAME_COPY_COLUMNS, frameRow } from '../src/recording/fleet/copy-rows.js';
 import { ensurePartition, migrateFleet } from '../src/recording/fleet/pg-schema.js';
+import { ADD_INVOCATIONS } from '../src/recording/fleet/push-session.js';
 import { pgBinDir, startPgServer, type PgServer } from '../test/helpers/pg-server.js';
 import { bigRecording, goldenFiles } from '../test/fleet-helpers.js';
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
@@ -67,6 +68,13 @@ export async function syntheticFrames(url: string, count: number): Promise<void>
      FROM generate_series(0, 99) s, generate_series(0, $2 - 1) k`,
     [day, per],
   );
+  // what push keeps beside the frames: one row per invocation
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const sessions = (await c.query('SELECT uuid, start_time::text AS t FROM functape_sessions')).rows;
+  for (const s of sessions as { uuid: string; t: string }[])
+    await c.query(ADD_INVOCATIONS, [s.uuid, s.t, 0, per]);
+  await c.end();
   await sql(url, 'ANALYZE');
 }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPgServer } from './helpers/pg-server.js';
 import { runMain } from './helpers/run-main.js';
+import { pushRecording } from '../src/recording/fleet/push.js';
 import { goldenFiles, tmpDir } from './fleet-helpers.js';
 
 const server = startPgServer();
@@ -137,4 +138,17 @@ test('prune --older-than drops whole days: a dry run only tells, then the old pa
   assert.match(await out(['verify', '--db', url]), /ok:/);
   const onFile = await runMain(['prune', '--db', files.v2!, '--older-than', '1d']);
   assert.equal(onFile.code, 2);
+});
+
+test('stats of a session pushed in chunks of 7 messages (invocations split across chunks) equal the file', async (t) => {
+  const files = await goldenFiles(tmpDir(t));
+  const url = server.database('chunks');
+  const db = files['reference-mixed']!;
+  await pushRecording({ db, to: url, host: 'h', chunkFrames: 7 });
+  for (const by of ['function', 'label', 'day'])
+    assert.deepEqual(
+      JSON.parse(await out(['stats', '--db', url, '--by', by, '--json'])).rows,
+      JSON.parse(await out(['stats', '--db', db, '--by', by, '--json'])).rows,
+      by,
+    );
 });

@@ -19,6 +19,13 @@ export interface SqlDialect {
   day: string;
   /** Extra condition on frames `f` joined to sessions `s` (partition pruning). */
   frameFilter: string;
+  /**
+   * A query of one row per invocation of the sessions in CTE `s` with the columns of the
+   * frames' aggregate below (skey, invocation_id, function_id, req_ns, res_ns, status,
+   * cancels, logs, to_host, to_worker), when the database keeps them; else they are
+   * computed from the frames.
+   */
+  invocations?: string;
   /** Placeholder for parameter `n` (1-based). */
   param(n: number): string;
 }
@@ -48,20 +55,7 @@ export function statsQuery(d: SqlDialect, by: StatsGroup, since?: number, until?
   const pct = (p: number) => `min(svc) FILTER (WHERE rn * 100 >= ${p} * n)`;
   const sql = `
 WITH s AS (SELECT * FROM ${d.sessions} s WHERE ${where.join(' AND ')}),
-inv AS (
-  SELECT f.${d.frameKey} AS skey, f.invocation_id,
-    max(CASE WHEN f.kind = 'invocationRequest' THEN f.function_id END) AS function_id,
-    min(CASE WHEN f.kind = 'invocationRequest' THEN f.t_ns END) AS req_ns,
-    min(CASE WHEN f.kind = 'invocationResponse' THEN f.t_ns END) AS res_ns,
-    max(CASE WHEN f.kind = 'invocationResponse' THEN ${d.status} END) AS status,
-    sum(CASE WHEN f.kind = 'invocationCancel' THEN 1 ELSE 0 END) AS cancels,
-    sum(CASE WHEN f.kind = 'rpcLog' THEN 1 ELSE 0 END) AS logs,
-    sum(CASE WHEN f.direction = 'toHost' THEN f.size ELSE 0 END) AS to_host,
-    sum(CASE WHEN f.direction = 'toWorker' THEN f.size ELSE 0 END) AS to_worker
-  FROM ${d.frames} f JOIN s ON f.${d.frameKey} = s.${d.sessionKey}${d.frameFilter}
-  WHERE f.invocation_id IS NOT NULL
-  GROUP BY f.${d.frameKey}, f.invocation_id
-),
+inv AS (${d.invocations ?? framesAggregate(d)}),
 g AS (
   SELECT ${group} AS grp, i.*, CAST(i.res_ns - i.req_ns AS DOUBLE PRECISION) / 1000000 AS svc
   FROM inv i JOIN s ON i.skey = s.${d.sessionKey}
@@ -82,6 +76,23 @@ agg AS (
 )
 SELECT agg.*, pct.p50, pct.p90, pct.p99, pct.mx FROM agg LEFT JOIN pct ON pct.grp = agg.grp ORDER BY agg.grp`;
   return { sql, params };
+}
+
+/** One row per invocation, from the frames of the sessions in CTE `s`. */
+function framesAggregate(d: SqlDialect): string {
+  return `
+  SELECT f.${d.frameKey} AS skey, f.invocation_id,
+    max(CASE WHEN f.kind = 'invocationRequest' THEN f.function_id END) AS function_id,
+    min(CASE WHEN f.kind = 'invocationRequest' THEN f.t_ns END) AS req_ns,
+    min(CASE WHEN f.kind = 'invocationResponse' THEN f.t_ns END) AS res_ns,
+    max(CASE WHEN f.kind = 'invocationResponse' THEN ${d.status} END) AS status,
+    sum(CASE WHEN f.kind = 'invocationCancel' THEN 1 ELSE 0 END) AS cancels,
+    sum(CASE WHEN f.kind = 'rpcLog' THEN 1 ELSE 0 END) AS logs,
+    sum(CASE WHEN f.direction = 'toHost' THEN f.size ELSE 0 END) AS to_host,
+    sum(CASE WHEN f.direction = 'toWorker' THEN f.size ELSE 0 END) AS to_worker
+  FROM ${d.frames} f JOIN s ON f.${d.frameKey} = s.${d.sessionKey}${d.frameFilter}
+  WHERE f.invocation_id IS NOT NULL
+  GROUP BY f.${d.frameKey}, f.invocation_id`;
 }
 
 /** A result row (numbers may come as strings or bigints from PostgreSQL) as a StatsRow. */

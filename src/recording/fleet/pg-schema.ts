@@ -8,7 +8,8 @@ import type pg from 'pg';
  *
  * functape_frames is partitioned by the session's start time (one partition per UTC day,
  * created by the push that first needs it), so a session's frames stay in one partition
- * and retention drops whole partitions.
+ * and retention drops whole partitions. functape_invocations (one row per invocation, what
+ * `stats` reads) is partitioned the same way.
  */
 export const PG_SCHEMA_VERSION = 1;
 
@@ -63,6 +64,21 @@ CREATE TABLE functape_frames (
 ) PARTITION BY RANGE (start_time);
 CREATE INDEX functape_frames_invocation ON functape_frames (session_uuid, invocation_id)
   WHERE invocation_id IS NOT NULL;
+-- One row per invocation, kept by push from the frames it adds (stats reads this, not the frames)
+CREATE TABLE functape_invocations (
+  session_uuid  uuid NOT NULL,
+  start_time    timestamptz NOT NULL,
+  invocation_id text NOT NULL,
+  function_id   text,                            -- from its InvocationRequest
+  req_ns        bigint,                          -- t_ns of its InvocationRequest
+  res_ns        bigint,                          -- t_ns of its InvocationResponse
+  status        smallint,                        -- the response's StatusResult.status
+  cancels       integer NOT NULL,
+  logs          integer NOT NULL,
+  to_host       bigint NOT NULL,                 -- wire bytes of its messages, each way
+  to_worker     bigint NOT NULL,
+  PRIMARY KEY (session_uuid, invocation_id, start_time)
+) PARTITION BY RANGE (start_time);
 `;
 
 export const PG_MIGRATIONS: readonly { to: number; sql: string }[] = [{ to: 1, sql: V1 }];
@@ -109,11 +125,22 @@ export async function fleetVersion(client: pg.Client): Promise<number> {
 }
 
 /** The UTC day [from, to) a session starting at `startWallMs` is filed under. */
-export function partitionDay(startWallMs: number): { name: string; from: string; to: string } {
+export function partitionDay(startWallMs: number): {
+  name: string;
+  invocations: string;
+  from: string;
+  to: string;
+} {
   const day = new Date(Math.floor(startWallMs / 86_400_000) * 86_400_000);
   const next = new Date(day.getTime() + 86_400_000);
   const iso = (d: Date) => d.toISOString().slice(0, 10);
-  return { name: `functape_frames_${iso(day).replaceAll('-', '')}`, from: iso(day), to: iso(next) };
+  const ymd = iso(day).replaceAll('-', '');
+  return {
+    name: `functape_frames_${ymd}`,
+    invocations: `functape_invocations_${ymd}`,
+    from: iso(day),
+    to: iso(next),
+  };
 }
 
 /** Create the frames partition of a session's day if it does not exist (safe against concurrent pushes). */
@@ -122,10 +149,14 @@ export async function ensurePartition(client: pg.Client, startWallMs: number): P
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK + 1]);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${p.name} PARTITION OF functape_frames
-       FOR VALUES FROM ('${p.from} 00:00:00+00') TO ('${p.to} 00:00:00+00')`,
-    );
+    for (const [table, name] of [
+      ['functape_frames', p.name],
+      ['functape_invocations', p.invocations],
+    ])
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF ${table}
+         FOR VALUES FROM ('${p.from} 00:00:00+00') TO ('${p.to} 00:00:00+00')`,
+      );
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

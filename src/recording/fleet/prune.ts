@@ -52,7 +52,10 @@ export async function pruneFleet(client: pg.Client, cutoffMs: number, dryRun: bo
       'DELETE FROM functape_sessions WHERE start_time < to_timestamp($1::double precision / 1000)',
       [beforeMs],
     );
-    for (const p of partitions) await client.query(`DROP TABLE ${p}`);
+    for (const p of partitions) {
+      await client.query(`DROP TABLE ${p}`);
+      await client.query(`DROP TABLE IF EXISTS ${p.replace('functape_frames_', 'functape_invocations_')}`);
+    }
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

@@ -101,6 +101,34 @@ export async function pushSession(
   return result;
 }
 
+/**
+ * Fold a chunk's frames (seq in [$3, $4)) into functape_invocations, in the chunk's
+ * transaction. An invocation whose messages fall in several chunks is summed across them.
+ */
+export const ADD_INVOCATIONS = `
+INSERT INTO functape_invocations AS i
+SELECT session_uuid, start_time, invocation_id,
+  max(function_id) FILTER (WHERE kind = 'invocationRequest'),
+  min(t_ns) FILTER (WHERE kind = 'invocationRequest'),
+  min(t_ns) FILTER (WHERE kind = 'invocationResponse'),
+  max(status) FILTER (WHERE kind = 'invocationResponse'),
+  count(*) FILTER (WHERE kind = 'invocationCancel'),
+  count(*) FILTER (WHERE kind = 'rpcLog'),
+  coalesce(sum(size) FILTER (WHERE direction = 'toHost'), 0),
+  coalesce(sum(size) FILTER (WHERE direction = 'toWorker'), 0)
+FROM functape_frames
+WHERE session_uuid = $1 AND start_time = $2::timestamptz AND seq >= $3 AND seq < $4 AND invocation_id IS NOT NULL
+GROUP BY session_uuid, start_time, invocation_id
+ON CONFLICT (session_uuid, invocation_id, start_time) DO UPDATE SET
+  function_id = coalesce(i.function_id, excluded.function_id),
+  req_ns = least(i.req_ns, excluded.req_ns),
+  res_ns = least(i.res_ns, excluded.res_ns),
+  status = coalesce(i.status, excluded.status),
+  cancels = i.cancels + excluded.cancels,
+  logs = i.logs + excluded.logs,
+  to_host = i.to_host + excluded.to_host,
+  to_worker = i.to_worker + excluded.to_worker`;
+
 type Chunk = { frames: number; bytes: number; next: number } | 'raced';
 
 /** Up to `max` frames from seq `from` on, in one transaction with the session row's next_seq. */
@@ -148,6 +176,7 @@ async function pushChunk(
        WHERE uuid = $1`,
       [uuid, counts.next, counts.toHost, counts.toWorker],
     );
+    await client.query(ADD_INVOCATIONS, [uuid, startTime, from, counts.next]);
     await client.query('COMMIT');
     return counts;
   } catch (err) {
