@@ -26,6 +26,11 @@ export interface SqlDialect {
    * computed from the frames.
    */
   invocations?: string;
+  /**
+   * The engine has percentile_disc (PostgreSQL): the percentiles are ordered-set aggregates
+   * of the groups, which give the nearest rank too, without ranking every invocation first.
+   */
+  percentileDisc?: boolean;
   /** Placeholder for parameter `n` (1-based). */
   param(n: number): string;
 }
@@ -52,7 +57,6 @@ export function statsQuery(d: SqlDialect, by: StatsGroup, since?: number, until?
     label: `coalesce(s.label, '')`,
     day: d.day,
   }[by];
-  const pct = (p: number) => `min(svc) FILTER (WHERE rn * 100 >= ${p} * n)`;
   const sql = `
 WITH s AS (SELECT * FROM ${d.sessions} s WHERE ${where.join(' AND ')}),
 inv AS (${d.invocations ?? framesAggregate(d)}),
@@ -61,21 +65,39 @@ g AS (
   FROM inv i JOIN s ON i.skey = s.${d.sessionKey}
   WHERE i.req_ns IS NOT NULL
 ),
-r AS (
-  SELECT grp, svc, row_number() OVER (PARTITION BY grp ORDER BY svc) AS rn, count(*) OVER (PARTITION BY grp) AS n
-  FROM g WHERE svc IS NOT NULL
-),
-pct AS (SELECT grp, ${pct(50)} AS p50, ${pct(90)} AS p90, ${pct(99)} AS p99, max(svc) AS mx FROM r GROUP BY grp),
-agg AS (
+${d.percentileDisc ? orderedSet() : ranked()}`;
+  return { sql, params };
+}
+
+/** The invocation counts of each group (CTE `g`: one row per invocation, its group `grp`). */
+const AGG = `agg AS (
   SELECT grp, count(DISTINCT skey) AS sessions, count(*) AS invocations,
     sum(CASE WHEN status = 0 THEN 1 ELSE 0 END) AS failures,
     sum(CASE WHEN cancels > 0 OR status = 2 THEN 1 ELSE 0 END) AS cancellations,
     count(svc) AS answered, CAST(sum(logs) AS DOUBLE PRECISION) / count(*) AS logs_per,
     sum(to_host) AS to_host, sum(to_worker) AS to_worker
   FROM g GROUP BY grp
-)
+)`;
+
+/** Nearest-rank percentiles by ranking each group's service times (SQLite). */
+function ranked(): string {
+  const pct = (p: number) => `min(svc) FILTER (WHERE rn * 100 >= ${p} * n)`;
+  return `r AS (
+  SELECT grp, svc, row_number() OVER (PARTITION BY grp ORDER BY svc) AS rn, count(*) OVER (PARTITION BY grp) AS n
+  FROM g WHERE svc IS NOT NULL
+),
+pct AS (SELECT grp, ${pct(50)} AS p50, ${pct(90)} AS p90, ${pct(99)} AS p99, max(svc) AS mx FROM r GROUP BY grp),
+${AGG}
 SELECT agg.*, pct.p50, pct.p90, pct.p99, pct.mx FROM agg LEFT JOIN pct ON pct.grp = agg.grp ORDER BY agg.grp`;
-  return { sql, params };
+}
+
+/** The same percentiles as ordered-set aggregates (PostgreSQL's percentile_disc is the nearest rank). */
+function orderedSet(): string {
+  const pct = (p: number) => `percentile_disc(${p / 100}) WITHIN GROUP (ORDER BY svc)`;
+  return `pct AS (SELECT grp, ${pct(50)} AS p50, ${pct(90)} AS p90, ${pct(99)} AS p99, max(svc) AS mx
+  FROM g WHERE svc IS NOT NULL GROUP BY grp),
+${AGG}
+SELECT agg.*, pct.p50, pct.p90, pct.p99, pct.mx FROM agg LEFT JOIN pct ON pct.grp = agg.grp ORDER BY agg.grp`;
 }
 
 /** One row per invocation, from the frames of the sessions in CTE `s`. */

@@ -12,6 +12,7 @@ const dialect: SqlDialect = {
   day: `to_char(s.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
   // the partition key too: PostgreSQL then reads only the partitions of the sessions' days
   frameFilter: ' AND f.start_time = s.start_time',
+  percentileDisc: true,
   invocations: `SELECT i.session_uuid AS skey, i.invocation_id, i.function_id, i.req_ns, i.res_ns, i.status,
     i.cancels, i.logs, i.to_host, i.to_worker
     FROM functape_invocations i JOIN s ON i.session_uuid = s.uuid AND i.start_time = s.start_time`,
