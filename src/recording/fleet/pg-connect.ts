@@ -7,12 +7,13 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
-/** The URL as it may be printed: any password replaced by `***`. */
+/** The URL as it may be printed: any password (in the user part or a `password=` parameter) replaced by `***`. */
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
+    return u.toString().replace('password=%2A%2A%2A', 'password=***');
   } catch {
     return url.replace(/\/\/[^@/]*@/, '//***@');
   }
@@ -30,7 +31,8 @@ export function scrub(message: string, url: string): string {
   let out = message.replace(/\s*\n\s*/g, ' ');
   const secrets = [process.env.PGPASSWORD];
   try {
-    secrets.push(decodeURIComponent(new URL(url).password));
+    const u = new URL(url);
+    secrets.push(decodeURIComponent(u.password), u.searchParams.get('password') ?? undefined);
   } catch {
     // not a URL: nothing to take from it
   }
