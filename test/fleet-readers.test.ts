@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startPgServer } from './helpers/pg-server.js';
 import { runMain } from './helpers/run-main.js';
@@ -151,4 +152,28 @@ test('stats of a session pushed in chunks of 7 messages (invocations split acros
       JSON.parse(await out(['stats', '--db', db, '--by', by, '--json'])).rows,
       by,
     );
+});
+
+test('bench takes a fleet database: the session is pulled into a local file first', async (t) => {
+  const files = await goldenFiles(tmpDir(t));
+  const url = server.database('bench');
+  await out(['push', '--db', files['reference-mixed']!, '--to', url, '--host', 'h']);
+  const [session] = await sessionsJson(url);
+  const worker = `${process.execPath} ${join(import.meta.dirname, '..', '..', 'bin', 'functape')} worker`;
+  const r = await runMain([
+    'bench',
+    '--db',
+    url,
+    '--session',
+    session!.uuid as string,
+    '--worker',
+    worker,
+    '-c',
+    '2',
+    '-n',
+    '20',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /invocations +20 completed/);
+  assert.ok(!`${r.stdout}${r.stderr}`.includes(server.password));
 });

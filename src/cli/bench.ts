@@ -3,6 +3,7 @@ import type { ReplayFrame } from '../replay/replay-frame.js';
 import type { BenchReport } from '../report/bench-report.js';
 import { CliError, defineCommand, usageError, type CliIo } from './command.js';
 import { benchFlags, resolveBenchFlags, type BenchArgs, type BenchSettings } from './bench-flags.js';
+import { viaFleetCache } from './fleet-cache.js';
 
 export const benchCommand = defineCommand({
   command: 'bench',
@@ -11,7 +12,7 @@ export const benchCommand = defineCommand({
     'at a closed- or open-loop load; HDR latency from the intended send time (exit 0 done, 1 regression or ' +
     'verify differences, 2 bad input, 3 a worker broke)',
   builder: benchFlags,
-  run: async (args, io) => runBenchCommand(args, io),
+  run: async (args, io) => viaFleetCache(args, io, runBenchCommand),
 });
 
 async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
