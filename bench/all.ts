@@ -11,6 +11,7 @@ import { cliStartBenchmark } from './b9-cli-start.js';
 import { steadyCpuBenchmark } from './b10-steady-cpu.js';
 import { minimizeBenchmark } from './b16-minimize.js';
 import { viewBenchmark } from './b11-view.js';
+import { fleetBenchmark } from './b12-fleet.js';
 
 /** Every benchmark of the table, in order. */
 export const ALL_BENCHMARKS: readonly Benchmark[] = [
@@ -26,4 +27,5 @@ export const ALL_BENCHMARKS: readonly Benchmark[] = [
   steadyCpuBenchmark,
   viewBenchmark,
   minimizeBenchmark,
+  fleetBenchmark,
 ];

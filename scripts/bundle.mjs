@@ -12,7 +12,8 @@
 //   `./export-thread.js` find them;
 // - yargs resolves its message catalogues as `../../../locales` from its own file, i.e.
 //   dist/locales from here, so they are copied there.
-// better-sqlite3 (a native addon found through node_modules) stays external.
+// better-sqlite3 (a native addon found through node_modules) stays external, and so do pg and
+// pg-copy-streams (CommonJS with an optional native part, loaded only by the fleet commands).
 import { build } from 'esbuild';
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,7 +38,7 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', 'pg', 'pg-copy-streams'],
   banner,
   logLevel: 'warning',
   legalComments: 'none',

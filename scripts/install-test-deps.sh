@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, from Debian's packages:
 # Python grpcio (the independent gRPC implementation the transparency tests use)
-# and chromium (the HTML report test).
+# chromium (the HTML report test) and postgresql (the fleet tests).
 # Idempotent: does nothing when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
 
@@ -13,6 +13,10 @@ need=()
 "$PY" -c 'from grpc_tools import _protoc_compiler' 2>/dev/null || need+=(python3-grpc-tools)
 # Debian's chromium: the bench HTML report is opened headless by test/bench-html.test.ts.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Debian's PostgreSQL server: the fleet tests (test/fleet-*.test.ts) start their own in a temporary
+# directory (test/helpers/pg-server.ts); psql is the bench's reference for COPY.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v psql >/dev/null || need+=(postgresql-client)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

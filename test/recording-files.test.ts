@@ -154,6 +154,16 @@ function exportText(rec: Recording): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A session start with nothing in it. */
+const BARE_START = {
+  startWallMs: 5,
+  upstream: '',
+  path: '',
+  metadata: {},
+  functapeVersion: 'x',
+  schemaVersion: 'y',
+};
+
 const goldens = readdirSync(FIXTURES).filter((f) => /^v\d+\.db$/.test(f));
 
 test('there is a golden recording for every schema version', () => {
@@ -183,15 +193,7 @@ for (const golden of goldens) {
     const oldIds = rec0.sessions().map((s) => s.id);
     rec0.close();
     const w = createRecordingWriter(path);
-    const id = w.addSession({
-      id: 1,
-      startWallMs: 5,
-      upstream: '',
-      path: '',
-      metadata: {},
-      functapeVersion: 'x',
-      schemaVersion: 'y',
-    });
+    const id = w.addSession({ id: 1, ...BARE_START });
     assert.ok(!oldIds.includes(id), 'a taken id is not reused');
     w.close();
     const rec = openRecording(path);
@@ -206,3 +208,23 @@ for (const golden of goldens) {
     assert.equal(verifyRecording(path).problems.filter((p) => p.kind !== 'not-ended').length, 0);
   });
 }
+
+test('a new session gets a uuid, keeps one it is given, and records whether it was redacted', (t) => {
+  const path = join(tmpDir(t), 'u.db');
+  const start = BARE_START;
+  const given = '0b7c5b8e-3f5e-4a55-9d1c-6a0f0b0c0d0e';
+  const w = createRecordingWriter(path);
+  w.addSession({ ...start, id: 1 });
+  w.addSession({ ...start, id: 2, uuid: given });
+  w.close();
+  const off = createRecordingWriter(path, { redact: false });
+  off.addSession({ ...start, id: 3 });
+  off.close();
+  const rec = openRecording(path);
+  const [a, b, c] = rec.sessions();
+  rec.close();
+  assert.match(a!.uuid ?? '', /^[0-9a-f-]{36}$/);
+  assert.equal(b!.uuid, given);
+  assert.notEqual(c!.uuid, a!.uuid);
+  assert.deepEqual([a!.redactOff, b!.redactOff, c!.redactOff], [undefined, undefined, true]);
+});

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyRecording } from '../src/recording/verify-recording.js';
+import { SCHEMA_VERSION } from '../src/recording/schema.js';
 import { writeSampleRecording } from './recording-sample.js';
 
 function sample(t: { after: (fn: () => void) => void }, plant?: (db: Database.Database) => void): string {
@@ -27,7 +28,7 @@ test('a clean recording has no problems', (t) => {
   assert.deepEqual(report.problems, []);
   assert.equal(report.sessions, 2);
   assert.equal(report.frames, 15);
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, SCHEMA_VERSION);
 });
 
 test('planted problems: a missing frame, a wrong size, a session that never ended, unstored frames, an orphan', (t) => {

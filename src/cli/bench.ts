@@ -4,6 +4,7 @@ import type { BenchReport } from '../report/bench-report.js';
 import { CliError, defineCommand, usageError, type CliIo } from './command.js';
 import { benchMergeCommand } from './bench-merge.js';
 import { benchFlags, resolveBenchFlags, type BenchArgs, type BenchSettings } from './bench-flags.js';
+import { viaFleetCache } from './fleet-cache.js';
 
 export const benchCommand = defineCommand({
   command: 'bench',
@@ -13,7 +14,7 @@ export const benchCommand = defineCommand({
     'verify differences, 2 bad input, 3 a worker broke)',
   builder: benchFlags,
   subcommands: [benchMergeCommand],
-  run: async (args, io) => runBenchCommand(args, io),
+  run: async (args, io) => viaFleetCache(args, io, runBenchCommand),
 });
 
 async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {

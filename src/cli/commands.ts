@@ -15,6 +15,10 @@ import { benchCommand } from './bench.js';
 import { minimizeCommand } from './minimize.js';
 import { conformCommand } from './conform.js';
 import { viewCommand } from './view.js';
+import { pushCommand } from './push.js';
+import { pullCommand } from './pull.js';
+import { statsCommand } from './stats.js';
+import { pruneCommand } from './prune.js';
 
 /** Every CLI command, in the order `--help` lists them. One line per command file. */
 export const commands: AnyCommand[] = [
@@ -34,4 +38,8 @@ export const commands: AnyCommand[] = [
   redactCommand,
   benchCommand,
   conformCommand,
+  pushCommand,
+  pullCommand,
+  statsCommand,
+  pruneCommand,
 ];

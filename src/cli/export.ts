@@ -1,7 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { CliError, defineCommand } from './command.js';
+import type { Argv } from 'yargs';
+import { CliError, defineCommand, type ArgsOf, type CliIo } from './command.js';
+import { READER_DB_OPTION, viaFleetCache } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 import { optionalNumberFlag, sessionFlag } from './flag-values.js';
 import { checkOutputPath } from './output-path.js';
@@ -15,76 +17,84 @@ export const exportCommand = defineCommand({
   command: 'export',
   describe:
     'Write a recording as NDJSON (a session line, one line per message in seq order: proto3 JSON + base64 bytes, a session-end line), or as a trace for Perfetto or OpenTelemetry',
-  builder: (y) =>
-    y
-      .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
-      .option('format', {
-        choices: ['ndjson', 'perfetto', 'otlp'] as const,
-        default: 'ndjson' as const,
-        describe:
-          'ndjson: every message, re-importable; perfetto: Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing); otlp: OTLP/JSON lines, a span per invocation',
-      })
-      .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
-      .option('threads', {
-        type: 'string',
-        describe:
-          'NDJSON: worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
-      })
-      .option('out', {
-        type: 'string',
-        describe:
-          'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)',
-      }),
-  run: async (args, io) => {
+  builder: exportFlags,
+  run: (args, io) => {
     requireDb(args.db);
-    const session = sessionFlag(args.session);
-    const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
-    checkOutputPath('--out', args.out);
-    const { openRecording, selectSessions, createLineOutput } = await import('../recording/index.js');
-    const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
-    let file: ReturnType<typeof createWriteStream> | undefined;
-    try {
-      const selection = selectSessions(rec.sessions(), session, 'exporting', args.db);
-      if (!selection.ok) throw new CliError(selection.error);
-      if (args.out !== undefined) {
-        const opening = createWriteStream(args.out, { mode: 0o600 });
-        file = opening;
-        // (events.once(file, 'open') would reject with the raw error first: one handler for both)
-        await new Promise<void>((resolve, reject) => {
-          opening.once('open', () => resolve());
-          opening.once('error', (e: Error) => reject(new CliError(`cannot write ${args.out}: ${e.message}`)));
-        });
-      }
-      if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
-      const out = createLineOutput(file ?? io.stdout);
-      const stopped = () => io.signal.aborted || out.closed;
-      const messages =
-        args.format === 'ndjson'
-          ? await writeNdjson(rec, selection.sessions, { db: args.db, out, stopped, threads: wantedThreads })
-          : await (await import('./export-trace.js')).writeTrace(
-              rec,
-              selection.sessions,
-              args.format,
-              out,
-              stopped,
-            );
-      await out.flush();
-      if (file) {
-        file.end();
-        await once(file, 'finish');
-        io.stderr.write(
-          `functape export: ${selection.sessions.length} session(s), ${messages} messages → ${args.out}\n`,
-        );
-      }
-      return io.signal.aborted ? 130 : 0;
-    } catch (err) {
-      file?.destroy();
-      throw err;
-    } finally {
-      rec.close();
-    }
+    return viaFleetCache(args, io, exportRecording);
   },
 });
+
+function exportFlags(y: Argv) {
+  return y
+    .option('db', READER_DB_OPTION)
+    .option('format', {
+      choices: ['ndjson', 'perfetto', 'otlp'] as const,
+      default: 'ndjson' as const,
+      describe:
+        'ndjson: every message, re-importable; perfetto: Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing); otlp: OTLP/JSON lines, a span per invocation',
+    })
+    .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
+    .option('threads', {
+      type: 'string',
+      describe:
+        'NDJSON: worker threads converting big sessions to JSON (default: CPU cores - 1, from 2 to 4; 1 on one core)',
+    })
+    .option('out', {
+      type: 'string',
+      describe:
+        'write to this file instead of stdout (created with mode 0600: it holds what the recording holds)',
+    });
+}
+
+async function exportRecording(args: ArgsOf<typeof exportFlags>, io: CliIo): Promise<number> {
+  requireDb(args.db);
+  const session = sessionFlag(args.session);
+  const wantedThreads = optionalNumberFlag('threads', args.threads, { integer: true, min: 1, max: 64 });
+  checkOutputPath('--out', args.out);
+  const { openRecording, selectSessions, createLineOutput } = await import('../recording/index.js');
+  const rec = openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
+  let file: ReturnType<typeof createWriteStream> | undefined;
+  try {
+    const selection = selectSessions(rec.sessions(), session, 'exporting', args.db);
+    if (!selection.ok) throw new CliError(selection.error);
+    if (args.out !== undefined) {
+      const opening = createWriteStream(args.out, { mode: 0o600 });
+      file = opening;
+      // (events.once(file, 'open') would reject with the raw error first: one handler for both)
+      await new Promise<void>((resolve, reject) => {
+        opening.once('open', () => resolve());
+        opening.once('error', (e: Error) => reject(new CliError(`cannot write ${args.out}: ${e.message}`)));
+      });
+    }
+    if (selection.note) io.stderr.write(`functape export: ${selection.note}\n`);
+    const out = createLineOutput(file ?? io.stdout);
+    const stopped = () => io.signal.aborted || out.closed;
+    const messages =
+      args.format === 'ndjson'
+        ? await writeNdjson(rec, selection.sessions, { db: args.db, out, stopped, threads: wantedThreads })
+        : await (await import('./export-trace.js')).writeTrace(
+            rec,
+            selection.sessions,
+            args.format,
+            out,
+            stopped,
+          );
+    await out.flush();
+    if (file) {
+      file.end();
+      await once(file, 'finish');
+      io.stderr.write(
+        `functape export: ${selection.sessions.length} session(s), ${messages} messages → ${args.out}\n`,
+      );
+    }
+    return io.signal.aborted ? 130 : 0;
+  } catch (err) {
+    file?.destroy();
+    throw err;
+  } finally {
+    rec.close();
+  }
+}
 
 /**
  * Every message of `sessions` as NDJSON lines (a session line, the messages, a session-end

@@ -61,9 +61,11 @@ export const recordCommand = defineCommand({
     io.stdout.write(
       `functape record: listening on ${formatHostPort(proxy.address)}, relaying to ${formatHostPort(upstream)}, recording to ${settings.path}\n`,
     );
+    const pusher = (await import('./push-to.js')).pushWhenOpen(ready, settings, io.stderr);
     const unopened = proxy.unopened.then((err) => ({ unopened: err }));
     const failure = await Promise.race([aborted(io.signal).then(() => undefined), proxy.failed, unopened]);
     const summary = await proxy.stop();
+    pusher.stop();
     // The writer thread could not open the file after all: the same one line, exit 2, as
     // when the check fails before listening.
     if (failure && 'unopened' in failure) throw failure.unopened;

@@ -5,7 +5,8 @@ import type { SessionInfo } from '../model/session.js';
 import type { LineOutput, Recording } from '../recording/index.js';
 import { FOLLOW_POLL_MS, followSessions, waitUntil } from './show-follow.js';
 import type { Argv } from 'yargs';
-import { CliError, defineCommand, type ArgsOf } from './command.js';
+import { CliError, defineCommand, type ArgsOf, type CliIo } from './command.js';
+import { isFleetUrl, READER_DB_OPTION, viaFleetCache } from './fleet-cache.js';
 import { sessionFlag } from './flag-values.js';
 import { formatFinalStatus, requireDb } from './sessions.js';
 
@@ -35,7 +36,7 @@ export function parseKinds(values: readonly string[] | undefined): string[] | un
 /** show's flags, declared once; `ShowArgs` is what yargs infers from them. */
 function showFlags(y: Argv) {
   return y
-    .option('db', { type: 'string', demandOption: true, describe: 'the recording (SQLite file)' })
+    .option('db', READER_DB_OPTION)
     .option('session', { type: 'string', describe: 'one session (default: every session, in order)' })
     .option('kind', {
       type: 'string',
@@ -70,71 +71,77 @@ export const showCommand = defineCommand({
   command: 'show',
   describe: 'Print the timeline of a recording: time, direction, kind, ids, size and a summary per message',
   builder: showFlags,
-  run: async (args, io) => {
+  run: (args, io) => {
     requireDb(args.db);
-    const kinds = parseKinds(args.kind);
-    const session = sessionFlag(args.session);
-    // An empty id (an unset shell variable) would match every message: say so instead.
-    if (args.invocation !== undefined && args.invocation.trim() === '')
-      throw new CliError('--invocation needs an invocation id (or its first characters)');
-    const [recording, { createTimeline }, text] = await Promise.all([
-      import('../recording/index.js'),
-      import('../report/timeline.js'),
-      import('../report/timeline-text.js'),
-    ]);
-    // Following a file that is not there yet (or still being created): wait for it, as tail -F does.
-    if (args.follow && !recording.isRecordingYet(args.db)) {
-      io.stderr.write(`functape show: waiting for ${args.db} (Ctrl-C stops)\n`);
-      if (!(await waitUntil(() => recording.isRecordingYet(args.db), io.signal))) return 0;
-    }
-    const rec = recording.openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
-    const out = recording.createLineOutput(io.stdout);
-    const show: ShowContext = {
-      args,
-      kinds,
-      rec,
-      out,
-      text,
-      createTimeline,
-      color: !args.json && io.stdout.isTTY === true,
-      signal: io.signal,
-    };
-    try {
-      if (args.follow && session === undefined) {
-        // tail -F: the newest session, then each new one, until interrupted.
-        for await (const s of followSessions(() => rec.sessions(), io.signal)) {
-          await showSession(show, s);
-          if (out.closed) break;
-        }
-      } else {
-        const selection = recording.selectSessions(rec.sessions(), session, 'showing', args.db);
-        if (!selection.ok) throw new CliError(selection.error);
-        // Following, the invocation may still come; otherwise an id that matches nothing is a mistake.
-        const prefix = args.invocation;
-        if (
-          prefix !== undefined &&
-          !args.follow &&
-          !selection.sessions.some((s) => carriesInvocation(rec, s.id, prefix))
-        ) {
-          const where = session !== undefined ? `session ${session} of ${args.db}` : args.db;
-          throw new CliError(
-            `no message in ${where} carries an invocation id starting with ${JSON.stringify(prefix)}`,
-          );
-        }
-        if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
-        if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
-        for (const s of selection.sessions) {
-          await showSession(show, s);
-          if (out.closed) break;
-        }
-      }
-      await out.flush();
-    } finally {
-      rec.close();
-    }
-    return 0;
+    if (args.follow && isFleetUrl(args.db))
+      throw new CliError('--follow reads a file as it is recorded; a fleet database has no live sessions');
+    return viaFleetCache(args, io, showRecording);
   },
 });
+
+async function showRecording(args: ShowArgs, io: CliIo): Promise<number> {
+  const kinds = parseKinds(args.kind);
+  const session = sessionFlag(args.session);
+  // An empty id (an unset shell variable) would match every message: say so instead.
+  if (args.invocation !== undefined && args.invocation.trim() === '')
+    throw new CliError('--invocation needs an invocation id (or its first characters)');
+  const [recording, { createTimeline }, text] = await Promise.all([
+    import('../recording/index.js'),
+    import('../report/timeline.js'),
+    import('../report/timeline-text.js'),
+  ]);
+  // Following a file that is not there yet (or still being created): wait for it, as tail -F does.
+  if (args.follow && !recording.isRecordingYet(args.db)) {
+    io.stderr.write(`functape show: waiting for ${args.db} (Ctrl-C stops)\n`);
+    if (!(await waitUntil(() => recording.isRecordingYet(args.db), io.signal))) return 0;
+  }
+  const rec = recording.openRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
+  const out = recording.createLineOutput(io.stdout);
+  const show: ShowContext = {
+    args,
+    kinds,
+    rec,
+    out,
+    text,
+    createTimeline,
+    color: !args.json && io.stdout.isTTY === true,
+    signal: io.signal,
+  };
+  try {
+    if (args.follow && session === undefined) {
+      // tail -F: the newest session, then each new one, until interrupted.
+      for await (const s of followSessions(() => rec.sessions(), io.signal)) {
+        await showSession(show, s);
+        if (out.closed) break;
+      }
+    } else {
+      const selection = recording.selectSessions(rec.sessions(), session, 'showing', args.db);
+      if (!selection.ok) throw new CliError(selection.error);
+      // Following, the invocation may still come; otherwise an id that matches nothing is a mistake.
+      const prefix = args.invocation;
+      if (
+        prefix !== undefined &&
+        !args.follow &&
+        !selection.sessions.some((s) => carriesInvocation(rec, s.id, prefix))
+      ) {
+        const where = session !== undefined ? `session ${session} of ${args.db}` : args.db;
+        throw new CliError(
+          `no message in ${where} carries an invocation id starting with ${JSON.stringify(prefix)}`,
+        );
+      }
+      if (selection.note) io.stderr.write(`functape show: ${selection.note}\n`);
+      if (selection.sessions.length === 0 && !args.json) io.stdout.write(`${args.db}: no sessions\n`);
+      for (const s of selection.sessions) {
+        await showSession(show, s);
+        if (out.closed) break;
+      }
+    }
+    await out.flush();
+  } finally {
+    rec.close();
+  }
+  return 0;
+}
 
 /** Whether any message of the session carries an invocation id starting with `prefix`. */
 function carriesInvocation(rec: Recording, sessionId: number, prefix: string): boolean {

@@ -23,6 +23,11 @@ export function storeFlags<T>(y: Argv<T>) {
     .option('max-db-bytes', {
       type: 'string',
       describe: 'cap the database file at this size (e.g. 500M, 2G); beyond it writes fail as on a full disk',
+    })
+    .option('push-to', {
+      type: 'string',
+      describe:
+        'postgres://...: push each session to this fleet database when it ends, in a background process (docs/FLEET.md)',
     });
 }
 
@@ -48,6 +53,8 @@ export interface StoreSettings {
   onStoreError: 'forward' | 'fail';
   redact: RedactRules | false;
   maxBytes?: number;
+  /** A fleet database to push ended sessions to (cli/push-to.ts). */
+  pushTo?: string;
 }
 
 export async function resolveStoreFlags(
@@ -66,6 +73,14 @@ export async function resolveStoreFlags(
   if (redact === false) io.stderr.write(`functape ${command}: ${REDACT_OFF_WARNING}\n`);
   const settings: StoreSettings = { path: args.db, onStoreError, redact };
   if (args.label !== undefined) settings.label = args.label;
+  if (args['push-to'] !== undefined) {
+    const { requirePostgresUrl } = await import('./push.js');
+    settings.pushTo = requirePostgresUrl('push-to', args['push-to']);
+    if (redact === false)
+      throw new CliError(
+        '--push-to does not push what --redact off records (secrets must not spread by accident)',
+      );
+  }
   if (args['max-db-bytes'] !== undefined) {
     const { MIN_MAX_BYTES } = await import('../recording/open-database.js');
     settings.maxBytes = parseByteSize(args['max-db-bytes'], '--max-db-bytes');

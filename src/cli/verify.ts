@@ -1,5 +1,6 @@
 import type { VerifyReport } from '../recording/verify-recording.js';
 import { defineCommand } from './command.js';
+import { isFleetUrl } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 
 export function formatVerifyReport(r: VerifyReport): string {
@@ -22,13 +23,19 @@ export const verifyCommand = defineCommand({
       .option('db', {
         type: 'string',
         demandOption: true,
-        describe: 'the recording (SQLite file); opened read-only',
+        describe: 'the recording (SQLite file; opened read-only) or a fleet database (postgres://...)',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
   run: async (args, io) => {
-    requireDb(args.db);
-    const { verifyRecording } = await import('../recording/index.js');
-    const report: VerifyReport = verifyRecording(args.db); // a RecordingError is a one-line exit 2 (cli/main)
+    const db = requireDb(args.db);
+    let report: VerifyReport;
+    if (isFleetUrl(db)) {
+      const { withFleet, verifyFleet } = await import('../recording/fleet/index.js');
+      report = await withFleet(db, 'verifying', (c) => verifyFleet(c, db));
+    } else {
+      const { verifyRecording } = await import('../recording/index.js');
+      report = verifyRecording(db); // a RecordingError is a one-line exit 2 (cli/main)
+    }
     io.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${formatVerifyReport(report)}\n`);
     return report.problems.length === 0 ? 0 : 1;
   },

@@ -94,6 +94,7 @@ export const wrapCommand = defineCommand({
     beginOpenStore(settings, () => warnIfShared(settings.path, 'wrap', io))
       .then(({ ready }) => ready)
       .then(store.resolve, store.reject);
+    const pusher = (await import('./push-to.js')).pushWhenOpen(store.promise, settings, io.stderr);
 
     const forward = () => {
       const sig = typeof io.signal.reason === 'string' ? (io.signal.reason as NodeJS.Signals) : 'SIGTERM';
@@ -115,6 +116,7 @@ export const wrapCommand = defineCommand({
     // before stopping ends what is left as a shutdown.
     await proxy.relay.whenIdle(WORKER_GONE_GRACE_MS);
     const summary = await proxy.stop();
+    pusher.stop();
     if (unopened) throw unopened;
     if ('error' in outcome) {
       const code = (outcome.error as NodeJS.ErrnoException).code;

@@ -24,6 +24,10 @@ export interface SessionStart {
   functapeVersion: string;
   /** Hash or version of proto/ the recording's decoder was built from. */
   schemaVersion: string;
+  /** Globally unique id (a fleet database's key); a new session gets a random one when stored. */
+  uuid?: string;
+  /** Recorded with `--redact off` (as stored; a new session takes its writer's setting). */
+  redactOff?: boolean;
 }
 
 /** Why a session ended. */
@@ -35,6 +39,14 @@ export type EndReason =
   | 'host-gone' // the upstream connection failed or reset
   | 'shutdown' // functape itself stopped (signal) and closed the stream
   | 'store-error'; // --on-store-error fail ended it
+
+/** End reasons that count as a failure (`sessions --failed`): a stream that broke, not one that was shut down. */
+export const FAILED_END_REASONS: readonly EndReason[] = [
+  'error-status',
+  'worker-gone',
+  'host-gone',
+  'store-error',
+];
 
 export interface SessionEnd {
   id: number;

@@ -29,3 +29,5 @@ export { selectSessions, type SessionSelection } from './select-sessions.js';
 export { createLineOutput, type LineOutput } from './line-output.js';
 export type { KnownFrameIndex } from './record-sink.js';
 export { parallelExport, type ParallelExportOptions } from './parallel-export.js';
+export { recordingStats } from './stats-sqlite.js';
+export { failedSessionIds } from './failed-sessions.js';

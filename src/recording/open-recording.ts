@@ -53,7 +53,8 @@ export interface Recording {
   close(): void;
 }
 
-interface SessionRow {
+/** A sessions row as better-sqlite3 reads it (integers as bigints where they may be large). */
+export interface SessionRow {
   id: number;
   start_wall_ms: number;
   label: string | null;
@@ -72,10 +73,16 @@ interface SessionRow {
   status_code: bigint | null;
   status_details: string | null;
   status_metadata: string | null;
+  uuid: string | null;
+  redact_off: bigint;
 }
 
-const SESSION_COLUMNS = `id, start_wall_ms, label, upstream, path, metadata, functape_version, schema_version,
-  worker_id, to_host, to_worker, unstored, end_ns, end_wall_ms, end_reason, status_code, status_details, status_metadata`;
+/** The session columns of a file of schema `version` (a version-1 file has no uuid yet). */
+const sessionColumns = (
+  version: number,
+) => `id, start_wall_ms, label, upstream, path, metadata, functape_version,
+  schema_version, worker_id, to_host, to_worker, unstored, end_ns, end_wall_ms, end_reason, status_code,
+  status_details, status_metadata, ${version >= 2 ? 'uuid, redact_off' : 'NULL AS uuid, 0 AS redact_off'}`;
 
 // t_ns comes back as a number while exact (below 2^53 ns, ~104 days), else as text.
 // The session id is not read back: the caller asked for one session. Direction, compressed
@@ -118,6 +125,7 @@ export function openRecording(path: string, options: OpenRecordingOptions = {}):
     const kib = Math.max(64, Math.floor(options.cacheKiB));
     wrap(() => db.pragma(`cache_size = -${kib}`));
   }
+  const SESSION_COLUMNS = sessionColumns(version);
   const all = wrap(() =>
     db
       .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE start_wall_ms IS NOT NULL ORDER BY id`)
@@ -323,7 +331,8 @@ function parseMetadata(text: string | null): Metadata {
   }
 }
 
-function toSession(r: SessionRow): SessionInfo {
+/** A sessions row as the SessionInfo readers give (the fleet's rows come through here too). */
+export function toSession(r: SessionRow): SessionInfo {
   const s: SessionInfo = {
     id: Number(r.id),
     startWallMs: r.start_wall_ms,
@@ -336,6 +345,8 @@ function toSession(r: SessionRow): SessionInfo {
   };
   if (r.label !== null) s.label = r.label;
   if (r.worker_id !== null) s.workerId = r.worker_id;
+  if (r.uuid !== null) s.uuid = r.uuid;
+  if (Number(r.redact_off) !== 0) s.redactOff = true;
   if (r.end_reason !== null) {
     s.end = {
       id: s.id,

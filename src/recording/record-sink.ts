@@ -62,7 +62,7 @@ export function createRecordSink(db: Database.Database, redact: RedactRules | fa
       }
     },
     start(start) {
-      sql.startSession(start);
+      sql.startSession({ ...start, redactOff: start.redactOff ?? redactor === null });
       if (start.workerId !== undefined && !workerKnown.has(start.id)) {
         sql.setWorkerId(start.id, start.workerId);
         workerKnown.add(start.id);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Frame, FrameIndex } from '../model/frame.js';
 import type { SessionEnd, SessionStart } from '../model/session.js';
@@ -17,7 +18,7 @@ export interface RecordSql {
   releaseIds(ids: readonly number[]): void;
   /** True when `id` is free or only reserved. */
   idAvailable(id: number): boolean;
-  /** Write the session row (filling a reserved row, or inserting). */
+  /** Write the session row (filling a reserved row, or inserting), with `start.uuid` or a new random one. */
   startSession(start: SessionStart): void;
   /** `stored`: the bytes to keep (`frame.bytes` or their redacted re-encoding); `size`: the wire size. */
   insertFrame(frame: Frame, index: FrameIndex, stored: Uint8Array, redacted: boolean, size: number): void;
@@ -38,11 +39,14 @@ export function createRecordSql(db: Database.Database): RecordSql {
   const release = db.prepare(`DELETE FROM sessions WHERE id = ? AND start_wall_ms IS NULL`);
   const lookup = db.prepare(`SELECT start_wall_ms AS s FROM sessions WHERE id = ?`);
   const upsertStart = db.prepare(`
-    INSERT INTO sessions (id, start_wall_ms, label, upstream, path, metadata, functape_version, schema_version)
-    VALUES (@id, @startWallMs, @label, @upstream, @path, @metadata, @functapeVersion, @schemaVersion)
+    INSERT INTO sessions (id, start_wall_ms, label, upstream, path, metadata, functape_version, schema_version,
+      uuid, redact_off)
+    VALUES (@id, @startWallMs, @label, @upstream, @path, @metadata, @functapeVersion, @schemaVersion,
+      @uuid, @redactOff)
     ON CONFLICT (id) DO UPDATE SET start_wall_ms = excluded.start_wall_ms, label = excluded.label,
       upstream = excluded.upstream, path = excluded.path, metadata = excluded.metadata,
-      functape_version = excluded.functape_version, schema_version = excluded.schema_version`);
+      functape_version = excluded.functape_version, schema_version = excluded.schema_version,
+      uuid = excluded.uuid, redact_off = excluded.redact_off`);
   const insert = db.prepare(`
     INSERT INTO frames (session_id, seq, dir_seq, direction, t_ns, wall_ms, compressed, kind,
       request_id, invocation_id, function_id, size, redacted, decode_error, bytes)
@@ -91,6 +95,8 @@ export function createRecordSql(db: Database.Database): RecordSql {
         metadata: json(s.metadata),
         functapeVersion: s.functapeVersion ?? '',
         schemaVersion: s.schemaVersion ?? '',
+        uuid: s.uuid ?? randomUUID(),
+        redactOff: s.redactOff ? 1 : 0,
       });
     },
     insertFrame(f, x, stored, redacted, size) {

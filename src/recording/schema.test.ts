@@ -54,3 +54,22 @@ test('the real migrations reach SCHEMA_VERSION with the indexes readers rely on'
   assert.deepEqual(indexes, ['frames_session_invocation', 'frames_session_kind', 'frames_session_seq']);
   db.close();
 });
+
+test('version 2 gives every existing session its own random uuid and counts it as redacted', () => {
+  const db = new Database(':memory:');
+  migrate(db, MIGRATIONS, 1);
+  const insert = db.prepare('INSERT INTO sessions (id, start_wall_ms) VALUES (?, 1)');
+  for (let id = 1; id <= 50; id++) insert.run(id);
+  migrate(db, MIGRATIONS, 2);
+  const rows = db.prepare('SELECT uuid, redact_off FROM sessions').all() as {
+    uuid: string;
+    redact_off: number;
+  }[];
+  assert.equal(new Set(rows.map((r) => r.uuid)).size, 50, 'all different');
+  for (const r of rows) {
+    assert.match(r.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(r.redact_off, 0);
+  }
+  assert.throws(() => db.prepare('UPDATE sessions SET uuid = ? WHERE id = 2').run(rows[0]!.uuid), /UNIQUE/);
+  db.close();
+});

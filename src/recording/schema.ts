@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
  * `fixtures/recordings/v<N>.db` that a test opens and migrates.
  */
 export const APPLICATION_ID = 0x46545031; // 'FTP1'
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface Migration {
   /** The user_version after this step. */
@@ -60,7 +60,24 @@ CREATE INDEX frames_session_invocation ON frames (session_id, invocation_id) WHE
 CREATE INDEX frames_session_kind ON frames (session_id, kind);
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ to: 1, sql: V1 }];
+/**
+ * Version 2: every session gets a globally unique id (`uuid`, the key a fleet database files
+ * it under: docs/FLEET.md) and says whether it was recorded with `--redact off`. Existing
+ * sessions get a random version-4 uuid each and count as redacted (the default).
+ */
+const V2 = `
+ALTER TABLE sessions ADD COLUMN uuid TEXT;
+ALTER TABLE sessions ADD COLUMN redact_off INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET uuid = lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-'
+  || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(h, 18, 3) || '-' || substr(h, 21, 12))
+FROM (SELECT id AS i, hex(randomblob(16)) AS h FROM sessions) WHERE id = i;
+CREATE UNIQUE INDEX sessions_uuid ON sessions (uuid);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { to: 1, sql: V1 },
+  { to: 2, sql: V2 },
+];
 
 /**
  * The frames table's secondary indexes, exactly as V1 defines them. They serve reads only

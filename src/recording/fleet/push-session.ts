@@ -1,0 +1,187 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { SessionInfo } from '../../model/session.js';
+import type { Recording } from '../open-recording.js';
+import { FRAME_COPY_COLUMNS, frameRow } from './copy-rows.js';
+import { ensurePartition } from './pg-schema.js';
+
+/** What one push of one session did. */
+export interface SessionPush {
+  id: number;
+  uuid: string;
+  /** Frames sent now (0 when the database had them all). */
+  frames: number;
+  /** Bytes of those frames as stored (the messages, not the COPY text). */
+  bytes: number;
+  /** The database now holds the whole session, its end included. */
+  complete: boolean;
+  /** Another push was sending the same frames at the same moment: this one stopped for now. */
+  raced?: boolean;
+}
+
+/** Frames per transaction: a killed push loses at most this much work, never leaves part of it. */
+export const PUSH_CHUNK_FRAMES = 50_000;
+
+const upsertHead = `
+INSERT INTO functape_sessions (uuid, host, local_id, start_time, start_wall_ms, label, upstream, path, metadata,
+  functape_version, schema_version, worker_id, redact_off)
+VALUES ($1, $2, $3, to_timestamp($4::double precision / 1000), $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (uuid) DO UPDATE SET worker_id = coalesce(functape_sessions.worker_id, excluded.worker_id)
+RETURNING next_seq, end_reason IS NOT NULL AS ended, start_time::text AS start_time`;
+
+/**
+ * Push one session of `rec`: its row, then the frames the database does not have yet (those
+ * from its `next_seq` on), each chunk in one transaction with COPY that also moves next_seq
+ * and the counts, then the end once it is known locally. Idempotent and resumable: a push
+ * killed or cut off at any point leaves whole chunks, and the next one goes on from there;
+ * two pushes of one session at once cannot both commit a chunk (the second sees next_seq moved,
+ * or the primary key, and stops with `raced`). Never writes to `rec`.
+ */
+export async function pushSession(
+  client: pg.Client,
+  rec: Recording,
+  s: SessionInfo & { uuid: string },
+  host: string,
+  chunkFrames = PUSH_CHUNK_FRAMES,
+): Promise<SessionPush> {
+  const result: SessionPush = { id: s.id, uuid: s.uuid, frames: 0, bytes: 0, complete: false };
+  // The end as it was before reading frames: once ended, every frame is already stored.
+  const ended = s.end;
+  await ensurePartition(client, s.startWallMs);
+  const head = (
+    await client.query(upsertHead, [
+      s.uuid,
+      host,
+      s.id,
+      s.startWallMs,
+      s.label ?? null,
+      s.upstream,
+      s.path,
+      JSON.stringify(s.metadata),
+      s.functapeVersion,
+      s.schemaVersion,
+      s.workerId ?? null,
+      s.redactOff === true,
+    ])
+  ).rows[0] as { next_seq: string; ended: boolean; start_time: string };
+  if (head.ended) return { ...result, complete: true };
+  let next = Number(head.next_seq);
+  // As text: exactly the row's value (to the microsecond), the frames' partition key.
+  const startTime = head.start_time;
+  for (;;) {
+    const sent = await pushChunk(client, rec, s.id, s.uuid, startTime, next, chunkFrames);
+    if (sent === 'raced') return { ...result, raced: true };
+    result.frames += sent.frames;
+    result.bytes += sent.bytes;
+    if (sent.frames < chunkFrames) break;
+    next = sent.next;
+  }
+  if (ended) {
+    await client.query(
+      `UPDATE functape_sessions SET end_ns = $2, end_wall_ms = $3, end_reason = $4, status_code = $5,
+         status_details = $6, status_metadata = $7, unstored = $8, worker_id = coalesce(worker_id, $9),
+         pushed_at = now()
+       WHERE uuid = $1`,
+      [
+        s.uuid,
+        ended.endNs.toString(),
+        ended.endWallMs,
+        ended.reason,
+        ended.status?.code ?? null,
+        ended.status?.details ?? null,
+        ended.status?.metadata ? JSON.stringify(ended.status.metadata) : null,
+        ended.unstored ?? 0,
+        s.workerId ?? null,
+      ],
+    );
+    result.complete = true;
+  }
+  return result;
+}
+
+/**
+ * Fold a chunk's frames (seq in [$3, $4)) into functape_invocations, in the chunk's
+ * transaction. An invocation whose messages fall in several chunks is summed across them.
+ */
+export const ADD_INVOCATIONS = `
+INSERT INTO functape_invocations AS i
+SELECT session_uuid, start_time, invocation_id,
+  max(function_id) FILTER (WHERE kind = 'invocationRequest'),
+  min(t_ns) FILTER (WHERE kind = 'invocationRequest'),
+  min(t_ns) FILTER (WHERE kind = 'invocationResponse'),
+  max(status) FILTER (WHERE kind = 'invocationResponse'),
+  count(*) FILTER (WHERE kind = 'invocationCancel'),
+  count(*) FILTER (WHERE kind = 'rpcLog'),
+  coalesce(sum(size) FILTER (WHERE direction = 'toHost'), 0),
+  coalesce(sum(size) FILTER (WHERE direction = 'toWorker'), 0)
+FROM functape_frames
+WHERE session_uuid = $1 AND start_time = $2::timestamptz AND seq >= $3 AND seq < $4 AND invocation_id IS NOT NULL
+GROUP BY session_uuid, start_time, invocation_id
+ON CONFLICT (session_uuid, invocation_id, start_time) DO UPDATE SET
+  function_id = coalesce(i.function_id, excluded.function_id),
+  req_ns = least(i.req_ns, excluded.req_ns),
+  res_ns = least(i.res_ns, excluded.res_ns),
+  status = coalesce(i.status, excluded.status),
+  cancels = i.cancels + excluded.cancels,
+  logs = i.logs + excluded.logs,
+  to_host = i.to_host + excluded.to_host,
+  to_worker = i.to_worker + excluded.to_worker`;
+
+type Chunk = { frames: number; bytes: number; next: number } | 'raced';
+
+/** Up to `max` frames from seq `from` on, in one transaction with the session row's next_seq. */
+async function pushChunk(
+  client: pg.Client,
+  rec: Recording,
+  id: number,
+  uuid: string,
+  startTime: string,
+  from: number,
+  max: number,
+): Promise<Chunk> {
+  const counts = { toHost: 0, toWorker: 0, frames: 0, bytes: 0, next: from };
+  const frames = rec.frames(id, { afterSeq: from - 1 });
+  function* lines(): Generator<string> {
+    let text = '';
+    for (const f of frames) {
+      text += frameRow(uuid, startTime, f);
+      if (f.direction === 'toHost') counts.toHost++;
+      else counts.toWorker++;
+      counts.bytes += f.bytes.byteLength;
+      counts.next = f.seq + 1;
+      if (++counts.frames >= max) break;
+      if (text.length >= 256 * 1024) {
+        yield text;
+        text = '';
+      }
+    }
+    if (text) yield text;
+  }
+  await client.query('BEGIN');
+  try {
+    const moved = await client.query(
+      'UPDATE functape_sessions SET pushed_at = now() WHERE uuid = $1 AND next_seq = $2',
+      [uuid, from],
+    );
+    if (moved.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      return 'raced';
+    }
+    const copy = client.query(copyStreams.from(`COPY functape_frames (${FRAME_COPY_COLUMNS}) FROM STDIN`));
+    await pipeline(Readable.from(lines(), { objectMode: false }), copy);
+    await client.query(
+      `UPDATE functape_sessions SET next_seq = $2, to_host = to_host + $3, to_worker = to_worker + $4
+       WHERE uuid = $1`,
+      [uuid, counts.next, counts.toHost, counts.toWorker],
+    );
+    await client.query(ADD_INVOCATIONS, [uuid, startTime, from, counts.next]);
+    await client.query('COMMIT');
+    return counts;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    if ((err as { code?: string }).code === '23505') return 'raced';
+    throw err;
+  }
+}
