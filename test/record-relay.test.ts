@@ -41,7 +41,9 @@ async function converse(
   const worker = dialTestWorker(address, metadata);
   for (const m of messages) await worker.send(m);
   worker.duplex.end();
-  const end = await withTimeout(worker.duplex.done, 20_000, 'worker call end');
+  // A guard against a hang, not a timing check: 64 MiB each way takes ~8 s alone on 2 cores
+  // and more than 20 s beside a full suite run.
+  const end = await withTimeout(worker.duplex.done, 120_000, 'worker call end');
   return { worker, status: end.status, headers: worker.duplex.metadata };
 }
 
