@@ -9,7 +9,7 @@
 //   still reaches bin/;
 // - the worker threads' entries sit beside the CLI chunks, so capture-store's
 //   `new URL('./writer-thread.js', import.meta.url)` and parallel-export's
-//   `./export-thread.js` and fleet/copy-stream's `./copy-thread.js` find them;
+//   `./export-thread.js` find them;
 // - yargs resolves its message catalogues as `../../../locales` from its own file, i.e.
 //   dist/locales from here, so they are copied there.
 // better-sqlite3 (a native addon found through node_modules) stays external, and so do pg and
@@ -91,7 +91,6 @@ await Promise.all([
   // Each worker thread's entry: one self-contained file, so a new isolate reads one module.
   build({ ...common, entryPoints: { 'writer-thread': entry('recording/writer-thread.js') }, outdir: out }),
   build({ ...common, entryPoints: { 'export-thread': entry('recording/export-thread.js') }, outdir: out }),
-  build({ ...common, entryPoints: { 'copy-thread': entry('recording/fleet/copy-thread.js') }, outdir: out }),
   // The viewer's page script (`functape view` inlines it into its one HTML page): built from
   // the TypeScript sources (tsc leaves src/report/view-page/ out; it only type-checks it).
   build({

@@ -19,7 +19,7 @@ const ROW_FIXED = 2 + FIELDS * 4 + 16 + 8 + 4 + 4 + 8 + 8 + 1 + 4 + 1 + 2;
 
 /**
  * Frames of one session as COPY's binary format (`FRAME_COPY_SQL`), in buffers of about
- * `bufferBytes` (each its own ArrayBuffer, so it can be transferred): the header first, the trailer after the last frame. Values go as the server
+ * `bufferBytes`: the header first, the trailer after the last frame. Values go as the server
  * stores them, exactly: the uuid's 16 bytes, start_time as microseconds since 2000-01-01 UTC
  * (`startUs`, the session row's own value), t_ns and the wall time's double unchanged, the
  * message bytes as they are (no hex, no escaping). `status` is read out of an
@@ -34,7 +34,7 @@ export function* copyRows(
   bufferBytes = 1 << 20,
 ): Generator<Buffer> {
   const id = Buffer.from(uuid.replaceAll('-', ''), 'hex');
-  let buf = Buffer.allocUnsafeSlow(bufferBytes);
+  let buf = Buffer.allocUnsafe(bufferBytes);
   HEADER.copy(buf);
   let at = HEADER.length;
   const text = (v: string | undefined) => {
@@ -57,7 +57,7 @@ export function* copyRows(
     const need = ROW_FIXED + 3 * strings + f.bytes.byteLength;
     if (at + need > buf.length) {
       yield buf.subarray(0, at);
-      buf = Buffer.allocUnsafeSlow(Math.max(bufferBytes, need + TRAILER.length));
+      buf = Buffer.allocUnsafe(Math.max(bufferBytes, need + TRAILER.length));
       at = 0;
     }
     at = buf.writeInt16BE(FIELDS, at);
@@ -96,7 +96,7 @@ export function* copyRows(
   }
   if (at + TRAILER.length > buf.length) {
     yield buf.subarray(0, at);
-    buf = Buffer.allocUnsafeSlow(TRAILER.length);
+    buf = Buffer.allocUnsafe(TRAILER.length);
     at = 0;
   }
   at += TRAILER.copy(buf, at);

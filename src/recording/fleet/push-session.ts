@@ -4,9 +4,9 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { SessionInfo } from '../../model/session.js';
 import type { Recording } from '../open-recording.js';
-import { FRAME_COPY_SQL } from './copy-rows.js';
-import { copyThread } from './copy-stream.js';
-import { UPSERT_INVOCATIONS } from './invocation-fold.js';
+import type { StoredFrame } from '../../model/frame.js';
+import { copyRows, FRAME_COPY_SQL } from './copy-rows.js';
+import { invocationFold, UPSERT_INVOCATIONS } from './invocation-fold.js';
 import { ensurePartition } from './pg-schema.js';
 
 /** What one push of one session did. */
@@ -74,18 +74,13 @@ export async function pushSession(
   // Exactly the row's value (to the microsecond), the frames' partition key: as text for SQL,
   // as microseconds since 2000-01-01 for COPY's binary format.
   const start = { text: head.start_time, us: BigInt(head.start_us) };
-  const thread = copyThread(rec.path, s.id, s.uuid, start.us);
-  try {
-    for (;;) {
-      const sent = await pushChunk(client, thread, s.uuid, start, next, chunkFrames);
-      if (sent === 'raced') return { ...result, raced: true };
-      result.frames += sent.frames;
-      result.bytes += sent.bytes;
-      if (sent.frames < chunkFrames) break;
-      next = sent.next;
-    }
-  } finally {
-    await thread.close();
+  for (;;) {
+    const sent = await pushChunk(client, rec, s.id, s.uuid, start, next, chunkFrames);
+    if (sent === 'raced') return { ...result, raced: true };
+    result.frames += sent.frames;
+    result.bytes += sent.bytes;
+    if (sent.frames < chunkFrames) break;
+    next = sent.next;
   }
   if (ended) {
     await client.query(
@@ -111,17 +106,32 @@ export async function pushSession(
 }
 
 type Chunk = { frames: number; bytes: number; next: number } | 'raced';
-type CopyThread = ReturnType<typeof copyThread>;
 
 /** Up to `max` frames from seq `from` on, in one transaction with the session row's next_seq. */
 async function pushChunk(
   client: pg.Client,
-  thread: CopyThread,
+  rec: Recording,
+  id: number,
   uuid: string,
   start: { text: string; us: bigint },
   from: number,
   max: number,
 ): Promise<Chunk> {
+  const counts = { toHost: 0, toWorker: 0, frames: 0, bytes: 0, next: from };
+  function* upToMax(): Generator<StoredFrame> {
+    for (const f of rec.frames(id, { afterSeq: from - 1 })) {
+      yield f;
+      if (++counts.frames >= max) return;
+    }
+  }
+  const invocations = invocationFold();
+  const count = (f: StoredFrame, status: number | undefined) => {
+    invocations.add(f, status);
+    if (f.direction === 'toHost') counts.toHost++;
+    else counts.toWorker++;
+    counts.bytes += f.bytes.byteLength;
+    counts.next = f.seq + 1;
+  };
   await client.query('BEGIN');
   try {
     const moved = await client.query(
@@ -133,15 +143,13 @@ async function pushChunk(
       return 'raced';
     }
     const copy = client.query(copyStreams.from(FRAME_COPY_SQL));
-    const chunk = thread.chunk(from, max);
-    await pipeline(Readable.from(chunk.rows, { objectMode: false }), copy);
-    const { counts, invocations } = chunk.end();
+    await pipeline(Readable.from(copyRows(uuid, start.us, upToMax(), count), { objectMode: false }), copy);
     await client.query(
       `UPDATE functape_sessions SET next_seq = $2, to_host = to_host + $3, to_worker = to_worker + $4
        WHERE uuid = $1`,
       [uuid, counts.next, counts.toHost, counts.toWorker],
     );
-    await client.query(UPSERT_INVOCATIONS, [uuid, start.text, ...invocations]);
+    await client.query(UPSERT_INVOCATIONS, [uuid, start.text, ...invocations.params()]);
     await client.query('COMMIT');
     return counts;
   } catch (err) {
