@@ -175,6 +175,10 @@ test('bench takes a fleet database: the session is pulled into a local file firs
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /invocations +20 completed/);
+  assert.ok(
+    r.stdout.includes(`(session ${session!.uuid})`) && !r.stdout.includes('functape-cache-'),
+    r.stdout,
+  );
   assert.ok(!`${r.stdout}${r.stderr}`.includes(server.password));
 });
 
@@ -212,6 +216,9 @@ test('replay host and minimize take a fleet database: the session is pulled into
   ]);
   assert.equal(m.code, 0, m.stderr);
   assert.match(m.stdout, /units: \d+ → 2/);
+  // the output names the database (password masked) and the session, not the temporary copy
+  assert.ok(m.stdout.includes(`(session ${session!.uuid})`), m.stdout);
+  assert.ok(!m.stdout.includes('functape-cache-'), m.stdout);
   assert.ok(!`${m.stdout}${m.stderr}`.includes(server.password));
   const bad = await runMain(['replay', 'host', '--db', url, '--session', '1', ...pass]);
   assert.equal(bad.code, 2);

@@ -87,12 +87,12 @@ export const minimizeCommand = defineCommand({
 });
 
 /** Minimize one session of a recording file (a fleet URL has been pulled into a local cache by then). */
-async function runMinimize(args: MinimizeArgs, io: CliIo): Promise<number> {
+async function runMinimize(args: MinimizeArgs, io: CliIo, source: string): Promise<number> {
   const s = await resolveMinimizeFlags(args);
   const { readSessionFrames } = await import('./session-frames.js');
   const { session, frames } = await readSessionFrames(args.db, s.session, 'only');
   if (!frames.some((f) => f.direction === 'toWorker'))
-    throw new CliError(`session ${session.id} of ${args.db} has no host→worker messages: nothing to replay`);
+    throw new CliError(`session ${session.id} of ${source} has no host→worker messages: nothing to replay`);
   const [{ minimizeRecording }, { candidateReplay }] = await Promise.all([
     import('../replay/minimize/minimize-engine.js'),
     import('./minimize-candidate.js'),
@@ -125,7 +125,15 @@ async function runMinimize(args: MinimizeArgs, io: CliIo): Promise<number> {
     throw new CliError(
       `fails ${outcome.failed} of ${outcome.of} runs: not reproducible enough to minimize; try --pace recorded or --confirm 5`,
     );
-  const report = await finish(args, io, session, frames, outcome, performance.now() - t0, s.jobs);
+  const report = await finish(
+    { ...args, source },
+    io,
+    session,
+    frames,
+    outcome,
+    performance.now() - t0,
+    s.jobs,
+  );
   return report.stoppedBy === 'interrupted' ? 130 : 0;
 }
 
@@ -170,7 +178,7 @@ async function resolveMinimizeFlags(args: MinimizeArgs) {
 
 /** Write MIN.db, print the summary and the remaining failure, and `--json`. */
 async function finish(
-  args: MinimizeArgs,
+  args: MinimizeArgs & { source: string },
   io: CliIo,
   session: SessionInfo,
   frames: StoredFrame[],
@@ -191,10 +199,10 @@ async function finish(
   ]);
   const { basename } = await import('node:path');
   const before = o.units.units.length;
-  const label = `minimized from ${basename(args.db)} session ${session.id} by functape minimize: ${o.kept.length} of ${before} units, ${o.oneMinimal ? '1-minimal' : 'not minimal'}`;
+  const label = `minimized from ${args.source === args.db ? basename(args.db) : args.source} session ${session.id} by functape minimize: ${o.kept.length} of ${before} units, ${o.oneMinimal ? '1-minimal' : 'not minimal'}`;
   await writeMinimized(args.out, session, frames, o.frames, label);
   const report: MinimizeReport = {
-    source: { db: args.db, session: session.id },
+    source: { db: args.source, session: session.id },
     out: args.out,
     target: describeTarget(o.target),
     oneMinimal: o.oneMinimal,

@@ -18,7 +18,7 @@ export const replayCommand = defineCommand({
 });
 
 /** One replay of a recording file (a fleet URL has been pulled into a local cache by then). */
-async function runReplay(args: ReplayArgs, io: CliIo): Promise<number> {
+async function runReplay(args: ReplayArgs, io: CliIo, source: string): Promise<number> {
   const settings = await resolveReplayFlags(args, io);
   const { frames, sessionId, label } = await loadReplaySession(args.db, settings.session, args.side);
   const { pace, ignore, redact } = settings;
@@ -34,7 +34,7 @@ async function runReplay(args: ReplayArgs, io: CliIo): Promise<number> {
   const recorder = args.record
     ? await openReplayRecorder(
         args.record,
-        `replay ${args.side} of ${args.db} session ${sessionId}`,
+        `replay ${args.side} of ${source} session ${sessionId}`,
         redact,
         io,
       )
