@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openRecording } from '../src/recording/open-recording.js';
-import { FRAME_COPY_COLUMNS, frameRow } from '../src/recording/fleet/copy-rows.js';
+import { copyRows, FRAME_COPY_COLUMNS } from '../src/recording/fleet/copy-rows.js';
 import { ensurePartition, migrateFleet } from '../src/recording/fleet/pg-schema.js';
-import { ADD_INVOCATIONS } from '../src/recording/fleet/push-session.js';
+import { ADD_INVOCATIONS } from '../src/recording/fleet/invocation-fold.js';
 import { pgBinDir, startPgServer, type PgServer } from '../test/helpers/pg-server.js';
 import { bigRecording, goldenFiles } from '../test/fleet-helpers.js';
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
@@ -95,16 +95,17 @@ export const fleetBenchmark: Benchmark = {
       bigRecording((await goldenFiles(ctx.tmp))['reference-mixed']!, db, count);
       const rec = openRecording(db);
       const s = rec.sessions()[0]!;
-      const start = new Date(s.startWallMs).toISOString();
-      let text = '';
+      // the same rows push sends: COPY's binary format (start_time in µs since 2000-01-01)
+      const startUs = BigInt(Math.round(s.startWallMs * 1000)) - 946_684_800_000_000n;
       let bytes = 0;
-      for (const f of rec.frames(s.id)) {
-        text += frameRow(s.uuid!, start, f);
-        bytes += f.bytes.byteLength;
-      }
-      rec.close();
       const rows = join(ctx.tmp, 'rows.copy');
-      writeFileSync(rows, text);
+      writeFileSync(
+        rows,
+        Buffer.concat([
+          ...copyRows(s.uuid!, startUs, rec.frames(s.id), (f) => (bytes += f.bytes.byteLength)),
+        ]),
+      );
+      rec.close();
       const psql = join(pgBinDir()!, 'psql');
       let n = 0;
       const r = await interleave(
@@ -114,7 +115,7 @@ export const fleetBenchmark: Benchmark = {
           const secs = timed(psql, [
             url,
             '-qc',
-            `\\copy functape_frames (${FRAME_COPY_COLUMNS}) FROM '${rows}'`,
+            `\\copy functape_frames (${FRAME_COPY_COLUMNS}) FROM '${rows}' WITH (FORMAT binary)`,
           ]);
           ctx.log(`  psql \\copy run ${i + 1}: ${Math.round(count / secs)} messages/s`);
           return count / secs;

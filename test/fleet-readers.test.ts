@@ -175,5 +175,52 @@ test('bench takes a fleet database: the session is pulled into a local file firs
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /invocations +20 completed/);
+  assert.ok(
+    r.stdout.includes(`(session ${session!.uuid})`) && !r.stdout.includes('functape-cache-'),
+    r.stdout,
+  );
   assert.ok(!`${r.stdout}${r.stderr}`.includes(server.password));
+});
+
+test('replay host and minimize take a fleet database: the session is pulled into a local file first', async (t) => {
+  const dir = tmpDir(t);
+  const files = await goldenFiles(dir);
+  const url = server.database('replay');
+  const db = files['reference-mixed']!;
+  await out(['push', '--db', db, '--to', url, '--host', 'h']);
+  const [session] = await sessionsJson(url);
+  const worker = `${process.execPath} ${join(import.meta.dirname, '..', '..', 'bin', 'functape')} worker --bug state`;
+  const pass = ['--worker', worker, '--pace', 'fast', '--in-order'];
+  // the verdict and every differing field, without the live timings
+  const verdict = async (from: string, ...which: string[]) => {
+    const r = await runMain(['replay', 'host', '--db', from, ...which, ...pass]);
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(server.password));
+    return {
+      code: r.code,
+      diffs: r.stdout.split('\n').filter((l) => !/service time|answers matched/.test(l)),
+    };
+  };
+  const fromFile = await verdict(db);
+  assert.equal(fromFile.code, 1, fromFile.diffs.join('\n'));
+  assert.deepEqual(await verdict(url, '--session', session!.uuid as string), fromFile);
+  const min = join(dir, 'min.db');
+  const m = await runMain([
+    'minimize',
+    '--db',
+    url,
+    '--session',
+    session!.uuid as string,
+    ...pass,
+    '--out',
+    min,
+  ]);
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stdout, /units: \d+ → 2/);
+  // the output names the database (password masked) and the session, not the temporary copy
+  assert.ok(m.stdout.includes(`(session ${session!.uuid})`), m.stdout);
+  assert.ok(!m.stdout.includes('functape-cache-'), m.stdout);
+  assert.ok(!`${m.stdout}${m.stderr}`.includes(server.password));
+  const bad = await runMain(['replay', 'host', '--db', url, '--session', '1', ...pass]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /in a fleet database a session is its uuid/);
 });

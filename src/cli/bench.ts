@@ -17,7 +17,7 @@ export const benchCommand = defineCommand({
   run: async (args, io) => viaFleetCache(args, io, runBenchCommand),
 });
 
-async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
+async function runBenchCommand(args: BenchArgs, io: CliIo, source: string): Promise<number> {
   const settings = await resolveBenchFlags(args);
   const { plan, workers, functions, baseline } = settings;
   const { readSessionFrames } = await import('./session-frames.js');
@@ -33,7 +33,7 @@ async function runBenchCommand(args: BenchArgs, io: CliIo): Promise<number> {
   try {
     report = await runBench({
       frames,
-      source: { db: args.db, sessionId: session.id },
+      source: { db: source, sessionId: session.id },
       functions,
       workerCommand: args.worker,
       workers,

@@ -22,19 +22,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * sessions (the `--session UUID` one, or all) are pulled into a private temporary recording
  * first, the command runs on that, and the copy is removed after. A file runs as it is.
  * So every reader gives the same output for a file and for the database it was pushed to.
+ * `run` also gets what to call the recording where its output names it: the file, or the
+ * URL (password masked) and the session, never the temporary copy's path.
  */
 export async function viaFleetCache<A extends { db: string; session?: string | undefined }>(
   args: A,
   io: CliIo,
-  run: (args: A, io: CliIo) => Promise<number>,
+  run: (args: A, io: CliIo, source: string) => Promise<number>,
 ): Promise<number> {
-  if (!isFleetUrl(args.db)) return run(args, io);
+  if (!isFleetUrl(args.db)) return run(args, io, args.db);
   const uuid = args.session;
   if (uuid !== undefined && !UUID.test(uuid))
     throw new CliError(
       `--session ${JSON.stringify(uuid)}: in a fleet database a session is its uuid (see functape sessions --db postgres://...)`,
     );
-  const { withFleet, fleetSessionsByUuid, listFleetSessions, pullSessions } = await import(
+  const { withFleet, fleetSessionsByUuid, listFleetSessions, pullSessions, safeUrl } = await import(
     '../recording/fleet/index.js'
   );
   const dir = mkdtempSync(join(tmpdir(), 'functape-cache-'));
@@ -47,7 +49,8 @@ export async function viaFleetCache<A extends { db: string; session?: string | u
         throw new CliError(`no session ${uuid} in the fleet database`);
       await pullSessions(client, Array.isArray(sessions) ? sessions : sessions.sessions, path);
     });
-    return await run({ ...args, db: path, session: undefined }, io);
+    const source = `${safeUrl(args.db)} (${uuid === undefined ? 'all sessions' : `session ${uuid}`})`;
+    return await run({ ...args, db: path, session: undefined }, io, source);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

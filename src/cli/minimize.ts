@@ -10,12 +10,21 @@ import {
   optionalNumberFlag,
   sessionFlag,
 } from './flag-values.js';
+import { viaFleetCache } from './fleet-cache.js';
 import { replayPassFlags, resolvePassFlags } from './replay-flags.js';
 
 function minimizeFlags(y: import('yargs').Argv) {
   return replayPassFlags(y)
-    .option('db', { type: 'string', demandOption: true, describe: 'the failing recording' })
-    .option('session', { type: 'string', describe: 'session id (default: the only session in the file)' })
+    .option('db', {
+      type: 'string',
+      demandOption: true,
+      describe:
+        'the failing recording (or a fleet database, postgres://..., pulled into a local cache first)',
+    })
+    .option('session', {
+      type: 'string',
+      describe: 'session id (default: the only session in the file; a uuid in a fleet database)',
+    })
     .option('worker', {
       type: 'string',
       demandOption: true,
@@ -74,50 +83,59 @@ export const minimizeCommand = defineCommand({
     'reloads, status requests, warmups; then fast pace and empty bodies), replaying candidates against ' +
     'fresh workers. Writes a normal recording. Exit 0 done, 2 usage/input or not reproducible, 130 interrupted',
   builder: minimizeFlags,
-  run: async (args, io) => {
-    const s = await resolveMinimizeFlags(args);
-    const { readSessionFrames } = await import('./session-frames.js');
-    const { session, frames } = await readSessionFrames(args.db, s.session, 'only');
-    if (!frames.some((f) => f.direction === 'toWorker'))
-      throw new CliError(
-        `session ${session.id} of ${args.db} has no host→worker messages: nothing to replay`,
-      );
-    const [{ minimizeRecording }, { candidateReplay }] = await Promise.all([
-      import('../replay/minimize/minimize-engine.js'),
-      import('./minimize-candidate.js'),
-    ]);
-    const progress = io.stderr.isTTY
-      ? (p: { runs: number; unitsLeft: number; phase: string }) =>
-          io.stderr.write(`\r\x1b[2Kminimize: ${p.runs} runs, ${p.unitsLeft} units left`)
-      : undefined;
-    const t0 = performance.now();
-    const outcome = await minimizeRecording({
-      frames,
-      replay: candidateReplay(s.candidate),
-      ...(s.until ? { until: s.until } : {}),
-      confirm: s.confirm,
-      jobs: s.jobs,
-      ...(s.maxRuns !== undefined ? { maxRuns: s.maxRuns } : {}),
-      ...(s.timeMs !== undefined ? { timeMs: s.timeMs } : {}),
-      fastAlready: s.candidate.pace.mode === 'fast',
-      signal: io.signal,
-      ...(progress ? { onProgress: progress } : {}),
-    });
-    if (progress) io.stderr.write('\r\x1b[2K');
-    if (outcome.type !== 'done' && io.signal.aborted) {
-      io.stderr.write('functape minimize: interrupted before the failure was confirmed\n');
-      return 130;
-    }
-    if (outcome.type === 'passes')
-      throw new CliError(`the original replay does not fail (${outcome.runs} runs): nothing to minimize`);
-    if (outcome.type === 'flaky')
-      throw new CliError(
-        `fails ${outcome.failed} of ${outcome.of} runs: not reproducible enough to minimize; try --pace recorded or --confirm 5`,
-      );
-    const report = await finish(args, io, session, frames, outcome, performance.now() - t0, s.jobs);
-    return report.stoppedBy === 'interrupted' ? 130 : 0;
-  },
+  run: async (args, io) => viaFleetCache(args, io, runMinimize),
 });
+
+/** Minimize one session of a recording file (a fleet URL has been pulled into a local cache by then). */
+async function runMinimize(args: MinimizeArgs, io: CliIo, source: string): Promise<number> {
+  const s = await resolveMinimizeFlags(args);
+  const { readSessionFrames } = await import('./session-frames.js');
+  const { session, frames } = await readSessionFrames(args.db, s.session, 'only');
+  if (!frames.some((f) => f.direction === 'toWorker'))
+    throw new CliError(`session ${session.id} of ${source} has no host→worker messages: nothing to replay`);
+  const [{ minimizeRecording }, { candidateReplay }] = await Promise.all([
+    import('../replay/minimize/minimize-engine.js'),
+    import('./minimize-candidate.js'),
+  ]);
+  const progress = io.stderr.isTTY
+    ? (p: { runs: number; unitsLeft: number; phase: string }) =>
+        io.stderr.write(`\r\x1b[2Kminimize: ${p.runs} runs, ${p.unitsLeft} units left`)
+    : undefined;
+  const t0 = performance.now();
+  const outcome = await minimizeRecording({
+    frames,
+    replay: candidateReplay(s.candidate),
+    ...(s.until ? { until: s.until } : {}),
+    confirm: s.confirm,
+    jobs: s.jobs,
+    ...(s.maxRuns !== undefined ? { maxRuns: s.maxRuns } : {}),
+    ...(s.timeMs !== undefined ? { timeMs: s.timeMs } : {}),
+    fastAlready: s.candidate.pace.mode === 'fast',
+    signal: io.signal,
+    ...(progress ? { onProgress: progress } : {}),
+  });
+  if (progress) io.stderr.write('\r\x1b[2K');
+  if (outcome.type !== 'done' && io.signal.aborted) {
+    io.stderr.write('functape minimize: interrupted before the failure was confirmed\n');
+    return 130;
+  }
+  if (outcome.type === 'passes')
+    throw new CliError(`the original replay does not fail (${outcome.runs} runs): nothing to minimize`);
+  if (outcome.type === 'flaky')
+    throw new CliError(
+      `fails ${outcome.failed} of ${outcome.of} runs: not reproducible enough to minimize; try --pace recorded or --confirm 5`,
+    );
+  const report = await finish(
+    { ...args, source },
+    io,
+    session,
+    frames,
+    outcome,
+    performance.now() - t0,
+    s.jobs,
+  );
+  return report.stoppedBy === 'interrupted' ? 130 : 0;
+}
 
 async function resolveMinimizeFlags(args: MinimizeArgs) {
   const [{ parseUntil }, { availableParallelism }, { checkOutputPath }, { existsSync }] = await Promise.all([
@@ -160,7 +178,7 @@ async function resolveMinimizeFlags(args: MinimizeArgs) {
 
 /** Write MIN.db, print the summary and the remaining failure, and `--json`. */
 async function finish(
-  args: MinimizeArgs,
+  args: MinimizeArgs & { source: string },
   io: CliIo,
   session: SessionInfo,
   frames: StoredFrame[],
@@ -181,10 +199,10 @@ async function finish(
   ]);
   const { basename } = await import('node:path');
   const before = o.units.units.length;
-  const label = `minimized from ${basename(args.db)} session ${session.id} by functape minimize: ${o.kept.length} of ${before} units, ${o.oneMinimal ? '1-minimal' : 'not minimal'}`;
+  const label = `minimized from ${args.source === args.db ? basename(args.db) : args.source} session ${session.id} by functape minimize: ${o.kept.length} of ${before} units, ${o.oneMinimal ? '1-minimal' : 'not minimal'}`;
   await writeMinimized(args.out, session, frames, o.frames, label);
   const report: MinimizeReport = {
-    source: { db: args.db, session: session.id },
+    source: { db: args.source, session: session.id },
     out: args.out,
     target: describeTarget(o.target),
     oneMinimal: o.oneMinimal,

@@ -101,11 +101,12 @@ export function replayFlags(y: Argv) {
       .option('db', {
         type: 'string',
         demandOption: true,
-        describe: 'the recording (SQLite, as written by record/wrap/import)',
+        describe:
+          'the recording (SQLite, as written by record/wrap/import) or a fleet database (postgres://..., pulled into a local cache first)',
       })
       .option('session', {
         type: 'string',
-        describe: 'session id to replay (default: the only session in the file)',
+        describe: 'session id to replay (default: the only session in the file; a uuid in a fleet database)',
       })
       .option('worker', {
         type: 'string',

@@ -2,6 +2,7 @@ import type { RedactRules } from '../codec/redact.js';
 import type { StoredFrame } from '../model/frame.js';
 import type { ReplayReport } from '../report/replay-report.js';
 import { CliError, defineCommand, type CliIo } from './command.js';
+import { viaFleetCache } from './fleet-cache.js';
 import { hostConnection } from './host-arg-flags.js';
 import { replayFlags, resolveReplayFlags, type ReplayArgs } from './replay-flags.js';
 
@@ -13,51 +14,54 @@ export const replayCommand = defineCommand({
     '`replay worker` plays the worker toward a real host (started with the host arguments). ' +
     'Exit 0 all matched, 1 differences, 2 usage or input error, 3 the peer could not start or broke the stream',
   builder: replayFlags,
-  run: async (args, io) => {
-    const settings = await resolveReplayFlags(args, io);
-    const { frames, sessionId, label } = await loadReplaySession(args.db, settings.session, args.side);
-    const { pace, ignore, redact } = settings;
-    const common = {
-      frames,
-      pace,
-      ignore,
-      defaultIgnores: args['default-ignores'],
-      redact,
-      session: { id: sessionId, ...(label ? { label } : {}) },
-      signal: io.signal,
-    };
-    const recorder = args.record
-      ? await openReplayRecorder(
-          args.record,
-          `replay ${args.side} of ${args.db} session ${sessionId}`,
-          redact,
-          io,
-        )
-      : undefined;
-    let report: ReplayReport | number | undefined;
-    try {
-      if (args.side === 'host') {
-        const { replayHostWithNoise } = await import('./replay-noise.js');
-        const { answerTimeoutMs, maxInFlight, hostFaults, seed, inOrder } = settings;
-        report = await replayHostWithNoise(args, settings, io, {
-          ...common,
-          answerTimeoutMs,
-          inOrder,
-          ...(hostFaults.length > 0 ? { faults: hostFaults, seed } : {}),
-          ...(maxInFlight !== undefined ? { maxInFlight } : {}),
-          onTraffic: recorder?.onTraffic,
-        });
-      } else {
-        const { workerFaults, seed } = settings;
-        const faults = workerFaults.length > 0 ? { faults: workerFaults, seed } : {};
-        report = await replayWorkerCli(args, { ...common, ...faults, onTraffic: recorder?.onTraffic });
-      }
-    } finally {
-      recorder?.close(typeof report === 'object' ? report : undefined);
-    }
-    return typeof report === 'number' ? report : writeOutputs(report, args, io);
-  },
+  run: async (args, io) => viaFleetCache(args, io, runReplay),
 });
+
+/** One replay of a recording file (a fleet URL has been pulled into a local cache by then). */
+async function runReplay(args: ReplayArgs, io: CliIo, source: string): Promise<number> {
+  const settings = await resolveReplayFlags(args, io);
+  const { frames, sessionId, label } = await loadReplaySession(args.db, settings.session, args.side);
+  const { pace, ignore, redact } = settings;
+  const common = {
+    frames,
+    pace,
+    ignore,
+    defaultIgnores: args['default-ignores'],
+    redact,
+    session: { id: sessionId, ...(label ? { label } : {}) },
+    signal: io.signal,
+  };
+  const recorder = args.record
+    ? await openReplayRecorder(
+        args.record,
+        `replay ${args.side} of ${source} session ${sessionId}`,
+        redact,
+        io,
+      )
+    : undefined;
+  let report: ReplayReport | number | undefined;
+  try {
+    if (args.side === 'host') {
+      const { replayHostWithNoise } = await import('./replay-noise.js');
+      const { answerTimeoutMs, maxInFlight, hostFaults, seed, inOrder } = settings;
+      report = await replayHostWithNoise(args, settings, io, {
+        ...common,
+        answerTimeoutMs,
+        inOrder,
+        ...(hostFaults.length > 0 ? { faults: hostFaults, seed } : {}),
+        ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+        onTraffic: recorder?.onTraffic,
+      });
+    } else {
+      const { workerFaults, seed } = settings;
+      const faults = workerFaults.length > 0 ? { faults: workerFaults, seed } : {};
+      report = await replayWorkerCli(args, { ...common, ...faults, onTraffic: recorder?.onTraffic });
+    }
+  } finally {
+    recorder?.close(typeof report === 'object' ? report : undefined);
+  }
+  return typeof report === 'number' ? report : writeOutputs(report, args, io);
+}
 
 /** Read one session's frames; every problem with the file or the session is a one-line exit 2. */
 async function loadReplaySession(

@@ -4,7 +4,9 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { SessionInfo } from '../../model/session.js';
 import type { Recording } from '../open-recording.js';
-import { FRAME_COPY_COLUMNS, frameRow } from './copy-rows.js';
+import type { StoredFrame } from '../../model/frame.js';
+import { copyRows, FRAME_COPY_SQL } from './copy-rows.js';
+import { invocationFold, UPSERT_INVOCATIONS } from './invocation-fold.js';
 import { ensurePartition } from './pg-schema.js';
 
 /** What one push of one session did. */
@@ -29,7 +31,8 @@ INSERT INTO functape_sessions (uuid, host, local_id, start_time, start_wall_ms, 
   functape_version, schema_version, worker_id, redact_off)
 VALUES ($1, $2, $3, to_timestamp($4::double precision / 1000), $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (uuid) DO UPDATE SET worker_id = coalesce(functape_sessions.worker_id, excluded.worker_id)
-RETURNING next_seq, end_reason IS NOT NULL AS ended, start_time::text AS start_time`;
+RETURNING next_seq, end_reason IS NOT NULL AS ended, start_time::text AS start_time,
+  ((extract(epoch FROM start_time) - 946684800) * 1000000)::bigint::text AS start_us`;
 
 /**
  * Push one session of `rec`: its row, then the frames the database does not have yet (those
@@ -65,13 +68,14 @@ export async function pushSession(
       s.workerId ?? null,
       s.redactOff === true,
     ])
-  ).rows[0] as { next_seq: string; ended: boolean; start_time: string };
+  ).rows[0] as { next_seq: string; ended: boolean; start_time: string; start_us: string };
   if (head.ended) return { ...result, complete: true };
   let next = Number(head.next_seq);
-  // As text: exactly the row's value (to the microsecond), the frames' partition key.
-  const startTime = head.start_time;
+  // Exactly the row's value (to the microsecond), the frames' partition key: as text for SQL,
+  // as microseconds since 2000-01-01 for COPY's binary format.
+  const start = { text: head.start_time, us: BigInt(head.start_us) };
   for (;;) {
-    const sent = await pushChunk(client, rec, s.id, s.uuid, startTime, next, chunkFrames);
+    const sent = await pushChunk(client, rec, s.id, s.uuid, start, next, chunkFrames);
     if (sent === 'raced') return { ...result, raced: true };
     result.frames += sent.frames;
     result.bytes += sent.bytes;
@@ -101,34 +105,6 @@ export async function pushSession(
   return result;
 }
 
-/**
- * Fold a chunk's frames (seq in [$3, $4)) into functape_invocations, in the chunk's
- * transaction. An invocation whose messages fall in several chunks is summed across them.
- */
-export const ADD_INVOCATIONS = `
-INSERT INTO functape_invocations AS i
-SELECT session_uuid, start_time, invocation_id,
-  max(function_id) FILTER (WHERE kind = 'invocationRequest'),
-  min(t_ns) FILTER (WHERE kind = 'invocationRequest'),
-  min(t_ns) FILTER (WHERE kind = 'invocationResponse'),
-  max(status) FILTER (WHERE kind = 'invocationResponse'),
-  count(*) FILTER (WHERE kind = 'invocationCancel'),
-  count(*) FILTER (WHERE kind = 'rpcLog'),
-  coalesce(sum(size) FILTER (WHERE direction = 'toHost'), 0),
-  coalesce(sum(size) FILTER (WHERE direction = 'toWorker'), 0)
-FROM functape_frames
-WHERE session_uuid = $1 AND start_time = $2::timestamptz AND seq >= $3 AND seq < $4 AND invocation_id IS NOT NULL
-GROUP BY session_uuid, start_time, invocation_id
-ON CONFLICT (session_uuid, invocation_id, start_time) DO UPDATE SET
-  function_id = coalesce(i.function_id, excluded.function_id),
-  req_ns = least(i.req_ns, excluded.req_ns),
-  res_ns = least(i.res_ns, excluded.res_ns),
-  status = coalesce(i.status, excluded.status),
-  cancels = i.cancels + excluded.cancels,
-  logs = i.logs + excluded.logs,
-  to_host = i.to_host + excluded.to_host,
-  to_worker = i.to_worker + excluded.to_worker`;
-
 type Chunk = { frames: number; bytes: number; next: number } | 'raced';
 
 /** Up to `max` frames from seq `from` on, in one transaction with the session row's next_seq. */
@@ -137,28 +113,25 @@ async function pushChunk(
   rec: Recording,
   id: number,
   uuid: string,
-  startTime: string,
+  start: { text: string; us: bigint },
   from: number,
   max: number,
 ): Promise<Chunk> {
   const counts = { toHost: 0, toWorker: 0, frames: 0, bytes: 0, next: from };
-  const frames = rec.frames(id, { afterSeq: from - 1 });
-  function* lines(): Generator<string> {
-    let text = '';
-    for (const f of frames) {
-      text += frameRow(uuid, startTime, f);
-      if (f.direction === 'toHost') counts.toHost++;
-      else counts.toWorker++;
-      counts.bytes += f.bytes.byteLength;
-      counts.next = f.seq + 1;
-      if (++counts.frames >= max) break;
-      if (text.length >= 256 * 1024) {
-        yield text;
-        text = '';
-      }
+  function* upToMax(): Generator<StoredFrame> {
+    for (const f of rec.frames(id, { afterSeq: from - 1 })) {
+      yield f;
+      if (++counts.frames >= max) return;
     }
-    if (text) yield text;
   }
+  const invocations = invocationFold();
+  const count = (f: StoredFrame, status: number | undefined) => {
+    invocations.add(f, status);
+    if (f.direction === 'toHost') counts.toHost++;
+    else counts.toWorker++;
+    counts.bytes += f.bytes.byteLength;
+    counts.next = f.seq + 1;
+  };
   await client.query('BEGIN');
   try {
     const moved = await client.query(
@@ -169,14 +142,14 @@ async function pushChunk(
       await client.query('ROLLBACK');
       return 'raced';
     }
-    const copy = client.query(copyStreams.from(`COPY functape_frames (${FRAME_COPY_COLUMNS}) FROM STDIN`));
-    await pipeline(Readable.from(lines(), { objectMode: false }), copy);
+    const copy = client.query(copyStreams.from(FRAME_COPY_SQL));
+    await pipeline(Readable.from(copyRows(uuid, start.us, upToMax(), count), { objectMode: false }), copy);
     await client.query(
       `UPDATE functape_sessions SET next_seq = $2, to_host = to_host + $3, to_worker = to_worker + $4
        WHERE uuid = $1`,
       [uuid, counts.next, counts.toHost, counts.toWorker],
     );
-    await client.query(ADD_INVOCATIONS, [uuid, startTime, from, counts.next]);
+    await client.query(UPSERT_INVOCATIONS, [uuid, start.text, ...invocations.params()]);
     await client.query('COMMIT');
     return counts;
   } catch (err) {
