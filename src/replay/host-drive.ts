@@ -1,8 +1,7 @@
-import type { Duplex, DuplexEnd } from '../model/duplex.js';
-import type { Direction } from '../model/frame.js';
+import type { DuplexEnd } from '../model/duplex.js';
 import type { ReplayStreamEnd } from '../report/replay-report.js';
 import type { CausalPlan } from './causal-plan.js';
-import type { Waker } from './event-loop.js';
+import type { StreamRun } from './stream-run.js';
 import { breakStream } from './faults/fault-driver.js';
 import type { FaultState } from './faults/fault-state.js';
 import type { HostEngine } from './host-engine.js';
@@ -16,13 +15,8 @@ export type DriveResult = 'done' | 'ended' | 'aborted' | 'broken';
  * `peerHalfClosed`) and how many host messages went out (`liveSent`, counted for break faults).
  * Written only by `watchDuplex` (the duplex side) and `drive` (the send side).
  */
-export interface HostRun {
+export interface HostRun extends StreamRun {
   readonly engine: HostEngine;
-  readonly duplex: Duplex;
-  readonly waker: Waker;
-  readonly now: () => number;
-  readonly signal: AbortSignal | undefined;
-  readonly onTraffic: ((direction: Direction, bytes: Uint8Array) => void) | undefined;
   readonly faults: FaultState | undefined;
   /** Resolves when the worker half-closes its side, when the duplex can tell. */
   readonly peerEnded: Promise<void> | undefined;

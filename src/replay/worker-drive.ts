@@ -1,7 +1,6 @@
-import type { Duplex, DuplexEnd } from '../model/duplex.js';
-import type { Direction } from '../model/frame.js';
+import type { DuplexEnd } from '../model/duplex.js';
 import type { ReplayOutcome, ReplayStreamEnd } from '../report/replay-report.js';
-import type { Waker } from './event-loop.js';
+import type { StreamRun } from './stream-run.js';
 import { faultAnswers, type WorkerFaultState } from './faults/worker-faults.js';
 import { createMinHeap, type MinHeap } from './min-heap.js';
 import { scaledDelay, type Pace } from './pace.js';
@@ -20,14 +19,9 @@ interface Pending {
  * done so far. Written by `onHostMessage` and `watchHostEnd` (the duplex side) and
  * `sendAnswers` (the send side).
  */
-export interface WorkerRun {
+export interface WorkerRun extends StreamRun {
   readonly responder: WorkerResponder;
-  readonly duplex: Duplex;
-  readonly waker: Waker;
   readonly pace: Pace;
-  readonly now: () => number;
-  readonly signal: AbortSignal | undefined;
-  readonly onTraffic: ((direction: Direction, bytes: Uint8Array) => void) | undefined;
   readonly faults: WorkerFaultState | undefined;
   /** Recorded function id → name, for faults that name a function. */
   readonly names: ReadonlyMap<string, string>;
