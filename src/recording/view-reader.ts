@@ -54,9 +54,66 @@ const ROW_SQL = `SELECT seq, CAST(t_ns AS REAL), kind, direction, invocation_id,
   CASE WHEN ? = 1 AND kind = 'rpcLog' THEN bytes END
   FROM frames WHERE session_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`;
 
+/** The reader's prepared statements, and `wrap`, which turns a SQLite error into a RecordingError. */
+interface ViewStatements {
+  readonly wrap: <T>(fn: () => T) => T;
+  readonly firstAtOrAfter: Database.Statement;
+  readonly last: Database.Statement;
+  readonly rows: Database.Statement;
+  readonly ends: Database.Statement;
+  readonly invocationSeqs: Database.Statement;
+  readonly namingBytes: Database.Statement;
+  readonly buckets: Database.Statement;
+}
+
 export function openViewReader(path: string): ViewReader {
   const recording = openRecording(path, { cacheKiB: 2048 });
   const { db } = openForReading(path);
+  const q = prepareViewStatements(db, path);
+  const { wrap } = q;
+  return {
+    recording,
+    seqAtTime: (sessionId, tNs) => seqAtTime(q, sessionId, tNs),
+    lastTime: (sessionId) => lastRow(q, sessionId)?.[1] ?? 0,
+    rows(sessionId, fromSeq, toSeq, limit, logs = false) {
+      const got = wrap(() => q.rows.all(logs ? 1 : 0, sessionId, fromSeq, toSeq, limit) as unknown[][]);
+      return got.map((r) => toRow(r, logs));
+    },
+    invocationFrames(sessionId, invocationId) {
+      const seqs = wrap(() => q.invocationSeqs.all(sessionId, invocationId) as number[]).sort(
+        (a, b) => a - b,
+      );
+      return seqs.flatMap((seq) => this.frame(sessionId, seq) ?? []);
+    },
+    invocationEnds(sessionId, invocationId) {
+      const got = wrap(() => q.ends.all(sessionId, invocationId) as unknown[][])
+        .map((r) => toRow(r, false))
+        .sort((a, b) => a.seq - b.seq);
+      const request = got.find((r) => r.kind === 'invocationRequest');
+      const answer = got.find((r) => r.kind === 'invocationResponse');
+      return { ...(request && { request }), ...(answer && { answer }) };
+    },
+    bucketCounts: (sessionId, fromSeq, count, widthNs) =>
+      bucketCounts(wrap(() => q.buckets.all(widthNs, sessionId, fromSeq, fromSeq + count) as unknown[][])),
+    functionNames(sessionId) {
+      const names = new Map<string, string>();
+      for (const bytes of wrap(() => q.namingBytes.all(sessionId) as Buffer[]))
+        for (const [id, name] of functionNamesOf(bytes)) names.set(id, name);
+      return names;
+    },
+    frame(sessionId, seq) {
+      for (const f of recording.frames(sessionId, { afterSeq: seq - 1, beforeSeq: seq + 1 })) return f;
+      return undefined;
+    },
+    close() {
+      db.close();
+      recording.close();
+    },
+  };
+}
+
+/** Set the cache, register functape_status and prepare every query (raw rows unless plucked). */
+function prepareViewStatements(db: Database.Database, path: string): ViewStatements {
   const wrap = <T>(fn: () => T): T => {
     try {
       return fn();
@@ -77,7 +134,7 @@ export function openViewReader(path: string): ViewReader {
       b instanceof Uint8Array ? (invocationStatus(b) ?? null) : null,
     ),
   );
-  const rowsSt = st(ROW_SQL);
+  const rows = st(ROW_SQL);
   // No ORDER BY in the two lookups below: with one, SQLite walks the seq index through the
   // whole session instead of the invocation or kind index (rows are sorted here instead).
   const ends = st(
@@ -104,88 +161,58 @@ export function openViewReader(path: string): ViewReader {
         FROM frames WHERE session_id = ? AND seq >= ? AND seq < ?)
       GROUP BY b, kind ORDER BY b`,
   );
+  return { wrap, firstAtOrAfter, last, rows, ends, invocationSeqs, namingBytes, buckets };
+}
 
-  function lastRow(sessionId: number): [number, number] | undefined {
-    return wrap(() => last.get(sessionId) as [number, number] | undefined);
+function lastRow(q: ViewStatements, sessionId: number): [number, number] | undefined {
+  return q.wrap(() => q.last.get(sessionId) as [number, number] | undefined);
+}
+
+/** `ViewReader.seqAtTime`: binary search over the seq index (t_ns grows with seq). */
+function seqAtTime(q: ViewStatements, sessionId: number, tNs: number): number {
+  const end = lastRow(q, sessionId);
+  if (!end) return 0;
+  let lo = 0;
+  let hi = end[0] + 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const got = q.wrap(() => q.firstAtOrAfter.get(sessionId, mid) as [number, number] | undefined);
+    if (!got || got[1] >= tNs) hi = mid;
+    else lo = got[0] + 1;
   }
+  return lo;
+}
 
-  function toRow(r: unknown[], logs: boolean): IndexRow {
-    const row: IndexRow = {
-      seq: r[0] as number,
-      tNs: r[1] as number,
-      kind: r[2] as string,
-      direction: r[3] as Direction,
-      invocationId: r[4] as string | null,
-      functionId: r[5] as string | null,
-      size: r[6] as number,
-    };
-    if (r[7] !== null) row.status = r[7] as number;
-    const log = r[8] as Buffer | null;
-    if (log && logs) row.log = rpcLogMessage(log);
-    return row;
+/** The buckets query's raw rows as BucketCounts. */
+function bucketCounts(got: unknown[][]): BucketCounts {
+  const out: BucketCounts = { counts: [] };
+  for (const r of got) {
+    out.counts.push({
+      bucket: r[0] as number,
+      kind: r[1] as string,
+      count: r[2] as number,
+      failed: (r[3] as number | null) ?? 0,
+      cancelled: (r[4] as number | null) ?? 0,
+    });
+    out.lastSeq = Math.max(out.lastSeq ?? -1, r[5] as number);
+    out.lastNs = Math.max(out.lastNs ?? 0, r[6] as number);
   }
+  return out;
+}
 
-  return {
-    recording,
-    seqAtTime(sessionId, tNs) {
-      const end = lastRow(sessionId);
-      if (!end) return 0;
-      let lo = 0;
-      let hi = end[0] + 1;
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        const got = wrap(() => firstAtOrAfter.get(sessionId, mid) as [number, number] | undefined);
-        if (!got || got[1] >= tNs) hi = mid;
-        else lo = got[0] + 1;
-      }
-      return lo;
-    },
-    lastTime: (sessionId) => lastRow(sessionId)?.[1] ?? 0,
-    rows(sessionId, fromSeq, toSeq, limit, logs = false) {
-      const got = wrap(() => rowsSt.all(logs ? 1 : 0, sessionId, fromSeq, toSeq, limit) as unknown[][]);
-      return got.map((r) => toRow(r, logs));
-    },
-    invocationFrames(sessionId, invocationId) {
-      const seqs = wrap(() => invocationSeqs.all(sessionId, invocationId) as number[]).sort((a, b) => a - b);
-      return seqs.flatMap((seq) => this.frame(sessionId, seq) ?? []);
-    },
-    invocationEnds(sessionId, invocationId) {
-      const got = wrap(() => ends.all(sessionId, invocationId) as unknown[][])
-        .map((r) => toRow(r, false))
-        .sort((a, b) => a.seq - b.seq);
-      const request = got.find((r) => r.kind === 'invocationRequest');
-      const answer = got.find((r) => r.kind === 'invocationResponse');
-      return { ...(request && { request }), ...(answer && { answer }) };
-    },
-    bucketCounts(sessionId, fromSeq, count, widthNs) {
-      const got = wrap(() => buckets.all(widthNs, sessionId, fromSeq, fromSeq + count) as unknown[][]);
-      const out: BucketCounts = { counts: [] };
-      for (const r of got) {
-        out.counts.push({
-          bucket: r[0] as number,
-          kind: r[1] as string,
-          count: r[2] as number,
-          failed: (r[3] as number | null) ?? 0,
-          cancelled: (r[4] as number | null) ?? 0,
-        });
-        out.lastSeq = Math.max(out.lastSeq ?? -1, r[5] as number);
-        out.lastNs = Math.max(out.lastNs ?? 0, r[6] as number);
-      }
-      return out;
-    },
-    functionNames(sessionId) {
-      const names = new Map<string, string>();
-      for (const bytes of wrap(() => namingBytes.all(sessionId) as Buffer[]))
-        for (const [id, name] of functionNamesOf(bytes)) names.set(id, name);
-      return names;
-    },
-    frame(sessionId, seq) {
-      for (const f of recording.frames(sessionId, { afterSeq: seq - 1, beforeSeq: seq + 1 })) return f;
-      return undefined;
-    },
-    close() {
-      db.close();
-      recording.close();
-    },
+/** A ROW_SQL (or ends) row as an IndexRow; a log's text only with `logs`. */
+function toRow(r: unknown[], logs: boolean): IndexRow {
+  const row: IndexRow = {
+    seq: r[0] as number,
+    tNs: r[1] as number,
+    kind: r[2] as string,
+    direction: r[3] as Direction,
+    invocationId: r[4] as string | null,
+    functionId: r[5] as string | null,
+    size: r[6] as number,
   };
+  if (r[7] !== null) row.status = r[7] as number;
+  const log = r[8] as Buffer | null;
+  if (log && logs) row.log = rpcLogMessage(log);
+  return row;
 }

@@ -78,105 +78,142 @@ export interface PlanOptions {
  * and its recorded delay after the releasing event.
  */
 export function planSession(frames: readonly ReplayFrame[], options: PlanOptions = {}): CausalPlan {
-  const triggers = assignTriggers(frames);
-  const bySeq = new Map(frames.map((f) => [f.seq, f]));
-  const steps: PlanStep[] = [];
-  const answers: ExpectedAnswer[] = [];
-  let startStream: number | undefined;
-  let initRequest: number | undefined;
-  let initResponse: number | undefined;
-  let metadataResponse: number | undefined;
-  let reloadResponse: number | undefined;
-  let lastHost: number | undefined;
-  let lastAnswer: number | undefined;
-  const loadRequestByFn = new Map<string, number>();
-  const loadResponseByFn = new Map<string, number>();
-  const invocationRequest = new Map<string, number>();
-  const open = new Set<string>();
-  let peakInFlight = 0;
-
+  const s: PlanState = {
+    inOrder: options.inOrder ?? false,
+    triggers: assignTriggers(frames),
+    bySeq: new Map(frames.map((f) => [f.seq, f])),
+    steps: [],
+    answers: [],
+    loadRequestByFn: new Map(),
+    loadResponseByFn: new Map(),
+    invocationRequest: new Map(),
+    open: new Set(),
+    peakInFlight: 0,
+  };
   for (const f of frames) {
-    if (f.direction === 'toHost') {
-      const trigger = triggers.get(f.seq);
-      const from = trigger === undefined ? 0 : frameMs(bySeq.get(trigger)!);
-      answers.push({ frame: f, trigger, serviceMs: Math.max(0, frameMs(f) - from) });
-      if (f.kind === 'invocationResponse' && f.invocationId) open.delete(f.invocationId);
-      if (f.kind === LOG_KIND) continue;
-      lastAnswer = f.seq;
-      if (f.kind === 'startStream' && startStream === undefined) startStream = f.seq;
-      if (f.kind === 'workerInitResponse') initResponse = f.seq;
-      if (f.kind === 'functionMetadataResponse') metadataResponse = f.seq;
-      if (f.kind === 'functionEnvironmentReloadResponse') reloadResponse = f.seq;
-      if (f.kind === 'functionLoadResponse' && f.functionId) loadResponseByFn.set(f.functionId, f.seq);
-      if (f.kind === 'functionLoadResponseCollection')
-        for (const id of responseCollectionFunctionIds(f.bytes)) loadResponseByFn.set(id, f.seq);
-      continue;
-    }
-    const after: GateRef[] = [];
-    const answer = (seq: number | undefined) => seq !== undefined && after.push({ type: 'answer', seq });
-    const sent = (seq: number | undefined) => seq !== undefined && after.push({ type: 'sent', seq });
-    let afterAllSent = false;
-    let afterAllAnswered = false;
-    answer(startStream);
-    if (options.inOrder) sent(lastHost);
-    if (f.kind !== 'workerInitRequest') {
-      sent(initRequest);
-      answer(initResponse);
-    }
-    switch (f.kind) {
-      case 'workerInitRequest':
-        initRequest = f.seq;
-        initResponse = undefined;
-        break;
-      case 'functionsMetadataRequest':
-        break;
-      case 'functionLoadRequest':
-      case 'functionLoadRequestCollection':
-        answer(metadataResponse);
-        answer(reloadResponse);
-        if (f.functionId) loadRequestByFn.set(f.functionId, f.seq);
-        for (const id of f.kind === 'functionLoadRequestCollection' ? collectionFunctionIds(f.bytes) : [])
-          loadRequestByFn.set(id, f.seq);
-        break;
-      case 'invocationRequest': {
-        const fn = f.functionId ?? '';
-        if (loadResponseByFn.has(fn)) answer(loadResponseByFn.get(fn));
-        else sent(loadRequestByFn.get(fn));
-        if (f.invocationId) {
-          invocationRequest.set(f.invocationId, f.seq);
-          open.add(f.invocationId);
-          peakInFlight = Math.max(peakInFlight, open.size);
-        }
-        break;
-      }
-      case 'invocationCancel':
-        sent(invocationRequest.get(f.invocationId ?? ''));
-        break;
-      case 'workerTerminate':
-      case 'functionEnvironmentReloadRequest':
-        afterAllSent = true;
-        afterAllAnswered = true;
-        break;
-      default:
-        afterAllSent = true;
-    }
-    const candidates = dedupe(after);
-    if (afterAllSent && lastHost !== undefined) candidates.push({ type: 'sent', seq: lastHost });
-    if (afterAllAnswered && lastAnswer !== undefined) candidates.push({ type: 'answer', seq: lastAnswer });
-    let releasedBy: GateRef | undefined;
-    for (const ref of candidates) if (!releasedBy || ref.seq > releasedBy.seq) releasedBy = ref;
-    const from = releasedBy ? frameMs(bySeq.get(releasedBy.seq)!) : 0;
-    steps.push({
-      frame: f,
-      after: dedupe(after),
-      afterAllSent,
-      afterAllAnswered,
-      releasedBy,
-      delayMs: Math.max(0, frameMs(f) - from),
-    });
-    lastHost = f.seq;
+    if (f.direction === 'toHost') onAnswer(s, f);
+    else onHostMessage(s, f);
   }
-  return { steps, answers, peakInFlight };
+  return { steps: s.steps, answers: s.answers, peakInFlight: s.peakInFlight };
+}
+
+/**
+ * What planning has seen so far, frame by frame: the seq of the last message of each kind a
+ * gate can name (undefined: none yet), each function's load request and answer, each
+ * invocation's request, and the invocations open (sent, not yet answered).
+ */
+interface PlanState {
+  readonly inOrder: boolean;
+  readonly triggers: ReadonlyMap<number, number | undefined>;
+  readonly bySeq: ReadonlyMap<number, ReplayFrame>;
+  readonly steps: PlanStep[];
+  readonly answers: ExpectedAnswer[];
+  startStream?: number;
+  initRequest?: number;
+  initResponse?: number;
+  metadataResponse?: number;
+  reloadResponse?: number;
+  lastHost?: number;
+  /** The last non-log answer. */
+  lastAnswer?: number;
+  readonly loadRequestByFn: Map<string, number>;
+  readonly loadResponseByFn: Map<string, number>;
+  readonly invocationRequest: Map<string, number>;
+  readonly open: Set<string>;
+  peakInFlight: number;
+}
+
+/** A worker→host message: an expected answer, and (unless a log) an event gates can name. */
+function onAnswer(s: PlanState, f: ReplayFrame): void {
+  const trigger = s.triggers.get(f.seq);
+  const from = trigger === undefined ? 0 : frameMs(s.bySeq.get(trigger)!);
+  s.answers.push({ frame: f, trigger, serviceMs: Math.max(0, frameMs(f) - from) });
+  if (f.kind === 'invocationResponse' && f.invocationId) s.open.delete(f.invocationId);
+  if (f.kind === LOG_KIND) return;
+  s.lastAnswer = f.seq;
+  if (f.kind === 'startStream' && s.startStream === undefined) s.startStream = f.seq;
+  if (f.kind === 'workerInitResponse') s.initResponse = f.seq;
+  if (f.kind === 'functionMetadataResponse') s.metadataResponse = f.seq;
+  if (f.kind === 'functionEnvironmentReloadResponse') s.reloadResponse = f.seq;
+  if (f.kind === 'functionLoadResponse' && f.functionId) s.loadResponseByFn.set(f.functionId, f.seq);
+  if (f.kind === 'functionLoadResponseCollection')
+    for (const id of responseCollectionFunctionIds(f.bytes)) s.loadResponseByFn.set(id, f.seq);
+}
+
+/** A host→worker message: its step, gated and timed by what came before. */
+function onHostMessage(s: PlanState, f: ReplayFrame): void {
+  const { after, afterAllSent, afterAllAnswered } = gateOf(s, f);
+  const candidates = dedupe(after);
+  if (afterAllSent && s.lastHost !== undefined) candidates.push({ type: 'sent', seq: s.lastHost });
+  if (afterAllAnswered && s.lastAnswer !== undefined) candidates.push({ type: 'answer', seq: s.lastAnswer });
+  let releasedBy: GateRef | undefined;
+  for (const ref of candidates) if (!releasedBy || ref.seq > releasedBy.seq) releasedBy = ref;
+  const from = releasedBy ? frameMs(s.bySeq.get(releasedBy.seq)!) : 0;
+  s.steps.push({
+    frame: f,
+    after: dedupe(after),
+    afterAllSent,
+    afterAllAnswered,
+    releasedBy,
+    delayMs: Math.max(0, frameMs(f) - from),
+  });
+  s.lastHost = f.seq;
+}
+
+/** The gate of a host message (see `planSession`), noting what later gates will name. */
+function gateOf(
+  s: PlanState,
+  f: ReplayFrame,
+): { after: GateRef[]; afterAllSent: boolean; afterAllAnswered: boolean } {
+  const after: GateRef[] = [];
+  const answer = (seq: number | undefined) => seq !== undefined && after.push({ type: 'answer', seq });
+  const sent = (seq: number | undefined) => seq !== undefined && after.push({ type: 'sent', seq });
+  let afterAllSent = false;
+  let afterAllAnswered = false;
+  answer(s.startStream);
+  if (s.inOrder) sent(s.lastHost);
+  if (f.kind !== 'workerInitRequest') {
+    sent(s.initRequest);
+    answer(s.initResponse);
+  }
+  switch (f.kind) {
+    case 'workerInitRequest':
+      s.initRequest = f.seq;
+      s.initResponse = undefined;
+      break;
+    case 'functionsMetadataRequest':
+      break;
+    case 'functionLoadRequest':
+    case 'functionLoadRequestCollection':
+      answer(s.metadataResponse);
+      answer(s.reloadResponse);
+      if (f.functionId) s.loadRequestByFn.set(f.functionId, f.seq);
+      for (const id of f.kind === 'functionLoadRequestCollection' ? collectionFunctionIds(f.bytes) : [])
+        s.loadRequestByFn.set(id, f.seq);
+      break;
+    case 'invocationRequest': {
+      const fn = f.functionId ?? '';
+      if (s.loadResponseByFn.has(fn)) answer(s.loadResponseByFn.get(fn));
+      else sent(s.loadRequestByFn.get(fn));
+      if (f.invocationId) {
+        s.invocationRequest.set(f.invocationId, f.seq);
+        s.open.add(f.invocationId);
+        s.peakInFlight = Math.max(s.peakInFlight, s.open.size);
+      }
+      break;
+    }
+    case 'invocationCancel':
+      sent(s.invocationRequest.get(f.invocationId ?? ''));
+      break;
+    case 'workerTerminate':
+    case 'functionEnvironmentReloadRequest':
+      afterAllSent = true;
+      afterAllAnswered = true;
+      break;
+    default:
+      afterAllSent = true;
+  }
+  return { after, afterAllSent, afterAllAnswered };
 }
 
 function dedupe(refs: GateRef[]): GateRef[] {

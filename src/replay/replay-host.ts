@@ -3,16 +3,12 @@ import type { RedactRules } from '../codec/redact.js';
 import { createSecretMask } from '../codec/secret-mask.js';
 import type { Duplex, DuplexEnd } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
-import {
-  tallyOutcomes,
-  type ReplayOutcome,
-  type ReplayReport,
-  type ReplayStreamEnd,
-} from '../report/replay-report.js';
+import { tallyOutcomes, type ReplayOutcome, type ReplayReport } from '../report/replay-report.js';
 import { directoryMove, recordedAppDirectory } from './app-directory.js';
 import { planSession, type CausalPlan } from './causal-plan.js';
 import { createWaker, warmWaker } from './event-loop.js';
-import { createHostEngine, type HostEngine } from './host-engine.js';
+import { createHostEngine, type HostEngine, type HostEngineOptions } from './host-engine.js';
+import { createHostRun, drive, endStream, pendingVerdict, watchDuplex } from './host-drive.js';
 import { warmHostEngine } from './warm-host-engine.js';
 import { createHeapSettler } from './settle-heap.js';
 import type { IdMap } from './id-map.js';
@@ -21,7 +17,7 @@ import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
 import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
 import { applyFaults } from './faults/apply-faults.js';
-import { breakStream, startStalls } from './faults/fault-driver.js';
+import { startStalls } from './faults/fault-driver.js';
 import type { HostFault } from './faults/fault-spec.js';
 import { createFaultState, faultReport, type FaultState } from './faults/fault-state.js';
 
@@ -116,11 +112,20 @@ export async function replayHost(options: ReplayHostOptions): Promise<ReplayRepo
   return setup.replayRest();
 }
 
-/** Run only the setup phase of `replayHost` (used by bench); `replayRest()` continues it. */
-export async function replayHostSetup(options: ReplayHostOptions): Promise<HostSetup> {
-  const now = options.now ?? (() => performance.now());
-  const startedAtMs = Date.now();
-  const t0 = now();
+/** What a host replay runs with, resolved from its options once. */
+interface HostConfig {
+  readonly now: () => number;
+  readonly pace: Pace;
+  readonly answerTimeoutMs: number;
+  readonly frames: ReplayFrame[];
+  readonly plan: CausalPlan;
+  readonly faults: FaultState | undefined;
+  readonly maxInFlight: number;
+  readonly engineOptions: HostEngineOptions;
+}
+
+/** Resolve the options' defaults, plan the session and apply any faults to the plan. */
+function resolveHostConfig(options: ReplayHostOptions, now: () => number): HostConfig {
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : (options.pace ?? DEFAULT_PACE);
   const answerTimeoutMs = options.answerTimeoutMs ?? 10_000;
   const frames = messageFrames(options.frames);
@@ -135,7 +140,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     ...(options.defaultIgnores === false ? [] : DEFAULT_IGNORES),
     ...(options.ignore ?? []),
   ]);
-  const engineOptions = {
+  const engineOptions: HostEngineOptions = {
     pace,
     answerTimeoutMs,
     ignore,
@@ -149,113 +154,58 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     prepareAheadMs: pace.mode === 'fast' ? 0 : PREPARE_AHEAD_MS,
     ...(faults ? { faults } : {}),
   };
-  // Paced replays: compile the engine's and waker's paths now, not on the first timed
-  // messages, and collect the start-up heap before the timeline rather than during it;
-  // later, young-generation GCs run while the replay sleeps, not just before a send
-  // (see settle-heap.ts). The idle clock is real time: the settler's spacing is about the heap.
-  const heap = pace.mode !== 'fast' ? createHeapSettler() : undefined;
-  if (heap) {
-    warmHostEngine(frames, engineOptions);
-    warmWaker(now);
-    heap.settle();
-  }
-  const engine: HostEngine = createHostEngine(plan, engineOptions);
-  const { duplex, signal, onTraffic } = options;
-  const waker = createWaker(now, signal, undefined, heap ? () => heap.idle(performance.now()) : undefined);
-  let ended: DuplexEnd | undefined;
-  let peerHalfClosed = false;
-  duplex.onMessage((bytes) => {
-    onTraffic?.('toHost', bytes);
-    engine.receive(bytes, now());
-    waker.kick();
-  });
-  void duplex.done.then((end) => {
-    ended = end;
-    waker.kick();
-  });
-  const peerEnded = (duplex as Partial<{ peerEnded: Promise<void> }>).peerEnded;
-  void peerEnded?.then(() => {
-    peerHalfClosed = true;
-    waker.kick();
-  });
+  return { now, pace, answerTimeoutMs, frames, plan, faults, maxInFlight, engineOptions };
+}
 
-  let liveSent = 0;
-  const breakAfter = faults?.schedule.breakAfter;
-  const stopStalls = faults ? startStalls(duplex, faults, () => liveSent) : () => {};
-  /** Poll and send until the engine is done, the stream ends, a break fault ends it or the signal aborts. */
-  async function drive(): Promise<'done' | 'ended' | 'aborted' | 'broken'> {
-    engine.start(now());
-    for (;;) {
-      if (signal?.aborted) return 'aborted';
-      const p = engine.poll(now());
-      for (const bytes of p.send) {
-        onTraffic?.('toWorker', bytes);
-        if (!duplex.send(bytes) && !ended) await Promise.race([duplex.drained(), duplex.done]);
-        if (++liveSent === breakAfter && faults) {
-          breakStream(duplex, faults, liveSent);
-          return 'broken';
-        }
-      }
-      if (p.done) return 'done';
-      if (ended || peerHalfClosed) return 'ended';
-      // Nothing due, nothing awaited: a faulted schedule that can no longer move (never a worker's doing).
-      if (faults && p.send.length === 0 && p.sendAtMs === undefined && p.wakeAtMs === undefined) {
-        faults.stuck = true;
-        return 'done';
-      }
-      if (p.send.length === 0) await waker.wait(p.sendAtMs, p.wakeAtMs);
-    }
-  }
+/**
+ * Paced replays: compile the engine's and waker's paths now, not on the first timed
+ * messages, and collect the start-up heap before the timeline rather than during it;
+ * later, young-generation GCs run while the replay sleeps, not just before a send
+ * (see settle-heap.ts). The idle clock is real time: the settler's spacing is about the heap.
+ * Returns the waker's idle hook (undefined for `fast`).
+ */
+function warmForPacing(config: HostConfig): (() => void) | undefined {
+  if (config.pace.mode === 'fast') return undefined;
+  const heap = createHeapSettler();
+  warmHostEngine(config.frames, config.engineOptions);
+  warmWaker(config.now);
+  heap.settle();
+  return () => heap.idle(performance.now());
+}
+
+/** Run only the setup phase of `replayHost` (used by bench); `replayRest()` continues it. */
+export async function replayHostSetup(options: ReplayHostOptions): Promise<HostSetup> {
+  const now = options.now ?? (() => performance.now());
+  const startedAtMs = Date.now();
+  const t0 = now();
+  const config = resolveHostConfig(options, now);
+  const { plan, faults } = config;
+  const idle = warmForPacing(config);
+  const engine: HostEngine = createHostEngine(plan, config.engineOptions);
+  const { duplex, signal, onTraffic } = options;
+  const waker = createWaker(now, signal, undefined, idle);
+  const run = createHostRun({ engine, duplex, waker, now, signal, onTraffic, faults });
+  watchDuplex(run);
+  const stopStalls = faults ? startStalls(duplex, faults, () => run.liveSent) : () => {};
 
   engine.setLimit(engine.setupEnd);
-  const setupResult = await drive();
-
-  const terminateSent = () =>
-    plan.steps.some((s) => s.frame.kind === 'workerTerminate' && engine.hasSent(s.frame.seq));
+  const setupResult = await drive(run);
 
   async function replayRest(): Promise<ReplayReport> {
     let result = setupResult;
     if (result === 'done') {
       engine.setLimit(Number.POSITIVE_INFINITY);
-      result = await drive();
+      result = await drive(run);
     }
     stopStalls();
-    const stream: ReplayStreamEnd = { broken: false };
-    if (result === 'broken') {
-      stream.detail = `functape broke the stream after ${breakAfter} host messages (fault break@${breakAfter})`;
-      await waitFor(duplex.done, 2000);
-    } else if (result === 'done') {
-      // A worker told to terminate ends its stream itself; otherwise the host ends the call.
-      if (terminateSent() && !ended && !peerHalfClosed)
-        await waitFor(Promise.race([duplex.done, peerEnded ?? duplex.done]), answerTimeoutMs);
-      if (!ended) duplex.end({ code: 0, details: 'OK' });
-      await waitFor(duplex.done, 2000);
-    } else if (result === 'aborted') {
-      stream.detail = 'replay interrupted';
-      duplex.cancel();
-    } else if (!terminateSent()) {
-      stream.broken = true;
-      stream.detail = ended
-        ? `the worker ended the stream early (${ended.status.code} ${ended.status.details})`
-        : 'the worker half-closed the stream early';
-      if (!ended) duplex.end({ code: 0, details: 'OK' });
-    }
-    if (ended) stream.status = ended.status;
-    const why =
-      result === 'aborted'
-        ? 'replay interrupted'
-        : result === 'broken'
-          ? 'a break fault ended the stream first'
-          : stream.broken
-            ? 'the stream ended first'
-            : 'no answer';
-    const pending = result === 'aborted' || result === 'broken' ? 'skipped' : 'missing';
+    const stream = await endStream(run, plan, result, config.answerTimeoutMs);
+    const { why, pending } = pendingVerdict(result, stream);
     const outcomes = engine.finish(now(), why, pending);
     return {
       played: 'host',
       session: options.session ?? {},
-      pace: formatPace(pace),
-      ...(maxInFlight > 0 ? { maxInFlight } : {}),
+      pace: formatPace(config.pace),
+      ...(config.maxInFlight > 0 ? { maxInFlight: config.maxInFlight } : {}),
       startedAtMs,
       durationMs: now() - t0,
       sent: engine.sent,
@@ -275,13 +225,7 @@ export async function replayHostSetup(options: ReplayHostOptions): Promise<HostS
     space: engine.space,
     plan,
     outcomes: engine.resolved(),
-    ...(ended ? { ended } : {}),
+    ...(run.ended ? { ended: run.ended } : {}),
     replayRest,
   };
-}
-
-async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  if (timer) clearTimeout(timer);
 }

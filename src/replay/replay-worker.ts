@@ -1,24 +1,26 @@
 import type { RedactRules } from '../codec/redact.js';
 import { createSecretMask } from '../codec/secret-mask.js';
-import type { Duplex, DuplexEnd } from '../model/duplex.js';
+import type { Duplex } from '../model/duplex.js';
 import type { Direction } from '../model/frame.js';
-import {
-  tallyOutcomes,
-  type ReplayOutcome,
-  type ReplayReport,
-  type ReplayStreamEnd,
-} from '../report/replay-report.js';
+import { tallyOutcomes, type ReplayReport } from '../report/replay-report.js';
 import { planSession } from './causal-plan.js';
 import { createWaker } from './event-loop.js';
-import { createMinHeap } from './min-heap.js';
 import { compileIgnores, DEFAULT_IGNORES } from './ignore-paths.js';
-import { DEFAULT_PACE, formatPace, parsePace, scaledDelay, type Pace } from './pace.js';
+import { DEFAULT_PACE, formatPace, parsePace, type Pace } from './pace.js';
 import { messageFrames, type ReplayFrame } from './replay-frame.js';
-import { createWorkerResponder, type ScheduledAnswer } from './worker-responder.js';
+import { createWorkerResponder, type WorkerResponderOptions } from './worker-responder.js';
+import {
+  createWorkerRun,
+  endWorkerStream,
+  onHostMessage,
+  scheduleAnswers,
+  sendAnswers,
+  watchHostEnd,
+} from './worker-drive.js';
 import type { WorkerFault } from './faults/fault-spec.js';
 import { faultReport } from './faults/fault-state.js';
 import { functionNames } from './rewrite-host-message.js';
-import { createWorkerFaultState, faultAnswers } from './faults/worker-faults.js';
+import { createWorkerFaultState } from './faults/worker-faults.js';
 
 /**
  * What differs between two hosts' runs of the same app and is not the worker's concern:
@@ -62,12 +64,6 @@ export interface ReplayWorkerOptions {
   seed?: number;
 }
 
-interface Pending {
-  dueMs: number;
-  order: number;
-  answer: ScheduledAnswer;
-}
-
 /**
  * Play the recorded worker side toward a live host: StartStream with the given worker id,
  * then each host message answered from the recording (see `createWorkerResponder`), with
@@ -81,113 +77,40 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   const startedAtMs = Date.now();
   const t0 = now();
   const pace = typeof options.pace === 'string' ? parsePace(options.pace) : (options.pace ?? DEFAULT_PACE);
-  const ignore = compileIgnores([
-    ...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES),
-    ...(options.ignore ?? []),
-  ]);
   const plan = planSession(messageFrames(options.frames));
-  const secrets = createSecretMask(options.redact ?? {});
-  const responder = createWorkerResponder(plan, {
-    workerId: options.workerId,
-    requestId: options.requestId,
-    ignore,
-    secrets,
-  });
   const { duplex, signal, onTraffic } = options;
-  const waker = createWaker(now, signal);
-  const queue = createMinHeap<Pending>(
-    (a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.order < b.order),
-  );
-  const outcomes: ReplayOutcome[] = [];
-  let order = 0;
-  let sent = 0;
-  let terminating = false;
-  let received = 0;
-  let ended: DuplexEnd | undefined;
-
   const faults = options.faults?.length
     ? createWorkerFaultState(options.faults, options.seed ?? 0)
     : undefined;
-  /** Recorded function id → name, for faults that name a function. */
-  const names = new Map(
-    plan.steps.flatMap((s) => functionNames(s.frame.bytes).map((f) => [f.functionId, f.name])),
-  );
-  let crashedAt: number | undefined;
-  const schedule = (answers: ScheduledAnswer[], atMs: number, extraMs = () => 0) => {
-    for (const answer of answers)
-      queue.push({ dueMs: atMs + scaledDelay(answer.delayMs, pace) + extraMs(), order: order++, answer });
-  };
-  schedule(responder.start(), now());
-  duplex.onMessage((bytes) => {
-    onTraffic?.('toWorker', bytes);
-    received++;
-    const r = responder.receive(bytes);
-    outcomes.push(r.outcome);
-    if (faults) {
-      const fn = r.outcome.functionId;
-      const functionName = r.outcome.functionName ?? (fn === undefined ? undefined : (names.get(fn) ?? fn));
-      const f = faultAnswers(
-        faults,
-        { kind: r.outcome.kind, ...(functionName ? { functionName } : {}) },
-        r.answers,
-      );
-      if (f.crash && crashedAt === undefined) {
-        crashedAt = faults.received;
-        duplex.cancel();
-      }
-      for (const a of f.answers) schedule([a.answer], now(), () => a.extraMs);
-    } else schedule(r.answers, now());
-    if (r.terminate) terminating = true;
-    waker.kick();
+  const run = createWorkerRun({
+    responder: createWorkerResponder(plan, workerResponderOptions(options)),
+    duplex,
+    waker: createWaker(now, signal),
+    pace,
+    now,
+    signal,
+    onTraffic,
+    faults,
+    names: new Map(
+      plan.steps.flatMap((s) => functionNames(s.frame.bytes).map((f) => [f.functionId, f.name])),
+    ),
   });
-  void duplex.done.then((end) => {
-    ended = end;
-    waker.kick();
-  });
+  scheduleAnswers(run, run.responder.start(), now());
+  duplex.onMessage((bytes) => onHostMessage(run, bytes));
+  watchHostEnd(run);
+  await sendAnswers(run);
 
-  for (;;) {
-    if (signal?.aborted || ended) break;
-    const t = now();
-    while (queue.size > 0 && queue.peek()!.dueMs <= t) {
-      const { answer } = queue.pop()!;
-      onTraffic?.('toHost', answer.bytes);
-      sent++;
-      if (!duplex.send(answer.bytes) && !ended) await Promise.race([duplex.drained(), duplex.done]);
-    }
-    if (terminating && queue.size === 0) {
-      duplex.end();
-      break;
-    }
-    await waker.wait(queue.peek()?.dueMs);
-  }
-
-  const stream: ReplayStreamEnd = { broken: false };
-  const interrupted = signal?.aborted === true && !ended;
-  if (interrupted) {
-    stream.detail = 'replay interrupted';
-    duplex.cancel();
-  } else if (!ended) {
-    await waitFor(duplex.done, 10_000);
-  }
-  if (ended) {
-    stream.status = ended.status;
-    if (crashedAt !== undefined) stream.detail = `functape reset the stream (fault crash@${crashedAt})`;
-    else if (ended.status.code !== 0 && !terminating) {
-      stream.broken = true;
-      stream.detail =
-        received === 0
-          ? `could not talk to the host (${ended.status.code} ${ended.status.details})`
-          : `the host ended the stream with ${ended.status.code} ${ended.status.details}`;
-    }
-  }
+  const interrupted = signal?.aborted === true && !run.ended;
+  const stream = await endWorkerStream(run, interrupted);
+  const { outcomes } = run;
   return {
     played: 'worker',
     session: options.session ?? {},
     pace: formatPace(pace),
     startedAtMs,
     durationMs: now() - t0,
-    sent,
-    notReceived: responder.notReceived(),
+    sent: run.sent,
+    notReceived: run.responder.notReceived(),
     outcomes,
     counts: tallyOutcomes(outcomes),
     stream,
@@ -198,8 +121,15 @@ export async function replayWorker(options: ReplayWorkerOptions): Promise<Replay
   };
 }
 
-async function waitFor(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  if (timer) clearTimeout(timer);
+/** The responder's options: the live worker's ids and how to compare host messages. */
+function workerResponderOptions(options: ReplayWorkerOptions): WorkerResponderOptions {
+  return {
+    workerId: options.workerId,
+    requestId: options.requestId,
+    ignore: compileIgnores([
+      ...(options.defaultIgnores === false ? [] : WORKER_SIDE_IGNORES),
+      ...(options.ignore ?? []),
+    ]),
+    secrets: createSecretMask(options.redact ?? {}),
+  };
 }

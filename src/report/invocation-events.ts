@@ -105,99 +105,7 @@ export interface InvocationEvents {
  * `control` event of kind `unknown`, never an error.
  */
 export function createInvocationEvents(options: { keepLogs: boolean }): InvocationEvents {
-  const functions = new Map<string, { name: string; trigger: string }>();
-  const open = new Map<string, Open>();
-
-  function learn(functionId: string, meta: RpcMetadata | undefined): void {
-    if (!functionId || !meta) return;
-    const trigger = Object.values(meta.bindings ?? {}).find((b) => b.type.toLowerCase().endsWith('trigger'));
-    functions.set(functionId, {
-      name: meta.name || functionId,
-      trigger: trigger ? (TRIGGERS[trigger.type.toLowerCase()] ?? 'other') : 'other',
-    });
-  }
-
-  function control(f: StoredFrame, at: EventTime): ControlMessage {
-    const c: ControlMessage = { type: 'control', at, kind: f.kind, direction: f.direction, size: f.size };
-    if (f.invocationId) c.invocationId = f.invocationId;
-    if (f.functionId) c.functionId = f.functionId;
-    return c;
-  }
-
-  function onMessage(f: StoredFrame, m: StreamingMessage, at: EventTime): InvocationEvent[] {
-    const c = m.content;
-    switch (c.case) {
-      case 'functionLoadRequest':
-        learn(c.value.functionId, c.value.metadata);
-        break;
-      case 'functionLoadRequestCollection':
-        for (const l of c.value.functionLoadRequests) learn(l.functionId, l.metadata);
-        break;
-      case 'functionMetadataResponse':
-        for (const meta of c.value.functionMetadataResults) learn(meta.functionId, meta);
-        break;
-      case 'invocationRequest': {
-        const fn = functions.get(c.value.functionId);
-        const invocation: OpenInvocation = {
-          invocationId: c.value.invocationId,
-          functionId: c.value.functionId,
-          functionName: fn?.name ?? c.value.functionId,
-          trigger: fn?.trigger ?? 'other',
-          requestBytes: f.size,
-          start: at,
-        };
-        const trace = c.value.traceContext;
-        if (trace?.traceParent) invocation.traceParent = trace.traceParent;
-        if (trace?.traceState) invocation.traceState = trace.traceState;
-        // An id sent again while open: the first one ends here, unanswered (one end per start).
-        const prior = open.get(invocation.invocationId);
-        open.set(invocation.invocationId, { invocation, cancelled: false, logs: [] });
-        const start: InvocationStart = { type: 'start', invocation };
-        return prior ? [unanswered(prior, at), start] : [start];
-      }
-      case 'invocationResponse': {
-        const o = open.get(c.value.invocationId);
-        if (!o) break;
-        open.delete(c.value.invocationId);
-        const result = c.value.result;
-        const end: InvocationEnd = {
-          type: 'end',
-          invocation: o.invocation,
-          at,
-          status: result ? (STATUS[result.status] ?? String(result.status)) : 'none',
-          cancelled: o.cancelled,
-          responseBytes: f.size,
-          logs: o.logs,
-        };
-        if (result?.exception?.message) end.error = result.exception.message;
-        return [end];
-      }
-      case 'invocationCancel': {
-        const o = open.get(c.value.invocationId);
-        if (o) o.cancelled = true;
-        break;
-      }
-      case 'rpcLog': {
-        const log: InvocationLog = {
-          type: 'log',
-          at,
-          level: LEVEL[c.value.level] ?? String(c.value.level),
-          category: c.value.category,
-          message: c.value.message,
-        };
-        const o = c.value.invocationId ? open.get(c.value.invocationId) : undefined;
-        if (c.value.invocationId) log.invocationId = c.value.invocationId;
-        if (o) {
-          log.invocation = o.invocation;
-          if (options.keepLogs) o.logs.push(log);
-        }
-        return [log];
-      }
-      default:
-    }
-    return [control(f, at)];
-  }
-
+  const state: EventsState = { keepLogs: options.keepLogs, functions: new Map(), open: new Map() };
   return {
     frame(f) {
       const at: EventTime = { tNs: f.tNs, wallMs: f.wallMs, seq: f.seq };
@@ -207,15 +115,139 @@ export function createInvocationEvents(options: { keepLogs: boolean }): Invocati
       } catch {
         return [control(f, at)];
       }
-      return onMessage(f, m, at);
+      return onMessage(state, f, m, at);
     },
     finish(at) {
-      const ends = [...open.values()].map((o) => unanswered(o, at));
-      open.clear();
+      const ends = [...state.open.values()].map((o) => unanswered(o, at));
+      state.open.clear();
       return ends;
     },
-    inFlight: () => open.size,
+    inFlight: () => state.open.size,
   };
+}
+
+/** What pairing remembers: each function's name and trigger, and the invocations open by id. */
+interface EventsState {
+  readonly keepLogs: boolean;
+  readonly functions: Map<string, { name: string; trigger: string }>;
+  readonly open: Map<string, Open>;
+}
+
+/** The events of one decoded message (a control event unless it is one of the kinds below). */
+function onMessage(s: EventsState, f: StoredFrame, m: StreamingMessage, at: EventTime): InvocationEvent[] {
+  const c = m.content;
+  switch (c.case) {
+    case 'functionLoadRequest':
+      learn(s, c.value.functionId, c.value.metadata);
+      break;
+    case 'functionLoadRequestCollection':
+      for (const l of c.value.functionLoadRequests) learn(s, l.functionId, l.metadata);
+      break;
+    case 'functionMetadataResponse':
+      for (const meta of c.value.functionMetadataResults) learn(s, meta.functionId, meta);
+      break;
+    case 'invocationRequest':
+      return onRequest(s, f, c.value, at);
+    case 'invocationResponse': {
+      const end = onResponse(s, f, c.value, at);
+      if (end) return [end];
+      break;
+    }
+    case 'invocationCancel': {
+      const o = s.open.get(c.value.invocationId);
+      if (o) o.cancelled = true;
+      break;
+    }
+    case 'rpcLog':
+      return [onLog(s, c.value, at)];
+    default:
+  }
+  return [control(f, at)];
+}
+
+function learn(s: EventsState, functionId: string, meta: RpcMetadata | undefined): void {
+  if (!functionId || !meta) return;
+  const trigger = Object.values(meta.bindings ?? {}).find((b) => b.type.toLowerCase().endsWith('trigger'));
+  s.functions.set(functionId, {
+    name: meta.name || functionId,
+    trigger: trigger ? (TRIGGERS[trigger.type.toLowerCase()] ?? 'other') : 'other',
+  });
+}
+
+function control(f: StoredFrame, at: EventTime): ControlMessage {
+  const c: ControlMessage = { type: 'control', at, kind: f.kind, direction: f.direction, size: f.size };
+  if (f.invocationId) c.invocationId = f.invocationId;
+  if (f.functionId) c.functionId = f.functionId;
+  return c;
+}
+
+type Content<K extends string> = Extract<StreamingMessage['content'], { case: K }>['value'];
+
+/** Open the invocation; an id sent again while open ends the first one here, unanswered (one end per start). */
+function onRequest(
+  s: EventsState,
+  f: StoredFrame,
+  r: Content<'invocationRequest'>,
+  at: EventTime,
+): InvocationEvent[] {
+  const fn = s.functions.get(r.functionId);
+  const invocation: OpenInvocation = {
+    invocationId: r.invocationId,
+    functionId: r.functionId,
+    functionName: fn?.name ?? r.functionId,
+    trigger: fn?.trigger ?? 'other',
+    requestBytes: f.size,
+    start: at,
+  };
+  const trace = r.traceContext;
+  if (trace?.traceParent) invocation.traceParent = trace.traceParent;
+  if (trace?.traceState) invocation.traceState = trace.traceState;
+  const prior = s.open.get(invocation.invocationId);
+  s.open.set(invocation.invocationId, { invocation, cancelled: false, logs: [] });
+  const start: InvocationStart = { type: 'start', invocation };
+  return prior ? [unanswered(prior, at), start] : [start];
+}
+
+/** The end of an open invocation (undefined for an answer to none). */
+function onResponse(
+  s: EventsState,
+  f: StoredFrame,
+  r: Content<'invocationResponse'>,
+  at: EventTime,
+): InvocationEnd | undefined {
+  const o = s.open.get(r.invocationId);
+  if (!o) return undefined;
+  s.open.delete(r.invocationId);
+  const result = r.result;
+  const end: InvocationEnd = {
+    type: 'end',
+    invocation: o.invocation,
+    at,
+    status: result ? (STATUS[result.status] ?? String(result.status)) : 'none',
+    cancelled: o.cancelled,
+    responseBytes: f.size,
+    logs: o.logs,
+  };
+  if (result?.exception?.message) end.error = result.exception.message;
+  return end;
+}
+
+/** A log, tied to its open invocation (and kept on it with `keepLogs`). */
+function onLog(s: EventsState, l: Content<'rpcLog'>, at: EventTime): InvocationLog {
+  const log: InvocationLog = {
+    type: 'log',
+    at,
+    level: LEVEL[l.level] ?? String(l.level),
+    category: l.category,
+    message: l.message,
+  };
+  const o = l.invocationId ? s.open.get(l.invocationId) : undefined;
+  if (l.invocationId) log.invocationId = l.invocationId;
+  if (o) {
+    log.invocation = o.invocation;
+    if (s.keepLogs) o.logs.push(log);
+  }
+  return log;
 }
 
 type Open = { invocation: OpenInvocation; cancelled: boolean; logs: InvocationLog[] };
