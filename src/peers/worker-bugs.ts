@@ -99,7 +99,7 @@ export function parseWorkerBugs(specs: readonly string[]): WorkerBugs {
   for (const spec of specs) {
     const [name, arg] = spec.split('=', 2) as [string, string | undefined];
     const info = WORKER_BUGS.find((b) => b.name === name);
-    if (!info) throw new Error(`unknown bug "${name}" (known: ${WORKER_BUGS.map((b) => b.name).join(', ')})`);
+    if (!info) throw new Error(`unknown bug "${name}" (${knownBugs()})`);
     if (info.arg === undefined && arg !== undefined) throw new Error(`bug "${name}" takes no argument`);
     if (info.arg !== undefined && arg === undefined) throw new Error(`bug "${name}" needs =${info.arg}`);
     if (name === 'state') bugs.state = true;
@@ -128,9 +128,14 @@ export function parseBugs(values: readonly string[]): Map<string, string | undef
     const eq = v.indexOf('=');
     const name = eq < 0 ? v : v.slice(0, eq);
     const bug = WORKER_BUGS.find((b) => b.name === name);
-    if (!bug) throw new Error(`unknown bug ${name} (known: ${WORKER_BUGS.map((b) => b.name).join(', ')})`);
+    if (!bug) throw new Error(`unknown bug ${name} (${knownBugs()})`);
     if (eq >= 0 && !bug.arg) throw new Error(`--bug ${name} takes no argument`);
     out.set(name, eq < 0 ? undefined : v.slice(eq + 1));
   }
   return out;
+}
+
+/** The names an error message offers: the bug hunters' bugs by name, the conformance variants as one entry. */
+function knownBugs(): string {
+  return `known: ${HUNT_BUGS.map((b) => b.name).join(', ')}, and ${CONFORM_BUGS.length} conform-* variants: functape worker --list-bugs`;
 }
