@@ -91,7 +91,7 @@ export const workerCommand = defineCommand({
     const bugNames = usageError(() => parseBugs((args.bug ?? []).map(String)), '--bug');
     const bugs =
       bugNames.size > 0
-        ? usageError(() => parseWorkerBugs([...(args.bug ?? [])].map(String)), '--bug')
+        ? usageError(() => parseWorkerBugs((args.bug ?? []).map(String)), '--bug')
         : undefined;
     // A host puts its defaultWorkerPath (and configured arguments) before the host arguments.
     const host = hostConnection(args, [...(args.args ?? []), ...args._.slice(1)], 'worker');

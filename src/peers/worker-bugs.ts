@@ -93,24 +93,21 @@ export interface WorkerBugs {
   noise?: boolean;
 }
 
-/** Read `--bug` values (`NAME` or `NAME=ARG`); throws one line on an unknown name or a bad argument. */
+/**
+ * The bugs the handlers read, from `--bug` values (`NAME` or `NAME=ARG`): parseBugs checks
+ * them (one-line errors), then the hunters' bugs get their typed fields.
+ */
 export function parseWorkerBugs(specs: readonly string[]): WorkerBugs {
+  const named = parseBugs(specs);
   const bugs: WorkerBugs = {};
-  for (const spec of specs) {
-    const [name, arg] = spec.split('=', 2) as [string, string | undefined];
-    const info = WORKER_BUGS.find((b) => b.name === name);
-    if (!info) throw new Error(`unknown bug "${name}" (${knownBugs()})`);
-    if (info.arg === undefined && arg !== undefined) throw new Error(`bug "${name}" takes no argument`);
-    if (info.arg !== undefined && arg === undefined) throw new Error(`bug "${name}" needs =${info.arg}`);
-    if (name === 'state') bugs.state = true;
-    if (name === 'cancel-race') bugs.cancelRace = true;
-    if (name === 'noise') bugs.noise = true;
-    if (name === 'concurrency') {
-      const n = Number(arg);
-      if (!Number.isInteger(n) || n < 1)
-        throw new Error(`bug "concurrency=${arg}": N must be an integer >= 1`);
-      bugs.concurrency = n;
-    }
+  if (named.has('state')) bugs.state = true;
+  if (named.has('cancel-race')) bugs.cancelRace = true;
+  if (named.has('noise')) bugs.noise = true;
+  if (named.has('concurrency')) {
+    const arg = named.get('concurrency');
+    const n = Number(arg);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`bug "concurrency=${arg}": N must be an integer >= 1`);
+    bugs.concurrency = n;
   }
   return bugs;
 }
@@ -121,16 +118,21 @@ export function workerBugsHelp(): string {
   return `${hunt}; and ${CONFORM_BUGS.length} conform-* variants, each breaking one conformance rule (src/peers/worker-bugs.ts)`;
 }
 
-/** `--bug` values as name → argument; an unknown name, or an argument where none is taken, throws. */
+/**
+ * `--bug` values as name → argument, checked against the catalogue: an unknown name, an
+ * argument where none is taken, or none where one is needed, throws one line.
+ */
 export function parseBugs(values: readonly string[]): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const v of values) {
     const eq = v.indexOf('=');
     const name = eq < 0 ? v : v.slice(0, eq);
-    const bug = WORKER_BUGS.find((b) => b.name === name);
-    if (!bug) throw new Error(`unknown bug ${name} (${knownBugs()})`);
-    if (eq >= 0 && !bug.arg) throw new Error(`--bug ${name} takes no argument`);
-    out.set(name, eq < 0 ? undefined : v.slice(eq + 1));
+    const arg = eq < 0 ? undefined : v.slice(eq + 1);
+    const info = WORKER_BUGS.find((b) => b.name === name);
+    if (!info) throw new Error(`unknown bug "${name}" (${knownBugs()})`);
+    if (info.arg === undefined && arg !== undefined) throw new Error(`bug "${name}" takes no argument`);
+    if (info.arg !== undefined && arg === undefined) throw new Error(`bug "${name}" needs =${info.arg}`);
+    out.set(name, arg);
   }
   return out;
 }
