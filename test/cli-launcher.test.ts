@@ -32,7 +32,11 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 export function runCli() {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.env.MALLOC_MMAP_THRESHOLD_))'], { encoding: 'utf8' });
+  const ca = spawnSync('/bin/sh', ['-c', 'echo "\${NODE_EXTRA_CA_CERTS-unset} \${FUNCTAPE_CA-unset}"'], { encoding: 'utf8' });
   process.stdout.write(JSON.stringify({
+    caStart: readFileSync('/proc/self/environ', 'utf8').split('\\0').filter((e) => /^(NODE_EXTRA_CA_CERTS|FUNCTAPE_CA)=/.test(e)),
+    caOwn: process.env.NODE_EXTRA_CA_CERTS ?? null,
+    caChild: ca.stdout.trim(),
     args: process.argv.slice(2),
     execArgv: process.execArgv,
     ownEnv: process.env.MALLOC_MMAP_THRESHOLD_ ?? null,
@@ -54,6 +58,9 @@ function fakeInstall(): string {
 }
 
 interface Report {
+  caStart: string[];
+  caOwn: string | null;
+  caChild: string;
   args: string[];
   execArgv: string[];
   ownEnv: string | null;
@@ -61,17 +68,31 @@ interface Report {
   childEnv: string;
 }
 
-function report(command: string, args: string[]): Report {
+function report(command: string, args: string[], extraCa?: string): Report {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH };
   delete env.MALLOC_MMAP_THRESHOLD_;
+  delete env.NODE_EXTRA_CA_CERTS;
+  if (extraCa !== undefined) env.NODE_EXTRA_CA_CERTS = extraCa;
   const r = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, env });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Report;
 }
 
 test('launcherCommand reads the environment and Node flags of an `env -S` first line', () => {
-  const real = launcherCommand(readFileSync(BIN, 'utf8'));
-  assert.deepEqual(real, { env: { MALLOC_MMAP_THRESHOLD_: '1048576' }, nodeArgs: [] });
+  const real = launcherCommand(readFileSync(BIN, 'utf8'), { NODE_EXTRA_CA_CERTS: '/etc/ca.pem' });
+  assert.deepEqual(real, {
+    env: { MALLOC_MMAP_THRESHOLD_: '1048576', FUNCTAPE_CA: '/etc/ca.pem', NODE_EXTRA_CA_CERTS: '' },
+    nodeArgs: [],
+  });
+  assert.equal(
+    launcherCommand(readFileSync(BIN, 'utf8'), {}).env.FUNCTAPE_CA,
+    '',
+    '${NAME} of an unset name: empty',
+  );
+  assert.ok(
+    readFileSync(BIN, 'utf8').split('\n', 1)[0]!.length <= 127,
+    'older kernels read 127 characters of it',
+  );
   assert.deepEqual(launcherCommand('#!/usr/bin/env node\nrest'), { env: {}, nodeArgs: [] });
   assert.deepEqual(launcherCommand('#!/usr/bin/env -S A=1 B=x=y /opt/node/bin/node --a --b=2\n'), {
     env: { A: '1', B: 'x=y' },
@@ -108,6 +129,36 @@ test('bin/functape run as a program: glibc gets the mmap threshold at start, the
     });
     assert.equal(own.status, 0, own.stderr);
     assert.equal((JSON.parse(own.stdout) as Report).childEnv, '4194304');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('bin/functape run as a program: Node starts without NODE_EXTRA_CA_CERTS, the programs functape starts get it as it was', {
+  skip: envSplits ? false : 'this env has no -S (BusyBox)',
+}, () => {
+  const root = fakeInstall();
+  try {
+    // A file that does not exist: Node would warn at start had it read it.
+    const missing = join(root, 'no-such-ca.pem');
+    const r = spawnSync(join(root, 'bin', 'functape'), [], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, PATH, NODE_EXTRA_CA_CERTS: missing },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /extra certs/i, 'Node did not read the file at start');
+    const set = JSON.parse(r.stdout) as Report;
+    assert.deepEqual([...set.caStart].sort(), [`FUNCTAPE_CA=${missing}`, 'NODE_EXTRA_CA_CERTS=']);
+    assert.equal(set.caOwn, missing, 'back in process.env (for pg-tls and the programs functape starts)');
+    assert.equal(set.caChild, `${missing} unset`);
+
+    const unset = report(join(root, 'bin', 'functape'), []);
+    assert.deepEqual([unset.caOwn, unset.caChild], [null, 'unset unset']);
+
+    // `node bin/functape` leaves it alone (Node reads it at start, as for any program).
+    const plain = report(process.execPath, [join(root, 'bin', 'functape')], '/etc/hostname');
+    assert.deepEqual([plain.caOwn, plain.caChild], ['/etc/hostname', '/etc/hostname unset']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

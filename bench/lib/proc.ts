@@ -69,23 +69,30 @@ export function profileArgs(env: NodeJS.ProcessEnv): string[] {
 /**
  * What the launcher's first line (`#!/usr/bin/env -S [NAME=VALUE]... node [FLAG]...`, as
  * the OS runs bin/functape) adds to a plain `node bin/functape`: its environment
- * assignments and Node's flags. The benchmarks start functape with the same Node as
- * themselves plus these, so they measure what a user who types `functape` runs (and the
- * exit reporter can still be preloaded). A plain `#!/usr/bin/env node` adds nothing.
+ * assignments, with `${NAME}` expanded from `env` as `env -S` does (unset: empty), and
+ * Node's flags. The benchmarks start functape with the same Node as themselves plus these,
+ * so they measure what a user who types `functape` runs (and the exit reporter can still be
+ * preloaded). A plain `#!/usr/bin/env node` adds nothing.
  */
-export function launcherCommand(source: string): { env: Record<string, string>; nodeArgs: string[] } {
+export function launcherCommand(
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { env: Record<string, string>; nodeArgs: string[] } {
   const first = source.split('\n', 1)[0]!;
   const m = /^#!\s*\S*\benv\s+-S\s+(.*)$/.exec(first.trim());
   const words = m ? m[1]!.trim().split(/\s+/) : [];
-  const env: Record<string, string> = {};
+  const added: Record<string, string> = {};
   let i = 0;
   for (; i < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!); i += 1) {
     const w = words[i]!;
-    env[w.slice(0, w.indexOf('='))] = w.slice(w.indexOf('=') + 1);
+    const value = w
+      .slice(w.indexOf('=') + 1)
+      .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => env[n] ?? '');
+    added[w.slice(0, w.indexOf('='))] = value;
   }
   if (i < words.length && !/(^|\/)node$/.test(words[i]!))
     throw new Error(`bin/functape's first line runs ${words[i]}, not node: ${first}`);
-  return { env, nodeArgs: words.slice(i + 1) };
+  return { env: added, nodeArgs: words.slice(i + 1) };
 }
 
 export function spawnNode(nodeArgs: string[], opts: SpawnOptions = {}): Child {

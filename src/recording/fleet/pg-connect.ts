@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { RecordingError } from '../recording-error.js';
 import { PG_SCHEMA_VERSION, fleetVersion } from './pg-schema.js';
+import { fleetClientConfig } from './pg-tls.js';
 
 /** True for a PostgreSQL URL (`postgres://…` or `postgresql://…`), the fleet database readers accept. */
 export function isPostgresUrl(target: string): boolean {
@@ -52,10 +53,16 @@ const CONNECT_TIMEOUT_MS = 15_000;
 
 /**
  * Connect to a fleet database. The URL's parameters (sslmode, host=/socket/dir, …) pass
- * through to pg; what the URL leaves out comes from the standard PG* variables.
+ * through to pg; what the URL leaves out comes from the standard PG* variables; TLS trusts
+ * NODE_EXTRA_CA_CERTS as Node would (fleetClientConfig).
  */
 export async function connectFleet(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  let client: pg.Client;
+  try {
+    client = new pg.Client({ ...fleetClientConfig(url), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  } catch (err) {
+    throw asFleetError(err, url, 'cannot connect');
+  }
   // A connection that breaks while idle must not become an uncaught 'error' event.
   client.on('error', () => {});
   try {
