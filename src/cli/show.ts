@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MESSAGE_KINDS } from '../codec/describe.js';
 import type { Direction } from '../model/frame.js';
 import type { SessionInfo } from '../model/session.js';
 import type { LineOutput, Recording } from '../recording/index.js';
@@ -13,10 +12,17 @@ import { formatFinalStatus, requireDb } from './sessions.js';
 /** The messages a timeline learns function names from. */
 const NAMING_KINDS = ['functionLoadRequest', 'functionLoadRequestCollection', 'functionMetadataResponse'];
 
-/** `--kind a,b --kind c` → validated kind names; a `--kind` that names none is refused. */
-export function parseKinds(values: readonly string[] | undefined): string[] | undefined {
+/**
+ * `--kind a,b --kind c` → validated kind names among `names` (codec/describe's
+ * MESSAGE_KINDS, imported by the caller when it runs: it loads the generated schema, which
+ * `--help` need not); a `--kind` that names none is refused.
+ */
+export function parseKinds(
+  values: readonly string[] | undefined,
+  names: readonly string[],
+): string[] | undefined {
   if (values === undefined) return undefined;
-  const known = new Set([...MESSAGE_KINDS, 'unknown', 'empty']);
+  const known = new Set([...names, 'unknown', 'empty']);
   const kinds = values
     .flatMap((v) => String(v).split(','))
     .map((k) => k.trim())
@@ -80,7 +86,7 @@ export const showCommand = defineCommand({
 });
 
 async function showRecording(args: ShowArgs, io: CliIo): Promise<number> {
-  const kinds = parseKinds(args.kind);
+  const kinds = parseKinds(args.kind, (await import('../codec/describe.js')).MESSAGE_KINDS);
   const session = sessionFlag(args.session);
   // An empty id (an unset shell variable) would match every message: say so instead.
   if (args.invocation !== undefined && args.invocation.trim() === '')
