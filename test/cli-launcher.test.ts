@@ -87,7 +87,7 @@ test('launcherCommand reads the environment and Node flags of an `env -S` first 
   assert.equal(
     launcherCommand(readFileSync(BIN, 'utf8'), {}).env.FUNCTAPE_CA,
     '',
-    '${NAME} of an unset name: empty',
+    'an unset name expands to nothing',
   );
   assert.ok(
     readFileSync(BIN, 'utf8').split('\n', 1)[0]!.length <= 127,
