@@ -82,14 +82,16 @@ test('a coarse deadline already due ends the wait on the next turn of the event 
 });
 
 test('while polling, a coarse deadline ends the wait at the first poll past it (not when its timer fires)', async () => {
-  // A clock that runs 0.5 ms per reading: the coarse deadline (40) is passed after ~40
-  // polls (a few ms of real time), long before its setTimeout (armed for ~40 ms of real
-  // time) fires, and the precise one (60) would be reached first if polls ignored it.
+  // A clock that runs 5 ms per reading: the coarse deadline (4,000) is passed after ~800
+  // polls (well under a millisecond of real time), long before its setTimeout (armed for
+  // ~4 s of real time, so that no preemption of a loaded machine reaches it) fires, and the
+  // precise one (6,000) would be reached first if polls ignored it. The margin covers both,
+  // so the wait polls from the start.
   let t = 0;
-  const fast = () => (t += 0.5);
-  const w = createWaker(fast, undefined, { observe: () => {}, ms: () => 100 });
-  await w.wait(60, 40);
-  assert.ok(t >= 40 && t < 60, `ended at ${t}`);
+  const fast = () => (t += 5);
+  const w = createWaker(fast, undefined, { observe: () => {}, ms: () => 10_000 });
+  await w.wait(6000, 4000);
+  assert.ok(t >= 4000 && t < 6000, `ended at ${t}`);
 });
 
 test('a coarse deadline passed within the final busy-wait does not end the wait: the precise deadline goes first', async () => {
