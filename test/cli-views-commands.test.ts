@@ -378,6 +378,12 @@ test('pipes between real processes: export | import via stdin; show | head stops
   assert.equal(piped.code, 0, piped.stderr);
   assert.match(piped.stdout, /imported 2 session\(s\)/);
   assert.equal((await cli('export', '--db', copy)).stdout, (await cli('export', '--db', db)).stdout);
+  // `--in -` as the README writes it: `-` is the flag's value, not a word of its own
+  const dashed = await run(
+    `"${bin}" export --db "${db}" | "${bin}" import --db "${join(dir, 'dashed.db')}" --in -`,
+  );
+  assert.equal(dashed.code, 0, dashed.stderr);
+  assert.match(dashed.stdout, /imported 2 session\(s\)/);
   // a session far bigger than a pipe buffer, so `head` closes the pipe while show writes
   const { createRecordingWriter } = await import('../src/recording/recording-writer.js');
   const { sampleFrames } = await import('./recording-sample.js');

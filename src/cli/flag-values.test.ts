@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationFlag, joinNegativeValues, numberFlag, timerMs, NO_LIMIT_MS } from './flag-values.js';
+import { durationFlag, joinDashValues, numberFlag, timerMs, NO_LIMIT_MS } from './flag-values.js';
 
 test('durationFlag: every duration form, plain seconds, and 0 only where it means no limit', () => {
   assert.equal(durationFlag('t', '30s'), 30_000);
@@ -32,13 +32,13 @@ test('timerMs: 0 and limits past what a timer holds become the longest timer', (
   assert.deepEqual([timerMs(0), timerMs(5), timerMs(2 ** 40)], [NO_LIMIT_MS, 5, NO_LIMIT_MS]);
 });
 
-test('joinNegativeValues hands a negative value to its flag, and leaves a command line after -- alone', () => {
-  assert.deepEqual(joinNegativeValues(['host', '--answer-timeout', '-1s', '-c', '-2']), [
+test('joinDashValues hands a negative value to its flag, and leaves a command line after -- alone', () => {
+  assert.deepEqual(joinDashValues(['host', '--answer-timeout', '-1s', '-c', '-2']), [
     'host',
     '--answer-timeout=-1s',
     '-c=-2',
   ]);
-  assert.deepEqual(joinNegativeValues(['wrap', '--db', 'x', '--', 'w', '--t', '-1s']), [
+  assert.deepEqual(joinDashValues(['wrap', '--db', 'x', '--', 'w', '--t', '-1s']), [
     'wrap',
     '--db',
     'x',
@@ -47,5 +47,11 @@ test('joinNegativeValues hands a negative value to its flag, and leaves a comman
     '--t',
     '-1s',
   ]);
-  assert.deepEqual(joinNegativeValues(['a', '--x=-1s', '--y', 'z']), ['a', '--x=-1s', '--y', 'z']);
+  assert.deepEqual(joinDashValues(['a', '--x=-1s', '--y', 'z']), ['a', '--x=-1s', '--y', 'z']);
+});
+
+test('joinDashValues hands a lone - (stdin, stdout) to its flag', () => {
+  assert.deepEqual(joinDashValues(['import', '--in', '-', '--db', 'x']), ['import', '--in=-', '--db', 'x']);
+  assert.deepEqual(joinDashValues(['bench', '--json', '-']), ['bench', '--json=-']);
+  assert.deepEqual(joinDashValues(['wrap', '--', 'cat', '--in', '-']), ['wrap', '--', 'cat', '--in', '-']);
 });

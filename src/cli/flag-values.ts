@@ -96,11 +96,13 @@ function single(flag: string, value: unknown): string {
 }
 
 /**
- * Join `--flag -1s` into `--flag=-1s` so that a negative value reaches the flag's parser
- * (yargs reads `-1s` as the short flags 1 and s, and `-5` alone as a number already).
+ * Join `--flag -1s` into `--flag=-1s` and `--flag -` into `--flag=-` so that the value
+ * reaches the flag: yargs reads `-1s` as the short flags 1 and s (and `-5` alone as a
+ * number already), and a lone `-` (stdin or stdout: `import --in -`, `bench --json -`) as
+ * a word of its own, which the command then refuses as an unknown command.
  * Nothing after `--` is touched: that is a command line of its own.
  */
-export function joinNegativeValues(argv: readonly string[]): string[] {
+export function joinDashValues(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -109,7 +111,7 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
       break;
     }
     const next = argv[i + 1];
-    if (/^--?[a-z][\w-]*$/i.test(a) && next !== undefined && /^-\d/.test(next)) {
+    if (/^--?[a-z][\w-]*$/i.test(a) && next !== undefined && (/^-\d/.test(next) || next === '-')) {
       out.push(`${a}=${next}`);
       i += 1;
     } else out.push(a);

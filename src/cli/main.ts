@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { CliError, type AnyCommand, type CliIo } from './command.js';
-import { joinNegativeValues } from './flag-values.js';
+import { joinDashValues } from './flag-values.js';
 import { FUNCTAPE_VERSION } from '../version.js';
 
 /**
@@ -14,7 +14,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   // early (wrap-early.ts) is started first.
   await io.wrapHead;
   const [{ default: yargs }, { commands }] = await Promise.all([import('yargs'), import('./commands.js')]);
-  const words = joinNegativeValues(argv);
+  const words = joinDashValues(argv);
   const parser = yargs(words)
     .scriptName('functape')
     .version(FUNCTAPE_VERSION)
