@@ -134,7 +134,7 @@ test('the length prefix is read as unsigned 32-bit big-endian', () => {
 test('views: messages inside one chunk are views of it, split ones are copies, all equal', () => {
   const stream = concat(samples.map((s, i) => frameGrpcMessage(s, i % 2 === 1)));
   const rand = lcg(11);
-  for (let round = 0; round < 200; round++) {
+  for (let round = 0; round < 60; round++) {
     const got: Got[] = [];
     const parser = createGrpcFrameParser({
       views: true,
@@ -142,7 +142,7 @@ test('views: messages inside one chunk are views of it, split ones are copies, a
     });
     const chunks: Uint8Array[] = [];
     let at = 0;
-    const maxPiece = round === 0 ? stream.length : 1 + Math.floor(rand() * (round < 100 ? 12 : 80_000));
+    const maxPiece = round === 0 ? stream.length : 1 + Math.floor(rand() * (round < 30 ? 12 : 80_000));
     while (at < stream.length) {
       const n = Math.min(stream.length - at, 1 + Math.floor(rand() * maxPiece));
       // Each chunk in its own buffer at an offset, as node:http2 hands out slices of a read.
@@ -154,10 +154,11 @@ test('views: messages inside one chunk are views of it, split ones are copies, a
       at += n;
     }
     assert.equal(got.length, samples.length, `round ${round}`);
+    const pushed = new Set(chunks.map((c) => c.buffer));
     got.forEach((g, i) => {
-      assert.deepEqual([...g.bytes], [...samples[i]!]);
+      assert.ok(Buffer.from(g.bytes).equals(samples[i]!), `round ${round} message ${i}: equal`);
       assert.equal(g.compressed, i % 2 === 1);
-      const inChunk = chunks.some((c) => c.buffer === g.bytes.buffer);
+      const inChunk = pushed.has(g.bytes.buffer);
       const copy = g.bytes.byteOffset === 0 && g.bytes.buffer.byteLength === g.bytes.length;
       assert.ok(inChunk || copy, `round ${round} message ${i}: a view of a pushed chunk or an exact copy`);
     });
