@@ -62,7 +62,7 @@ export function statsQuery(d: SqlDialect, by: StatsGroup, since?: number, until?
     where.push(`s.start_wall_ms < ${d.param(params.length)}`);
   }
   const group = { function: 'x.fn', host: d.host, label: `coalesce(s.label, '')`, day: d.day }[by];
-  const from = `x JOIN s ON x.skey = s.${d.sessionKey} GROUP BY 1`;
+  const join = `x JOIN s ON x.skey = s.${d.sessionKey}`;
   const sql = `
 WITH s AS (SELECT * FROM ${d.sessions} s WHERE ${where.join(' AND ')}),
 inv AS (${d.invocations ?? framesAggregate(d)}),
@@ -74,9 +74,9 @@ agg AS (
     sum(x.failures) AS failures, sum(x.cancellations) AS cancellations, sum(x.answered) AS answered,
     CAST(sum(x.logs) AS DOUBLE PRECISION) / sum(x.invocations) AS logs_per,
     sum(x.to_host) AS to_host, sum(x.to_worker) AS to_worker, max(x.max_ns) AS max_ns
-  FROM sf ${from}
+  FROM sf ${join} GROUP BY 1
 ),
-h AS (SELECT ${group} AS grp, x.bucket, sum(x.n) AS n FROM hb ${from}, 2),
+h AS (SELECT ${group} AS grp, x.bucket, sum(x.n) AS n FROM hb ${join} GROUP BY 1, 2),
 c AS (
   SELECT grp, bucket, sum(n) OVER (PARTITION BY grp ORDER BY bucket) AS cum, sum(n) OVER (PARTITION BY grp) AS total
   FROM h
