@@ -6,6 +6,7 @@ import { openRecording } from '../src/recording/open-recording.js';
 import { copyRows, FRAME_COPY_COLUMNS } from '../src/recording/fleet/copy-rows.js';
 import { ensurePartition, migrateFleet } from '../src/recording/fleet/pg-schema.js';
 import { ADD_INVOCATIONS } from '../src/recording/fleet/invocation-fold.js';
+import { insertRollups } from '../src/recording/fleet/rollups.js';
 import { pgBinDir, startPgServer, type PgServer } from '../test/helpers/pg-server.js';
 import { bigRecording, goldenFiles } from '../test/fleet-helpers.js';
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
@@ -74,6 +75,7 @@ export async function syntheticFrames(url: string, count: number): Promise<void>
   const sessions = (await c.query('SELECT uuid, start_time::text AS t FROM functape_sessions')).rows;
   for (const s of sessions as { uuid: string; t: string }[])
     await c.query(ADD_INVOCATIONS, [s.uuid, s.t, 0, per]);
+  await c.query(insertRollups('s.end_reason IS NOT NULL')); // and what it writes when a session ends
   await c.end();
   await sql(url, 'ANALYZE');
 }

@@ -50,6 +50,18 @@ test('sessions, show, export and stats say the same of a file and of the fleet d
       (await out(['stats', '--db', target, '--by', by])).replace(/^.*: no invocations$/m, 'no invocations');
     for (const by of ['function', 'label', 'day'])
       assert.equal(await stats(url, by), await stats(db, by), by);
+    // to the last digit (percentiles from the same histogram buckets on both sides), filtered too;
+    // by host without the names (the file's name, the pushed --host)
+    const statsJson = async (target: string, ...flags: string[]) =>
+      (JSON.parse(await out(['stats', '--db', target, '--json', ...flags])).rows as { group: string }[]).map(
+        (r) => (flags[1] === 'host' ? { ...r, group: '' } : r),
+      );
+    for (const flags of [
+      ['--by', 'host'],
+      ['--since', '2026-11-01'],
+      ['--until', '2026-11-01'],
+    ])
+      assert.deepEqual(await statsJson(url, ...flags), await statsJson(db, ...flags), `${name} ${flags}`);
     const verify = async (target: string) => {
       const r = await runMain(['verify', '--db', target, '--json']);
       const report = JSON.parse(r.stdout) as {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { insertRollups } from './rollups.js';
 
 /**
  * The fleet database's schema, created and migrated by functape like the SQLite one:
@@ -8,10 +9,11 @@ import type pg from 'pg';
  *
  * functape_frames is partitioned by the session's start time (one partition per UTC day,
  * created by the push that first needs it), so a session's frames stay in one partition
- * and retention drops whole partitions. functape_invocations (one row per invocation, what
- * `stats` reads) is partitioned the same way.
+ * and retention drops whole partitions. functape_invocations (one row per invocation, kept by
+ * push) is partitioned the same way. functape_rollups (v2) sums up each ended session per
+ * function, with a histogram of service times: what `stats` reads for ended sessions.
  */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE functape_sessions (
@@ -81,7 +83,35 @@ CREATE TABLE functape_invocations (
 ) PARTITION BY RANGE (start_time);
 `;
 
-export const PG_MIGRATIONS: readonly { to: number; sql: string }[] = [{ to: 1, sql: V1 }];
+/**
+ * Per ended session and function (function_id '' for none): what `stats` adds up, and the
+ * service times as a histogram (model/service-time-buckets.ts: ascending bucket numbers and
+ * their counts). Written with the session's end (rollups.ts); the ended sessions already
+ * here get theirs now. Gone with their session.
+ */
+const V2 = `
+CREATE TABLE functape_rollups (
+  session_uuid  uuid NOT NULL REFERENCES functape_sessions (uuid) ON DELETE CASCADE,
+  function_id   text NOT NULL,
+  invocations   bigint NOT NULL,                 -- with an InvocationRequest
+  failures      bigint NOT NULL,
+  cancellations bigint NOT NULL,
+  answered      bigint NOT NULL,                 -- with a response: the histogram's total
+  logs          bigint NOT NULL,
+  to_host       bigint NOT NULL,
+  to_worker     bigint NOT NULL,
+  max_ns        bigint,                          -- the largest service time, exact
+  buckets       integer[] NOT NULL,
+  counts        integer[] NOT NULL,
+  PRIMARY KEY (session_uuid, function_id)
+);
+${insertRollups('s.end_reason IS NOT NULL')};
+`;
+
+export const PG_MIGRATIONS: readonly { to: number; sql: string }[] = [
+  { to: 1, sql: V1 },
+  { to: 2, sql: V2 },
+];
 
 /** Any number that two functape processes agree on and other programs are unlikely to use. */
 const LOCK = 0x46545031;

@@ -8,6 +8,7 @@ import type { StoredFrame } from '../../model/frame.js';
 import { copyRows, FRAME_COPY_SQL } from './copy-rows.js';
 import { invocationFold, UPSERT_INVOCATIONS } from './invocation-fold.js';
 import { ensurePartition } from './pg-schema.js';
+import { storeSessionEnd } from './rollups.js';
 
 /** What one push of one session did. */
 export interface SessionPush {
@@ -83,23 +84,7 @@ export async function pushSession(
     next = sent.next;
   }
   if (ended) {
-    await client.query(
-      `UPDATE functape_sessions SET end_ns = $2, end_wall_ms = $3, end_reason = $4, status_code = $5,
-         status_details = $6, status_metadata = $7, unstored = $8, worker_id = coalesce(worker_id, $9),
-         pushed_at = now()
-       WHERE uuid = $1`,
-      [
-        s.uuid,
-        ended.endNs.toString(),
-        ended.endWallMs,
-        ended.reason,
-        ended.status?.code ?? null,
-        ended.status?.details ?? null,
-        ended.status?.metadata ? JSON.stringify(ended.status.metadata) : null,
-        ended.unstored ?? 0,
-        s.workerId ?? null,
-      ],
-    );
+    await storeSessionEnd(client, s.uuid, ended, s.workerId);
     result.complete = true;
   }
   return result;
