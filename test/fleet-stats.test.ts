@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import pg from 'pg';
-import { serviceTimeBucket } from '../src/model/service-time-buckets.js';
+import { serviceTimeBucket } from '../src/recording/service-time-buckets.js';
 import { pgServiceTimeBucket } from '../src/recording/fleet/rollups.js';
 import { openRecording } from '../src/recording/open-recording.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';

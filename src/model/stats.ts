@@ -7,7 +7,7 @@ export type StatsGroup = 'function' | 'host' | 'label' | 'day';
  * InvocationRequest was recorded. Service time: the InvocationResponse's time minus the
  * request's (both on the proxy's clock), in ms; percentiles are nearest-rank over the
  * invocations that have a response, at 3 significant digits: the top of the nearest-rank
- * value's bucket (service-time-buckets.ts), at most the maximum, which is exact. Bytes: the
+ * value's bucket (recording/service-time-buckets.ts), at most the maximum, which is exact. Bytes: the
  * wire sizes of the invocations' messages.
  */
 export interface StatsRow {

@@ -1,4 +1,4 @@
-import { percentileMs } from '../model/service-time-buckets.js';
+import { percentileMs } from './service-time-buckets.js';
 import type { StatsGroup, StatsRow } from '../model/stats.js';
 
 /**
@@ -8,7 +8,7 @@ import type { StatsGroup, StatsRow } from '../model/stats.js';
  * but one row per group comes back.
  *
  * The work is done per (session, function): counts, sums, the largest service time and a
- * histogram of service times (model/service-time-buckets.ts). Groups add those up; the
+ * histogram of service times (recording/service-time-buckets.ts). Groups add those up; the
  * percentiles are the nearest rank over the added histograms, so they are the top of the
  * exact nearest-rank value's bucket (3 significant digits), never above the exact maximum.
  * A database that keeps these per-session rows (the fleet's rollups of ended sessions)

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { basename } from 'node:path';
 import { invocationStatus } from '../codec/invocation-status.js';
-import { serviceTimeBucket } from '../model/service-time-buckets.js';
+import { serviceTimeBucket } from './service-time-buckets.js';
 import type { StatsGroup, StatsRow } from '../model/stats.js';
 import { openForReading } from './open-database.js';
 import { asRecordingError } from './recording-error.js';

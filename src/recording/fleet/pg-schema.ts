@@ -85,7 +85,7 @@ CREATE TABLE functape_invocations (
 
 /**
  * Per ended session and function (function_id '' for none): what `stats` adds up, and the
- * service times as a histogram (model/service-time-buckets.ts: ascending bucket numbers and
+ * service times as a histogram (recording/service-time-buckets.ts: ascending bucket numbers and
  * their counts). Written with the session's end (rollups.ts); the ended sessions already
  * here get theirs now. Gone with their session.
  */

@@ -3,7 +3,7 @@ import type { SessionEnd } from '../../model/session.js';
 import { invocationBuckets, SESSION_FUNCTION_SUMS } from '../stats-sql.js';
 
 /**
- * model/service-time-buckets.ts's serviceTimeBucket in PostgreSQL, for the bigint
+ * recording/service-time-buckets.ts's serviceTimeBucket in PostgreSQL, for the bigint
  * nanoseconds expression `ns`: 2048 ns and up, the bit length comes from the position of the
  * first 1 in the value's 64 bits.
  */
