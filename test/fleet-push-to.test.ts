@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { HostReport } from '../src/peers/host-report.js';
 import { runHost } from '../src/peers/host-runner.js';
 import { spawnWorker } from '../src/peers/spawn-worker.js';
+import type { SessionInfo } from '../src/model/session.js';
 import { openRecording } from '../src/recording/open-recording.js';
 import { listenAsHost } from '../src/wire/grpc-peer.js';
 import { startPgServer } from './helpers/pg-server.js';
@@ -81,6 +82,13 @@ async function pushedSessions(client: pg.Client): Promise<PushedSession[]> {
   return r.rows as PushedSession[];
 }
 
+/** What the database holds of a whole session `s` of a local recording, pushed once. */
+function pushedWhole(s: SessionInfo): PushedSession {
+  const frames = s.counts.toHost + s.counts.toWorker;
+  const { toHost, toWorker } = s.counts;
+  return { uuid: s.uuid!, ended: true, toHost, toWorker, distinctSeq: frames, maxSeq: frames - 1 };
+}
+
 /**
  * The background pushers outlive their wraps and this test holds no handle on them: poll the
  * database until `count` sessions are there, each with its end (or the deadline passes).
@@ -115,14 +123,7 @@ test(`${WRAPS} wraps with --push-to into one database at once: every session arr
     assert.ok(s && more.length === 0, `${db} holds one session`);
     const frames = s.counts.toHost + s.counts.toWorker;
     assert.ok(frames > INVOCATIONS * 3, `${db}: ${frames} messages`);
-    assert.deepEqual(pushed.get(s.uuid!), {
-      uuid: s.uuid,
-      ended: true,
-      toHost: s.counts.toHost,
-      toWorker: s.counts.toWorker,
-      distinctSeq: frames,
-      maxSeq: frames - 1,
-    });
+    assert.deepEqual(pushed.get(s.uuid!), pushedWhole(s));
     const fromFleet = await runMain(['export', '--db', url, '--session', s.uuid!]);
     assert.equal(fromFleet.code, 0, fromFleet.stderr);
     assert.equal(fromFleet.stdout, await exportText(db), `${db}: export from the database`);
@@ -160,29 +161,16 @@ test('--push-to: a pusher stopped as soon as it starts still makes its pass; one
   pusher.stop();
   await pusher.exited;
   const rec = openRecording(db);
-  const [s] = rec.sessions();
+  const sessions = rec.sessions();
   rec.close();
-  const count = s!.counts.toHost + s!.counts.toWorker;
-  assert.deepEqual(
-    await pushedSessions(client),
-    [
-      {
-        uuid: s!.uuid,
-        ended: true,
-        toHost: s!.counts.toHost,
-        toWorker: s!.counts.toWorker,
-        distinctSeq: count,
-        maxSeq: count - 1,
-      },
-    ],
-    errors.text(),
-  );
+  assert.deepEqual(await pushedSessions(client), sessions.map(pushedWhole), errors.text());
 
   const recorder = spawn(
     process.execPath,
     [BIN, 'record', '--db', join(dir, 'killed.db'), '--upstream', '127.0.0.1:1', '--push-to', url],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
+  t.after(() => recorder.kill('SIGKILL'));
   await once(recorder.stdout, 'data');
   assert.equal(await connectionsUntil(client, (n) => n > 0), 1, 'the pusher is connected');
   recorder.kill('SIGKILL');
