@@ -2,16 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { HostReport } from '../src/peers/host-report.js';
-import { runHost } from '../src/peers/host-runner.js';
 import { spawnWorker } from '../src/peers/spawn-worker.js';
 import type { SessionInfo } from '../src/model/session.js';
 import { openRecording } from '../src/recording/open-recording.js';
-import { listenAsHost } from '../src/wire/grpc-peer.js';
+import { hostInProcess } from './helpers/host-in-process.js';
 import { startPgServer } from './helpers/pg-server.js';
+import { assertPythonGrpc, PY_DIR, PYTHON } from './helpers/python.js';
 import { runMain, sink } from './helpers/run-main.js';
 import { startBackgroundPush } from '../src/cli/push-to.js';
 import { exportText, goldenFiles, tmpDir } from './fleet-helpers.js';
@@ -32,30 +31,21 @@ function functape(args: string[]): Promise<{ code: number; stdout: string; stder
 
 /**
  * The scripted host, in this process (one process drives every wrap), running `invocations`
- * through `wrap --db DB --push-to URL -- functape worker`: the wrap, its worker and its
- * pusher are the only processes a session costs.
+ * through `wrap --db DB --push-to URL -- python3 worker.py`: the wrap, its worker and its
+ * pusher are the only processes a session costs. The Python grpcio worker, because it is the
+ * lighter of the two real gRPC workers here: 10 sessions of 300 invocations took 23-25 s of
+ * CPU with it, 28-31 s with `functape worker` (3 runs each, alternated; pushers not counted).
  */
-async function hostThroughWrap(db: string, url: string, invocations: number): Promise<HostReport> {
-  const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
+function hostThroughWrap(db: string, url: string, invocations: number): Promise<HostReport> {
   const wrap = [process.execPath, BIN, 'wrap', '--db', db, '--push-to', url, '--quiet', '--'];
-  try {
-    return await runHost({
-      listener: { host: '127.0.0.1', port: listener.port, onStream: (cb) => listener.onStream(cb) },
-      startWorker: (hostArgs) => spawnWorker([...wrap, process.execPath, BIN, 'worker'], hostArgs),
-      functions: ['echo', 'log', 'fail'],
-      invocations,
-      concurrency: 8,
-      plan: { logCount: 2, bigMb: 0, cancelEvery: 0 },
-      reloadEnv: false,
-      hostVersion: 'functape-test',
-      appDirectory: process.cwd(),
-      newGuid: randomUUID,
-      now: () => process.hrtime.bigint(),
-      wallNow: () => Date.now(),
-    });
-  } finally {
-    await listener.close(500);
-  }
+  return hostInProcess({
+    startWorker: (hostArgs) =>
+      spawnWorker([...wrap, PYTHON, join(PY_DIR, 'worker.py'), '--timeout', '60'], hostArgs),
+    functions: ['echo', 'log', 'fail'],
+    invocations,
+    concurrency: 8,
+    plan: { logCount: 2, bigMb: 0, cancelEvery: 0 },
+  });
 }
 
 interface PushedSession {
@@ -103,6 +93,7 @@ async function waitForEnded(client: pg.Client, count: number): Promise<PushedSes
 }
 
 test(`${WRAPS} wraps with --push-to into one database at once: every session arrives whole, once, and exports as its file does`, async (t) => {
+  assertPythonGrpc();
   const dir = tmpDir(t);
   const url = server.database('pushto');
   const files = Array.from({ length: WRAPS }, (_, i) => join(dir, `w${i}.db`));
