@@ -101,7 +101,10 @@ test(`${WRAPS} wraps with --push-to into one database at once: every session arr
   for (const r of reports) {
     assert.equal(r.outcome, 'ok', `${r.problem}\n${r.worker.stderrTail.join('\n')}`);
     assert.equal(r.invocations.answered, INVOCATIONS);
-    assert.ok(!r.worker.stderrTail.join('\n').includes(server.password));
+    const stderr = r.worker.stderrTail.join('\n');
+    assert.ok(!stderr.includes(server.password));
+    // 10 pushers connecting and migrating the schema at once: no pass failed while the wraps ran.
+    assert.ok(!stderr.includes('functape push:'), stderr);
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
