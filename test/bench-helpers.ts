@@ -1,17 +1,16 @@
 // Test helpers for bench: a real recorded session of the scripted host (peers/host-runner)
 // against the reference worker, captured in-process, and written to a recording file.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Direction, Frame } from '../src/model/frame.js';
 import type { Duplex } from '../src/model/duplex.js';
-import { runHost, type HostSideDuplex } from '../src/peers/host-runner.js';
+import type { HostSideDuplex } from '../src/peers/host-runner.js';
 import { spawnWorker } from '../src/peers/spawn-worker.js';
 import { frameOf } from './helpers/build-frames.js';
+import { hostInProcess } from './helpers/host-in-process.js';
 import type { ReplayFrame } from '../src/replay/replay-frame.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';
-import { listenAsHost } from '../src/wire/grpc-peer.js';
 
 /** The repository root (this file runs as dist/test/bench-helpers.js). */
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -84,31 +83,16 @@ export async function recordReferenceSession(
       frameOf(frames.length, direction, Number(process.hrtime.bigint() - t0) / 1e6, Uint8Array.from(bytes)),
     );
   };
-  const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
-  try {
-    const report = await runHost({
-      listener: {
-        host: '127.0.0.1',
-        port: listener.port,
-        onStream: (cb) => listener.onStream((d) => cb(tap(d, capture))),
-      },
-      startWorker: (hostArgs) => spawnWorker([process.execPath, BIN, 'worker'], hostArgs),
-      functions,
-      invocations,
-      concurrency: 2,
-      plan: { logCount: 2, bigMb: 1, cancelEvery: 0 },
-      reloadEnv: false,
-      hostVersion: 'functape-test',
-      appDirectory: process.cwd(),
-      newGuid: randomUUID,
-      now: () => process.hrtime.bigint(),
-      wallNow: () => Date.now(),
-    });
-    if (report.outcome !== 'ok')
-      throw new Error(`recording the reference session failed: ${JSON.stringify(report.outcome)}`);
-  } finally {
-    await listener.close(500);
-  }
+  const report = await hostInProcess({
+    tap: (d) => tap(d, capture),
+    startWorker: (hostArgs) => spawnWorker([process.execPath, BIN, 'worker'], hostArgs),
+    functions,
+    invocations,
+    concurrency: 2,
+    plan: { logCount: 2, bigMb: 1, cancelEvery: 0 },
+  });
+  if (report.outcome !== 'ok')
+    throw new Error(`recording the reference session failed: ${JSON.stringify(report.outcome)}`);
   return frames;
 }
 

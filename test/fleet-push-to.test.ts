@@ -1,16 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { HostReport } from '../src/peers/host-report.js';
+import { spawnWorker } from '../src/peers/spawn-worker.js';
+import type { SessionInfo } from '../src/model/session.js';
 import { openRecording } from '../src/recording/open-recording.js';
+import { hostInProcess } from './helpers/host-in-process.js';
 import { startPgServer } from './helpers/pg-server.js';
-import { runMain } from './helpers/run-main.js';
-import { tmpDir } from './fleet-helpers.js';
+import { assertPythonGrpc, PY_DIR, PYTHON } from './helpers/python.js';
+import { runMain, sink } from './helpers/run-main.js';
+import { startBackgroundPush } from '../src/cli/push-to.js';
+import { exportText, goldenFiles, tmpDir } from './fleet-helpers.js';
 
 const server = startPgServer();
 test.after(() => server.stop());
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'functape');
+const WRAPS = 10;
+const INVOCATIONS = 300;
 
 function functape(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -20,73 +29,146 @@ function functape(args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
-test('3 wraps with --push-to into one database at once: every session arrives whole, once', async (t) => {
+/**
+ * The scripted host, in this process (one process drives every wrap), running `invocations`
+ * through `wrap --db DB --push-to URL -- python3 worker.py`: the wrap, its worker and its
+ * pusher are the only processes a session costs. The Python grpcio worker, because it is the
+ * lighter of the two real gRPC workers here: 10 sessions of 300 invocations took 23-25 s of
+ * CPU with it, 28-31 s with `functape worker` (3 runs each, alternated; pushers not counted).
+ */
+function hostThroughWrap(db: string, url: string, invocations: number): Promise<HostReport> {
+  const wrap = [process.execPath, BIN, 'wrap', '--db', db, '--push-to', url, '--quiet', '--'];
+  return hostInProcess({
+    startWorker: (hostArgs) =>
+      spawnWorker([...wrap, PYTHON, join(PY_DIR, 'worker.py'), '--timeout', '60'], hostArgs),
+    functions: ['echo', 'log', 'fail'],
+    invocations,
+    concurrency: 8,
+    plan: { logCount: 2, bigMb: 0, cancelEvery: 0 },
+  });
+}
+
+interface PushedSession {
+  uuid: string;
+  ended: boolean;
+  toHost: number;
+  toWorker: number;
+  distinctSeq: number;
+  maxSeq: number | null;
+}
+
+/** Every session in the fleet database with its frames counted there, per direction. */
+async function pushedSessions(client: pg.Client): Promise<PushedSession[]> {
+  const r = await client
+    .query(
+      `SELECT s.uuid, s.end_reason IS NOT NULL AS ended,
+         count(f.seq) FILTER (WHERE f.direction = 'toHost')::int AS "toHost",
+         count(f.seq) FILTER (WHERE f.direction = 'toWorker')::int AS "toWorker",
+         count(DISTINCT f.seq)::int AS "distinctSeq", max(f.seq) AS "maxSeq"
+       FROM functape_sessions s LEFT JOIN functape_frames f ON f.session_uuid = s.uuid
+       GROUP BY s.uuid`,
+    )
+    .catch(() => ({ rows: [] }));
+  return r.rows as PushedSession[];
+}
+
+/** What the database holds of a whole session `s` of a local recording, pushed once. */
+function pushedWhole(s: SessionInfo): PushedSession {
+  const frames = s.counts.toHost + s.counts.toWorker;
+  const { toHost, toWorker } = s.counts;
+  return { uuid: s.uuid!, ended: true, toHost, toWorker, distinctSeq: frames, maxSeq: frames - 1 };
+}
+
+/**
+ * The background pushers outlive their wraps and this test holds no handle on them: poll the
+ * database until `count` sessions are there, each with its end (or the deadline passes).
+ */
+async function waitForEnded(client: pg.Client, count: number): Promise<PushedSession[]> {
+  let rows: PushedSession[] = [];
+  for (const until = Date.now() + 90_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    rows = await pushedSessions(client);
+    if (rows.length === count && rows.every((r) => r.ended)) break;
+  }
+  return rows;
+}
+
+test(`${WRAPS} wraps with --push-to into one database at once: every session arrives whole, once, and exports as its file does`, async (t) => {
+  assertPythonGrpc();
   const dir = tmpDir(t);
   const url = server.database('pushto');
-  const files = Array.from({ length: 3 }, (_, i) => join(dir, `w${i}.db`));
-  const runs = await Promise.all(
-    files.map((db) =>
-      functape([
-        'host',
-        '--worker',
-        `${process.execPath} ${BIN} wrap --db ${db} --push-to ${url} --quiet -- ${process.execPath} ${BIN} worker`,
-        '-n',
-        '6',
-        '-f',
-        'echo,fail,log',
-      ]),
-    ),
-  );
-  for (const r of runs) {
-    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(0, 3000)}`);
-    assert.ok(!r.stderr.includes(server.password));
+  const files = Array.from({ length: WRAPS }, (_, i) => join(dir, `w${i}.db`));
+  const reports = await Promise.all(files.map((db) => hostThroughWrap(db, url, INVOCATIONS)));
+  for (const r of reports) {
+    assert.equal(r.outcome, 'ok', `${r.problem}\n${r.worker.stderrTail.join('\n')}`);
+    assert.equal(r.invocations.answered, INVOCATIONS);
+    const stderr = r.worker.stderrTail.join('\n');
+    assert.ok(!stderr.includes(server.password));
+    // 10 pushers connecting and migrating the schema at once: no pass failed while the wraps ran.
+    assert.ok(!stderr.includes('functape push:'), stderr);
   }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   t.after(() => client.end());
-  const expected = files.reduce((n, db) => {
-    const rec = openRecording(db);
-    const count = rec.sessions().length;
-    rec.close();
-    return n + count;
-  }, 0);
-  // The pushers finish on their own after their wrap exits: wait for the last session's end.
-  let rows: { uuid: string; th: number; tw: number; ended: boolean; frames: number }[] = [];
-  for (const until = Date.now() + 90_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
-    rows = (
-      await client
-        .query(
-          `SELECT s.uuid, s.to_host::int AS th, s.to_worker::int AS tw, s.end_reason IS NOT NULL AS ended,
-           (SELECT count(*)::int FROM functape_frames f WHERE f.session_uuid = s.uuid) AS frames
-         FROM functape_sessions s`,
-        )
-        .catch(() => ({ rows: [] }))
-    ).rows;
-    if (rows.length === expected && rows.every((r) => r.ended)) break;
-  }
-  const pushed = new Map(rows.map((r) => [r.uuid, r]));
-  let local = 0;
+  const pushed = new Map((await waitForEnded(client, WRAPS)).map((r) => [r.uuid, r]));
   for (const db of files) {
     const rec = openRecording(db);
-    for (const s of rec.sessions()) {
-      local++;
-      const p = pushed.get(s.uuid!);
-      assert.ok(p, `session ${s.uuid} of ${db} was pushed`);
-      assert.deepEqual(
-        { th: p.th, tw: p.tw, ended: p.ended, frames: p.frames },
-        {
-          th: s.counts.toHost,
-          tw: s.counts.toWorker,
-          ended: true,
-          frames: s.counts.toHost + s.counts.toWorker,
-        },
-      );
-    }
+    const [s, ...more] = rec.sessions();
     rec.close();
+    assert.ok(s && more.length === 0, `${db} holds one session`);
+    const frames = s.counts.toHost + s.counts.toWorker;
+    assert.ok(frames > INVOCATIONS * 3, `${db}: ${frames} messages`);
+    assert.deepEqual(pushed.get(s.uuid!), pushedWhole(s));
+    const fromFleet = await runMain(['export', '--db', url, '--session', s.uuid!]);
+    assert.equal(fromFleet.code, 0, fromFleet.stderr);
+    assert.equal(fromFleet.stdout, await exportText(db), `${db}: export from the database`);
   }
-  assert.equal(rows.length, local);
+  assert.equal(pushed.size, WRAPS);
   const verify = await runMain(['verify', '--db', url]);
   assert.equal(verify.code, 0, verify.stdout);
+  assert.match(verify.stdout, new RegExp(`\\b${WRAPS} session`));
+});
+
+/** Other connections to the database `client` is on (the pushers'), polled until `done` says so. */
+async function connectionsUntil(client: pg.Client, done: (n: number) => boolean): Promise<number> {
+  let n = -1;
+  for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    n = (
+      await client.query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      )
+    ).rows[0].n;
+    if (done(n)) break;
+  }
+  return n;
+}
+
+test('--push-to: a pusher stopped as soon as it starts still makes its pass; one whose recorder is killed with SIGKILL makes its last pass and exits', async (t) => {
+  const dir = tmpDir(t);
+  const db = (await goldenFiles(dir))['reference-mixed']!;
+  const url = server.database('stopped_early');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  t.after(() => client.end());
+  // A session shorter than the pusher's start-up: the stop comes before it could set a handler.
+  const errors = sink();
+  const pusher = startBackgroundPush(db, url, errors);
+  pusher.stop();
+  await pusher.exited;
+  const rec = openRecording(db);
+  const sessions = rec.sessions();
+  rec.close();
+  assert.deepEqual(await pushedSessions(client), sessions.map(pushedWhole), errors.text());
+
+  const recorder = spawn(
+    process.execPath,
+    [BIN, 'record', '--db', join(dir, 'killed.db'), '--upstream', '127.0.0.1:1', '--push-to', url],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  t.after(() => recorder.kill('SIGKILL'));
+  await once(recorder.stdout, 'data');
+  assert.equal(await connectionsUntil(client, (n) => n > 0), 1, 'the pusher is connected');
+  recorder.kill('SIGKILL');
+  assert.equal(await connectionsUntil(client, (n) => n === 0), 0, 'the pusher is gone with its recorder');
 });
 
 test('--push-to with a database that is down: the relay goes on, the push reports and gives up at the end, push catches up', async (t) => {

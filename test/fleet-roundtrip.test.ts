@@ -92,6 +92,8 @@ test('a 100k-message session: a push killed with SIGKILL half-way and run again 
     )
   ).rows[0];
   assert.deepEqual(counts, { n: 100_000, d: 100_000, lo: 0, hi: 99_999 });
+  const verify = await runMain(['verify', '--db', url]);
+  assert.equal(verify.code, 0, verify.stdout);
   const copy = join(dir, 'pulled.db');
   const pull = await runMain(['pull', '--from', url, '--db', copy, '--session', uuid!]);
   assert.equal(pull.code, 0, pull.stderr);

@@ -2,12 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { HostReport } from '../src/peers/host-report.js';
-import { runHost } from '../src/peers/host-runner.js';
 import { spawnWorker } from '../src/peers/spawn-worker.js';
-import { listenAsHost } from '../src/wire/grpc-peer.js';
+import { hostInProcess } from './helpers/host-in-process.js';
 
 const BIN = resolve(process.cwd(), 'bin/functape');
 const WORKER = `${process.execPath} ${BIN} worker`;
@@ -200,33 +198,20 @@ test('bad flags: one line, exit 2', async () => {
 
 for (const form of ['short', 'functions'] as const) {
   test(`the worker starts with only the ${form} form of the host arguments`, async () => {
-    const listener = await listenAsHost({ host: '127.0.0.1', port: 0 });
-    try {
-      const report = await runHost({
-        listener: { host: '127.0.0.1', port: listener.port, onStream: (cb) => listener.onStream(cb) },
-        startWorker: (hostArgs) => {
-          const cut = hostArgs.indexOf('--functions-uri');
-          return spawnWorker(
-            [process.execPath, BIN, 'worker'],
-            form === 'short' ? hostArgs.slice(0, cut) : hostArgs.slice(cut),
-          );
-        },
-        functions: ['hello'],
-        invocations: 2,
-        concurrency: 1,
-        plan: { logCount: 1, bigMb: 0, cancelEvery: 0 },
-        reloadEnv: false,
-        hostVersion: 'test',
-        appDirectory: process.cwd(),
-        newGuid: randomUUID,
-        now: () => process.hrtime.bigint(),
-        wallNow: () => Date.now(),
-      });
-      assert.equal(report.outcome, 'ok', report.problem);
-      assert.equal(report.worker.exitCode, 0);
-    } finally {
-      await listener.close(500);
-    }
+    const report = await hostInProcess({
+      startWorker: (hostArgs) => {
+        const cut = hostArgs.indexOf('--functions-uri');
+        return spawnWorker(
+          [process.execPath, BIN, 'worker'],
+          form === 'short' ? hostArgs.slice(0, cut) : hostArgs.slice(cut),
+        );
+      },
+      functions: ['hello'],
+      invocations: 2,
+      hostVersion: 'test',
+    });
+    assert.equal(report.outcome, 'ok', report.problem);
+    assert.equal(report.worker.exitCode, 0);
   });
 }
 

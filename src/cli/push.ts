@@ -3,6 +3,7 @@ import { CliError, defineCommand } from './command.js';
 import { isFleetUrl } from './fleet-cache.js';
 import { requireDb } from './sessions.js';
 import { durationFlag } from './flag-values.js';
+import { untilInputEnds } from './push-to.js';
 
 /** `--session` given any number of times: whole numbers from 1. */
 export function sessionIds(value: unknown): number[] | undefined {
@@ -53,6 +54,11 @@ export const pushCommand = defineCommand({
         default: false,
         describe: 'only sessions that have ended (what record and wrap --push-to run)',
       })
+      .option('until-stdin-ends', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --follow: also stop (after one last pass) when stdin ends (what --push-to runs)',
+      })
       .option('interval', {
         type: 'string',
         default: '1s',
@@ -74,6 +80,7 @@ export const pushCommand = defineCommand({
     const { pushRecording, PushRefused } = await import('../recording/fleet/index.js');
     // A background pusher (record/wrap --push-to) outlives the recorder that reads its stderr.
     io.stderr.on('error', () => {});
+    const stop = args['until-stdin-ends'] ? untilInputEnds(io.signal, process.stdin) : io.signal;
     try {
       const report = await pushRecording({
         db: args.db,
@@ -81,7 +88,7 @@ export const pushCommand = defineCommand({
         host,
         ...(sessions ? { sessions } : {}),
         allowUnredacted: args['allow-unredacted'],
-        ...(args.follow ? { follow: { signal: io.signal, intervalMs } } : {}),
+        ...(args.follow ? { follow: { signal: stop, intervalMs } } : {}),
         endedOnly: args['ended-only'],
         onRetry: (err, retryMs) =>
           io.stderr.write(

@@ -5,6 +5,7 @@ import { RecordingError } from '../recording-error.js';
 import { asFleetError, connectFleet } from './pg-connect.js';
 import { migrateFleet } from './pg-schema.js';
 import { pushSession, type SessionPush } from './push-session.js';
+import { waitOrAbort } from './wait-or-abort.js';
 
 export interface PushOptions {
   /** The recording (SQLite file); opened read-only. */
@@ -148,16 +149,4 @@ function selected(
     out.push(s as SessionInfo & { uuid: string });
   }
   return out;
-}
-
-function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
