@@ -126,27 +126,24 @@ export function runCli(): void {
     argv[0] === 'wrap'
       ? import('./wrap-early.js').then((m) => m.startWrapEarly(argv)).catch(() => undefined)
       : undefined;
-  // `wrap`: the worker is started before the CLI loads its commands (yargs, the relay, the
-  // store: tens of ms of compiling on the one thread), since a host waits for its worker at
-  // every cold start; they load while it boots.
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, signal: controller.signal };
-  (wrapHead ?? Promise.resolve())
-    .then(() => main(argv, wrapHead ? { ...io, wrapHead } : io))
-    .then(
-      async (exitCode) => {
-        await (await wrapHead)?.abandon(); // a worker started for flags that were then refused
-        process.exitCode = exitCode;
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        // After an internal error a command may have left servers or children open; a
-        // process that says it failed must not linger (a host waiting on it would hang).
-        if (exitCode === INTERNAL_ERROR) exitWhenFlushed(exitCode);
-      },
-      (err: unknown) => {
-        process.stderr.write(
-          `functape: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
-        );
-        exitWhenFlushed(INTERNAL_ERROR);
-      },
-    );
+  main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: controller.signal,
+    ...(wrapHead ? { wrapHead } : {}),
+  }).then(
+    async (exitCode) => {
+      await (await wrapHead)?.abandon(); // a worker started for flags that were then refused
+      process.exitCode = exitCode;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // After an internal error a command may have left servers or children open; a
+      // process that says it failed must not linger (a host waiting on it would hang).
+      if (exitCode === INTERNAL_ERROR) exitWhenFlushed(exitCode);
+    },
+    (err: unknown) => {
+      process.stderr.write(`functape: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      exitWhenFlushed(INTERNAL_ERROR);
+    },
+  );
 }
