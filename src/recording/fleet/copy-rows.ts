@@ -33,65 +33,87 @@ export function* copyRows(
   onFrame: (f: StoredFrame, status: number | undefined) => void,
   bufferBytes = 1 << 20,
 ): Generator<Buffer> {
-  const id = Buffer.from(uuid.replaceAll('-', ''), 'hex');
+  const prefix = rowPrefix(uuid, startUs);
+  // direction and kind come from a few values: each one's length word and UTF-8, made once
+  const words = new Map<string, Buffer>();
+  const word = (v: string) => {
+    let w = words.get(v);
+    if (!w) {
+      const utf8 = Buffer.from(v, 'utf8');
+      w = Buffer.alloc(4 + utf8.length);
+      w.writeInt32BE(utf8.length);
+      utf8.copy(w, 4);
+      words.set(v, w);
+    }
+    return w;
+  };
   let buf = Buffer.allocUnsafe(bufferBytes);
+  let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   HEADER.copy(buf);
   let at = HEADER.length;
   const text = (v: string | undefined) => {
     if (v === undefined) at = buf.writeInt32BE(-1, at);
     else {
       const n = buf.write(v, at + 4, 'utf8');
-      buf.writeInt32BE(n, at);
+      view.setInt32(at, n);
       at += 4 + n;
     }
   };
+  const int = (length: number, v: number) => {
+    view.setInt32(at, length);
+    view.setInt32(at + 4, v);
+    at += 8;
+  };
   for (const f of frames) {
     const strings =
-      f.direction.length +
-      f.kind.length +
       (f.requestId?.length ?? 0) +
       (f.invocationId?.length ?? 0) +
       (f.functionId?.length ?? 0) +
       (f.decodeError?.length ?? 0);
+    const direction = word(f.direction);
+    const kind = word(f.kind);
     // a UTF-16 unit is at most 3 bytes of UTF-8
-    const need = ROW_FIXED + 3 * strings + f.bytes.byteLength;
+    const need = ROW_FIXED + direction.length + kind.length + 3 * strings + f.bytes.byteLength;
     if (at + need > buf.length) {
       yield buf.subarray(0, at);
       buf = Buffer.allocUnsafe(Math.max(bufferBytes, need + TRAILER.length));
+      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       at = 0;
     }
-    at = buf.writeInt16BE(FIELDS, at);
-    at = buf.writeInt32BE(16, at);
-    at += id.copy(buf, at);
-    at = buf.writeInt32BE(8, at);
-    at = buf.writeBigInt64BE(startUs, at);
-    at = buf.writeInt32BE(4, at);
-    at = buf.writeInt32BE(f.seq, at);
-    at = buf.writeInt32BE(4, at);
-    at = buf.writeInt32BE(f.dirSeq, at);
-    text(f.direction);
-    at = buf.writeInt32BE(8, at);
-    at = buf.writeBigInt64BE(f.tNs, at);
-    at = buf.writeInt32BE(8, at);
-    at = buf.writeDoubleBE(f.wallMs, at);
-    at = buf.writeInt32BE(1, at);
-    at = buf.writeUInt8(f.compressed ? 1 : 0, at);
-    text(f.kind);
+    buf.set(prefix, at);
+    at += prefix.length;
+    int(4, f.seq);
+    int(4, f.dirSeq);
+    buf.set(direction, at);
+    at += direction.length;
+    view.setInt32(at, 8);
+    view.setBigInt64(at + 4, f.tNs);
+    view.setInt32(at + 12, 8);
+    view.setFloat64(at + 16, f.wallMs);
+    view.setInt32(at + 24, 1);
+    view.setUint8(at + 28, f.compressed ? 1 : 0);
+    at += 29;
+    buf.set(kind, at);
+    at += kind.length;
     text(f.requestId);
     text(f.invocationId);
     text(f.functionId);
-    at = buf.writeInt32BE(4, at);
-    at = buf.writeInt32BE(f.size, at);
-    at = buf.writeInt32BE(1, at);
-    at = buf.writeUInt8(f.redacted ? 1 : 0, at);
+    int(4, f.size);
+    view.setInt32(at, 1);
+    view.setUint8(at + 4, f.redacted ? 1 : 0);
+    at += 5;
     text(f.decodeError);
     const read = f.kind === 'invocationResponse' && !f.compressed ? invocationStatus(f.bytes) : undefined;
     const status = read !== undefined && read <= 32767 ? read : undefined;
-    if (status === undefined) at = buf.writeInt32BE(-1, at);
-    else at = buf.writeInt16BE(status, buf.writeInt32BE(2, at));
-    at = buf.writeInt32BE(f.bytes.byteLength, at);
-    buf.set(f.bytes, at);
-    at += f.bytes.byteLength;
+    if (status === undefined) view.setInt32(at, -1);
+    else {
+      view.setInt32(at, 2);
+      view.setInt16(at + 4, status);
+    }
+    at += status === undefined ? 4 : 6;
+    view.setInt32(at, f.bytes.byteLength);
+    buf.set(f.bytes, at + 4);
+    at += 4 + f.bytes.byteLength;
     onFrame(f, status);
   }
   if (at + TRAILER.length > buf.length) {
@@ -101,4 +123,15 @@ export function* copyRows(
   }
   at += TRAILER.copy(buf, at);
   yield buf.subarray(0, at);
+}
+
+/** What starts every row of a session: the field count, the uuid's 16 bytes, start_time's 8. */
+function rowPrefix(uuid: string, startUs: bigint): Buffer {
+  const p = Buffer.alloc(2 + 4 + 16 + 4 + 8);
+  let at = p.writeInt16BE(FIELDS);
+  at = p.writeInt32BE(16, at);
+  at += Buffer.from(uuid.replaceAll('-', ''), 'hex').copy(p, at);
+  at = p.writeInt32BE(8, at);
+  p.writeBigInt64BE(startUs, at);
+  return p;
 }

@@ -1,11 +1,10 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { SessionInfo } from '../../model/session.js';
 import type { Recording } from '../open-recording.js';
 import type { StoredFrame } from '../../model/frame.js';
 import { copyRows, FRAME_COPY_SQL } from './copy-rows.js';
+import { copyWindow, feedCopy } from './copy-feed.js';
 import { invocationFold, UPSERT_INVOCATIONS } from './invocation-fold.js';
 import { ensurePartition } from './pg-schema.js';
 import { storeSessionEnd } from './rollups.js';
@@ -90,6 +89,9 @@ export async function pushSession(
   return result;
 }
 
+/** The size of the buffers rows are written in: small enough that the socket is topped up often. */
+const COPY_BUFFER_BYTES = 256 << 10;
+
 type Chunk = { frames: number; bytes: number; next: number } | 'raced';
 
 /** Up to `max` frames from seq `from` on, in one transaction with the session row's next_seq. */
@@ -127,8 +129,8 @@ async function pushChunk(
       await client.query('ROLLBACK');
       return 'raced';
     }
-    const copy = client.query(copyStreams.from(FRAME_COPY_SQL));
-    await pipeline(Readable.from(copyRows(uuid, start.us, upToMax(), count), { objectMode: false }), copy);
+    const copy = client.query(copyStreams.from(FRAME_COPY_SQL, copyWindow));
+    await feedCopy(copy, copyRows(uuid, start.us, upToMax(), count, COPY_BUFFER_BYTES));
     await client.query(
       `UPDATE functape_sessions SET next_seq = $2, to_host = to_host + $3, to_worker = to_worker + $4
        WHERE uuid = $1`,
