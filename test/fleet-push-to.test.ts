@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { HostReport } from '../src/peers/host-report.js';
@@ -142,7 +143,7 @@ async function connectionsUntil(client: pg.Client, done: (n: number) => boolean)
   return n;
 }
 
-test('--push-to: a pusher stopped as soon as it starts still makes its pass; one whose recorder is killed with SIGKILL makes its last pass and exits', async (t) => {
+test('--push-to: a pusher stopped as soon as it starts still makes its pass; an idle one holds no connection; one whose recorder is killed with SIGKILL exits', async (t) => {
   const dir = tmpDir(t);
   const db = (await goldenFiles(dir))['reference-mixed']!;
   const url = server.database('stopped_early');
@@ -159,17 +160,65 @@ test('--push-to: a pusher stopped as soon as it starts still makes its pass; one
   rec.close();
   assert.deepEqual(await pushedSessions(client), sessions.map(pushedWhole), errors.text());
 
+  // A recorder with nothing to push: its pusher connects once (the URL and the schema are
+  // checked at start), then holds no connection while it waits.
+  const idleUrl = server.database('idle_pusher');
+  const idle = new pg.Client({ connectionString: idleUrl });
+  await idle.connect();
+  t.after(() => idle.end());
+  const killedDb = join(dir, 'killed.db');
   const recorder = spawn(
     process.execPath,
-    [BIN, 'record', '--db', join(dir, 'killed.db'), '--upstream', '127.0.0.1:1', '--push-to', url],
+    [BIN, 'record', '--db', killedDb, '--upstream', '127.0.0.1:1', '--push-to', idleUrl],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   t.after(() => recorder.kill('SIGKILL'));
   await once(recorder.stdout, 'data');
-  assert.equal(await connectionsUntil(client, (n) => n > 0), 1, 'the pusher is connected');
+  const pushers = await until(
+    () => pushersOf(killedDb),
+    (p) => p.length > 0,
+  );
+  assert.equal(pushers.length, 1, 'one pusher runs beside the recorder');
+  const schema = async () =>
+    (await idle.query(`SELECT to_regclass('functape_sessions') IS NOT NULL AS made`)).rows[0].made as boolean;
+  assert.equal(await until(schema, (made) => made), true, 'its first pass connected and made the schema');
+  assert.equal(await connectionsUntil(idle, (n) => n === 0), 0, 'then it holds no connection');
+  assert.deepEqual(pushersOf(killedDb), pushers, 'while it still runs');
   recorder.kill('SIGKILL');
-  assert.equal(await connectionsUntil(client, (n) => n === 0), 0, 'the pusher is gone with its recorder');
+  assert.deepEqual(
+    await until(
+      () => pushersOf(killedDb),
+      (p) => p.length === 0,
+    ),
+    [],
+    'gone with its recorder',
+  );
 });
+
+/** Pids of the background pushers of recording `db` (Linux: their command lines in /proc). */
+function pushersOf(db: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (args.includes('push') && args.includes('--until-stdin-ends') && args.includes(db))
+      pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** `read()` again every 50 ms until `done` says so or 30 s pass; the last value read. */
+async function until<T>(read: () => T | Promise<T>, done: (v: T) => boolean): Promise<T> {
+  let v = await read();
+  for (const end = Date.now() + 30_000; !done(v) && Date.now() < end; v = await read())
+    await new Promise((r) => setTimeout(r, 50));
+  return v;
+}
 
 test('--push-to with a database that is down: the relay goes on, the push reports and gives up at the end, push catches up', async (t) => {
   const dir = tmpDir(t);

@@ -47,6 +47,8 @@ interface PushState {
   /** Sessions the database holds whole: not looked at again. */
   done: Set<number>;
   backoffMs: number;
+  /** A pass has connected once (and so checked the URL and the schema). */
+  connected: boolean;
 }
 
 /** The wait after the first failure of a following push; doubled after each one, up to MAX. */
@@ -65,14 +67,21 @@ export async function pushRecording(options: PushOptions): Promise<PushReport> {
   const rec = openRecording(options.db);
   const started = performance.now();
   const report: PushReport = { sessions: [], frames: 0, bytes: 0, ms: 0 };
-  const state: PushState = { client: undefined, done: new Set(), backoffMs: 0 };
+  const state: PushState = { client: undefined, done: new Set(), backoffMs: 0, connected: false };
   const follow = options.follow;
   try {
     for (;;) {
       const last = follow === undefined || follow.signal.aborted;
       try {
-        await pushPass(rec, options, state, report);
+        const pending = await pushPass(rec, options, state, report);
         state.backoffMs = 0;
+        // Nothing left half-pushed: hold no connection until there is something to push (a
+        // pusher per recorder, on every host of a fleet, would otherwise keep one open for
+        // its recorder's whole life, against the server's connection limit).
+        if (follow && pending === 0) {
+          await state.client?.end().catch(() => {});
+          state.client = undefined;
+        }
       } catch (err) {
         if (!follow || err instanceof PushRefused) throw err;
         await state.client?.end().catch(() => {});
@@ -97,8 +106,20 @@ export async function pushRecording(options: PushOptions): Promise<PushReport> {
   return report;
 }
 
-/** One pass: connect (and migrate) when not connected, then push every selected session. */
-async function pushPass(rec: Recording, options: PushOptions, state: PushState, report: PushReport) {
+/**
+ * One pass: connect (and migrate) when not connected and there is something to push (the
+ * first pass connects whatever there is, so a wrong URL or password shows at once), then
+ * push every selected session. Returns how many of them are not whole in the database yet
+ * (live sessions of a `--follow` push).
+ */
+async function pushPass(
+  rec: Recording,
+  options: PushOptions,
+  state: PushState,
+  report: PushReport,
+): Promise<number> {
+  const todo = selected(rec, options, state.done);
+  if (todo.length === 0 && state.connected) return 0;
   if (!state.client) {
     const client = await connectFleet(options.to);
     await migrateFleet(client).catch(async (err: unknown) => {
@@ -106,13 +127,16 @@ async function pushPass(rec: Recording, options: PushOptions, state: PushState, 
       throw asFleetError(err, options.to, 'cannot set up the schema');
     });
     state.client = client;
+    state.connected = true;
   }
   const client = state.client;
-  for (const s of selected(rec, options, state.done)) {
+  let pending = 0;
+  for (const s of todo) {
     const p = await pushSession(client, rec, s, options.host, options.chunkFrames).catch((err: unknown) => {
       throw asFleetError(err, options.to, `pushing session ${s.id}`);
     });
     if (p.complete) state.done.add(s.id);
+    else pending++;
     report.frames += p.frames;
     report.bytes += p.bytes;
     if (p.frames > 0 || p.complete) {
@@ -120,6 +144,7 @@ async function pushPass(rec: Recording, options: PushOptions, state: PushState, 
       options.onSession?.(p);
     }
   }
+  return pending;
 }
 
 /** The sessions to push now, checked: each has a uuid and, unless allowed, was redacted. */
