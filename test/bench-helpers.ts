@@ -3,12 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Direction, Frame } from '../src/model/frame.js';
-import type { Duplex } from '../src/model/duplex.js';
-import type { HostSideDuplex } from '../src/peers/host-runner.js';
-import { spawnWorker } from '../src/peers/spawn-worker.js';
-import { frameOf } from './helpers/build-frames.js';
-import { hostInProcess } from './helpers/host-in-process.js';
+import type { Frame } from '../src/model/frame.js';
 import type { ReplayFrame } from '../src/replay/replay-frame.js';
 import { createRecordingWriter } from '../src/recording/recording-writer.js';
 
@@ -66,59 +61,6 @@ export async function recordWithWrap(
     `${process.execPath} ${BIN} wrap --db ${db} -- ${process.execPath} ${BIN} worker ${workerFlags}`.trim();
   const r = await functape(['host', '--worker', worker, '-n', String(n), '-f', functions.join(',')]);
   if (r.code !== 0) throw new Error(`recording failed (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-}
-
-/**
- * Record one session of `functape host` driving `functape worker` (the same scripted host
- * the CLI runs), capturing every message both ways with its time, as a recorder would.
- */
-export async function recordReferenceSession(
-  functions: string[],
-  invocations: number,
-): Promise<ReplayFrame[]> {
-  const frames: ReplayFrame[] = [];
-  const t0 = process.hrtime.bigint();
-  const capture = (direction: Direction, bytes: Uint8Array) => {
-    frames.push(
-      frameOf(frames.length, direction, Number(process.hrtime.bigint() - t0) / 1e6, Uint8Array.from(bytes)),
-    );
-  };
-  const report = await hostInProcess({
-    tap: (d) => tap(d, capture),
-    startWorker: (hostArgs) => spawnWorker([process.execPath, BIN, 'worker'], hostArgs),
-    functions,
-    invocations,
-    concurrency: 2,
-    plan: { logCount: 2, bigMb: 1, cancelEvery: 0 },
-  });
-  if (report.outcome !== 'ok')
-    throw new Error(`recording the reference session failed: ${JSON.stringify(report.outcome)}`);
-  return frames;
-}
-
-/** A host-side duplex that reports every message both ways. */
-function tap(d: HostSideDuplex, capture: (dir: Direction, bytes: Uint8Array) => void): HostSideDuplex {
-  const out: HostSideDuplex = {
-    send(bytes) {
-      capture('toWorker', bytes);
-      return d.send(bytes);
-    },
-    drained: () => d.drained(),
-    end: (s) => d.end(s),
-    cancel: (s) => d.cancel(s),
-    onMessage(h) {
-      d.onMessage((bytes) => {
-        capture('toHost', bytes);
-        h(bytes);
-      });
-    },
-    get metadata() {
-      return d.metadata;
-    },
-    done: d.done,
-  } satisfies Duplex;
-  if (d.peerEnded) out.peerEnded = d.peerEnded;
-  return out;
 }
 
 /** Write frames as session 1 of a new recording file. */
