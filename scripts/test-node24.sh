@@ -88,4 +88,4 @@ else
   )
 fi
 say "running ${#tests[@]} test files on Node $(node --version)"
-node --test --test-concurrency=3 --test-timeout=180000 --test-force-exit "${tests[@]}"
+node --test --test-concurrency=2 --test-timeout=180000 --test-force-exit "${tests[@]}"
