@@ -34,9 +34,76 @@ export function* copyRows(
   bufferBytes = 1 << 20,
 ): Generator<Buffer> {
   const prefix = rowPrefix(uuid, startUs);
-  // direction and kind come from a few values: each one's length word and UTF-8, made once
+  const word = lengthWords();
+  let out = new RowBuffer(bufferBytes);
+  out.raw(HEADER);
+  for (const f of frames) {
+    const direction = word(f.direction);
+    const kind = word(f.kind);
+    const need = rowBound(f, direction, kind);
+    if (!out.fits(need)) {
+      yield out.written();
+      out = new RowBuffer(Math.max(bufferBytes, need + TRAILER.length));
+    }
+    const status = responseStatus(f);
+    writeRow(out, prefix, f, direction, kind, status);
+    onFrame(f, status);
+  }
+  if (!out.fits(TRAILER.length)) {
+    yield out.written();
+    out = new RowBuffer(TRAILER.length);
+  }
+  out.raw(TRAILER);
+  yield out.written();
+}
+
+/** One row of `f` (FRAME_COPY_COLUMNS' order) after the session's `prefix`. */
+function writeRow(
+  out: RowBuffer,
+  prefix: Buffer,
+  f: StoredFrame,
+  direction: Buffer,
+  kind: Buffer,
+  status: number | undefined,
+): void {
+  out.raw(prefix);
+  out.int4(f.seq);
+  out.int4(f.dirSeq);
+  out.raw(direction);
+  out.int8(f.tNs);
+  out.float8(f.wallMs);
+  out.bool(f.compressed);
+  out.raw(kind);
+  out.text(f.requestId);
+  out.text(f.invocationId);
+  out.text(f.functionId);
+  out.int4(f.size);
+  out.bool(f.redacted);
+  out.text(f.decodeError);
+  out.int2(status);
+  out.bytea(f.bytes);
+}
+
+/** At most the bytes `writeRow` writes for `f` (a UTF-16 unit is at most 3 bytes of UTF-8). */
+function rowBound(f: StoredFrame, direction: Buffer, kind: Buffer): number {
+  const strings =
+    (f.requestId?.length ?? 0) +
+    (f.invocationId?.length ?? 0) +
+    (f.functionId?.length ?? 0) +
+    (f.decodeError?.length ?? 0);
+  return ROW_FIXED + direction.length + kind.length + 3 * strings + f.bytes.byteLength;
+}
+
+/** An invocationResponse's status as a smallint, or undefined (NULL). */
+function responseStatus(f: StoredFrame): number | undefined {
+  const read = f.kind === 'invocationResponse' && !f.compressed ? invocationStatus(f.bytes) : undefined;
+  return read !== undefined && read <= 32767 ? read : undefined;
+}
+
+/** direction and kind come from a few values: each one's length word and UTF-8, made once. */
+function lengthWords(): (v: string) => Buffer {
   const words = new Map<string, Buffer>();
-  const word = (v: string) => {
+  return (v) => {
     let w = words.get(v);
     if (!w) {
       const utf8 = Buffer.from(v, 'utf8');
@@ -47,82 +114,84 @@ export function* copyRows(
     }
     return w;
   };
-  let buf = Buffer.allocUnsafe(bufferBytes);
-  let view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  HEADER.copy(buf);
-  let at = HEADER.length;
-  const text = (v: string | undefined) => {
-    if (v === undefined) at = buf.writeInt32BE(-1, at);
-    else {
-      const n = buf.write(v, at + 4, 'utf8');
-      view.setInt32(at, n);
-      at += 4 + n;
-    }
-  };
-  const int = (length: number, v: number) => {
-    view.setInt32(at, length);
-    view.setInt32(at + 4, v);
-    at += 8;
-  };
-  for (const f of frames) {
-    const strings =
-      (f.requestId?.length ?? 0) +
-      (f.invocationId?.length ?? 0) +
-      (f.functionId?.length ?? 0) +
-      (f.decodeError?.length ?? 0);
-    const direction = word(f.direction);
-    const kind = word(f.kind);
-    // a UTF-16 unit is at most 3 bytes of UTF-8
-    const need = ROW_FIXED + direction.length + kind.length + 3 * strings + f.bytes.byteLength;
-    if (at + need > buf.length) {
-      yield buf.subarray(0, at);
-      buf = Buffer.allocUnsafe(Math.max(bufferBytes, need + TRAILER.length));
-      view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      at = 0;
-    }
-    buf.set(prefix, at);
-    at += prefix.length;
-    int(4, f.seq);
-    int(4, f.dirSeq);
-    buf.set(direction, at);
-    at += direction.length;
-    view.setInt32(at, 8);
-    view.setBigInt64(at + 4, f.tNs);
-    view.setInt32(at + 12, 8);
-    view.setFloat64(at + 16, f.wallMs);
-    view.setInt32(at + 24, 1);
-    view.setUint8(at + 28, f.compressed ? 1 : 0);
-    at += 29;
-    buf.set(kind, at);
-    at += kind.length;
-    text(f.requestId);
-    text(f.invocationId);
-    text(f.functionId);
-    int(4, f.size);
-    view.setInt32(at, 1);
-    view.setUint8(at + 4, f.redacted ? 1 : 0);
-    at += 5;
-    text(f.decodeError);
-    const read = f.kind === 'invocationResponse' && !f.compressed ? invocationStatus(f.bytes) : undefined;
-    const status = read !== undefined && read <= 32767 ? read : undefined;
-    if (status === undefined) view.setInt32(at, -1);
-    else {
-      view.setInt32(at, 2);
-      view.setInt16(at + 4, status);
-    }
-    at += status === undefined ? 4 : 6;
-    view.setInt32(at, f.bytes.byteLength);
-    buf.set(f.bytes, at + 4);
-    at += 4 + f.bytes.byteLength;
-    onFrame(f, status);
+}
+
+/** A buffer of COPY binary fields being filled: each field is its length word, then its value. */
+class RowBuffer {
+  private readonly buf: Buffer;
+  private readonly view: DataView;
+  private at = 0;
+
+  constructor(bytes: number) {
+    this.buf = Buffer.allocUnsafe(bytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
-  if (at + TRAILER.length > buf.length) {
-    yield buf.subarray(0, at);
-    buf = Buffer.allocUnsafe(TRAILER.length);
-    at = 0;
+
+  fits(bytes: number): boolean {
+    return this.at + bytes <= this.buf.length;
   }
-  at += TRAILER.copy(buf, at);
-  yield buf.subarray(0, at);
+
+  /** What has been written, as a view of the buffer. */
+  written(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+
+  /** Bytes that already hold their own length words (the header, a row prefix, a word). */
+  raw(b: Uint8Array): void {
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  int4(v: number): void {
+    this.view.setInt32(this.at, 4);
+    this.view.setInt32(this.at + 4, v);
+    this.at += 8;
+  }
+
+  int8(v: bigint): void {
+    this.view.setInt32(this.at, 8);
+    this.view.setBigInt64(this.at + 4, v);
+    this.at += 12;
+  }
+
+  float8(v: number): void {
+    this.view.setInt32(this.at, 8);
+    this.view.setFloat64(this.at + 4, v);
+    this.at += 12;
+  }
+
+  bool(v: boolean): void {
+    this.view.setInt32(this.at, 1);
+    this.view.setUint8(this.at + 4, v ? 1 : 0);
+    this.at += 5;
+  }
+
+  /** A smallint, or NULL for undefined. */
+  int2(v: number | undefined): void {
+    if (v === undefined) return this.nul();
+    this.view.setInt32(this.at, 2);
+    this.view.setInt16(this.at + 4, v);
+    this.at += 6;
+  }
+
+  /** UTF-8 text, or NULL for undefined. */
+  text(v: string | undefined): void {
+    if (v === undefined) return this.nul();
+    const n = this.buf.write(v, this.at + 4, 'utf8');
+    this.view.setInt32(this.at, n);
+    this.at += 4 + n;
+  }
+
+  bytea(b: Uint8Array): void {
+    this.view.setInt32(this.at, b.byteLength);
+    this.buf.set(b, this.at + 4);
+    this.at += 4 + b.byteLength;
+  }
+
+  private nul(): void {
+    this.view.setInt32(this.at, -1);
+    this.at += 4;
+  }
 }
 
 /** What starts every row of a session: the field count, the uuid's 16 bytes, start_time's 8. */
