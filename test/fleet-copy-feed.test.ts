@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { StoredFrame } from '../src/model/frame.js';
@@ -91,4 +92,34 @@ test('the server refuses a row (a duplicate key) while rows are in flight: the f
   await assert.rejects(feedCopy(copy, rows), (err: { code?: string }) => err.code === '23505');
   await client.query('ROLLBACK');
   assert.deepEqual(await count(client), { n: 0, d: 0 });
+});
+
+test('a server error while pg-copy-streams waits for the socket to drain: the feeder rejects with it, the dropped connection is not read', async () => {
+  // pg-copy-streams 7 with a fake connection whose socket is always full: the COPY's own
+  // flush then waits for the socket's 'drain' with chunks still queued, and on the server's
+  // error it drops its connection. That flush must not run into the dropped connection (an
+  // uncaught TypeError from the socket's event, which crashed a push).
+  const socket = Object.assign(new EventEmitter(), { write: () => false });
+  const connection = { stream: socket, query: () => {} };
+  // a window larger than the four buffers, so that all of them are queued behind the first
+  const copy = copyStreams.from(FRAME_COPY_SQL, { highWaterMark: 64 << 20 }) as ReturnType<
+    typeof copyStreams.from
+  > & { handleCopyInResponse(c: unknown): void; handleError(e: Error): void };
+  copy.submit(connection as never);
+  copy.handleCopyInResponse(connection);
+  function* big(): Generator<Buffer> {
+    for (let i = 0; i < 4; i++) yield Buffer.alloc(4 << 20, i);
+  }
+  const fed = feedCopy(copy, big());
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  };
+  await turns(5); // the first buffer waits on the socket, the next ones queue behind it
+  socket.emit('drain'); // the queued ones go as one batch; the socket is full again after the first
+  await turns(2);
+  copy.handleError(
+    Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
+  );
+  socket.emit('drain'); // the COPY's waiting flush runs
+  await assert.rejects(fed, (err: { code?: string }) => err.code === '23505');
 });

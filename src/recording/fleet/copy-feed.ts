@@ -19,14 +19,21 @@ export const COPY_WINDOW_BYTES = 8 << 20;
  * read and encoded and the server never waits for the producer when it could be working.
  * On a producer error the COPY is destroyed (pg-copy-streams sends CopyFail, so the server
  * rolls the COPY back) and the error is thrown. On the server's error (pg-copy-streams emits it
- * and lets go of the connection) the stream is corked at once, so that no buffer still queued
- * is handed to a connection it no longer has, and that error is thrown.
+ * and lets go of the connection) the stream is corked and its queue of chunks emptied at once,
+ * so that no buffer still queued is handed to a connection it no longer has, and that error
+ * is thrown.
  */
 export async function feedCopy(copy: Writable, buffers: Iterable<Buffer>): Promise<void> {
   let serverFailed = false;
   copy.once('error', () => {
     serverFailed = true;
     copy.cork();
+    // pg-copy-streams (7.x) drops its connection right after this event, while a flush of
+    // its queued chunks may still be waiting for the socket's 'drain'; with chunks left, that
+    // flush reads the dropped connection and throws from the socket's event (an uncaught
+    // TypeError). Emptied, the queue lets that flush end without touching the connection.
+    const queued = (copy as Writable & { chunks?: unknown[] }).chunks;
+    if (Array.isArray(queued)) queued.length = 0;
   });
   const done = finished(copy);
   // a rejection that `done` reports before it is awaited must not count as unhandled
