@@ -158,91 +158,65 @@ function metadata(config: WorkerConfig) {
 
 /** Every answer echoes the request's request_id; what a real worker ignores only counts as ignored. */
 function handle(w: WorkerState, m: StreamingMessage, out: WorkerEffect[]): void {
-  const { config } = w;
-  const rid = m.requestId;
   const c = m.content;
+  if (c.case === 'invocationRequest') return invoke(w, m.requestId, c.value, out);
+  if (c.case === 'invocationCancel') return cancel(w, c.value.invocationId, out);
+  if (c.case === 'workerTerminate') return terminate(w, c.value, out);
+  const answer = reply(w, c);
+  if (answer) out.push(send(msg(answer.kind, answer.body, m.requestId)));
+  else w.stats.ignored++;
+}
+
+/** The kind and body of the one answer a request gets (after the state it changes), or undefined. */
+function reply(
+  w: WorkerState,
+  c: StreamingMessage['content'],
+): { kind: NonNullable<StreamingMessage['content']['case']>; body: object } | undefined {
+  const { config } = w;
   switch (c.case) {
     case 'workerInitRequest':
       w.appDirectory = c.value.functionAppDirectory || c.value.workerDirectory;
-      out.push(
-        send(
-          msg(
-            'workerInitResponse',
-            {
-              workerVersion: config.workerVersion,
-              capabilities: workerCapabilities(config),
-              result: success(),
-              workerMetadata: metadata(config),
-            },
-            rid,
-          ),
-        ),
-      );
-      return;
+      return {
+        kind: 'workerInitResponse',
+        body: {
+          workerVersion: config.workerVersion,
+          capabilities: workerCapabilities(config),
+          result: success(),
+          workerMetadata: metadata(config),
+        },
+      };
     case 'functionsMetadataRequest': {
       const dir = c.value.functionAppDirectory || w.appDirectory;
-      out.push(
-        send(
-          msg(
-            'functionMetadataResponse',
-            {
-              functionMetadataResults: [...w.functions.keys()].map((name) =>
-                builtinMetadata(name, dir, config.bindingName),
-              ),
-              result: success(),
-              useDefaultMetadataIndexing: false,
-            },
-            rid,
-          ),
-        ),
-      );
-      return;
+      const results = [...w.functions.keys()].map((name) => builtinMetadata(name, dir, config.bindingName));
+      return {
+        kind: 'functionMetadataResponse',
+        body: { functionMetadataResults: results, result: success(), useDefaultMetadataIndexing: false },
+      };
     }
     case 'functionLoadRequest':
-      out.push(send(msg('functionLoadResponse', load(w, c.value), rid)));
-      return;
+      return { kind: 'functionLoadResponse', body: load(w, c.value) };
     case 'functionLoadRequestCollection':
-      out.push(
-        send(
-          msg(
-            'functionLoadResponseCollection',
-            { functionLoadResponses: c.value.functionLoadRequests.map((r) => load(w, r)) },
-            rid,
-          ),
-        ),
-      );
-      return;
-    case 'invocationRequest':
-      return invoke(w, rid, c.value, out);
-    case 'invocationCancel':
-      return cancel(w, c.value.invocationId, out);
+      return {
+        kind: 'functionLoadResponseCollection',
+        body: { functionLoadResponses: c.value.functionLoadRequests.map((r) => load(w, r)) },
+      };
     case 'workerStatusRequest':
-      out.push(send(msg('workerStatusResponse', {}, rid)));
-      return;
+      return { kind: 'workerStatusResponse', body: {} };
     case 'functionEnvironmentReloadRequest':
       if (c.value.functionAppDirectory) w.appDirectory = c.value.functionAppDirectory;
-      out.push(
-        send(
-          msg(
-            'functionEnvironmentReloadResponse',
-            {
-              workerMetadata: metadata(config),
-              capabilities: workerCapabilities(config),
-              result: success(),
-              capabilitiesUpdateStrategy: 0,
-            },
-            rid,
-          ),
-        ),
-      );
-      return;
+      return {
+        kind: 'functionEnvironmentReloadResponse',
+        body: {
+          workerMetadata: metadata(config),
+          capabilities: workerCapabilities(config),
+          result: success(),
+          capabilitiesUpdateStrategy: 0,
+        },
+      };
     case 'workerWarmupRequest':
-      out.push(send(msg('workerWarmupResponse', { result: success() }, rid)));
-      return;
-    case 'workerTerminate':
-      return terminate(w, c.value, out);
+      return { kind: 'workerWarmupResponse', body: { result: success() } };
     default:
-      w.stats.ignored++;
+      return undefined;
   }
 }
 
