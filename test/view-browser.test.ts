@@ -51,7 +51,16 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   timeout: 150_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'functape-view-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // One cleanup, in order: the browser first (its event stream would keep the server busy),
+  // then the server, then the folder (Chromium writes its profile there until it has exited).
+  let closeBrowser = async () => {};
+  let stopView = async (): Promise<number | null> => 0;
+  t.after(async () => {
+    await Promise.race([closeBrowser(), new Promise((r) => setTimeout(r, 10_000))]);
+    const viewExit = await stopView();
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    assert.equal(viewExit, 0, 'view exits 0 on SIGINT');
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
   execFileSync(process.execPath, [BIN, 'demo', '--dir', dir, '-n', '120', '-c', '8'], { stdio: 'ignore' });
   const db = join(dir, 'demo.db');
@@ -80,12 +89,7 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   assert.ok(requests === 120 && fails > 0, `${requests} requests, ${fails} to fail`);
 
   const view = await startView(['--db', db, '--report', report]);
-  let closeBrowser = async () => {};
-  t.after(async () => {
-    // The browser first (its event stream would keep the server busy), then the server.
-    await Promise.race([closeBrowser(), new Promise((r) => setTimeout(r, 10_000))]);
-    assert.equal(await view.stop(), 0, 'view exits 0 on SIGINT');
-  });
+  stopView = () => view.stop();
   assert.match(view.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
   const base = view.url.split('?')[0]!;
   assert.equal((await get(base)).status, 403, 'no token');
