@@ -1,48 +1,20 @@
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
 import { interleave, metric } from './lib/benchmark.js';
-import { sampleCpu } from './lib/cpu-window.js';
-import { completeness, countCaptured, startRecord, startRelayOnly } from './lib/record-proxy.js';
-import type { LoadAgent } from './lib/load-agent-client.js';
-import type { LatencyResult } from './lib/load-patterns.js';
-
-/** What one paced run cost a process: µs of CPU per message it relayed or handled. */
-interface SteadyRun {
-  cpuUsPerMsg: number;
-  achievedRate: number;
-  result: LatencyResult;
-}
-
-/**
- * One paced run (`rate` echoes/s of 200 B) while sampling `pid`'s CPU; per message = the CPU
- * rate over the steady window ÷ (2 × rate): one echo is two messages, relayed (proxy) or
- * handled (one read, one written: the echo server).
- */
-async function pacedCpu(
-  agent: LoadAgent,
-  target: string,
-  pid: number,
-  rate: number,
-  seconds: number,
-): Promise<SteadyRun> {
-  const warmupSeconds = 0.7;
-  const sampler = sampleCpu(pid);
-  const result = await agent
-    .paced(target, { size: 200, rate, seconds, warmupSeconds })
-    .catch((err: unknown) => {
-      sampler.stop(0, 0);
-      throw err;
-    });
-  // (the window leaves out the connection, the warm-up and the last 200 ms)
-  const cpuMsPerSec = sampler.stop(warmupSeconds * 1000 + 300, 200);
-  const achievedRate = result.achievedRate ?? rate;
-  return { cpuUsPerMsg: (cpuMsPerSec * 1000) / (2 * achievedRate), achievedRate, result };
-}
+import { pacedCpu, type SteadyRun } from './lib/cpu-window.js';
+import {
+  completeness,
+  countCaptured,
+  startRecord,
+  startRelayOnly,
+  startTcpPipe,
+} from './lib/record-proxy.js';
 
 /**
  * Benchmark 10: CPU per relayed message at the steady rates a worker stream really carries
  * (1,000 and 5,000 echoes/s of a valid 200 B StreamingMessage, open loop), for `functape
  * record` (capture on), for the same relay with capture dropped, and for the grpc-js echo
- * server at the other end (the yardstick: what a grpc-js endpoint spends per message).
+ * server at the other end (the yardstick: what a grpc-js endpoint spends per message), and
+ * for a plain TCP pipe (the floor any relay written in Node stands on).
  */
 export const steadyCpuBenchmark: Benchmark = {
   id: 10,
@@ -57,6 +29,7 @@ export const steadyCpuBenchmark: Benchmark = {
     for (const rate of [1000, 5000]) {
       const seconds = ctx.quick ? 1.5 : rate === 1000 ? 3 : 2;
       const relayOnly: SteadyRun[] = [];
+      const tcpPipe: SteadyRun[] = [];
       const r = await interleave(
         ctx.runs,
         async (i) => {
@@ -81,25 +54,29 @@ export const steadyCpuBenchmark: Benchmark = {
             countCaptured(proxy.db),
           );
           ctx.completeness.push(rec);
-          try {
-            const relay = await startRelayOnly(agent.serverPort);
+          const diagnose = async (start: typeof startRelayOnly, into: SteadyRun[]): Promise<void> => {
             try {
-              relayOnly.push(await pacedCpu(agent, relay.target, relay.child.pid, rate, seconds));
-            } finally {
-              await relay.stop();
+              const relay = await start(agent.serverPort);
+              try {
+                into.push(await pacedCpu(agent, relay.target, relay.child.pid, rate, seconds));
+              } finally {
+                await relay.stop();
+              }
+            } catch (err) {
+              ctx.log(`  diagnosis failed: ${err instanceof Error ? err.message : String(err)}`);
             }
-          } catch (err) {
-            ctx.log(`  diagnosis failed: ${err instanceof Error ? err.message : String(err)}`);
-          }
+          };
+          await diagnose(startRelayOnly, relayOnly);
+          await diagnose(startTcpPipe, tcpPipe);
           ctx.log(
-            `  ${rate}/s record run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message, captured ${rec.percent}%; relay without capture ${relayOnly.at(-1)?.cpuUsPerMsg.toFixed(1)} µs`,
+            `  ${rate}/s record run ${i + 1}: ${res.cpuUsPerMsg.toFixed(1)} µs CPU per message, captured ${rec.percent}%; relay without capture ${relayOnly.at(-1)?.cpuUsPerMsg.toFixed(1)} µs; plain TCP pipe ${tcpPipe.at(-1)?.cpuUsPerMsg.toFixed(1)} µs`,
           );
           return res;
         },
         ctx.log,
       );
       if (r.error) error = r.error;
-      runs.push({ rate, seconds, echoServer: r.a, record: r.b, relayOnly });
+      runs.push({ rate, seconds, echoServer: r.a, record: r.b, relayOnly, tcpPipe });
       const bad = [...r.a, ...r.b].filter((x) => x.result.mismatches > 0 || x.result.status !== 0);
       if (bad.length) notes.push(`${rate}/s: ${bad.length} run(s) with corrupted echoes or a non-OK status`);
       const k = `${rate / 1000}k`;
@@ -137,6 +114,13 @@ export const steadyCpuBenchmark: Benchmark = {
           'µs',
           relay,
           echo.slice(0, relay.length || undefined),
+        ),
+        metric(
+          `steady-${k}-pipe-cpu`,
+          `${rate.toLocaleString('en')}/s floor: plain TCP pipe (node:net, no HTTP/2, no capture) CPU per message (baseline: grpc-js echo server)`,
+          'µs',
+          tcpPipe.map((x) => x.cpuUsPerMsg),
+          echo.slice(0, tcpPipe.length || undefined),
         ),
       );
     }

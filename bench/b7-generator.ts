@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark, BenchContext, BenchResult, Metric } from './lib/benchmark.js';
 import { interleave, metric } from './lib/benchmark.js';
+import { pacedCpu } from './lib/cpu-window.js';
+import type { LoadAgent } from './lib/load-agent-client.js';
 import { FUNCTAPE_BIN, cpuMs, spawnFunctape } from './lib/proc.js';
 
 const NODE = process.execPath;
@@ -100,13 +102,20 @@ async function runBench(
 const REALISTIC_FLAGS = '--work-us 200 --logs 2';
 const REALISTIC_CONCURRENCY = 32;
 
-/** Bench against the worker with REALISTIC_FLAGS (~3k invocations/s on one core): what bench costs at a real worker's pace. */
+/**
+ * Bench against the worker with REALISTIC_FLAGS (~3k invocations/s on one core): what bench
+ * costs at a real worker's pace. After each run, the yardstick at the same pace: the load
+ * agent's grpc-js echo server, paced at the invocations/s bench reached, CPU per echo (one
+ * message read, one written, one wake-up: what a minimal grpc-js endpoint spends per answer).
+ */
 async function realisticWorkerRuns(
   ctx: BenchContext,
+  agent: LoadAgent,
   db: string,
   seconds: number,
-): Promise<{ metrics: Metric[]; runs: GeneratorRun[]; error?: string }> {
+): Promise<{ metrics: Metric[]; runs: GeneratorRun[]; echoUsPerEcho: number[]; error?: string }> {
   const runs: GeneratorRun[] = [];
+  const echoUsPerEcho: number[] = [];
   let error: string | undefined;
   for (let i = 0; i < ctx.runs; i += 1) {
     try {
@@ -118,8 +127,11 @@ async function realisticWorkerRuns(
         seconds,
         `b7-real-${i}`,
       );
+      const rate = Math.round(run.invocationsPerSec);
+      const echo = await pacedCpu(agent, `127.0.0.1:${agent.serverPort}`, agent.serverPid, rate, seconds);
+      echoUsPerEcho.push(2 * echo.cpuUsPerMsg);
       ctx.log(
-        `  realistic worker run ${i + 1}: ${Math.round(run.invocationsPerSec)} invocations/s, bench ${run.cpuUsPerInvocation.toFixed(1)} µs CPU/invocation, worker ${run.workerCpuUsPerInvocation} µs`,
+        `  realistic worker run ${i + 1}: ${rate} invocations/s, bench ${run.cpuUsPerInvocation.toFixed(1)} µs CPU/invocation, worker ${run.workerCpuUsPerInvocation} µs; grpc-js echo server at ${rate}/s ${(2 * echo.cpuUsPerMsg).toFixed(1)} µs per echo`,
       );
       runs.push(run);
     } catch (err) {
@@ -138,10 +150,10 @@ async function realisticWorkerRuns(
     ),
     metric(
       'real-cpu-per-invocation',
-      'realistic worker: generator CPU per invocation',
+      'realistic worker: generator CPU per invocation (baseline: grpc-js echo server per echo, same pace)',
       'µs',
       runs.map((x) => x.cpuUsPerInvocation),
-      undefined,
+      echoUsPerEcho.slice(0, runs.length),
       { target: { kind: 'max', value: 30 }, text: '≤ 30 µs' },
       error,
     ),
@@ -153,7 +165,7 @@ async function realisticWorkerRuns(
       undefined,
     ),
   ];
-  return { metrics, runs, ...(error ? { error } : {}) };
+  return { metrics, runs, echoUsPerEcho, ...(error ? { error } : {}) };
 }
 
 /**
@@ -197,7 +209,7 @@ export const generatorBenchmark: Benchmark = {
       ctx.log,
     );
     const base = r.a.slice(0, r.b.length || undefined);
-    const realistic = await realisticWorkerRuns(ctx, db, seconds);
+    const realistic = await realisticWorkerRuns(ctx, agent, db, seconds);
     return {
       id: 7,
       title: this.title,
@@ -237,7 +249,10 @@ export const generatorBenchmark: Benchmark = {
         ),
         ...realistic.metrics,
       ],
-      runs: [{ concurrency, seconds, echo: r.a, bench: r.b }, { realistic: realistic.runs }],
+      runs: [
+        { concurrency, seconds, echo: r.a, bench: r.b },
+        { realistic: realistic.runs, echoUsPerEcho: realistic.echoUsPerEcho },
+      ],
       notes: [
         `closed loop, ${concurrency} in flight, ${seconds} s after 1 s warmup, one worker process`,
         `realistic worker: \`functape worker ${REALISTIC_FLAGS}\` (a real worker's ~300 µs and 2 RpcLogs per invocation), closed loop, ${REALISTIC_CONCURRENCY} in flight`,

@@ -1,3 +1,5 @@
+import type { LoadAgent } from './load-agent-client.js';
+import type { LatencyResult } from './load-patterns.js';
 import { cpuMs } from './proc.js';
 
 /** CPU samples of one process, taken every `everyMs` while a measurement runs. */
@@ -30,4 +32,37 @@ export function sampleCpu(pid: number, everyMs = 100): CpuSampler {
       return ((b.cpu - a.cpu) * 1000) / (b.t - a.t);
     },
   };
+}
+
+/** What one paced run cost a process: µs of CPU per message it relayed or handled. */
+export interface SteadyRun {
+  cpuUsPerMsg: number;
+  achievedRate: number;
+  result: LatencyResult;
+}
+
+/**
+ * One paced run (`rate` echoes/s of 200 B) while sampling `pid`'s CPU; per message = the CPU
+ * rate over the steady window ÷ (2 × rate): one echo is two messages, relayed (proxy) or
+ * handled (one read, one written: the echo server).
+ */
+export async function pacedCpu(
+  agent: LoadAgent,
+  target: string,
+  pid: number,
+  rate: number,
+  seconds: number,
+): Promise<SteadyRun> {
+  const warmupSeconds = 0.7;
+  const sampler = sampleCpu(pid);
+  const result = await agent
+    .paced(target, { size: 200, rate, seconds, warmupSeconds })
+    .catch((err: unknown) => {
+      sampler.stop(0, 0);
+      throw err;
+    });
+  // (the window leaves out the connection, the warm-up and the last 200 ms)
+  const cpuMsPerSec = sampler.stop(warmupSeconds * 1000 + 300, 200);
+  const achievedRate = result.achievedRate ?? rate;
+  return { cpuUsPerMsg: (cpuMsPerSec * 1000) / (2 * achievedRate), achievedRate, result };
 }

@@ -126,13 +126,25 @@ export function completeness(
 }
 
 /** functape's relay with capture dropped (see relay-child.ts): for telling relay cost from capture cost. */
-export async function startRelayOnly(
-  upstreamPort: number,
-): Promise<{ target: string; child: Child; stop(): Promise<unknown> }> {
-  const child = spawnNode([
-    fileURLToPath(new URL('./relay-child.js', import.meta.url)),
-    String(upstreamPort),
-  ]);
+export function startRelayOnly(upstreamPort: number): Promise<ChildRelay> {
+  return startChildRelay('./relay-child.js', upstreamPort);
+}
+
+/** A plain TCP pipe (see pipe-child.ts): what any relay in Node pays before doing anything of its own. */
+export function startTcpPipe(upstreamPort: number): Promise<ChildRelay> {
+  return startChildRelay('./pipe-child.js', upstreamPort);
+}
+
+/** A relay in a child process: where to dial it, and how to stop it. */
+export interface ChildRelay {
+  target: string;
+  child: Child;
+  stop(): Promise<unknown>;
+}
+
+/** Start a child entry of this folder that takes the upstream port and prints `listening on H:P`. */
+async function startChildRelay(entry: string, upstreamPort: number): Promise<ChildRelay> {
+  const child = spawnNode([fileURLToPath(new URL(entry, import.meta.url)), String(upstreamPort)]);
   try {
     const m = await child.waitFor(/listening on (\S+):(\d+)/);
     return { target: `127.0.0.1:${m[2]}`, child, stop: () => child.stop('SIGTERM') };
