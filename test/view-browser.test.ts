@@ -1,7 +1,8 @@
 // `functape view` end to end in headless Chromium (Debian's package, as bench-html.test.ts):
 // the demo recording's sessions table, its Gantt chart (one bar per invocation, counted
 // against the recording), the inspector, a filter, a deep link, a session appended while
-// the page is open, a replay report, and the 403s. Screenshots of each view go to
+// the page is open, a replay report, and the 403s; the message list's selection and
+// scrolling, and the range's wheel zoom and double-click. Screenshots of each view go to
 // artifacts/view/ (gitignored; docs/images/ holds copies for the README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -164,6 +165,40 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   );
   assert.equal(await again.inputValue('select[name=function]'), 'fail');
   await again.close();
+
+  // The list and the range, unfiltered: a message without an invocation opens in the
+  // inspector, the last page of rows loads on scrolling, wheel zooms and double-click
+  // shows everything again, each kept in the URL.
+  const plain = await browser.newPage();
+  plain.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await plain.goto(`${view.url}#view=timeline&s=1`);
+  await plain.waitForSelector('body[data-ready=timeline][data-drawn] #list[data-total] .row');
+  const control = plain.locator('#list .row:not([data-invocation])').first();
+  const seq = await control.getAttribute('data-seq');
+  await control.click();
+  await plain.waitForSelector(`#inspector[data-seq="${seq}"] .msg`);
+  assert.equal(await plain.locator('#list .row.sel').getAttribute('data-seq'), seq);
+  assert.match(plain.url(), new RegExp(`[#&]seq=${seq}(&|$)`));
+  assert.doesNotMatch(plain.url(), /inv=/);
+  await plain.locator('#list').evaluate((list) => {
+    list.scrollTop = list.scrollHeight;
+  });
+  await plain.waitForSelector(`#list .row[style*="top:${(allMessages - 1) * 20}px"]`);
+  const range = () => {
+    const q = new URLSearchParams(new URL(plain.url()).hash.slice(1));
+    return [Number(q.get('t0')), Number(q.get('t1'))];
+  };
+  await plain.locator('#gantt').dblclick();
+  await waitForAttribute(plain, 'body', 'data-drawn', () => plain.url().includes('t1='));
+  const [full0, full1] = range();
+  assert.equal(full0, 0);
+  const box = (await plain.locator('#gantt').boundingBox())!;
+  await plain.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await plain.mouse.wheel(0, -300);
+  await waitForAttribute(plain, 'body', 'data-drawn', () => range()[1]! - range()[0]! < full1! - full0!);
+  await plain.locator('#gantt').dblclick();
+  await waitForAttribute(plain, 'body', 'data-drawn', () => range()[0] === full0 && range()[1] === full1);
+  await plain.close();
 
   // Live: a session appended while the page shows the sessions table appears in it.
   await page.click('nav a[data-nav=sessions]');
