@@ -2,8 +2,9 @@
 // the demo recording's sessions table, its Gantt chart (one bar per invocation, counted
 // against the recording), the inspector, a filter, a deep link, a session appended while
 // the page is open, a replay report, and the 403s; the message list's selection and
-// scrolling, and the range's wheel zoom and double-click. Screenshots of each view go to
-// artifacts/view/ (gitignored; docs/images/ holds copies for the README).
+// scrolling, the range's wheel zoom and double-click, and a growing session followed live.
+// Screenshots of each view go to artifacts/view/ (gitignored; docs/images/ holds copies
+// for the README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,8 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openRecording } from '../src/recording/open-recording.js';
 import { CHROMIUM, launchChromium } from './helpers/chromium.js';
-import { appendSampleSession, get, startView } from './helpers/view-process.js';
+import { SAMPLE_SESSION } from './helpers/sample-session.js';
+import { appendSampleSession, get, openLiveSession, startView } from './helpers/view-process.js';
 
 const BIN = resolve(process.cwd(), 'bin/functape');
 const ARTIFACTS = resolve(process.cwd(), 'artifacts/view');
@@ -206,5 +208,27 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   await appendSampleSession(db, 'appended live');
   await page.waitForSelector('table#sessions[data-rows="2"]', { timeout: 10_000 });
   assert.match((await page.textContent('table#sessions')) ?? '', /appended live/);
+
+  // Follow: the timeline of a session still being recorded grows with it (the list, and
+  // the range, which starts at 0 and so widens to the new end).
+  const growing = await openLiveSession(db, 'growing');
+  try {
+    growing.write(SAMPLE_SESSION.slice(0, 8));
+    const live = await browser.newPage();
+    live.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await live.goto(`${view.url}#view=timeline&s=${growing.id}`);
+    await live.waitForSelector('body[data-ready=timeline] #list[data-total="8"] .row');
+    assert.equal(await live.isChecked('#follow'), true, 'follow is on for a session without an end');
+    growing.write(SAMPLE_SESSION.slice(8));
+    await live.waitForSelector(`#list[data-total="${SAMPLE_SESSION.length}"]`, { timeout: 10_000 });
+    const last = Number(SAMPLE_SESSION.at(-1)!.tNs);
+    await waitForAttribute(live, 'body', 'data-drawn', () => {
+      const q = new URLSearchParams(new URL(live.url()).hash.slice(1));
+      return q.get('t0') === '0' && Number(q.get('t1')) >= last;
+    });
+    await live.close();
+  } finally {
+    await growing.end();
+  }
   assert.deepEqual(problems, []);
 });
