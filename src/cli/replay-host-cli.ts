@@ -99,7 +99,10 @@ async function startWorker(
   });
 }
 
-/** Why no worker's stream came: it exited (how), the start timeout passed (and the last stream refused), or an interrupt. */
+/**
+ * Why no worker's stream came: the worker exited (and how), the start timeout passed (with
+ * the last stream refused), or an interrupt.
+ */
 function noWorkerReason(
   first: Exclude<First, { type: 'stream' }>,
   limit: number,
