@@ -287,48 +287,87 @@ test("a recorded crash replays as a broken stream: exit 3, with the worker's las
   assert.match(r.stderr, /crashed the worker/);
 });
 
-test('--listen prints the host arguments; a stray stream with another worker id is refused, the right worker is replayed', async (t) => {
-  const dir = tempDir(t);
-  const db = await importFixture(dir, 'reference-mixed');
-  const { dialAsWorker } = await import('../src/wire/grpc-peer.js');
-  const { encodeMessage, makeMessage } = await import('../src/codec/streaming-message.js');
-  const { spawn } = await import('node:child_process');
-  let stderr = '';
-  let stdout = '';
+/**
+ * `replay host --listen 127.0.0.1:0 ARGS` in process: its exit code, the host arguments it
+ * prints for a worker started by hand, and what it wrote so far.
+ */
+function replayListening(
+  db: string,
+  extra: string[],
+  signal = new AbortController().signal,
+): { code: Promise<number>; hostArgs: Promise<string[]>; out: { stdout: string; stderr: string } } {
+  const out = { stdout: '', stderr: '' };
   let announced!: (args: string[]) => void;
   const hostArgs = new Promise<string[]>((r) => (announced = r));
-  const code = main(['replay', 'host', '--db', db, '--listen', '127.0.0.1:0', '--pace', 'fast'], {
+  const code = main(['replay', 'host', '--db', db, '--listen', '127.0.0.1:0', ...extra], {
     stdout: new Writable({
       write(c, _e, cb) {
-        stdout += String(c);
+        out.stdout += String(c);
         cb();
       },
     }),
     stderr: new Writable({
       write(c, _e, cb) {
-        stderr += String(c);
-        const m = /start the worker with these host arguments:\n\s+(.+)\n/.exec(stderr);
+        out.stderr += String(c);
+        const m = /start the worker with these host arguments:\n\s+(.+)\n/.exec(out.stderr);
         if (m) announced(m[1]!.split(' '));
         cb();
       },
     }),
-    signal: new AbortController().signal,
+    signal,
   });
-  const args = await hostArgs;
-  const uri = args[args.indexOf('--functions-uri') + 1]!;
+  return { code, hostArgs, out };
+}
+
+/** Dials the host at `hostArgs` as a worker whose StartStream says `workerId`; resolves when refused. */
+async function strayWorker(hostArgs: string[], workerId: string): Promise<number> {
+  const { dialAsWorker } = await import('../src/wire/grpc-peer.js');
+  const { encodeMessage, makeMessage } = await import('../src/codec/streaming-message.js');
+  const uri = hostArgs[hostArgs.indexOf('--functions-uri') + 1]!;
   const stray = dialAsWorker({ address: uri.replace(/^http:\/\/|\/$/g, '') });
   stray.send(
-    encodeMessage(
-      makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId: 'someone-else' } } }),
-    ),
+    encodeMessage(makeMessage({ requestId: 'r', content: { case: 'startStream', value: { workerId } } })),
   );
-  const strayEnd = await stray.done;
-  assert.notEqual(strayEnd.status.code, 0, 'the stray stream was refused');
+  return (await stray.done).status.code;
+}
+
+test('--listen prints the host arguments; a stray stream with another worker id is refused, the right worker is replayed', async (t) => {
+  const dir = tempDir(t);
+  const db = await importFixture(dir, 'reference-mixed');
+  const { spawn } = await import('node:child_process');
+  const { code, hostArgs, out } = replayListening(db, ['--pace', 'fast']);
+  const args = await hostArgs;
+  assert.notEqual(await strayWorker(args, 'someone-else'), 0, 'the stray stream was refused');
   const worker = spawn(process.execPath, [BIN, 'worker', ...args], { stdio: 'ignore' });
   t.after(() => worker.kill());
-  assert.equal(await code, 0, stdout + stderr);
-  assert.match(stderr, /ignoring a stream: it began with startStream worker_id=someone-else/);
-  assert.match(stdout, /answers matched, 0 differed, 0 missing/);
+  assert.equal(await code, 0, out.stdout + out.stderr);
+  assert.match(out.stderr, /ignoring a stream: it began with startStream worker_id=someone-else/);
+  assert.match(out.stdout, /answers matched, 0 differed, 0 missing/);
+});
+
+test('replay host without its worker: exit 3 after --start-timeout (naming the last stream refused), 130 when interrupted, 2 for an empty --worker', async (t) => {
+  const dir = tempDir(t);
+  const db = await importFixture(dir, 'reference-mixed');
+  const late = replayListening(db, ['--start-timeout', '2s']);
+  const args = await late.hostArgs;
+  assert.notEqual(await strayWorker(args, 'someone-else'), 0, 'the stray stream was refused');
+  assert.equal(await late.code, 3, late.out.stderr);
+  const workerId = args[args.indexOf('--functions-worker-id') + 1];
+  assert.match(
+    late.out.stderr,
+    new RegExp(
+      `\nfunctape replay: no worker connected within 2000 ms \\(it began with startStream worker_id=someone-else, not StartStream worker_id=${workerId}\\)\n$`,
+    ),
+  );
+  const stop = new AbortController();
+  const interrupted = replayListening(db, [], stop.signal);
+  await interrupted.hostArgs;
+  stop.abort();
+  assert.equal(await interrupted.code, 130, interrupted.out.stderr);
+  assert.match(interrupted.out.stderr, /\nfunctape replay: interrupted before a worker connected\n$/);
+  const empty = await run(['replay', 'host', '--db', db, '--worker', ' ']);
+  assert.equal(empty.code, 2, empty.stderr);
+  assert.equal(empty.stderr, 'functape: --worker is empty\n');
 });
 
 test("replay host --listen on a taken port: only functape's own line, exit 2", async (t) => {

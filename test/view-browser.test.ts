@@ -1,8 +1,10 @@
 // `functape view` end to end in headless Chromium (Debian's package, as bench-html.test.ts):
 // the demo recording's sessions table, its Gantt chart (one bar per invocation, counted
 // against the recording), the inspector, a filter, a deep link, a session appended while
-// the page is open, a replay report, and the 403s. Screenshots of each view go to
-// artifacts/view/ (gitignored; docs/images/ holds copies for the README).
+// the page is open, a replay report, and the 403s; the message list's selection and
+// scrolling, the range's wheel zoom and double-click, and a growing session followed live.
+// Screenshots of each view go to artifacts/view/ (gitignored; docs/images/ holds copies
+// for the README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,7 +14,8 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openRecording } from '../src/recording/open-recording.js';
 import { CHROMIUM, launchChromium } from './helpers/chromium.js';
-import { appendSampleSession, get, startView } from './helpers/view-process.js';
+import { SAMPLE_SESSION } from './helpers/sample-session.js';
+import { appendSampleSession, get, openLiveSession, startView } from './helpers/view-process.js';
 
 const BIN = resolve(process.cwd(), 'bin/functape');
 const ARTIFACTS = resolve(process.cwd(), 'artifacts/view');
@@ -165,11 +168,67 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   assert.equal(await again.inputValue('select[name=function]'), 'fail');
   await again.close();
 
+  // The list and the range, unfiltered: a message without an invocation opens in the
+  // inspector, the last page of rows loads on scrolling, wheel zooms and double-click
+  // shows everything again, each kept in the URL.
+  const plain = await browser.newPage();
+  plain.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await plain.goto(`${view.url}#view=timeline&s=1`);
+  await plain.waitForSelector('body[data-ready=timeline][data-drawn] #list[data-total] .row');
+  const control = plain.locator('#list .row:not([data-invocation])').first();
+  const seq = await control.getAttribute('data-seq');
+  await control.click();
+  await plain.waitForSelector(`#inspector[data-seq="${seq}"] .msg`);
+  assert.equal(await plain.locator('#list .row.sel').getAttribute('data-seq'), seq);
+  assert.match(plain.url(), new RegExp(`[#&]seq=${seq}(&|$)`));
+  assert.doesNotMatch(plain.url(), /inv=/);
+  await plain.locator('#list').evaluate((list) => {
+    list.scrollTop = list.scrollHeight;
+  });
+  await plain.waitForSelector(`#list .row[style*="top:${(allMessages - 1) * 20}px"]`);
+  const range = () => {
+    const q = new URLSearchParams(new URL(plain.url()).hash.slice(1));
+    return [Number(q.get('t0')), Number(q.get('t1'))];
+  };
+  await plain.locator('#gantt').dblclick();
+  await waitForAttribute(plain, 'body', 'data-drawn', () => plain.url().includes('t1='));
+  const [full0, full1] = range();
+  assert.equal(full0, 0);
+  const box = (await plain.locator('#gantt').boundingBox())!;
+  await plain.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await plain.mouse.wheel(0, -300);
+  await waitForAttribute(plain, 'body', 'data-drawn', () => range()[1]! - range()[0]! < full1! - full0!);
+  await plain.locator('#gantt').dblclick();
+  await waitForAttribute(plain, 'body', 'data-drawn', () => range()[0] === full0 && range()[1] === full1);
+  await plain.close();
+
   // Live: a session appended while the page shows the sessions table appears in it.
   await page.click('nav a[data-nav=sessions]');
   await page.waitForSelector('table#sessions[data-rows="1"]');
   await appendSampleSession(db, 'appended live');
   await page.waitForSelector('table#sessions[data-rows="2"]', { timeout: 10_000 });
   assert.match((await page.textContent('table#sessions')) ?? '', /appended live/);
+
+  // Follow: the timeline of a session still being recorded grows with it (the list, and
+  // the range, which starts at 0 and so widens to the new end).
+  const growing = await openLiveSession(db, 'growing');
+  try {
+    growing.write(SAMPLE_SESSION.slice(0, 8));
+    const live = await browser.newPage();
+    live.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await live.goto(`${view.url}#view=timeline&s=${growing.id}`);
+    await live.waitForSelector('body[data-ready=timeline] #list[data-total="8"] .row');
+    assert.equal(await live.isChecked('#follow'), true, 'follow is on for a session without an end');
+    growing.write(SAMPLE_SESSION.slice(8));
+    await live.waitForSelector(`#list[data-total="${SAMPLE_SESSION.length}"]`, { timeout: 10_000 });
+    const last = Number(SAMPLE_SESSION.at(-1)!.tNs);
+    await waitForAttribute(live, 'body', 'data-drawn', () => {
+      const q = new URLSearchParams(new URL(live.url()).hash.slice(1));
+      return q.get('t0') === '0' && Number(q.get('t1')) >= last;
+    });
+    await live.close();
+  } finally {
+    await growing.end();
+  }
   assert.deepEqual(problems, []);
 });

@@ -3,7 +3,7 @@ import type { HostListener } from '../wire/grpc-peer.js';
 import type { SpawnedWorker, WorkerExit } from '../peers/spawn-worker.js';
 import type { ReplayHostOptions } from '../replay/replay-host.js';
 import type { ReplayReport } from '../report/replay-report.js';
-import { formatHostPort } from '../model/host-address.js';
+import { formatHostPort, type HostPort } from '../model/host-address.js';
 import { CliError, usageError, type CliIo } from './command.js';
 import type { ReplayArgs, ReplaySettings } from './replay-flags.js';
 
@@ -20,18 +20,8 @@ export async function replayHostCli(
   io: CliIo,
   options: HostCommon,
 ): Promise<ReplayReport | number> {
-  const [
-    { listenAsHost },
-    { buildHostArgs },
-    { spawnWorker },
-    { shellSplit },
-    { replayHost },
-    { randomUUID },
-    { resolve },
-  ] = await Promise.all([
-    import('../wire/grpc-peer.js'),
+  const [{ buildHostArgs }, { shellSplit }, { replayHost }, { randomUUID }, { resolve }] = await Promise.all([
     import('../peers/host-args.js'),
-    import('../peers/spawn-worker.js'),
     import('../peers/shell-split.js'),
     import('../replay/replay-host.js'),
     import('node:crypto'),
@@ -41,14 +31,7 @@ export async function replayHostCli(
     args.worker !== undefined ? usageError(() => shellSplit(args.worker!), '--worker') : undefined;
   if (command?.length === 0) throw new CliError('--worker is empty');
   const address = settings.listen ?? { host: '127.0.0.1', port: 0 };
-  let listener;
-  try {
-    listener = await listenAsHost(address);
-  } catch (err) {
-    throw new CliError(
-      `cannot listen on ${formatHostPort(address)}: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
+  const listener = await listen(address);
   const workerId = randomUUID();
   const requestId = randomUUID();
   const hostArgs = buildHostArgs({ host: address.host, port: listener.port, workerId, requestId });
@@ -59,26 +42,15 @@ export async function replayHostCli(
   });
   let worker: SpawnedWorker | undefined;
   try {
-    if (command) {
-      worker = spawnWorker(command, hostArgs, {
-        cwd: resolve(args['app-dir'] ?? process.cwd()),
-        ...(args.verbose ? { onLine: (line: string) => io.stderr.write(`[worker] ${line}\n`) } : {}),
-      });
-    } else {
+    if (command) worker = await startWorker(command, hostArgs, args, io);
+    else
       io.stderr.write(
         `functape replay: listening on ${formatHostPort({ host: address.host, port: listener.port })}; start the worker with these host arguments:\n  ${hostArgs.join(' ')}\n`,
       );
-    }
     const limit = settings.startTimeoutMs;
     const first = await firstOf(stream, worker?.exited, limit, io.signal);
     if (first.type !== 'stream') {
-      const why =
-        first.type === 'exited'
-          ? `the worker exited before connecting (${first.exit.error ?? (first.exit.signal ? `signal ${first.exit.signal}` : `code ${first.exit.code}`)})`
-          : first.type === 'timeout'
-            ? `no worker connected within ${limit} ms${rejected.length ? ` (${rejected[rejected.length - 1]})` : ''}`
-            : 'interrupted before a worker connected';
-      io.stderr.write(`functape replay: ${why}\n`);
+      io.stderr.write(`functape replay: ${noWorkerReason(first, limit, rejected)}\n`);
       for (const line of worker?.tail() ?? []) io.stderr.write(`  [worker] ${line}\n`);
       return first.type === 'aborted' ? 130 : 3;
     }
@@ -96,6 +68,53 @@ export async function replayHostCli(
     worker?.kill('SIGKILL');
     await listener.close(500);
   }
+}
+
+/** Listens as the host on `address`; a failure is a CliError naming the address. */
+async function listen(address: HostPort): Promise<HostListener> {
+  const { listenAsHost } = await import('../wire/grpc-peer.js');
+  try {
+    return await listenAsHost(address);
+  } catch (err) {
+    throw new CliError(
+      `cannot listen on ${formatHostPort(address)}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+/** Starts the worker `command` with the host arguments, in --app-dir (its lines on stderr with --verbose). */
+async function startWorker(
+  command: string[],
+  hostArgs: string[],
+  args: Pick<ReplayArgs, 'app-dir' | 'verbose'>,
+  io: CliIo,
+): Promise<SpawnedWorker> {
+  const [{ spawnWorker }, { resolve }] = await Promise.all([
+    import('../peers/spawn-worker.js'),
+    import('node:path'),
+  ]);
+  return spawnWorker(command, hostArgs, {
+    cwd: resolve(args['app-dir'] ?? process.cwd()),
+    ...(args.verbose ? { onLine: (line: string) => io.stderr.write(`[worker] ${line}\n`) } : {}),
+  });
+}
+
+/**
+ * Why no worker's stream came: the worker exited (and how), the start timeout passed (with
+ * the last stream refused), or an interrupt.
+ */
+function noWorkerReason(
+  first: Exclude<First, { type: 'stream' }>,
+  limit: number,
+  rejected: string[],
+): string {
+  if (first.type === 'exited') {
+    const e = first.exit;
+    return `the worker exited before connecting (${e.error ?? (e.signal ? `signal ${e.signal}` : `code ${e.code}`)})`;
+  }
+  if (first.type === 'timeout')
+    return `no worker connected within ${limit} ms${rejected.length ? ` (${rejected[rejected.length - 1]})` : ''}`;
+  return 'interrupted before a worker connected';
 }
 
 /** After the replay: give the worker 5 s to exit, and name its exit (and its last lines) when the stream broke. */

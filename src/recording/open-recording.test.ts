@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Direction } from '../model/frame.js';
 import { openForWriting } from './open-database.js';
 import { openRecording, type FrameFilter } from './open-recording.js';
+import { migrate } from './schema.js';
 
 /** A deterministic pseudo-random byte source (xorshift), so failures reproduce. */
 function bytesOf(seed: number, length: number): Buffer {
@@ -121,4 +123,89 @@ test('frames() without row filters (bytes read a page at a time) gives the bytes
   }));
   const paged = [...rec.frames(1)].map((f) => ({ ...f, bytes: Buffer.from(f.bytes).toString('hex') }));
   assert.deepEqual(filtered, paged);
+});
+
+/** The frames a filter selects, read with plain SQL and filtered here: what frames() must give. */
+function expectedFrames(db: Database.Database, session: number, filter: FrameFilter): unknown[] {
+  const rows = db.prepare('SELECT * FROM frames WHERE session_id = ? ORDER BY seq').all(session) as Record<
+    string,
+    unknown
+  >[];
+  return rows
+    .filter(
+      (r) =>
+        (filter.kinds === undefined || filter.kinds.includes(r.kind as string)) &&
+        (filter.directions === undefined || filter.directions.includes(r.direction as Direction)) &&
+        (filter.invocation === undefined ||
+          (typeof r.invocation_id === 'string' && r.invocation_id.startsWith(filter.invocation))) &&
+        (filter.afterSeq === undefined || (r.seq as number) > filter.afterSeq) &&
+        (filter.beforeSeq === undefined || (r.seq as number) < filter.beforeSeq),
+    )
+    .map((r) => {
+      const bytes = r.bytes as Buffer;
+      const kept = filter.bytesLimit === undefined ? bytes : bytes.subarray(0, filter.bytesLimit);
+      const optional = { requestId: r.request_id, invocationId: r.invocation_id, functionId: r.function_id };
+      return {
+        sessionId: session,
+        seq: r.seq,
+        dirSeq: r.dir_seq,
+        direction: r.direction,
+        tNs: BigInt(r.t_ns as number),
+        wallMs: r.wall_ms,
+        compressed: r.compressed === 1,
+        kind: r.kind,
+        size: r.size,
+        redacted: r.redacted === 1,
+        bytes: kept.toString('hex'),
+        ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null)),
+        ...(r.decode_error !== null ? { decodeError: r.decode_error } : {}),
+      };
+    });
+}
+
+test('frames() with each filter, in a UTF-8 and a UTF-16 file, gives what plain SQL reads; sessions and lastSeq', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-read-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const filters: FrameFilter[] = [
+    {},
+    { bytesLimit: 16 * 1024, afterSeq: 2000 },
+    { kinds: ['rpcLog'] },
+    { kinds: [] },
+    { kinds: ['unknown', 'rpcLog'], bytesLimit: 100, afterSeq: 500, beforeSeq: 2100 },
+    { directions: ['toWorker'] },
+    { directions: ['sideways' as Direction, 'toHost'], bytesLimit: 20_000 }, // a word another writer stored
+    { invocation: 'inv-3' },
+    { invocation: 'inv-', beforeSeq: 1200 },
+  ];
+  for (const encoding of ['UTF-8', 'UTF-16le']) {
+    const path = join(dir, `${encoding}.db`);
+    const created = new Database(path);
+    created.pragma(`encoding = '${encoding}'`);
+    migrate(created); // the encoding is fixed when the first table is made
+    created.close();
+    writeRecording(path);
+    const plain = new Database(path);
+    t.after(() => plain.close());
+    // Some rows of every optional column, and a second kind.
+    plain.exec(`UPDATE frames SET kind = 'rpcLog', request_id = 'r-' || seq, function_id = 'f-' || (seq % 4),
+      decode_error = CASE WHEN seq % 9 = 0 THEN 'bad varint' END WHERE seq % 3 = 0`);
+    assert.equal(plain.pragma('encoding', { simple: true }), encoding);
+    const rec = openRecording(path, { cacheKiB: 1024 });
+    t.after(() => rec.close());
+    for (const filter of filters) {
+      const got = [...rec.frames(2, filter)].map((f) => ({
+        ...f,
+        bytes: Buffer.from(f.bytes).toString('hex'),
+      }));
+      assert.deepEqual(got, expectedFrames(plain, 2, filter), `${encoding} ${JSON.stringify(filter)}`);
+    }
+    assert.deepEqual(
+      rec.sessions().map((s) => s.id),
+      [1, 2],
+    );
+    assert.equal(rec.session(2)?.startWallMs, 1700000000000);
+    assert.equal(rec.session(3), undefined);
+    assert.equal(rec.lastSeq(1), ROWS - 1);
+    assert.equal(rec.lastSeq(3), undefined);
+  }
 });

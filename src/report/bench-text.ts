@@ -1,4 +1,4 @@
-import type { BenchReport, Figures } from './bench-report.js';
+import type { BenchReport, Figures, VerifyFigures } from './bench-report.js';
 import { incidentText } from './bench-incidents.js';
 import { describeSource, formatNumber, formatUs, machineRows, table } from './bench-format.js';
 
@@ -13,86 +13,119 @@ const PLAIN: TextStyle = { bold: (s) => s, dim: (s) => s, red: (s) => s, green: 
 
 /** The end-of-run summary: what ran, the latency table, counts, workers, the generator's cost. */
 export function renderBenchText(r: BenchReport, style: TextStyle = PLAIN): string {
-  const o = r.overall;
-  const out: string[] = [];
-  out.push(
-    `${style.bold(`functape bench: ${r.load.description}; ${r.load.workers} worker${r.load.workers === 1 ? '' : 's'}`)}\n`,
-  );
-  out.push(
+  return [
+    heading(r, style),
+    '\n',
+    table(countRows(r, style)),
+    '\n',
+    table(latencyRows(r, style)),
+    '\n',
+    table(workerRows(r, style)),
+    '\n',
+    r.machines ? `${table(boldHeader(machineRows(r.machines), style))}\n` : '',
+    generatorLine(r),
+    r.verify ? verifyLines(r.verify, style) : '',
+    noteLines(r, style),
+  ].join('');
+}
+
+/** What ran (load, workers, source) and, when the run did not finish, why it stopped. */
+function heading(r: BenchReport, style: TextStyle): string {
+  const workers = `${r.load.workers} worker${r.load.workers === 1 ? '' : 's'}`;
+  const lines = [
+    `${style.bold(`functape bench: ${r.load.description}; ${workers}`)}\n`,
     `${style.dim(`  session ${r.source.sessionId} of ${r.source.db} (${describeSource(r.source)}); worker: ${r.source.workerCommand}`)}\n`,
-  );
-  if (r.stopReason !== 'done') out.push(`${style.red(`  stopped early: ${r.stopReason}`)}\n`);
-  out.push('\n');
+  ];
+  if (r.stopReason !== 'done') lines.push(`${style.red(`  stopped early: ${r.stopReason}`)}\n`);
+  return lines.join('');
+}
+
+/** The counts table: invocations (with what went unanswered or unsent), throughput, logs, warmup. */
+function countRows(r: BenchReport, style: TextStyle): string[][] {
+  const o = r.overall;
   const statusText =
     Object.entries(o.statuses)
       .map(([k, v]) => `${v} ${k}`)
       .join(', ') || 'none';
-  const countRows: string[][] = [
+  const unanswered = o.unanswered ? style.red(`, ${o.unanswered} unanswered`) : '';
+  const backlog = o.backlog
+    ? style.red(`, ${o.backlog} never sent (the worker fell behind the schedule)`)
+    : '';
+  return [
     [
       'invocations',
-      `${o.completed} completed in ${(r.durationMs / 1000).toFixed(2)}s (${statusText})${o.unanswered ? style.red(`, ${o.unanswered} unanswered`) : ''}${o.backlog ? style.red(`, ${o.backlog} never sent (the worker fell behind the schedule)`) : ''}`,
+      `${o.completed} completed in ${(r.durationMs / 1000).toFixed(2)}s (${statusText})${unanswered}${backlog}`,
     ],
     ['throughput', `${formatNumber(o.throughput)} invocations/s`],
     ['rpc logs', `${formatNumber(o.rpcLogsPerInvocation)} per invocation (${o.rpcLogs})`],
     ['warmup', `${r.warmup.sent} sent, ${r.warmup.completed} answered (not counted)`],
   ];
-  out.push(table(countRows.map(([a, b]) => [a!, b!])));
-  out.push('\n');
-  const header = [
-    'latency',
-    'count',
-    'p50',
-    'p90',
-    'p99',
-    'p99.9',
-    'p99.99',
-    'max',
-    'mean',
-    'inv/s',
-    'errors',
-  ];
-  const rows: string[][] = [header.map((h) => style.bold(h))];
-  rows.push(latencyRow('all', o));
+}
+
+const LATENCY_HEADER = [
+  'latency',
+  'count',
+  'p50',
+  'p90',
+  'p99',
+  'p99.9',
+  'p99.99',
+  'max',
+  'mean',
+  'inv/s',
+  'errors',
+];
+
+/** The latency table: all invocations, then each function unless the only one is "all". */
+function latencyRows(r: BenchReport, style: TextStyle): string[][] {
+  const rows = [latencyRow('all', r.overall)];
   if (r.functions.length > 1 || (r.functions[0] && r.functions[0].name !== 'all')) {
     for (const f of r.functions) rows.push(latencyRow(f.name, f));
   }
-  out.push(table(rows));
-  out.push('\n');
-  const workerRows = [
-    ['worker', 'pid', 'sent', 'completed', 'errors', 'CPU µs/inv'].map((h) => style.bold(h)),
-  ];
-  for (const w of r.workers)
-    workerRows.push([
-      `#${w.index + 1} ${w.workerId.slice(0, 8)}`,
-      String(w.pid ?? '-'),
-      String(w.sent),
-      String(w.completed),
-      String(w.errors),
-      w.cpuUsPerInvocation == null ? '-' : formatNumber(w.cpuUsPerInvocation),
-    ]);
-  out.push(table(workerRows));
-  out.push('\n');
-  if (r.machines) {
-    const [head, ...rows] = machineRows(r.machines);
-    out.push(table([head!.map((h) => style.bold(h)), ...rows]));
-    out.push('\n');
-  }
+  return boldHeader([LATENCY_HEADER, ...rows], style);
+}
+
+/** One row per worker: what it was sent and answered, and its CPU per invocation when known. */
+function workerRows(r: BenchReport, style: TextStyle): string[][] {
+  const header = ['worker', 'pid', 'sent', 'completed', 'errors', 'CPU µs/inv'];
+  const rows = r.workers.map((w) => [
+    `#${w.index + 1} ${w.workerId.slice(0, 8)}`,
+    String(w.pid ?? '-'),
+    String(w.sent),
+    String(w.completed),
+    String(w.errors),
+    w.cpuUsPerInvocation == null ? '-' : formatNumber(w.cpuUsPerInvocation),
+  ]);
+  return boldHeader([header, ...rows], style);
+}
+
+/** Rows whose first row (the header) is set in bold. */
+function boldHeader([head, ...rows]: string[][], style: TextStyle): string[][] {
+  return [head!.map((h) => style.bold(h)), ...rows];
+}
+
+/** The load generator's own cost and how late it sent. */
+function generatorLine(r: BenchReport): string {
   const g = r.generator;
-  out.push(
-    `  generator CPU ${formatNumber(g.cpuUsPerInvocation)} µs/invocation (user ${(g.cpuUserUs / 1e6).toFixed(2)}s, system ${(g.cpuSystemUs / 1e6).toFixed(2)}s); send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}\n`,
-  );
-  if (r.verify) {
-    const v = r.verify;
-    const line = `  verify: ${v.compared} answers compared, ${v.matched} matched, ${v.differed} differed`;
-    out.push(`${v.differed > 0 ? style.red(line) : style.green(line)}\n`);
-    for (const s of v.samples) {
-      for (const d of s.differences.slice(0, 5))
-        out.push(`    ${s.function}: ${d.path}: ${d.recorded} → ${d.actual}\n`);
-    }
+  return `  generator CPU ${formatNumber(g.cpuUsPerInvocation)} µs/invocation (user ${(g.cpuUserUs / 1e6).toFixed(2)}s, system ${(g.cpuSystemUs / 1e6).toFixed(2)}s); send lag mean ${formatUs(g.meanSendLagUs)}, max ${formatUs(g.maxSendLagUs)}\n`;
+}
+
+/** The verify counts (red when any answer differed) and up to 5 differences of each sample. */
+function verifyLines(v: VerifyFigures, style: TextStyle): string {
+  const line = `  verify: ${v.compared} answers compared, ${v.matched} matched, ${v.differed} differed`;
+  const out = [`${v.differed > 0 ? style.red(line) : style.green(line)}\n`];
+  for (const s of v.samples) {
+    for (const d of s.differences.slice(0, 5))
+      out.push(`    ${s.function}: ${d.path}: ${d.recorded} → ${d.actual}\n`);
   }
-  for (const n of [...(r.incidents ?? []).map(incidentText), ...r.notes])
-    out.push(`${style.dim(`  note: ${n}`)}\n`);
   return out.join('');
+}
+
+/** The incidents, then the notes, one dimmed line each. */
+function noteLines(r: BenchReport, style: TextStyle): string {
+  return [...(r.incidents ?? []).map(incidentText), ...r.notes]
+    .map((n) => `${style.dim(`  note: ${n}`)}\n`)
+    .join('');
 }
 
 function latencyRow(name: string, f: Figures): string[] {

@@ -51,8 +51,14 @@ export function get(url: string, host?: string): Promise<{ status: number; body:
   });
 }
 
-/** Append the sample session (18 messages, two invocations) to a recording, as a recorder would. */
-export async function appendSampleSession(db: string, label: string): Promise<number> {
+/**
+ * A session being recorded into `db`, as a recorder writes it: `write` appends frames of the
+ * sample session (seq and time as built), `end` ends the session and closes the store.
+ */
+export async function openLiveSession(
+  db: string,
+  label: string,
+): Promise<{ id: number; write(frames: typeof SAMPLE_SESSION): void; end(): Promise<void> }> {
   const store = await openCaptureStore(db, { tuning: { batchMs: 5 } });
   const id = store.allocateSessionId();
   store.write({
@@ -69,30 +75,44 @@ export async function appendSampleSession(db: string, label: string): Promise<nu
     },
   });
   const dirSeq = { toHost: 0, toWorker: 0 };
-  for (const f of SAMPLE_SESSION)
-    store.write({
-      type: 'frame',
-      frame: {
-        sessionId: id,
-        seq: f.seq,
-        dirSeq: dirSeq[f.direction]++,
-        direction: f.direction,
-        tNs: f.tNs,
-        wallMs: Date.now(),
-        compressed: false,
-        bytes: f.bytes,
-      },
-    });
-  store.write({
-    type: 'session-end',
-    end: {
-      id,
-      endNs: 60_000_000n,
-      endWallMs: Date.now(),
-      status: { code: 0, details: '' },
-      reason: 'completed',
+  return {
+    id,
+    write(frames) {
+      for (const f of frames)
+        store.write({
+          type: 'frame',
+          frame: {
+            sessionId: id,
+            seq: f.seq,
+            dirSeq: dirSeq[f.direction]++,
+            direction: f.direction,
+            tNs: f.tNs,
+            wallMs: Date.now(),
+            compressed: false,
+            bytes: f.bytes,
+          },
+        });
     },
-  });
-  await store.close();
-  return id;
+    async end() {
+      store.write({
+        type: 'session-end',
+        end: {
+          id,
+          endNs: 60_000_000n,
+          endWallMs: Date.now(),
+          status: { code: 0, details: '' },
+          reason: 'completed',
+        },
+      });
+      await store.close();
+    },
+  };
+}
+
+/** Append the sample session (18 messages, two invocations) to a recording, as a recorder would. */
+export async function appendSampleSession(db: string, label: string): Promise<number> {
+  const session = await openLiveSession(db, label);
+  session.write(SAMPLE_SESSION);
+  await session.end();
+  return session.id;
 }

@@ -4,7 +4,7 @@ import { el, filterParams, fnColour, getJson } from './api.js';
 import { stripCharts } from './charts.js';
 import { filterBar } from './filters.js';
 import { drawGantt, type Drawn } from './gantt.js';
-import { attachGestures } from './gestures.js';
+import { attachGestures, type Range } from './gestures.js';
 import { showInvocation, showMessage } from './inspector.js';
 import { messageList } from './list.js';
 import type { PageState } from './state.js';
@@ -52,6 +52,33 @@ function layout(root: HTMLElement, id: number, info: SessionInfo) {
   return { filters, canvas, charts, list, inspector, follow };
 }
 
+/** What the timeline page keeps between events: its panels, the range shown and the last view drawn. */
+interface Timeline {
+  readonly id: number;
+  readonly state: PageState;
+  readonly save: () => void;
+  readonly panels: ReturnType<typeof layout>;
+  readonly chart: ReturnType<typeof stripCharts>;
+  readonly rows: ReturnType<typeof messageList>;
+  /** The session as last fetched (its end grows while it is recorded). */
+  info: SessionInfo;
+  t0: number;
+  t1: number;
+  view?: TimelineView;
+  drawn: Drawn;
+  /** The view request in flight, aborted by the next one. */
+  pending?: AbortController;
+  /** The next poll while the server is still counting messages. */
+  again?: ReturnType<typeof setTimeout>;
+  /** The animation frame that saves the range and fetches its view. */
+  frame: number;
+}
+
+/** Everything the session has, with a margin (at least 1 µs). */
+function fullRange(endNs: number): Range {
+  return { t0: 0, t1: Math.max(1000, endNs * 1.02) };
+}
+
 /**
  * A session's timeline page: filters, the Gantt canvas (wheel zooms around the pointer,
  * drag pans, double-click shows everything), the strip charts, the message list and the
@@ -65,120 +92,151 @@ export async function timelineView(
   signal: AbortSignal,
 ): Promise<{ onChange(): Promise<void> }> {
   const id = state.session!;
-  let info = await getJson<SessionInfo>('/api/session', { session: id });
-  const fnIndex = (fid: string) => info.functions.findIndex((f) => f.id === fid);
-  const { filters, canvas, charts, list, inspector, follow } = layout(root, id, info);
-  const chart = stripCharts(charts);
-  const rows = messageList(list, (r) =>
-    r.invocationId ? void select(r.invocationId) : void selectSeq(r.seq),
+  const info = await getJson<SessionInfo>('/api/session', { session: id });
+  const panels = layout(root, id, info);
+  const chart = stripCharts(panels.charts);
+  const rows = messageList(panels.list, (r) =>
+    r.invocationId ? void select(t, r.invocationId) : void selectSeq(t, r.seq),
   );
-
-  const full = () => ({ t0: 0, t1: Math.max(1000, info.endNs * 1.02) });
-  let t0 = state.t0 ?? full().t0;
-  let t1 = state.t1 ?? full().t1;
-  let view: TimelineView | undefined;
-  let drawn: Drawn = { hit: () => undefined };
-  let pending: AbortController | undefined;
-  let again: ReturnType<typeof setTimeout> | undefined;
-
-  function redraw(): void {
-    if (view) drawn = drawGantt(canvas, view, t0, t1, fnIndex);
-  }
-
-  async function fetchView(): Promise<void> {
-    pending?.abort();
-    clearTimeout(again);
-    const ac = new AbortController();
-    pending = ac;
-    const params = {
-      session: id,
-      t0: Math.floor(t0),
-      t1: Math.ceil(t1),
-      n: Math.max(100, canvas.clientWidth),
-      ...filterParams(state.filter),
-    };
-    try {
-      const got = await getJson<TimelineView>('/api/timeline', params, ac.signal);
-      if (ac.signal.aborted) return;
-      view = got;
-      redraw();
-      chart.update(got.columns);
-      canvas.dataset.indexed = String(got.indexed);
-      const unfiltered = !got.detail && Object.keys(state.filter).length > 0;
-      document.getElementById('status')!.textContent =
-        got.indexed < 1
-          ? `counting messages… ${Math.round(got.indexed * 100)}%`
-          : `${got.frames} messages in view${unfiltered ? ' (the filter applies to bars: zoom in)' : ''}`;
-      if (got.indexed < 1) again = setTimeout(() => void fetchView(), 50);
-      else document.body.dataset.drawn = String(Date.now());
-    } catch (err) {
-      if (!ac.signal.aborted) document.getElementById('status')!.textContent = String(err);
-    }
-  }
-
-  let frame = 0;
-  function rangeChanged(): void {
-    state.t0 = t0;
-    state.t1 = t1;
-    redraw();
-    cancelAnimationFrame(frame);
-    frame = requestAnimationFrame(() => {
-      save();
-      void fetchView();
-    });
-  }
-
-  attachGestures(canvas, {
-    range: () => ({ t0, t1 }),
+  const full = fullRange(info.endNs);
+  const t: Timeline = {
+    id,
+    state,
+    save,
+    panels,
+    chart,
+    rows,
+    info,
+    t0: state.t0 ?? full.t0,
+    t1: state.t1 ?? full.t1,
+    drawn: { hit: () => undefined },
+    frame: 0,
+  };
+  attachGestures(panels.canvas, {
+    range: () => ({ t0: t.t0, t1: t.t1 }),
     set: (r) => {
-      ({ t0, t1 } = r);
-      rangeChanged();
+      ({ t0: t.t0, t1: t.t1 } = r);
+      rangeChanged(t);
     },
-    full,
+    full: () => fullRange(t.info.endNs),
     click: (x, y) => {
-      const hit = drawn.hit(x, y);
-      if (hit?.bar) void select(hit.bar.id);
-      else if (hit?.marker) void selectSeq(hit.marker.seq);
+      const hit = t.drawn.hit(x, y);
+      if (hit?.bar) void select(t, hit.bar.id);
+      else if (hit?.marker) void selectSeq(t, hit.marker.seq);
     },
     signal,
   });
+  filterBar(panels.filters, state.filter, info.functions, (f) => setFilter(t, f));
+  await Promise.all([fetchView(t), rows.reset(id, state.filter)]);
+  if (state.inv) await select(t, state.inv);
+  else if (state.seq !== undefined) await selectSeq(t, state.seq);
+  window.addEventListener('resize', () => void fetchView(t), { signal });
+  return { onChange: () => sessionChanged(t) };
+}
 
-  async function select(inv: string): Promise<void> {
-    state.inv = inv;
-    delete state.seq;
-    save();
-    showInvocation(inspector, await getJson<InvocationDetail>('/api/invocation', { session: id, id: inv }));
-  }
-  async function selectSeq(seq: number): Promise<void> {
-    state.seq = seq;
-    delete state.inv;
-    save();
-    showMessage(inspector, await getJson<MessageDetail>('/api/message', { session: id, seq }));
-  }
-  function setFilter(f: ViewFilter): void {
-    state.filter = f;
-    save();
-    void fetchView();
-    void rows.reset(id, f);
-  }
+/** Draws the last view fetched over the current range (nothing before the first one comes). */
+function redraw(t: Timeline): void {
+  const fnIndex = (fid: string) => t.info.functions.findIndex((f) => f.id === fid);
+  if (t.view) t.drawn = drawGantt(t.panels.canvas, t.view, t.t0, t.t1, fnIndex);
+}
 
-  filterBar(filters, state.filter, info.functions, setFilter);
-  await Promise.all([fetchView(), rows.reset(id, state.filter)]);
-  if (state.inv) await select(state.inv);
-  else if (state.seq !== undefined) await selectSeq(state.seq);
-  window.addEventListener('resize', () => void fetchView(), { signal });
-  return {
-    async onChange() {
-      const before = info.endNs;
-      info = await getJson<SessionInfo>('/api/session', { session: id });
-      if (!follow.checked || info.endNs === before) return;
-      if (t1 >= before) {
-        const span = t1 - t0;
-        if (t0 === 0) t1 = Math.max(t1, info.endNs * 1.02);
-        else [t0, t1] = [Math.max(0, info.endNs * 1.02 - span), info.endNs * 1.02];
-        rangeChanged();
-      }
-      await rows.refresh();
-    },
+/**
+ * Fetches the view of the current range and filter and draws it; a newer fetch aborts this
+ * one. While the server is still counting messages, asks again every 50 ms.
+ */
+async function fetchView(t: Timeline): Promise<void> {
+  t.pending?.abort();
+  clearTimeout(t.again);
+  const ac = new AbortController();
+  t.pending = ac;
+  const params = {
+    session: t.id,
+    t0: Math.floor(t.t0),
+    t1: Math.ceil(t.t1),
+    n: Math.max(100, t.panels.canvas.clientWidth),
+    ...filterParams(t.state.filter),
   };
+  try {
+    const got = await getJson<TimelineView>('/api/timeline', params, ac.signal);
+    if (ac.signal.aborted) return;
+    t.view = got;
+    redraw(t);
+    t.chart.update(got.columns);
+    t.panels.canvas.dataset.indexed = String(got.indexed);
+    document.getElementById('status')!.textContent = statusText(got, t.state.filter);
+    if (got.indexed < 1) t.again = setTimeout(() => void fetchView(t), 50);
+    else document.body.dataset.drawn = String(Date.now());
+  } catch (err) {
+    if (!ac.signal.aborted) document.getElementById('status')!.textContent = String(err);
+  }
+}
+
+/** The status line for a view: the counting's progress, or how many messages it shows. */
+function statusText(got: TimelineView, filter: ViewFilter): string {
+  const unfiltered = !got.detail && Object.keys(filter).length > 0;
+  return got.indexed < 1
+    ? `counting messages… ${Math.round(got.indexed * 100)}%`
+    : `${got.frames} messages in view${unfiltered ? ' (the filter applies to bars: zoom in)' : ''}`;
+}
+
+/** The range moved: redraw now, save it and fetch its view at the next animation frame (once per frame). */
+function rangeChanged(t: Timeline): void {
+  t.state.t0 = t.t0;
+  t.state.t1 = t.t1;
+  redraw(t);
+  cancelAnimationFrame(t.frame);
+  t.frame = requestAnimationFrame(() => {
+    t.save();
+    void fetchView(t);
+  });
+}
+
+/** Selects an invocation (saved) and shows it in the inspector. */
+async function select(t: Timeline, inv: string): Promise<void> {
+  t.state.inv = inv;
+  delete t.state.seq;
+  t.save();
+  showInvocation(
+    t.panels.inspector,
+    await getJson<InvocationDetail>('/api/invocation', { session: t.id, id: inv }),
+  );
+}
+
+/** Selects a message (saved) and shows it in the inspector. */
+async function selectSeq(t: Timeline, seq: number): Promise<void> {
+  t.state.seq = seq;
+  delete t.state.inv;
+  t.save();
+  showMessage(t.panels.inspector, await getJson<MessageDetail>('/api/message', { session: t.id, seq }));
+}
+
+/** A new filter (saved): the bars and the list start over with it. */
+function setFilter(t: Timeline, f: ViewFilter): void {
+  t.state.filter = f;
+  t.save();
+  void fetchView(t);
+  void t.rows.reset(t.id, f);
+}
+
+/**
+ * The recording changed: fetch the session again and, when following a session that grew,
+ * move a range that reached its old end to the new end (keeping its width, or its start
+ * when it starts at 0), and ask the list again.
+ */
+async function sessionChanged(t: Timeline): Promise<void> {
+  const before = t.info.endNs;
+  t.info = await getJson<SessionInfo>('/api/session', { session: t.id });
+  if (!t.panels.follow.checked || t.info.endNs === before) return;
+  if (t.t1 >= before) {
+    ({ t0: t.t0, t1: t.t1 } = followed(t, t.info.endNs));
+    rangeChanged(t);
+  }
+  await t.rows.refresh();
+}
+
+/** The range `r` moved to end at the margin past `endNs`: wider when it starts at 0, else shifted. */
+function followed(r: Range, endNs: number): Range {
+  const span = r.t1 - r.t0;
+  if (r.t0 === 0) return { t0: r.t0, t1: Math.max(r.t1, endNs * 1.02) };
+  return { t0: Math.max(0, endNs * 1.02 - span), t1: endNs * 1.02 };
 }
