@@ -54,6 +54,9 @@ interface PushState {
   connected: boolean;
 }
 
+/** The page cache of the connection push reads frames on, in KiB (SQLite's default is 16 MB). */
+const READER_CACHE_KIB = 2048;
+
 /** The wait after the first failure of a following push; doubled after each one, up to MAX. */
 export const RETRY_FIRST_MS = 1000;
 export const RETRY_MAX_MS = 60_000;
@@ -73,6 +76,8 @@ export async function pushRecording(options: PushOptions): Promise<PushReport> {
   let source: PageSource;
   try {
     reader = openForReading(options.db).db;
+    // read once, in seq order: only the b-trees' upper levels need caching (fewer pages touched)
+    reader.pragma(`cache_size = -${READER_CACHE_KIB}`);
     source = pageSource(reader, options.db);
   } catch (err) {
     reader?.close();
