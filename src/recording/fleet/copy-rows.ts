@@ -1,4 +1,5 @@
 import type { StoredFrame } from '../../model/frame.js';
+import { COMPRESSED, frameRow, type PushPage, type PushRow, R, REDACTED, rowDirection } from './push-row.js';
 import { invocationStatus } from '../../codec/invocation-status.js';
 
 /** The columns of functape_frames, in the order `copyRows` writes them. */
@@ -24,30 +25,37 @@ const ROW_FIXED = 2 + FIELDS * 4 + 16 + 8 + 4 + 4 + 8 + 8 + 1 + 4 + 1 + 2;
  * (`startUs`, the session row's own value), t_ns and the wall time's double unchanged, the
  * message bytes as they are (no hex, no escaping). `status` is read out of an
  * invocationResponse's bytes here (NULL when absent or not a smallint), so that `stats` can
- * count failures in SQL without decoding messages. `onFrame` sees each frame as it is written, with that status.
+ * count failures in SQL without decoding messages. `onRow` sees each row as it is written,
+ * with that status. Rows are written straight from the pages' arrays (PushRow).
  */
-export function* copyRows(
+export function* copyPages(
   uuid: string,
   startUs: bigint,
-  frames: Iterable<StoredFrame>,
-  onFrame: (f: StoredFrame, status: number | undefined) => void,
+  pages: Iterable<PushPage>,
+  onRow: (r: PushRow, status: number | undefined) => void,
   bufferBytes = 1 << 20,
 ): Generator<Buffer> {
   const prefix = rowPrefix(uuid, startUs);
   const word = lengthWords();
   let out = new RowBuffer(bufferBytes);
   out.raw(HEADER);
-  for (const f of frames) {
-    const direction = word(f.direction);
-    const kind = word(f.kind);
-    const need = rowBound(f, direction, kind);
-    if (!out.fits(need)) {
-      yield out.written();
-      out = new RowBuffer(Math.max(bufferBytes, need + TRAILER.length));
+  for (const page of pages) {
+    let offset = 0;
+    for (const r of page.rows) {
+      const direction = word(rowDirection(r));
+      const kind = word(r[R.kind]);
+      const bytes = r[R.bytes];
+      const length = typeof bytes === 'number' ? bytes : bytes.byteLength;
+      const need = rowBound(r, direction, kind, length);
+      if (!out.fits(need)) {
+        yield out.written();
+        out = new RowBuffer(Math.max(bufferBytes, need + TRAILER.length));
+      }
+      const message = typeof bytes === 'number' ? page.bytes!.subarray(offset, (offset += bytes)) : bytes;
+      const status = responseStatus(r, message);
+      writeRow(out, prefix, r, direction, kind, status, message);
+      onRow(r, status);
     }
-    const status = responseStatus(f);
-    writeRow(out, prefix, f, direction, kind, status);
-    onFrame(f, status);
   }
   if (!out.fits(TRAILER.length)) {
     yield out.written();
@@ -57,46 +65,69 @@ export function* copyRows(
   yield out.written();
 }
 
-/** One row of `f` (FRAME_COPY_COLUMNS' order) after the session's `prefix`. */
+/** copyPages of frames (a page per frame): for callers that hold frames. */
+export function copyRows(
+  uuid: string,
+  startUs: bigint,
+  frames: Iterable<StoredFrame>,
+  onFrame: (f: StoredFrame, status: number | undefined) => void,
+  bufferBytes = 1 << 20,
+): Generator<Buffer> {
+  function* pages(): Generator<PushPage> {
+    for (const f of frames) {
+      yield { rows: [frameRow(f)], bytes: null };
+      onFrame(f, status);
+    }
+  }
+  let status: number | undefined;
+  return copyPages(uuid, startUs, pages(), (_, s) => (status = s), bufferBytes);
+}
+
+/** One row (FRAME_COPY_COLUMNS' order) after the session's `prefix`. */
 function writeRow(
   out: RowBuffer,
   prefix: Buffer,
-  f: StoredFrame,
+  r: PushRow,
   direction: Buffer,
   kind: Buffer,
   status: number | undefined,
+  message: Uint8Array,
 ): void {
+  const flags = r[R.flags];
   out.raw(prefix);
-  out.int4(f.seq);
-  out.int4(f.dirSeq);
+  out.int4(r[R.seq]);
+  out.int4(r[R.dirSeq]);
   out.raw(direction);
-  out.int8(f.tNs);
-  out.float8(f.wallMs);
-  out.bool(f.compressed);
+  out.int8(r[R.tNs]);
+  out.float8(r[R.wallMs]);
+  out.bool((flags & COMPRESSED) !== 0);
   out.raw(kind);
-  out.text(f.requestId);
-  out.text(f.invocationId);
-  out.text(f.functionId);
-  out.int4(f.size);
-  out.bool(f.redacted);
-  out.text(f.decodeError);
+  out.text(r[R.requestId]);
+  out.text(r[R.invocationId]);
+  out.text(r[R.functionId]);
+  out.int4(r[R.size]);
+  out.bool((flags & REDACTED) !== 0);
+  out.text(r[R.decodeError]);
   out.int2(status);
-  out.bytea(f.bytes);
+  out.bytea(message);
 }
 
-/** At most the bytes `writeRow` writes for `f` (a UTF-16 unit is at most 3 bytes of UTF-8). */
-function rowBound(f: StoredFrame, direction: Buffer, kind: Buffer): number {
+/** At most the bytes `writeRow` writes for `r` (a UTF-16 unit is at most 3 bytes of UTF-8). */
+function rowBound(r: PushRow, direction: Buffer, kind: Buffer, length: number): number {
   const strings =
-    (f.requestId?.length ?? 0) +
-    (f.invocationId?.length ?? 0) +
-    (f.functionId?.length ?? 0) +
-    (f.decodeError?.length ?? 0);
-  return ROW_FIXED + direction.length + kind.length + 3 * strings + f.bytes.byteLength;
+    (r[R.requestId]?.length ?? 0) +
+    (r[R.invocationId]?.length ?? 0) +
+    (r[R.functionId]?.length ?? 0) +
+    (r[R.decodeError]?.length ?? 0);
+  return ROW_FIXED + direction.length + kind.length + 3 * strings + length;
 }
 
 /** An invocationResponse's status as a smallint, or undefined (NULL). */
-function responseStatus(f: StoredFrame): number | undefined {
-  const read = f.kind === 'invocationResponse' && !f.compressed ? invocationStatus(f.bytes) : undefined;
+function responseStatus(r: PushRow, message: Uint8Array): number | undefined {
+  const read =
+    r[R.kind] === 'invocationResponse' && (r[R.flags] & COMPRESSED) === 0
+      ? invocationStatus(message)
+      : undefined;
   return read !== undefined && read <= 32767 ? read : undefined;
 }
 
@@ -148,9 +179,14 @@ class RowBuffer {
     this.at += 8;
   }
 
-  int8(v: bigint): void {
+  /** A number (a safe integer) written as two words: no bigint made per value. */
+  int8(v: number | string | bigint): void {
     this.view.setInt32(this.at, 8);
-    this.view.setBigInt64(this.at + 4, v);
+    if (typeof v === 'number') {
+      const high = Math.floor(v / 2 ** 32);
+      this.view.setInt32(this.at + 4, high);
+      this.view.setUint32(this.at + 8, v - high * 2 ** 32);
+    } else this.view.setBigInt64(this.at + 4, BigInt(v));
     this.at += 12;
   }
 
@@ -175,8 +211,8 @@ class RowBuffer {
   }
 
   /** UTF-8 text, or NULL for undefined. */
-  text(v: string | undefined): void {
-    if (v === undefined) return this.nul();
+  text(v: string | null): void {
+    if (v === null) return this.nul();
     const n = this.buf.write(v, this.at + 4, 'utf8');
     this.view.setInt32(this.at, n);
     this.at += 4 + n;

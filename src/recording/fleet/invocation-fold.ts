@@ -1,10 +1,10 @@
-import type { StoredFrame } from '../../model/frame.js';
+import { type PushRow, R, toHost } from './push-row.js';
 
 /** What functape_invocations keeps of one invocation (see pg-schema), from the frames seen so far. */
 interface Invocation {
   functionId: string | null;
-  reqNs: bigint | null;
-  resNs: bigint | null;
+  reqNs: Ns | null;
+  resNs: Ns | null;
   status: number | null;
   cancels: number;
   logs: number;
@@ -49,19 +49,27 @@ FROM functape_frames
 WHERE session_uuid = $1 AND start_time = $2::timestamptz AND seq >= $3 AND seq < $4 AND invocation_id IS NOT NULL
 GROUP BY session_uuid, start_time, invocation_id${MERGE}`;
 
-const min = (a: bigint | null, b: bigint) => (a === null || b < a ? b : a);
+/** t_ns as read: a number, or text/bigint beyond 2^53 (compared as integers, never as text). */
+type Ns = number | bigint;
+const ns = (v: number | string | bigint): Ns => (typeof v === 'string' ? BigInt(v) : v);
+const min = (a: Ns | null, v: number | string | bigint): Ns => {
+  const b = ns(v);
+  return a === null || b < a ? b : a;
+};
 
 /**
  * Gathers, in Node while a chunk's frames are being sent, what ADD_INVOCATIONS would compute
  * from them in the database: per invocation id, the request's function and time, the first
- * response's time and (largest) status, cancels, RpcLogs and wire bytes each way.
+ * response's time and (largest) status, cancels, RpcLogs and wire bytes each way. Looks at
+ * a row's fields only (never decodes its message): the status comes from copyPages.
  */
 export function invocationFold() {
   const all = new Map<string, Invocation>();
   return {
-    add(f: StoredFrame, status: number | undefined): void {
-      if (f.invocationId === undefined) return;
-      let v = all.get(f.invocationId);
+    add(r: PushRow, status: number | undefined): void {
+      const id = r[R.invocationId];
+      if (id === null) return;
+      let v = all.get(id);
       if (!v) {
         v = {
           functionId: null,
@@ -73,25 +81,26 @@ export function invocationFold() {
           toHost: 0,
           toWorker: 0,
         };
-        all.set(f.invocationId, v);
+        all.set(id, v);
       }
-      if (f.kind === 'invocationRequest') {
-        if (f.functionId !== undefined && (v.functionId === null || f.functionId > v.functionId))
-          v.functionId = f.functionId;
-        v.reqNs = min(v.reqNs, f.tNs);
-      } else if (f.kind === 'invocationResponse') {
-        v.resNs = min(v.resNs, f.tNs);
+      const kind = r[R.kind];
+      if (kind === 'invocationRequest') {
+        const fn = r[R.functionId];
+        if (fn !== null && (v.functionId === null || fn > v.functionId)) v.functionId = fn;
+        v.reqNs = min(v.reqNs, r[R.tNs]);
+      } else if (kind === 'invocationResponse') {
+        v.resNs = min(v.resNs, r[R.tNs]);
         if (status !== undefined && (v.status === null || status > v.status)) v.status = status;
-      } else if (f.kind === 'invocationCancel') v.cancels++;
-      else if (f.kind === 'rpcLog') v.logs++;
-      if (f.direction === 'toHost') v.toHost += f.size;
-      else v.toWorker += f.size;
+      } else if (kind === 'invocationCancel') v.cancels++;
+      else if (kind === 'rpcLog') v.logs++;
+      if (toHost(r)) v.toHost += r[R.size];
+      else v.toWorker += r[R.size];
     },
     /** UPSERT_INVOCATIONS's parameters from $3 on: one array per column. */
     params(): unknown[][] {
       const rows = [...all];
       const col = <T>(get: (v: Invocation) => T) => rows.map(([, v]) => get(v));
-      const big = (n: bigint | null) => (n === null ? null : n.toString());
+      const big = (n: Ns | null) => (n === null ? null : n.toString());
       return [
         rows.map(([id]) => id),
         col((v) => v.functionId),

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { SessionInfo } from '../../model/session.js';
-import type { Recording } from '../open-recording.js';
-import type { StoredFrame } from '../../model/frame.js';
-import { copyRows, FRAME_COPY_SQL } from './copy-rows.js';
+import type { PageSource } from './push-pages.js';
+import { type PushRow, R, toHost } from './push-row.js';
+import { copyPages, FRAME_COPY_SQL } from './copy-rows.js';
 import { copyWindow, feedCopy } from './copy-feed.js';
 import { invocationFold, UPSERT_INVOCATIONS } from './invocation-fold.js';
 import { ensurePartition } from './pg-schema.js';
@@ -35,16 +35,16 @@ RETURNING next_seq, end_reason IS NOT NULL AS ended, start_time::text AS start_t
   ((extract(epoch FROM start_time) - 946684800) * 1000000)::bigint::text AS start_us`;
 
 /**
- * Push one session of `rec`: its row, then the frames the database does not have yet (those
+ * Push one session of a recording: its row, then the frames the database does not have yet (those
  * from its `next_seq` on), each chunk in one transaction with COPY that also moves next_seq
  * and the counts, then the end once it is known locally. Idempotent and resumable: a push
  * killed or cut off at any point leaves whole chunks, and the next one goes on from there;
  * two pushes of one session at once cannot both commit a chunk (the second sees next_seq moved,
- * or the primary key, and stops with `raced`). Never writes to `rec`.
+ * or the primary key, and stops with `raced`). Only reads the recording (`source`).
  */
 export async function pushSession(
   client: pg.Client,
-  rec: Recording,
+  source: PageSource,
   s: SessionInfo & { uuid: string },
   host: string,
   chunkFrames = PUSH_CHUNK_FRAMES,
@@ -75,7 +75,7 @@ export async function pushSession(
   // as microseconds since 2000-01-01 for COPY's binary format.
   const start = { text: head.start_time, us: BigInt(head.start_us) };
   for (;;) {
-    const sent = await pushChunk(client, rec, s.id, s.uuid, start, next, chunkFrames);
+    const sent = await pushChunk(client, source, s.id, s.uuid, start, next, chunkFrames);
     if (sent === 'raced') return { ...result, raced: true };
     result.frames += sent.frames;
     result.bytes += sent.bytes;
@@ -97,7 +97,7 @@ type Chunk = { frames: number; bytes: number; next: number } | 'raced';
 /** Up to `max` frames from seq `from` on, in one transaction with the session row's next_seq. */
 async function pushChunk(
   client: pg.Client,
-  rec: Recording,
+  source: PageSource,
   id: number,
   uuid: string,
   start: { text: string; us: bigint },
@@ -105,19 +105,15 @@ async function pushChunk(
   max: number,
 ): Promise<Chunk> {
   const counts = { toHost: 0, toWorker: 0, frames: 0, bytes: 0, next: from };
-  function* upToMax(): Generator<StoredFrame> {
-    for (const f of rec.frames(id, { afterSeq: from - 1 })) {
-      yield f;
-      if (++counts.frames >= max) return;
-    }
-  }
   const invocations = invocationFold();
-  const count = (f: StoredFrame, status: number | undefined) => {
-    invocations.add(f, status);
-    if (f.direction === 'toHost') counts.toHost++;
+  const count = (r: PushRow, status: number | undefined) => {
+    invocations.add(r, status);
+    if (toHost(r)) counts.toHost++;
     else counts.toWorker++;
-    counts.bytes += f.bytes.byteLength;
-    counts.next = f.seq + 1;
+    const bytes = r[R.bytes];
+    counts.bytes += typeof bytes === 'number' ? bytes : bytes.byteLength;
+    counts.frames++;
+    counts.next = r[R.seq] + 1;
   };
   await client.query('BEGIN');
   try {
@@ -130,7 +126,7 @@ async function pushChunk(
       return 'raced';
     }
     const copy = client.query(copyStreams.from(FRAME_COPY_SQL, copyWindow));
-    await feedCopy(copy, copyRows(uuid, start.us, upToMax(), count, COPY_BUFFER_BYTES));
+    await feedCopy(copy, copyPages(uuid, start.us, source(id, from, max), count, COPY_BUFFER_BYTES));
     await client.query(
       `UPDATE functape_sessions SET next_seq = $2, to_host = to_host + $3, to_worker = to_worker + $4
        WHERE uuid = $1`,

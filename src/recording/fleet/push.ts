@@ -1,9 +1,12 @@
 import type pg from 'pg';
 import type { SessionInfo } from '../../model/session.js';
+import type Database from 'better-sqlite3';
+import { openForReading } from '../open-database.js';
 import { openRecording, type Recording } from '../open-recording.js';
 import { RecordingError } from '../recording-error.js';
 import { asFleetError, connectFleet } from './pg-connect.js';
 import { migrateFleet } from './pg-schema.js';
+import { type PageSource, pageSource } from './push-pages.js';
 import { pushSession, type SessionPush } from './push-session.js';
 import { waitOrAbort } from './wait-or-abort.js';
 
@@ -51,6 +54,9 @@ interface PushState {
   connected: boolean;
 }
 
+/** The page cache of the connection push reads frames on, in KiB (SQLite's default is 16 MB). */
+const READER_CACHE_KIB = 2048;
+
 /** The wait after the first failure of a following push; doubled after each one, up to MAX. */
 export const RETRY_FIRST_MS = 1000;
 export const RETRY_MAX_MS = 60_000;
@@ -65,6 +71,19 @@ export const RETRY_MAX_MS = 60_000;
  */
 export async function pushRecording(options: PushOptions): Promise<PushReport> {
   const rec = openRecording(options.db);
+  // the frames are read on a connection of their own, as pages of rows (push-pages.ts)
+  let reader: Database.Database | undefined;
+  let source: PageSource;
+  try {
+    reader = openForReading(options.db).db;
+    // read once, in seq order: only the b-trees' upper levels need caching (fewer pages touched)
+    reader.pragma(`cache_size = -${READER_CACHE_KIB}`);
+    source = pageSource(reader, options.db);
+  } catch (err) {
+    reader?.close();
+    rec.close();
+    throw err;
+  }
   const started = performance.now();
   const report: PushReport = { sessions: [], frames: 0, bytes: 0, ms: 0 };
   const state: PushState = { client: undefined, done: new Set(), backoffMs: 0, connected: false };
@@ -73,7 +92,7 @@ export async function pushRecording(options: PushOptions): Promise<PushReport> {
     for (;;) {
       const last = follow === undefined || follow.signal.aborted;
       try {
-        const pending = await pushPass(rec, options, state, report);
+        const pending = await pushPass(rec, source, options, state, report);
         state.backoffMs = 0;
         // Nothing left half-pushed: hold no connection until there is something to push (a
         // pusher per recorder, on every host of a fleet, would otherwise keep one open for
@@ -100,6 +119,7 @@ export async function pushRecording(options: PushOptions): Promise<PushReport> {
     }
   } finally {
     rec.close();
+    reader.close();
     await state.client?.end().catch(() => {});
   }
   report.ms = performance.now() - started;
@@ -114,6 +134,7 @@ export async function pushRecording(options: PushOptions): Promise<PushReport> {
  */
 async function pushPass(
   rec: Recording,
+  source: PageSource,
   options: PushOptions,
   state: PushState,
   report: PushReport,
@@ -132,9 +153,11 @@ async function pushPass(
   const client = state.client;
   let pending = 0;
   for (const s of todo) {
-    const p = await pushSession(client, rec, s, options.host, options.chunkFrames).catch((err: unknown) => {
-      throw asFleetError(err, options.to, `pushing session ${s.id}`);
-    });
+    const p = await pushSession(client, source, s, options.host, options.chunkFrames).catch(
+      (err: unknown) => {
+        throw asFleetError(err, options.to, `pushing session ${s.id}`);
+      },
+    );
     if (p.complete) state.done.add(s.id);
     else pending++;
     report.frames += p.frames;
