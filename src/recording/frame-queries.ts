@@ -34,7 +34,7 @@ export const PAGE = 1000;
  * Messages up to this size come with their page; bigger ones are read one at a time as
  * they are yielded, so a page never holds more than PAGE × INLINE bytes.
  */
-const INLINE = 16 * 1024;
+export const INLINE = 16 * 1024;
 
 /** The stored bytes, or their prefix (never NULL: SQLite's substr gives NULL for an empty blob). */
 function bytesExpression(filter: FrameFilter): string {

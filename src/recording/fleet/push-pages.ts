@@ -1,11 +1,7 @@
 import type Database from 'better-sqlite3';
+import { INLINE, PAGE } from '../frame-queries.js';
 import { asRecordingError } from '../recording-error.js';
 import { type PushPage, type PushRow, R } from './push-row.js';
-
-/** Rows per read: a page of messages is at most PAGE × INLINE bytes. */
-const PAGE = 1000;
-/** Messages up to this size come in their page's concatenation; bigger ones are read one by one. */
-const INLINE = 16 * 1024;
 
 /** PushRow's columns but the bytes (`flags` NULL for a direction that is neither of the two). */
 const COLUMNS = `seq, dir_seq,
