@@ -101,9 +101,9 @@ const ID_POOL = 8;
 /**
  * A CaptureStore on SQLite whose writes happen on a worker thread. The proxy thread only
  * copies frame bytes into the current batch (one growing buffer, transferred, not
- * cloned); every `batchMs` the batch goes to the writer thread, which indexes, redacts
- * and inserts it in one transaction. At most about `batchMs` plus one transaction of
- * data is lost if the process is killed. The file is checked before anything is written
+ * cloned); every `batchMs` (`lightBatchMs` for a light batch: batch-window.ts) the batch
+ * goes to the writer thread, which indexes, redacts and inserts it in one transaction. At
+ * most about `lightBatchMs` plus one transaction of data is lost if the process is killed. The file is checked before anything is written
  * (RecordingError for foreign, newer or corrupt files) and created with mode 0600.
  */
 export async function openCaptureStore(
