@@ -43,8 +43,8 @@ async function pacedCpu(
  * twice (the relay's isolate and the writer thread's), and V8 optimises a function after
  * enough calls, so at 1,000/s the window must open later than at 5,000/s to measure the
  * steady state rather than the start: per 1-s slice of 10-s runs (3 alternated pairs),
- * `record` spent 110-135 µs per message in second 2, 80-105 in second 3, 63-84 from second
- * 6 on, against 62-68 for the relay alone; at 5,000/s it was steady from second 3.
+ * `record`'s CPU per message at 1,000/s was 2.2× the relay's in second 1, 1.03-1.48× in
+ * seconds 2-4 and 0.85-1.28× from second 5 on; at 5,000/s it was steady from second 3.
  */
 const WARMUP_1K_SECONDS = 4;
 const WARMUP_5K_SECONDS = 2;
