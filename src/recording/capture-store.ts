@@ -33,7 +33,8 @@ export interface CaptureStoreTuning {
    * `batchFrames` or `batchBytes` by then; a lighter batch waits until `lightBatchMs`
    * (batch-window.ts). Each batch is a transaction and wakes the writer thread, which
    * costs it ~1 ms besides the rows: at 1,000 echoes/s (2,000 frames/s) the writer used
-   * ~22 µs per frame with 20 ms and ~10 µs with 100 ms (benchmark 10). A SIGKILL loses up
+   * ~22 µs per frame with 20 ms, ~10 µs with 100 ms and ~8 µs with a 250 ms light window
+   * (benchmark 10, per-thread CPU). A SIGKILL loses up
    * to this much traffic (`lightBatchMs` when it is light), plus what waits for the
    * writer. On a small disk the writer's room account (disk-room-check.ts) sizes each
    * commit, so a larger window does not eat the room kept for the session ends.
@@ -103,8 +104,9 @@ const ID_POOL = 8;
  * copies frame bytes into the current batch (one growing buffer, transferred, not
  * cloned); every `batchMs` (`lightBatchMs` for a light batch: batch-window.ts) the batch
  * goes to the writer thread, which indexes, redacts and inserts it in one transaction. At
- * most about `lightBatchMs` plus one transaction of data is lost if the process is killed. The file is checked before anything is written
- * (RecordingError for foreign, newer or corrupt files) and created with mode 0600.
+ * most about `lightBatchMs` plus one transaction of data is lost if the process is
+ * killed. The file is checked before anything is written (RecordingError for foreign,
+ * newer or corrupt files) and created with mode 0600.
  */
 export async function openCaptureStore(
   path: string,
