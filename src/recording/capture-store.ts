@@ -34,9 +34,8 @@ export interface CaptureStoreTuning {
    * (batch-window.ts). Each batch is a transaction and wakes the writer thread, which
    * costs it ~1 ms besides the rows: at 1,000 echoes/s (2,000 frames/s) the writer used
    * ~22 µs per frame with 20 ms, ~10 µs with 100 ms and ~8 µs with a 250 ms light window
-   * (benchmark 10, per-thread CPU). A SIGKILL loses up
-   * to this much traffic (`lightBatchMs` when it is light), plus what waits for the
-   * writer. On a small disk the writer's room account (disk-room-check.ts) sizes each
+   * (benchmark 10, per-thread CPU). A SIGKILL loses up to this much traffic
+   * (`lightBatchMs` when it is light), plus what waits for the writer. On a small disk the writer's room account (disk-room-check.ts) sizes each
    * commit, so a larger window does not eat the room kept for the session ends.
    */
   batchMs: number;
