@@ -42,7 +42,7 @@ export interface SteadyRun {
 }
 
 /**
- * One paced run (`rate` echoes/s of 200 B) while sampling `pid`'s CPU; per message = the CPU
+ * One paced run (`rate` echoes/s of 200 B, after `warmupSeconds` of traffic) while sampling `pid`'s CPU; per message = the CPU
  * rate over the steady window ÷ (2 × rate): one echo is two messages, relayed (proxy) or
  * handled (one read, one written: the echo server).
  */
@@ -52,8 +52,8 @@ export async function pacedCpu(
   pid: number,
   rate: number,
   seconds: number,
+  warmupSeconds = 0.7,
 ): Promise<SteadyRun> {
-  const warmupSeconds = 0.7;
   const sampler = sampleCpu(pid);
   const result = await agent
     .paced(target, { size: 200, rate, seconds, warmupSeconds })

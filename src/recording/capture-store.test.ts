@@ -4,9 +4,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Frame } from '../model/frame.js';
 import { openCaptureStore, writerOptions } from './capture-store.js';
 import { openRecording } from './open-recording.js';
+import type { ToWriter } from './writer-protocol.js';
 
 /** Nice value of every thread of this process (Linux /proc), by thread id. */
 function threadNices(): Map<number, number> {
@@ -133,4 +135,42 @@ test("writerOptions hands the young-generation cap to the writer's Worker; null 
     resourceLimits: { maxYoungGenerationSizeMb: 12 },
   });
   assert.deepEqual(writerOptions(config, { writerYoungGenerationMb: null }), { workerData: config });
+});
+
+test('a light batch waits for the long window, a half-full one goes at batchMs, a full one at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'functape-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await openCaptureStore(join(dir, 'rec.db'), {
+    redact: false,
+    tuning: { batchMs: 100, lightBatchMs: 250, batchFrames: 8, writerNice: null },
+  });
+  const posts = t.mock.method(Worker.prototype, 'postMessage');
+  /** Frames per batch posted to the writer so far, in order. */
+  const posted = () =>
+    posts.mock.calls.flatMap((c) => {
+      const m = c.arguments[0] as ToWriter;
+      return m.type === 'batch' ? [m.batch.count] : [];
+    });
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const id = store.allocateSessionId();
+  let seq = 0;
+  const write = (n: number) => {
+    for (let i = 0; i < n; i++)
+      store.writeFrame!(id, seq, seq, 'toHost', seq, 1, false, new Uint8Array([seq++ & 255]));
+  };
+  write(3); // light: under half of batchFrames
+  t.mock.timers.tick(100);
+  assert.deepEqual(posted(), [], 'light at 100 ms: still waiting');
+  t.mock.timers.tick(149);
+  assert.deepEqual(posted(), []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(posted(), [3], 'posted at 250 ms');
+  write(4); // half full
+  t.mock.timers.tick(100);
+  assert.deepEqual(posted(), [3, 4], 'half full: posted at 100 ms');
+  write(8);
+  assert.deepEqual(posted(), [3, 4, 8], 'full: posted at once');
+  t.mock.timers.reset();
+  await store.close();
+  assert.deepEqual(store.stats(), { accepted: 15, stored: 15, failed: 0, queued: 0 });
 });

@@ -3,6 +3,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { RedactRules } from '../codec/redact.js';
 import type { CaptureEvent } from '../model/event.js';
 import type { CaptureStore, StoreStats } from '../model/store.js';
+import { windowStep, type BatchWindow } from './batch-window.js';
 import { createBatchBuilder, type BatchBuilder } from './frame-batch.js';
 import { DEFER_LIMIT } from './frame-indexes.js';
 import { openForWriting } from './open-database.js';
@@ -28,15 +29,18 @@ export interface CaptureStoreOptions {
 
 export interface CaptureStoreTuning {
   /**
-   * Post a batch at least this often while frames wait (ms). Each batch is a transaction
-   * and wakes the writer thread, which costs it ~0.5 ms besides the rows: at 1,000 echoes/s
-   * (2,000 frames/s) the writer used ~22 µs per frame with 20 ms and ~10 µs with 100 ms
-   * (benchmark 10). A SIGKILL loses up to this much traffic, plus what waits for the
-   * writer. On a small disk the
-   * writer's room account (disk-room-check.ts) sizes each commit, so a larger window
-   * does not eat the room kept for the session ends.
+   * Post a batch this long after its first event (ms) when it holds at least half of
+   * `batchFrames` or `batchBytes` by then; a lighter batch waits until `lightBatchMs`
+   * (batch-window.ts). Each batch is a transaction and wakes the writer thread, which
+   * costs it ~1 ms besides the rows: at 1,000 echoes/s (2,000 frames/s) the writer used
+   * ~22 µs per frame with 20 ms, ~10 µs with 100 ms and ~8 µs with a 250 ms light window
+   * (benchmark 10, per-thread CPU). A SIGKILL loses up to this much traffic
+   * (`lightBatchMs` when it is light), plus what waits for the writer. On a small disk the writer's room account (disk-room-check.ts) sizes each
+   * commit, so a larger window does not eat the room kept for the session ends.
    */
   batchMs: number;
+  /** How long a light batch may wait (ms); default 2.5 × `batchMs` (250 ms). */
+  lightBatchMs?: number;
   /** ... or as soon as it holds this many frames ... */
   batchFrames: number;
   /** ... or this many bytes. */
@@ -97,10 +101,11 @@ const ID_POOL = 8;
 /**
  * A CaptureStore on SQLite whose writes happen on a worker thread. The proxy thread only
  * copies frame bytes into the current batch (one growing buffer, transferred, not
- * cloned); every `batchMs` the batch goes to the writer thread, which indexes, redacts
- * and inserts it in one transaction. At most about `batchMs` plus one transaction of
- * data is lost if the process is killed. The file is checked before anything is written
- * (RecordingError for foreign, newer or corrupt files) and created with mode 0600.
+ * cloned); every `batchMs` (`lightBatchMs` for a light batch: batch-window.ts) the batch
+ * goes to the writer thread, which indexes, redacts and inserts it in one transaction. At
+ * most about `lightBatchMs` plus one transaction of data is lost if the process is
+ * killed. The file is checked before anything is written (RecordingError for foreign,
+ * newer or corrupt files) and created with mode 0600.
  */
 export async function openCaptureStore(
   path: string,
@@ -168,6 +173,7 @@ interface StoreState {
   readonly worker: Worker;
   readonly pool: number[];
   readonly tuning: CaptureStoreTuning;
+  readonly window: BatchWindow;
   readonly label: string | undefined;
   readonly handlers: ((err: Error) => void)[];
   readonly builder: BatchBuilder;
@@ -205,6 +211,12 @@ function createThreadedStore(
     worker,
     pool,
     tuning,
+    window: {
+      ms: tuning.batchMs,
+      lightMs: tuning.lightBatchMs ?? 2.5 * tuning.batchMs,
+      frames: tuning.batchFrames,
+      bytes: tuning.batchBytes,
+    },
     label,
     handlers: [],
     builder: createBatchBuilder(),
@@ -396,11 +408,17 @@ function accepted(st: StoreState, bytes: number): boolean {
 function queued(st: StoreState): boolean {
   const { builder, tuning } = st;
   if (builder.count >= tuning.batchFrames || builder.bytes >= tuning.batchBytes) post(st);
-  else if (!st.timer) {
-    st.timer = setTimeout(() => post(st), tuning.batchMs);
-    st.timer.unref();
-  }
+  else if (!st.timer) windowTimer(st, 0);
   return belowHigh(st);
+}
+
+/** The batch's first event came `ageMs` ago: post it now or set the timer for when it is due (batch-window.ts). */
+function windowTimer(st: StoreState, ageMs: number): void {
+  st.timer = undefined;
+  const wait = windowStep(st.window, st.builder.count, st.builder.bytes, ageMs);
+  if (wait <= 0) return post(st);
+  st.timer = setTimeout(() => windowTimer(st, ageMs + wait), wait);
+  st.timer.unref();
 }
 
 function allocateSessionId(st: StoreState): number {
