@@ -35,8 +35,9 @@ export interface CaptureStoreTuning {
    * costs it ~1 ms besides the rows: at 1,000 echoes/s (2,000 frames/s) the writer used
    * ~22 µs per frame with 20 ms, ~10 µs with 100 ms and ~8 µs with a 250 ms light window
    * (benchmark 10, per-thread CPU). A SIGKILL loses up to this much traffic
-   * (`lightBatchMs` when it is light), plus what waits for the writer. On a small disk the writer's room account (disk-room-check.ts) sizes each
-   * commit, so a larger window does not eat the room kept for the session ends.
+   * (`lightBatchMs` when it is light), plus what waits for the writer. On a small disk
+   * the writer's room account (disk-room-check.ts) sizes each commit, so a larger window
+   * does not eat the room kept for the session ends.
    */
   batchMs: number;
   /** How long a light batch may wait (ms); default 2.5 × `batchMs` (250 ms). */
