@@ -1,6 +1,6 @@
 import type { LoadAgent } from './load-agent-client.js';
 import type { LatencyResult } from './load-patterns.js';
-import { cpuMs } from './proc.js';
+import { cpuMs, threadRunNs } from './proc.js';
 
 /** CPU samples of one process, taken every `everyMs` while a measurement runs. */
 export interface CpuSampler {
@@ -11,13 +11,22 @@ export interface CpuSampler {
   stop(skipMs: number, tailMs: number): number;
 }
 
-/** Sample the CPU time of `pid` (all its threads, from /proc) every `everyMs`. */
+/**
+ * Sample the CPU time of `pid` every `everyMs`: each thread's run time from the scheduler
+ * (exact; the window's CPU is the sum over the threads alive at both of its ends), or,
+ * where the kernel keeps no schedstat, the process's utime + stime (10 ms ticks).
+ */
 export function sampleCpu(pid: number, everyMs = 100): CpuSampler {
   const t0 = performance.now();
-  const samples: Array<{ t: number; cpu: number }> = [];
+  const samples: Array<{ t: number; threads?: Map<string, number>; cpu?: number }> = [];
   const take = () => {
-    const cpu = cpuMs(pid);
-    if (cpu !== undefined) samples.push({ t: performance.now() - t0, cpu });
+    const t = performance.now() - t0;
+    const threads = threadRunNs(pid);
+    if (threads) samples.push({ t, threads });
+    else {
+      const cpu = cpuMs(pid);
+      if (cpu !== undefined) samples.push({ t, cpu });
+    }
   };
   take();
   const timer = setInterval(take, everyMs);
@@ -29,9 +38,25 @@ export function sampleCpu(pid: number, everyMs = 100): CpuSampler {
       if (inWindow.length < 2) return NaN;
       const a = inWindow[0]!;
       const b = inWindow.at(-1)!;
-      return ((b.cpu - a.cpu) * 1000) / (b.t - a.t);
+      return (cpuBetween(a, b) * 1000) / (b.t - a.t);
     },
   };
+}
+
+/** CPU ms between two samples: per thread alive at both (schedstat), else the process's ticks. */
+function cpuBetween(
+  a: { threads?: Map<string, number>; cpu?: number },
+  b: { threads?: Map<string, number>; cpu?: number },
+): number {
+  if (a.threads && b.threads) {
+    let ns = 0;
+    for (const [tid, run] of b.threads) {
+      const before = a.threads.get(tid);
+      if (before !== undefined) ns += run - before;
+    }
+    return ns / 1e6;
+  }
+  return (b.cpu ?? NaN) - (a.cpu ?? NaN);
 }
 
 /** What one paced run cost a process: µs of CPU per message it relayed or handled. */
