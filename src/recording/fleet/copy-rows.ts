@@ -73,14 +73,15 @@ export function copyRows(
   onFrame: (f: StoredFrame, status: number | undefined) => void,
   bufferBytes = 1 << 20,
 ): Generator<Buffer> {
+  // copyPages takes the next page only after the row before it is written (and onRow called)
+  let current: StoredFrame | undefined;
   function* pages(): Generator<PushPage> {
     for (const f of frames) {
+      current = f;
       yield { rows: [frameRow(f)], bytes: null };
-      onFrame(f, status);
     }
   }
-  let status: number | undefined;
-  return copyPages(uuid, startUs, pages(), (_, s) => (status = s), bufferBytes);
+  return copyPages(uuid, startUs, pages(), (_, status) => onFrame(current!, status), bufferBytes);
 }
 
 /** One row (FRAME_COPY_COLUMNS' order) after the session's `prefix`. */
