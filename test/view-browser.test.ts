@@ -214,6 +214,9 @@ test('functape view: sessions, timeline, inspector, filter, deep link, live sess
   const growing = await openLiveSession(db, 'growing');
   try {
     growing.write(SAMPLE_SESSION.slice(0, 8));
+    // committed before the page opens: the session (its start is in the same batch) must
+    // exist when the page first asks for it, however slow the writer thread is
+    await growing.flush();
     const live = await browser.newPage();
     live.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     await live.goto(`${view.url}#view=timeline&s=${growing.id}`);

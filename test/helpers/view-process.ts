@@ -58,7 +58,13 @@ export function get(url: string, host?: string): Promise<{ status: number; body:
 export async function openLiveSession(
   db: string,
   label: string,
-): Promise<{ id: number; write(frames: typeof SAMPLE_SESSION): void; end(): Promise<void> }> {
+): Promise<{
+  id: number;
+  write(frames: typeof SAMPLE_SESSION): void;
+  /** Resolves once everything written so far is committed (readers of the file see it). */
+  flush(): Promise<void>;
+  end(): Promise<void>;
+}> {
   const store = await openCaptureStore(db, { tuning: { batchMs: 5 } });
   const id = store.allocateSessionId();
   store.write({
@@ -93,6 +99,7 @@ export async function openLiveSession(
           },
         });
     },
+    flush: () => store.flush(),
     async end() {
       store.write({
         type: 'session-end',
